@@ -1,0 +1,108 @@
+//! The closed list of diagnostic codes. Codes are stable: rename one only with a migration note.
+//!
+//! Each row gives the enum variant, the kebab-case code users see, the default severity, and one
+//! sentence of documentation that `docs/diagnostics.md` is generated from.
+
+use super::Severity;
+
+/// What a diagnostic code is and how bad it is by default.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInfo {
+    /// The variant.
+    pub code: Code,
+    /// The kebab-case name.
+    pub name: &'static str,
+    /// Severity unless the workspace says otherwise.
+    pub severity: Severity,
+    /// What it checks and why it matters.
+    pub doc: &'static str,
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal, $severity:ident, $doc:literal;)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            /// Every code with its documentation, in declaration order.
+            pub const ALL: &'static [CodeInfo] = &[
+                $(CodeInfo { code: Code::$variant, name: $name, severity: Severity::$severity, doc: $doc },)*
+            ];
+
+            /// The kebab-case name users see.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name,)* }
+            }
+
+            /// The severity a diagnostic with this code gets unless configured otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Self::$variant => Severity::$severity,)* }
+            }
+        }
+
+        impl std::str::FromStr for Code {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                match s { $($name => Ok(Self::$variant),)* _ => Err(()) }
+            }
+        }
+    };
+}
+
+codes! {
+    // Reading text.
+    YamlSyntax => "yaml-syntax", Error, "The file is not valid YAML; nothing after the error could be read.";
+    JsonSyntax => "json-syntax", Error, "The file is not valid JSON; nothing after the error could be read.";
+    InputBudget => "input-budget", Error, "The file exceeds a safety budget (size, nesting depth, node count or alias expansion) and was refused, so hostile input cannot exhaust memory or time.";
+    DuplicateKey => "duplicate-key", Error, "A mapping names the same key twice; YAML parsers disagree on which value wins, so neither is trusted.";
+    // Shapes of the native formats.
+    UnknownKey => "unknown-key", Error, "A key that the format does not define; usually a typo whose value would otherwise be lost silently.";
+    WrongType => "wrong-type", Error, "A value of the wrong kind (a list where a text is expected, ...).";
+    MissingField => "missing-field", Error, "A required field is absent.";
+    InvalidValue => "invalid-value", Error, "A value outside the field's vocabulary or range (an unknown status, a negative weight, ...).";
+    InvalidDate => "invalid-date", Error, "A date that is not a calendar date in the form YYYY-MM-DD.";
+    InvalidId => "invalid-id", Error, "An identifier that is empty or contains whitespace or control characters.";
+    // Identity and references.
+    DuplicateId => "duplicate-id", Error, "Two things of the same kind share an id; references to it would be ambiguous.";
+    DanglingReference => "dangling-reference", Error, "A reference to an id that does not exist (threat to element, control to threat, key result to threat, objective to parent, ...).";
+    UnknownCycle => "unknown-cycle", Error, "An OKR file names a cycle that `threatokr.yaml` does not define.";
+    // Security vocabularies.
+    InvalidCvss => "invalid-cvss", Error, "A CVSS vector that does not parse, or a v3 vector missing one of the eight base metrics (AV AC PR UI S C I A).";
+    InvalidAsvsId => "invalid-asvs-id", Error, "An ASVS requirement id not in the form v<version>-<chapter>.<section>.<requirement>, or naming a requirement that the version does not have.";
+    InvalidCwe => "invalid-cwe", Error, "A CWE id that is not a positive number (`79` or `CWE-79`).";
+    // Key results.
+    StartEqualsTarget => "start-equals-target", Error, "A metric key result whose start equals its target has no direction and no measurable progress.";
+    ThresholdWithoutOperator => "threshold-without-operator", Error, "A threshold key result must say `at_most` or `at_least` (or an explicit operator): \"above CVSS 4.0\" is ambiguous.";
+    UnknownMetric => "unknown-metric", Error, "A `measure:` names a metric that is not in the catalogue.";
+    InvalidMetricParameter => "invalid-metric-parameter", Error, "A `measure:` parameter that the metric does not take, or of the wrong kind.";
+    KeyResultWithoutObjective => "key-result-without-objective", Warning, "A key result that no objective lists; it is measured but counts nowhere.";
+    // Workspace.
+    UnclaimedModel => "unclaimed-model", Warning, "A threat model that no app claims; it becomes an app of its own, named after the model.";
+    ModelClaimedTwice => "model-claimed-twice", Error, "Two apps claim the same threat model file.";
+    UnreadableFile => "unreadable-file", Error, "A file in the workspace could not be read as text.";
+    // Foreign formats.
+    UnrecognizedFormat => "unrecognized-format", Error, "A file that matches none of the known threat-model formats; the message says what each format needed.";
+    UnknownStatus => "unknown-status", Warning, "A status that the source format does not define; the threat is kept with status `unknown` and the raw value.";
+    UnknownSeverity => "unknown-severity", Warning, "A severity that the source format does not define; kept as `unknown` with the raw value.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_documented() {
+        let mut seen = BTreeSet::new();
+        for info in Code::ALL {
+            assert!(seen.insert(info.name), "duplicate code {}", info.name);
+            assert!(info.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", info.name);
+            assert!(info.doc.ends_with('.') && info.doc.len() > 20, "{} needs a real doc sentence", info.name);
+            assert_eq!(info.name.parse::<Code>(), Ok(info.code));
+            assert_eq!(info.code.as_str(), info.name);
+        }
+    }
+}

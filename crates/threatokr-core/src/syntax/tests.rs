@@ -1,0 +1,138 @@
+//! Tests of the spanned parsers, including hostile input.
+
+use super::*;
+use crate::diag::{Code, Files};
+use proptest::prelude::*;
+
+fn yaml(text: &str) -> (Option<Node>, Vec<Code>) {
+    let mut files = Files::new();
+    let id = files.add("t.yaml", text);
+    let (node, diagnostics) = parse_yaml(&files, id, Budget::default());
+    (node, diagnostics.iter().map(|d| d.code).collect())
+}
+
+fn json(text: &str) -> (Option<Node>, Vec<Code>) {
+    let mut files = Files::new();
+    let id = files.add("t.json", text);
+    let (node, diagnostics) = parse_json(&files, id, Budget::default());
+    (node, diagnostics.iter().map(|d| d.code).collect())
+}
+
+#[test]
+fn yaml_keeps_spans_and_resolves_core_schema_scalars() {
+    let text = "id: 2027\nname: 'x'\nok: true\nnone: ~\nlist: [a, 1.5]\n";
+    let (node, codes) = yaml(text);
+    assert!(codes.is_empty());
+    let node = node.unwrap();
+    let id = node.get("id").unwrap();
+    assert_eq!(id.scalar_text(), Some("2027"));
+    assert_eq!(&text[id.span.range()], "2027");
+    assert_eq!(node.get("name").unwrap().as_str(), Some("x"));
+    assert_eq!(node.get("ok").unwrap().as_bool(), Some(true));
+    assert!(node.get("none").unwrap().is_null());
+    assert_eq!(node.get("list").unwrap().as_seq().unwrap()[1].as_f64(), Some(1.5));
+}
+
+#[test]
+fn yaml_dates_stay_text() {
+    let (node, _) = yaml("start: 2027-01-01\n");
+    assert_eq!(node.unwrap().get("start").unwrap().as_str(), Some("2027-01-01"));
+}
+
+#[test]
+fn yaml_reports_duplicate_keys_and_keeps_the_first() {
+    let (node, codes) = yaml("a: 1\na: 2\n");
+    assert_eq!(codes, vec![Code::DuplicateKey]);
+    assert_eq!(node.unwrap().get("a").unwrap().as_f64(), Some(1.0));
+}
+
+#[test]
+fn yaml_syntax_error_has_a_position() {
+    let mut files = Files::new();
+    let id = files.add("t.yaml", "a: [1, 2\nb: c\n");
+    let (node, diagnostics) = parse_yaml(&files, id, Budget::default());
+    assert!(node.is_none());
+    assert_eq!(diagnostics[0].code, Code::YamlSyntax);
+    assert!(diagnostics[0].primary.as_ref().unwrap().span.start > 0);
+}
+
+#[test]
+fn yaml_alias_bomb_is_refused_quickly() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut previous = 'a';
+    for name in "bcdefghijk".chars() {
+        bomb.push_str(&format!("{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"));
+        previous = name;
+    }
+    let started = std::time::Instant::now();
+    let (node, codes) = yaml(&bomb);
+    assert!(node.is_none());
+    assert_eq!(codes, vec![Code::InputBudget]);
+    assert!(started.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn yaml_small_aliases_expand() {
+    let (node, codes) = yaml("base: &b {x: 1}\nother: *b\n");
+    assert!(codes.is_empty());
+    assert_eq!(node.unwrap().get("other").unwrap().get("x").unwrap().as_f64(), Some(1.0));
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let deep = "[".repeat(10_000);
+    assert_eq!(yaml(&deep).1, vec![Code::InputBudget]);
+    assert_eq!(json(&deep).1, vec![Code::InputBudget]);
+}
+
+#[test]
+fn huge_scalars_are_refused() {
+    let big = format!("a: \"{}\"\n", "x".repeat(2 << 20));
+    assert_eq!(yaml(&big).1, vec![Code::InputBudget]);
+    let big = format!("{{\"a\": \"{}\"}}", "x".repeat(2 << 20));
+    assert_eq!(json(&big).1, vec![Code::InputBudget]);
+}
+
+#[test]
+fn json_parses_with_spans_and_escapes() {
+    let text = r#"{"a": [1, -2.5e1, "\u00e9\n", true, null], "b": {"c": "d"}}"#;
+    let (node, codes) = json(text);
+    assert!(codes.is_empty());
+    let node = node.unwrap();
+    let a = node.get("a").unwrap().as_seq().unwrap();
+    assert_eq!(a[1].as_f64(), Some(-25.0));
+    assert_eq!(a[2].as_str(), Some("é\n"));
+    assert_eq!(&text[node.get("b").unwrap().span.range()], r#"{"c": "d"}"#);
+}
+
+#[test]
+fn json_errors_point_at_the_problem() {
+    let mut files = Files::new();
+    let id = files.add("t.json", "{\"a\": 1,\n \"b\" 2}");
+    let (node, diagnostics) = parse_json(&files, id, Budget::default());
+    assert!(node.is_none());
+    let position = files.get(id).line_col(diagnostics[0].primary.as_ref().unwrap().span.start);
+    assert_eq!((position.line, position.column), (2, 6));
+    assert!(diagnostics[0].message.contains("expected `:`"), "{}", diagnostics[0].message);
+}
+
+#[test]
+fn json_duplicate_keys_are_reported() {
+    assert_eq!(json(r#"{"a": 1, "a": 2}"#).1, vec![Code::DuplicateKey]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsers_never_panic_on_arbitrary_text(text in "\\PC{0,200}") {
+        let _ = yaml(&text);
+        let _ = json(&text);
+    }
+
+    #[test]
+    fn parsers_never_panic_on_structured_noise(text in "[\\[\\]{}:,\"'&*!|>\\- a1\n\t#%@`]{0,120}") {
+        let _ = yaml(&text);
+        let _ = json(&text);
+    }
+}

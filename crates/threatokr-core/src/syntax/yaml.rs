@@ -1,0 +1,217 @@
+//! Builds the spanned tree from saphyr-parser's YAML events, resolving plain scalars with the
+//! YAML 1.2 core schema and expanding aliases only within the node budget.
+
+use super::{Budget, Key, Node, Value, too_large};
+use crate::diag::{Code, Diagnostic, FileId, Files, SourceFile, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::collections::HashMap;
+
+/// Parses one YAML document. Syntax errors give `None` and a `yaml-syntax` diagnostic with the
+/// position; duplicate keys and extra documents are reported and the rest is kept.
+pub fn parse_yaml(files: &Files, file: FileId, budget: Budget) -> (Option<Node>, Vec<Diagnostic>) {
+    let source = files.get(file);
+    if source.text.len() > budget.max_bytes {
+        return (None, vec![too_large(file, source.text.len(), budget)]);
+    }
+    let mut builder = Builder { source, file, budget, stack: Vec::new(), anchors: HashMap::new(), nodes: 0, diagnostics: Vec::new(), root: None, documents: 0 };
+    match builder.run() {
+        Ok(()) => (builder.root.or(Some(Node { value: Value::Null, span: Span::new(0, 0) })), builder.diagnostics),
+        Err(diagnostic) => {
+            builder.diagnostics.push(diagnostic);
+            (None, builder.diagnostics)
+        }
+    }
+}
+
+enum Frame {
+    Seq { items: Vec<Node>, start: usize, anchor: usize, nodes_before: usize },
+    Map { entries: Vec<(Key, Node)>, pending_key: Option<Key>, start: usize, anchor: usize, nodes_before: usize },
+}
+
+struct Builder<'a> {
+    source: &'a SourceFile,
+    file: FileId,
+    budget: Budget,
+    stack: Vec<Frame>,
+    /// Anchored nodes with the number of nodes each one holds, to charge alias expansion.
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    diagnostics: Vec<Diagnostic>,
+    root: Option<Node>,
+    documents: usize,
+}
+
+impl Builder<'_> {
+    fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
+        self.source.offset_of(marker.line(), marker.col())
+    }
+
+    fn budget_error(&self, at: usize, message: String) -> Diagnostic {
+        Diagnostic::new(Code::InputBudget, self.file, Span::new(at, at + 1), message).with_help("hostile or generated input is refused before it can exhaust memory")
+    }
+
+    fn run(&mut self) -> Result<(), Diagnostic> {
+        let mut parser = Parser::new_from_str(&self.source.text);
+        while let Some(event) = parser.next_event() {
+            let (event, span) = event.map_err(|e| {
+                let at = self.offset(e.marker());
+                // The scanner has its own nesting limit; report it as the budget it is.
+                let code = if e.info().contains("recursion limit") { Code::InputBudget } else { Code::YamlSyntax };
+                Diagnostic::new(code, self.file, Span::new(at, at + 1), e.info().to_owned())
+            })?;
+            let start = self.offset(&span.start);
+            let end = self.offset(&span.end).max(start);
+            match event {
+                Event::DocumentStart(_) => {
+                    self.documents += 1;
+                    if self.documents == 2 {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::YamlSyntax, self.file, Span::new(start, end.max(start + 1)), "a second YAML document; only the first one is read")
+                                .with_help("put each model or OKR set in its own file"),
+                        );
+                    }
+                }
+                Event::Scalar(text, style, anchor, _tag) => {
+                    self.charge(start, 1)?;
+                    if text.len() > self.budget.max_scalar_bytes {
+                        return Err(self.budget_error(start, format!("a scalar longer than {} bytes", self.budget.max_scalar_bytes)));
+                    }
+                    let value = if style == ScalarStyle::Plain { resolve_plain(&text) } else { Value::Str(text.into_owned()) };
+                    let node = Node { value, span: Span::new(start, end) };
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, (node.clone(), 1));
+                    }
+                    self.push(node);
+                }
+                Event::Alias(anchor) => {
+                    let Some(count) = self.anchors.get(&anchor).map(|(_, count)| *count) else {
+                        return Err(Diagnostic::new(Code::YamlSyntax, self.file, Span::new(start, end.max(start + 1)), "an alias to an unknown anchor"));
+                    };
+                    // Charge before cloning, so an alias bomb is refused before it allocates.
+                    self.charge(start, count)?;
+                    let mut node = self.anchors[&anchor].0.clone();
+                    node.span = Span::new(start, end);
+                    self.push(node);
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.charge(start, 1)?;
+                    self.enter(start)?;
+                    self.stack.push(Frame::Seq { items: Vec::new(), start, anchor, nodes_before: self.nodes });
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.charge(start, 1)?;
+                    self.enter(start)?;
+                    self.stack.push(Frame::Map { entries: Vec::new(), pending_key: None, start, anchor, nodes_before: self.nodes });
+                }
+                Event::SequenceEnd => {
+                    if let Some(Frame::Seq { items, start, anchor, nodes_before }) = self.stack.pop() {
+                        let node = Node { value: Value::Seq(items), span: Span::new(start, end) };
+                        self.finish(node, anchor, nodes_before);
+                    }
+                }
+                Event::MappingEnd => {
+                    if let Some(Frame::Map { entries, start, anchor, nodes_before, .. }) = self.stack.pop() {
+                        let node = Node { value: Value::Map(entries), span: Span::new(start, end) };
+                        self.finish(node, anchor, nodes_before);
+                    }
+                }
+                Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn charge(&mut self, at: usize, count: usize) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(count);
+        if self.nodes > self.budget.max_nodes {
+            return Err(self.budget_error(at, format!("more than {} values after expanding aliases", self.budget.max_nodes)));
+        }
+        Ok(())
+    }
+
+    fn enter(&self, at: usize) -> Result<(), Diagnostic> {
+        if self.stack.len() >= self.budget.max_depth {
+            return Err(self.budget_error(at, format!("nesting deeper than {} levels", self.budget.max_depth)));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize, nodes_before: usize) {
+        if anchor > 0 {
+            // The collection holds itself plus everything charged since it opened.
+            let count = self.nodes - nodes_before + 1;
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        self.push(node);
+    }
+
+    fn push(&mut self, node: Node) {
+        if self.documents > 1 {
+            return;
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+                None => {
+                    let text = node.scalar_text().map(str::to_owned).unwrap_or_else(|| {
+                        self.diagnostics.push(Diagnostic::new(Code::WrongType, self.file, node.span, format!("a mapping key must be text, found {}", node.value.kind_name())));
+                        String::new()
+                    });
+                    *pending_key = Some(Key { text, span: node.span });
+                }
+                Some(key) => {
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::DuplicateKey, self.file, key.span, format!("the key `{}` appears twice in this mapping", key.text))
+                                .with_secondary(self.file, first.span, "first here")
+                                .with_help("the first value is kept; remove one of them"),
+                        );
+                    } else {
+                        entries.push((key, node));
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The YAML 1.2 core schema for plain scalars: null, booleans, integers (decimal, 0o, 0x),
+/// floats (including .inf and .nan, which we read as text since no field takes them).
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let number = if let Some(hex) = text.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok().map(|v| v as f64)
+    } else if let Some(octal) = text.strip_prefix("0o") {
+        i64::from_str_radix(octal, 8).ok().map(|v| v as f64)
+    } else if looks_decimal(text) {
+        text.parse::<f64>().ok().filter(|v| v.is_finite())
+    } else {
+        None
+    };
+    match number {
+        Some(value) => Value::Number { value, text: text.to_owned() },
+        None => Value::Str(text.to_owned()),
+    }
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?` from the core schema.
+fn looks_decimal(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => (digits(int) && (frac.is_empty() || digits(frac))) || (int.is_empty() && digits(frac)),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
