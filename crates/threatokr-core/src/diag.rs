@@ -9,7 +9,7 @@ mod render;
 
 pub use code::{Code, CodeInfo};
 pub use files::{FileId, Files, LineCol, SourceFile, Span};
-pub use render::{DiagnosticReport, Summary, render_human, render_json, render_sarif};
+pub use render::{DiagnosticReport, Summary, diagnostic_json, render_human, render_json, render_sarif};
 
 /// How bad a diagnostic is. Ordered so that `max()` gives the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

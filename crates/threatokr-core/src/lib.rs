@@ -5,5 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod decode;
 pub mod diag;
 pub mod syntax;
+pub mod model;
