@@ -5,7 +5,12 @@
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod decode;
 pub mod diag;
+pub mod evidence;
+pub mod import;
 pub mod syntax;
+pub mod taxonomy;
 pub mod model;
+pub mod progress;
