@@ -14,3 +14,6 @@ pub mod syntax;
 pub mod taxonomy;
 pub mod model;
 pub mod progress;
+
+#[cfg(test)]
+mod test_support;
