@@ -10,10 +10,14 @@ pub mod decode;
 pub mod diag;
 pub mod evidence;
 pub mod import;
+pub mod metrics;
+pub mod model;
+pub mod native;
+pub mod progress;
+pub mod report;
 pub mod syntax;
 pub mod taxonomy;
-pub mod model;
-pub mod progress;
+pub mod workspace;
 
 #[cfg(test)]
 mod test_support;
