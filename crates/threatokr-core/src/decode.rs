@@ -492,6 +492,7 @@ fn describe(ty: Ty) -> String {
         Ty::Date => "a date (YYYY-MM-DD)".into(),
         Ty::Enum(names) => format!("one of {}", names().join(", ")),
         Ty::Cwe => "a CWE id".into(),
+        Ty::List(Ty::Object(shape)) => format!("a list of {} mappings", shape.name),
         Ty::List(inner) => format!("a list of {}", describe(*inner)),
         Ty::OneOrList(inner) => format!("{} or a list of them", describe(*inner)),
         Ty::Object(shape) => format!("a {} mapping", shape.name),
