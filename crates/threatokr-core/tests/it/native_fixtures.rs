@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use threatokr_core::diag::{Code, Diagnostic, DiagnosticReport, Files, render_human, sort_diagnostics};
+use threatokr_core::diag::{
+    Code, Diagnostic, DiagnosticReport, Files, render_human, sort_diagnostics,
+};
 use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
 
 fn test_data() -> PathBuf {
@@ -15,11 +17,17 @@ fn test_data() -> PathBuf {
 /// files as models, `*.okrs.yaml` as an OKR file, `*.workspace.yaml` instead of threatokr.yaml).
 fn check(fixture: &Path) -> (Files, Vec<Diagnostic>) {
     let base = test_data().join("base");
-    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
+    };
     let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
     let mut files = Files::new();
     let mut inputs = WorkspaceFiles::default();
-    let config = if name.ends_with(".workspace.yaml") { read(fixture) } else { read(&base.join("threatokr.yaml")) };
+    let config = if name.ends_with(".workspace.yaml") {
+        read(fixture)
+    } else {
+        read(&base.join("threatokr.yaml"))
+    };
     inputs.config = Some(files.add("threatokr.yaml", config));
     inputs.models.push(files.add("models/shop.tm.yaml", read(&base.join("models/shop.tm.yaml"))));
     inputs.okrs.push(files.add("okrs/2027-Q1.yaml", read(&base.join("okrs/2027-Q1.yaml"))));
@@ -71,7 +79,12 @@ fn every_diagnostic_code_has_a_fixture() {
     let elsewhere: BTreeSet<&str> = COVERED_ELSEWHERE.iter().map(|(c, _)| c.as_str()).collect();
     // Codes added by the importers and evidence readers are covered by their own modules' tests;
     // this list is the native reader's, i.e. every code declared before the foreign formats.
-    let native: Vec<&str> = Code::ALL.iter().take_while(|i| i.code != Code::UnrecognizedFormat).map(|i| i.name).collect();
-    let missing: Vec<&&str> = native.iter().filter(|c| !seen.contains(**c) && !elsewhere.contains(**c)).collect();
+    let native: Vec<&str> = Code::ALL
+        .iter()
+        .take_while(|i| i.code != Code::UnrecognizedFormat)
+        .map(|i| i.name)
+        .collect();
+    let missing: Vec<&&str> =
+        native.iter().filter(|c| !seen.contains(**c) && !elsewhere.contains(**c)).collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
 }
