@@ -60,6 +60,17 @@ impl std::fmt::Display for Status {
     }
 }
 
+impl std::str::FromStr for Status {
+    type Err = crate::model::UnknownValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.iter().copied().find(|status| status.as_str() == s).ok_or_else(|| crate::model::UnknownValue {
+            value: s.to_owned(),
+            expected: Self::ALL.iter().map(|status| status.as_str()).collect(),
+        })
+    }
+}
+
 impl serde::Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())

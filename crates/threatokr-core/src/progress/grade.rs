@@ -14,6 +14,9 @@ pub enum Band {
 }
 
 impl Band {
+    /// Every band, from worst to best.
+    pub const ALL: &'static [Self] = &[Self::Red, Self::Yellow, Self::Green];
+
     /// The band of a score in 0..=1.
     pub fn of(score: f64) -> Self {
         if score < 0.4 {
@@ -38,6 +41,17 @@ impl Band {
 impl std::fmt::Display for Band {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Band {
+    type Err = crate::model::UnknownValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.iter().copied().find(|band| band.as_str() == s).ok_or_else(|| crate::model::UnknownValue {
+            value: s.to_owned(),
+            expected: Self::ALL.iter().map(|band| band.as_str()).collect(),
+        })
     }
 }
 

@@ -467,3 +467,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn status_and_band_names_round_trip() {
+    for status in Status::ALL {
+        assert_eq!(status.as_str().parse::<Status>(), Ok(*status));
+    }
+    for band in Band::ALL {
+        assert_eq!(band.as_str().parse::<Band>(), Ok(*band));
+    }
+    assert!("green-ish".parse::<Band>().is_err());
+}
