@@ -64,9 +64,11 @@ impl std::str::FromStr for Status {
     type Err = crate::model::UnknownValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.iter().copied().find(|status| status.as_str() == s).ok_or_else(|| crate::model::UnknownValue {
-            value: s.to_owned(),
-            expected: Self::ALL.iter().map(|status| status.as_str()).collect(),
+        Self::ALL.iter().copied().find(|status| status.as_str() == s).ok_or_else(|| {
+            crate::model::UnknownValue {
+                value: s.to_owned(),
+                expected: Self::ALL.iter().map(|status| status.as_str()).collect(),
+            }
         })
     }
 }

@@ -1,6 +1,9 @@
 //! Check-ins: a value, a confidence and a note typed by a person or pushed by a tool. Never edited.
 
-use crate::{SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column, parse_column};
+use crate::{
+    SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
+    parse_column,
+};
 use jiff::civil::Date;
 use rusqlite::params;
 use std::fmt;
@@ -41,9 +44,11 @@ impl FromStr for CheckinSource {
     type Err = threatokr_core::model::UnknownValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.iter().copied().find(|source| source.as_str() == s).ok_or_else(|| threatokr_core::model::UnknownValue {
-            value: s.to_owned(),
-            expected: Self::ALL.iter().map(|source| source.as_str()).collect(),
+        Self::ALL.iter().copied().find(|source| source.as_str() == s).ok_or_else(|| {
+            threatokr_core::model::UnknownValue {
+                value: s.to_owned(),
+                expected: Self::ALL.iter().map(|source| source.as_str()).collect(),
+            }
         })
     }
 }
@@ -86,7 +91,11 @@ impl Store {
         if let Some(confidence) = checkin.confidence
             && confidence > 10
         {
-            return Err(StoreError::Invalid { field: "check-in confidence", value: confidence.to_string(), expected: "a confidence from 0 to 10" });
+            return Err(StoreError::Invalid {
+                field: "check-in confidence",
+                value: confidence.to_string(),
+                expected: "a confidence from 0 to 10",
+            });
         }
         self.conn
             .prepare_cached("INSERT INTO checkins (kr_id, value, confidence, note, author, source, effective) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?

@@ -43,14 +43,24 @@ impl fmt::Display for StoreError {
             // The SQLite and migration causes are given by `source()`, so that a printed chain
             // (`{:#}` with anyhow) does not repeat them.
             Self::Sqlite(_) => f.write_str("the history store failed"),
-            Self::Migration(_) => f.write_str("the history store's schema could not be brought up to date"),
+            Self::Migration(_) => {
+                f.write_str("the history store's schema could not be brought up to date")
+            }
             Self::OutOfOrder { subject, at, newest } => {
-                write!(f, "refusing the {subject} dated {at}: the store already has one dated {newest}, and history is never rewritten")
+                write!(
+                    f,
+                    "refusing the {subject} dated {at}: the store already has one dated {newest}, and history is never rewritten"
+                )
             }
             Self::AlreadyFrozen { cycle, grades } => {
-                write!(f, "the grades of cycle {cycle} are already frozen ({grades} key results); ask to overwrite them to freeze again")
+                write!(
+                    f,
+                    "the grades of cycle {cycle} are already frozen ({grades} key results); ask to overwrite them to freeze again"
+                )
             }
-            Self::Invalid { field, value, expected } => write!(f, "invalid {field} `{value}`: expected {expected}"),
+            Self::Invalid { field, value, expected } => {
+                write!(f, "invalid {field} `{value}`: expected {expected}")
+            }
         }
     }
 }

@@ -16,7 +16,10 @@
 //! and the CLI may ingest one SARIF file at a time. Within one ingest a fingerprint given twice
 //! counts once (the first occurrence wins).
 
-use crate::{SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column, json_column, optional_date_column};
+use crate::{
+    SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
+    json_column, optional_date_column,
+};
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashSet;
@@ -117,8 +120,7 @@ pub struct FindingRow {
     pub reopened: u32,
 }
 
-const FINDING_COLUMNS: &str =
-    "f.fingerprint, f.tool, f.app, f.environment, f.rule_id, f.severity, f.score, f.cwes, f.file, f.line, f.message, f.first_seen, f.last_seen, f.fixed_at, f.reopened";
+const FINDING_COLUMNS: &str = "f.fingerprint, f.tool, f.app, f.environment, f.rule_id, f.severity, f.score, f.cwes, f.file, f.line, f.message, f.first_seen, f.last_seen, f.fixed_at, f.reopened";
 
 fn finding_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
     Ok(FindingRow {
@@ -143,20 +145,39 @@ fn finding_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
 /// Reads the JSON array of CWE numbers.
 fn cwes_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<u32>> {
     let value = json_column(row, index)?;
-    let numbers = value.as_array().map(|items| items.iter().map(|item| item.as_u64().and_then(|n| u32::try_from(n).ok())).collect::<Option<Vec<u32>>>());
-    numbers.flatten().ok_or_else(|| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, format!("not an array of CWE numbers: {value}").into()))
+    let numbers = value.as_array().map(|items| {
+        items
+            .iter()
+            .map(|item| item.as_u64().and_then(|n| u32::try_from(n).ok()))
+            .collect::<Option<Vec<u32>>>()
+    });
+    numbers.flatten().ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("not an array of CWE numbers: {value}").into(),
+        )
+    })
 }
 
 fn check_finding(finding: &FindingInput) -> Result<(), StoreError> {
     check_not_empty(&finding.fingerprint, "finding fingerprint")?;
     if finding.severity.parse::<Severity>().is_err() {
-        return Err(StoreError::Invalid { field: "finding severity", value: finding.severity.clone(), expected: "critical, high, medium, low, info or unknown" });
+        return Err(StoreError::Invalid {
+            field: "finding severity",
+            value: finding.severity.clone(),
+            expected: "critical, high, medium, low, info or unknown",
+        });
     }
     check_finite(finding.score, "finding score")?;
     if let Some(score) = finding.score
         && !(0.0..=10.0).contains(&score)
     {
-        return Err(StoreError::Invalid { field: "finding score", value: score.to_string(), expected: "a score from 0 to 10" });
+        return Err(StoreError::Invalid {
+            field: "finding score",
+            value: score.to_string(),
+            expected: "a score from 0 to 10",
+        });
     }
     Ok(())
 }
@@ -190,7 +211,10 @@ impl Store {
                 newest,
             });
         }
-        tx.execute("INSERT OR IGNORE INTO scans (tool, app, environment, at) VALUES (?1, ?2, ?3, ?4)", params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO scans (tool, app, environment, at) VALUES (?1, ?2, ?3, ?4)",
+            params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)],
+        )?;
 
         let mut summary = IngestSummary::default();
         let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
@@ -235,12 +259,20 @@ impl Store {
              ORDER BY f.app, f.environment, f.tool, f.fingerprint"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map(params![filter.app, filter.environment, filter.open_on.map(SqlDate)], finding_from_row)?;
+        let rows = statement.query_map(
+            params![filter.app, filter.environment, filter.open_on.map(SqlDate)],
+            finding_from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
-fn upsert_finding(tx: &Transaction<'_>, scan: &ScanInput, finding: &FindingInput, summary: &mut IngestSummary) -> Result<(), StoreError> {
+fn upsert_finding(
+    tx: &Transaction<'_>,
+    scan: &ScanInput,
+    finding: &FindingInput,
+    summary: &mut IngestSummary,
+) -> Result<(), StoreError> {
     let existing: Option<(i64, Option<Date>)> = tx
         .prepare_cached("SELECT id, fixed_at FROM findings WHERE fingerprint = ?1 AND tool = ?2 AND app = ?3 AND environment = ?4")?
         .query_row(params![finding.fingerprint, scan.tool, scan.app, scan.environment], |row| Ok((row.get(0)?, optional_date_column(row, 1)?)))
@@ -266,7 +298,10 @@ fn upsert_finding(tx: &Transaction<'_>, scan: &ScanInput, finding: &FindingInput
             SqlDate(scan.at)
         ])?;
         let id = tx.last_insert_rowid();
-        tx.prepare_cached("INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'opened')")?.execute(params![id, SqlDate(scan.at)])?;
+        tx.prepare_cached(
+            "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'opened')",
+        )?
+        .execute(params![id, SqlDate(scan.at)])?;
         summary.new += 1;
         return Ok(());
     };
@@ -280,13 +315,23 @@ fn upsert_finding(tx: &Transaction<'_>, scan: &ScanInput, finding: &FindingInput
         Some(fixed) if fixed == scan.at => {
             // An earlier ingest of this same date missed it; the date's scans are one scan, so
             // it was never fixed.
-            tx.prepare_cached("UPDATE findings SET fixed_at = NULL WHERE id = ?1")?.execute(params![id])?;
-            tx.prepare_cached("DELETE FROM finding_events WHERE finding_id = ?1 AND at = ?2 AND kind = 'fixed'")?.execute(params![id, SqlDate(scan.at)])?;
+            tx.prepare_cached("UPDATE findings SET fixed_at = NULL WHERE id = ?1")?
+                .execute(params![id])?;
+            tx.prepare_cached(
+                "DELETE FROM finding_events WHERE finding_id = ?1 AND at = ?2 AND kind = 'fixed'",
+            )?
+            .execute(params![id, SqlDate(scan.at)])?;
             summary.still_open += 1;
         }
         Some(_) => {
-            tx.prepare_cached("UPDATE findings SET fixed_at = NULL, reopened = reopened + 1 WHERE id = ?1")?.execute(params![id])?;
-            tx.prepare_cached("INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'reopened')")?.execute(params![id, SqlDate(scan.at)])?;
+            tx.prepare_cached(
+                "UPDATE findings SET fixed_at = NULL, reopened = reopened + 1 WHERE id = ?1",
+            )?
+            .execute(params![id])?;
+            tx.prepare_cached(
+                "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'reopened')",
+            )?
+            .execute(params![id, SqlDate(scan.at)])?;
             summary.reopened += 1;
         }
     }

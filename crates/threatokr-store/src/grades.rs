@@ -37,7 +37,11 @@ fn check_grade(row: &GradeRow) -> Result<(), StoreError> {
     for (value, field) in [(row.score, "grade score"), (row.expected, "grade expectation")] {
         check_finite(Some(value), field)?;
         if !(0.0..=1.0).contains(&value) {
-            return Err(StoreError::Invalid { field, value: value.to_string(), expected: "a number from 0 to 1" });
+            return Err(StoreError::Invalid {
+                field,
+                value: value.to_string(),
+                expected: "a number from 0 to 1",
+            });
         }
     }
     Ok(())
@@ -45,13 +49,26 @@ fn check_grade(row: &GradeRow) -> Result<(), StoreError> {
 
 impl Store {
     /// Freezes a cycle's grades in one transaction. Returns how many were stored.
-    pub fn freeze_grades(&mut self, cycle: &str, rows: &[GradeRow], overwrite: Overwrite) -> Result<usize, StoreError> {
+    pub fn freeze_grades(
+        &mut self,
+        cycle: &str,
+        rows: &[GradeRow],
+        overwrite: Overwrite,
+    ) -> Result<usize, StoreError> {
         check_not_empty(cycle, "grade cycle")?;
         let tx = self.conn.transaction()?;
-        let existing: u32 = tx.query_row("SELECT count(*) FROM grades WHERE cycle = ?1", params![cycle], |row| row.get(0))?;
+        let existing: u32 =
+            tx.query_row("SELECT count(*) FROM grades WHERE cycle = ?1", params![cycle], |row| {
+                row.get(0)
+            })?;
         if existing > 0 {
             match overwrite {
-                Overwrite::Refuse => return Err(StoreError::AlreadyFrozen { cycle: cycle.to_owned(), grades: existing as usize }),
+                Overwrite::Refuse => {
+                    return Err(StoreError::AlreadyFrozen {
+                        cycle: cycle.to_owned(),
+                        grades: existing as usize,
+                    });
+                }
                 Overwrite::Replace => {
                     tx.execute("DELETE FROM grades WHERE cycle = ?1", params![cycle])?;
                 }
@@ -64,7 +81,15 @@ impl Store {
             )?;
             for row in rows {
                 check_grade(row)?;
-                stored += insert.execute(params![cycle, row.objective_id, row.kr_id, row.lineage, row.score, row.expected, row.band.as_str()])?;
+                stored += insert.execute(params![
+                    cycle,
+                    row.objective_id,
+                    row.kr_id,
+                    row.lineage,
+                    row.score,
+                    row.expected,
+                    row.band.as_str()
+                ])?;
             }
         }
         tx.commit()?;

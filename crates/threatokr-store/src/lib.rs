@@ -56,7 +56,8 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Some filesystems (network mounts) refuse WAL and keep the old mode; the store still
         // works then, only with readers and writer taking turns.
-        let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         Self::prepare(conn)
@@ -87,21 +88,31 @@ impl Store {
 /// Refuses dates whose ISO text would not sort in date order (years before 1).
 fn check_date(date: Date, field: &'static str) -> Result<(), StoreError> {
     if date.year() < 1 {
-        return Err(StoreError::Invalid { field, value: date.to_string(), expected: "a date from year 1 on" });
+        return Err(StoreError::Invalid {
+            field,
+            value: date.to_string(),
+            expected: "a date from year 1 on",
+        });
     }
     Ok(())
 }
 
 fn check_not_empty(text: &str, field: &'static str) -> Result<(), StoreError> {
     if text.trim().is_empty() {
-        return Err(StoreError::Invalid { field, value: text.to_owned(), expected: "a non-empty text" });
+        return Err(StoreError::Invalid {
+            field,
+            value: text.to_owned(),
+            expected: "a non-empty text",
+        });
     }
     Ok(())
 }
 
 fn check_finite(value: Option<f64>, field: &'static str) -> Result<(), StoreError> {
     match value {
-        Some(v) if !v.is_finite() => Err(StoreError::Invalid { field, value: v.to_string(), expected: "a finite number" }),
+        Some(v) if !v.is_finite() => {
+            Err(StoreError::Invalid { field, value: v.to_string(), expected: "a finite number" })
+        }
         _ => Ok(()),
     }
 }
@@ -114,13 +125,17 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let text: String = row.get(index)?;
-    text.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// Reads a JSON text column.
 fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<serde_json::Value> {
     let text: String = row.get(index)?;
-    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// A civil date in SQL: ISO text (`2027-01-31`), which sorts in date order for years 1 to 9999.
@@ -135,7 +150,9 @@ impl rusqlite::ToSql for SqlDate {
 
 impl rusqlite::types::FromSql for SqlDate {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        value.as_str().and_then(|text| text.parse().map(Self).map_err(rusqlite::types::FromSqlError::other))
+        value
+            .as_str()
+            .and_then(|text| text.parse().map(Self).map_err(rusqlite::types::FromSqlError::other))
     }
 }
 

@@ -1,7 +1,10 @@
 //! Measurements of key results: one row per key result per day, replaced when measured again
 //! that day, so measuring twice on the same evidence changes nothing.
 
-use crate::{SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column, json_column, parse_column};
+use crate::{
+    SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
+    json_column, parse_column,
+};
 use jiff::civil::Date;
 use rusqlite::params;
 use threatokr_core::progress::Status;
@@ -55,7 +58,11 @@ fn check_measurement(row: &MeasurementRow) -> Result<(), StoreError> {
     if let Some(progress) = row.progress
         && !(0.0..=1.0).contains(&progress)
     {
-        return Err(StoreError::Invalid { field: "measurement progress", value: progress.to_string(), expected: "a number from 0 to 1" });
+        return Err(StoreError::Invalid {
+            field: "measurement progress",
+            value: progress.to_string(),
+            expected: "a number from 0 to 1",
+        });
     }
     Ok(())
 }
@@ -101,7 +108,9 @@ impl Store {
 
     /// Every measurement of a key result, oldest first.
     pub fn measurements(&self, kr_id: &str) -> Result<Vec<MeasurementRow>, StoreError> {
-        let sql = format!("SELECT {MEASUREMENT_COLUMNS} FROM measurements m WHERE m.kr_id = ?1 ORDER BY m.as_of");
+        let sql = format!(
+            "SELECT {MEASUREMENT_COLUMNS} FROM measurements m WHERE m.kr_id = ?1 ORDER BY m.as_of"
+        );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![kr_id], measurement_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -109,7 +118,11 @@ impl Store {
 
     /// For each key result measured in `cycle`, its newest measurement on or before `as_of`,
     /// sorted by key result.
-    pub fn latest_measurements(&self, cycle: &str, as_of: Date) -> Result<Vec<MeasurementRow>, StoreError> {
+    pub fn latest_measurements(
+        &self,
+        cycle: &str,
+        as_of: Date,
+    ) -> Result<Vec<MeasurementRow>, StoreError> {
         let sql = format!(
             "SELECT {MEASUREMENT_COLUMNS} FROM measurements m
              WHERE m.cycle = ?1 AND m.as_of = (

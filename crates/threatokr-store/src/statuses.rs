@@ -45,9 +45,11 @@ impl FromStr for EntityKind {
     type Err = threatokr_core::model::UnknownValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.iter().copied().find(|kind| kind.as_str() == s).ok_or_else(|| threatokr_core::model::UnknownValue {
-            value: s.to_owned(),
-            expected: Self::ALL.iter().map(|kind| kind.as_str()).collect(),
+        Self::ALL.iter().copied().find(|kind| kind.as_str() == s).ok_or_else(|| {
+            threatokr_core::model::UnknownValue {
+                value: s.to_owned(),
+                expected: Self::ALL.iter().map(|kind| kind.as_str()).collect(),
+            }
         })
     }
 }
@@ -84,8 +86,12 @@ fn check_observation(row: &StatusObservation) -> Result<(), StoreError> {
     };
     if !known {
         let expected = match row.entity_kind {
-            EntityKind::Threat => "a threat status (identified, in_review, in_progress, mitigated, verified, ...)",
-            EntityKind::Control => "a control status (suggested, planned, in_progress, implemented, verified, ...)",
+            EntityKind::Threat => {
+                "a threat status (identified, in_review, in_progress, mitigated, verified, ...)"
+            }
+            EntityKind::Control => {
+                "a control status (suggested, planned, in_progress, implemented, verified, ...)"
+            }
         };
         return Err(StoreError::Invalid { field: "status", value: row.status.clone(), expected });
     }
@@ -96,7 +102,11 @@ impl Store {
     /// Records the statuses seen on `at`, in one transaction, storing only changes. Returns how
     /// many changes were recorded. An observation dated before the latest one recorded for the
     /// same entity is refused with `StoreError::OutOfOrder` (the whole batch is refused).
-    pub fn record_statuses(&mut self, at: Date, rows: &[StatusObservation]) -> Result<usize, StoreError> {
+    pub fn record_statuses(
+        &mut self,
+        at: Date,
+        rows: &[StatusObservation],
+    ) -> Result<usize, StoreError> {
         check_date(at, "status date")?;
         let tx = self.conn.transaction()?;
         let mut recorded = 0;
@@ -108,12 +118,19 @@ impl Store {
                 tx.prepare_cached("INSERT INTO status_changes (model_file, entity_kind, entity_id, app, status, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
             for row in rows {
                 check_observation(row)?;
-                let known: Option<(String, Date)> =
-                    latest.query_row(params![row.model_file, row.entity_kind.as_str(), row.entity_id], |r| Ok((r.get(0)?, date_column(r, 1)?))).optional()?;
+                let known: Option<(String, Date)> = latest
+                    .query_row(
+                        params![row.model_file, row.entity_kind.as_str(), row.entity_id],
+                        |r| Ok((r.get(0)?, date_column(r, 1)?)),
+                    )
+                    .optional()?;
                 if let Some((status, newest)) = known {
                     if newest > at {
                         return Err(StoreError::OutOfOrder {
-                            subject: format!("status of {} {} in {}", row.entity_kind, row.entity_id, row.model_file),
+                            subject: format!(
+                                "status of {} {} in {}",
+                                row.entity_kind, row.entity_id, row.model_file
+                            ),
                             at,
                             newest,
                         });
@@ -122,7 +139,14 @@ impl Store {
                         continue;
                     }
                 }
-                recorded += insert.execute(params![row.model_file, row.entity_kind.as_str(), row.entity_id, row.app, row.status, SqlDate(at)])?;
+                recorded += insert.execute(params![
+                    row.model_file,
+                    row.entity_kind.as_str(),
+                    row.entity_id,
+                    row.app,
+                    row.status,
+                    SqlDate(at)
+                ])?;
             }
         }
         tx.commit()?;
@@ -131,7 +155,11 @@ impl Store {
 
     /// Every recorded change of the threats or controls with this id (in any model file), oldest
     /// first, then by model file and recording order.
-    pub fn status_history(&self, entity_kind: EntityKind, entity_id: &str) -> Result<Vec<StatusChange>, StoreError> {
+    pub fn status_history(
+        &self,
+        entity_kind: EntityKind,
+        entity_id: &str,
+    ) -> Result<Vec<StatusChange>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT at, model_file, entity_kind, entity_id, app, status FROM status_changes
              WHERE entity_kind = ?1 AND entity_id = ?2 ORDER BY at, model_file, id",

@@ -48,9 +48,11 @@ impl std::str::FromStr for Band {
     type Err = crate::model::UnknownValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.iter().copied().find(|band| band.as_str() == s).ok_or_else(|| crate::model::UnknownValue {
-            value: s.to_owned(),
-            expected: Self::ALL.iter().map(|band| band.as_str()).collect(),
+        Self::ALL.iter().copied().find(|band| band.as_str() == s).ok_or_else(|| {
+            crate::model::UnknownValue {
+                value: s.to_owned(),
+                expected: Self::ALL.iter().map(|band| band.as_str()).collect(),
+            }
         })
     }
 }
