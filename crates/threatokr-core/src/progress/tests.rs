@@ -478,3 +478,23 @@ fn status_and_band_names_round_trip() {
     }
     assert!("green-ish".parse::<Band>().is_err());
 }
+
+fn any_date() -> impl Strategy<Value = Date> {
+    (-9999..=9999i16, 1..=12i8, 1..=28i8).prop_map(|(y, m, d)| date(y, m, d))
+}
+
+proptest! {
+    #[test]
+    fn expected_progress_and_status_never_panic_on_any_dates(
+        start in any_date(),
+        end in any_date(),
+        as_of in any_date(),
+        newest in prop::option::of(any_date()),
+        progress in prop::option::of(prop_oneof![0.0..=1.0f64, Just(f64::NAN)]),
+        stale_after_days in any::<u32>(),
+    ) {
+        let expected = expected_progress(start, end, as_of);
+        prop_assert!((0.0..=1.0).contains(&expected));
+        let _ = status(progress, expected, newest, as_of, stale_after_days);
+    }
+}
