@@ -87,6 +87,8 @@ codes! {
     UnrecognizedFormat => "unrecognized-format", Error, "A file that matches none of the known threat-model formats; the message says what each format needed.";
     UnknownStatus => "unknown-status", Warning, "A status that the source format does not define; the threat is kept with status `unknown` and the raw value.";
     UnknownSeverity => "unknown-severity", Warning, "A severity that the source format does not define; kept as `unknown` with the raw value.";
+    // Progress and scoring.
+    ObjectiveCycle => "objective-cycle", Error, "Objectives that contribute to each other in a cycle; the link that closes the cycle is left out of the rollup so progress can still be computed.";
 }
 
 #[cfg(test)]
