@@ -71,7 +71,7 @@ codes! {
     UnknownCycle => "unknown-cycle", Error, "An OKR file names a cycle that `threatokr.yaml` does not define.";
     // Security vocabularies.
     InvalidCvss => "invalid-cvss", Error, "A CVSS vector that does not parse, or a v3 vector missing one of the eight base metrics (AV AC PR UI S C I A).";
-    InvalidAsvsId => "invalid-asvs-id", Error, "An ASVS requirement id not in the form v<version>-<chapter>.<section>.<requirement>, or naming a requirement that the version does not have.";
+    InvalidAsvsId => "invalid-asvs-id", Error, "An ASVS requirement id not in the form `v<version>-<chapter>.<section>.<requirement>`, or naming a requirement that the version does not have.";
     InvalidCwe => "invalid-cwe", Error, "A CWE id that is not a positive number (`79` or `CWE-79`).";
     // Key results.
     StartEqualsTarget => "start-equals-target", Error, "A metric key result whose start equals its target has no direction and no measurable progress.";
