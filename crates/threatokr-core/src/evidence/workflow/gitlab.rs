@@ -331,15 +331,20 @@ fn restricts_to_on_demand_source(expression: &str) -> bool {
 }
 
 /// `allow_failure: true` (or `allow_failure: {exit_codes: ...}`), on the job or on every rule
-/// that lets it run automatically.
+/// that lets it run automatically. A job-level `when: manual` defaults to `allow_failure: true`
+/// in GitLab (a manual job inside `rules:` does not).
 fn job_allows_failure(pipeline: &Pipeline<'_>, job: &Node) -> bool {
-    if let Some(rules) = field(pipeline, job, "rules").and_then(Node::as_seq) {
+    let rules = field(pipeline, job, "rules").and_then(Node::as_seq);
+    if let Some(rules) = rules {
         let automatic: Vec<&Node> = rules.iter().filter(|rule| rule_mode(rule) == RunMode::Automatic).collect();
         if !automatic.is_empty() && automatic.iter().all(|rule| rule.get("allow_failure").is_some()) {
             return automatic.iter().all(|rule| is_true(rule.get("allow_failure")));
         }
     }
-    field(pipeline, job, "allow_failure").is_some_and(|value| is_true(Some(value)) || value.as_map().is_some())
+    match field(pipeline, job, "allow_failure") {
+        Some(value) => is_true(Some(value)) || value.as_map().is_some(),
+        None => rules.is_none() && field(pipeline, job, "when").and_then(Node::scalar_text).map(str::trim) == Some("manual"),
+    }
 }
 
 #[cfg(test)]
