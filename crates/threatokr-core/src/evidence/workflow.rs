@@ -47,7 +47,8 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order reports list them.
-    pub const ALL: [Self; 6] = [Self::Sast, Self::Secrets, Self::Sca, Self::Dast, Self::Container, Self::Iac];
+    pub const ALL: [Self; 6] =
+        [Self::Sast, Self::Secrets, Self::Sca, Self::Dast, Self::Container, Self::Iac];
 
     /// The lowercase name used in JSON and in `measure:` parameters.
     pub fn as_str(self) -> &'static str {
@@ -121,9 +122,14 @@ pub struct RepoScan {
 
 /// Scans the workflow files of one repository. A file that does not parse is reported and
 /// skipped; the other files are still scanned.
-pub fn scan_repository(files: &Files, repo_path: &str, workflow_files: &[FileId]) -> (RepoScan, Vec<Diagnostic>) {
+pub fn scan_repository(
+    files: &Files,
+    repo_path: &str,
+    workflow_files: &[FileId],
+) -> (RepoScan, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let known: BTreeSet<String> = workflow_files.iter().map(|&id| normalize_path(files.name(id))).collect();
+    let known: BTreeSet<String> =
+        workflow_files.iter().map(|&id| normalize_path(files.name(id))).collect();
     let mut github_workflows = Vec::new();
     let mut gitlab_files = Vec::new();
     for &file in workflow_files {
@@ -138,7 +144,9 @@ pub fn scan_repository(files: &Files, repo_path: &str, workflow_files: &[FileId]
     }
     let mut tools = github::tool_uses(files, &github_workflows, &known, &mut diagnostics);
     tools.extend(gitlab::tool_uses(files, &gitlab_files, &known, &mut diagnostics));
-    tools.sort_by(|a, b| (&a.file, &a.job, &a.name, a.category).cmp(&(&b.file, &b.job, &b.name, b.category)));
+    tools.sort_by(|a, b| {
+        (&a.file, &a.job, &a.name, a.category).cmp(&(&b.file, &b.job, &b.name, b.category))
+    });
     tools.dedup();
     let categories = Category::ALL
         .into_iter()
@@ -177,7 +185,8 @@ pub fn scan_json(scans: &[RepoScan]) -> Value {
             let categories: serde_json::Map<String, Value> = Category::ALL
                 .into_iter()
                 .map(|category| {
-                    let presence = scan.categories.get(&category).copied().unwrap_or(Presence::Absent);
+                    let presence =
+                        scan.categories.get(&category).copied().unwrap_or(Presence::Absent);
                     (category.as_str().to_owned(), Value::from(presence.as_str()))
                 })
                 .collect();
@@ -215,7 +224,10 @@ fn normalize_path(path: &str) -> String {
 fn merge_job_detections(detections: Vec<Detection>) -> Vec<Detection> {
     let mut merged: Vec<Detection> = Vec::new();
     for detection in detections {
-        match merged.iter_mut().find(|m| m.name == detection.name && m.category == detection.category) {
+        match merged
+            .iter_mut()
+            .find(|m| m.name == detection.name && m.category == detection.category)
+        {
             Some(existing) => {
                 existing.soft_fail &= detection.soft_fail;
                 existing.image_only &= detection.image_only;
@@ -229,7 +241,10 @@ fn merge_job_detections(detections: Vec<Detection>) -> Vec<Detection> {
 
 /// A literal `true` (the boolean, or the text "true"); expressions like `${{ matrix.x }}` are not.
 fn is_true(node: Option<&Node>) -> bool {
-    node.is_some_and(|n| n.as_bool() == Some(true) || n.as_str().is_some_and(|s| s.trim().eq_ignore_ascii_case("true")))
+    node.is_some_and(|n| {
+        n.as_bool() == Some(true)
+            || n.as_str().is_some_and(|s| s.trim().eq_ignore_ascii_case("true"))
+    })
 }
 
 /// Text lines of a `run:`/`script:` value: a string, or a list of strings (nested lists come

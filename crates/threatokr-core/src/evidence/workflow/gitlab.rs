@@ -9,8 +9,20 @@ use crate::syntax::Node;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Top-level keys that configure the pipeline rather than name a job.
-const RESERVED_KEYS: &[&str] =
-    &["image", "services", "stages", "types", "variables", "include", "default", "workflow", "before_script", "after_script", "cache", "spec"];
+const RESERVED_KEYS: &[&str] = &[
+    "image",
+    "services",
+    "stages",
+    "types",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "before_script",
+    "after_script",
+    "cache",
+    "spec",
+];
 
 /// A GitLab security template (or CI/CD catalog component) and the job it defines.
 struct Template {
@@ -26,8 +38,20 @@ struct Template {
 }
 
 const TEMPLATES: &[Template] = &[
-    Template { key: "sast", name: "gitlab-sast", category: Category::Sast, job: "sast", disabled_by: "SAST_DISABLED" },
-    Template { key: "secret-detection", name: "gitlab-secret-detection", category: Category::Secrets, job: "secret_detection", disabled_by: "SECRET_DETECTION_DISABLED" },
+    Template {
+        key: "sast",
+        name: "gitlab-sast",
+        category: Category::Sast,
+        job: "sast",
+        disabled_by: "SAST_DISABLED",
+    },
+    Template {
+        key: "secret-detection",
+        name: "gitlab-secret-detection",
+        category: Category::Secrets,
+        job: "secret_detection",
+        disabled_by: "SECRET_DETECTION_DISABLED",
+    },
     Template {
         key: "dependency-scanning",
         name: "gitlab-dependency-scanning",
@@ -42,9 +66,27 @@ const TEMPLATES: &[Template] = &[
         job: "container_scanning",
         disabled_by: "CONTAINER_SCANNING_DISABLED",
     },
-    Template { key: "dast", name: "gitlab-dast", category: Category::Dast, job: "dast", disabled_by: "DAST_DISABLED" },
-    Template { key: "dast-api", name: "gitlab-dast-api", category: Category::Dast, job: "dast_api", disabled_by: "DAST_API_DISABLED" },
-    Template { key: "sast-iac", name: "gitlab-sast-iac", category: Category::Iac, job: "kics-iac-sast", disabled_by: "SAST_DISABLED" },
+    Template {
+        key: "dast",
+        name: "gitlab-dast",
+        category: Category::Dast,
+        job: "dast",
+        disabled_by: "DAST_DISABLED",
+    },
+    Template {
+        key: "dast-api",
+        name: "gitlab-dast-api",
+        category: Category::Dast,
+        job: "dast_api",
+        disabled_by: "DAST_API_DISABLED",
+    },
+    Template {
+        key: "sast-iac",
+        name: "gitlab-sast-iac",
+        category: Category::Iac,
+        job: "kics-iac-sast",
+        disabled_by: "SAST_DISABLED",
+    },
 ];
 
 /// Pipeline sources that need someone (or a timer) to start them.
@@ -74,7 +116,8 @@ fn template_for_include(value: &str, is_component: bool) -> Option<&'static Temp
     } else {
         let base = value.rsplit('/').next().unwrap_or_default();
         let base = base.strip_suffix(".gitlab-ci.yml").unwrap_or(base);
-        let base = base.strip_suffix(".latest").or_else(|| base.strip_suffix(".v2")).unwrap_or(base);
+        let base =
+            base.strip_suffix(".latest").or_else(|| base.strip_suffix(".v2")).unwrap_or(base);
         base.to_owned()
     };
     TEMPLATES.iter().find(|t| t.key == key)
@@ -90,15 +133,27 @@ struct Pipeline<'a> {
 }
 
 /// Turns the GitLab files of one repository into tool uses.
-pub(super) fn tool_uses(files: &Files, gitlab_files: &[(FileId, Node)], known: &BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolUse> {
-    let mut pipeline = Pipeline { definitions: BTreeMap::new(), variables: BTreeMap::new(), mode: RunMode::Automatic };
+pub(super) fn tool_uses(
+    files: &Files,
+    gitlab_files: &[(FileId, Node)],
+    known: &BTreeSet<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ToolUse> {
+    let mut pipeline = Pipeline {
+        definitions: BTreeMap::new(),
+        variables: BTreeMap::new(),
+        mode: RunMode::Automatic,
+    };
     for (file, root) in gitlab_files {
         let Some(entries) = root.as_map() else {
             diagnostics.push(Diagnostic::new(
                 Code::CiWorkflowShape,
                 *file,
                 root.span,
-                format!("a GitLab CI file is a mapping of jobs and settings, found {}", root.value.kind_name()),
+                format!(
+                    "a GitLab CI file is a mapping of jobs and settings, found {}",
+                    root.value.kind_name()
+                ),
             ));
             continue;
         };
@@ -110,7 +165,9 @@ pub(super) fn tool_uses(files: &Files, gitlab_files: &[(FileId, Node)], known: &
         if let Some(variables) = root.get("variables").and_then(Node::as_map) {
             pipeline.variables.extend(variables.iter().map(|(k, v)| (k.text.as_str(), v)));
         }
-        if let Some(rules) = root.get("workflow").and_then(|w| w.get("rules")).and_then(Node::as_seq) {
+        if let Some(rules) =
+            root.get("workflow").and_then(|w| w.get("rules")).and_then(Node::as_seq)
+        {
             // A pipeline that no workflow rule lets run automatically runs only on demand.
             pipeline.mode = pipeline.mode.min(rules_mode(rules).max(RunMode::OnDemand));
         }
@@ -132,7 +189,11 @@ pub(super) fn tool_uses(files: &Files, gitlab_files: &[(FileId, Node)], known: &
                     Code::CiWorkflowShape,
                     *file,
                     job.span,
-                    format!("job `{}` must be a mapping, found {}", key.text, job.value.kind_name()),
+                    format!(
+                        "job `{}` must be a mapping, found {}",
+                        key.text,
+                        job.value.kind_name()
+                    ),
                 ));
                 continue;
             }
@@ -158,7 +219,14 @@ pub(super) fn tool_uses(files: &Files, gitlab_files: &[(FileId, Node)], known: &
 }
 
 /// One include entry: a template, a component, a local file, or something we cannot see.
-fn read_includes(file: FileId, file_name: &str, include: &Node, pipeline: &Pipeline<'_>, known: &BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolUse> {
+fn read_includes(
+    file: FileId,
+    file_name: &str,
+    include: &Node,
+    pipeline: &Pipeline<'_>,
+    known: &BTreeSet<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ToolUse> {
     let entries: Vec<&Node> = match include.as_seq() {
         Some(items) => items.iter().collect(),
         None => vec![include],
@@ -183,27 +251,41 @@ fn read_includes(file: FileId, file_name: &str, include: &Node, pipeline: &Pipel
             // Wildcard includes (`local: ci/*.yml`) name no single file to check.
             if !path.contains('*') && !known.contains(&path) {
                 diagnostics.push(
-                    Diagnostic::new(Code::CiUnresolvedWorkflow, file, span, format!("`{path}` is not among the scanned CI files"))
-                        .with_help("the tools inside it are not counted; scan the whole repository folder"),
+                    Diagnostic::new(
+                        Code::CiUnresolvedWorkflow,
+                        file,
+                        span,
+                        format!("`{path}` is not among the scanned CI files"),
+                    )
+                    .with_help(
+                        "the tools inside it are not counted; scan the whole repository folder",
+                    ),
                 );
             }
         }
         let Some(template) = template else { continue };
-        let disabled = pipeline.variables.get(template.disabled_by).and_then(|v| v.scalar_text()).is_some_and(|v| {
-            let v = v.trim().to_ascii_lowercase();
-            v == "true" || v == "1"
-        });
+        let disabled =
+            pipeline.variables.get(template.disabled_by).and_then(|v| v.scalar_text()).is_some_and(
+                |v| {
+                    let v = v.trim().to_ascii_lowercase();
+                    v == "true" || v == "1"
+                },
+            );
         if disabled {
             continue;
         }
         // The pipeline may override the template's job; GitLab's templates set
         // `allow_failure: true` themselves, so only an explicit `false` makes them blocking.
-        let overriding = pipeline.definitions.get(template.job).copied().filter(|job| job.as_map().is_some());
+        let overriding =
+            pipeline.definitions.get(template.job).copied().filter(|job| job.as_map().is_some());
         let mode = overriding.map_or(RunMode::Automatic, |job| job_mode(pipeline, job));
         if mode == RunMode::Never {
             continue;
         }
-        let blocking = overriding.and_then(|job| field(pipeline, job, "allow_failure")).and_then(Node::as_bool) == Some(false);
+        let blocking = overriding
+            .and_then(|job| field(pipeline, job, "allow_failure"))
+            .and_then(Node::as_bool)
+            == Some(false);
         tools.push(ToolUse {
             name: template.name.to_owned(),
             category: template.category,
@@ -242,10 +324,10 @@ fn field<'a>(pipeline: &Pipeline<'a>, job: &'a Node, key: &str) -> Option<&'a No
         };
         // Pushed in order, so the last parent is looked at first.
         for parent in parents {
-            if seen.insert(parent) {
-                if let Some(&definition) = pipeline.definitions.get(parent) {
-                    stack.push(definition);
-                }
+            if seen.insert(parent)
+                && let Some(&definition) = pipeline.definitions.get(parent)
+            {
+                stack.push(definition);
             }
         }
     }
@@ -254,12 +336,15 @@ fn field<'a>(pipeline: &Pipeline<'a>, job: &'a Node, key: &str) -> Option<&'a No
 
 fn job_detections(pipeline: &Pipeline<'_>, job: &Node) -> Vec<Detection> {
     let mut found = Vec::new();
-    let image_name = |node: &Node| node.as_str().or_else(|| node.get("name").and_then(Node::as_str)).map(str::to_owned);
+    let image_name = |node: &Node| {
+        node.as_str().or_else(|| node.get("name").and_then(Node::as_str)).map(str::to_owned)
+    };
     if let Some(image) = field(pipeline, job, "image").and_then(image_name) {
         found.extend(match_image(&image));
     }
     if let Some(services) = field(pipeline, job, "services").and_then(Node::as_seq) {
-        found.extend(services.iter().filter_map(image_name).filter_map(|image| match_image(&image)));
+        found
+            .extend(services.iter().filter_map(image_name).filter_map(|image| match_image(&image)));
     }
     for key in ["before_script", "script", "after_script"] {
         if let Some(script) = field(pipeline, job, key) {
@@ -306,7 +391,13 @@ fn rule_mode(rule: &Node) -> RunMode {
     match rule.get("when").and_then(Node::scalar_text).map(str::trim) {
         Some("never") => RunMode::Never,
         Some("manual") => RunMode::OnDemand,
-        _ if rule.get("if").and_then(Node::scalar_text).is_some_and(restricts_to_on_demand_source) => RunMode::OnDemand,
+        _ if rule
+            .get("if")
+            .and_then(Node::scalar_text)
+            .is_some_and(restricts_to_on_demand_source) =>
+        {
+            RunMode::OnDemand
+        }
         _ => RunMode::Automatic,
     }
 }
@@ -322,7 +413,8 @@ fn restricts_to_on_demand_source(expression: &str) -> bool {
         rest = &rest[at + "CI_PIPELINE_SOURCE".len()..];
         let Some(after) = rest.trim_start().strip_prefix("==") else { continue };
         let value = after.trim_start().trim_start_matches(['"', '\'']);
-        let value: String = value.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let value: String =
+            value.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         if ON_DEMAND_SOURCES.contains(&value.as_str()) {
             return true;
         }
@@ -336,14 +428,20 @@ fn restricts_to_on_demand_source(expression: &str) -> bool {
 fn job_allows_failure(pipeline: &Pipeline<'_>, job: &Node) -> bool {
     let rules = field(pipeline, job, "rules").and_then(Node::as_seq);
     if let Some(rules) = rules {
-        let automatic: Vec<&Node> = rules.iter().filter(|rule| rule_mode(rule) == RunMode::Automatic).collect();
-        if !automatic.is_empty() && automatic.iter().all(|rule| rule.get("allow_failure").is_some()) {
+        let automatic: Vec<&Node> =
+            rules.iter().filter(|rule| rule_mode(rule) == RunMode::Automatic).collect();
+        if !automatic.is_empty() && automatic.iter().all(|rule| rule.get("allow_failure").is_some())
+        {
             return automatic.iter().all(|rule| is_true(rule.get("allow_failure")));
         }
     }
     match field(pipeline, job, "allow_failure") {
         Some(value) => is_true(Some(value)) || value.as_map().is_some(),
-        None => rules.is_none() && field(pipeline, job, "when").and_then(Node::scalar_text).map(str::trim) == Some("manual"),
+        None => {
+            rules.is_none()
+                && field(pipeline, job, "when").and_then(Node::scalar_text).map(str::trim)
+                    == Some("manual")
+        }
     }
 }
 
@@ -353,14 +451,21 @@ mod tests {
 
     #[test]
     fn reads_template_names_in_every_spelling() {
-        let key = |value: &str, component: bool| template_for_include(value, component).map(|t| t.key);
+        let key =
+            |value: &str, component: bool| template_for_include(value, component).map(|t| t.key);
         assert_eq!(key("Security/SAST.gitlab-ci.yml", false), Some("sast"));
         assert_eq!(key("Jobs/SAST.latest.gitlab-ci.yml", false), Some("sast"));
         assert_eq!(key("Security/Secret-Detection.gitlab-ci.yml", false), Some("secret-detection"));
-        assert_eq!(key("Jobs/Dependency-Scanning.v2.gitlab-ci.yml", false), Some("dependency-scanning"));
+        assert_eq!(
+            key("Jobs/Dependency-Scanning.v2.gitlab-ci.yml", false),
+            Some("dependency-scanning")
+        );
         assert_eq!(key("Security/SAST-IaC.latest.gitlab-ci.yml", false), Some("sast-iac"));
         assert_eq!(key("Security/License-Scanning.gitlab-ci.yml", false), None);
-        assert_eq!(key("$CI_SERVER_FQDN/components/secret-detection/secret-detection@1.1", true), Some("secret-detection"));
+        assert_eq!(
+            key("$CI_SERVER_FQDN/components/secret-detection/secret-detection@1.1", true),
+            Some("secret-detection")
+        );
         assert_eq!(key("gitlab.com/acme/ci/sast@1", true), None);
     }
 
@@ -369,7 +474,9 @@ mod tests {
         assert!(restricts_to_on_demand_source(r#"$CI_PIPELINE_SOURCE == "schedule""#));
         assert!(restricts_to_on_demand_source("$CI_PIPELINE_SOURCE == 'web' && $DEPLOY"));
         assert!(!restricts_to_on_demand_source(r#"$CI_PIPELINE_SOURCE != "schedule""#));
-        assert!(!restricts_to_on_demand_source(r#"$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "push""#));
+        assert!(!restricts_to_on_demand_source(
+            r#"$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "push""#
+        ));
         assert!(!restricts_to_on_demand_source(r#"$CI_PIPELINE_SOURCE == "merge_request_event""#));
     }
 }

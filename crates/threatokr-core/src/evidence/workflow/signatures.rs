@@ -142,14 +142,19 @@ pub(crate) fn uses_path(uses: &str) -> String {
 }
 
 fn path_matches(path: &str, signature: &str) -> bool {
-    path == signature || (path.starts_with(signature) && path.as_bytes().get(signature.len()) == Some(&b'/'))
+    path == signature
+        || (path.starts_with(signature) && path.as_bytes().get(signature.len()) == Some(&b'/'))
 }
 
 /// The tool behind a step's or job's `uses:` (not `./local` and not `docker://`, which the caller
 /// handles), reading `with:` where the category or the failure mode depends on it.
 pub(crate) fn match_action(uses: &str, with: Option<&Node>) -> Option<Detection> {
     let path = uses_path(uses);
-    let input = |key: &str| with.and_then(|w| w.get(key)).and_then(Node::scalar_text).map(|t| t.trim().to_ascii_lowercase());
+    let input = |key: &str| {
+        with.and_then(|w| w.get(key))
+            .and_then(Node::scalar_text)
+            .map(|t| t.trim().to_ascii_lowercase())
+    };
     let mut detection = if path_matches(&path, "aquasecurity/trivy-action") {
         let category = match input("scan-type").as_deref() {
             Some("fs" | "repo" | "rootfs" | "sbom") => Sca,
@@ -175,12 +180,13 @@ pub(crate) fn match_action(uses: &str, with: Option<&Node>) -> Option<Detection>
         };
         Detection::new("snyk", category)
     } else {
-        let &(_, name, category) = ACTIONS.iter().find(|(signature, _, _)| path_matches(&path, signature))?;
+        let &(_, name, category) =
+            ACTIONS.iter().find(|(signature, _, _)| path_matches(&path, signature))?;
         Detection::new(name, category)
     };
-    detection.soft_fail = SOFT_FAIL_INPUTS
-        .iter()
-        .any(|(prefix, key, value)| (path.starts_with(prefix)) && input(key).as_deref() == Some(value));
+    detection.soft_fail = SOFT_FAIL_INPUTS.iter().any(|(prefix, key, value)| {
+        (path.starts_with(prefix)) && input(key).as_deref() == Some(value)
+    });
     Some(detection)
 }
 
@@ -207,7 +213,8 @@ fn image_repository(image: &str) -> String {
 pub(crate) fn match_image(image: &str) -> Option<Detection> {
     let repository = image_repository(image);
     let &(_, name, category) = IMAGES.iter().find(|(signature, _, _)| {
-        repository == *signature || repository.strip_suffix(signature).is_some_and(|head| head.ends_with('/'))
+        repository == *signature
+            || repository.strip_suffix(signature).is_some_and(|head| head.ends_with('/'))
     })?;
     Some(Detection { image_only: true, ..Detection::new(name, category) })
 }
@@ -301,18 +308,21 @@ fn skip_wrappers(words: &[String]) -> &[String] {
         let Some(first) = rest.first() else { return rest };
         let first = first.as_str();
         let is_assignment = first.split_once('=').is_some_and(|(name, _)| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit())
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
         });
         let skip = if is_assignment {
             1
         } else {
             match first {
-                "sudo" | "time" | "exec" | "env" | "nohup" | "command" | "if" | "then" | "else" | "elif" | "do" | "while"
-                | "until" | "!" | "npx" | "uvx" | "bunx" | "pnpx" => {
+                "sudo" | "time" | "exec" | "env" | "nohup" | "command" | "if" | "then" | "else"
+                | "elif" | "do" | "while" | "until" | "!" | "npx" | "uvx" | "bunx" | "pnpx" => {
                     // Options of the wrapper (`npx -y`, `sudo -E`) come before the command.
                     1 + rest[1..].iter().take_while(|w| w.starts_with('-')).count()
                 }
-                "pipx" | "uv" | "poetry" | "pipenv" | "hatch" | "pdm" | "bundle" | "pnpm" | "yarn" | "npm"
+                "pipx" | "uv" | "poetry" | "pipenv" | "hatch" | "pdm" | "bundle" | "pnpm"
+                | "yarn" | "npm"
                     if rest.get(1).is_some_and(|w| w == "run" || w == "exec" || w == "dlx") =>
                 {
                     2
@@ -382,7 +392,13 @@ fn match_command(words: &[String]) -> Option<Detection> {
             Detection::new("trivy", category)
         }
         "grype" => {
-            let directory = sub.is_some_and(|t| t.starts_with("dir:") || t.starts_with("file:") || t.starts_with("sbom:") || t.starts_with('.') || t.starts_with('/'));
+            let directory = sub.is_some_and(|t| {
+                t.starts_with("dir:")
+                    || t.starts_with("file:")
+                    || t.starts_with("sbom:")
+                    || t.starts_with('.')
+                    || t.starts_with('/')
+            });
             Detection::new("grype", if directory { Sca } else { Container })
         }
         "npm" | "yarn" | "pnpm" if sub == Some("audit") => Detection::new(
@@ -404,10 +420,14 @@ fn match_command(words: &[String]) -> Option<Detection> {
         "retire" => Detection::new("retire", Sca),
         "audit-ci" => Detection::new("audit-ci", Sca),
         "dependency-check" | "dependency-check.sh" => Detection::new("dependency-check", Sca),
-        "mvn" | "mvnw" | "gradle" | "gradlew" if any_arg("dependency-check") || any_arg("dependencycheck") => {
+        "mvn" | "mvnw" | "gradle" | "gradlew"
+            if any_arg("dependency-check") || any_arg("dependencycheck") =>
+        {
             Detection::new("dependency-check", Sca)
         }
-        "mvn" | "mvnw" | "gradle" | "gradlew" if any_arg("sonar:sonar") || has_flag(args, "sonar") || has_flag(args, "sonarqube") => {
+        "mvn" | "mvnw" | "gradle" | "gradlew"
+            if any_arg("sonar:sonar") || has_flag(args, "sonar") || has_flag(args, "sonarqube") =>
+        {
             Detection::new("sonarqube", Sast)
         }
         "snyk" => {
@@ -425,7 +445,9 @@ fn match_command(words: &[String]) -> Option<Detection> {
         "kics" => Detection::new("kics", Iac),
         "terrascan" => Detection::new("terrascan", Iac),
         "hadolint" => Detection::new("hadolint", Iac),
-        "zap-baseline.py" | "zap-full-scan.py" | "zap-api-scan.py" | "zap.sh" => Detection::new("zap", Dast),
+        "zap-baseline.py" | "zap-full-scan.py" | "zap-api-scan.py" | "zap.sh" => {
+            Detection::new("zap", Dast)
+        }
         "nuclei" => Detection::new("nuclei", Dast),
         "nikto" | "nikto.pl" => Detection::new("nikto", Dast),
         "dockle" => Detection::new("dockle", Container),
@@ -505,9 +527,15 @@ mod tests {
         assert_eq!(names("npx -y snyk@latest test --all-projects"), vec![("snyk", Sca, false)]);
         assert_eq!(names("snyk code test"), vec![("snyk", Sast, false)]);
         assert_eq!(names("snyk auth $TOKEN"), vec![]);
-        assert_eq!(names("FOO=1 sudo ./bin/gitleaks detect --source ."), vec![("gitleaks", Secrets, false)]);
+        assert_eq!(
+            names("FOO=1 sudo ./bin/gitleaks detect --source ."),
+            vec![("gitleaks", Secrets, false)]
+        );
         assert_eq!(names("python -m bandit -r src"), vec![("bandit", Sast, false)]);
-        assert_eq!(names("if npm audit --audit-level=high; then echo ok; fi"), vec![("npm-audit", Sca, false)]);
+        assert_eq!(
+            names("if npm audit --audit-level=high; then echo ok; fi"),
+            vec![("npm-audit", Sca, false)]
+        );
     }
 
     #[test]
@@ -531,10 +559,15 @@ mod tests {
     #[test]
     fn docker_run_names_the_tool_by_its_image() {
         assert_eq!(
-            names("docker run --rm -v \"$PWD:/path\" zricethezav/gitleaks:latest detect --source=/path"),
+            names(
+                "docker run --rm -v \"$PWD:/path\" zricethezav/gitleaks:latest detect --source=/path"
+            ),
             vec![("gitleaks", Secrets, false)]
         );
-        assert_eq!(names("docker run -t ghcr.io/zaproxy/zaproxy:stable zap-baseline.py -t http://x"), vec![("zap", Dast, false)]);
+        assert_eq!(
+            names("docker run -t ghcr.io/zaproxy/zaproxy:stable zap-baseline.py -t http://x"),
+            vec![("zap", Dast, false)]
+        );
         assert_eq!(names("docker run --rm alpine echo hi"), vec![]);
     }
 
@@ -549,7 +582,11 @@ mod tests {
 
     #[test]
     fn actions_match_case_insensitively_before_the_ref() {
-        let codeql = match_action("GitHub/CodeQL-Action/analyze@7188fc363630916deb702c7fdcf4e481b751f97a", None).unwrap();
+        let codeql = match_action(
+            "GitHub/CodeQL-Action/analyze@7188fc363630916deb702c7fdcf4e481b751f97a",
+            None,
+        )
+        .unwrap();
         assert_eq!((codeql.name, codeql.category), ("codeql", Sast));
         assert!(match_action("github/codeql-action/upload-sarif@v3", None).is_none());
         assert!(match_action("actions/upload-artifact@v4", None).is_none());

@@ -16,7 +16,10 @@ fn scan_repo(repo: &[(&str, &str)]) -> (RepoScan, Vec<Diagnostic>) {
 }
 
 fn rows(scan: &RepoScan) -> Vec<Row> {
-    scan.tools.iter().map(|t| (t.name.clone(), t.category, t.job.clone(), t.enforced, t.blocking)).collect()
+    scan.tools
+        .iter()
+        .map(|t| (t.name.clone(), t.category, t.job.clone(), t.enforced, t.blocking))
+        .collect()
 }
 
 fn row(name: &str, category: Category, job: &str, enforced: bool, blocking: bool) -> Row {
@@ -73,7 +76,10 @@ fn threat_dragon_pr_pipeline_has_an_enforced_trivy_and_a_non_failing_zap() {
     // spell checker, setup actions and `actions/upload-artifact` are not security scanners.
     assert_eq!(
         rows(&scan),
-        vec![row("trivy", Container, "scan_image_with_trivy", true, true), row("zap", Dast, "zap_scan_web_app", true, false)]
+        vec![
+            row("trivy", Container, "scan_image_with_trivy", true, true),
+            row("zap", Dast, "zap_scan_web_app", true, false)
+        ]
     );
     assert_eq!(presence(&scan), [Absent, Absent, Absent, Enforced, Enforced, Absent]);
     // Six jobs call local reusable workflows that are not in the sample set.
@@ -98,14 +104,26 @@ fn all_four_samples_as_one_repository_cover_four_categories() {
         ("pull_request.yaml", "OWASP-threat-dragon__pull_request.yaml"),
         ("build-documents.yml", "OWASP-ASVS__build-documents.yml"),
     ];
-    let texts: Vec<(String, String)> =
-        names.iter().map(|(name, sample)| (format!(".github/workflows/{name}"), read_shared(&format!("samples/ci/github/{sample}")))).collect();
+    let texts: Vec<(String, String)> = names
+        .iter()
+        .map(|(name, sample)| {
+            (
+                format!(".github/workflows/{name}"),
+                read_shared(&format!("samples/ci/github/{sample}")),
+            )
+        })
+        .collect();
     let repo: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
     let (scan, _) = scan_repo(&repo);
     let files: Vec<&str> = scan.tools.iter().map(|t| t.file.as_str()).collect();
     assert_eq!(
         files,
-        [".github/workflows/codeql.yml", ".github/workflows/gitleaks.yml", ".github/workflows/pull_request.yaml", ".github/workflows/pull_request.yaml"]
+        [
+            ".github/workflows/codeql.yml",
+            ".github/workflows/gitleaks.yml",
+            ".github/workflows/pull_request.yaml",
+            ".github/workflows/pull_request.yaml"
+        ]
     );
     assert_eq!(presence(&scan), [Enforced, Enforced, Absent, Enforced, Enforced, Absent]);
 }
@@ -126,7 +144,8 @@ fn json_output_has_the_documented_shape() {
 
 #[test]
 fn manual_only_workflow_makes_its_tool_present_not_enforced() {
-    let (scan, diagnostics) = scan_repo(&[(".github/workflows/manual.yml", &fixture("0001_manual_only.yml"))]);
+    let (scan, diagnostics) =
+        scan_repo(&[(".github/workflows/manual.yml", &fixture("0001_manual_only.yml"))]);
     // `pip install semgrep` installs; `semgrep scan` is the one use.
     assert_eq!(rows(&scan), vec![row("semgrep", Sast, "semgrep", false, true)]);
     assert_eq!(scan.categories[&Sast], Present);
@@ -135,7 +154,8 @@ fn manual_only_workflow_makes_its_tool_present_not_enforced() {
 
 #[test]
 fn schedule_only_workflow_makes_its_tool_present_not_enforced() {
-    let (scan, _) = scan_repo(&[(".github/workflows/nightly.yml", &fixture("0002_schedule_only.yml"))]);
+    let (scan, _) =
+        scan_repo(&[(".github/workflows/nightly.yml", &fixture("0002_schedule_only.yml"))]);
     // `scan-type: fs` makes Trivy a dependency scan; `exit-code: "1"` keeps it blocking.
     assert_eq!(rows(&scan), vec![row("trivy", Sca, "dependencies", false, true)]);
     assert_eq!(scan.categories[&Sca], Present);
@@ -144,9 +164,15 @@ fn schedule_only_workflow_makes_its_tool_present_not_enforced() {
 #[test]
 fn reusable_workflow_is_enforced_when_a_push_workflow_calls_it_and_present_when_nothing_does() {
     let (scan, diagnostics) = scan_repo(&[
-        (".github/workflows/0003_push_calls_reusable.yml", &fixture("0003_push_calls_reusable.yml")),
+        (
+            ".github/workflows/0003_push_calls_reusable.yml",
+            &fixture("0003_push_calls_reusable.yml"),
+        ),
         (".github/workflows/0004_reusable_scans.yml", &fixture("0004_reusable_scans.yml")),
-        (".github/workflows/0005_reusable_never_called.yml", &fixture("0005_reusable_never_called.yml")),
+        (
+            ".github/workflows/0005_reusable_never_called.yml",
+            &fixture("0005_reusable_never_called.yml"),
+        ),
     ]);
     assert_eq!(
         rows(&scan),
@@ -171,7 +197,10 @@ fn reusable_workflow_without_a_caller_or_with_only_a_manual_caller_is_present() 
     let (alone, _) = scan_repo(&[(".github/workflows/0004_reusable_scans.yml", &reusable)]);
     assert!(alone.tools.iter().all(|t| !t.enforced) && alone.tools.len() == 2);
     let manual = "on: workflow_dispatch\njobs:\n  call:\n    uses: ./.github/workflows/0004_reusable_scans.yml\n";
-    let (called, diagnostics) = scan_repo(&[(".github/workflows/manual.yml", manual), (".github/workflows/0004_reusable_scans.yml", &reusable)]);
+    let (called, diagnostics) = scan_repo(&[
+        (".github/workflows/manual.yml", manual),
+        (".github/workflows/0004_reusable_scans.yml", &reusable),
+    ]);
     assert!(called.tools.iter().all(|t| !t.enforced) && called.tools.len() == 2);
     assert!(diagnostics.is_empty());
 }
@@ -186,12 +215,17 @@ fn reusable_calls_in_a_cycle_terminate() {
 
 #[test]
 fn only_a_literal_continue_on_error_true_makes_a_tool_non_blocking() {
-    let (scan, _) = scan_repo(&[(".github/workflows/deps.yml", &fixture("0006_continue_on_error.yml"))]);
+    let (scan, _) =
+        scan_repo(&[(".github/workflows/deps.yml", &fixture("0006_continue_on_error.yml"))]);
     // Step-level and job-level `true` are soft; `${{ matrix.experimental }}` is an expression
     // we cannot evaluate, so it stays blocking. The SARIF upload is not a scanner.
     assert_eq!(
         rows(&scan),
-        vec![row("cargo-audit", Sca, "audit", true, true), row("bandit", Sast, "bandit", true, false), row("snyk", Sca, "snyk", true, false)]
+        vec![
+            row("cargo-audit", Sca, "audit", true, true),
+            row("bandit", Sast, "bandit", true, false),
+            row("snyk", Sca, "snyk", true, false)
+        ]
     );
 }
 
@@ -199,20 +233,33 @@ fn only_a_literal_continue_on_error_true_makes_a_tool_non_blocking() {
 fn or_true_swallows_the_failure_but_or_exit_one_does_not() {
     let (scan, _) = scan_repo(&[(".github/workflows/pr.yml", &fixture("0007_or_true.yml"))]);
     // The `echo` mentioning trufflehog runs nothing.
-    assert_eq!(rows(&scan), vec![row("npm-audit", Sca, "checks", true, true), row("semgrep", Sast, "checks", true, false)]);
+    assert_eq!(
+        rows(&scan),
+        vec![
+            row("npm-audit", Sca, "checks", true, true),
+            row("semgrep", Sast, "checks", true, false)
+        ]
+    );
 }
 
 #[test]
 fn sha_pinned_mixed_case_actions_match_and_upload_sarif_does_not() {
-    let (scan, _) = scan_repo(&[(".github/workflows/security.yml", &fixture("0008_sha_pinned_uppercase_owner.yml"))]);
+    let (scan, _) = scan_repo(&[(
+        ".github/workflows/security.yml",
+        &fixture("0008_sha_pinned_uppercase_owner.yml"),
+    )]);
     // merge_group and pull_request_target are automatic events.
-    assert_eq!(rows(&scan), vec![row("gitleaks", Secrets, "scan", true, true), row("zap", Dast, "scan", true, true)]);
+    assert_eq!(
+        rows(&scan),
+        vec![row("gitleaks", Secrets, "scan", true, true), row("zap", Dast, "scan", true, true)]
+    );
     assert_eq!(scan.categories[&Sast], Absent);
 }
 
 #[test]
 fn container_images_name_tools() {
-    let (scan, _) = scan_repo(&[(".github/workflows/images.yml", &fixture("0009_container_images.yml"))]);
+    let (scan, _) =
+        scan_repo(&[(".github/workflows/images.yml", &fixture("0009_container_images.yml"))]);
     // dast: a ZAP service container; filesystem: the Trivy job container gives way to the
     // `trivy fs` command, a dependency scan; image: `docker run aquasec/trivy ... image`;
     // secrets: a `docker://` Gitleaks step; semgrep: container plus command, counted once.
@@ -230,7 +277,9 @@ fn container_images_name_tools() {
 
 #[test]
 fn every_spelling_of_on_is_read() {
-    let workflow = |on: &str| format!("{on}\njobs:\n  s:\n    steps:\n      - uses: gitleaks/gitleaks-action@v2\n");
+    let workflow = |on: &str| {
+        format!("{on}\njobs:\n  s:\n    steps:\n      - uses: gitleaks/gitleaks-action@v2\n")
+    };
     let enforced = |on: &str| {
         let (scan, diagnostics) = scan_repo(&[(".github/workflows/w.yml", &workflow(on))]);
         assert!(diagnostics.is_empty(), "{on}: {diagnostics:?}");
@@ -246,13 +295,18 @@ fn every_spelling_of_on_is_read() {
 
 #[test]
 fn workflow_without_triggers_or_with_malformed_jobs_is_reported() {
-    let (scan_no_on, diagnostics) = scan_repo(&[(".github/workflows/w.yml", "jobs:\n  s:\n    steps:\n      - run: gitleaks detect\n")]);
+    let (scan_no_on, diagnostics) = scan_repo(&[(
+        ".github/workflows/w.yml",
+        "jobs:\n  s:\n    steps:\n      - run: gitleaks detect\n",
+    )]);
     assert_eq!(codes(&diagnostics), vec![Code::CiWorkflowShape]);
     assert_eq!(rows(&scan_no_on), vec![row("gitleaks", Secrets, "s", false, true)]);
     let (_, diagnostics) = scan_repo(&[(".github/workflows/w.yml", "on: push\njobs: [a, b]\n")]);
     assert_eq!(codes(&diagnostics), vec![Code::CiWorkflowShape]);
-    let (scan_steps, diagnostics) =
-        scan_repo(&[(".github/workflows/w.yml", "on: push\njobs:\n  a: 3\n  b:\n    steps: run\n  c:\n    steps:\n      - just text\n      - run: trivy config .\n")]);
+    let (scan_steps, diagnostics) = scan_repo(&[(
+        ".github/workflows/w.yml",
+        "on: push\njobs:\n  a: 3\n  b:\n    steps: run\n  c:\n    steps:\n      - just text\n      - run: trivy config .\n",
+    )]);
     assert_eq!(codes(&diagnostics), vec![Code::CiWorkflowShape; 3]);
     assert_eq!(rows(&scan_steps), vec![row("trivy", Iac, "c", true, true)]);
 }
@@ -268,7 +322,10 @@ fn broken_yaml_is_reported_and_the_other_files_are_still_scanned() {
     let label = diagnostics[0].primary.as_ref().unwrap();
     assert_eq!(label.file, broken_id);
     // The flow sequence `[push, pull_request` is never closed; the parser stops at `jobs:` on line 3.
-    assert_eq!(files.get(broken_id).line_col(label.span.start), crate::diag::LineCol { line: 3, column: 5 });
+    assert_eq!(
+        files.get(broken_id).line_col(label.span.start),
+        crate::diag::LineCol { line: 3, column: 5 }
+    );
     assert_eq!(rows(&scan), vec![row("trivy", Sca, "dependencies", false, true)]);
 }
 
@@ -301,16 +358,21 @@ fn gitlab_templates_in_a_list_and_a_single_include_with_overrides() {
 
 #[test]
 fn gitlab_single_template_include_and_a_missing_local_include() {
-    let (scan, diagnostics) = scan_repo(&[(".gitlab-ci.yml", "include:\n  template: Security/SAST.gitlab-ci.yml\n")]);
+    let (scan, diagnostics) =
+        scan_repo(&[(".gitlab-ci.yml", "include:\n  template: Security/SAST.gitlab-ci.yml\n")]);
     assert_eq!(rows(&scan), vec![row("gitlab-sast", Sast, "sast", true, false)]);
     assert!(diagnostics.is_empty());
-    let (_, diagnostics) = scan_repo(&[(".gitlab-ci.yml", &fixture("0010_gitlab_templates_list.gitlab-ci.yml"))]);
+    let (_, diagnostics) =
+        scan_repo(&[(".gitlab-ci.yml", &fixture("0010_gitlab_templates_list.gitlab-ci.yml"))]);
     assert_eq!(codes(&diagnostics), vec![Code::CiUnresolvedWorkflow]);
 }
 
 #[test]
 fn gitlab_allow_failure_manual_and_schedule_rules() {
-    let (scan, diagnostics) = scan_repo(&[(".gitlab-ci.yml", &fixture("0012_gitlab_allow_failure_and_manual.gitlab-ci.yml"))]);
+    let (scan, diagnostics) = scan_repo(&[(
+        ".gitlab-ci.yml",
+        &fixture("0012_gitlab_allow_failure_and_manual.gitlab-ci.yml"),
+    )]);
     // checkov: image and script inherited from `.iac`, `only: [schedules]`.
     // gitleaks: its schedule rule is `when: never`, the branch rule runs it automatically.
     // npm_audit: its only rule allows failure. semgrep: `allow_failure: true`.
@@ -335,12 +397,19 @@ fn gitlab_allow_failure_manual_and_schedule_rules() {
 fn gitlab_workflow_rules_for_schedules_only_make_every_tool_present() {
     let text = "workflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"schedule\"\ninclude:\n  - template: Security/Secret-Detection.gitlab-ci.yml\nbandit:\n  script: [bandit -r .]\n";
     let (scan, _) = scan_repo(&[(".gitlab-ci.yml", text)]);
-    assert_eq!(rows(&scan), vec![row("bandit", Sast, "bandit", false, true), row("gitlab-secret-detection", Secrets, "secret_detection", false, false)]);
+    assert_eq!(
+        rows(&scan),
+        vec![
+            row("bandit", Sast, "bandit", false, true),
+            row("gitlab-secret-detection", Secrets, "secret_detection", false, false)
+        ]
+    );
 }
 
 #[test]
 fn gitlab_template_disabled_by_a_rule_override_disappears() {
-    let text = "include:\n  - template: Security/SAST.gitlab-ci.yml\nsast:\n  rules:\n    - when: never\n";
+    let text =
+        "include:\n  - template: Security/SAST.gitlab-ci.yml\nsast:\n  rules:\n    - when: never\n";
     let (scan, _) = scan_repo(&[(".gitlab-ci.yml", text)]);
     assert!(scan.tools.is_empty());
 }
