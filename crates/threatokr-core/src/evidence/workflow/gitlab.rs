@@ -264,13 +264,12 @@ fn read_includes(
             }
         }
         let Some(template) = template else { continue };
-        let disabled =
-            pipeline.variables.get(template.disabled_by).and_then(|v| v.scalar_text()).is_some_and(
-                |v| {
-                    let v = v.trim().to_ascii_lowercase();
-                    v == "true" || v == "1"
-                },
-            );
+        // `VAR: "true"` or, with a description, `VAR: {value: "true"}`.
+        let disabled = pipeline
+            .variables
+            .get(template.disabled_by)
+            .and_then(|v| v.scalar_text().or_else(|| v.get("value").and_then(Node::scalar_text)))
+            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"));
         if disabled {
             continue;
         }
