@@ -581,6 +581,25 @@ mod tests {
     }
 
     #[test]
+    fn signature_tables_are_lowercase_and_unique() {
+        for table in [ACTIONS, IMAGES] {
+            let mut seen = std::collections::BTreeSet::new();
+            for (signature, name, _) in table {
+                assert_eq!(*signature, signature.to_ascii_lowercase(), "{signature}");
+                assert_eq!(*name, name.to_ascii_lowercase(), "{name}");
+                assert!(seen.insert(*signature), "{signature} is listed twice");
+            }
+        }
+        for (prefix, key, value) in SOFT_FAIL_INPUTS {
+            assert_eq!(*prefix, prefix.to_ascii_lowercase());
+            assert_eq!(
+                (*key, *value),
+                (key.to_ascii_lowercase().as_str(), value.to_ascii_lowercase().as_str())
+            );
+        }
+    }
+
+    #[test]
     fn actions_match_case_insensitively_before_the_ref() {
         let codeql = match_action(
             "GitHub/CodeQL-Action/analyze@7188fc363630916deb702c7fdcf4e481b751f97a",

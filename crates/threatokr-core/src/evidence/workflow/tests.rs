@@ -414,6 +414,16 @@ fn gitlab_template_disabled_by_a_rule_override_disappears() {
     assert!(scan.tools.is_empty());
 }
 
+#[test]
+fn gitlab_components_count_and_a_described_disabling_variable_switches_a_template_off() {
+    let text = "variables:\n  SAST_DISABLED:\n    value: \"1\"\n    description: off for now\ninclude:\n  - template: Security/SAST.gitlab-ci.yml\n  - component: $CI_SERVER_FQDN/components/secret-detection/secret-detection@1.1\n";
+    let (scan, _) = scan_repo(&[(".gitlab-ci.yml", text)]);
+    assert_eq!(
+        rows(&scan),
+        vec![row("gitlab-secret-detection", Secrets, "secret_detection", true, false)]
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
