@@ -89,6 +89,9 @@ codes! {
     UnknownSeverity => "unknown-severity", Warning, "A severity that the source format does not define; kept as `unknown` with the raw value.";
     // Progress and scoring.
     ObjectiveCycle => "objective-cycle", Error, "Objectives that contribute to each other in a cycle; the link that closes the cycle is left out of the rollup so progress can still be computed.";
+    // CI pipelines (evidence::workflow).
+    CiWorkflowShape => "ci-workflow-shape", Warning, "A part of a CI workflow that is not shaped the way GitHub Actions or GitLab CI expects (jobs that are not a mapping, steps that are not a list, no `on:` triggers, ...); that part is skipped or counted as not enforced.";
+    CiUnresolvedWorkflow => "ci-unresolved-workflow", Note, "A job calls, or a pipeline includes, a local workflow file that is not among the scanned files, so the tools inside it are not counted.";
 }
 
 #[cfg(test)]
