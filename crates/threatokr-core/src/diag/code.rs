@@ -92,6 +92,14 @@ codes! {
     // CI pipelines (evidence::workflow).
     CiWorkflowShape => "ci-workflow-shape", Warning, "A part of a CI workflow that is not shaped the way GitHub Actions or GitLab CI expects (jobs that are not a mapping, steps that are not a list, no `on:` triggers, ...); that part is skipped or counted as not enforced.";
     CiUnresolvedWorkflow => "ci-unresolved-workflow", Note, "A job calls, or a pipeline includes, a local workflow file that is not among the scanned files, so the tools inside it are not counted.";
+    // Evidence readers (SARIF, ASVS verifications, training records, threat-scenario test results).
+    SarifNotSarif => "sarif-not-sarif", Error, "A file read as SARIF that is not a SARIF 2.1.0 log (no `runs` list); nothing was imported from it.";
+    SarifInvalidValue => "sarif-invalid-value", Warning, "A SARIF value outside its vocabulary or range (a `security-severity` of \"undefined\", an unknown level, a `ruleIndex` out of range); the result is kept with the documented fallback.";
+    SarifUnreadableResult => "sarif-unreadable-result", Error, "A SARIF run or result that is not a JSON object; it was left out and the rest of the file was read.";
+    SarifFingerprintNotUnique => "sarif-fingerprint-not-unique", Note, "A SARIF fingerprint that is a placeholder (Semgrep writes \"requires login\") or that results at different lines of one file share, so their identity falls back to a hash of tool, rule, file and line text.";
+    CsvSyntax => "csv-syntax", Error, "A CSV row that cannot be read (broken quoting, invalid UTF-8); the row was left out and the other rows were read.";
+    JunitXmlSyntax => "junit-xml-syntax", Error, "A JUnit XML file that is not well-formed; test cases after the error could not be read.";
+    TestsWithoutThreats => "tests-without-threats", Note, "A test-results file in which no test names a threat or test scenario, so it proves nothing about threats; name them like `[T-1]` or give a `threat` property.";
 }
 
 #[cfg(test)]
