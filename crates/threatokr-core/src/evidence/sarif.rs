@@ -87,13 +87,29 @@ impl SeveritySource {
     }
 }
 
+/// A whole SARIF log: the tools that ran (even those that found nothing) and the findings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SarifLog {
+    /// The driver name of every run, sorted and deduplicated. A tool listed here with no finding
+    /// ran clean: every finding it reported before is fixed.
+    pub tools: Vec<String>,
+    /// The findings.
+    pub findings: Vec<Finding>,
+}
+
 /// Reads one SARIF file. A JSON syntax error gives one diagnostic and no findings; a file that is
 /// JSON but not SARIF gives `sarif-not-sarif`; odd values inside results give warnings and fallbacks.
 pub fn parse_sarif(files: &Files, file: FileId) -> (Vec<Finding>, Vec<Diagnostic>) {
+    let (log, diagnostics) = parse_sarif_log(files, file);
+    (log.findings, diagnostics)
+}
+
+/// Like `parse_sarif`, and also says which tools ran.
+pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic>) {
     let (root, diagnostics) = parse_json(files, file, Budget::default());
-    let mut reader = Reader { file, diagnostics, reported: HashSet::new() };
+    let mut reader = Reader { file, diagnostics, reported: HashSet::new(), tools: Vec::new() };
     let Some(root) = root else {
-        return (Vec::new(), reader.diagnostics);
+        return (SarifLog::default(), reader.diagnostics);
     };
     let Some(runs) = root.get("runs").and_then(Node::as_seq) else {
         let span = root.get("runs").map_or(root.span, |runs| runs.span);
@@ -101,7 +117,7 @@ pub fn parse_sarif(files: &Files, file: FileId) -> (Vec<Finding>, Vec<Diagnostic
             Diagnostic::new(Code::SarifNotSarif, file, span, "this is not a SARIF log: it has no `runs` list")
                 .with_help("pass a SARIF 2.1.0 file, as written by `--format sarif` or `-f sarif` of the scanner"),
         );
-        return (Vec::new(), reader.diagnostics);
+        return (SarifLog::default(), reader.diagnostics);
     };
     match root.get("version") {
         Some(version) if version.scalar_text() == Some("2.1.0") => {}
@@ -129,7 +145,10 @@ pub fn parse_sarif(files: &Files, file: FileId) -> (Vec<Finding>, Vec<Diagnostic
     let findings = assign_identities(&mut reader, drafts);
     let mut diagnostics = reader.diagnostics;
     crate::diag::sort_diagnostics(files, &mut diagnostics);
-    (findings, diagnostics)
+    let mut tools = reader.tools;
+    tools.sort();
+    tools.dedup();
+    (SarifLog { tools, findings }, diagnostics)
 }
 
 /// `{"findings", "by_severity", "by_tool", "cwes", "diagnostics"}`: the `ingest sarif --dry-run
@@ -173,6 +192,8 @@ struct Reader {
     diagnostics: Vec<Diagnostic>,
     /// Rule-level values are shared by many results; each odd one is reported once.
     reported: HashSet<(Code, Span)>,
+    /// The driver name of each run.
+    tools: Vec<String>,
 }
 
 impl Reader {
@@ -236,6 +257,7 @@ fn read_run(reader: &mut Reader, run: &Node, drafts: &mut Vec<Draft>) {
             "unknown".to_owned()
         }
     };
+    reader.tools.push(tool.clone());
     let driver_rules = driver.and_then(|d| d.get("rules")).and_then(Node::as_seq).unwrap_or(&[]);
     let extensions =
         tool_node.and_then(|t| t.get("extensions")).and_then(Node::as_seq).unwrap_or(&[]);
