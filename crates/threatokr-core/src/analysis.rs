@@ -1,1 +1,1 @@
-//! Placeholder: filled in by its issue's work.
+//! Portfolio analysis (placeholder until written).
