@@ -49,6 +49,20 @@ pub struct Analysis {
     pub totals: Figures,
 }
 
+impl Analysis {
+    /// The summary of a theme, if any threat has it.
+    pub fn theme(&self, theme: Theme) -> Option<&ThemeSummary> {
+        self.themes.iter().find(|t| t.theme == theme)
+    }
+
+    /// The open threats of a theme, highest risk first (empty when the theme has none).
+    pub fn open_threats_of(&self, theme: Theme) -> Vec<&AnalyzedThreat> {
+        self.theme(theme)
+            .map(|t| t.open_threat_indices.iter().map(|&i| &self.threats[i]).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// One threat as the analysis sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyzedThreat {
@@ -115,8 +129,8 @@ pub struct ThemeSummary {
     /// Teams owning those apps, by id.
     pub teams: Vec<TeamId>,
     /// Its open threats, as indices into [`Analysis::threats`], highest risk first (ties by app,
-    /// then threat id).
-    pub open_threats: Vec<usize>,
+    /// then threat id); [`Analysis::open_threats_of`] resolves them.
+    pub open_threat_indices: Vec<usize>,
 }
 
 /// A theme's figures inside one app or team.
@@ -370,7 +384,7 @@ pub fn analyze(workspace: &Workspace) -> Analysis {
                 figures: tally.figures(total, &control_status),
                 apps: tally.affected_apps.iter().cloned().collect(),
                 teams: theme_teams.remove(&theme).unwrap_or_default().into_iter().collect(),
-                open_threats,
+                open_threat_indices: open_threats,
             };
             (tally.open_risk_tenths, summary)
         })

@@ -81,7 +81,11 @@ pub fn analysis_json(analysis: &Analysis) -> Value {
             map.insert("asvs".into(), Value::Object(asvs));
             map.insert(
                 "open_threat_refs".into(),
-                theme.open_threats.iter().map(|&i| threat_json(&analysis.threats[i])).collect(),
+                theme
+                    .open_threat_indices
+                    .iter()
+                    .map(|&i| threat_json(&analysis.threats[i]))
+                    .collect(),
             );
             Value::Object(map)
         })

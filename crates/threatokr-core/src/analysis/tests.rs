@@ -181,7 +181,7 @@ fn two_app_workspace() -> Workspace {
 }
 
 fn theme(analysis: &Analysis, theme: Theme) -> &ThemeSummary {
-    analysis.themes.iter().find(|t| t.theme == theme).expect("theme present")
+    analysis.theme(theme).expect("theme present")
 }
 
 fn ids<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
@@ -222,10 +222,10 @@ fn computes_access_control_figures_by_hand() {
     assert_eq!((f.controls, f.controls_planned, f.controls_implemented), (3, 2, 1));
     assert_eq!(ids(&ac.apps), ["legacy-portal", "pay", "shop"]);
     assert_eq!(ids(&ac.teams), ["payments", "web"]);
-    let open: Vec<String> = ac
-        .open_threats
+    let open: Vec<String> = analysis
+        .open_threats_of(Theme::AccessControl)
         .iter()
-        .map(|&i| format!("{}/{}", analysis.threats[i].app, analysis.threats[i].id))
+        .map(|t| format!("{}/{}", t.app, t.id))
         .collect();
     assert_eq!(open, ["shop/S1", "shop/S2", "legacy-portal/L1", "pay/P1"]);
 }
@@ -503,4 +503,85 @@ fn model_without_usable_title_counts_as_unassigned() {
     let analysis = analyze(&workspace);
     assert_eq!(analysis.apps[0].app.as_str(), "unassigned");
     assert_eq!(analysis.themes[0].theme, Theme::Architecture);
+}
+
+/// A random threat: status, CWE (from a small set, or none), STRIDE, severity, likelihood × impact.
+fn arbitrary_threat()
+-> impl proptest::strategy::Strategy<Value = (usize, usize, usize, usize, usize, Option<(usize, usize)>)>
+{
+    (
+        0..ThreatStatus::ALL.len(),
+        0..8usize,
+        0..7usize,
+        0..Severity::ALL.len(),
+        0..3usize,
+        proptest::option::of((0..5usize, 0..5usize)),
+    )
+}
+
+fn build_threat(
+    index: usize,
+    (status, cwe, stride, severity, model, levels): (
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        Option<(usize, usize)>,
+    ),
+) -> (usize, Threat) {
+    const CWES: [u32; 8] = [0, 639, 79, 89, 287, 319, 400, 99999];
+    let mut threat = t(
+        &format!("T-{index}"),
+        ThreatStatus::ALL[status],
+        if CWES[cwe] == 0 { &[] } else { std::slice::from_ref(&CWES[cwe]) },
+        Severity::ALL[severity],
+    );
+    if stride < Stride::ALL.len() {
+        threat.stride = vec![Stride::ALL[stride]];
+    }
+    if let Some((l, i)) = levels {
+        threat.likelihood = Some(Level::ALL[l]);
+        threat.impact = Some(Level::ALL[i]);
+    }
+    (model, threat)
+}
+
+proptest::proptest! {
+    #[test]
+    fn sums_and_shares_add_up(specs in proptest::collection::vec(arbitrary_threat(), 0..40)) {
+        let mut models = vec![
+            model(Some("shop"), "Shop", Vec::new(), Vec::new(), Vec::new()),
+            model(Some("pay"), "Payments", Vec::new(), Vec::new(), Vec::new()),
+            model(None, "orphan", Vec::new(), Vec::new(), Vec::new()),
+        ];
+        for (index, spec) in specs.into_iter().enumerate() {
+            let (m, threat) = build_threat(index, spec);
+            models[m].threats.push(threat);
+        }
+        let workspace = Workspace { models, ..two_app_workspace() };
+        let analysis = analyze(&workspace);
+        let tenths = |x: f64| (x * 10.0).round() as i64;
+        let total = tenths(analysis.totals.open_risk);
+        proptest::prop_assert_eq!(analysis.themes.iter().map(|t| tenths(t.figures.open_risk)).sum::<i64>(), total);
+        proptest::prop_assert_eq!(analysis.apps.iter().map(|a| tenths(a.figures.open_risk)).sum::<i64>(), total);
+        proptest::prop_assert_eq!(analysis.themes.iter().map(|t| t.figures.threats).sum::<usize>(), analysis.threats.len());
+        proptest::prop_assert_eq!(analysis.themes.iter().map(|t| t.figures.open_threats).sum::<usize>(), analysis.totals.open_threats);
+        if total > 0 {
+            let shares: f64 = analysis.themes.iter().map(|t| t.figures.share).sum();
+            proptest::prop_assert!((shares - 1.0).abs() < 1e-9);
+        }
+        for pair in analysis.themes.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            proptest::prop_assert!(tenths(a.figures.open_risk) > tenths(b.figures.open_risk) || (tenths(a.figures.open_risk) == tenths(b.figures.open_risk) && a.theme.as_str() < b.theme.as_str()));
+        }
+        for summary in &analysis.themes {
+            let f = &summary.figures;
+            proptest::prop_assert!(f.mitigated_share.is_none_or(|m| (0.0..=1.0).contains(&m)));
+            proptest::prop_assert!(f.open_threats <= f.in_scope && f.in_scope <= f.threats && f.tested <= f.in_scope);
+            proptest::prop_assert_eq!(summary.open_threat_indices.len(), f.open_threats);
+            proptest::prop_assert!(summary.open_threat_indices.iter().all(|&i| analysis.threats[i].theme == summary.theme));
+        }
+        proptest::prop_assert_eq!(analysis_json(&analysis), analysis_json(&analyze(&workspace)));
+    }
 }

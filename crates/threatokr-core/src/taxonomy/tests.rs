@@ -99,3 +99,43 @@ fn classification_does_not_depend_on_list_order() {
     // 79 and 89 are both bases; the lower id decides.
     assert_eq!(classify(&a), (Theme::OutputEncodingXss, ThemeSource::Cwe(79)));
 }
+
+/// A comma-separated fixture cell; `-` is the empty list.
+fn list(cell: &str) -> Vec<&str> {
+    if cell == "-" { Vec::new() } else { cell.split(',').collect() }
+}
+
+/// Checks every row of a fixture table `cwes<TAB>stride<TAB>title<TAB>theme<TAB>source`.
+fn check_theme_table(text: &str) -> usize {
+    let mut checked = 0;
+    for (index, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [cwes, stride, title, theme, source] = fields[..] else {
+            panic!("line {}: expected 5 fields, found {}", index + 1, fields.len())
+        };
+        let cwes: Vec<u32> = list(cwes).iter().map(|c| c.parse().expect("CWE number")).collect();
+        let stride: Vec<Stride> =
+            list(stride).iter().map(|s| s.parse().expect("STRIDE category")).collect();
+        let t = with(&cwes, &stride, title);
+        let (got_theme, got_source) = classify(&t);
+        assert_eq!(
+            (got_theme.as_str(), got_source.to_string().as_str()),
+            (theme, source),
+            "line {}: {title:?}",
+            index + 1
+        );
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn classifies_the_fixture_threats() {
+    assert_eq!(
+        check_theme_table(include_str!("../../test_data/taxonomy/0001_threat_themes.tsv")),
+        36
+    );
+}
