@@ -149,9 +149,8 @@ fn lower_threat(decoder: &mut Decoder, r: &crate::decode::MapReader<'_>) -> Opti
     let cvss = r.text("cvss").and_then(|vector| match crate::taxonomy::parse_cvss(&vector) {
         Ok(score) => Some(score),
         Err(why) => {
-            decoder
-                .report(Code::InvalidCvss, r.span_of("cvss"), format!("invalid CVSS vector: {why}"))
-                .help = Some("write a complete CVSS:3.1/… or CVSS:4.0/… base vector".into());
+            decoder.report(Code::InvalidCvss, r.span_of("cvss"), why.to_string()).help =
+                Some("write a complete CVSS:3.1/… or CVSS:4.0/… base vector".into());
             None
         }
     });
