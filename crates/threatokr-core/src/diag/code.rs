@@ -87,6 +87,13 @@ codes! {
     UnrecognizedFormat => "unrecognized-format", Error, "A file that matches none of the known threat-model formats; the message says what each format needed.";
     UnknownStatus => "unknown-status", Warning, "A status that the source format does not define; the threat is kept with status `unknown` and the raw value.";
     UnknownSeverity => "unknown-severity", Warning, "A severity that the source format does not define; kept as `unknown` with the raw value.";
+    // Foreign importers: Threagile, pytm, TM-BOM, MS Threat Modeling Tool (imp-a).
+    ThreagileRisksMissing => "threagile-risks-missing", Warning, "A Threagile model was imported without its `risks.json`, so only the individual risk categories written in the model became threats; put the file beside the model or pass `--risks FILE`.";
+    OrphanedRiskTracking => "orphaned-risk-tracking", Warning, "A Threagile `risk_tracking` entry that matches no risk; Threagile itself rejects such a model unless told to ignore orphaned tracking.";
+    DuplicateForeignId => "duplicate-foreign-id", Warning, "Two things of the same kind in a foreign file share an id; the later ones get a deterministic `#2`, `#3` suffix so that links stay unambiguous.";
+    ForeignDanglingReference => "foreign-dangling-reference", Warning, "A foreign file refers to something it does not define; the reference is dropped and the rest of the file is imported.";
+    NotImported => "not-imported", Note, "A part of a foreign file that threatokr reads but deliberately does not import (Threagile shared runtimes, TM-BOM zone pairs), said so that nothing is lost silently.";
+    XmlSyntax => "xml-syntax", Error, "The file is not well-formed XML; what came before the error was imported, nothing after it.";
 }
 
 #[cfg(test)]
@@ -99,8 +106,16 @@ mod tests {
         let mut seen = BTreeSet::new();
         for info in Code::ALL {
             assert!(seen.insert(info.name), "duplicate code {}", info.name);
-            assert!(info.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", info.name);
-            assert!(info.doc.ends_with('.') && info.doc.len() > 20, "{} needs a real doc sentence", info.name);
+            assert!(
+                info.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                info.name
+            );
+            assert!(
+                info.doc.ends_with('.') && info.doc.len() > 20,
+                "{} needs a real doc sentence",
+                info.name
+            );
             assert_eq!(info.name.parse::<Code>(), Ok(info.code));
             assert_eq!(info.code.as_str(), info.name);
         }
