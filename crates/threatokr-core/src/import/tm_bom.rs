@@ -156,6 +156,16 @@ fn reference_type(raw: &str) -> String {
     word(raw.trim_start_matches("#/$defs/"))
 }
 
+/// What one risk says about the threats it lists.
+#[derive(Debug, Clone)]
+struct Rating {
+    rank: u8,
+    severity: Severity,
+    raw: String,
+    likelihood: Option<Level>,
+    impact: Option<Level>,
+}
+
 struct Reader<'d> {
     file: FileId,
     diagnostics: &'d mut Vec<Diagnostic>,
@@ -432,8 +442,7 @@ impl Reader<'_> {
 
     /// Gives each threat the severity, likelihood and impact of its worst risk.
     fn risks(&mut self, root: &Node, threats: &mut [Threat], index: &HashMap<String, usize>) {
-        let mut best: Vec<Option<(u8, Severity, String, Option<Level>, Option<Level>)>> =
-            vec![None; threats.len()];
+        let mut best: Vec<Option<Rating>> = vec![None; threats.len()];
         for risk in items(root, "risks") {
             let likelihood = text(risk, "likelihood").and_then(map_likelihood);
             let impact = text(risk, "impact").and_then(map_impact);
@@ -465,8 +474,13 @@ impl Reader<'_> {
                 );
                 (Severity::Unknown, raw)
             };
-            let candidate =
-                (rank(severity), severity, raw, likelihood.map(|(l, _)| l), impact.map(|(i, _)| i));
+            let candidate = Rating {
+                rank: rank(severity),
+                severity,
+                raw,
+                likelihood: likelihood.map(|(l, _)| l),
+                impact: impact.map(|(i, _)| i),
+            };
             for threat in items(risk, "threats") {
                 let Some(name) = threat.scalar_text().map(str::trim) else { continue };
                 let Some(&at) = index.get(name) else {
@@ -477,17 +491,17 @@ impl Reader<'_> {
                     );
                     continue;
                 };
-                if best[at].as_ref().is_none_or(|current| candidate.0 > current.0) {
+                if best[at].as_ref().is_none_or(|current| candidate.rank > current.rank) {
                     best[at] = Some(candidate.clone());
                 }
             }
         }
         for (threat, best) in threats.iter_mut().zip(best) {
-            if let Some((_, severity, raw, likelihood, impact)) = best {
-                threat.severity = severity;
-                threat.severity_raw = raw;
-                threat.likelihood = likelihood;
-                threat.impact = impact;
+            if let Some(rating) = best {
+                threat.severity = rating.severity;
+                threat.severity_raw = rating.raw;
+                threat.likelihood = rating.likelihood;
+                threat.impact = rating.impact;
             }
         }
     }
