@@ -8,7 +8,7 @@
 //!   `<source-asset-id>><slug of the link title>`;
 //! - trust boundaries → boundaries; their elements are the assets inside, then the ids of the
 //!   nested boundaries (`trust_boundaries_nested`), so nesting survives the import;
-//! - shared runtimes are not imported (a note says so);
+//! - shared runtimes are not imported, nor are `includes` followed (a note says so);
 //! - the risks of individual risk categories and, with `risks.json`, every generated risk →
 //!   threats with Threagile's synthetic ids, CWE and STRIDE of their category, severity
 //!   (elevated → high), exploitation likelihood/impact, and the status of `risk_tracking`.
@@ -62,6 +62,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     model.flows = reader.flows(links, &model.elements);
     model.boundaries = reader.trust_boundaries(root, &model.elements);
     reader.shared_runtimes(root);
+    reader.includes(root);
 
     let mut tracking = read_tracking(root, input.file, reader.diagnostics);
     let mut threat_ids = UniqueIds::default();
@@ -579,6 +580,19 @@ impl Reader<'_> {
             }
         }
         boundaries
+    }
+
+    /// Threagile merges `includes` into the model; we read one file, so we say so.
+    fn includes(&mut self, root: &Node) {
+        if let Some(node) =
+            root.get("includes").filter(|n| n.as_seq().is_some_and(|s| !s.is_empty()))
+        {
+            self.report(
+                Code::NotImported,
+                node.span,
+                "`includes` are not followed: only this file is read; import the included files too, or merge them into this one",
+            );
+        }
     }
 
     fn shared_runtimes(&mut self, root: &Node) {
