@@ -211,8 +211,53 @@ fn leaves_flow_protocols_out_and_nests_boundaries() {
     assert!(threat(&model, "LB01@Payment Gateway").elements.is_empty());
 }
 
+const PYTM_TOP: &[&str] = &[
+    "name",
+    "actors",
+    "assets",
+    "elements",
+    "boundaries",
+    "flows",
+    "data",
+    "findings",
+    "excluded_findings",
+    "threatsFile",
+];
+const PYTM_KEYS: &[&str] = &[
+    "name",
+    "__class__",
+    "inBoundary",
+    "source",
+    "sink",
+    "threat_id",
+    "target",
+    "severity",
+    "response",
+    "references",
+    "cwe",
+    "likelihood",
+    "description",
+    "details",
+    "processedBy",
+    "data",
+    "classification",
+    "Actor",
+    "Datastore",
+    "Very High",
+    "mitigated",
+    "Web",
+    "DB",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_pytm_shaped_documents_never_panic(document in crate::import::threagile::shared::strategies::json_document(PYTM_TOP, PYTM_KEYS)) {
+        let mut files = Files::new();
+        let file = files.add("tm.json", document);
+        let _ = crate::import::import(&files, file, Some(SourceFormat::Pytm), None, None);
+    }
 
     #[test]
     fn arbitrary_text_never_panics_the_pytm_importer(text in "\\PC{0,400}") {

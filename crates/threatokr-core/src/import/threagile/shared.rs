@@ -137,3 +137,50 @@ mod tests {
         );
     }
 }
+
+/// Proptest strategies shared by the importers' tests: documents of the right overall shape
+/// with arbitrary values in every place, which reach much deeper into an importer than
+/// arbitrary text (which mostly stops at the parser).
+#[cfg(test)]
+pub(in crate::import) mod strategies {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// Any JSON value whose object keys are mostly taken from `keys`.
+    pub(in crate::import) fn json_value(
+        keys: &'static [&'static str],
+    ) -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(Value::from),
+            (-1.0e3f64..1.0e3).prop_map(Value::from),
+            prop::sample::select(keys).prop_map(|k| Value::String(k.to_owned())),
+            "[a-zA-Z0-9 @>*#._:-]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((key(keys), inner), 0..6)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    /// A top-level object: each of `top` keys (or not) with an arbitrary value.
+    pub(in crate::import) fn json_document(
+        top: &'static [&'static str],
+        keys: &'static [&'static str],
+    ) -> impl Strategy<Value = String> {
+        prop::collection::vec((prop::sample::select(top), json_value(keys)), 0..10).prop_map(
+            |entries| {
+                Value::Object(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                    .to_string()
+            },
+        )
+    }
+
+    fn key(keys: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop_oneof![4 => prop::sample::select(keys).prop_map(str::to_owned), 1 => "[a-z_]{1,8}"]
+    }
+}

@@ -393,8 +393,65 @@ fn a_broken_risks_json_is_reported_and_the_model_still_imports() {
     );
 }
 
+const THREAGILE_TOP: &[&str] = &[
+    "threagile_version",
+    "title",
+    "date",
+    "data_assets",
+    "technical_assets",
+    "trust_boundaries",
+    "shared_runtimes",
+    "individual_risk_categories",
+    "risk_tracking",
+    "includes",
+];
+const THREAGILE_KEYS: &[&str] = &[
+    "id",
+    "type",
+    "target",
+    "protocol",
+    "internet",
+    "data_assets_processed",
+    "data_assets_stored",
+    "communication_links",
+    "technical_assets_inside",
+    "trust_boundaries_nested",
+    "risks_identified",
+    "severity",
+    "exploitation_likelihood",
+    "exploitation_impact",
+    "most_relevant_technical_asset",
+    "most_relevant_communication_link",
+    "most_relevant_trust_boundary",
+    "stride",
+    "cwe",
+    "status",
+    "date",
+    "category",
+    "risk_status",
+    "synthetic_id",
+    "process",
+    "web-shop",
+    "web-shop>browse",
+    "x@*",
+    "x@web-shop",
+    "elevated",
+    "mitigated",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_threagile_shaped_documents_never_panic(
+        model in super::shared::strategies::json_document(THREAGILE_TOP, THREAGILE_KEYS),
+        risks in super::shared::strategies::json_value(THREAGILE_KEYS),
+    ) {
+        let mut files = Files::new();
+        let file = files.add("model.json", model);
+        let companion = files.add("risks.json", risks.to_string());
+        let _ = crate::import::import(&files, file, Some(SourceFormat::Threagile), Some(companion), None);
+    }
 
     #[test]
     fn arbitrary_text_never_panics_the_threagile_importer(text in "\\PC{0,400}", risks in "\\PC{0,200}") {

@@ -226,8 +226,63 @@ fn imports_the_fixture_with_its_counts_links_and_diagnostics() {
     );
 }
 
+const TM_BOM_TOP: &[&str] = &[
+    "$schema",
+    "scope",
+    "reviewed_at",
+    "trust_zones",
+    "trust_boundaries",
+    "actors",
+    "components",
+    "data_stores",
+    "data_sets",
+    "data_flows",
+    "threats",
+    "controls",
+    "risks",
+];
+const TM_BOM_KEYS: &[&str] = &[
+    "symbolic_name",
+    "title",
+    "trust_zone",
+    "type",
+    "object",
+    "source",
+    "destination",
+    "placements",
+    "data_store",
+    "threats",
+    "status",
+    "priority",
+    "likelihood",
+    "impact",
+    "score",
+    "level",
+    "weaknesses",
+    "cwe_id",
+    "components_affected",
+    "trust_zone_a",
+    "trust_zone_b",
+    "data_sensitivity",
+    "actor",
+    "component",
+    "web",
+    "t-1",
+    "active",
+    "likely",
+    "severe",
+    "high",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_tm_bom_shaped_documents_never_panic(document in crate::import::threagile::shared::strategies::json_document(TM_BOM_TOP, TM_BOM_KEYS)) {
+        let mut files = Files::new();
+        let file = files.add("model.json", document);
+        let _ = crate::import::import(&files, file, Some(SourceFormat::TmBom), None, None);
+    }
 
     #[test]
     fn arbitrary_text_never_panics_the_tm_bom_importer(text in "\\PC{0,400}") {
