@@ -1,5 +1,7 @@
 //! Threagile's `risk_tracking`: statuses, tickets and dates keyed by synthetic risk id or by a
-//! pattern in which `*` stands for exactly one `@`-separated segment.
+//! pattern in which `*` stands for exactly one `@`-separated segment (a pattern matches only ids
+//! with as many segments as it has). A `*` inside a segment (`erp-*`) stands for one or more
+//! characters of that segment, as in Threagile's own `[^@]+` expansion.
 //!
 //! Precedence: an explicit id beats every pattern; among patterns, the one with fewer `*`
 //! segments wins, then the one written first (Threagile leaves this to Go's random map order,
