@@ -57,7 +57,8 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     model.title = text(root, "title").unwrap_or_default().to_owned();
     model.reviewed = text(root, "date").and_then(parse_date);
     model.data_assets = reader.data_assets(root);
-    let (elements, links) = reader.technical_assets(root);
+    let data_ids: HashSet<&str> = model.data_assets.iter().map(|d| d.id.as_str()).collect();
+    let (elements, links) = reader.technical_assets(root, &data_ids);
     model.elements = elements;
     model.flows = reader.flows(links, &model.elements);
     model.boundaries = reader.trust_boundaries(root, &model.elements);
@@ -393,7 +394,11 @@ impl Reader<'_> {
         assets
     }
 
-    fn technical_assets(&mut self, root: &Node) -> (Vec<Element>, Vec<Link>) {
+    fn technical_assets(
+        &mut self,
+        root: &Node,
+        data_ids: &HashSet<&str>,
+    ) -> (Vec<Element>, Vec<Link>) {
         let mut ids = UniqueIds::default();
         let mut elements = Vec::new();
         let mut links = Vec::new();
@@ -433,11 +438,18 @@ impl Reader<'_> {
                 }
             };
             let mut data: Vec<String> = Vec::new();
-            for asset in texts(value, "data_assets_processed")
-                .into_iter()
-                .chain(texts(value, "data_assets_stored"))
-            {
-                if !data.iter().any(|d| d == asset) {
+            let listed = shared::items(value, "data_assets_processed")
+                .iter()
+                .chain(shared::items(value, "data_assets_stored"));
+            for item in listed {
+                let Some(asset) = item.scalar_text().map(str::trim) else { continue };
+                if !data_ids.contains(asset) {
+                    self.report(
+                        Code::ForeignDanglingReference,
+                        item.span,
+                        format!("the technical asset `{}` names data asset `{asset}`, which is not defined", key.text),
+                    );
+                } else if !data.iter().any(|d| d == asset) {
                     data.push(asset.to_owned());
                 }
             }

@@ -337,6 +337,23 @@ fn without_risks_json_says_so_and_imports_the_rest() {
 }
 
 #[test]
+fn an_undefined_data_asset_is_reported_and_left_out_of_the_element() {
+    let broken = SHOP.replace(
+        "    data_assets_stored:\n      - customer-data",
+        "    data_assets_stored:\n      - customer-data\n      - card-numbers",
+    );
+    let (model, diagnostics) = import(&broken, None);
+    let db = model.elements.iter().find(|e| e.id.as_str() == "order-db").expect("order-db");
+    assert_eq!(db.data, ["customer-data"]);
+    let dangling: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::ForeignDanglingReference)
+        .map(|d| &broken[d.primary.as_ref().expect("position").span.range()])
+        .collect();
+    assert_eq!(dangling, ["card-numbers", "no-such-asset"]);
+}
+
+#[test]
 fn says_that_includes_are_not_followed() {
     let with_includes =
         SHOP.replace("title: Web Shop", "includes:\n  - shared-assets.yaml\ntitle: Web Shop");

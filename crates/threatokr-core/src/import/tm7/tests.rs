@@ -187,6 +187,17 @@ fn a_cut_off_file_says_so_and_keeps_the_diagram() {
 }
 
 #[test]
+fn a_byte_order_mark_and_xml_declaration_change_nothing() {
+    let (model, diagnostics) =
+        import(&format!("\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n{WEB_APP}"));
+    assert_eq!(
+        (model.elements.len(), model.flows.len(), model.boundaries.len(), model.threats.len()),
+        (3, 2, 3, 7)
+    );
+    assert!(diagnostics.iter().all(|d| d.code != Code::XmlSyntax));
+}
+
+#[test]
 fn xml_that_is_not_a_tm7_model_is_refused_with_a_reason() {
     let (model, diagnostics) = import("<?xml version=\"1.0\"?><testsuite name=\"junit\"/>");
     assert!(model.elements.is_empty() && model.threats.is_empty());
