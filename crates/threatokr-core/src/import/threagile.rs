@@ -21,7 +21,7 @@ mod tracking;
 
 use std::collections::{HashMap, HashSet};
 
-use self::shared::{UniqueIds, claim_id, entries, entry_span, parse_ref, strip_tags, text, texts};
+use self::shared::{UniqueIds, claim_id, entries, entry_span, parse_ref, strip_tags, text};
 use self::tracking::read_tracking;
 use super::ImportInput;
 use crate::decode::{parse_cwe, parse_date};
