@@ -96,12 +96,7 @@ impl Decoder {
     }
 
     /// Records a diagnostic at a span.
-    pub fn report(
-        &mut self,
-        code: Code,
-        span: Span,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
+    pub fn report(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.diagnostics.push(Diagnostic::new(code, self.file, span, message));
         self.diagnostics.last_mut().expect("just pushed")
     }
@@ -110,15 +105,7 @@ impl Decoder {
     /// fields and wrongly typed values. Returns `None` (after a diagnostic) when it is not a mapping.
     pub fn object<'n>(&mut self, node: &'n Node, shape: &'static Shape) -> Option<MapReader<'n>> {
         let Some(entries) = node.as_map() else {
-            self.report(
-                Code::WrongType,
-                node.span,
-                format!(
-                    "expected a mapping for the {}, found {}",
-                    shape.name,
-                    node.value.kind_name()
-                ),
-            );
+            self.report(Code::WrongType, node.span, format!("expected a mapping for the {}, found {}", shape.name, node.value.kind_name()));
             return None;
         };
         let mut valid = Vec::with_capacity(entries.len());
@@ -126,34 +113,20 @@ impl Decoder {
             match shape.field(&key.text) {
                 None => {
                     let names = shape.fields.iter().map(|f| f.name);
-                    let diagnostic = self.report(
-                        Code::UnknownKey,
-                        key.span,
-                        format!("unknown key `{}` in the {}", key.text, shape.name),
-                    );
+                    let diagnostic = self.report(Code::UnknownKey, key.span, format!("unknown key `{}` in the {}", key.text, shape.name));
                     diagnostic.help = Some(match did_you_mean(&key.text, names) {
                         Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                        None => format!(
-                            "known keys: {}",
-                            shape.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                        ),
+                        None => format!("known keys: {}", shape.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")),
                     });
                     valid.push(false);
                 }
-                Some(field) => valid.push(
-                    value.is_null() && !field.required || self.check(value, field.ty, field.name),
-                ),
+                Some(field) => valid.push(value.is_null() && !field.required || self.check(value, field.ty, field.name)),
             }
         }
         for field in shape.fields.iter().filter(|f| f.required) {
             if !entries.iter().any(|(k, v)| k.text == field.name && !v.is_null()) {
                 let at = Span::new(node.span.start as usize, node.span.start as usize);
-                self.report(
-                    Code::MissingField,
-                    at,
-                    format!("the {} has no `{}`", shape.name, field.name),
-                )
-                .help = Some(format!("`{}`: {}", field.name, field.doc));
+                self.report(Code::MissingField, at, format!("the {} has no `{}`", shape.name, field.name)).help = Some(format!("`{}`: {}", field.name, field.doc));
             }
         }
         Some(MapReader { node, entries, valid, shape })
@@ -178,11 +151,7 @@ impl Decoder {
             Ty::Count => match node.as_f64() {
                 Some(v) if v >= 0.0 && v.fract() == 0.0 => true,
                 Some(v) => {
-                    self.report(
-                        Code::InvalidValue,
-                        node.span,
-                        format!("`{what}` must be a whole number of at least 0, found {v}"),
-                    );
+                    self.report(Code::InvalidValue, node.span, format!("`{what}` must be a whole number of at least 0, found {v}"));
                     return false;
                 }
                 None => false,
@@ -191,11 +160,7 @@ impl Decoder {
             Ty::Date => match node.scalar_text() {
                 Some(text) => {
                     if parse_date(text).is_none() {
-                        self.report(
-                            Code::InvalidDate,
-                            node.span,
-                            format!("`{what}`: `{text}` is not a date in the form YYYY-MM-DD"),
-                        );
+                        self.report(Code::InvalidDate, node.span, format!("`{what}`: `{text}` is not a date in the form YYYY-MM-DD"));
                         return false;
                     }
                     true
@@ -206,11 +171,7 @@ impl Decoder {
                 Some(text) => {
                     let names = names();
                     if !names.contains(&text) {
-                        let diagnostic = self.report(
-                            Code::InvalidValue,
-                            node.span,
-                            format!("`{what}`: `{text}` is not one of {}", names.join(", ")),
-                        );
+                        let diagnostic = self.report(Code::InvalidValue, node.span, format!("`{what}`: `{text}` is not one of {}", names.join(", ")));
                         if let Some(suggestion) = did_you_mean(text, names.iter().copied()) {
                             diagnostic.help = Some(format!("did you mean `{suggestion}`?"));
                         }
@@ -223,11 +184,7 @@ impl Decoder {
             Ty::Cwe => match node.scalar_text() {
                 Some(text) => {
                     if parse_cwe(text).is_none() {
-                        self.report(
-                            Code::InvalidCwe,
-                            node.span,
-                            format!("`{text}` is not a CWE id (write `79` or `CWE-79`)"),
-                        );
+                        self.report(Code::InvalidCwe, node.span, format!("`{text}` is not a CWE id (write `79` or `CWE-79`)"));
                         return false;
                     }
                     true
@@ -246,41 +203,25 @@ impl Decoder {
                 None => false,
             },
             Ty::OneOrList(inner) => match node.as_seq() {
-                Some(items) => {
-                    return items
-                        .iter()
-                        .fold(true, |all, item| self.check_item(item, *inner, what) && all);
-                }
+                Some(items) => return items.iter().fold(true, |all, item| self.check_item(item, *inner, what) && all),
                 None => return self.check(node, *inner, what),
             },
             // Nested objects are checked when they are opened, so each gets its own shape's messages.
             Ty::Object(_) => node.as_map().is_some(),
             Ty::MapOf(inner) => match node.as_map() {
-                Some(entries) => {
-                    return entries
-                        .iter()
-                        .fold(true, |all, (_, v)| self.check(v, *inner, what) && all);
-                }
+                Some(entries) => return entries.iter().fold(true, |all, (_, v)| self.check(v, *inner, what) && all),
                 None => false,
             },
         };
         if !ok {
-            self.report(
-                Code::WrongType,
-                node.span,
-                format!("`{what}` must be {}, found {}", describe(ty), node.value.kind_name()),
-            );
+            self.report(Code::WrongType, node.span, format!("`{what}` must be {}, found {}", describe(ty), node.value.kind_name()));
         }
         ok
     }
 
     fn check_item(&mut self, item: &Node, inner: Ty, what: &str) -> bool {
         // Objects inside lists are checked (and skipped if broken) when they are read.
-        if let Ty::Object(_) = inner {
-            item.as_map().is_some() || self.check(item, inner, what)
-        } else {
-            self.check(item, inner, what)
-        }
+        if let Ty::Object(_) = inner { item.as_map().is_some() || self.check(item, inner, what) } else { self.check(item, inner, what) }
     }
 }
 
@@ -298,18 +239,8 @@ pub struct MapReader<'n> {
 impl<'n> MapReader<'n> {
     /// The value of a field when it is present, non-null and valid.
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        debug_assert!(
-            self.shape.field(key).is_some(),
-            "`{key}` is read but not declared in the {} shape",
-            self.shape.name
-        );
-        self.entries
-            .iter()
-            .zip(&self.valid)
-            .find(|((k, _), _)| k.text == key)
-            .filter(|(_, ok)| **ok)
-            .map(|((_, v), _)| v)
-            .filter(|v| !v.is_null())
+        debug_assert!(self.shape.field(key).is_some(), "`{key}` is read but not declared in the {} shape", self.shape.name);
+        self.entries.iter().zip(&self.valid).find(|((k, _), _)| k.text == key).filter(|(_, ok)| **ok).map(|((_, v), _)| v).filter(|v| !v.is_null())
     }
 
     /// The span of a key's value, or of the object when absent.
@@ -347,9 +278,7 @@ impl<'n> MapReader<'n> {
         match self.get(key) {
             None => Vec::new(),
             Some(node) => match node.as_seq() {
-                Some(items) => {
-                    items.iter().filter_map(Node::scalar_text).map(str::to_owned).collect()
-                }
+                Some(items) => items.iter().filter_map(Node::scalar_text).map(str::to_owned).collect(),
                 None => node.scalar_text().map(|t| vec![t.to_owned()]).unwrap_or_default(),
             },
         }
@@ -454,9 +383,7 @@ fn type_schema(ty: Ty, definitions: &mut Map<String, Json>) -> Json {
             }
             json!({"$ref": format!("#/$defs/{name}")})
         }
-        Ty::MapOf(inner) => {
-            json!({"type": "object", "additionalProperties": type_schema(*inner, definitions)})
-        }
+        Ty::MapOf(inner) => json!({"type": "object", "additionalProperties": type_schema(*inner, definitions)}),
         Ty::Any => json!({}),
     }
 }

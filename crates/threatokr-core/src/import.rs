@@ -35,35 +35,22 @@ pub struct ImportInput<'a> {
 
 /// Reads a foreign model. `from` forces a format; otherwise it is detected from the content.
 /// Returns `None` only when the file is not readable as any format (with diagnostics saying why).
-pub fn import(
-    files: &Files,
-    file: FileId,
-    from: Option<SourceFormat>,
-    companion: Option<FileId>,
-    app: Option<&AppId>,
-) -> (Option<ThreatModel>, Vec<Diagnostic>) {
+pub fn import(files: &Files, file: FileId, from: Option<SourceFormat>, companion: Option<FileId>, app: Option<&AppId>) -> (Option<ThreatModel>, Vec<Diagnostic>) {
     let text = files.text(file);
     if looks_like_xml(text) || from == Some(SourceFormat::Tm7) {
         let input = ImportInput { files, file, node: None, companion, app };
         if from.is_some_and(|f| f != SourceFormat::Tm7) {
-            let message = format!(
-                "the file is XML, which only the tm7 format uses, but `--from {}` was given",
-                from.map_or("", SourceFormat::as_str)
-            );
-            return (
-                None,
-                vec![Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), message)],
-            );
+            let message = format!("the file is XML, which only the tm7 format uses, but `--from {}` was given", from.map_or("", SourceFormat::as_str));
+            return (None, vec![Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), message)]);
         }
         let (model, diagnostics) = tm7::import(&input);
         return (Some(model), diagnostics);
     }
-    let (node, mut diagnostics) =
-        if files.name(file).ends_with(".json") || text.trim_start().starts_with('{') {
-            parse_json(files, file, Budget::default())
-        } else {
-            parse_yaml(files, file, Budget::default())
-        };
+    let (node, mut diagnostics) = if files.name(file).ends_with(".json") || text.trim_start().starts_with('{') {
+        parse_json(files, file, Budget::default())
+    } else {
+        parse_yaml(files, file, Budget::default())
+    };
     let Some(node) = node else {
         return (None, diagnostics);
     };
@@ -72,19 +59,10 @@ pub fn import(
         None => match detect(&node) {
             Ok(format) => format,
             Err(reasons) => {
-                let tried = reasons
-                    .iter()
-                    .map(|(format, why)| format!("{}: {why}", format.as_str()))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let tried = reasons.iter().map(|(format, why)| format!("{}: {why}", format.as_str())).collect::<Vec<_>>().join("; ");
                 diagnostics.push(
-                    Diagnostic::new(
-                        Code::UnrecognizedFormat,
-                        file,
-                        Span::new(0, 0),
-                        "this file matches no known threat-model format",
-                    )
-                    .with_help(format!("formats tried: {tried}; use --from to force one")),
+                    Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), "this file matches no known threat-model format")
+                        .with_help(format!("formats tried: {tried}; use --from to force one")),
                 );
                 return (None, diagnostics);
             }
@@ -93,21 +71,14 @@ pub fn import(
     let input = ImportInput { files, file, node: Some(&node), companion, app };
     let (model, more) = match format {
         SourceFormat::Threagile => threagile::import(&input),
-        SourceFormat::ThreatDragonV1 | SourceFormat::ThreatDragonV2 => {
-            threat_dragon::import(&input)
-        }
+        SourceFormat::ThreatDragonV1 | SourceFormat::ThreatDragonV2 => threat_dragon::import(&input),
         SourceFormat::Otm => otm::import(&input),
         SourceFormat::ThreatComposer => threat_composer::import(&input),
         SourceFormat::Pytm => pytm::import(&input),
         SourceFormat::TmBom => tm_bom::import(&input),
         SourceFormat::Tm7 => tm7::import(&input),
         SourceFormat::Native => {
-            diagnostics.push(Diagnostic::new(
-                Code::UnrecognizedFormat,
-                file,
-                Span::new(0, 0),
-                "native models are read by the workspace loader, not imported",
-            ));
+            diagnostics.push(Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), "native models are read by the workspace loader, not imported"));
             return (None, diagnostics);
         }
     };

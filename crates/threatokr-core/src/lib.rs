@@ -10,10 +10,10 @@ pub mod decode;
 pub mod diag;
 pub mod evidence;
 pub mod import;
-pub mod model;
-pub mod progress;
 pub mod syntax;
 pub mod taxonomy;
+pub mod model;
+pub mod progress;
 
 #[cfg(test)]
 mod test_support;

@@ -106,16 +106,8 @@ mod tests {
         let mut seen = BTreeSet::new();
         for info in Code::ALL {
             assert!(seen.insert(info.name), "duplicate code {}", info.name);
-            assert!(
-                info.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{} is not kebab-case",
-                info.name
-            );
-            assert!(
-                info.doc.ends_with('.') && info.doc.len() > 20,
-                "{} needs a real doc sentence",
-                info.name
-            );
+            assert!(info.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", info.name);
+            assert!(info.doc.ends_with('.') && info.doc.len() > 20, "{} needs a real doc sentence", info.name);
             assert_eq!(info.name.parse::<Code>(), Ok(info.code));
             assert_eq!(info.code.as_str(), info.name);
         }

@@ -20,9 +20,7 @@ impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Empty => "an id cannot be empty",
-            Self::BadCharacter => {
-                "an id cannot start or end with whitespace or contain control characters"
-            }
+            Self::BadCharacter => "an id cannot start or end with whitespace or contain control characters",
             Self::TooLong => "an id is at most 200 bytes long",
         })
     }
