@@ -100,6 +100,13 @@ codes! {
     CsvSyntax => "csv-syntax", Error, "A CSV row that cannot be read (broken quoting, invalid UTF-8); the row was left out and the other rows were read.";
     JunitXmlSyntax => "junit-xml-syntax", Error, "A JUnit XML file that is not well-formed; test cases after the error could not be read.";
     TestsWithoutThreats => "tests-without-threats", Note, "A test-results file in which no test names a threat or test scenario, so it proves nothing about threats; name them like `[T-1]` or give a `threat` property.";
+    // Foreign importers: Threagile, pytm, TM-BOM, MS Threat Modeling Tool (imp-a).
+    ThreagileRisksMissing => "threagile-risks-missing", Warning, "A Threagile model was imported without its `risks.json`, so only the individual risk categories written in the model became threats; put the file beside the model or pass `--risks FILE`.";
+    OrphanedRiskTracking => "orphaned-risk-tracking", Warning, "A Threagile `risk_tracking` entry that matches no risk; Threagile itself rejects such a model unless told to ignore orphaned tracking.";
+    DuplicateForeignId => "duplicate-foreign-id", Warning, "Two things of the same kind in a foreign file share an id; the later ones get a deterministic `#2`, `#3` suffix so that links stay unambiguous.";
+    ForeignDanglingReference => "foreign-dangling-reference", Warning, "A foreign file refers to something it does not define; the reference is dropped and the rest of the file is imported.";
+    NotImported => "not-imported", Note, "A part of a foreign file that threatokr reads but deliberately does not import (Threagile shared runtimes, TM-BOM zone pairs), said so that nothing is lost silently.";
+    XmlSyntax => "xml-syntax", Error, "The file is not well-formed XML; what came before the error was imported, nothing after it.";
 }
 
 #[cfg(test)]
