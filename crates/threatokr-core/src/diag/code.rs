@@ -87,6 +87,12 @@ codes! {
     UnrecognizedFormat => "unrecognized-format", Error, "A file that matches none of the known threat-model formats; the message says what each format needed.";
     UnknownStatus => "unknown-status", Warning, "A status that the source format does not define; the threat is kept with status `unknown` and the raw value.";
     UnknownSeverity => "unknown-severity", Warning, "A severity that the source format does not define; kept as `unknown` with the raw value.";
+    // Foreign formats: Threat Dragon, OTM and Threat Composer importers.
+    UnreferencedThreat => "unreferenced-threat", Warning, "An OTM threat that no component or dataflow references; it is imported once, without elements, with status `unknown`.";
+    UnattachedFlow => "unattached-flow", Warning, "A Threat Dragon data flow with an end that is not attached to an element; it is left out of the flows and its threats are kept without an element.";
+    DanglingLink => "dangling-link", Warning, "A link in a foreign file (a mitigation link, a threat or mitigation instance, a flow end) that names something the file does not contain; the link is ignored.";
+    ReplacedId => "replaced-id", Warning, "A foreign id that is invalid (padded, too long, with control characters) or used twice; the thing is kept under the derived id that the message names.";
+    InconsistentInstances => "inconsistent-instances", Warning, "An OTM threat or mitigation written by threatokr whose instances disagree on their state; the first instance's state is used.";
 }
 
 #[cfg(test)]

@@ -1,0 +1,3 @@
+//! Tests for the otm importer.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! Tests for the threat_composer importer.
+
+use super::*;
