@@ -73,6 +73,7 @@ pub fn threats_csv(rows: &[(String, &ThreatModel)]) -> String {
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let mut records: Vec<Vec<String>> = vec![CSV_COLUMNS.iter().map(|c| (*c).to_owned()).collect()];
     for (app, model) in rows {
+        let links = controls_by_threat(model);
         for t in &model.threats {
             records.push(vec![
                 app.clone(),
@@ -85,7 +86,7 @@ pub fn threats_csv(rows: &[(String, &ThreatModel)]) -> String {
                 t.stride.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(";"),
                 t.cwes.iter().map(|c| format!("CWE-{c}")).collect::<Vec<_>>().join(";"),
                 join(&t.elements),
-                join(&t.controls),
+                links.get(t.id.as_str()).map(|c| c.join(";")).unwrap_or_default(),
                 t.owner.clone().unwrap_or_default(),
                 t.ticket.clone().unwrap_or_default(),
             ]);
@@ -115,6 +116,7 @@ pub fn threats_json(rows: &[(String, &ThreatModel)]) -> Value {
     let threats: Vec<Value> = rows
         .iter()
         .flat_map(|(app, model)| {
+            let links = controls_by_threat(model);
             model.threats.iter().map(move |t| {
                 json!({
                     "app": app,
@@ -131,7 +133,7 @@ pub fn threats_json(rows: &[(String, &ThreatModel)]) -> Value {
                     "stride": t.stride.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
                     "cwes": t.cwes,
                     "elements": t.elements,
-                    "controls": t.controls,
+                    "controls": links.get(t.id.as_str()).cloned().unwrap_or_default(),
                     "owner": t.owner,
                     "ticket": t.ticket,
                 })
@@ -147,18 +149,7 @@ pub fn to_otm(model: &ThreatModel) -> Value {
     let components: HashSet<&ElementId> = model.elements.iter().map(|e| &e.id).collect();
     let flows: HashSet<&ElementId> = model.flows.iter().map(|f| &f.id).collect();
 
-    // Links in both directions, kept in model order without repeats.
-    let mut owned: HashMap<&str, Vec<&str>> = HashMap::new();
-    for threat in &model.threats {
-        for control in &threat.controls {
-            add_link(&mut owned, threat.id.as_str(), control.as_str());
-        }
-    }
-    for control in &model.controls {
-        for threat in &control.threats {
-            add_link(&mut owned, threat.as_str(), control.id.as_str());
-        }
-    }
+    let owned = controls_by_threat(model);
     let control_status: HashMap<&str, ControlStatus> = model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
 
     // Instances per element, in threat order.
@@ -270,6 +261,24 @@ pub fn to_otm(model: &ThreatModel) -> Value {
         "threats": threats_json,
         "mitigations": mitigations_json,
     })
+}
+
+/// The controls of each threat, from links written on either side (`Threat::controls` is meant
+/// to hold the union already; this keeps exports right for models built without it), in model
+/// order without repeats.
+fn controls_by_threat(model: &ThreatModel) -> HashMap<&str, Vec<&str>> {
+    let mut links: HashMap<&str, Vec<&str>> = HashMap::new();
+    for threat in &model.threats {
+        for control in &threat.controls {
+            add_link(&mut links, threat.id.as_str(), control.as_str());
+        }
+    }
+    for control in &model.controls {
+        for threat in &control.threats {
+            add_link(&mut links, threat.as_str(), control.id.as_str());
+        }
+    }
+    links
 }
 
 fn add_link<'a>(links: &mut HashMap<&'a str, Vec<&'a str>>, threat: &'a str, control: &'a str) {
