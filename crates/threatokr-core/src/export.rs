@@ -25,13 +25,20 @@ use serde_json::{Value, json};
 
 use crate::diag::{Diagnostic, Files, diagnostic_json};
 use crate::import::otm_markers;
-use crate::model::{ControlStatus, ElementId, SourceFormat, Stride, Threat, ThreatModel, ThreatStatus};
+use crate::model::{
+    ControlStatus, ElementId, SourceFormat, Stride, Threat, ThreatModel, ThreatStatus,
+};
 
 pub use yaml::to_native_yaml;
 
 /// The `threatokr import --format json` document:
 /// `{"format", "model": {"title", "elements", "flows", "trust_boundaries", "threats", "controls"}, "diagnostics"}`.
-pub fn import_json(files: &Files, format: SourceFormat, model: &ThreatModel, diagnostics: &[Diagnostic]) -> Value {
+pub fn import_json(
+    files: &Files,
+    format: SourceFormat,
+    model: &ThreatModel,
+    diagnostics: &[Diagnostic],
+) -> Value {
     json!({
         "format": format.as_str(),
         "model": {
@@ -64,13 +71,28 @@ pub fn import_json(files: &Files, format: SourceFormat, model: &ThreatModel, dia
 }
 
 /// The columns of [`threats_csv`], in order.
-pub const CSV_COLUMNS: &[&str] = &["app", "id", "title", "status", "status_raw", "severity", "severity_raw", "stride", "cwes", "elements", "controls", "owner", "ticket"];
+pub const CSV_COLUMNS: &[&str] = &[
+    "app",
+    "id",
+    "title",
+    "status",
+    "status_raw",
+    "severity",
+    "severity_raw",
+    "stride",
+    "cwes",
+    "elements",
+    "controls",
+    "owner",
+    "ticket",
+];
 
 /// Threats of several apps' models as CSV for issue trackers and spreadsheets: one row per
 /// threat, lists joined with `;`, CWEs as `CWE-79`. A cell that a spreadsheet would run as a
 /// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`.
 pub fn threats_csv(rows: &[(String, &ThreatModel)]) -> String {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut writer =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let mut records: Vec<Vec<String>> = vec![CSV_COLUMNS.iter().map(|c| (*c).to_owned()).collect()];
     for (app, model) in rows {
         let links = controls_by_threat(model);
@@ -106,7 +128,11 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
 
 /// OWASP's advice for CSV injection: a cell that starts like a formula is made text.
 fn defuse_formula(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_owned() }
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 /// Threats of several apps' models as JSON: `{"threats": [{"app", "id", "title", "description",
@@ -150,7 +176,8 @@ pub fn to_otm(model: &ThreatModel) -> Value {
     let flows: HashSet<&ElementId> = model.flows.iter().map(|f| &f.id).collect();
 
     let owned = controls_by_threat(model);
-    let control_status: HashMap<&str, ControlStatus> = model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
+    let control_status: HashMap<&str, ControlStatus> =
+        model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
 
     // Instances per element, in threat order.
     let mut instances: HashMap<&ElementId, Vec<Value>> = HashMap::new();
@@ -164,14 +191,20 @@ pub fn to_otm(model: &ThreatModel) -> Value {
                 .get(threat.id.as_str())
                 .into_iter()
                 .flatten()
-                .filter_map(|c| control_status.get(c).map(|s| json!({"mitigation": c, "state": control_state(*s)})))
+                .filter_map(|c| {
+                    control_status
+                        .get(c)
+                        .map(|s| json!({"mitigation": c, "state": control_state(*s)}))
+                })
                 .collect();
             instances.entry(element).or_default().push(json!({"threat": threat.id, "state": threat_state(threat.status), "mitigations": mitigations}));
             placed.insert(threat.id.as_str());
         }
     }
 
-    let zone_of = |id: &ElementId| model.boundaries.iter().find(|b| b.elements.contains(id)).map(|b| b.id.clone());
+    let zone_of = |id: &ElementId| {
+        model.boundaries.iter().find(|b| b.elements.contains(id)).map(|b| b.id.clone())
+    };
     let components_json: Vec<Value> = model
         .elements
         .iter()
@@ -244,7 +277,8 @@ pub fn to_otm(model: &ThreatModel) -> Value {
         })
         .collect();
     let project_id = model.app.as_ref().map_or_else(|| slug(&model.title), ToString::to_string);
-    let project_name = if model.title.is_empty() { project_id.clone() } else { model.title.clone() };
+    let project_name =
+        if model.title.is_empty() { project_id.clone() } else { model.title.clone() };
     json!({
         "otmVersion": "0.2.0",
         "project": {"name": project_name, "id": project_id},

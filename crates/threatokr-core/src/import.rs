@@ -37,22 +37,35 @@ pub struct ImportInput<'a> {
 
 /// Reads a foreign model. `from` forces a format; otherwise it is detected from the content.
 /// Returns `None` only when the file is not readable as any format (with diagnostics saying why).
-pub fn import(files: &Files, file: FileId, from: Option<SourceFormat>, companion: Option<FileId>, app: Option<&AppId>) -> (Option<ThreatModel>, Vec<Diagnostic>) {
+pub fn import(
+    files: &Files,
+    file: FileId,
+    from: Option<SourceFormat>,
+    companion: Option<FileId>,
+    app: Option<&AppId>,
+) -> (Option<ThreatModel>, Vec<Diagnostic>) {
     let text = files.text(file);
     if looks_like_xml(text) || from == Some(SourceFormat::Tm7) {
         let input = ImportInput { files, file, node: None, companion, app };
         if from.is_some_and(|f| f != SourceFormat::Tm7) {
-            let message = format!("the file is XML, which only the tm7 format uses, but `--from {}` was given", from.map_or("", SourceFormat::as_str));
-            return (None, vec![Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), message)]);
+            let message = format!(
+                "the file is XML, which only the tm7 format uses, but `--from {}` was given",
+                from.map_or("", SourceFormat::as_str)
+            );
+            return (
+                None,
+                vec![Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), message)],
+            );
         }
         let (model, diagnostics) = tm7::import(&input);
         return (Some(model), diagnostics);
     }
-    let (node, mut diagnostics) = if files.name(file).ends_with(".json") || text.trim_start().starts_with('{') {
-        parse_json(files, file, Budget::default())
-    } else {
-        parse_yaml(files, file, Budget::default())
-    };
+    let (node, mut diagnostics) =
+        if files.name(file).ends_with(".json") || text.trim_start().starts_with('{') {
+            parse_json(files, file, Budget::default())
+        } else {
+            parse_yaml(files, file, Budget::default())
+        };
     let Some(node) = node else {
         return (None, diagnostics);
     };
@@ -61,10 +74,19 @@ pub fn import(files: &Files, file: FileId, from: Option<SourceFormat>, companion
         None => match detect(&node) {
             Ok(format) => format,
             Err(reasons) => {
-                let tried = reasons.iter().map(|(format, why)| format!("{}: {why}", format.as_str())).collect::<Vec<_>>().join("; ");
+                let tried = reasons
+                    .iter()
+                    .map(|(format, why)| format!("{}: {why}", format.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 diagnostics.push(
-                    Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), "this file matches no known threat-model format")
-                        .with_help(format!("formats tried: {tried}; use --from to force one")),
+                    Diagnostic::new(
+                        Code::UnrecognizedFormat,
+                        file,
+                        Span::new(0, 0),
+                        "this file matches no known threat-model format",
+                    )
+                    .with_help(format!("formats tried: {tried}; use --from to force one")),
                 );
                 return (None, diagnostics);
             }
@@ -73,14 +95,21 @@ pub fn import(files: &Files, file: FileId, from: Option<SourceFormat>, companion
     let input = ImportInput { files, file, node: Some(&node), companion, app };
     let (model, more) = match format {
         SourceFormat::Threagile => threagile::import(&input),
-        SourceFormat::ThreatDragonV1 | SourceFormat::ThreatDragonV2 => threat_dragon::import(&input),
+        SourceFormat::ThreatDragonV1 | SourceFormat::ThreatDragonV2 => {
+            threat_dragon::import(&input)
+        }
         SourceFormat::Otm => otm::import(&input),
         SourceFormat::ThreatComposer => threat_composer::import(&input),
         SourceFormat::Pytm => pytm::import(&input),
         SourceFormat::TmBom => tm_bom::import(&input),
         SourceFormat::Tm7 => tm7::import(&input),
         SourceFormat::Native => {
-            diagnostics.push(Diagnostic::new(Code::UnrecognizedFormat, file, Span::new(0, 0), "native models are read by the workspace loader, not imported"));
+            diagnostics.push(Diagnostic::new(
+                Code::UnrecognizedFormat,
+                file,
+                Span::new(0, 0),
+                "native models are read by the workspace loader, not imported",
+            ));
             return (None, diagnostics);
         }
     };
@@ -88,9 +117,12 @@ pub fn import(files: &Files, file: FileId, from: Option<SourceFormat>, companion
     (Some(model), diagnostics)
 }
 
+/// A format's cheap content check: `Err` says what the file lacks for that format.
+type LooksLike = fn(&Node) -> Result<(), String>;
+
 /// Detects the format of a parsed file, or says for each format why it did not match.
 pub fn detect(node: &Node) -> Result<SourceFormat, Vec<(SourceFormat, String)>> {
-    let candidates: [(SourceFormat, fn(&Node) -> Result<(), String>); 7] = [
+    let candidates: [(SourceFormat, LooksLike); 7] = [
         (SourceFormat::Otm, otm::looks_like),
         (SourceFormat::ThreatComposer, threat_composer::looks_like),
         (SourceFormat::ThreatDragonV2, threat_dragon::looks_like_v2),
@@ -215,7 +247,13 @@ impl IdPool {
     /// Claims `wanted`. An invalid id is cleaned (trimmed, control characters replaced, cut to
     /// 190 bytes) and a used one gets a `~2`, `~3`... suffix; both are reported as `replaced-id`.
     /// The result always satisfies the id rule.
-    pub(crate) fn claim(&mut self, wanted: &str, span: Span, what: &str, reader: &mut Reader) -> String {
+    pub(crate) fn claim(
+        &mut self,
+        wanted: &str,
+        span: Span,
+        what: &str,
+        reader: &mut Reader,
+    ) -> String {
         let mut id = wanted.to_owned();
         if ThreatId::from_str_checked(&id).is_err() {
             id = clean_id(wanted);
@@ -229,7 +267,14 @@ impl IdPool {
             }
         }
         if id != wanted {
-            reader.push(Code::ReplacedId, span, format!("the {what} id `{}` is invalid or used twice; it is imported as `{id}`", wanted.escape_debug()));
+            reader.push(
+                Code::ReplacedId,
+                span,
+                format!(
+                    "the {what} id `{}` is invalid or used twice; it is imported as `{id}`",
+                    wanted.escape_debug()
+                ),
+            );
         }
         self.used.insert(id.clone());
         id
@@ -237,7 +282,8 @@ impl IdPool {
 }
 
 fn clean_id(text: &str) -> String {
-    let mut id: String = text.trim().chars().map(|c| if c.is_control() { '_' } else { c }).collect();
+    let mut id: String =
+        text.trim().chars().map(|c| if c.is_control() { '_' } else { c }).collect();
     if id.len() > 190 {
         let mut end = 190;
         while !id.is_char_boundary(end) {
@@ -258,7 +304,12 @@ pub(crate) fn one_line(text: &str) -> String {
 /// A STRIDE category from its English name as the tools spell it ("Information disclosure",
 /// "Denial of Service", "elevation_of_privilege"), or `None` for other categories.
 pub(crate) fn stride_from_name(name: &str) -> Option<Stride> {
-    let normalized: String = name.trim().to_ascii_lowercase().chars().map(|c| if c == '_' || c == '-' { ' ' } else { c }).collect();
+    let normalized: String = name
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c == '_' || c == '-' { ' ' } else { c })
+        .collect();
     match normalized.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
         "spoofing" => Some(Stride::Spoofing),
         "tampering" => Some(Stride::Tampering),

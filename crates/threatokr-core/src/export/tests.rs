@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::diag::{FileId, Files, Span};
+use crate::diag::{Diagnostic, FileId, Files, Span};
 use crate::import::import;
 use crate::model::{
-    Control, ControlId, CvssScore, DataAsset, Element, ElementKind, Flow, Level, Origin, Severity, TestScenario, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
+    Control, ControlId, CvssScore, DataAsset, Element, ElementKind, Flow, Level, Origin, Severity,
+    TestScenario, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
 };
 use crate::syntax::{Budget, Node, parse_yaml};
 use crate::test_support::read_shared;
@@ -23,7 +24,15 @@ where
     text.parse().expect("a valid id")
 }
 
-fn threat(file: FileId, key: &str, title: &str, status: ThreatStatus, severity: Severity, elements: &[&str], controls: &[&str]) -> Threat {
+fn threat(
+    file: FileId,
+    key: &str,
+    title: &str,
+    status: ThreatStatus,
+    severity: Severity,
+    elements: &[&str],
+    controls: &[&str],
+) -> Threat {
     Threat {
         id: id(key),
         title: title.to_owned(),
@@ -47,7 +56,13 @@ fn threat(file: FileId, key: &str, title: &str, status: ThreatStatus, severity: 
     }
 }
 
-fn control(file: FileId, key: &str, title: &str, status: ControlStatus, threats: &[&str]) -> Control {
+fn control(
+    file: FileId,
+    key: &str,
+    title: &str,
+    status: ControlStatus,
+    threats: &[&str],
+) -> Control {
     Control {
         id: id(key),
         title: title.to_owned(),
@@ -64,7 +79,14 @@ fn control(file: FileId, key: &str, title: &str, status: ControlStatus, threats:
 /// elements, a threat on none, and links written from either side.
 fn native_model(files: &mut Files) -> ThreatModel {
     let file = files.add("checkout.tm.yaml", "");
-    let element = |key: &str, name: &str, kind| Element { id: id(key), name: name.to_owned(), kind, internet_facing: false, data: Vec::new(), origin: origin(file) };
+    let element = |key: &str, name: &str, kind| Element {
+        id: id(key),
+        name: name.to_owned(),
+        kind,
+        internet_facing: false,
+        data: Vec::new(),
+        origin: origin(file),
+    };
     let mut api = element("api", "Checkout API", ElementKind::Process);
     api.internet_facing = true;
     let mut db = element("orders-db", "Orders: DB #1", ElementKind::DataStore);
@@ -72,29 +94,68 @@ fn native_model(files: &mut Files) -> ThreatModel {
     let mut threats = Vec::new();
     for (n, status) in ThreatStatus::ALL.iter().enumerate() {
         let severity = Severity::ALL[n % Severity::ALL.len()];
-        threats.push(threat(file, &format!("T-{n}"), &format!("Threat in status {}", status.as_str()), *status, severity, &["api"], &[]));
+        threats.push(threat(
+            file,
+            &format!("T-{n}"),
+            &format!("Threat in status {}", status.as_str()),
+            *status,
+            severity,
+            &["api"],
+            &[],
+        ));
     }
-    let mut rich = threat(file, "T-RICH", "- yes: \"quoted\" # not a comment, [x]", ThreatStatus::InProgress, Severity::High, &["api", "place-order"], &["C-FROM-THREAT"]);
+    let mut rich = threat(
+        file,
+        "T-RICH",
+        "- yes: \"quoted\" # not a comment, [x]",
+        ThreatStatus::InProgress,
+        Severity::High,
+        &["api", "place-order"],
+        &["C-FROM-THREAT"],
+    );
     rich.description = Some("First line.\n\nThird line with ünïcødé and a tab\there.".to_owned());
     rich.stride = vec![Stride::ElevationOfPrivilege, Stride::InformationDisclosure];
     rich.cwes = vec![639, 862];
     rich.likelihood = Some(Level::High);
     rich.impact = Some(Level::VeryHigh);
-    rich.cvss = Some(CvssScore { vector: "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N".to_owned(), score: 8.1 });
+    rich.cvss = Some(CvssScore {
+        vector: "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N".to_owned(),
+        score: 8.1,
+    });
     rich.owner = Some("priya".to_owned());
     rich.ticket = Some("PAY-412".to_owned());
     rich.created = Some(jiff::civil::date(2026, 11, 2));
     rich.status_raw = "in-progress".to_owned();
     rich.severity_raw = "elevated".to_owned();
     threats.push(rich);
-    threats.push(threat(file, "T-NOWHERE", "2027-01-31", ThreatStatus::Accepted, Severity::Low, &[], &[]));
+    threats.push(threat(
+        file,
+        "T-NOWHERE",
+        "2027-01-31",
+        ThreatStatus::Accepted,
+        Severity::Low,
+        &[],
+        &[],
+    ));
     let mut controls = vec![
         control(file, "C-FROM-THREAT", "Object-level authorization", ControlStatus::Planned, &[]),
-        control(file, "C-BOTH", "Rate limit\nper shopper", ControlStatus::Verified, &["T-RICH", "T-NOWHERE"]),
+        control(
+            file,
+            "C-BOTH",
+            "Rate limit\nper shopper",
+            ControlStatus::Verified,
+            &["T-RICH", "T-NOWHERE"],
+        ),
         control(file, "C-ALONE", "yes", ControlStatus::Failed, &[]),
     ];
     for (n, status) in ControlStatus::ALL.iter().enumerate() {
-        controls.push(control(file, &format!("C-{n}"), &format!("Control {}", status.as_str()), *status, &[&format!("T-{n}")]));
+        controls.push(control(
+            file,
+            &format!("C-{n}"),
+            &format!("Control {}", status.as_str()),
+            *status,
+            &[&format!("T-{n}")],
+        ));
     }
     ThreatModel {
         origin: origin(file),
@@ -103,18 +164,45 @@ fn native_model(files: &mut Files) -> ThreatModel {
         title: "Checkout service".to_owned(),
         reviewed: Some(jiff::civil::date(2026, 12, 10)),
         elements: vec![element("shopper", "Shopper", ElementKind::ExternalEntity), api, db],
-        flows: vec![Flow { id: id("place-order"), name: "Place order".to_owned(), source: id("shopper"), target: id("api"), protocol: Some("https".to_owned()), origin: origin(file) }],
-        boundaries: vec![TrustBoundary { id: id("vpc"), name: "Production VPC".to_owned(), elements: vec![id("api"), id("orders-db")], origin: origin(file) }],
-        data_assets: vec![DataAsset { id: "orders".to_owned(), name: "Orders".to_owned(), classification: Some("confidential".to_owned()), origin: origin(file) }],
+        flows: vec![Flow {
+            id: id("place-order"),
+            name: "Place order".to_owned(),
+            source: id("shopper"),
+            target: id("api"),
+            protocol: Some("https".to_owned()),
+            origin: origin(file),
+        }],
+        boundaries: vec![TrustBoundary {
+            id: id("vpc"),
+            name: "Production VPC".to_owned(),
+            elements: vec![id("api"), id("orders-db")],
+            origin: origin(file),
+        }],
+        data_assets: vec![DataAsset {
+            id: "orders".to_owned(),
+            name: "Orders".to_owned(),
+            classification: Some("confidential".to_owned()),
+            origin: origin(file),
+        }],
         threats,
         controls,
-        tests: vec![TestScenario { id: id("AB-1"), title: "Fetch another shopper's order".to_owned(), threats: vec![id("T-RICH")], kind: "pentest".to_owned(), origin: origin(file) }],
+        tests: vec![TestScenario {
+            id: id("AB-1"),
+            title: "Fetch another shopper's order".to_owned(),
+            threats: vec![id("T-RICH")],
+            kind: "pentest".to_owned(),
+            origin: origin(file),
+        }],
     }
 }
 
 /// What a round trip must keep: per threat its status, severity and elements (as sets, since
 /// OTM groups instances by element), per control its status, and the links.
-type Summary = (BTreeMap<String, (ThreatStatus, Severity, Vec<String>)>, BTreeMap<String, ControlStatus>, Vec<(String, String)>);
+type Summary = (
+    BTreeMap<String, (ThreatStatus, Severity, Vec<String>)>,
+    BTreeMap<String, ControlStatus>,
+    Vec<(String, String)>,
+);
 
 fn summary(model: &ThreatModel) -> Summary {
     let sorted = |mut v: Vec<String>| {
@@ -122,18 +210,41 @@ fn summary(model: &ThreatModel) -> Summary {
         v.dedup();
         v
     };
-    let threats = model.threats.iter().map(|t| (t.id.to_string(), (t.status, t.severity, sorted(t.elements.iter().map(ToString::to_string).collect())))).collect();
+    let threats = model
+        .threats
+        .iter()
+        .map(|t| {
+            (
+                t.id.to_string(),
+                (
+                    t.status,
+                    t.severity,
+                    sorted(t.elements.iter().map(ToString::to_string).collect()),
+                ),
+            )
+        })
+        .collect();
     let controls = model.controls.iter().map(|c| (c.id.to_string(), c.status)).collect();
-    let mut links: Vec<(String, String)> = model.threats.iter().flat_map(|t| t.controls.iter().map(move |c| (t.id.to_string(), c.to_string()))).collect();
-    links.extend(model.controls.iter().flat_map(|c| c.threats.iter().map(move |t| (t.to_string(), c.id.to_string()))));
+    let mut links: Vec<(String, String)> = model
+        .threats
+        .iter()
+        .flat_map(|t| t.controls.iter().map(move |c| (t.id.to_string(), c.to_string())))
+        .collect();
+    links.extend(
+        model
+            .controls
+            .iter()
+            .flat_map(|c| c.threats.iter().map(move |t| (t.to_string(), c.id.to_string()))),
+    );
     links.sort();
     links.dedup();
     (threats, controls, links)
 }
 
-fn reimport_otm(model: &ThreatModel) -> (ThreatModel, Vec<crate::diag::Diagnostic>) {
+fn reimport_otm(model: &ThreatModel) -> (ThreatModel, Vec<Diagnostic>) {
     let mut files = Files::new();
-    let file = files.add("export.otm.json", serde_json::to_string_pretty(&to_otm(model)).unwrap_or_default());
+    let file = files
+        .add("export.otm.json", serde_json::to_string_pretty(&to_otm(model)).unwrap_or_default());
     let (back, diagnostics) = import(&files, file, None, None, None);
     (back.expect("the exported OTM imports"), diagnostics)
 }
@@ -151,10 +262,19 @@ fn otm_round_trip_keeps_ids_statuses_elements_and_links_of_a_native_model() {
     let rich = back.threats.iter().find(|t| t.id.as_str() == "T-RICH").expect("T-RICH");
     assert_eq!(rich.stride, [Stride::ElevationOfPrivilege, Stride::InformationDisclosure]);
     assert_eq!(rich.cwes, [639, 862]);
-    assert_eq!(rich.description.as_deref(), Some("First line.\n\nThird line with ünïcødé and a tab\there."));
+    assert_eq!(
+        rich.description.as_deref(),
+        Some("First line.\n\nThird line with ünïcødé and a tab\there.")
+    );
     assert_eq!(back.flows[0].protocol.as_deref(), Some("https"));
-    assert_eq!(back.boundaries[0].elements.iter().map(|e| e.as_str()).collect::<Vec<_>>(), ["api", "orders-db"]);
-    assert_eq!(back.elements.iter().map(|e| e.kind).collect::<Vec<_>>(), [ElementKind::ExternalEntity, ElementKind::Process, ElementKind::DataStore]);
+    assert_eq!(
+        back.boundaries[0].elements.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        ["api", "orders-db"]
+    );
+    assert_eq!(
+        back.elements.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [ElementKind::ExternalEntity, ElementKind::Process, ElementKind::DataStore]
+    );
 }
 
 #[test]
@@ -188,42 +308,95 @@ fn otm_export_writes_states_other_tools_understand() {
     assert_eq!(otm["project"], json!({"name": "Checkout service", "id": "checkout"}));
     let api = &otm["components"][1];
     assert_eq!(api["parent"], json!({"trustZone": "vpc"}));
-    let states: Vec<&str> = api["threats"].as_array().into_iter().flatten().filter_map(|i| i["state"].as_str()).collect();
+    let states: Vec<&str> = api["threats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["state"].as_str())
+        .collect();
     assert_eq!(&states[..2], ["exposed", "in_review"]);
     let t0 = &api["threats"][0];
     assert_eq!(t0["mitigations"], json!([{"mitigation": "C-0", "state": "recommended"}]));
-    let nowhere = otm["threats"].as_array().into_iter().flatten().find(|t| t["id"] == "T-NOWHERE").cloned().unwrap_or_default();
-    assert_eq!(nowhere["attributes"], json!({"threatokr-id": "T-NOWHERE", "threatokr-status": "accepted"}));
+    let nowhere = otm["threats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["id"] == "T-NOWHERE")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        nowhere["attributes"],
+        json!({"threatokr-id": "T-NOWHERE", "threatokr-status": "accepted"})
+    );
     assert_eq!(nowhere["risk"], json!({"likelihood": 20.0, "impact": 20.0}));
-    let rich = otm["threats"].as_array().into_iter().flatten().find(|t| t["id"] == "T-RICH").cloned().unwrap_or_default();
+    let rich = otm["threats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["id"] == "T-RICH")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(rich["categories"], json!(["Elevation of Privilege", "Information Disclosure"]));
     assert_eq!(rich["cwes"], json!(["CWE-639", "CWE-862"]));
-    let both = otm["mitigations"].as_array().into_iter().flatten().find(|m| m["id"] == "C-BOTH").cloned().unwrap_or_default();
-    assert_eq!(both["attributes"], json!({"threatokr-id": "C-BOTH", "threatokr-addresses": ["T-RICH", "T-NOWHERE"]}));
+    let both = otm["mitigations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["id"] == "C-BOTH")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        both["attributes"],
+        json!({"threatokr-id": "C-BOTH", "threatokr-addresses": ["T-RICH", "T-NOWHERE"]})
+    );
 }
 
 #[test]
 fn import_json_has_exactly_the_contract_keys() {
     let mut files = Files::new();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/import/threat_dragon/0001_v2_every_status_and_severity.json")).unwrap_or_default();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test_data/import/threat_dragon/0001_v2_every_status_and_severity.json"
+    ))
+    .unwrap_or_default();
     let file = files.add("fixture.json", text);
     let (model, diagnostics) = import(&files, file, None, None, None);
     let model = model.expect("the fixture imports");
     let value = import_json(&files, model.format, &model, &diagnostics);
-    let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    let keys = |v: &Value| {
+        v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()
+    };
     assert_eq!(keys(&value), ["format", "model", "diagnostics"]);
     assert_eq!(value["format"], "threat-dragon-v2");
-    assert_eq!(keys(&value["model"]), ["title", "elements", "flows", "trust_boundaries", "threats", "controls"]);
-    assert_eq!(value["model"]["elements"][1], json!({"id": "api", "name": "Web API", "kind": "process"}));
-    assert_eq!(value["model"]["flows"][0], json!({"id": "req", "name": "Request", "source": "user", "target": "api"}));
-    assert_eq!(value["model"]["trust_boundaries"][0], json!({"id": "box", "name": "Backend", "elements": ["api", "db"]}));
+    assert_eq!(
+        keys(&value["model"]),
+        ["title", "elements", "flows", "trust_boundaries", "threats", "controls"]
+    );
+    assert_eq!(
+        value["model"]["elements"][1],
+        json!({"id": "api", "name": "Web API", "kind": "process"})
+    );
+    assert_eq!(
+        value["model"]["flows"][0],
+        json!({"id": "req", "name": "Request", "source": "user", "target": "api"})
+    );
+    assert_eq!(
+        value["model"]["trust_boundaries"][0],
+        json!({"id": "box", "name": "Backend", "elements": ["api", "db"]})
+    );
     assert_eq!(
         value["model"]["threats"][0],
         json!({"id": "t-open", "title": "Spoofed user", "stride": ["spoofing"], "cwes": [], "status": "identified", "status_raw": "Open",
                "severity": "critical", "severity_raw": "Critical", "elements": ["api"], "controls": ["t-open-mitigation"]})
     );
-    assert_eq!(value["model"]["controls"][0], json!({"id": "t-open-mitigation", "title": "Use MFA", "status": "planned", "status_raw": "", "threats": ["t-open"]}));
-    assert_eq!(keys(&value["diagnostics"][0]), ["code", "severity", "message", "file", "line", "column", "help"]);
+    assert_eq!(
+        value["model"]["controls"][0],
+        json!({"id": "t-open-mitigation", "title": "Use MFA", "status": "planned", "status_raw": "", "threats": ["t-open"]})
+    );
+    assert_eq!(
+        keys(&value["diagnostics"][0]),
+        ["code", "severity", "message", "file", "line", "column", "help"]
+    );
     assert_eq!(value["diagnostics"][0]["code"], "unknown-severity");
     assert_eq!(value["diagnostics"][0]["file"], "fixture.json");
 }
@@ -237,7 +410,12 @@ fn yaml_tree(text: &str) -> Node {
 }
 
 fn item<'a>(tree: &'a Node, list: &str, key: &str) -> &'a Node {
-    tree.get(list).and_then(Node::as_seq).and_then(|items| items.iter().find(|i| i.get("id").and_then(Node::scalar_text) == Some(key))).unwrap_or_else(|| panic!("no {list} {key}"))
+    tree.get(list)
+        .and_then(Node::as_seq)
+        .and_then(|items| {
+            items.iter().find(|i| i.get("id").and_then(Node::scalar_text) == Some(key))
+        })
+        .unwrap_or_else(|| panic!("no {list} {key}"))
 }
 
 fn text<'a>(node: &'a Node, key: &str) -> &'a str {
@@ -254,12 +432,20 @@ fn native_yaml_reads_back_to_the_same_values() {
     assert!(tree.get("source_format").is_none(), "native models have no source_format");
     let rich = item(&tree, "threats", "T-RICH");
     assert_eq!(text(rich, "title"), "- yes: \"quoted\" # not a comment, [x]");
-    assert_eq!(text(rich, "description"), "First line.\n\nThird line with ünïcødé and a tab\there.");
+    assert_eq!(
+        text(rich, "description"),
+        "First line.\n\nThird line with ünïcødé and a tab\there."
+    );
     assert_eq!(text(rich, "status"), "in_progress");
     assert_eq!(text(rich, "status_raw"), "in-progress");
     assert_eq!(text(rich, "severity_raw"), "elevated");
     assert_eq!(text(rich, "cvss"), "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N");
-    assert_eq!(rich.get("cwe").and_then(Node::as_seq).map(|s| s.iter().filter_map(Node::as_f64).collect::<Vec<_>>()), Some(vec![639.0, 862.0]));
+    assert_eq!(
+        rich.get("cwe")
+            .and_then(Node::as_seq)
+            .map(|s| s.iter().filter_map(Node::as_f64).collect::<Vec<_>>()),
+        Some(vec![639.0, 862.0])
+    );
     assert_eq!(rich.get("created").and_then(Node::scalar_text), Some("2026-11-02"));
     // Text that YAML would read as a date or a boolean stays text.
     assert_eq!(text(item(&tree, "threats", "T-NOWHERE"), "title"), "2027-01-31");
@@ -268,7 +454,11 @@ fn native_yaml_reads_back_to_the_same_values() {
     assert_eq!(text(item(&tree, "elements", "orders-db"), "name"), "Orders: DB #1");
     // Omitted when empty or equal to the canonical value.
     let plain = item(&tree, "threats", "T-0");
-    assert!(plain.get("status_raw").is_none() && plain.get("description").is_none() && plain.get("owner").is_none());
+    assert!(
+        plain.get("status_raw").is_none()
+            && plain.get("description").is_none()
+            && plain.get("owner").is_none()
+    );
     assert!(item(&tree, "threats", "T-5").get("severity").is_none(), "unknown severity is omitted");
 }
 
@@ -340,8 +530,14 @@ fn native_yaml_uses_literal_blocks_for_plain_multi_line_text() {
     model.threats.truncate(1);
     model.threats[0].description = Some("Line one,\n\nline three: done".to_owned());
     let yaml = to_native_yaml(&model);
-    assert!(yaml.contains("    description: |-\n      Line one,\n\n      line three: done\n"), "{yaml}");
-    assert_eq!(text(item(&yaml_tree(&yaml), "threats", "T-0"), "description"), "Line one,\n\nline three: done");
+    assert!(
+        yaml.contains("    description: |-\n      Line one,\n\n      line three: done\n"),
+        "{yaml}"
+    );
+    assert_eq!(
+        text(item(&yaml_tree(&yaml), "threats", "T-0"), "description"),
+        "Line one,\n\nline three: done"
+    );
 }
 
 #[test]
@@ -354,7 +550,8 @@ fn threats_csv_quotes_cells_and_defuses_formulas() {
     model.threats[0].cwes = vec![79, 89];
     let csv_text = threats_csv(&[("checkout".to_owned(), &model), ("@app".to_owned(), &model)]);
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    let headers: Vec<String> = reader.headers().map(|h| h.iter().map(str::to_owned).collect()).unwrap_or_default();
+    let headers: Vec<String> =
+        reader.headers().map(|h| h.iter().map(str::to_owned).collect()).unwrap_or_default();
     assert_eq!(headers, CSV_COLUMNS);
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a CSV record")).collect();
     assert_eq!(rows.len(), 2);
@@ -379,7 +576,10 @@ fn threats_json_lists_every_threat_with_its_app() {
     let rich = threats.iter().find(|t| t["id"] == "T-RICH").cloned().unwrap_or_default();
     assert_eq!(rich["app"], "checkout");
     assert_eq!(rich["status"], "in_progress");
-    assert_eq!(rich["cvss"], json!({"vector": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N", "score": 8.1}));
+    assert_eq!(
+        rich["cvss"],
+        json!({"vector": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N", "score": 8.1})
+    );
     // Links written on either side: C-BOTH names T-RICH from the control.
     assert_eq!(rich["controls"], json!(["C-FROM-THREAT", "C-BOTH"]));
     assert_eq!(threats[0]["owner"], Value::Null);

@@ -26,7 +26,11 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
 
     section(&mut out, "elements", model.elements.is_empty());
     for e in &model.elements {
-        let mut fields = vec![("id", scalar(e.id.as_str())), ("kind", e.kind.as_str().to_owned()), ("name", scalar(&e.name))];
+        let mut fields = vec![
+            ("id", scalar(e.id.as_str())),
+            ("kind", e.kind.as_str().to_owned()),
+            ("name", scalar(&e.name)),
+        ];
         if e.internet_facing {
             fields.push(("internet_facing", "true".to_owned()));
         }
@@ -37,11 +41,23 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
     }
     section(&mut out, "boundaries", model.boundaries.is_empty());
     for b in &model.boundaries {
-        flow_item(&mut out, &[("id", scalar(b.id.as_str())), ("name", scalar(&b.name)), ("elements", list(b.elements.iter().map(|e| e.as_str())))]);
+        flow_item(
+            &mut out,
+            &[
+                ("id", scalar(b.id.as_str())),
+                ("name", scalar(&b.name)),
+                ("elements", list(b.elements.iter().map(|e| e.as_str()))),
+            ],
+        );
     }
     section(&mut out, "flows", model.flows.is_empty());
     for f in &model.flows {
-        let mut fields = vec![("id", scalar(f.id.as_str())), ("name", scalar(&f.name)), ("from", scalar(f.source.as_str())), ("to", scalar(f.target.as_str()))];
+        let mut fields = vec![
+            ("id", scalar(f.id.as_str())),
+            ("name", scalar(&f.name)),
+            ("from", scalar(f.source.as_str())),
+            ("to", scalar(f.target.as_str())),
+        ];
         if let Some(protocol) = &f.protocol {
             fields.push(("protocol", scalar(protocol)));
         }
@@ -64,7 +80,12 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
             text(&mut out, "description", description);
         }
         line(&mut out, 4, "stride", &list(t.stride.iter().map(|s| s.as_str())));
-        line(&mut out, 4, "cwe", &format!("[{}]", t.cwes.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")));
+        line(
+            &mut out,
+            4,
+            "cwe",
+            &format!("[{}]", t.cwes.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")),
+        );
         line(&mut out, 4, "elements", &list(t.elements.iter().map(|e| e.as_str())));
         if let Some(likelihood) = t.likelihood {
             line(&mut out, 4, "likelihood", likelihood.as_str());
@@ -195,11 +216,19 @@ fn block_scalar(text: &str) -> String {
 
 fn plain_is_safe(text: &str, in_flow: bool) -> bool {
     let Some(first) = text.chars().next() else { return false };
-    if first.is_whitespace() || text.ends_with(char::is_whitespace) || !text.chars().all(|c| printable(c) && c != '\t') {
+    if first.is_whitespace()
+        || text.ends_with(char::is_whitespace)
+        || !text.chars().all(|c| printable(c) && c != '\t')
+    {
         return false;
     }
     // Indicators at the start, and anything that ends or opens a flow collection or comment.
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || text.contains(": ") || text.contains(" #") || text.ends_with(':') || (in_flow && text.contains([',', '[', ']', '{', '}'])) {
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        || text.contains(": ")
+        || text.contains(" #")
+        || text.ends_with(':')
+        || (in_flow && text.contains([',', '[', ']', '{', '}']))
+    {
         return false;
     }
     !resolves_to_non_string(text)
@@ -208,14 +237,36 @@ fn plain_is_safe(text: &str, in_flow: bool) -> bool {
 /// Words and shapes that YAML 1.2 or 1.1 read as null, booleans, numbers or dates.
 fn resolves_to_non_string(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    if matches!(lower.as_str(), "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf" | "-.inf" | "+.inf" | ".nan") {
+    if matches!(
+        lower.as_str(),
+        "~" | "null"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
+    ) {
         return true;
     }
     // Integers and floats with YAML 1.1 separators and sexagesimal colons (1_000, 1:30, -2.5e3).
     let body = lower.strip_prefix(['-', '+']).unwrap_or(&lower);
-    let numeric = body.starts_with(|c: char| c.is_ascii_digit() || c == '.') && body.chars().all(|c| c.is_ascii_digit() || matches!(c, '_' | '.' | ':' | 'e' | '-' | '+'));
+    let numeric = body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '_' | '.' | ':' | 'e' | '-' | '+'));
     // Other bases: 0x1f, 0o17, 0b101.
-    let based = ["0x", "0o", "0b"].iter().any(|p| body.strip_prefix(p).is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '_')));
+    let based = ["0x", "0o", "0b"].iter().any(|p| {
+        body.strip_prefix(p).is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '_')
+        })
+    });
     // Timestamps start with a date: 2027-01-31.
     let bytes = text.as_bytes();
     let dated = bytes.len() >= 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-';

@@ -34,7 +34,8 @@ use super::{IdPool, ImportInput, Reader, not_a_mapping, one_line, stride_from_na
 use crate::decode::parse_cwe;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
-    Control, ControlId, ControlStatus, DataAsset, Element, ElementId, ElementKind, Flow, Level, Origin, Severity, SourceFormat, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
+    Control, ControlId, ControlStatus, DataAsset, Element, ElementId, ElementKind, Flow, Level,
+    Origin, Severity, SourceFormat, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
 };
 use crate::syntax::Node;
 
@@ -50,7 +51,11 @@ pub(crate) fn looks_like(node: &Node) -> Result<(), String> {
     if let Some(why) = not_a_mapping(node) {
         return Err(why);
     }
-    if node.get("otmVersion").is_some() { Ok(()) } else { Err("no `otmVersion` at the top level".to_owned()) }
+    if node.get("otmVersion").is_some() {
+        Ok(())
+    } else {
+        Err("no `otmVersion` at the top level".to_owned())
+    }
 }
 
 /// The element kind of an OTM component from its free-text `type`: threatokr's own kind names
@@ -62,9 +67,14 @@ pub(crate) fn kind_of(component_type: &str) -> ElementKind {
     if let Ok(kind) = t.parse::<ElementKind>() {
         return kind;
     }
-    const STORES: &[&str] = &["database", "store", "storage", "bucket", "s3", "queue", "cache", "sql", "postgres", "mysql", "mongo", "redis", "dynamodb", "blob"];
-    const EXTERNAL: &[&str] = &["client", "user", "actor", "browser", "external", "third-party", "thirdparty"];
-    let words: Vec<&str> = t.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    const STORES: &[&str] = &[
+        "database", "store", "storage", "bucket", "s3", "queue", "cache", "sql", "postgres",
+        "mysql", "mongo", "redis", "dynamodb", "blob",
+    ];
+    const EXTERNAL: &[&str] =
+        &["client", "user", "actor", "browser", "external", "third-party", "thirdparty"];
+    let words: Vec<&str> =
+        t.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
     if words.contains(&"db") || STORES.iter().any(|s| t.contains(s)) {
         ElementKind::DataStore
     } else if EXTERNAL.iter().any(|s| t.contains(s)) {
@@ -96,7 +106,15 @@ struct Pending {
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
     let mut model = super::empty_model(input, SourceFormat::Otm);
     let Some(root) = input.node else {
-        return (model, vec![Diagnostic::new(Code::UnrecognizedFormat, input.file, Span::new(0, 0), "OTM models are JSON or YAML")]);
+        return (
+            model,
+            vec![Diagnostic::new(
+                Code::UnrecognizedFormat,
+                input.file,
+                Span::new(0, 0),
+                "OTM models are JSON or YAML",
+            )],
+        );
     };
     let mut reader = Reader::new(input.file);
     let file = input.file;
@@ -108,17 +126,32 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     for node in reader.list(root, "assets") {
         let Some(id) = required_text(&mut reader, node, "id", "asset") else { continue };
         let name = reader.text(node, "name").unwrap_or_else(|| id.clone());
-        model.data_assets.push(DataAsset { id, name, classification: None, origin: origin(node.span) });
+        model.data_assets.push(DataAsset {
+            id,
+            name,
+            classification: None,
+            origin: origin(node.span),
+        });
     }
 
     let mut element_ids = IdPool::default();
     let mut zone_ids: Vec<(String, usize)> = Vec::new();
     for node in reader.list(root, "trustZones") {
         let Some(wanted) = required_text(&mut reader, node, "id", "trust zone") else { continue };
-        let Ok(id) = element_ids.claim(&wanted, node.span, "trust zone", &mut reader).parse::<ElementId>() else { continue };
-        let name = reader.text(node, "name").map(|n| one_line(&n)).unwrap_or_else(|| id.to_string());
+        let Ok(id) =
+            element_ids.claim(&wanted, node.span, "trust zone", &mut reader).parse::<ElementId>()
+        else {
+            continue;
+        };
+        let name =
+            reader.text(node, "name").map(|n| one_line(&n)).unwrap_or_else(|| id.to_string());
         zone_ids.push((wanted, model.boundaries.len()));
-        model.boundaries.push(TrustBoundary { id, name, elements: Vec::new(), origin: origin(node.span) });
+        model.boundaries.push(TrustBoundary {
+            id,
+            name,
+            elements: Vec::new(),
+            origin: origin(node.span),
+        });
     }
     let zones: HashMap<String, usize> = zone_ids.into_iter().collect();
 
@@ -128,15 +161,22 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let components = reader.list(root, "components");
     for node in components {
         let Some(wanted) = required_text(&mut reader, node, "id", "component") else { continue };
-        let Ok(id) = element_ids.claim(&wanted, node.span, "component", &mut reader).parse::<ElementId>() else { continue };
+        let Ok(id) =
+            element_ids.claim(&wanted, node.span, "component", &mut reader).parse::<ElementId>()
+        else {
+            continue;
+        };
         component_ids.entry(wanted).or_insert_with(|| id.clone());
-        let name = reader.text(node, "name").map(|n| one_line(&n)).unwrap_or_else(|| id.to_string());
+        let name =
+            reader.text(node, "name").map(|n| one_line(&n)).unwrap_or_else(|| id.to_string());
         let kind = kind_of(&reader.text(node, "type").unwrap_or_default());
         let mut data: Vec<String> = Vec::new();
         if let Some(assets) = reader.map(node, "assets") {
             for key in ["processed", "stored"] {
                 for asset in reader.list(assets, key) {
-                    if let Some(asset) = asset.scalar_text().filter(|a| !data.iter().any(|d| d == a)) {
+                    if let Some(asset) =
+                        asset.scalar_text().filter(|a| !data.iter().any(|d| d == a))
+                    {
                         data.push(asset.to_owned());
                     }
                 }
@@ -146,12 +186,26 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         let zone = parent.and_then(|p| reader.text(p, "trustZone"));
         let parent_component = parent.and_then(|p| reader.text(p, "component"));
         parents.push((id.clone(), zone, parent_component));
-        model.elements.push(Element { id, name, kind, internet_facing: false, data, origin: origin(node.span) });
+        model.elements.push(Element {
+            id,
+            name,
+            kind,
+            internet_facing: false,
+            data,
+            origin: origin(node.span),
+        });
     }
-    let direct: HashMap<&ElementId, (Option<&String>, Option<&String>)> = parents.iter().map(|(id, z, c)| (id, (z.as_ref(), c.as_ref()))).collect();
+    let direct: HashMap<&ElementId, (Option<&String>, Option<&String>)> =
+        parents.iter().map(|(id, z, c)| (id, (z.as_ref(), c.as_ref()))).collect();
     for (id, zone, parent) in &parents {
-        if let Some(zone) = zone.as_ref().filter(|z| !zones.contains_key(z.as_str()) && parent.is_none()) {
-            let span = model.elements.iter().find(|e| &e.id == id).map_or(Span::new(0, 0), |e| e.origin.span);
+        if let Some(zone) =
+            zone.as_ref().filter(|z| !zones.contains_key(z.as_str()) && parent.is_none())
+        {
+            let span = model
+                .elements
+                .iter()
+                .find(|e| &e.id == id)
+                .map_or(Span::new(0, 0), |e| e.origin.span);
             reader.push(Code::DanglingLink, span, format!("the component `{id}` names `{zone}` as its trust zone, which `trustZones` does not define"));
         }
     }
@@ -183,18 +237,26 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 None => {
                     let span = node.get(key).map_or(node.span, |n| n.span);
                     let message = match end {
-                        Some(end) => format!("the dataflow `{wanted}` names `{end}` as its {key}, which is not a component"),
+                        Some(end) => format!(
+                            "the dataflow `{wanted}` names `{end}` as its {key}, which is not a component"
+                        ),
                         None => format!("the dataflow `{wanted}` has no {key}"),
                     };
                     reader.push(Code::DanglingLink, span, message);
                 }
             }
         }
-        let [source, target] = <[ElementId; 2]>::try_from(ends).ok().map_or([None, None], |[s, t]| [Some(s), Some(t)]);
+        let [source, target] =
+            <[ElementId; 2]>::try_from(ends).ok().map_or([None, None], |[s, t]| [Some(s), Some(t)]);
         let (Some(source), Some(target)) = (source, target) else { continue };
-        let Ok(id) = element_ids.claim(&wanted, node.span, "dataflow", &mut reader).parse::<ElementId>() else { continue };
+        let Ok(id) =
+            element_ids.claim(&wanted, node.span, "dataflow", &mut reader).parse::<ElementId>()
+        else {
+            continue;
+        };
         flow_ids.entry(wanted).or_insert_with(|| id.clone());
-        let name = reader.text(node, "name").map(|n| one_line(&n)).unwrap_or_else(|| id.to_string());
+        let name =
+            reader.text(node, "name").map(|n| one_line(&n)).unwrap_or_else(|| id.to_string());
         let protocol = reader.map(node, "attributes").and_then(|a| reader.text(a, "protocol"));
         model.flows.push(Flow { id, name, source, target, protocol, origin: origin(node.span) });
     }
@@ -211,12 +273,20 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let mut control_slots: HashMap<String, usize> = HashMap::new();
     let mut referenced_threats: HashSet<String> = HashSet::new();
     let mut referenced_mitigations: HashSet<String> = HashSet::new();
-    let owners = components.iter().map(|n| (n, &component_ids)).chain(dataflows.iter().map(|n| (n, &flow_ids)));
+    let owners = components
+        .iter()
+        .map(|n| (n, &component_ids))
+        .chain(dataflows.iter().map(|n| (n, &flow_ids)));
     for (owner, ids) in owners {
-        let Some(owner_id) = owner.get("id").and_then(Node::scalar_text).map(str::trim) else { continue };
+        let Some(owner_id) = owner.get("id").and_then(Node::scalar_text).map(str::trim) else {
+            continue;
+        };
         let element = ids.get(owner_id).cloned();
         for instance in reader.list(owner, "threats") {
-            let Some(reference) = required_text(&mut reader, instance, "threat", "threat instance") else { continue };
+            let Some(reference) = required_text(&mut reader, instance, "threat", "threat instance")
+            else {
+                continue;
+            };
             let Some(def) = threat_defs.get(reference.as_str()) else {
                 let span = instance.get("threat").map_or(instance.span, |n| n.span);
                 reader.push(Code::DanglingLink, span, format!("`{owner_id}` refers to the threat `{reference}`, which `threats` does not define"));
@@ -230,20 +300,33 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 None => {
                     let slot = threats.len();
                     let Ok(id) = key.parse::<ThreatId>() else {
-                        reader.push(Code::InvalidId, instance.span, format!("the threat instance id `{}` is not a valid id", key.escape_debug()));
+                        reader.push(
+                            Code::InvalidId,
+                            instance.span,
+                            format!(
+                                "the threat instance id `{}` is not a valid id",
+                                key.escape_debug()
+                            ),
+                        );
                         continue;
                     };
-                    let threat = instantiate(&mut templates, &mut reader, def, &reference, id, instance.span);
+                    let threat = instantiate(
+                        &mut templates,
+                        &mut reader,
+                        def,
+                        &reference,
+                        id,
+                        instance.span,
+                    );
                     threats.insert(slot, Pending { threat, state: None });
                     threat_slots.insert(key.clone(), slot);
                     slot
                 }
             };
             let Some(pending) = threats.get_mut(&slot) else { continue };
-            if let Some(element) = &element {
-                if !pending.threat.elements.contains(element) {
-                    pending.threat.elements.push(element.clone());
-                }
+            if let Some(element) = element.as_ref().filter(|e| !pending.threat.elements.contains(e))
+            {
+                pending.threat.elements.push(element.clone());
             }
             let state_span = instance.get("state").map_or(instance.span, |n| n.span);
             match &pending.state {
@@ -259,7 +342,11 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             }
             let threat_id = pending.threat.id.clone();
             for mitigation in instance.get("mitigations").and_then(Node::as_seq).unwrap_or(&[]) {
-                let Some(reference) = required_text(&mut reader, mitigation, "mitigation", "mitigation instance") else { continue };
+                let Some(reference) =
+                    required_text(&mut reader, mitigation, "mitigation", "mitigation instance")
+                else {
+                    continue;
+                };
                 let Some(mdef) = mitigation_defs.get(reference.as_str()) else {
                     let span = mitigation.get("mitigation").map_or(mitigation.span, |n| n.span);
                     reader.push(Code::DanglingLink, span, format!("`{owner_id}` refers to the mitigation `{reference}`, which `mitigations` does not define"));
@@ -268,12 +355,16 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 referenced_mitigations.insert(reference.clone());
                 let mstate = reader.text(mitigation, "state").unwrap_or_default();
                 let mspan = mitigation.get("state").map_or(mitigation.span, |n| n.span);
-                let control_key = mdef.marker.clone().unwrap_or_else(|| format!("{reference}@{owner_id}"));
+                let control_key =
+                    mdef.marker.clone().unwrap_or_else(|| format!("{reference}@{owner_id}"));
                 match control_slots.get(&control_key) {
                     Some(&slot) => {
                         let control = &mut controls[slot];
                         if control.status_raw != mstate {
-                            let message = format!("this instance of `{control_key}` has the state `{mstate}`, an earlier one `{}`; the first is used", control.status_raw);
+                            let message = format!(
+                                "this instance of `{control_key}` has the state `{mstate}`, an earlier one `{}`; the first is used",
+                                control.status_raw
+                            );
                             reader.push(Code::InconsistentInstances, mspan, message);
                         }
                         if !control.threats.contains(&threat_id) {
@@ -282,12 +373,26 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                     }
                     None => {
                         let Ok(id) = control_key.parse::<ControlId>() else {
-                            reader.push(Code::InvalidId, mitigation.span, format!("the mitigation instance id `{}` is not a valid id", control_key.escape_debug()));
+                            reader.push(
+                                Code::InvalidId,
+                                mitigation.span,
+                                format!(
+                                    "the mitigation instance id `{}` is not a valid id",
+                                    control_key.escape_debug()
+                                ),
+                            );
                             continue;
                         };
                         let status = control_status(&mut reader, &mstate, mspan);
                         control_slots.insert(control_key, controls.len());
-                        controls.push(control(mdef, id, status, mstate, vec![threat_id.clone()], file));
+                        controls.push(control(
+                            mdef,
+                            id,
+                            status,
+                            mstate,
+                            vec![threat_id.clone()],
+                            file,
+                        ));
                     }
                 }
             }
@@ -295,11 +400,17 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     }
 
     // Definitions that no instance names.
-    for (key, def) in in_file_order(&threat_defs).filter(|(key, _)| !referenced_threats.contains(*key)) {
+    for (key, def) in
+        in_file_order(&threat_defs).filter(|(key, _)| !referenced_threats.contains(*key))
+    {
         let wanted = def.marker.clone().unwrap_or_else(|| key.clone());
         let Ok(id) = wanted.parse::<ThreatId>() else { continue };
         let mut threat = instantiate(&mut templates, &mut reader, def, key, id, def.node.span);
-        let known = def.status_marker.as_deref().filter(|_| def.marker.is_some()).and_then(|s| s.parse::<ThreatStatus>().ok());
+        let known = def
+            .status_marker
+            .as_deref()
+            .filter(|_| def.marker.is_some())
+            .and_then(|s| s.parse::<ThreatStatus>().ok());
         if let Some(status) = known {
             threat.status = status;
             threat.status_raw = status.as_str().to_owned();
@@ -311,10 +422,17 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         }
         threats.insert(threats.len(), Pending { threat, state: None });
     }
-    for (key, def) in in_file_order(&mitigation_defs).filter(|(key, _)| !referenced_mitigations.contains(*key)) {
+    for (key, def) in
+        in_file_order(&mitigation_defs).filter(|(key, _)| !referenced_mitigations.contains(*key))
+    {
         let wanted = def.marker.clone().unwrap_or_else(|| key.clone());
         let Ok(id) = wanted.parse::<ControlId>() else { continue };
-        let (status, raw) = match def.status_marker.as_deref().filter(|_| def.marker.is_some()).and_then(|s| s.parse::<ControlStatus>().ok()) {
+        let (status, raw) = match def
+            .status_marker
+            .as_deref()
+            .filter(|_| def.marker.is_some())
+            .and_then(|s| s.parse::<ControlStatus>().ok())
+        {
             Some(status) => (status, status.as_str().to_owned()),
             None => (ControlStatus::Suggested, String::new()),
         };
@@ -325,7 +443,8 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     // Link threats to their controls (the control side was filled while reading instances,
     // and from `threatokr-addresses` here).
     let mut threats: Vec<Threat> = threats.into_values().map(|p| p.threat).collect();
-    let positions: HashMap<ThreatId, usize> = threats.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+    let positions: HashMap<ThreatId, usize> =
+        threats.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
     for def in in_file_order(&mitigation_defs).map(|(_, def)| def) {
         let Some(&slot) = def.marker.as_ref().and_then(|m| control_slots.get(m)) else { continue };
         for (address, span) in &def.addresses {
@@ -351,7 +470,9 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     (model, reader.diagnostics)
 }
 
-fn in_file_order<'m, 'n>(defs: &'m HashMap<String, Definition<'n>>) -> impl Iterator<Item = (&'m String, &'m Definition<'n>)> {
+fn in_file_order<'m, 'n>(
+    defs: &'m HashMap<String, Definition<'n>>,
+) -> impl Iterator<Item = (&'m String, &'m Definition<'n>)> {
     let mut entries: Vec<_> = defs.iter().collect();
     entries.sort_by_key(|(_, def)| def.index);
     entries.into_iter()
@@ -359,30 +480,55 @@ fn in_file_order<'m, 'n>(defs: &'m HashMap<String, Definition<'n>>) -> impl Iter
 
 fn required_text(reader: &mut Reader, node: &Node, key: &str, what: &str) -> Option<String> {
     if node.as_map().is_none() {
-        reader.push(Code::WrongType, node.span, format!("a {what} should be a mapping, found {}", node.value.kind_name()));
+        reader.push(
+            Code::WrongType,
+            node.span,
+            format!("a {what} should be a mapping, found {}", node.value.kind_name()),
+        );
         return None;
     }
     let text = reader.text(node, key);
     if text.is_none() {
-        reader.push(Code::MissingField, node.span, format!("this {what} has no `{key}`; it is left out"));
+        reader.push(
+            Code::MissingField,
+            node.span,
+            format!("this {what} has no `{key}`; it is left out"),
+        );
     }
     text
 }
 
-fn definitions<'n>(reader: &mut Reader, root: &'n Node, key: &str, what: &str) -> HashMap<String, Definition<'n>> {
+fn definitions<'n>(
+    reader: &mut Reader,
+    root: &'n Node,
+    key: &str,
+    what: &str,
+) -> HashMap<String, Definition<'n>> {
     let mut defs = HashMap::new();
     for (index, node) in reader.list(root, key).iter().enumerate() {
         let Some(id) = required_text(reader, node, "id", what) else { continue };
         if defs.contains_key(&id) {
-            reader.push(Code::DuplicateId, node.span, format!("the {what} `{id}` is defined twice; the first definition is used"));
+            reader.push(
+                Code::DuplicateId,
+                node.span,
+                format!("the {what} `{id}` is defined twice; the first definition is used"),
+            );
             continue;
         }
         let name = reader.text(node, "name").map(|n| one_line(&n)).unwrap_or_else(|| id.clone());
         let attributes = reader.map(node, "attributes");
-        let marker = attributes.and_then(|a| a.get(MARKER)).and_then(Node::scalar_text).map(str::to_owned);
-        let status_marker = attributes.and_then(|a| a.get(STATUS_MARKER)).and_then(Node::scalar_text).map(str::to_owned);
+        let marker =
+            attributes.and_then(|a| a.get(MARKER)).and_then(Node::scalar_text).map(str::to_owned);
+        let status_marker = attributes
+            .and_then(|a| a.get(STATUS_MARKER))
+            .and_then(Node::scalar_text)
+            .map(str::to_owned);
         let addresses = match attributes.filter(|_| marker.is_some()) {
-            Some(a) => reader.list(a, ADDRESSES_MARKER).iter().filter_map(|t| t.scalar_text().map(|text| (text.to_owned(), t.span))).collect(),
+            Some(a) => reader
+                .list(a, ADDRESSES_MARKER)
+                .iter()
+                .filter_map(|t| t.scalar_text().map(|text| (text.to_owned(), t.span)))
+                .collect(),
             None => Vec::new(),
         };
         defs.insert(id, Definition { index, node, name, marker, status_marker, addresses });
@@ -392,7 +538,14 @@ fn definitions<'n>(reader: &mut Reader, root: &'n Node, key: &str, what: &str) -
 
 /// A threat for one instance of a definition; the definition is read (and its problems
 /// reported) once, whatever the number of instances.
-fn instantiate(templates: &mut HashMap<String, Threat>, reader: &mut Reader, def: &Definition<'_>, key: &str, id: ThreatId, span: Span) -> Threat {
+fn instantiate(
+    templates: &mut HashMap<String, Threat>,
+    reader: &mut Reader,
+    def: &Definition<'_>,
+    key: &str,
+    id: ThreatId,
+    span: Span,
+) -> Threat {
     let mut threat = match templates.get(key) {
         Some(template) => template.clone(),
         None => {
@@ -410,7 +563,9 @@ fn read_threat(reader: &mut Reader, def: &Definition<'_>, id: ThreatId, span: Sp
     let node = def.node;
     let mut stride = Vec::new();
     for category in reader.list(node, "categories") {
-        if let Some(s) = category.as_str().and_then(stride_from_name).filter(|s| !stride.contains(s)) {
+        if let Some(s) =
+            category.as_str().and_then(stride_from_name).filter(|s| !stride.contains(s))
+        {
             stride.push(s);
         }
     }
@@ -419,7 +574,9 @@ fn read_threat(reader: &mut Reader, def: &Definition<'_>, id: ThreatId, span: Sp
         match cwe.scalar_text().and_then(parse_cwe) {
             Some(n) if !cwes.contains(&n) => cwes.push(n),
             Some(_) => {}
-            None => reader.push(Code::InvalidCwe, cwe.span, "a CWE id should read `CWE-79` or `79`"),
+            None => {
+                reader.push(Code::InvalidCwe, cwe.span, "a CWE id should read `CWE-79` or `79`")
+            }
         }
     }
     let risk = reader.map(node, "risk");
@@ -431,7 +588,11 @@ fn read_threat(reader: &mut Reader, def: &Definition<'_>, id: ThreatId, span: Sp
         match value.as_f64() {
             Some(v) if (0.0..=100.0).contains(&v) => Some(v),
             _ => {
-                reader.push(Code::InvalidValue, value.span, format!("`risk.{key}` should be a number from 0 to 100"));
+                reader.push(
+                    Code::InvalidValue,
+                    value.span,
+                    format!("`risk.{key}` should be a number from 0 to 100"),
+                );
                 None
             }
         }
@@ -443,11 +604,20 @@ fn read_threat(reader: &mut Reader, def: &Definition<'_>, id: ThreatId, span: Sp
         (None, None) => Severity::Unknown,
     };
     let number = |v: f64| if v.fract() == 0.0 { format!("{v:.0}") } else { v.to_string() };
-    let severity_raw = [("likelihood", likelihood), ("impact", impact)].iter().filter_map(|(k, v)| v.map(|v| format!("{k} {}", number(v)))).collect::<Vec<_>>().join(", ");
+    let severity_raw = [("likelihood", likelihood), ("impact", impact)]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k} {}", number(v))))
+        .collect::<Vec<_>>()
+        .join(", ");
     Threat {
         id,
         title: def.name.clone(),
-        description: node.get("description").and_then(Node::as_str).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned),
+        description: node
+            .get("description")
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
         stride,
         cwes,
         elements: Vec::new(),
@@ -488,7 +658,11 @@ fn threat_status(reader: &mut Reader, state: &str, span: Span) -> ThreatStatus {
     if let Ok(status) = lower.parse::<ThreatStatus>() {
         return status;
     }
-    let message = if state.is_empty() { "the threat instance has no state".to_owned() } else { format!("`{state}` is not an OTM threat state that threatokr knows") };
+    let message = if state.is_empty() {
+        "the threat instance has no state".to_owned()
+    } else {
+        format!("`{state}` is not an OTM threat state that threatokr knows")
+    };
     reader.diagnostics.push(
         Diagnostic::new(Code::UnknownStatus, reader.file, span, message).with_help("OTM states are free text; threatokr reads exposed, mitigated and implemented (and its own status names); the threat is imported as `unknown`"),
     );
@@ -502,13 +676,19 @@ fn control_status(reader: &mut Reader, state: &str, span: Span) -> ControlStatus
         "required" => return ControlStatus::Planned,
         "recommended" => return ControlStatus::Suggested,
         "rejected" => return ControlStatus::WontDo,
-        "not-applicable" | "not applicable" | "notapplicable" => return ControlStatus::NotApplicable,
+        "not-applicable" | "not applicable" | "notapplicable" => {
+            return ControlStatus::NotApplicable;
+        }
         _ => {}
     }
     if let Ok(status) = lower.parse::<ControlStatus>() {
         return status;
     }
-    let message = if state.is_empty() { "the mitigation instance has no state".to_owned() } else { format!("`{state}` is not an OTM mitigation state that threatokr knows") };
+    let message = if state.is_empty() {
+        "the mitigation instance has no state".to_owned()
+    } else {
+        format!("`{state}` is not an OTM mitigation state that threatokr knows")
+    };
     reader.diagnostics.push(
         Diagnostic::new(Code::UnknownStatus, reader.file, span, message)
             .with_help("threatokr reads implemented, required, recommended, rejected and not-applicable (and its own control status names); the control is imported as `suggested`"),
@@ -516,8 +696,24 @@ fn control_status(reader: &mut Reader, state: &str, span: Span) -> ControlStatus
     ControlStatus::Suggested
 }
 
-fn control(def: &Definition<'_>, id: ControlId, status: ControlStatus, status_raw: String, threats: Vec<ThreatId>, file: crate::diag::FileId) -> Control {
-    Control { id, title: def.name.clone(), status, status_raw, asvs: Vec::new(), tags: Vec::new(), threats, origin: Origin { file, span: def.node.span } }
+fn control(
+    def: &Definition<'_>,
+    id: ControlId,
+    status: ControlStatus,
+    status_raw: String,
+    threats: Vec<ThreatId>,
+    file: crate::diag::FileId,
+) -> Control {
+    Control {
+        id,
+        title: def.name.clone(),
+        status,
+        status_raw,
+        asvs: Vec::new(),
+        tags: Vec::new(),
+        threats,
+        origin: Origin { file, span: def.node.span },
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use crate::test_support::read_shared;
 
 /// A file imported through the public entry point, with auto-detection.
 pub(crate) struct Imported {
-    pub(crate) files: Files,
     pub(crate) model: Option<ThreatModel>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
@@ -45,11 +44,17 @@ impl Imported {
     }
 
     pub(crate) fn threat(&self, id: &str) -> &crate::model::Threat {
-        self.model().threats.iter().find(|t| t.id.as_str() == id).unwrap_or_else(|| panic!("no threat {id}"))
+        self.model()
+            .threats
+            .iter()
+            .find(|t| t.id.as_str() == id)
+            .unwrap_or_else(|| panic!("no threat {id}"))
     }
 }
 
-pub(crate) fn histogram(values: impl Iterator<Item = &'static str>) -> BTreeMap<&'static str, usize> {
+pub(crate) fn histogram(
+    values: impl Iterator<Item = &'static str>,
+) -> BTreeMap<&'static str, usize> {
     let mut map = BTreeMap::new();
     for value in values {
         *map.entry(value).or_insert(0) += 1;
@@ -62,7 +67,7 @@ pub(crate) fn run(name: &str, text: &str) -> Imported {
     let mut files = Files::new();
     let file = files.add(name, text);
     let (model, diagnostics) = import(&files, file, None, None, None);
-    Imported { files, model, diagnostics }
+    Imported { model, diagnostics }
 }
 
 /// Imports a shared sample (`samples/models/<path>`).
@@ -73,7 +78,8 @@ pub(crate) fn run_sample(path: &str) -> Imported {
 /// Imports one of our fixtures (`test_data/import/<path>`).
 pub(crate) fn run_fixture(path: &str) -> Imported {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/import").join(path);
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()));
+    let text = std::fs::read_to_string(&full)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()));
     run(path.rsplit('/').next().unwrap_or(path), &text)
 }
 
@@ -90,7 +96,8 @@ fn detects_each_sample_format_from_its_content() {
         assert_eq!(imported.model().format, format, "{path}");
     }
     // EXAMPLE.yaml is detected as OTM once the strict YAML reader accepts it (see the OTM tests).
-    let text = read_shared("samples/models/otm/EXAMPLE.yaml").replace("\n        }'\n", "\n          }'\n");
+    let text = read_shared("samples/models/otm/EXAMPLE.yaml")
+        .replace("\n        }'\n", "\n          }'\n");
     assert_eq!(run("EXAMPLE.yaml", &text).model().format, SourceFormat::Otm);
 }
 
@@ -100,7 +107,16 @@ fn says_which_formats_were_tried_for_an_unrecognized_file() {
     assert!(imported.model.is_none());
     assert_eq!(imported.codes(), ["unrecognized-format"]);
     let help = imported.diagnostics[0].help.as_deref().unwrap_or_default();
-    for format in ["otm:", "threat-composer:", "threat-dragon-v2:", "threat-dragon-v1:", "pytm:", "tm-bom:", "threagile:", "tm7: not XML"] {
+    for format in [
+        "otm:",
+        "threat-composer:",
+        "threat-dragon-v2:",
+        "threat-dragon-v1:",
+        "pytm:",
+        "tm-bom:",
+        "threagile:",
+        "tm7: not XML",
+    ] {
         assert!(help.contains(format), "{format} missing from: {help}");
     }
     assert!(help.contains("no `otmVersion` at the top level"), "{help}");
@@ -114,7 +130,10 @@ fn says_which_formats_were_tried_for_an_unrecognized_file() {
 #[test]
 fn forced_format_reads_a_file_that_detection_would_not() {
     let mut files = Files::new();
-    let file = files.add("bare.json", r#"{"threats": [{"id": "t1", "statement": "A thing", "status": "threatIdentified"}]}"#);
+    let file = files.add(
+        "bare.json",
+        r#"{"threats": [{"id": "t1", "statement": "A thing", "status": "threatIdentified"}]}"#,
+    );
     let (model, diagnostics) = import(&files, file, Some(SourceFormat::ThreatComposer), None, None);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert_eq!(model.map(|m| m.threats.len()), Some(1));
@@ -152,13 +171,88 @@ fn reads_stride_names_as_the_tools_spell_them() {
 fn document() -> impl Strategy<Value = serde_json::Value> {
     use serde_json::Value as J;
     let keys = prop::sample::select(vec![
-        "id", "name", "title", "type", "shape", "status", "severity", "state", "threats", "threat", "mitigations", "mitigation", "cells", "data", "diagrams",
-        "diagramJson", "detail", "summary", "source", "target", "cell", "position", "size", "x", "y", "width", "height", "labels", "attrs", "text",
-        "components", "dataflows", "trustZones", "parent", "trustZone", "component", "destination", "risk", "likelihood", "impact", "categories", "cwes",
-        "attributes", "threatokr-id", "threatokr-status", "threatokr-addresses", "metadata", "key", "value", "mitigationLinks", "mitigationId", "linkedId",
-        "statement", "content", "assets", "processed", "stored", "otmVersion", "project", "protocol",
+        "id",
+        "name",
+        "title",
+        "type",
+        "shape",
+        "status",
+        "severity",
+        "state",
+        "threats",
+        "threat",
+        "mitigations",
+        "mitigation",
+        "cells",
+        "data",
+        "diagrams",
+        "diagramJson",
+        "detail",
+        "summary",
+        "source",
+        "target",
+        "cell",
+        "position",
+        "size",
+        "x",
+        "y",
+        "width",
+        "height",
+        "labels",
+        "attrs",
+        "text",
+        "components",
+        "dataflows",
+        "trustZones",
+        "parent",
+        "trustZone",
+        "component",
+        "destination",
+        "risk",
+        "likelihood",
+        "impact",
+        "categories",
+        "cwes",
+        "attributes",
+        "threatokr-id",
+        "threatokr-status",
+        "threatokr-addresses",
+        "metadata",
+        "key",
+        "value",
+        "mitigationLinks",
+        "mitigationId",
+        "linkedId",
+        "statement",
+        "content",
+        "assets",
+        "processed",
+        "stored",
+        "otmVersion",
+        "project",
+        "protocol",
     ]);
-    let words = prop::sample::select(vec!["Open", "Mitigated", "Not Applicable", "exposed", "implemented", "High", "STRIDE", "Priority", "S", "process", "flow", "actor", "store", "trust-boundary-box", "tm.Flow", "a", "b", "CWE-79", ""]);
+    let words = prop::sample::select(vec![
+        "Open",
+        "Mitigated",
+        "Not Applicable",
+        "exposed",
+        "implemented",
+        "High",
+        "STRIDE",
+        "Priority",
+        "S",
+        "process",
+        "flow",
+        "actor",
+        "store",
+        "trust-boundary-box",
+        "tm.Flow",
+        "a",
+        "b",
+        "CWE-79",
+        "",
+    ]);
     let leaf = prop_oneof![
         Just(J::Null),
         any::<bool>().prop_map(J::Bool),
@@ -169,7 +263,9 @@ fn document() -> impl Strategy<Value = serde_json::Value> {
     leaf.prop_recursive(5, 96, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(J::Array),
-            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|entries| J::Object(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|entries| J::Object(
+                entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
         ]
     })
 }
@@ -177,7 +273,12 @@ fn document() -> impl Strategy<Value = serde_json::Value> {
 fn import_as_every_format(name: &str, text: &str) {
     let mut files = Files::new();
     let file = files.add(name, text);
-    for format in [SourceFormat::ThreatDragonV1, SourceFormat::ThreatDragonV2, SourceFormat::Otm, SourceFormat::ThreatComposer] {
+    for format in [
+        SourceFormat::ThreatDragonV1,
+        SourceFormat::ThreatDragonV2,
+        SourceFormat::Otm,
+        SourceFormat::ThreatComposer,
+    ] {
         let (model, _) = import(&files, file, Some(format), None, None);
         if let Some(model) = model {
             // The exports must cope with whatever the importers let through.

@@ -17,7 +17,10 @@ use std::collections::HashMap;
 
 use super::{IdPool, ImportInput, Reader, not_a_mapping, one_line};
 use crate::diag::{Code, Diagnostic, Span};
-use crate::model::{Control, ControlId, ControlStatus, Origin, Severity, SourceFormat, Stride, Threat, ThreatId, ThreatModel, ThreatStatus};
+use crate::model::{
+    Control, ControlId, ControlStatus, Origin, Severity, SourceFormat, Stride, Threat, ThreatId,
+    ThreatModel, ThreatStatus,
+};
 use crate::syntax::Node;
 
 pub(crate) fn looks_like(node: &Node) -> Result<(), String> {
@@ -29,14 +32,23 @@ pub(crate) fn looks_like(node: &Node) -> Result<(), String> {
     if has("mitigationLinks") || has("assumptionLinks") || (has("schema") && workspace_parts) {
         Ok(())
     } else {
-        Err("no `mitigationLinks`, `assumptionLinks`, or `schema` with `threats` at the top level".to_owned())
+        Err("no `mitigationLinks`, `assumptionLinks`, or `schema` with `threats` at the top level"
+            .to_owned())
     }
 }
 
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
     let mut model = super::empty_model(input, SourceFormat::ThreatComposer);
     let Some(root) = input.node else {
-        return (model, vec![Diagnostic::new(Code::UnrecognizedFormat, input.file, Span::new(0, 0), "Threat Composer workspaces are JSON")]);
+        return (
+            model,
+            vec![Diagnostic::new(
+                Code::UnrecognizedFormat,
+                input.file,
+                Span::new(0, 0),
+                "Threat Composer workspaces are JSON",
+            )],
+        );
     };
     let mut reader = Reader::new(input.file);
     let origin = |span: Span| Origin { file: input.file, span };
@@ -48,11 +60,22 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let mut threat_index: HashMap<String, usize> = HashMap::new();
     for (index, node) in reader.list(root, "threats").iter().enumerate() {
         if node.as_map().is_none() {
-            reader.push(Code::WrongType, node.span, format!("a threat should be a mapping, found {}", node.value.kind_name()));
+            reader.push(
+                Code::WrongType,
+                node.span,
+                format!("a threat should be a mapping, found {}", node.value.kind_name()),
+            );
             continue;
         }
-        let wanted = reader.text(node, "id").or_else(|| reader.text(node, "numericId").map(|n| format!("threat-{n}"))).unwrap_or_else(|| format!("threat-{}", index + 1));
-        let Ok(id) = threat_ids.claim(&wanted, node.span, "threat", &mut reader).parse::<ThreatId>() else { continue };
+        let wanted = reader
+            .text(node, "id")
+            .or_else(|| reader.text(node, "numericId").map(|n| format!("threat-{n}")))
+            .unwrap_or_else(|| format!("threat-{}", index + 1));
+        let Ok(id) =
+            threat_ids.claim(&wanted, node.span, "threat", &mut reader).parse::<ThreatId>()
+        else {
+            continue;
+        };
         threat_index.entry(wanted).or_insert(model.threats.len());
         let threat = read_threat(&mut reader, node, id, origin(node.span));
         model.threats.push(threat);
@@ -62,11 +85,22 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let mut control_index: HashMap<String, usize> = HashMap::new();
     for (index, node) in reader.list(root, "mitigations").iter().enumerate() {
         if node.as_map().is_none() {
-            reader.push(Code::WrongType, node.span, format!("a mitigation should be a mapping, found {}", node.value.kind_name()));
+            reader.push(
+                Code::WrongType,
+                node.span,
+                format!("a mitigation should be a mapping, found {}", node.value.kind_name()),
+            );
             continue;
         }
-        let wanted = reader.text(node, "id").or_else(|| reader.text(node, "numericId").map(|n| format!("mitigation-{n}"))).unwrap_or_else(|| format!("mitigation-{}", index + 1));
-        let Ok(id) = control_ids.claim(&wanted, node.span, "mitigation", &mut reader).parse::<ControlId>() else { continue };
+        let wanted = reader
+            .text(node, "id")
+            .or_else(|| reader.text(node, "numericId").map(|n| format!("mitigation-{n}")))
+            .unwrap_or_else(|| format!("mitigation-{}", index + 1));
+        let Ok(id) =
+            control_ids.claim(&wanted, node.span, "mitigation", &mut reader).parse::<ControlId>()
+        else {
+            continue;
+        };
         control_index.entry(wanted).or_insert(model.controls.len());
         let title = reader.text(node, "content").unwrap_or_else(|| id.to_string());
         let status_raw = reader.text(node, "status").unwrap_or_default();
@@ -85,22 +119,52 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 ControlStatus::Suggested
             }
         };
-        let tags = reader.list(node, "tags").iter().filter_map(Node::scalar_text).map(str::to_owned).collect();
-        model.controls.push(Control { id, title, status, status_raw, asvs: Vec::new(), tags, threats: Vec::new(), origin: origin(node.span) });
+        let tags = reader
+            .list(node, "tags")
+            .iter()
+            .filter_map(Node::scalar_text)
+            .map(str::to_owned)
+            .collect();
+        model.controls.push(Control {
+            id,
+            title,
+            status,
+            status_raw,
+            asvs: Vec::new(),
+            tags,
+            threats: Vec::new(),
+            origin: origin(node.span),
+        });
     }
 
     for link in reader.list(root, "mitigationLinks") {
         if link.as_map().is_none() {
-            reader.push(Code::WrongType, link.span, format!("a mitigation link should be a mapping, found {}", link.value.kind_name()));
+            reader.push(
+                Code::WrongType,
+                link.span,
+                format!("a mitigation link should be a mapping, found {}", link.value.kind_name()),
+            );
             continue;
         }
         let mitigation = reader.text(link, "mitigationId").unwrap_or_default();
         let linked = reader.text(link, "linkedId").unwrap_or_default();
-        let (Some(&c), Some(&t)) = (control_index.get(&mitigation), threat_index.get(&linked)) else {
-            let missing = if control_index.contains_key(&mitigation) { format!("the threat `{linked}`") } else { format!("the mitigation `{mitigation}`") };
+        let (Some(&c), Some(&t)) = (control_index.get(&mitigation), threat_index.get(&linked))
+        else {
+            let missing = if control_index.contains_key(&mitigation) {
+                format!("the threat `{linked}`")
+            } else {
+                format!("the mitigation `{mitigation}`")
+            };
             reader.diagnostics.push(
-                Diagnostic::new(Code::DanglingLink, input.file, link.span, format!("this mitigation link names {missing}, which the workspace does not contain"))
-                    .with_help("Threat Composer keeps links to deleted threats; the link is ignored"),
+                Diagnostic::new(
+                    Code::DanglingLink,
+                    input.file,
+                    link.span,
+                    format!(
+                        "this mitigation link names {missing}, which the workspace does not contain"
+                    ),
+                )
+                .with_help("Threat Composer keeps links to deleted threats; the link is ignored"),
             );
             continue;
         };
@@ -115,7 +179,10 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
 
 fn read_threat(reader: &mut Reader, node: &Node, id: ThreatId, origin: Origin) -> Threat {
     let title = reader.text(node, "statement").map(|s| one_line(&s)).unwrap_or_else(|| {
-        let parts: Vec<String> = ["threatSource", "prerequisites", "threatAction", "threatImpact"].iter().filter_map(|k| reader.text(node, k)).collect();
+        let parts: Vec<String> = ["threatSource", "prerequisites", "threatAction", "threatImpact"]
+            .iter()
+            .filter_map(|k| reader.text(node, k))
+            .collect();
         if parts.is_empty() { format!("Threat {id}") } else { one_line(&parts.join(" ")) }
     });
     let mut stride = Vec::new();
@@ -127,7 +194,10 @@ fn read_threat(reader: &mut Reader, node: &Node, id: ThreatId, origin: Origin) -
             "STRIDE" => {
                 let letters: Vec<&str> = match value.as_seq() {
                     Some(items) => items.iter().filter_map(Node::as_str).collect(),
-                    None => value.as_str().map(|s| s.split(|c: char| c == ',' || c.is_whitespace()).collect()).unwrap_or_default(),
+                    None => value
+                        .as_str()
+                        .map(|s| s.split(|c: char| c == ',' || c.is_whitespace()).collect())
+                        .unwrap_or_default(),
                 };
                 for letter in letters {
                     let category = match letter.trim() {

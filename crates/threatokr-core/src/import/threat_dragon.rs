@@ -21,21 +21,28 @@ use std::collections::HashMap;
 
 use super::{IdPool, ImportInput, Reader, not_a_mapping, one_line, stride_from_name};
 use crate::diag::{Code, Diagnostic, Span};
-use crate::model::{Control, ControlStatus, Element, ElementId, ElementKind, Flow, Origin, Severity, SourceFormat, Threat, ThreatModel, ThreatStatus, TrustBoundary};
+use crate::model::{
+    Control, ControlStatus, Element, ElementId, ElementKind, Flow, Origin, Severity, SourceFormat,
+    Threat, ThreatModel, ThreatStatus, TrustBoundary,
+};
 use crate::syntax::Node;
 
 pub(crate) fn looks_like_v1(node: &Node) -> Result<(), String> {
     let diagrams = diagrams(node)?;
-    if diagrams.iter().any(|d| d.get("diagramJson").is_some()) || (diagrams.is_empty() && node.get("summary").is_some() && node.get("version").is_none()) {
+    if diagrams.iter().any(|d| d.get("diagramJson").is_some())
+        || (diagrams.is_empty() && node.get("summary").is_some() && node.get("version").is_none())
+    {
         Ok(())
     } else {
-        Err("no `detail.diagrams[].diagramJson` (where Threat Dragon v1 keeps its JointJS cells)".to_owned())
+        Err("no `detail.diagrams[].diagramJson` (where Threat Dragon v1 keeps its JointJS cells)"
+            .to_owned())
     }
 }
 
 pub(crate) fn looks_like_v2(node: &Node) -> Result<(), String> {
     let diagrams = diagrams(node)?;
-    let version_2 = node.get("version").and_then(Node::scalar_text).is_some_and(|v| v.starts_with('2'));
+    let version_2 =
+        node.get("version").and_then(Node::scalar_text).is_some_and(|v| v.starts_with('2'));
     if diagrams.iter().any(|d| d.get("cells").is_some()) || (diagrams.is_empty() && version_2) {
         Ok(())
     } else {
@@ -47,7 +54,10 @@ fn diagrams(node: &Node) -> Result<&[Node], String> {
     if let Some(why) = not_a_mapping(node) {
         return Err(why);
     }
-    node.get("detail").and_then(|d| d.get("diagrams")).and_then(Node::as_seq).ok_or_else(|| "no `detail.diagrams` list".to_owned())
+    node.get("detail")
+        .and_then(|d| d.get("diagrams"))
+        .and_then(Node::as_seq)
+        .ok_or_else(|| "no `detail.diagrams` list".to_owned())
 }
 
 /// The parts of a cell that matter, read the same way from both versions.
@@ -103,10 +113,21 @@ fn shape_of(text: &str) -> Shape {
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
     let Some(root) = input.node else {
         let model = super::empty_model(input, SourceFormat::ThreatDragonV2);
-        return (model, vec![Diagnostic::new(Code::UnrecognizedFormat, input.file, Span::new(0, 0), "Threat Dragon models are JSON")]);
+        return (
+            model,
+            vec![Diagnostic::new(
+                Code::UnrecognizedFormat,
+                input.file,
+                Span::new(0, 0),
+                "Threat Dragon models are JSON",
+            )],
+        );
     };
     let v2 = looks_like_v2(root).is_ok() || looks_like_v1(root).is_err();
-    let mut model = super::empty_model(input, if v2 { SourceFormat::ThreatDragonV2 } else { SourceFormat::ThreatDragonV1 });
+    let mut model = super::empty_model(
+        input,
+        if v2 { SourceFormat::ThreatDragonV2 } else { SourceFormat::ThreatDragonV1 },
+    );
     let mut reader = Reader::new(input.file);
     let origin = |span: Span| Origin { file: input.file, span };
     if let Some(summary) = reader.map(root, "summary") {
@@ -140,21 +161,42 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             let id = element_ids.claim(&cell.id, cell.node.span, "cell", &mut reader);
             let Ok(id) = id.parse::<ElementId>() else { continue };
             imported.entry(cell.id.clone()).or_insert_with(|| id.clone());
-            model.elements.push(Element { id, name: cell.name.clone(), kind, internet_facing: false, data: Vec::new(), origin: origin(cell.node.span) });
+            model.elements.push(Element {
+                id,
+                name: cell.name.clone(),
+                kind,
+                internet_facing: false,
+                data: Vec::new(),
+                origin: origin(cell.node.span),
+            });
         }
     }
-    let element_rects: Vec<(ElementId, Rect)> =
-        cells.iter().filter(|c| matches!(c.shape, Shape::Element(_))).filter_map(|c| Some((imported.get(&c.id)?.clone(), c.rect?))).collect();
+    let element_rects: Vec<(ElementId, Rect)> = cells
+        .iter()
+        .filter(|c| matches!(c.shape, Shape::Element(_)))
+        .filter_map(|c| Some((imported.get(&c.id)?.clone(), c.rect?)))
+        .collect();
     for cell in &cells {
         match cell.shape {
             Shape::Flow => {
                 let source = cell.ends.0.as_ref().and_then(|end| imported.get(end));
                 let target = cell.ends.1.as_ref().and_then(|end| imported.get(end));
                 let (Some(source), Some(target)) = (source, target) else {
-                    let name = if cell.name.is_empty() { String::new() } else { format!(" `{}`", cell.name) };
+                    let name = if cell.name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" `{}`", cell.name)
+                    };
                     reader.diagnostics.push(
-                        Diagnostic::new(Code::UnattachedFlow, input.file, cell.node.span, format!("the data flow{name} is not attached to an element at both ends"))
-                            .with_help("attach both ends of the arrow to elements in Threat Dragon"),
+                        Diagnostic::new(
+                            Code::UnattachedFlow,
+                            input.file,
+                            cell.node.span,
+                            format!(
+                                "the data flow{name} is not attached to an element at both ends"
+                            ),
+                        )
+                        .with_help("attach both ends of the arrow to elements in Threat Dragon"),
                     );
                     continue;
                 };
@@ -163,16 +205,32 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 let Ok(id) = id.parse::<ElementId>() else { continue };
                 imported.entry(cell.id.clone()).or_insert_with(|| id.clone());
                 let protocol = reader.text(cell.props, "protocol");
-                model.flows.push(Flow { id, name: cell.name.clone(), source, target, protocol, origin: origin(cell.node.span) });
+                model.flows.push(Flow {
+                    id,
+                    name: cell.name.clone(),
+                    source,
+                    target,
+                    protocol,
+                    origin: origin(cell.node.span),
+                });
             }
             Shape::BoundaryBox | Shape::BoundaryLine => {
                 let id = element_ids.claim(&cell.id, cell.node.span, "cell", &mut reader);
                 let Ok(id) = id.parse::<ElementId>() else { continue };
                 let elements = match (cell.shape, cell.rect) {
-                    (Shape::BoundaryBox, Some(rect)) => element_rects.iter().filter(|(_, r)| rect.contains_centre_of(r)).map(|(id, _)| id.clone()).collect(),
+                    (Shape::BoundaryBox, Some(rect)) => element_rects
+                        .iter()
+                        .filter(|(_, r)| rect.contains_centre_of(r))
+                        .map(|(id, _)| id.clone())
+                        .collect(),
                     _ => Vec::new(),
                 };
-                model.boundaries.push(TrustBoundary { id, name: cell.name.clone(), elements, origin: origin(cell.node.span) });
+                model.boundaries.push(TrustBoundary {
+                    id,
+                    name: cell.name.clone(),
+                    elements,
+                    origin: origin(cell.node.span),
+                });
             }
             Shape::Element(_) | Shape::Other => {}
         }
@@ -184,16 +242,31 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         let element = imported.get(&cell.id).cloned();
         for (index, node) in reader.list(cell.props, "threats").iter().enumerate() {
             if node.as_map().is_none() {
-                reader.push(Code::WrongType, node.span, format!("a threat should be a mapping, found {}", node.value.kind_name()));
+                reader.push(
+                    Code::WrongType,
+                    node.span,
+                    format!("a threat should be a mapping, found {}", node.value.kind_name()),
+                );
                 continue;
             }
-            let wanted = reader.text(node, "id").unwrap_or_else(|| format!("{}#{}", cell.id, index + 1));
-            let Ok(id) = threat_ids.claim(&wanted, node.span, "threat", &mut reader).parse() else { continue };
+            let wanted =
+                reader.text(node, "id").unwrap_or_else(|| format!("{}#{}", cell.id, index + 1));
+            let Ok(id) = threat_ids.claim(&wanted, node.span, "threat", &mut reader).parse() else {
+                continue;
+            };
             let mut threat = read_threat(&mut reader, node, id, element.clone());
-            if let Some(mitigation) = node.get("mitigation").and_then(Node::as_str).filter(|m| !m.trim().is_empty()) {
+            if let Some(mitigation) =
+                node.get("mitigation").and_then(Node::as_str).filter(|m| !m.trim().is_empty())
+            {
                 let wanted = format!("{}-mitigation", threat.id);
-                if let Ok(control_id) = control_ids.claim(&wanted, node.span, "control", &mut reader).parse() {
-                    let status = if threat.status.is_mitigated() { ControlStatus::Implemented } else { ControlStatus::Planned };
+                if let Ok(control_id) =
+                    control_ids.claim(&wanted, node.span, "control", &mut reader).parse()
+                {
+                    let status = if threat.status.is_mitigated() {
+                        ControlStatus::Implemented
+                    } else {
+                        ControlStatus::Planned
+                    };
                     threat.controls.push(control_id);
                     let span = node.get("mitigation").map_or(node.span, |m| m.span);
                     model.controls.push(Control {
@@ -216,48 +289,90 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
 
 fn read_cell<'n>(reader: &mut Reader, node: &'n Node, v2: bool, index: usize) -> Option<Cell<'n>> {
     if node.as_map().is_none() {
-        reader.push(Code::WrongType, node.span, format!("a diagram cell should be a mapping, found {}", node.value.kind_name()));
+        reader.push(
+            Code::WrongType,
+            node.span,
+            format!("a diagram cell should be a mapping, found {}", node.value.kind_name()),
+        );
         return None;
     }
     let id = reader.text(node, "id").unwrap_or_else(|| format!("cell-{}", index + 1));
     if v2 {
         let props = reader.map(node, "data").unwrap_or(node);
-        let shape_text = reader.text(node, "shape").or_else(|| reader.text(props, "type")).unwrap_or_default();
+        let shape_text =
+            reader.text(node, "shape").or_else(|| reader.text(props, "type")).unwrap_or_default();
         let shape = shape_of(&shape_text);
         let name = reader.text(props, "name").map(|n| one_line(&n)).unwrap_or_default();
-        let end = |key: &str| node.get(key).and_then(|e| e.get("cell")).and_then(Node::scalar_text).map(str::to_owned);
+        let end = |key: &str| {
+            node.get(key).and_then(|e| e.get("cell")).and_then(Node::scalar_text).map(str::to_owned)
+        };
         let rect = rect_of(node.get("position"), node.get("size"));
         Some(Cell { node, id, shape, name, props, ends: (end("source"), end("target")), rect })
     } else {
         let shape = shape_of(&reader.text(node, "type").unwrap_or_default());
         let label = if shape == Shape::Flow {
-            node.get("labels").and_then(Node::as_seq).and_then(|l| l.first()).and_then(|l| l.get("attrs"))
+            node.get("labels")
+                .and_then(Node::as_seq)
+                .and_then(|l| l.first())
+                .and_then(|l| l.get("attrs"))
         } else {
             node.get("attrs")
         };
-        let name = label.and_then(|a| a.get("text")).and_then(|t| t.get("text")).and_then(Node::as_str).or_else(|| node.get("name").and_then(Node::as_str));
+        let name = label
+            .and_then(|a| a.get("text"))
+            .and_then(|t| t.get("text"))
+            .and_then(Node::as_str)
+            .or_else(|| node.get("name").and_then(Node::as_str));
         let name = name.map(one_line).unwrap_or_default();
-        let end = |key: &str| node.get(key).and_then(|e| e.get("id")).and_then(Node::scalar_text).map(str::to_owned);
+        let end = |key: &str| {
+            node.get(key).and_then(|e| e.get("id")).and_then(Node::scalar_text).map(str::to_owned)
+        };
         let rect = rect_of(node.get("position"), node.get("size"));
-        Some(Cell { node, id, shape, name, props: node, ends: (end("source"), end("target")), rect })
+        Some(Cell {
+            node,
+            id,
+            shape,
+            name,
+            props: node,
+            ends: (end("source"), end("target")),
+            rect,
+        })
     }
 }
 
 fn rect_of(position: Option<&Node>, size: Option<&Node>) -> Option<Rect> {
     let (position, size) = (position?, size?);
     let number = |node: &Node, key: &str| node.get(key).and_then(Node::as_f64);
-    Some(Rect { x: number(position, "x")?, y: number(position, "y")?, width: number(size, "width")?, height: number(size, "height")? })
+    Some(Rect {
+        x: number(position, "x")?,
+        y: number(position, "y")?,
+        width: number(size, "width")?,
+        height: number(size, "height")?,
+    })
 }
 
-fn read_threat(reader: &mut Reader, node: &Node, id: crate::model::ThreatId, element: Option<ElementId>) -> Threat {
+fn read_threat(
+    reader: &mut Reader,
+    node: &Node,
+    id: crate::model::ThreatId,
+    element: Option<ElementId>,
+) -> Threat {
     let kind = reader.text(node, "type");
-    let title = reader.text(node, "title").map(|t| one_line(&t)).or_else(|| kind.clone()).unwrap_or_else(|| "Untitled threat".to_owned());
+    let title = reader
+        .text(node, "title")
+        .map(|t| one_line(&t))
+        .or_else(|| kind.clone())
+        .unwrap_or_else(|| "Untitled threat".to_owned());
     let status_raw = reader.text(node, "status").unwrap_or_default();
     let status = match status_from_raw(&status_raw) {
         Some(status) => status,
         None => {
             let span = node.get("status").map_or(node.span, |s| s.span);
-            let message = if status_raw.is_empty() { "the threat has no status".to_owned() } else { format!("`{status_raw}` is not a Threat Dragon threat status") };
+            let message = if status_raw.is_empty() {
+                "the threat has no status".to_owned()
+            } else {
+                format!("`{status_raw}` is not a Threat Dragon threat status")
+            };
             reader.diagnostics.push(
                 Diagnostic::new(Code::UnknownStatus, reader.file, span, message)
                     .with_help("Threat Dragon statuses are Open, Mitigated, Eliminated, Accepted, Transferred, Avoided and NotApplicable; the threat is imported as `unknown`"),
@@ -284,7 +399,12 @@ fn read_threat(reader: &mut Reader, node: &Node, id: crate::model::ThreatId, ele
     Threat {
         id,
         title,
-        description: node.get("description").and_then(Node::as_str).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned),
+        description: node
+            .get("description")
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
         stride: kind.as_deref().and_then(stride_from_name).into_iter().collect(),
         cwes: Vec::new(),
         elements: element.into_iter().collect(),

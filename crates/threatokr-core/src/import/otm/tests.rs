@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::kind_of;
 use crate::import::tests::{run, run_fixture, run_sample};
-use crate::model::{ControlStatus, ElementKind, Level, Severity, SourceFormat, Stride, ThreatStatus};
+use crate::model::{
+    ControlStatus, ElementKind, Level, Severity, SourceFormat, Stride, ThreatStatus,
+};
 use crate::test_support::read_shared;
 
 fn map(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
@@ -26,20 +28,37 @@ fn check_example(imported: &crate::import::tests::Imported) {
     assert_eq!(imported.counts(), (4, 2, 2, 2, 3));
     assert_eq!(imported.statuses(), map(&[("identified", 2)]));
     assert_eq!(imported.severities(), map(&[("high", 2)]));
-    assert_eq!(imported.control_statuses(), map(&[("implemented", 1), ("planned", 1), ("suggested", 1)]));
+    assert_eq!(
+        imported.control_statuses(),
+        map(&[("implemented", 1), ("planned", 1), ("suggested", 1)])
+    );
     assert!(imported.diagnostics.is_empty(), "{:?}", imported.codes());
     let on_service = imported.threat(&format!("{THREAT}@web-service"));
     assert_eq!(on_service.stride, [Stride::Spoofing, Stride::Tampering]);
     assert_eq!(on_service.cwes, [79, 787]);
-    assert_eq!((on_service.likelihood, on_service.impact), (Some(Level::Medium), Some(Level::VeryHigh)));
+    assert_eq!(
+        (on_service.likelihood, on_service.impact),
+        (Some(Level::Medium), Some(Level::VeryHigh))
+    );
     assert_eq!(on_service.severity_raw, "likelihood 50, impact 100");
     assert_eq!(on_service.status_raw, "exposed");
-    assert_eq!(on_service.controls.iter().map(|c| c.as_str()).collect::<Vec<_>>(), [format!("{MITIGATION}@web-service")]);
+    assert_eq!(
+        on_service.controls.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        [format!("{MITIGATION}@web-service")]
+    );
     let on_flow = imported.threat(&format!("{THREAT}@cc-store-in-db"));
     assert_eq!(on_flow.elements[0].as_str(), "cc-store-in-db");
-    let planned = model.controls.iter().find(|c| c.status == ControlStatus::Planned).expect("the required mitigation");
-    assert_eq!((planned.id.as_str(), planned.status_raw.as_str()), (format!("{MITIGATION}@cc-store-in-db").as_str(), "required"));
-    let kinds: Vec<(&str, ElementKind)> = model.elements.iter().map(|e| (e.id.as_str(), e.kind)).collect();
+    let planned = model
+        .controls
+        .iter()
+        .find(|c| c.status == ControlStatus::Planned)
+        .expect("the required mitigation");
+    assert_eq!(
+        (planned.id.as_str(), planned.status_raw.as_str()),
+        (format!("{MITIGATION}@cc-store-in-db").as_str(), "required")
+    );
+    let kinds: Vec<(&str, ElementKind)> =
+        model.elements.iter().map(|e| (e.id.as_str(), e.kind)).collect();
     assert_eq!(
         kinds,
         [
@@ -49,7 +68,8 @@ fn check_example(imported: &crate::import::tests::Imported) {
             ("class-customerdatabase", ElementKind::Process),
         ]
     );
-    let zones: Vec<(&str, usize)> = model.boundaries.iter().map(|b| (b.name.as_str(), b.elements.len())).collect();
+    let zones: Vec<(&str, usize)> =
+        model.boundaries.iter().map(|b| (b.name.as_str(), b.elements.len())).collect();
     assert_eq!(zones, [("Internet", 1), ("Private", 3)]);
     assert_eq!(model.elements[1].data, ["cc-data", "public-info"]);
     assert_eq!(model.data_assets.len(), 2);
@@ -95,33 +115,80 @@ fn maps_otm_states_risk_categories_and_nesting() {
     let severity = |id: &str| imported.threat(id).severity;
     assert_eq!(
         ["spoof@api", "tamper@api", "leak@api", "dos@api", "eop@api", "orphan"].map(severity),
-        [Severity::Critical, Severity::Medium, Severity::Low, Severity::Info, Severity::High, Severity::Low]
+        [
+            Severity::Critical,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+            Severity::High,
+            Severity::Low
+        ]
     );
     assert_eq!(imported.threat("eop@api").severity_raw, "impact 80");
-    assert_eq!((imported.threat("leak@api").likelihood, imported.threat("leak@api").impact), (Some(Level::VeryLow), Some(Level::VeryHigh)));
-    assert_eq!(imported.threat("spoof@api").stride, [Stride::Spoofing], "Linkability is not STRIDE");
+    assert_eq!(
+        (imported.threat("leak@api").likelihood, imported.threat("leak@api").impact),
+        (Some(Level::VeryLow), Some(Level::VeryHigh))
+    );
+    assert_eq!(
+        imported.threat("spoof@api").stride,
+        [Stride::Spoofing],
+        "Linkability is not STRIDE"
+    );
     assert_eq!(imported.threat("spoof@api").cwes, [287, 306]);
     assert_eq!(imported.threat("leak@api").stride, [Stride::InformationDisclosure]);
     // Mitigation instances: one control per mitigation and element, shared by that element's threats.
-    let control = |id: &str| model.controls.iter().find(|c| c.id.as_str() == id).unwrap_or_else(|| panic!("no control {id}"));
+    let control = |id: &str| {
+        model
+            .controls
+            .iter()
+            .find(|c| c.id.as_str() == id)
+            .unwrap_or_else(|| panic!("no control {id}"))
+    };
     assert_eq!(control("mfa@api").status, ControlStatus::Implemented);
-    assert_eq!(control("mfa@api").threats.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["spoof@api", "tamper@api"]);
+    assert_eq!(
+        control("mfa@api").threats.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        ["spoof@api", "tamper@api"]
+    );
     assert_eq!(control("waf@api").status, ControlStatus::Planned);
     assert_eq!(control("review@api").status, ControlStatus::Suggested);
     assert_eq!(control("legacy@api").status, ControlStatus::WontDo);
     assert_eq!(control("vpn@api").status, ControlStatus::NotApplicable);
-    assert_eq!((control("odd@api").status, control("odd@api").status_raw.as_str()), (ControlStatus::Suggested, "pondering"));
-    assert_eq!((control("spare").status, control("spare").threats.len()), (ControlStatus::Suggested, 0));
-    assert_eq!(imported.threat("spoof@api").controls.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["mfa@api", "waf@api"]);
+    assert_eq!(
+        (control("odd@api").status, control("odd@api").status_raw.as_str()),
+        (ControlStatus::Suggested, "pondering")
+    );
+    assert_eq!(
+        (control("spare").status, control("spare").threats.len()),
+        (ControlStatus::Suggested, 0)
+    );
+    assert_eq!(
+        imported.threat("spoof@api").controls.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        ["mfa@api", "waf@api"]
+    );
     // Zones hold components through parent components (api sits on vm).
-    let private = model.boundaries.iter().find(|b| b.id.as_str() == "private").expect("private zone");
-    assert_eq!(private.elements.iter().map(|e| e.as_str()).collect::<Vec<_>>(), ["vm", "api", "ledger"]);
-    assert_eq!(model.elements.iter().map(|e| e.kind).collect::<Vec<_>>(), [ElementKind::ExternalEntity, ElementKind::Process, ElementKind::Process, ElementKind::DataStore]);
+    let private =
+        model.boundaries.iter().find(|b| b.id.as_str() == "private").expect("private zone");
+    assert_eq!(
+        private.elements.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        ["vm", "api", "ledger"]
+    );
+    assert_eq!(
+        model.elements.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [
+            ElementKind::ExternalEntity,
+            ElementKind::Process,
+            ElementKind::Process,
+            ElementKind::DataStore
+        ]
+    );
     assert_eq!(model.elements[3].data, ["cards", "ledger-rows"]);
     // Each problem once, although `spoof` has two instances.
     let mut codes = imported.codes();
     codes.sort_unstable();
-    assert_eq!(codes, ["invalid-cwe", "invalid-value", "unknown-status", "unknown-status", "unreferenced-threat"]);
+    assert_eq!(
+        codes,
+        ["invalid-cwe", "invalid-value", "unknown-status", "unknown-status", "unreferenced-threat"]
+    );
 }
 
 #[test]
@@ -135,7 +202,17 @@ fn reports_dangling_otm_references_and_keeps_the_rest() {
     assert!(imported.threat("t1@f1").elements.is_empty());
     let mut codes = imported.codes();
     codes.sort_unstable();
-    assert_eq!(codes, ["dangling-link", "dangling-link", "dangling-link", "dangling-link", "duplicate-id", "missing-field"]);
+    assert_eq!(
+        codes,
+        [
+            "dangling-link",
+            "dangling-link",
+            "dangling-link",
+            "dangling-link",
+            "duplicate-id",
+            "missing-field"
+        ]
+    );
 }
 
 #[test]

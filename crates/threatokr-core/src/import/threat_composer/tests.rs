@@ -28,7 +28,16 @@ fn imports_the_threat_composer_example() {
     assert_eq!(links, 32);
     assert_eq!(model.threats.iter().map(|t| t.controls.len()).sum::<usize>(), 32);
     let stride = |s: Stride| model.threats.iter().filter(|t| t.stride.contains(&s)).count();
-    assert_eq!([Stride::Spoofing, Stride::Tampering, Stride::InformationDisclosure, Stride::DenialOfService].map(stride), [1, 7, 10, 4]);
+    assert_eq!(
+        [
+            Stride::Spoofing,
+            Stride::Tampering,
+            Stride::InformationDisclosure,
+            Stride::DenialOfService
+        ]
+        .map(stride),
+        [1, 7, 10, 4]
+    );
     // Threats without a mitigation link: 5 (python3: set(threat ids) - set(linkedId)).
     assert_eq!(model.threats.iter().filter(|t| t.controls.is_empty()).count(), 5);
     let first = imported.threat("f29b9a9f-94d9-4d6e-be3e-5fffb874d2a6");
@@ -46,19 +55,31 @@ fn maps_threat_composer_statuses_priorities_and_links() {
     assert_eq!(threat("t-identified").status, ThreatStatus::Identified);
     assert_eq!(threat("t-resolved").status, ThreatStatus::Mitigated);
     assert_eq!(threat("t-not-useful").status, ThreatStatus::NotApplicable);
-    assert_eq!((threat("t-missing").status, threat("t-missing").status_raw.as_str()), (ThreatStatus::Identified, ""));
-    assert_eq!((threat("t-odd").status, threat("t-odd").status_raw.as_str()), (ThreatStatus::Unknown, "threatParked"));
     assert_eq!(
-        ["t-identified", "t-resolved", "t-not-useful", "t-missing", "t-odd"].map(|id| threat(id).severity),
+        (threat("t-missing").status, threat("t-missing").status_raw.as_str()),
+        (ThreatStatus::Identified, "")
+    );
+    assert_eq!(
+        (threat("t-odd").status, threat("t-odd").status_raw.as_str()),
+        (ThreatStatus::Unknown, "threatParked")
+    );
+    assert_eq!(
+        ["t-identified", "t-resolved", "t-not-useful", "t-missing", "t-odd"]
+            .map(|id| threat(id).severity),
         [Severity::High, Severity::Medium, Severity::Low, Severity::Unknown, Severity::Unknown]
     );
     assert_eq!(threat("t-missing").severity_raw, "Urgent");
     assert_eq!(threat("t-identified").stride, [Stride::Spoofing, Stride::Tampering]);
-    assert_eq!(threat("t-not-useful").stride, [Stride::DenialOfService, Stride::ElevationOfPrivilege], "a comma-separated string works too");
+    assert_eq!(
+        threat("t-not-useful").stride,
+        [Stride::DenialOfService, Stride::ElevationOfPrivilege],
+        "a comma-separated string works too"
+    );
     assert_eq!(threat("t-odd").stride, [Stride::Repudiation]);
     // Without a statement, the title is built from the threat grammar's parts.
     assert_eq!(threat("t-missing").title, "An insider change prices");
-    let statuses: Vec<(&str, ControlStatus)> = model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
+    let statuses: Vec<(&str, ControlStatus)> =
+        model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
     assert_eq!(
         statuses,
         [
@@ -71,10 +92,17 @@ fn maps_threat_composer_statuses_priorities_and_links() {
         ]
     );
     assert_eq!(model.controls[0].tags, ["payments"]);
-    let ids = |items: &[crate::model::ThreatId]| items.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let ids =
+        |items: &[crate::model::ThreatId]| items.iter().map(|t| t.to_string()).collect::<Vec<_>>();
     assert_eq!(ids(&model.controls[2].threats), ["t-not-useful", "t-identified"]);
-    assert_eq!(threat("t-identified").controls.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["m-identified", "m-resolved"]);
+    assert_eq!(
+        threat("t-identified").controls.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        ["m-identified", "m-resolved"]
+    );
     let mut codes = imported.codes();
     codes.sort_unstable();
-    assert_eq!(codes, ["dangling-link", "dangling-link", "unknown-severity", "unknown-status", "unknown-status"]);
+    assert_eq!(
+        codes,
+        ["dangling-link", "dangling-link", "unknown-severity", "unknown-status", "unknown-status"]
+    );
 }

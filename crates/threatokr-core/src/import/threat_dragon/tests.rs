@@ -62,7 +62,11 @@ fn imports_the_threat_dragon_v1_demo() {
         imported.threat(&format!("{queue}#{n}"));
     }
     assert_eq!(imported.threat(&format!("{queue}#3")).stride, [Stride::Spoofing]);
-    let web_request = model.flows.iter().find(|f| f.name == "Web Request").expect("the v1 Web Request flow is attached");
+    let web_request = model
+        .flows
+        .iter()
+        .find(|f| f.name == "Web Request")
+        .expect("the v1 Web Request flow is attached");
     assert_eq!(web_request.protocol.as_deref(), Some("HTTP/S"));
 }
 
@@ -83,7 +87,18 @@ fn maps_every_threat_dragon_status_and_severity() {
     assert_eq!(status("t-odd"), ThreatStatus::Unknown);
     assert_eq!(imported.threat("t-odd").status_raw, "Reviewed");
     let severity = |id: &str| imported.threat(id).severity.as_str();
-    let severities: Vec<&str> = ["t-open", "t-mitigated", "t-eliminated", "t-accepted", "t-transferred", "t-avoided", "t-odd"].iter().map(|id| severity(id)).collect();
+    let severities: Vec<&str> = [
+        "t-open",
+        "t-mitigated",
+        "t-eliminated",
+        "t-accepted",
+        "t-transferred",
+        "t-avoided",
+        "t-odd",
+    ]
+    .iter()
+    .map(|id| severity(id))
+    .collect();
     assert_eq!(severities, ["critical", "high", "medium", "low", "unknown", "unknown", "unknown"]);
     assert_eq!(imported.threat("t-avoided").severity_raw, "TBA");
     // One warning each for the severity (TBA, t-avoided) and the status (Reviewed, t-odd) that
@@ -103,12 +118,26 @@ fn maps_every_threat_dragon_status_and_severity() {
     assert_eq!(imported.threat("t-flow").elements[0].as_str(), "req");
     assert_eq!(model.flows[0].protocol.as_deref(), Some("HTTPS"));
     // Mitigation text becomes a control; blank text does not.
-    let controls: Vec<(&str, ControlStatus)> = model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
-    assert_eq!(controls, [("t-open-mitigation", ControlStatus::Planned), ("t-mitigated-mitigation", ControlStatus::Implemented), ("api#9-mitigation", ControlStatus::Planned)]);
+    let controls: Vec<(&str, ControlStatus)> =
+        model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
+    assert_eq!(
+        controls,
+        [
+            ("t-open-mitigation", ControlStatus::Planned),
+            ("t-mitigated-mitigation", ControlStatus::Implemented),
+            ("api#9-mitigation", ControlStatus::Planned)
+        ]
+    );
     assert_eq!(model.controls[0].threats[0].as_str(), "t-open");
     assert!(imported.threat("t-eliminated").controls.is_empty());
     // The box holds the elements whose centre lies in it; a curve holds nothing.
-    let boundary = |id: &str| model.boundaries.iter().find(|b| b.id.as_str() == id).map(|b| b.elements.iter().map(|e| e.as_str()).collect::<Vec<_>>());
+    let boundary = |id: &str| {
+        model
+            .boundaries
+            .iter()
+            .find(|b| b.id.as_str() == id)
+            .map(|b| b.elements.iter().map(|e| e.as_str()).collect::<Vec<_>>())
+    };
     assert_eq!(boundary("box"), Some(vec!["api", "db"]));
     assert_eq!(boundary("line"), Some(vec![]));
 }
@@ -125,10 +154,20 @@ fn maps_threat_dragon_not_applicable_with_a_space() {
     assert_eq!(imported.threat("app#2").status, ThreatStatus::Identified);
     assert_eq!(imported.threat("call#1").status, ThreatStatus::Mitigated);
     assert_eq!(model.flows[0].name, "Call");
-    assert_eq!((model.flows[0].source.as_str(), model.flows[0].target.as_str()), ("browser", "app"));
+    assert_eq!(
+        (model.flows[0].source.as_str(), model.flows[0].target.as_str()),
+        ("browser", "app")
+    );
     assert_eq!(model.elements[1].name, "App");
-    let controls: Vec<(&str, ControlStatus)> = model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
-    assert_eq!(controls, [("app#2-mitigation", ControlStatus::Planned), ("call#1-mitigation", ControlStatus::Implemented)]);
+    let controls: Vec<(&str, ControlStatus)> =
+        model.controls.iter().map(|c| (c.id.as_str(), c.status)).collect();
+    assert_eq!(
+        controls,
+        [
+            ("app#2-mitigation", ControlStatus::Planned),
+            ("call#1-mitigation", ControlStatus::Implemented)
+        ]
+    );
 }
 
 #[test]
@@ -142,5 +181,10 @@ fn reports_broken_threat_dragon_parts_and_keeps_the_sound_ones() {
     assert_eq!(ids, ["dup", "dup~2", "t-dangling"]);
     assert!(imported.threat("t-dangling").elements.is_empty());
     // Every diagnostic points into the file.
-    assert!(imported.diagnostics.iter().all(|d| d.primary.as_ref().is_some_and(|p| p.span.end > p.span.start)));
+    assert!(
+        imported
+            .diagnostics
+            .iter()
+            .all(|d| d.primary.as_ref().is_some_and(|p| p.span.end > p.span.start))
+    );
 }
