@@ -13,6 +13,11 @@
 //! that other OTM tools understand them: identified → `exposed`, mitigated → `mitigated`;
 //! controls implemented → `implemented`, planned → `required`, suggested → `recommended`,
 //! wont_do → `rejected`, not_applicable → `not-applicable`; other statuses as threatokr names them.
+//! What OTM cannot hold is left out: threats on boundaries (OTM trust zones have no threats),
+//! an element's second boundary (a component has one parent), and the parent of an element in
+//! no boundary (OTM requires one; threatokr does not invent a zone). Likelihood and impact are
+//! written from the severity (see `otm_risk`), trust ratings as a neutral 50 and risk reductions
+//! as 0, since threatokr has no such numbers.
 
 mod yaml;
 

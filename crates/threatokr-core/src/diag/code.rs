@@ -92,7 +92,7 @@ codes! {
     UnattachedFlow => "unattached-flow", Warning, "A Threat Dragon data flow with an end that is not attached to an element; it is left out of the flows and its threats are kept without an element.";
     DanglingLink => "dangling-link", Warning, "A link in a foreign file (a mitigation link, a threat or mitigation instance, a flow end) that names something the file does not contain; the link is ignored.";
     ReplacedId => "replaced-id", Warning, "A foreign id that is invalid (padded, too long, with control characters) or used twice; the thing is kept under the derived id that the message names.";
-    InconsistentInstances => "inconsistent-instances", Warning, "An OTM threat or mitigation written by threatokr whose instances disagree on their state; the first instance's state is used.";
+    InconsistentInstances => "inconsistent-instances", Warning, "Instances of one OTM threat or mitigation that become one threatokr threat or control (a repeated reference, or a file written by threatokr) but disagree on their state; the first state is used.";
 }
 
 #[cfg(test)]

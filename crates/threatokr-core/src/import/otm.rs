@@ -197,15 +197,12 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     }
     let direct: HashMap<&ElementId, (Option<&String>, Option<&String>)> =
         parents.iter().map(|(id, z, c)| (id, (z.as_ref(), c.as_ref()))).collect();
-    for (id, zone, parent) in &parents {
+    // `parents` and `model.elements` were filled together, so they line up.
+    for ((id, zone, parent), element) in parents.iter().zip(&model.elements) {
         if let Some(zone) =
             zone.as_ref().filter(|z| !zones.contains_key(z.as_str()) && parent.is_none())
         {
-            let span = model
-                .elements
-                .iter()
-                .find(|e| &e.id == id)
-                .map_or(Span::new(0, 0), |e| e.origin.span);
+            let span = element.origin.span;
             reader.push(Code::DanglingLink, span, format!("the component `{id}` names `{zone}` as its trust zone, which `trustZones` does not define"));
         }
     }
@@ -341,7 +338,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 Some(_) => {}
             }
             let threat_id = pending.threat.id.clone();
-            for mitigation in instance.get("mitigations").and_then(Node::as_seq).unwrap_or(&[]) {
+            for mitigation in reader.list(instance, "mitigations") {
                 let Some(reference) =
                     required_text(&mut reader, mitigation, "mitigation", "mitigation instance")
                 else {

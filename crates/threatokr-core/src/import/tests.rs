@@ -102,6 +102,24 @@ fn detects_each_sample_format_from_its_content() {
 }
 
 #[test]
+fn leaves_the_other_formats_samples_to_their_importers() {
+    let mut files = Files::new();
+    for path in [
+        "tm-bom/hashicorp-vault-threat-model.json",
+        "pytm/tm.json",
+        "threagile/example.threagile.yaml",
+    ] {
+        let file = files.add(path, read_shared(&format!("samples/models/{path}")));
+        let (node, _) = crate::syntax::parse_auto(&files, file, Budget::default());
+        let node = node.unwrap_or_else(|| panic!("{path} parses"));
+        assert!(otm::looks_like(&node).is_err(), "{path} taken for OTM");
+        assert!(threat_composer::looks_like(&node).is_err(), "{path} taken for Threat Composer");
+        assert!(threat_dragon::looks_like_v1(&node).is_err(), "{path} taken for Threat Dragon v1");
+        assert!(threat_dragon::looks_like_v2(&node).is_err(), "{path} taken for Threat Dragon v2");
+    }
+}
+
+#[test]
 fn says_which_formats_were_tried_for_an_unrecognized_file() {
     let imported = run("mystery.json", r#"{"hello": "world", "detail": {}}"#);
     assert!(imported.model.is_none());

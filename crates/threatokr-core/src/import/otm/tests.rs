@@ -234,3 +234,35 @@ fn guesses_element_kinds_from_otm_component_types() {
         assert_eq!(kind_of(component_type), kind, "{component_type}");
     }
 }
+
+#[test]
+fn reads_threatokr_marked_threats_as_one_threat_over_their_instances() {
+    let text = r#"{
+      "otmVersion": "0.2.0",
+      "project": {"name": "Marked", "id": "marked"},
+      "components": [
+        {"id": "a", "name": "A", "type": "process", "threats": [{"threat": "T-1", "state": "exposed", "mitigations": [{"mitigation": "C-1", "state": "required"}]}]},
+        {"id": "b", "name": "B", "type": "data_store", "threats": [{"threat": "T-1", "state": "mitigated", "mitigations": [{"mitigation": "C-1", "state": "required"}]}]}
+      ],
+      "threats": [
+        {"id": "T-1", "name": "One threat", "risk": {"likelihood": 80, "impact": 80}, "attributes": {"threatokr-id": "T-1"}},
+        {"id": "T-2", "name": "No element", "risk": {"likelihood": null, "impact": null}, "attributes": {"threatokr-id": "T-2", "threatokr-status": "accepted"}}
+      ],
+      "mitigations": [
+        {"id": "C-1", "name": "Control", "riskReduction": 0, "attributes": {"threatokr-id": "C-1", "threatokr-addresses": ["T-1", "T-2", "T-9"]}}
+      ]
+    }"#;
+    let imported = run("marked.otm.json", text);
+    assert_eq!(imported.counts(), (2, 0, 0, 2, 1));
+    let one = imported.threat("T-1");
+    assert_eq!(one.elements.iter().map(|e| e.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(one.status, ThreatStatus::Identified, "the first instance's state wins");
+    assert_eq!(one.severity, Severity::High);
+    let two = imported.threat("T-2");
+    assert_eq!((two.status, two.severity), (ThreatStatus::Accepted, Severity::Unknown));
+    let control = &imported.model().controls[0];
+    assert_eq!((control.id.as_str(), control.status), ("C-1", ControlStatus::Planned));
+    assert_eq!(control.threats.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["T-1", "T-2"]);
+    assert_eq!(two.controls.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["C-1"]);
+    assert_eq!(imported.codes(), ["inconsistent-instances", "dangling-link"]);
+}
