@@ -29,13 +29,13 @@ pub enum Ty {
     /// A CWE id: `79` or `CWE-79`.
     Cwe,
     /// A list of the inner type.
-    List(&'static Ty),
+    List(&'static Self),
     /// One item or a list of them (`apps: checkout` or `apps: [a, b]`).
-    OneOrList(&'static Ty),
+    OneOrList(&'static Self),
     /// A nested object with its own shape.
     Object(&'static Shape),
     /// A mapping from text keys to values of the inner type.
-    MapOf(&'static Ty),
+    MapOf(&'static Self),
     /// Anything: checked by the code that reads it.
     Any,
 }
@@ -80,23 +80,118 @@ impl Shape {
     }
 }
 
-/// Collects diagnostics for one file while reading it.
+/// Collects diagnostics for one file while reading it, and the references to ids it makes,
+/// which are checked once every file of the workspace is read.
 #[derive(Debug)]
 pub struct Decoder {
     /// The file being read.
     pub file: FileId,
     /// What was found so far.
     pub diagnostics: Vec<Diagnostic>,
+    /// References to ids, with where they are written.
+    pub references: Vec<Reference>,
+}
+
+/// What kind of thing a reference points at, and where it is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    /// An element, flow or boundary of the same model.
+    Element,
+    /// A threat of the same model.
+    LocalThreat,
+    /// A threat of any model in the workspace.
+    Threat,
+    /// An objective in any cycle.
+    Objective,
+    /// A key result of the same OKR file.
+    KeyResult,
+    /// A person of the org.
+    Person,
+    /// A team of the org.
+    Team,
+    /// An app.
+    App,
+    /// A cycle.
+    Cycle,
+}
+
+impl Target {
+    /// The noun used in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Element => "element",
+            Self::LocalThreat | Self::Threat => "threat",
+            Self::Objective => "objective",
+            Self::KeyResult => "key result",
+            Self::Person => "person",
+            Self::Team => "team",
+            Self::App => "app",
+            Self::Cycle => "cycle",
+        }
+    }
+}
+
+/// One reference to an id, recorded while reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// What it points at.
+    pub target: Target,
+    /// The id written.
+    pub id: String,
+    /// Where.
+    pub file: FileId,
+    /// The span of the id.
+    pub span: Span,
+    /// Who refers, for the message ("control `C-1`").
+    pub from: String,
 }
 
 impl Decoder {
     /// A decoder for a file.
     pub fn new(file: FileId) -> Self {
-        Self { file, diagnostics: Vec::new() }
+        Self { file, diagnostics: Vec::new(), references: Vec::new() }
+    }
+
+    /// Records the ids of a field (one id or a list) as references and returns them parsed.
+    pub fn references<T: std::str::FromStr>(
+        &mut self,
+        reader: &MapReader<'_>,
+        key: &str,
+        target: Target,
+        from: &str,
+    ) -> Vec<T> {
+        let Some(node) = reader.get(key) else {
+            return Vec::new();
+        };
+        let items: Vec<&Node> = match node.as_seq() {
+            Some(items) => items.iter().collect(),
+            None => vec![node],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            if let Some(text) = item.scalar_text()
+                && let Ok(id) = text.parse()
+            {
+                self.references.push(Reference {
+                    target,
+                    id: text.to_owned(),
+                    file: self.file,
+                    span: item.span,
+                    from: from.to_owned(),
+                });
+                out.push(id);
+            }
+        }
+        out
     }
 
     /// Records a diagnostic at a span.
-    pub fn report(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn report(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diagnostics.push(Diagnostic::new(code, self.file, span, message));
         self.diagnostics.last_mut().expect("just pushed")
     }
@@ -105,7 +200,15 @@ impl Decoder {
     /// fields and wrongly typed values. Returns `None` (after a diagnostic) when it is not a mapping.
     pub fn object<'n>(&mut self, node: &'n Node, shape: &'static Shape) -> Option<MapReader<'n>> {
         let Some(entries) = node.as_map() else {
-            self.report(Code::WrongType, node.span, format!("expected a mapping for the {}, found {}", shape.name, node.value.kind_name()));
+            self.report(
+                Code::WrongType,
+                node.span,
+                format!(
+                    "expected a mapping for the {}, found {}",
+                    shape.name,
+                    node.value.kind_name()
+                ),
+            );
             return None;
         };
         let mut valid = Vec::with_capacity(entries.len());
@@ -113,20 +216,34 @@ impl Decoder {
             match shape.field(&key.text) {
                 None => {
                     let names = shape.fields.iter().map(|f| f.name);
-                    let diagnostic = self.report(Code::UnknownKey, key.span, format!("unknown key `{}` in the {}", key.text, shape.name));
+                    let diagnostic = self.report(
+                        Code::UnknownKey,
+                        key.span,
+                        format!("unknown key `{}` in the {}", key.text, shape.name),
+                    );
                     diagnostic.help = Some(match did_you_mean(&key.text, names) {
                         Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                        None => format!("known keys: {}", shape.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")),
+                        None => format!(
+                            "known keys: {}",
+                            shape.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                        ),
                     });
                     valid.push(false);
                 }
-                Some(field) => valid.push(value.is_null() && !field.required || self.check(value, field.ty, field.name)),
+                Some(field) => valid.push(
+                    value.is_null() && !field.required || self.check(value, field.ty, field.name),
+                ),
             }
         }
         for field in shape.fields.iter().filter(|f| f.required) {
             if !entries.iter().any(|(k, v)| k.text == field.name && !v.is_null()) {
                 let at = Span::new(node.span.start as usize, node.span.start as usize);
-                self.report(Code::MissingField, at, format!("the {} has no `{}`", shape.name, field.name)).help = Some(format!("`{}`: {}", field.name, field.doc));
+                self.report(
+                    Code::MissingField,
+                    at,
+                    format!("the {} has no `{}`", shape.name, field.name),
+                )
+                .help = Some(format!("`{}`: {}", field.name, field.doc));
             }
         }
         Some(MapReader { node, entries, valid, shape })
@@ -151,7 +268,11 @@ impl Decoder {
             Ty::Count => match node.as_f64() {
                 Some(v) if v >= 0.0 && v.fract() == 0.0 => true,
                 Some(v) => {
-                    self.report(Code::InvalidValue, node.span, format!("`{what}` must be a whole number of at least 0, found {v}"));
+                    self.report(
+                        Code::InvalidValue,
+                        node.span,
+                        format!("`{what}` must be a whole number of at least 0, found {v}"),
+                    );
                     return false;
                 }
                 None => false,
@@ -160,7 +281,11 @@ impl Decoder {
             Ty::Date => match node.scalar_text() {
                 Some(text) => {
                     if parse_date(text).is_none() {
-                        self.report(Code::InvalidDate, node.span, format!("`{what}`: `{text}` is not a date in the form YYYY-MM-DD"));
+                        self.report(
+                            Code::InvalidDate,
+                            node.span,
+                            format!("`{what}`: `{text}` is not a date in the form YYYY-MM-DD"),
+                        );
                         return false;
                     }
                     true
@@ -171,7 +296,11 @@ impl Decoder {
                 Some(text) => {
                     let names = names();
                     if !names.contains(&text) {
-                        let diagnostic = self.report(Code::InvalidValue, node.span, format!("`{what}`: `{text}` is not one of {}", names.join(", ")));
+                        let diagnostic = self.report(
+                            Code::InvalidValue,
+                            node.span,
+                            format!("`{what}`: `{text}` is not one of {}", names.join(", ")),
+                        );
                         if let Some(suggestion) = did_you_mean(text, names.iter().copied()) {
                             diagnostic.help = Some(format!("did you mean `{suggestion}`?"));
                         }
@@ -184,7 +313,11 @@ impl Decoder {
             Ty::Cwe => match node.scalar_text() {
                 Some(text) => {
                     if parse_cwe(text).is_none() {
-                        self.report(Code::InvalidCwe, node.span, format!("`{text}` is not a CWE id (write `79` or `CWE-79`)"));
+                        self.report(
+                            Code::InvalidCwe,
+                            node.span,
+                            format!("`{text}` is not a CWE id (write `79` or `CWE-79`)"),
+                        );
                         return false;
                     }
                     true
@@ -203,25 +336,46 @@ impl Decoder {
                 None => false,
             },
             Ty::OneOrList(inner) => match node.as_seq() {
-                Some(items) => return items.iter().fold(true, |all, item| self.check_item(item, *inner, what) && all),
+                Some(items) => {
+                    // Not `all()`: every bad item must be reported, not only the first.
+                    let mut all = true;
+                    for item in items {
+                        all &= self.check_item(item, *inner, what);
+                    }
+                    return all;
+                }
                 None => return self.check(node, *inner, what),
             },
             // Nested objects are checked when they are opened, so each gets its own shape's messages.
             Ty::Object(_) => node.as_map().is_some(),
             Ty::MapOf(inner) => match node.as_map() {
-                Some(entries) => return entries.iter().fold(true, |all, (_, v)| self.check(v, *inner, what) && all),
+                Some(entries) => {
+                    let mut all = true;
+                    for (_, value) in entries {
+                        all &= self.check(value, *inner, what);
+                    }
+                    return all;
+                }
                 None => false,
             },
         };
         if !ok {
-            self.report(Code::WrongType, node.span, format!("`{what}` must be {}, found {}", describe(ty), node.value.kind_name()));
+            self.report(
+                Code::WrongType,
+                node.span,
+                format!("`{what}` must be {}, found {}", describe(ty), node.value.kind_name()),
+            );
         }
         ok
     }
 
     fn check_item(&mut self, item: &Node, inner: Ty, what: &str) -> bool {
         // Objects inside lists are checked (and skipped if broken) when they are read.
-        if let Ty::Object(_) = inner { item.as_map().is_some() || self.check(item, inner, what) } else { self.check(item, inner, what) }
+        if let Ty::Object(_) = inner {
+            item.as_map().is_some() || self.check(item, inner, what)
+        } else {
+            self.check(item, inner, what)
+        }
     }
 }
 
@@ -239,8 +393,18 @@ pub struct MapReader<'n> {
 impl<'n> MapReader<'n> {
     /// The value of a field when it is present, non-null and valid.
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        debug_assert!(self.shape.field(key).is_some(), "`{key}` is read but not declared in the {} shape", self.shape.name);
-        self.entries.iter().zip(&self.valid).find(|((k, _), _)| k.text == key).filter(|(_, ok)| **ok).map(|((_, v), _)| v).filter(|v| !v.is_null())
+        debug_assert!(
+            self.shape.field(key).is_some(),
+            "`{key}` is read but not declared in the {} shape",
+            self.shape.name
+        );
+        self.entries
+            .iter()
+            .zip(&self.valid)
+            .find(|((k, _), _)| k.text == key)
+            .filter(|(_, ok)| **ok)
+            .map(|((_, v), _)| v)
+            .filter(|v| !v.is_null())
     }
 
     /// The span of a key's value, or of the object when absent.
@@ -278,7 +442,9 @@ impl<'n> MapReader<'n> {
         match self.get(key) {
             None => Vec::new(),
             Some(node) => match node.as_seq() {
-                Some(items) => items.iter().filter_map(Node::scalar_text).map(str::to_owned).collect(),
+                Some(items) => {
+                    items.iter().filter_map(Node::scalar_text).map(str::to_owned).collect()
+                }
                 None => node.scalar_text().map(|t| vec![t.to_owned()]).unwrap_or_default(),
             },
         }
@@ -326,6 +492,7 @@ fn describe(ty: Ty) -> String {
         Ty::Date => "a date (YYYY-MM-DD)".into(),
         Ty::Enum(names) => format!("one of {}", names().join(", ")),
         Ty::Cwe => "a CWE id".into(),
+        Ty::List(Ty::Object(shape)) => format!("a list of {} mappings", shape.name),
         Ty::List(inner) => format!("a list of {}", describe(*inner)),
         Ty::OneOrList(inner) => format!("{} or a list of them", describe(*inner)),
         Ty::Object(shape) => format!("a {} mapping", shape.name),
@@ -383,7 +550,9 @@ fn type_schema(ty: Ty, definitions: &mut Map<String, Json>) -> Json {
             }
             json!({"$ref": format!("#/$defs/{name}")})
         }
-        Ty::MapOf(inner) => json!({"type": "object", "additionalProperties": type_schema(*inner, definitions)}),
+        Ty::MapOf(inner) => {
+            json!({"type": "object", "additionalProperties": type_schema(*inner, definitions)})
+        }
         Ty::Any => json!({}),
     }
 }

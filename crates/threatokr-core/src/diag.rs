@@ -9,7 +9,9 @@ mod render;
 
 pub use code::{Code, CodeInfo};
 pub use files::{FileId, Files, LineCol, SourceFile, Span};
-pub use render::{DiagnosticReport, Summary, diagnostic_json, render_human, render_json, render_sarif};
+pub use render::{
+    DiagnosticReport, Summary, diagnostic_json, render_human, render_json, render_sarif,
+};
 
 /// How bad a diagnostic is. Ordered so that `max()` gives the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,12 +118,18 @@ pub fn sort_diagnostics(files: &Files, diagnostics: &mut [Diagnostic]) {
         let key = |d: &Diagnostic| {
             d.primary.as_ref().map(|l| (files.name(l.file).to_owned(), l.span.start, l.span.end))
         };
-        key(a).cmp(&key(b)).then_with(|| a.code.as_str().cmp(b.code.as_str())).then_with(|| a.message.cmp(&b.message))
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.code.as_str().cmp(b.code.as_str()))
+            .then_with(|| a.message.cmp(&b.message))
     });
 }
 
 /// Returns the edit distance suggestion closest to `word` among `candidates`, for "did you mean".
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         let distance = edit_distance(word, candidate);

@@ -1,1 +1,3 @@
-//! Placeholder: filled in by its issue's work.
+//! Evidence readers: files that prove how far a key result has come.
+
+pub mod workflow;

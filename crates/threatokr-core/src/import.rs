@@ -117,12 +117,12 @@ pub fn import(
     (Some(model), diagnostics)
 }
 
-/// A format's cheap content check: `Err` says what the file lacks for that format.
-type LooksLike = fn(&Node) -> Result<(), String>;
+/// A format's cheap content check; the error says what was missing.
+type Detector = fn(&Node) -> Result<(), String>;
 
 /// Detects the format of a parsed file, or says for each format why it did not match.
 pub fn detect(node: &Node) -> Result<SourceFormat, Vec<(SourceFormat, String)>> {
-    let candidates: [(SourceFormat, LooksLike); 7] = [
+    let candidates: [(SourceFormat, Detector); 7] = [
         (SourceFormat::Otm, otm::looks_like),
         (SourceFormat::ThreatComposer, threat_composer::looks_like),
         (SourceFormat::ThreatDragonV2, threat_dragon::looks_like_v2),

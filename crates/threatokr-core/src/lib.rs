@@ -11,10 +11,14 @@ pub mod diag;
 pub mod evidence;
 pub mod export;
 pub mod import;
+pub mod metrics;
+pub mod model;
+pub mod native;
+pub mod progress;
+pub mod report;
 pub mod syntax;
 pub mod taxonomy;
-pub mod model;
-pub mod progress;
+pub mod workspace;
 
 #[cfg(test)]
 mod test_support;

@@ -9,11 +9,22 @@ mod threat_model;
 pub mod vocab;
 mod workspace;
 
-pub use ids::{AppId, ControlId, CycleId, ElementId, IdError, KeyResultId, ObjectiveId, PersonId, TeamId, TestId, ThreatId};
+pub use ids::{
+    AppId, ControlId, CycleId, ElementId, IdError, KeyResultId, ObjectiveId, PersonId, TeamId,
+    TestId, ThreatId,
+};
 pub use okr::{KeyResult, KrTarget, Measure, MeasureParam, Milestone, Objective, OkrSet};
-pub use threat_model::{Control, CvssScore, DataAsset, Element, Flow, SourceFormat, TestScenario, Threat, ThreatModel, TrustBoundary};
-pub use vocab::{Commitment, Comparison, ControlStatus, Direction, ElementKind, KrKind, KrType, Level, LinkKind, ObjectiveLevel, Severity, Stride, Theme, ThreatStatus};
-pub use workspace::{App, Cycle, EvidenceFolders, Org, Person, Settings, SlaDays, Team, Workspace, WorkspaceConfig};
+pub use threat_model::{
+    Control, CvssScore, DataAsset, Element, Flow, SourceFormat, TestScenario, Threat, ThreatModel,
+    TrustBoundary,
+};
+pub use vocab::{
+    Commitment, Comparison, ControlStatus, Direction, ElementKind, KrKind, KrType, Level, LinkKind,
+    ObjectiveLevel, Severity, Stride, Theme, ThreatStatus,
+};
+pub use workspace::{
+    App, Cycle, EvidenceFolders, Org, Person, Settings, SlaDays, Team, Workspace, WorkspaceConfig,
+};
 
 use crate::diag::{FileId, Span};
 

@@ -29,7 +29,12 @@ impl Default for Budget {
     fn default() -> Self {
         // Real threat models are at most a few megabytes (pytm's 600-finding JSON is 330 kB);
         // these limits leave two orders of magnitude of room and still bound memory to ~1 GB.
-        Self { max_bytes: 64 << 20, max_depth: 128, max_nodes: 4_000_000, max_scalar_bytes: 1 << 20 }
+        Self {
+            max_bytes: 64 << 20,
+            max_depth: 128,
+            max_nodes: 4_000_000,
+            max_scalar_bytes: 1 << 20,
+        }
     }
 }
 
@@ -125,7 +130,7 @@ impl Node {
     }
 
     /// The items of a list.
-    pub fn as_seq(&self) -> Option<&[Node]> {
+    pub fn as_seq(&self) -> Option<&[Self]> {
         match &self.value {
             Value::Seq(items) => Some(items),
             _ => None,
@@ -133,7 +138,7 @@ impl Node {
     }
 
     /// The entries of a mapping.
-    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
+    pub fn as_map(&self) -> Option<&[(Key, Self)]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,
@@ -141,7 +146,7 @@ impl Node {
     }
 
     /// The value under `key` when this is a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Self> {
         self.as_map()?.iter().find(|(k, _)| k.text == key).map(|(_, v)| v)
     }
 
@@ -155,13 +160,19 @@ impl Node {
 /// our JSON reader gives exact JSON errors and is faster on large exports).
 pub fn parse_auto(files: &Files, file: FileId, budget: Budget) -> (Option<Node>, Vec<Diagnostic>) {
     let source = files.get(file);
-    let looks_json = source.name.ends_with(".json") || source.text.trim_start().starts_with(['{', '[']);
+    let looks_json =
+        source.name.ends_with(".json") || source.text.trim_start().starts_with(['{', '[']);
     if looks_json { parse_json(files, file, budget) } else { parse_yaml(files, file, budget) }
 }
 
 fn too_large(file: FileId, len: usize, budget: Budget) -> Diagnostic {
-    Diagnostic::new(Code::InputBudget, file, Span::new(0, 0), format!("the file is {len} bytes; the limit is {} bytes", budget.max_bytes))
-        .with_help("split the file, or check that it is the file you meant")
+    Diagnostic::new(
+        Code::InputBudget,
+        file,
+        Span::new(0, 0),
+        format!("the file is {len} bytes; the limit is {} bytes", budget.max_bytes),
+    )
+    .with_help("split the file, or check that it is the file you meant")
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 /// The path of a file under `../shared/` (relative to the repository root).
+#[allow(dead_code, reason = "for tests that list a samples folder")]
 pub(crate) fn shared_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(relative)
 }

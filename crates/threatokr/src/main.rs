@@ -1,1 +1,21 @@
-fn main() {}
+//! The `threatokr` command: parses arguments, does the file I/O, prints, and picks the exit code.
+//!
+//! Exit codes: 0 ok, 1 the input has errors (diagnostics printed), 2 usage or I/O failure.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = <cli::Cli as clap::Parser>::parse();
+    match cli::run(args) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(error) => {
+            #[allow(clippy::print_stderr, reason = "the binary is where errors are printed")]
+            {
+                eprintln!("error: {error:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -4,7 +4,8 @@ use super::*;
 use crate::diag::{Code, Files};
 use crate::syntax::{Budget, parse_yaml};
 
-static INNER: Shape = Shape { name: "inner", doc: "An inner object.", fields: &[req("id", Ty::Id, "Id.")] };
+static INNER: Shape =
+    Shape { name: "inner", doc: "An inner object.", fields: &[req("id", Ty::Id, "Id.")] };
 static OUTER: Shape = Shape {
     name: "thing",
     doc: "A test object.",
@@ -27,15 +28,32 @@ fn check(text: &str) -> (Vec<Code>, Vec<String>) {
     for item in reader.items("inner") {
         decoder.object(item, &INNER);
     }
-    (decoder.diagnostics.iter().map(|d| d.code).collect(), decoder.diagnostics.iter().map(|d| format!("{} {}", d.message, d.help.clone().unwrap_or_default())).collect())
+    (
+        decoder.diagnostics.iter().map(|d| d.code).collect(),
+        decoder
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {}", d.message, d.help.clone().unwrap_or_default()))
+            .collect(),
+    )
 }
 
 #[test]
 fn collects_every_problem_in_one_pass() {
-    let (codes, messages) = check("count: -1\nwhen: 2027-13-01\nstatus: opne\ncwe: [79, x]\nstatsu: 1\ninner: [{id: a}, {}]\n");
+    let (codes, messages) = check(
+        "count: -1\nwhen: 2027-13-01\nstatus: opne\ncwe: [79, x]\nstatsu: 1\ninner: [{id: a}, {}]\n",
+    );
     assert_eq!(
         codes,
-        vec![Code::InvalidValue, Code::InvalidDate, Code::InvalidValue, Code::InvalidCwe, Code::UnknownKey, Code::MissingField, Code::MissingField]
+        vec![
+            Code::InvalidValue,
+            Code::InvalidDate,
+            Code::InvalidValue,
+            Code::InvalidCwe,
+            Code::UnknownKey,
+            Code::MissingField,
+            Code::MissingField
+        ]
     );
     assert!(messages[2].contains("did you mean `open`"), "{messages:?}");
     assert!(messages[4].contains("did you mean `status`"), "{messages:?}");

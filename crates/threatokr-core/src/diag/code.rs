@@ -71,7 +71,7 @@ codes! {
     UnknownCycle => "unknown-cycle", Error, "An OKR file names a cycle that `threatokr.yaml` does not define.";
     // Security vocabularies.
     InvalidCvss => "invalid-cvss", Error, "A CVSS vector that does not parse, or a v3 vector missing one of the eight base metrics (AV AC PR UI S C I A).";
-    InvalidAsvsId => "invalid-asvs-id", Error, "An ASVS requirement id not in the form v<version>-<chapter>.<section>.<requirement>, or naming a requirement that the version does not have.";
+    InvalidAsvsId => "invalid-asvs-id", Error, "An ASVS requirement id not in the form `v<version>-<chapter>.<section>.<requirement>`, or naming a requirement that the version does not have.";
     InvalidCwe => "invalid-cwe", Error, "A CWE id that is not a positive number (`79` or `CWE-79`).";
     // Key results.
     StartEqualsTarget => "start-equals-target", Error, "A metric key result whose start equals its target has no direction and no measurable progress.";
@@ -87,6 +87,11 @@ codes! {
     UnrecognizedFormat => "unrecognized-format", Error, "A file that matches none of the known threat-model formats; the message says what each format needed.";
     UnknownStatus => "unknown-status", Warning, "A status that the source format does not define; the threat is kept with status `unknown` and the raw value.";
     UnknownSeverity => "unknown-severity", Warning, "A severity that the source format does not define; kept as `unknown` with the raw value.";
+    // Progress and scoring.
+    ObjectiveCycle => "objective-cycle", Error, "Objectives that contribute to each other in a cycle; the link that closes the cycle is left out of the rollup so progress can still be computed.";
+    // CI pipelines (evidence::workflow).
+    CiWorkflowShape => "ci-workflow-shape", Warning, "A part of a CI workflow that is not shaped the way GitHub Actions or GitLab CI expects (jobs that are not a mapping, steps that are not a list, no `on:` triggers, ...); that part is skipped or counted as not enforced.";
+    CiUnresolvedWorkflow => "ci-unresolved-workflow", Note, "A job calls, or a pipeline includes, a local workflow file that is not among the scanned files, so the tools inside it are not counted.";
     // Foreign formats: Threat Dragon, OTM and Threat Composer importers.
     UnreferencedThreat => "unreferenced-threat", Warning, "An OTM threat that no component or dataflow references; it is imported once, without elements, with status `unknown`.";
     UnattachedFlow => "unattached-flow", Warning, "A Threat Dragon data flow with an end that is not attached to an element; it is left out of the flows and its threats are kept without an element.";
@@ -105,8 +110,16 @@ mod tests {
         let mut seen = BTreeSet::new();
         for info in Code::ALL {
             assert!(seen.insert(info.name), "duplicate code {}", info.name);
-            assert!(info.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", info.name);
-            assert!(info.doc.ends_with('.') && info.doc.len() > 20, "{} needs a real doc sentence", info.name);
+            assert!(
+                info.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                info.name
+            );
+            assert!(
+                info.doc.ends_with('.') && info.doc.len() > 20,
+                "{} needs a real doc sentence",
+                info.name
+            );
             assert_eq!(info.name.parse::<Code>(), Ok(info.code));
             assert_eq!(info.code.as_str(), info.name);
         }

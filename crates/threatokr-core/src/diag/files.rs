@@ -49,7 +49,8 @@ pub struct SourceFile {
 
 impl SourceFile {
     fn new(name: String, text: String) -> Self {
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let line_starts =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         Self { name, text, line_starts }
     }
 
@@ -58,7 +59,9 @@ impl SourceFile {
         let offset = (offset as usize).min(self.text.len());
         let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = self.line_starts[line_index];
-        let column = self.text.get(line_start..offset).map_or(offset - line_start, |s| s.chars().count()) + 1;
+        let column =
+            self.text.get(line_start..offset).map_or(offset - line_start, |s| s.chars().count())
+                + 1;
         LineCol { line: line_index + 1, column }
     }
 
@@ -135,12 +138,16 @@ impl<'a> cs::Files<'a> for Files {
         Ok(file.line_starts.partition_point(|&start| start <= byte_index).saturating_sub(1))
     }
 
-    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, cs::Error> {
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, cs::Error> {
         let file = self.files.get(id.0 as usize).ok_or(cs::Error::FileMissing)?;
-        let start = *file
-            .line_starts
-            .get(line_index)
-            .ok_or(cs::Error::LineTooLarge { given: line_index, max: file.line_starts.len() - 1 })?;
+        let start = *file.line_starts.get(line_index).ok_or(cs::Error::LineTooLarge {
+            given: line_index,
+            max: file.line_starts.len() - 1,
+        })?;
         let end = file.line_starts.get(line_index + 1).copied().unwrap_or(file.text.len());
         Ok(start..end)
     }

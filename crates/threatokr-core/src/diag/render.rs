@@ -47,12 +47,22 @@ pub fn render_human(report: DiagnosticReport<'_>, color: bool) -> String {
         };
         if result.is_err() {
             // A label outside its file is a bug in a parser; show the message rather than nothing.
-            out.extend_from_slice(format!("{}[{}]: {}\n", diagnostic.severity.as_str(), diagnostic.code.as_str(), diagnostic.message).as_bytes());
+            out.extend_from_slice(
+                format!(
+                    "{}[{}]: {}\n",
+                    diagnostic.severity.as_str(),
+                    diagnostic.code.as_str(),
+                    diagnostic.message
+                )
+                .as_bytes(),
+            );
         }
     }
     let summary = Summary::of(report.diagnostics);
     if summary.errors + summary.warnings > 0 {
-        out.extend_from_slice(format!("{} error(s), {} warning(s)\n", summary.errors, summary.warnings).as_bytes());
+        out.extend_from_slice(
+            format!("{} error(s), {} warning(s)\n", summary.errors, summary.warnings).as_bytes(),
+        );
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -65,10 +75,14 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<super::FileId> {
     };
     let mut labels = Vec::new();
     if let Some(primary) = &diagnostic.primary {
-        labels.push(cs::Label::primary(primary.file, primary.span.range()).with_message(&primary.message));
+        labels.push(
+            cs::Label::primary(primary.file, primary.span.range()).with_message(&primary.message),
+        );
     }
     for label in &diagnostic.secondary {
-        labels.push(cs::Label::secondary(label.file, label.span.range()).with_message(&label.message));
+        labels.push(
+            cs::Label::secondary(label.file, label.span.range()).with_message(&label.message),
+        );
     }
     let mut notes = Vec::new();
     if let Some(help) = &diagnostic.help {
@@ -87,7 +101,11 @@ pub fn diagnostic_json(files: &Files, diagnostic: &Diagnostic) -> Value {
         Some(label) => {
             let source = files.get(label.file);
             let position = source.line_col(label.span.start);
-            (Value::from(source.name.clone()), Value::from(position.line), Value::from(position.column))
+            (
+                Value::from(source.name.clone()),
+                Value::from(position.line),
+                Value::from(position.column),
+            )
         }
         None => (Value::Null, Value::Null, Value::Null),
     };

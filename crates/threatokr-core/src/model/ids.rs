@@ -20,7 +20,9 @@ impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Empty => "an id cannot be empty",
-            Self::BadCharacter => "an id cannot start or end with whitespace or contain control characters",
+            Self::BadCharacter => {
+                "an id cannot start or end with whitespace or contain control characters"
+            }
             Self::TooLong => "an id is at most 200 bytes long",
         })
     }
@@ -103,6 +105,13 @@ id_type! {
     KeyResultId;
 }
 
+impl ThreatId {
+    /// Checks a text against the id rule without building an id.
+    pub fn from_str_checked(s: &str) -> Result<(), IdError> {
+        check_id(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,12 +123,5 @@ mod tests {
         assert_eq!("".parse::<ThreatId>(), Err(IdError::Empty));
         assert_eq!(" T-1".parse::<ThreatId>(), Err(IdError::BadCharacter));
         assert_eq!("T\u{7}1".parse::<ThreatId>(), Err(IdError::BadCharacter));
-    }
-}
-
-impl ThreatId {
-    /// Checks a text against the id rule without building an id.
-    pub fn from_str_checked(s: &str) -> Result<(), IdError> {
-        check_id(s)
     }
 }

@@ -1,6 +1,9 @@
 //! Objectives and key results of one cycle.
 
-use super::{Commitment, Comparison, CycleId, Direction, KeyResultId, KrKind, LinkKind, ObjectiveId, ObjectiveLevel, Origin, PersonId, TeamId, Theme, ThreatId};
+use super::{
+    Commitment, Comparison, CycleId, Direction, KeyResultId, KrKind, LinkKind, ObjectiveId,
+    ObjectiveLevel, Origin, PersonId, TeamId, Theme, ThreatId,
+};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 

@@ -1,6 +1,9 @@
 //! A threat model as threatokr understands it, whatever format it was read from.
 
-use super::{ControlId, ControlStatus, ElementId, ElementKind, Level, Origin, Severity, Stride, TestId, ThreatId, ThreatStatus};
+use super::{
+    ControlId, ControlStatus, ElementId, ElementKind, Level, Origin, Severity, Stride, TestId,
+    ThreatId, ThreatStatus,
+};
 use crate::model::AppId;
 
 /// The format a model was read from.
@@ -43,8 +46,17 @@ impl SourceFormat {
     }
 
     /// Every format.
-    pub const ALL: &'static [Self] =
-        &[Self::Native, Self::Threagile, Self::ThreatDragonV1, Self::ThreatDragonV2, Self::Otm, Self::ThreatComposer, Self::Pytm, Self::TmBom, Self::Tm7];
+    pub const ALL: &'static [Self] = &[
+        Self::Native,
+        Self::Threagile,
+        Self::ThreatDragonV1,
+        Self::ThreatDragonV2,
+        Self::Otm,
+        Self::ThreatComposer,
+        Self::Pytm,
+        Self::TmBom,
+        Self::Tm7,
+    ];
 }
 
 /// One threat model: the system's diagram plus its threats, controls and tests.

@@ -47,7 +47,10 @@ impl WorkspaceConfig {
 
     /// The shortest cycle containing `date` (a quarter before its year).
     pub fn cycle_containing(&self, date: Date) -> Option<&Cycle> {
-        self.cycles.iter().filter(|c| c.start <= date && date <= c.end).min_by_key(|c| (c.end - c.start).get_days())
+        self.cycles
+            .iter()
+            .filter(|c| c.start <= date && date <= c.end)
+            .min_by_key(|c| (c.end - c.start).get_days())
     }
 }
 
@@ -193,6 +196,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { stale_after_days: 14, sla_days: SlaDays::default(), asvs_version: "5.0.0".into(), evidence: EvidenceFolders::default() }
+        Self {
+            stale_after_days: 14,
+            sla_days: SlaDays::default(),
+            asvs_version: "5.0.0".into(),
+            evidence: EvidenceFolders::default(),
+        }
     }
 }

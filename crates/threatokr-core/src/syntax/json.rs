@@ -10,14 +10,26 @@ pub fn parse_json(files: &Files, file: FileId, budget: Budget) -> (Option<Node>,
     if text.len() > budget.max_bytes {
         return (None, vec![too_large(file, text.len(), budget)]);
     }
-    let mut parser = Parser { text, bytes: text.as_bytes(), pos: 0, file, budget, nodes: 0, diagnostics: Vec::new() };
+    let mut parser = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        file,
+        budget,
+        nodes: 0,
+        diagnostics: Vec::new(),
+    };
     // A UTF-8 byte order mark is common in files written on Windows.
     if text.starts_with('\u{feff}') {
         parser.pos = 3;
     }
     let result = parser.value(0).and_then(|node| {
         parser.skip_ws();
-        if parser.pos < parser.bytes.len() { Err(parser.error("expected the end of the file after the top-level value")) } else { Ok(node) }
+        if parser.pos < parser.bytes.len() {
+            Err(parser.error("expected the end of the file after the top-level value"))
+        } else {
+            Ok(node)
+        }
     });
     match result {
         Ok(node) => (Some(node), parser.diagnostics),
@@ -45,7 +57,12 @@ impl Parser<'_> {
             None => "the end of the file".to_owned(),
             Some(_) => format!("`{}`", self.text[self.pos..].chars().next().unwrap_or(' ')),
         };
-        Diagnostic::new(Code::JsonSyntax, self.file, Span::new(self.pos, end), format!("{message}, found {found}"))
+        Diagnostic::new(
+            Code::JsonSyntax,
+            self.file,
+            Span::new(self.pos, end),
+            format!("{message}, found {found}"),
+        )
     }
 
     fn budget_error(&self, message: String) -> Diagnostic {
@@ -70,7 +87,9 @@ impl Parser<'_> {
         self.skip_ws();
         self.count_node()?;
         if depth > self.budget.max_depth {
-            return Err(self.budget_error(format!("nesting deeper than {} levels", self.budget.max_depth)));
+            return Err(
+                self.budget_error(format!("nesting deeper than {} levels", self.budget.max_depth))
+            );
         }
         let start = self.pos;
         let value = match self.bytes.get(self.pos) {
@@ -126,7 +145,10 @@ impl Parser<'_> {
             out.push_str(&self.text[run_start..self.pos]);
             if out.len() > self.budget.max_scalar_bytes {
                 self.pos = start;
-                return Err(self.budget_error(format!("a string longer than {} bytes", self.budget.max_scalar_bytes)));
+                return Err(self.budget_error(format!(
+                    "a string longer than {} bytes",
+                    self.budget.max_scalar_bytes
+                )));
             }
             match self.bytes.get(self.pos) {
                 Some(b'"') => {
@@ -147,10 +169,14 @@ impl Parser<'_> {
                         Some(b'u') => {
                             self.pos += 1;
                             let high = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&high) && self.text[self.pos..].starts_with("\\u") {
+                            let code = if (0xD800..0xDC00).contains(&high)
+                                && self.text[self.pos..].starts_with("\\u")
+                            {
                                 self.pos += 2;
                                 let low = self.hex4()?;
-                                0x10000 + ((high - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF)
+                                0x10000
+                                    + ((high - 0xD800) << 10)
+                                    + (low.wrapping_sub(0xDC00) & 0x3FF)
                             } else {
                                 high
                             };
@@ -170,7 +196,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, Diagnostic> {
-        let digits = self.text.get(self.pos..self.pos + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
         match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
             Some(v) => {
                 self.pos += 4;
@@ -228,9 +257,14 @@ impl Parser<'_> {
             if let Some(&first) = seen.get(&key.text) {
                 let first: Span = first;
                 self.diagnostics.push(
-                    Diagnostic::new(Code::DuplicateKey, self.file, key.span, format!("the key `{}` appears twice in this object", key.text))
-                        .with_secondary(self.file, first, "first here")
-                        .with_help("the first value is kept; remove one of them"),
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        self.file,
+                        key.span,
+                        format!("the key `{}` appears twice in this object", key.text),
+                    )
+                    .with_secondary(self.file, first, "first here")
+                    .with_help("the first value is kept; remove one of them"),
                 );
             } else {
                 seen.insert(key.text.clone(), key.span);

@@ -13,9 +13,22 @@ pub fn parse_yaml(files: &Files, file: FileId, budget: Budget) -> (Option<Node>,
     if source.text.len() > budget.max_bytes {
         return (None, vec![too_large(file, source.text.len(), budget)]);
     }
-    let mut builder = Builder { source, file, budget, stack: Vec::new(), anchors: HashMap::new(), nodes: 0, diagnostics: Vec::new(), root: None, documents: 0 };
+    let mut builder = Builder {
+        source,
+        file,
+        budget,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        diagnostics: Vec::new(),
+        root: None,
+        documents: 0,
+    };
     match builder.run() {
-        Ok(()) => (builder.root.or(Some(Node { value: Value::Null, span: Span::new(0, 0) })), builder.diagnostics),
+        Ok(()) => (
+            builder.root.or(Some(Node { value: Value::Null, span: Span::new(0, 0) })),
+            builder.diagnostics,
+        ),
         Err(diagnostic) => {
             builder.diagnostics.push(diagnostic);
             (None, builder.diagnostics)
@@ -24,8 +37,19 @@ pub fn parse_yaml(files: &Files, file: FileId, budget: Budget) -> (Option<Node>,
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, start: usize, anchor: usize, nodes_before: usize },
-    Map { entries: Vec<(Key, Node)>, pending_key: Option<Key>, start: usize, anchor: usize, nodes_before: usize },
+    Seq {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+        nodes_before: usize,
+    },
+    Map {
+        entries: Vec<(Key, Node)>,
+        pending_key: Option<Key>,
+        start: usize,
+        anchor: usize,
+        nodes_before: usize,
+    },
 }
 
 struct Builder<'a> {
@@ -47,7 +71,8 @@ impl Builder<'_> {
     }
 
     fn budget_error(&self, at: usize, message: String) -> Diagnostic {
-        Diagnostic::new(Code::InputBudget, self.file, Span::new(at, at + 1), message).with_help("hostile or generated input is refused before it can exhaust memory")
+        Diagnostic::new(Code::InputBudget, self.file, Span::new(at, at + 1), message)
+            .with_help("hostile or generated input is refused before it can exhaust memory")
     }
 
     fn run(&mut self) -> Result<(), Diagnostic> {
@@ -56,7 +81,11 @@ impl Builder<'_> {
             let (event, span) = event.map_err(|e| {
                 let at = self.offset(e.marker());
                 // The scanner has its own nesting limit; report it as the budget it is.
-                let code = if e.info().contains("recursion limit") { Code::InputBudget } else { Code::YamlSyntax };
+                let code = if e.info().contains("recursion limit") {
+                    Code::InputBudget
+                } else {
+                    Code::YamlSyntax
+                };
                 Diagnostic::new(code, self.file, Span::new(at, at + 1), e.info().to_owned())
             })?;
             let start = self.offset(&span.start);
@@ -66,17 +95,29 @@ impl Builder<'_> {
                     self.documents += 1;
                     if self.documents == 2 {
                         self.diagnostics.push(
-                            Diagnostic::new(Code::YamlSyntax, self.file, Span::new(start, end.max(start + 1)), "a second YAML document; only the first one is read")
-                                .with_help("put each model or OKR set in its own file"),
+                            Diagnostic::new(
+                                Code::YamlSyntax,
+                                self.file,
+                                Span::new(start, end.max(start + 1)),
+                                "a second YAML document; only the first one is read",
+                            )
+                            .with_help("put each model or OKR set in its own file"),
                         );
                     }
                 }
                 Event::Scalar(text, style, anchor, _tag) => {
                     self.charge(start, 1)?;
                     if text.len() > self.budget.max_scalar_bytes {
-                        return Err(self.budget_error(start, format!("a scalar longer than {} bytes", self.budget.max_scalar_bytes)));
+                        return Err(self.budget_error(
+                            start,
+                            format!("a scalar longer than {} bytes", self.budget.max_scalar_bytes),
+                        ));
                     }
-                    let value = if style == ScalarStyle::Plain { resolve_plain(&text) } else { Value::Str(text.into_owned()) };
+                    let value = if style == ScalarStyle::Plain {
+                        resolve_plain(&text)
+                    } else {
+                        Value::Str(text.into_owned())
+                    };
                     let node = Node { value, span: Span::new(start, end) };
                     if anchor > 0 {
                         self.anchors.insert(anchor, (node.clone(), 1));
@@ -85,7 +126,12 @@ impl Builder<'_> {
                 }
                 Event::Alias(anchor) => {
                     let Some(count) = self.anchors.get(&anchor).map(|(_, count)| *count) else {
-                        return Err(Diagnostic::new(Code::YamlSyntax, self.file, Span::new(start, end.max(start + 1)), "an alias to an unknown anchor"));
+                        return Err(Diagnostic::new(
+                            Code::YamlSyntax,
+                            self.file,
+                            Span::new(start, end.max(start + 1)),
+                            "an alias to an unknown anchor",
+                        ));
                     };
                     // Charge before cloning, so an alias bomb is refused before it allocates.
                     self.charge(start, count)?;
@@ -96,21 +142,36 @@ impl Builder<'_> {
                 Event::SequenceStart(anchor, _) => {
                     self.charge(start, 1)?;
                     self.enter(start)?;
-                    self.stack.push(Frame::Seq { items: Vec::new(), start, anchor, nodes_before: self.nodes });
+                    self.stack.push(Frame::Seq {
+                        items: Vec::new(),
+                        start,
+                        anchor,
+                        nodes_before: self.nodes,
+                    });
                 }
                 Event::MappingStart(anchor, _) => {
                     self.charge(start, 1)?;
                     self.enter(start)?;
-                    self.stack.push(Frame::Map { entries: Vec::new(), pending_key: None, start, anchor, nodes_before: self.nodes });
+                    self.stack.push(Frame::Map {
+                        entries: Vec::new(),
+                        pending_key: None,
+                        start,
+                        anchor,
+                        nodes_before: self.nodes,
+                    });
                 }
                 Event::SequenceEnd => {
-                    if let Some(Frame::Seq { items, start, anchor, nodes_before }) = self.stack.pop() {
+                    if let Some(Frame::Seq { items, start, anchor, nodes_before }) =
+                        self.stack.pop()
+                    {
                         let node = Node { value: Value::Seq(items), span: Span::new(start, end) };
                         self.finish(node, anchor, nodes_before);
                     }
                 }
                 Event::MappingEnd => {
-                    if let Some(Frame::Map { entries, start, anchor, nodes_before, .. }) = self.stack.pop() {
+                    if let Some(Frame::Map { entries, start, anchor, nodes_before, .. }) =
+                        self.stack.pop()
+                    {
                         let node = Node { value: Value::Map(entries), span: Span::new(start, end) };
                         self.finish(node, anchor, nodes_before);
                     }
@@ -124,14 +185,20 @@ impl Builder<'_> {
     fn charge(&mut self, at: usize, count: usize) -> Result<(), Diagnostic> {
         self.nodes = self.nodes.saturating_add(count);
         if self.nodes > self.budget.max_nodes {
-            return Err(self.budget_error(at, format!("more than {} values after expanding aliases", self.budget.max_nodes)));
+            return Err(self.budget_error(
+                at,
+                format!("more than {} values after expanding aliases", self.budget.max_nodes),
+            ));
         }
         Ok(())
     }
 
     fn enter(&self, at: usize) -> Result<(), Diagnostic> {
         if self.stack.len() >= self.budget.max_depth {
-            return Err(self.budget_error(at, format!("nesting deeper than {} levels", self.budget.max_depth)));
+            return Err(self.budget_error(
+                at,
+                format!("nesting deeper than {} levels", self.budget.max_depth),
+            ));
         }
         Ok(())
     }
@@ -155,7 +222,12 @@ impl Builder<'_> {
             Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
                 None => {
                     let text = node.scalar_text().map(str::to_owned).unwrap_or_else(|| {
-                        self.diagnostics.push(Diagnostic::new(Code::WrongType, self.file, node.span, format!("a mapping key must be text, found {}", node.value.kind_name())));
+                        self.diagnostics.push(Diagnostic::new(
+                            Code::WrongType,
+                            self.file,
+                            node.span,
+                            format!("a mapping key must be text, found {}", node.value.kind_name()),
+                        ));
                         String::new()
                     });
                     *pending_key = Some(Key { text, span: node.span });
@@ -163,9 +235,14 @@ impl Builder<'_> {
                 Some(key) => {
                     if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
                         self.diagnostics.push(
-                            Diagnostic::new(Code::DuplicateKey, self.file, key.span, format!("the key `{}` appears twice in this mapping", key.text))
-                                .with_secondary(self.file, first.span, "first here")
-                                .with_help("the first value is kept; remove one of them"),
+                            Diagnostic::new(
+                                Code::DuplicateKey,
+                                self.file,
+                                key.span,
+                                format!("the key `{}` appears twice in this mapping", key.text),
+                            )
+                            .with_secondary(self.file, first.span, "first here")
+                            .with_help("the first value is kept; remove one of them"),
                         );
                     } else {
                         entries.push((key, node));
@@ -209,7 +286,9 @@ fn looks_decimal(text: &str) -> bool {
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => (digits(int) && (frac.is_empty() || digits(frac))) || (int.is_empty() && digits(frac)),
+        Some((int, frac)) => {
+            (digits(int) && (frac.is_empty() || digits(frac))) || (int.is_empty() && digits(frac))
+        }
         None => digits(mantissa),
     };
     let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));

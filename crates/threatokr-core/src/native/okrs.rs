@@ -1,0 +1,375 @@
+//! Lowers `okrs/<cycle>.yaml` into an `OkrSet`, checking key results and `measure:` bindings.
+
+use super::shapes::{KEY_RESULT, MILESTONE, OBJECTIVE, OKRS};
+use super::workspace_file::objects;
+use super::{id_field, origin};
+use crate::decode::{Decoder, MapReader, Reference, Target, Ty};
+use crate::diag::{Code, Diagnostic, FileId, Files, Span, did_you_mean};
+use crate::metrics::{self, CATALOGUE};
+use crate::model::{
+    Commitment, Comparison, CycleId, Direction, KeyResult, KeyResultId, KrTarget, KrType, LinkKind,
+    Measure, MeasureParam, Milestone, Objective, ObjectiveLevel, OkrSet, Origin,
+};
+use crate::syntax::{Budget, Node, parse_yaml};
+use std::collections::BTreeMap;
+
+/// Reads an OKR file. Returns the set (`None` when it has no usable `cycle`), the references it
+/// makes (checked against the whole workspace later) and diagnostics.
+pub fn lower_okrs(
+    files: &Files,
+    file: FileId,
+) -> (Option<OkrSet>, Vec<Reference>, Vec<Diagnostic>) {
+    let (node, mut diagnostics) = parse_yaml(files, file, Budget::default());
+    let mut decoder = Decoder::new(file);
+    let set = node.as_ref().and_then(|node| lower(&mut decoder, node));
+    diagnostics.append(&mut decoder.diagnostics);
+    (set, decoder.references, diagnostics)
+}
+
+fn lower(decoder: &mut Decoder, node: &Node) -> Option<OkrSet> {
+    let root = decoder.object(node, &OKRS)?;
+    let cycle: CycleId =
+        decoder.references(&root, "cycle", Target::Cycle, "this OKR file").pop()?;
+    let mut key_results: Vec<KeyResult> = Vec::new();
+    let mut defined: BTreeMap<String, Span> = BTreeMap::new();
+    let objectives = objects(decoder, &root, "objectives", &OBJECTIVE, |d, r| {
+        lower_objective(d, r, &mut key_results, &mut defined)
+    });
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    for objective in &objectives {
+        if let Some(first) = seen.insert(objective.id.to_string(), objective.origin.span) {
+            let file = decoder.file;
+            decoder.diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    file,
+                    objective.origin.span,
+                    format!("the objective id `{}` is defined twice", objective.id),
+                )
+                .with_secondary(file, first, "first defined here"),
+            );
+        }
+    }
+    // Key results listed by no objective are still measured, but say so: they count nowhere.
+    for kr in &key_results {
+        if !objectives.iter().any(|o| o.key_results.contains(&kr.id)) {
+            decoder.report(
+                Code::KeyResultWithoutObjective,
+                kr.origin.span,
+                format!("no objective counts the key result `{}`", kr.id),
+            );
+        }
+    }
+    Some(OkrSet {
+        origin: Origin { file: decoder.file, span: node.span },
+        cycle,
+        objectives,
+        key_results,
+    })
+}
+
+fn lower_objective(
+    decoder: &mut Decoder,
+    r: &MapReader<'_>,
+    key_results: &mut Vec<KeyResult>,
+    defined: &mut BTreeMap<String, Span>,
+) -> Option<Objective> {
+    let id: crate::model::ObjectiveId = id_field(r, "id")?;
+    let from = format!("objective `{id}`");
+    let commitment: Commitment = r.parse("commitment").unwrap_or(Commitment::Committed);
+    let mut parents = Vec::new();
+    for (key, kind) in [("contributes", LinkKind::Contributes), ("supports", LinkKind::Supports)] {
+        for parent in
+            decoder.references::<crate::model::ObjectiveId>(r, key, Target::Objective, &from)
+        {
+            parents.push((kind, parent));
+        }
+    }
+    let owner = decoder.references(r, "owner", Target::Person, &from).pop();
+    let team = decoder.references(r, "team", Target::Team, &from).pop();
+    let mut listed = Vec::new();
+    for item in r.items("key_results") {
+        let Some(kr) = decoder.object(item, &KEY_RESULT) else { continue };
+        if kr.has("ref") {
+            if let Some(target) =
+                decoder.references::<KeyResultId>(&kr, "ref", Target::KeyResult, &from).pop()
+            {
+                listed.push(target);
+            }
+            continue;
+        }
+        if let Some(key_result) = lower_key_result(decoder, &kr) {
+            if let Some(&first) = defined.get(key_result.id.as_str()) {
+                let file = decoder.file;
+                decoder
+                    .report(
+                        Code::DuplicateId,
+                        kr.span_of("id"),
+                        format!("the key result id `{}` is defined twice", key_result.id),
+                    )
+                    .secondary
+                    .push(crate::diag::Label {
+                        file,
+                        span: first,
+                        message: "first defined here; use `ref:` to count it again".into(),
+                    });
+                continue;
+            }
+            defined.insert(key_result.id.to_string(), kr.span_of("id"));
+            listed.push(key_result.id.clone());
+            key_results.push(key_result);
+        }
+    }
+    let level: ObjectiveLevel = r.parse("level")?;
+    Some(Objective {
+        title: r.text("title")?,
+        id,
+        level,
+        owner,
+        team,
+        commitment,
+        parents,
+        rollup_children: r.bool("rollup").unwrap_or(false),
+        key_results: listed,
+        theme: r.parse("theme"),
+        description: r.text("description"),
+        origin: origin(decoder, r.node),
+    })
+}
+
+fn lower_key_result(decoder: &mut Decoder, r: &MapReader<'_>) -> Option<KeyResult> {
+    let here = r.node.span;
+    let Some(id) = id_field::<KeyResultId>(r, "id") else {
+        if !r.has("id") {
+            decoder.report(
+                Code::MissingField,
+                here,
+                "the key result has no `id` (or `ref:` to reuse one)",
+            );
+        }
+        return None;
+    };
+    let Some(title) = r.text("title") else {
+        decoder.report(Code::MissingField, here, format!("the key result `{id}` has no `title`"));
+        return None;
+    };
+    let Some(kr_type) = r.parse::<KrType>("type") else {
+        if !r.has("type") {
+            decoder
+                .report(Code::MissingField, here, format!("the key result `{id}` has no `type`"))
+                .help = Some("metric, threshold, milestones or binary".into());
+        }
+        return None;
+    };
+    let target = lower_target(decoder, r, &id, kr_type)?;
+    let weight = r.number("weight").unwrap_or(1.0);
+    if weight < 0.0 {
+        decoder.report(Code::InvalidValue, r.span_of("weight"), "a weight cannot be negative");
+    }
+    let measure = r.get("measure").and_then(|node| lower_measure(decoder, node));
+    let from = format!("key result `{id}`");
+    Some(KeyResult {
+        derived_from: decoder.references(r, "derived_from", Target::Threat, &from),
+        id,
+        title,
+        target,
+        kind: r.parse("kind"),
+        commitment: r.parse("commitment"),
+        weight: weight.max(0.0),
+        unit: r.text("unit"),
+        measure,
+        lineage: r.text("lineage"),
+        rationale: r.text("rationale"),
+        origin: origin(decoder, r.node),
+    })
+}
+
+fn lower_target(
+    decoder: &mut Decoder,
+    r: &MapReader<'_>,
+    id: &KeyResultId,
+    kr_type: KrType,
+) -> Option<KrTarget> {
+    match kr_type {
+        KrType::Metric => {
+            let (Some(start), Some(target)) = (r.number("start"), r.number("target")) else {
+                decoder.report(
+                    Code::MissingField,
+                    r.node.span,
+                    format!("the metric key result `{id}` needs `start` and `target`"),
+                );
+                return None;
+            };
+            if start == target {
+                decoder.report(Code::StartEqualsTarget, r.span_of("target"), format!("the key result `{id}` starts at its target ({target}): there is no progress to make")).help =
+                    Some("use a threshold key result (`at_most:` / `at_least:`) to hold a value".into());
+                return None;
+            }
+            let direction = if target > start { Direction::Increase } else { Direction::Decrease };
+            Some(KrTarget::Metric { start, target, direction })
+        }
+        KrType::Threshold => {
+            let given: Vec<(Comparison, f64)> = Comparison::ALL
+                .iter()
+                .filter_map(|c| r.number(c.as_str()).map(|v| (*c, v)))
+                .collect();
+            match given.as_slice() {
+                [(comparison, limit)] => {
+                    Some(KrTarget::Threshold { comparison: *comparison, limit: *limit })
+                }
+                [] => {
+                    decoder.report(Code::ThresholdWithoutOperator, r.node.span, format!("the threshold key result `{id}` has no operator")).help =
+                        Some("write exactly one of `at_most:`, `at_least:`, `below:` or `above:` with the limit".into());
+                    None
+                }
+                _ => {
+                    decoder.report(
+                        Code::InvalidValue,
+                        r.node.span,
+                        format!("the threshold key result `{id}` has more than one operator"),
+                    );
+                    None
+                }
+            }
+        }
+        KrType::Milestones => {
+            let milestones = objects(decoder, r, "milestones", &MILESTONE, |_, m| {
+                Some(Milestone {
+                    title: m.text("title")?,
+                    weight: m.number("weight").unwrap_or(1.0).max(0.0),
+                    done: m.date("done"),
+                })
+            });
+            if milestones.is_empty() {
+                decoder.report(
+                    Code::MissingField,
+                    r.node.span,
+                    format!("the milestones key result `{id}` lists no milestones"),
+                );
+                return None;
+            }
+            Some(KrTarget::Milestones(milestones))
+        }
+        KrType::Binary => Some(KrTarget::Binary { done: r.date("done") }),
+    }
+}
+
+fn lower_measure(decoder: &mut Decoder, node: &Node) -> Option<Measure> {
+    let entries = node.as_map()?;
+    let Some(metric_node) = node.get("metric") else {
+        decoder.report(Code::MissingField, node.span, "`measure:` has no `metric`").help = Some(
+            format!("one of {}", CATALOGUE.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")),
+        );
+        return None;
+    };
+    let name = metric_node.scalar_text().unwrap_or_default();
+    let Some(spec) = metrics::metric(name) else {
+        let diagnostic = decoder.report(
+            Code::UnknownMetric,
+            metric_node.span,
+            format!("`{name}` is not a metric of the catalogue"),
+        );
+        diagnostic.help = Some(match did_you_mean(name, CATALOGUE.iter().map(|m| m.name)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "one of {}",
+                CATALOGUE.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+            ),
+        });
+        return None;
+    };
+    let mut params = BTreeMap::new();
+    for (key, value) in entries.iter().filter(|(k, _)| k.text != "metric") {
+        let Some(param) = metrics::param_of(spec, &key.text) else {
+            let known = metrics::SCOPE_PARAMS.iter().chain(spec.params).map(|p| p.name);
+            let diagnostic = decoder.report(
+                Code::InvalidMetricParameter,
+                key.span,
+                format!("`{}` does not take the parameter `{}`", spec.name, key.text),
+            );
+            if let Some(s) = did_you_mean(&key.text, known) {
+                diagnostic.help = Some(format!("did you mean `{s}`?"));
+            }
+            continue;
+        };
+        match param_value(param.ty, value) {
+            Some(v) => {
+                params.insert(key.text.clone(), v);
+            }
+            None => {
+                decoder.report(
+                    Code::InvalidMetricParameter,
+                    value.span,
+                    format!(
+                        "`{}` of `{}`: expected {}",
+                        key.text,
+                        spec.name,
+                        describe_param(param.ty)
+                    ),
+                );
+            }
+        }
+    }
+    if spec.name == "findings.open"
+        && let Some(MeasureParam::Text(score)) = params.get("score")
+        && parse_score_condition(score).is_none()
+    {
+        decoder
+            .report(
+                Code::ThresholdWithoutOperator,
+                node.get("score").map_or(node.span, |n| n.span),
+                format!("`score: {score}` needs an explicit operator"),
+            )
+            .help = Some(
+            "write `\">= 4.0\"` (medium and above) or `\"> 4.0\"`: \"above 4.0\" is ambiguous"
+                .into(),
+        );
+    }
+    Some(Measure { metric: spec.name.to_owned(), params })
+}
+
+/// Parses `">= 4.0"` or `"> 7"` into a comparison and a score.
+pub fn parse_score_condition(text: &str) -> Option<(Comparison, f64)> {
+    let text = text.trim();
+    let (comparison, rest) = if let Some(rest) = text.strip_prefix(">=") {
+        (Comparison::AtLeast, rest)
+    } else if let Some(rest) = text.strip_prefix('>') {
+        (Comparison::Above, rest)
+    } else {
+        return None;
+    };
+    rest.trim().parse().ok().filter(|v: &f64| (0.0..=10.0).contains(v)).map(|v| (comparison, v))
+}
+
+fn param_value(ty: Ty, node: &Node) -> Option<MeasureParam> {
+    match ty {
+        Ty::Bool => node.as_bool().map(MeasureParam::Bool),
+        Ty::Count | Ty::Number => node.as_f64().map(MeasureParam::Number),
+        Ty::Enum(names) => node
+            .scalar_text()
+            .filter(|t| names().contains(t))
+            .map(|t| MeasureParam::Text(t.to_owned())),
+        Ty::OneOrList(_) | Ty::List(_) => match node.as_seq() {
+            Some(items) => items
+                .iter()
+                .map(|i| i.scalar_text().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(MeasureParam::List),
+            None => node.scalar_text().map(|t| MeasureParam::List(vec![t.to_owned()])),
+        },
+        _ => match &node.value {
+            crate::syntax::Value::Number { value, .. } => Some(MeasureParam::Number(*value)),
+            _ => node.scalar_text().map(|t| MeasureParam::Text(t.to_owned())),
+        },
+    }
+}
+
+fn describe_param(ty: Ty) -> String {
+    match ty {
+        Ty::Bool => "true or false".into(),
+        Ty::Count | Ty::Number => "a number".into(),
+        Ty::Enum(names) => format!("one of {}", names().join(", ")),
+        Ty::OneOrList(_) | Ty::List(_) => "text or a list of texts".into(),
+        _ => "text".into(),
+    }
+}

@@ -1,0 +1,166 @@
+//! Lowers `threatokr.yaml` into a `WorkspaceConfig`.
+
+use super::shapes::{APP, CYCLE, EVIDENCE, ORG, PERSON, SETTINGS, SLA, TEAM, WORKSPACE};
+use super::{id_field, origin, report_duplicates};
+use crate::decode::{Decoder, MapReader, Shape};
+use crate::diag::{Code, Diagnostic, FileId, Files};
+use crate::model::{
+    App, Cycle, EvidenceFolders, Org, Person, Settings, SlaDays, Team, WorkspaceConfig,
+};
+use crate::syntax::{Budget, Node, parse_yaml};
+
+/// Reads `threatokr.yaml`. Returns the config (empty parts where the file was broken) and diagnostics.
+pub fn lower_workspace_config(files: &Files, file: FileId) -> (WorkspaceConfig, Vec<Diagnostic>) {
+    let (node, mut diagnostics) = parse_yaml(files, file, Budget::default());
+    let mut decoder = Decoder::new(file);
+    let config = node.as_ref().map(|node| lower(&mut decoder, node)).unwrap_or_default();
+    diagnostics.append(&mut decoder.diagnostics);
+    (config, diagnostics)
+}
+
+fn lower(decoder: &mut Decoder, node: &Node) -> WorkspaceConfig {
+    let Some(root) = decoder.object(node, &WORKSPACE) else {
+        return WorkspaceConfig::default();
+    };
+    let org = root
+        .get("org")
+        .and_then(|n| decoder.object(n, &ORG))
+        .map(|r| lower_org(decoder, &r))
+        .unwrap_or_default();
+    let apps = objects(decoder, &root, "apps", &APP, |decoder, r| {
+        Some(App {
+            id: id_field(r, "id")?,
+            name: r.text("name")?,
+            team: id_field(r, "team"),
+            tier: r.number("tier").map(|t| t.clamp(0.0, 255.0) as u8),
+            tags: r.texts("tags"),
+            repos: r.texts("repos"),
+            environments: r.texts("environments"),
+            models: r.texts("models"),
+            origin: origin(decoder, r.node),
+        })
+    });
+    let apps = dedupe(decoder, "app", apps, |a| (a.id.as_str().to_owned(), a.origin.span));
+    let cycles = objects(decoder, &root, "cycles", &CYCLE, |decoder, r| {
+        let (start, end) = (r.date("start")?, r.date("end")?);
+        if end < start {
+            decoder.report(
+                Code::InvalidValue,
+                r.span_of("end"),
+                format!("the cycle ends ({end}) before it starts ({start})"),
+            );
+            return None;
+        }
+        Some(Cycle {
+            id: id_field(r, "id")?,
+            start,
+            end,
+            within: id_field(r, "within"),
+            origin: origin(decoder, r.node),
+        })
+    });
+    let cycles = dedupe(decoder, "cycle", cycles, |c| (c.id.as_str().to_owned(), c.origin.span));
+    let settings = root
+        .get("settings")
+        .and_then(|n| decoder.object(n, &SETTINGS))
+        .map(|r| lower_settings(decoder, &r))
+        .unwrap_or_default();
+    WorkspaceConfig { org, apps, cycles, settings }
+}
+
+/// Lowers each item of a list-of-objects field, skipping the items that are broken.
+pub(super) fn objects<T>(
+    decoder: &mut Decoder,
+    reader: &MapReader<'_>,
+    key: &str,
+    shape: &'static Shape,
+    mut lower_one: impl FnMut(&mut Decoder, &MapReader<'_>) -> Option<T>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in reader.items(key) {
+        if let Some(item_reader) = decoder.object(item, shape)
+            && let Some(value) = lower_one(decoder, &item_reader)
+        {
+            out.push(value);
+        }
+    }
+    out
+}
+
+pub(super) fn dedupe<T>(
+    decoder: &mut Decoder,
+    what: &str,
+    items: Vec<T>,
+    key: impl Fn(&T) -> (String, crate::diag::Span),
+) -> Vec<T> {
+    let keys: Vec<(String, crate::diag::Span)> = items.iter().map(&key).collect();
+    let duplicates =
+        report_duplicates(decoder, what, keys.iter().map(|(id, span)| (id.as_str(), *span)));
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !duplicates.contains(i))
+        .map(|(_, item)| item)
+        .collect()
+}
+
+fn lower_org(decoder: &mut Decoder, reader: &MapReader<'_>) -> Org {
+    let teams = objects(decoder, reader, "teams", &TEAM, |decoder, r| {
+        Some(Team {
+            id: id_field(r, "id")?,
+            name: r.text("name")?,
+            lead: id_field(r, "lead"),
+            origin: origin(decoder, r.node),
+        })
+    });
+    let people = objects(decoder, reader, "people", &PERSON, |decoder, r| {
+        let team = id_field(r, "team");
+        Some(Person {
+            id: id_field(r, "id")?,
+            name: r.text("name")?,
+            title: r.text("title"),
+            developer: r.bool("developer").unwrap_or(team.is_some()),
+            team,
+            manager: id_field(r, "manager"),
+            origin: origin(decoder, r.node),
+        })
+    });
+    Org {
+        name: reader.text("name").unwrap_or_default(),
+        teams: dedupe(decoder, "team", teams, |t| (t.id.as_str().to_owned(), t.origin.span)),
+        people: dedupe(decoder, "person", people, |p| (p.id.as_str().to_owned(), p.origin.span)),
+    }
+}
+
+fn lower_settings(decoder: &mut Decoder, reader: &MapReader<'_>) -> Settings {
+    let defaults = Settings::default();
+    let sla = reader.get("sla_days").and_then(|n| decoder.object(n, &SLA)).map(|r| {
+        let days = |key: &str, default: u32| r.number(key).map_or(default, |v| v as u32);
+        let d = SlaDays::default();
+        SlaDays {
+            critical: days("critical", d.critical),
+            high: days("high", d.high),
+            medium: days("medium", d.medium),
+            low: days("low", d.low),
+        }
+    });
+    let evidence = reader.get("evidence").and_then(|n| decoder.object(n, &EVIDENCE)).map(|r| {
+        let d = EvidenceFolders::default();
+        let folder = |key: &str, default: String| r.text(key).unwrap_or(default);
+        EvidenceFolders {
+            sarif: folder("sarif", d.sarif),
+            ci: folder("ci", d.ci),
+            asvs: folder("asvs", d.asvs),
+            training: folder("training", d.training),
+            tests: folder("tests", d.tests),
+        }
+    });
+    Settings {
+        stale_after_days: reader
+            .number("stale_after_days")
+            .map_or(defaults.stale_after_days, |v| v as u32),
+        sla_days: sla.unwrap_or(defaults.sla_days),
+        asvs_version: reader.text("asvs_version").unwrap_or(defaults.asvs_version),
+        evidence: evidence.unwrap_or(defaults.evidence),
+    }
+}

@@ -1,0 +1,63 @@
+//! Command-line definition (clap derive) and dispatch to one module per subcommand.
+
+mod demo;
+mod example;
+mod init;
+mod output;
+mod schema;
+mod validate;
+mod workspace_io;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Turn threat models into security OKRs and measure them from evidence.
+#[derive(Debug, Parser)]
+#[command(name = "threatokr", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// The workspace folder (holds threatokr.yaml).
+    #[arg(short = 'w', long = "workspace", global = true, default_value = ".")]
+    workspace: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scaffold a workspace (--example: the realistic sample organisation).
+    Init(init::Args),
+    /// Run the whole loop on the bundled example and write a report.
+    Demo(demo::Args),
+    /// Check every file of the workspace and print the problems found.
+    Validate(validate::Args),
+    /// Print the JSON Schema of a native file format, for editors.
+    Schema(schema::Args),
+}
+
+/// How a command ended when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Everything is fine (warnings may have been printed).
+    Ok,
+    /// The input has errors; diagnostics were printed.
+    InputErrors,
+}
+
+impl Outcome {
+    pub(crate) fn exit_code(self) -> ExitCode {
+        match self {
+            Self::Ok => ExitCode::SUCCESS,
+            Self::InputErrors => ExitCode::from(1),
+        }
+    }
+}
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Init(args) => init::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Validate(args) => validate::run(&cli.workspace, &args),
+        Command::Schema(args) => schema::run(&args),
+    }
+}

@@ -1,0 +1,57 @@
+//! `threatokr validate`: check every file of the workspace and print the problems found.
+
+use super::Outcome;
+use super::output::{eprint, print, stderr_color};
+use super::workspace_io::read_workspace;
+use anyhow::Result;
+use std::path::Path;
+use threatokr_core::diag::{
+    DiagnosticReport, Summary, render_human, render_json, render_sarif, sort_diagnostics,
+};
+use threatokr_core::workspace::load_workspace;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Output format: human (snippets on stderr), json or sarif (on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
+    let loaded = read_workspace(root)?;
+    let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(more);
+    sort_diagnostics(&loaded.files, &mut diagnostics);
+    let report = DiagnosticReport { files: &loaded.files, diagnostics: &diagnostics };
+    let summary = Summary::of(&diagnostics);
+    match args.format {
+        Format::Human => {
+            eprint(&render_human(report, stderr_color()));
+            let threats: usize = workspace.models.iter().map(|m| m.threats.len()).sum();
+            let objectives: usize = workspace.okrs.iter().map(|s| s.objectives.len()).sum();
+            let key_results: usize = workspace.okrs.iter().map(|s| s.key_results.len()).sum();
+            print(&format!(
+                "{}: {} apps, {} models, {threats} threats, {} OKR files, {objectives} objectives, {key_results} key results; {} error(s), {} warning(s)",
+                if summary.errors == 0 { "ok" } else { "invalid" },
+                workspace.config.apps.len(),
+                workspace.models.len(),
+                workspace.okrs.len(),
+                summary.errors,
+                summary.warnings
+            ));
+        }
+        Format::Json => print(&serde_json::to_string_pretty(&render_json(report))?),
+        Format::Sarif => {
+            print(&serde_json::to_string_pretty(&render_sarif(report, env!("CARGO_PKG_VERSION")))?)
+        }
+    }
+    Ok(if summary.errors > 0 { Outcome::InputErrors } else { Outcome::Ok })
+}

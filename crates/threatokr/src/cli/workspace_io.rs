@@ -1,0 +1,114 @@
+//! Finding and reading the files of a workspace into a `Files` database.
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use threatokr_core::diag::{Code, Diagnostic, Files, Span};
+use threatokr_core::workspace::{WorkspaceFiles, is_native_model};
+
+/// A workspace read from disk.
+pub(crate) struct Loaded {
+    pub(crate) files: Files,
+    pub(crate) inputs: WorkspaceFiles,
+    /// Files that could not be read as text.
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads `threatokr.yaml`, `models/**` and `okrs/*.yaml` under `root`.
+pub(crate) fn read_workspace(root: &Path) -> Result<Loaded> {
+    let config_path = root.join("threatokr.yaml");
+    if !config_path.is_file() {
+        anyhow::bail!(
+            "{} is not a threatokr workspace: it has no threatokr.yaml (create one with `threatokr init`)",
+            root.display()
+        );
+    }
+    let mut files = Files::new();
+    let mut inputs = WorkspaceFiles::default();
+    let mut diagnostics = Vec::new();
+    inputs.config = Some(add_file(&mut files, root, &config_path, &mut diagnostics)?);
+    let mut model_paths = Vec::new();
+    collect(&root.join("models"), &mut model_paths)?;
+    model_paths.sort();
+    // Threagile's risks.json is the companion of the Threagile model in the same folder, not a model.
+    let companions: Vec<&PathBuf> =
+        model_paths.iter().filter(|p| p.file_name().is_some_and(|n| n == "risks.json")).collect();
+    for path in model_paths.iter().filter(|p| is_model_file(p)) {
+        let id = add_file(&mut files, root, path, &mut diagnostics)?;
+        inputs.models.push(id);
+        let name = files.name(id).to_owned();
+        if !is_native_model(&name)
+            && (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && let Some(companion) = companions.iter().find(|c| c.parent() == path.parent())
+        {
+            let companion_id = add_file(&mut files, root, companion, &mut diagnostics)?;
+            inputs.companions.insert(id, companion_id);
+        }
+    }
+    let mut okr_paths = Vec::new();
+    collect(&root.join("okrs"), &mut okr_paths)?;
+    okr_paths.sort();
+    for path in okr_paths.iter().filter(|p| has_extension(p, &["yaml", "yml"])) {
+        let id = add_file(&mut files, root, path, &mut diagnostics)?;
+        inputs.okrs.push(id);
+    }
+    Ok(Loaded { files, inputs, diagnostics })
+}
+
+fn is_model_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n != "risks.json")
+        && has_extension(path, &["yaml", "yml", "json", "tm7"])
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+            continue;
+        }
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The name users see: relative to the workspace, with `/` separators, never absolute.
+pub(crate) fn display_name(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Reads one file as text. A file that is not UTF-8 becomes an `unreadable-file` diagnostic
+/// (registered with empty text so the diagnostic can name it); other I/O errors stop the command.
+pub(crate) fn add_file(
+    files: &mut Files,
+    root: &Path,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<threatokr_core::diag::FileId> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = display_name(root, path);
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(files.add(name, text)),
+        Err(error) => {
+            let id = files.add(name.clone(), String::new());
+            let message = format!(
+                "{name} is not UTF-8 text (invalid byte at offset {})",
+                error.utf8_error().valid_up_to()
+            );
+            diagnostics.push(Diagnostic::new(Code::UnreadableFile, id, Span::new(0, 0), message));
+            Ok(id)
+        }
+    }
+}
