@@ -512,7 +512,7 @@ controls:
   - id: C-FROM-THREAT
     title: Object-level authorization
     status: planned
-    addresses: []
+    addresses: [T-RICH]
 
 tests:
   - id: AB-1
@@ -595,4 +595,103 @@ fn ids_of_the_built_model_are_what_they_say() {
     assert!(ids.contains(&"T-RICH") && ids.contains(&"T-NOWHERE"));
     let _: ThreatId = id("T-0");
     let _: ControlId = id("C-0");
+}
+
+/// Reads native YAML back with the native reader.
+fn lower_native(yaml: &str) -> (ThreatModel, Vec<Diagnostic>) {
+    let mut files = Files::new();
+    let file = files.add("models/imported.tm.yaml", yaml);
+    let (model, _, diagnostics) = crate::native::lower_threat_model(&files, file);
+    (
+        model.unwrap_or_else(|| panic!("the native reader refused:\n{diagnostics:?}\n{yaml}")),
+        diagnostics,
+    )
+}
+
+/// Threat texts, element names, control texts, and the model's title and format.
+type Texts = (Vec<String>, Vec<String>, Vec<String>, Vec<(String, String)>);
+
+/// The texts a reader sees. An empty raw value (the source had none) reads back as the
+/// canonical name, which the native reader fills in for absent raw values.
+fn texts(model: &ThreatModel) -> Texts {
+    let raw = |raw: &str, canonical: &str| {
+        if raw.is_empty() { canonical.to_owned() } else { raw.to_owned() }
+    };
+    let titles = model
+        .threats
+        .iter()
+        .map(|t| {
+            let severity = if t.severity == Severity::Unknown { "" } else { t.severity.as_str() };
+            format!(
+                "{}|{}|{}|{}",
+                t.title,
+                raw(&t.status_raw, t.status.as_str()),
+                raw(&t.severity_raw, severity),
+                t.description.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let names = model
+        .elements
+        .iter()
+        .map(|e| e.name.clone())
+        .chain(model.flows.iter().map(|f| f.name.clone()))
+        .chain(model.boundaries.iter().map(|b| b.name.clone()))
+        .collect();
+    let controls = model
+        .controls
+        .iter()
+        .map(|c| format!("{}|{}", c.title, raw(&c.status_raw, c.status.as_str())))
+        .collect();
+    let meta = vec![
+        ("title".to_owned(), model.title.clone()),
+        ("format".to_owned(), model.format.as_str().to_owned()),
+    ];
+    (titles, names, controls, meta)
+}
+
+#[test]
+fn imported_samples_survive_native_yaml_and_the_native_reader() {
+    let yaml_example = read_shared("samples/models/otm/EXAMPLE.yaml")
+        .replace("\n        }'\n", "\n          }'\n");
+    let inputs = [
+        ("v1-demo.json", read_shared("samples/models/threat-dragon/v1-demo.json")),
+        ("v2-demo.json", read_shared("samples/models/threat-dragon/v2-demo.json")),
+        ("EXAMPLE.json", read_shared("samples/models/otm/EXAMPLE.json")),
+        ("EXAMPLE.yaml", yaml_example),
+        (
+            "ThreatComposer.tc.json",
+            read_shared("samples/models/threat-composer/ThreatComposer.tc.json"),
+        ),
+    ];
+    for (name, text) in inputs {
+        let mut files = Files::new();
+        let file = files.add(name, text);
+        let model =
+            import(&files, file, None, None, None).0.unwrap_or_else(|| panic!("{name} imports"));
+        let (back, diagnostics) = lower_native(&to_native_yaml(&model));
+        assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
+        assert_eq!(summary(&back), summary(&model), "{name}");
+        assert_eq!(texts(&back), texts(&model), "{name}");
+        // OTM in between changes nothing that the summary sees either.
+        let (through_otm, _) = reimport_otm(&back);
+        assert_eq!(
+            summary(&lower_native(&to_native_yaml(&through_otm)).0),
+            summary(&model),
+            "{name} through OTM"
+        );
+    }
+}
+
+#[test]
+fn native_model_survives_native_yaml_then_otm_then_native_yaml() {
+    let mut files = Files::new();
+    let model = native_model(&mut files);
+    let (native, diagnostics) = lower_native(&to_native_yaml(&model));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(summary(&native), summary(&model));
+    let (otm, _) = reimport_otm(&native);
+    let (again, diagnostics) = lower_native(&to_native_yaml(&otm));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(summary(&again), summary(&model));
 }

@@ -3,6 +3,7 @@
 //! blocks, multi-line text as literal blocks, and every scalar quoted when YAML (1.2 or the
 //! older 1.1 that many tools still speak) would read it as anything but the same text.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::model::ThreatModel;
@@ -118,6 +119,12 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
         }
     }
 
+    let mut threats_by_control: HashMap<&str, Vec<&str>> = HashMap::new();
+    for t in &model.threats {
+        for c in &t.controls {
+            threats_by_control.entry(c.as_str()).or_default().push(t.id.as_str());
+        }
+    }
     section(&mut out, "controls", model.controls.is_empty());
     for c in &model.controls {
         item_start(&mut out, "id", &block_scalar(c.id.as_str()));
@@ -132,7 +139,15 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
         if !c.tags.is_empty() {
             line(&mut out, 4, "tags", &list(c.tags.iter().map(String::as_str)));
         }
-        line(&mut out, 4, "addresses", &list(c.threats.iter().map(|t| t.as_str())));
+        // The native format links on the control side only, so links written on the threat
+        // side (`Threat::controls`) are added here.
+        let mut addresses: Vec<&str> = c.threats.iter().map(|t| t.as_str()).collect();
+        for threat in threats_by_control.get(c.id.as_str()).into_iter().flatten() {
+            if !addresses.contains(threat) {
+                addresses.push(threat);
+            }
+        }
+        line(&mut out, 4, "addresses", &list(addresses.into_iter()));
     }
 
     section(&mut out, "tests", model.tests.is_empty());
