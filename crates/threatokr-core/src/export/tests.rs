@@ -695,3 +695,39 @@ fn native_model_survives_native_yaml_then_otm_then_native_yaml() {
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert_eq!(summary(&again), summary(&model));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Whatever the text, the native YAML reads back to exactly the same strings.
+    #[test]
+    fn native_yaml_keeps_any_text(
+        title in "\\PC{0,40}",
+        description in "[a-z #:'\"\\-\n\t\r\\\\\u{85}\u{2028}\u{feff}é,\\[\\]{}]{0,40}",
+        name in "[a-zA-Z0-9 :#,\\-\\[\\]'\"@!%&*?|>{}.~]{0,20}",
+        control_title in "(yes|no|null|~|true|[0-9.eE+\\-:_]{1,8}|0x1F|2027-01-31|\\PC{0,10})",
+    ) {
+        let mut files = Files::new();
+        let mut model = native_model(&mut files);
+        model.threats.truncate(1);
+        model.threats[0].title = title.clone();
+        model.threats[0].description = Some(description.clone());
+        model.elements[0].name = name.clone();
+        model.controls.truncate(1);
+        model.controls[0].title = control_title.clone();
+        let yaml = to_native_yaml(&model);
+        let mut yaml_files = Files::new();
+        let file = yaml_files.add("any.tm.yaml", yaml.clone());
+        let (node, diagnostics) = parse_yaml(&yaml_files, file, Budget::default());
+        proptest::prop_assert!(diagnostics.is_empty(), "{:?}\n{}", diagnostics, yaml);
+        let tree = node.expect("a document");
+        let threat = &tree.get("threats").and_then(Node::as_seq).expect("threats")[0];
+        proptest::prop_assert_eq!(threat.get("title").and_then(Node::as_str), Some(title.as_str()));
+        let written = threat.get("description").and_then(Node::as_str);
+        proptest::prop_assert_eq!(written, Some(description.as_str()).filter(|d| !d.is_empty()), "empty text is omitted");
+        let element = &tree.get("elements").and_then(Node::as_seq).expect("elements")[0];
+        proptest::prop_assert_eq!(element.get("name").and_then(Node::as_str), Some(name.as_str()));
+        let control = &tree.get("controls").and_then(Node::as_seq).expect("controls")[0];
+        proptest::prop_assert_eq!(control.get("title").and_then(Node::as_str), Some(control_title.as_str()));
+    }
+}

@@ -59,7 +59,7 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
             ("from", scalar(f.source.as_str())),
             ("to", scalar(f.target.as_str())),
         ];
-        if let Some(protocol) = &f.protocol {
+        if let Some(protocol) = f.protocol.as_deref().filter(|p| !p.is_empty()) {
             fields.push(("protocol", scalar(protocol)));
         }
         flow_item(&mut out, &fields);
@@ -67,7 +67,7 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
     section(&mut out, "data_assets", model.data_assets.is_empty());
     for a in &model.data_assets {
         let mut fields = vec![("id", scalar(&a.id)), ("name", scalar(&a.name))];
-        if let Some(classification) = &a.classification {
+        if let Some(classification) = a.classification.as_deref().filter(|c| !c.is_empty()) {
             fields.push(("classification", scalar(classification)));
         }
         flow_item(&mut out, &fields);
@@ -77,7 +77,7 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
     for t in &model.threats {
         item_start(&mut out, "id", &block_scalar(t.id.as_str()));
         text(&mut out, "title", &t.title);
-        if let Some(description) = &t.description {
+        if let Some(description) = t.description.as_deref().filter(|d| !d.is_empty()) {
             text(&mut out, "description", description);
         }
         line(&mut out, 4, "stride", &list(t.stride.iter().map(|s| s.as_str())));
@@ -108,7 +108,7 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
             text(&mut out, "severity_raw", &t.severity_raw);
         }
         for (key, value) in [("owner", &t.owner), ("ticket", &t.ticket)] {
-            if let Some(value) = value {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
                 text(&mut out, key, value);
             }
         }
@@ -242,7 +242,7 @@ fn plain_is_safe(text: &str, in_flow: bool) -> bool {
         || text.contains(": ")
         || text.contains(" #")
         || text.ends_with(':')
-        || (in_flow && text.contains([',', '[', ']', '{', '}']))
+        || (in_flow && text.contains([',', '[', ']', '{', '}', ':']))
     {
         return false;
     }
