@@ -207,9 +207,14 @@ pub fn to_otm(model: &ThreatModel) -> Value {
         }
     }
 
-    let zone_of = |id: &ElementId| {
-        model.boundaries.iter().find(|b| b.elements.contains(id)).map(|b| b.id.clone())
-    };
+    // An element's zone is the first boundary that lists it.
+    let mut zones: HashMap<&ElementId, &ElementId> = HashMap::new();
+    for boundary in &model.boundaries {
+        for element in &boundary.elements {
+            zones.entry(element).or_insert(&boundary.id);
+        }
+    }
+    let zone_of = |id: &ElementId| zones.get(id).map(|zone| (*zone).clone());
     let components_json: Vec<Value> = model
         .elements
         .iter()
@@ -307,24 +312,21 @@ pub fn to_otm(model: &ThreatModel) -> Value {
 /// order without repeats.
 fn controls_by_threat(model: &ThreatModel) -> HashMap<&str, Vec<&str>> {
     let mut links: HashMap<&str, Vec<&str>> = HashMap::new();
-    for threat in &model.threats {
-        for control in &threat.controls {
-            add_link(&mut links, threat.id.as_str(), control.as_str());
-        }
-    }
-    for control in &model.controls {
-        for threat in &control.threats {
-            add_link(&mut links, threat.as_str(), control.id.as_str());
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let threat_side = model
+        .threats
+        .iter()
+        .flat_map(|t| t.controls.iter().map(move |c| (t.id.as_str(), c.as_str())));
+    let control_side = model
+        .controls
+        .iter()
+        .flat_map(|c| c.threats.iter().map(move |t| (t.as_str(), c.id.as_str())));
+    for (threat, control) in threat_side.chain(control_side) {
+        if seen.insert((threat, control)) {
+            links.entry(threat).or_default().push(control);
         }
     }
     links
-}
-
-fn add_link<'a>(links: &mut HashMap<&'a str, Vec<&'a str>>, threat: &'a str, control: &'a str) {
-    let list = links.entry(threat).or_default();
-    if !list.contains(&control) {
-        list.push(control);
-    }
 }
 
 fn threat_state(status: ThreatStatus) -> &'static str {

@@ -3,7 +3,7 @@
 //! blocks, multi-line text as literal blocks, and every scalar quoted when YAML (1.2 or the
 //! older 1.1 that many tools still speak) would read it as anything but the same text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::model::ThreatModel;
@@ -142,8 +142,9 @@ pub fn to_native_yaml(model: &ThreatModel) -> String {
         // The native format links on the control side only, so links written on the threat
         // side (`Threat::controls`) are added here.
         let mut addresses: Vec<&str> = c.threats.iter().map(|t| t.as_str()).collect();
+        let mut seen: HashSet<&str> = addresses.iter().copied().collect();
         for threat in threats_by_control.get(c.id.as_str()).into_iter().flatten() {
-            if !addresses.contains(threat) {
+            if seen.insert(threat) {
                 addresses.push(threat);
             }
         }

@@ -268,6 +268,8 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let mut threat_slots: HashMap<String, usize> = HashMap::new();
     let mut controls: Vec<Control> = Vec::new();
     let mut control_slots: HashMap<String, usize> = HashMap::new();
+    // (control slot, threat) pairs already linked, so repeated links cost no scans.
+    let mut linked: HashSet<(usize, ThreatId)> = HashSet::new();
     let mut referenced_threats: HashSet<String> = HashSet::new();
     let mut referenced_mitigations: HashSet<String> = HashSet::new();
     let owners = components
@@ -364,7 +366,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                             );
                             reader.push(Code::InconsistentInstances, mspan, message);
                         }
-                        if !control.threats.contains(&threat_id) {
+                        if linked.insert((slot, threat_id.clone())) {
                             control.threats.push(threat_id.clone());
                         }
                     }
@@ -381,6 +383,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                             continue;
                         };
                         let status = control_status(&mut reader, &mstate, mspan);
+                        linked.insert((controls.len(), threat_id.clone()));
                         control_slots.insert(control_key, controls.len());
                         controls.push(control(
                             mdef,
@@ -447,7 +450,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         for (address, span) in &def.addresses {
             match positions.get_key_value(address.as_str()) {
                 Some((threat_id, _)) => {
-                    if !controls[slot].threats.contains(threat_id) {
+                    if linked.insert((slot, threat_id.clone())) {
                         controls[slot].threats.push(threat_id.clone());
                     }
                 }

@@ -13,7 +13,7 @@
 //!   mitigationInProgress → in_progress, mitigationResolved → implemented,
 //!   mitigationResolvedWillNotAction → wont_do, anything else → suggested with a warning.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{IdPool, ImportInput, Reader, not_a_mapping, one_line};
 use crate::diag::{Code, Diagnostic, Span};
@@ -137,6 +137,8 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         });
     }
 
+    // Seen (control, threat) pairs: a link listed twice counts once, in linear time.
+    let mut seen_links: HashSet<(usize, usize)> = HashSet::new();
     for link in reader.list(root, "mitigationLinks") {
         if link.as_map().is_none() {
             reader.push(
@@ -169,7 +171,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             continue;
         };
         let (control_id, threat_id) = (model.controls[c].id.clone(), model.threats[t].id.clone());
-        if !model.controls[c].threats.contains(&threat_id) {
+        if seen_links.insert((c, t)) {
             model.controls[c].threats.push(threat_id);
             model.threats[t].controls.push(control_id);
         }
