@@ -202,7 +202,7 @@ fn read_threat(reader: &mut Reader, node: &Node, id: ThreatId, origin: Origin) -
                         .unwrap_or_default(),
                 };
                 for letter in letters {
-                    let category = match letter.trim() {
+                    let category = match letter.trim().to_ascii_uppercase().as_str() {
                         "S" => Stride::Spoofing,
                         "T" => Stride::Tampering,
                         "R" => Stride::Repudiation,
