@@ -107,6 +107,12 @@ codes! {
     ForeignDanglingReference => "foreign-dangling-reference", Warning, "A foreign file refers to something it does not define; the reference is dropped and the rest of the file is imported.";
     NotImported => "not-imported", Note, "A part of a foreign file that threatokr reads but deliberately does not import (Threagile shared runtimes, TM-BOM zone pairs), said so that nothing is lost silently.";
     XmlSyntax => "xml-syntax", Error, "The file is not well-formed XML; what came before the error was imported, nothing after it.";
+    // Foreign formats: Threat Dragon, OTM and Threat Composer importers.
+    UnreferencedThreat => "unreferenced-threat", Warning, "An OTM threat that no component or dataflow references; it is imported once, without elements, with status `unknown`.";
+    UnattachedFlow => "unattached-flow", Warning, "A Threat Dragon data flow with an end that is not attached to an element; it is left out of the flows and its threats are kept without an element.";
+    DanglingLink => "dangling-link", Warning, "A link in a foreign file (a mitigation link, a threat or mitigation instance, a flow end) that names something the file does not contain; the link is ignored.";
+    ReplacedId => "replaced-id", Warning, "A foreign id that is invalid (padded, too long, with control characters) or used twice; the thing is kept under the derived id that the message names.";
+    InconsistentInstances => "inconsistent-instances", Warning, "Instances of one OTM threat or mitigation that become one threatokr threat or control (a repeated reference, or a file written by threatokr) but disagree on their state; the first state is used.";
 }
 
 #[cfg(test)]
