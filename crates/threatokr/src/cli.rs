@@ -3,6 +3,8 @@
 mod checkin;
 mod demo;
 mod example;
+mod export;
+mod import;
 mod ingest;
 mod init;
 mod output;
@@ -37,6 +39,10 @@ enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of a native file format, for editors.
     Schema(schema::Args),
+    /// Read a threat model written by another tool; print it in the native format or as JSON.
+    Import(import::Args),
+    /// Write the workspace's threats out as CSV, JSON or OTM.
+    Export(export::Args),
     /// Read evidence into the history store.
     Ingest(ingest::Args),
     /// Report which security tools each repository's CI runs and enforces.
@@ -69,6 +75,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(&args),
         Command::Validate(args) => validate::run(&cli.workspace, &args),
         Command::Schema(args) => schema::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Export(args) => export::run(&cli.workspace, &args),
         Command::Ingest(args) => ingest::run(&cli.workspace, &args),
         Command::ScanCi(args) => scan_ci::run(&args),
         Command::Checkin(args) => checkin::run(&cli.workspace, &args),
