@@ -61,14 +61,15 @@ fn stylesheet() -> String {
 body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2328;background:#fff}\
 main{max-width:60rem;margin:0 auto;padding:1rem}\
 h1{font-size:1.7rem;margin:.5rem 0}h2{font-size:1.35rem;margin-top:2rem;border-bottom:1px solid #d0d7de}h3{font-size:1.1rem;margin-top:1.5rem}\
-p,li,td,th,summary{overflow-wrap:anywhere}\
+p,li,summary{overflow-wrap:anywhere}td{overflow-wrap:break-word}\
 .meta{color:#57606a}\
 .score{font-size:1.25rem}\
 .badge{display:inline-block;padding:0 .45em;border-radius:.6em;font-size:.85em;font-weight:600;white-space:nowrap}\
 .table-wrap{overflow-x:auto;max-width:100%}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}\
 th,td{border-bottom:1px solid #d0d7de;padding:.3rem .4rem;text-align:left;vertical-align:top}\
-th{background:#f6f8fa}\
+th{background:#f6f8fa;white-space:nowrap}\
+table.wide{min-width:42rem}td.prog{min-width:8.5rem}td.spark{min-width:7.5rem}\
 td.num{text-align:right;white-space:nowrap}\
 svg{max-width:100%;height:auto;vertical-align:middle}\
 figure{margin:.5rem 0}\
@@ -84,7 +85,7 @@ details.data{font-size:.85rem;color:#57606a}\
 .nodata{color:#57606a;font-style:italic}\
 .legend span{margin-right:1rem}\
 @media print{@page{margin:15mm}body{font-size:11pt}main{max-width:none;padding:0}\
-.page{break-before:page}tr,figure,.objective>h3{break-inside:avoid}a{color:inherit;text-decoration:none}\
+.page{break-before:page}h2,h3{break-after:avoid}tr,figure,.objective>h3{break-inside:avoid}a{color:inherit;text-decoration:none}\
 .table-wrap{overflow:visible}}\n",
     );
     for status in Status::ALL {
@@ -314,7 +315,7 @@ fn objectives(
             out.push_str("<p class=\"nodata\">No key results.</p></article>\n");
             continue;
         }
-        out.push_str("<div class=\"table-wrap\"><table class=\"krs\"><thead><tr><th scope=\"col\">Key result</th><th scope=\"col\">Value</th><th scope=\"col\">Goal</th><th scope=\"col\">Progress</th><th scope=\"col\">Status</th><th scope=\"col\">Confidence</th><th scope=\"col\">History</th></tr></thead><tbody>\n");
+        out.push_str("<div class=\"table-wrap\"><table class=\"krs wide\"><thead><tr><th scope=\"col\">Key result</th><th scope=\"col\">Value</th><th scope=\"col\">Goal</th><th scope=\"col\">Progress</th><th scope=\"col\">Status</th><th scope=\"col\">Confidence</th><th scope=\"col\">History</th></tr></thead><tbody>\n");
         for kr in &objective.key_results {
             kr_row(out, kr, register_ids, charts);
         }
@@ -341,7 +342,7 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
         out.push_str("</ul></details>");
     }
     if !kr.derived_from.is_empty() {
-        out.push_str("<small>Derived from: ");
+        out.push_str("<br><small>Derived from: ");
         for (i, threat) in kr.derived_from.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
@@ -376,7 +377,7 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
     );
     let _ = write!(
         out,
-        "<td>{}<br><span{}>{}</span> <small>(expected {})</small></td>",
+        "<td class=\"prog\">{}<br><span{}>{}</span> <small>(expected {})</small></td>",
         svg::progress_bar(
             &format!("chart-{charts}"),
             &bar_title,
@@ -402,7 +403,7 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
     let spark_title = format!("History of {} over {} measurements", kr.id, kr.history.len());
     let _ = write!(
         out,
-        "<td>{}<details class=\"data\"><summary>values</summary><table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Value</th></tr></thead><tbody>",
+        "<td class=\"spark\">{}<details class=\"data\"><summary>values</summary><table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Value</th></tr></thead><tbody>",
         svg::sparkline(&format!("chart-{charts}"), &spark_title, &kr.history)
     );
     for (date, value) in &kr.history {
@@ -564,7 +565,7 @@ fn register(out: &mut String, model: &ReportModel) {
         out.push_str("</section>\n");
         return;
     }
-    out.push_str("<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">App</th><th scope=\"col\">Threat</th><th scope=\"col\">Title</th><th scope=\"col\">Theme</th><th scope=\"col\">Severity</th><th scope=\"col\">Status</th><th scope=\"col\">Cited by</th></tr></thead><tbody>\n");
+    out.push_str("<div class=\"table-wrap\"><table class=\"wide\"><thead><tr><th scope=\"col\">App</th><th scope=\"col\">Threat</th><th scope=\"col\">Title</th><th scope=\"col\">Theme</th><th scope=\"col\">Severity</th><th scope=\"col\">Status</th><th scope=\"col\">Cited by</th></tr></thead><tbody>\n");
     let mut anchored: HashSet<&str> = HashSet::new();
     for threat in &model.register {
         let id_attribute = if anchored.insert(threat.id.as_str()) {
