@@ -633,6 +633,45 @@ fn svg_charts_escape_their_titles_and_labels() {
 }
 
 #[test]
+fn svg_numbers_are_placed_and_formatted_deterministically() {
+    let bar = svg::progress_bar("p", "t", Some(0.5), Some(0.25), Status::AtRisk);
+    assert!(
+        bar.contains(r##"<rect x="0" y="2" width="60.0" height="10" rx="2" fill="#f2c744"/>"##),
+        "{bar}"
+    );
+    assert!(bar.contains(r#"x1="30.0""#), "{bar}");
+    let empty = svg::progress_bar("p", "t", None, Some(0.25), Status::NoData);
+    assert_eq!(empty.matches("<rect").count(), 1, "no data draws only the track");
+    let points = [(date("2027-01-01"), 0.0), (date("2027-01-08"), 5.0), (date("2027-01-15"), 10.0)];
+    let spark = svg::sparkline("s", "t", &points);
+    assert!(spark.contains(r#"points="0.0,22.0 50.0,12.0 100.0,2.0""#), "{spark}");
+    let series = vec![
+        (date("2027-01-01"), vec![("a".to_owned(), 30.0), ("b".to_owned(), 10.0)]),
+        (date("2027-02-01"), vec![("b".to_owned(), 20.0)]),
+    ];
+    let bars = svg::stacked_bars("b", "t", &series);
+    // The tallest bar (40) fills the 160-unit plot: a is 120 high, b 40; the second bar's b is 80.
+    assert!(bars.contains(r##"height="120.0" fill="#4e79a7""##), "{bars}");
+    assert!(bars.contains(r##"height="40.0" fill="#f28e2b""##), "{bars}");
+    assert!(bars.contains(r##"height="80.0" fill="#f28e2b""##), "{bars}");
+}
+
+#[test]
+fn a_named_cycle_without_okrs_gives_an_empty_report_not_another_cycle() {
+    let (workspace, files) = hostile_workspace();
+    let measured = Measured { cycle: Some("2026-Q4".to_owned()), ..Measured::default() };
+    let model = build_with(&workspace, &files, date("2027-02-15"), &measured, &[]);
+    assert!(model.objectives.is_empty() && model.tree.is_empty());
+    assert_eq!(model.cycle, None);
+    assert_eq!(model.balance, Balance::default());
+    // The threat register does not depend on the cycle; with no key results nothing is cited.
+    assert_eq!(model.register.len(), 3);
+    assert!(model.register.iter().all(|t| t.cited_by.is_empty()));
+    let html = render_html(&model);
+    assert_eq!(html.matches("No objectives in this cycle.").count(), 2);
+}
+
+#[test]
 fn status_and_band_colours_have_aa_contrast_for_their_text() {
     for status in Status::ALL {
         let (background, text) = status_colours(*status);
