@@ -148,6 +148,8 @@ pub(crate) fn stacked_bars(id: &str, title: &str, series: &[(Date, Vec<(String, 
         lx = left - 4.0,
         ty = top + 8.0,
     );
+    // At most about eight date labels fit under the plot; label every n-th bar.
+    let label_every = series.len().div_ceil(8).max(1);
     for (i, (date, values)) in series.iter().enumerate() {
         let x = left + slot * i as f64 + (slot - bar_width) / 2.0;
         let mut y = top + bar_area;
@@ -165,12 +167,14 @@ pub(crate) fn stacked_bars(id: &str, title: &str, series: &[(Date, Vec<(String, 
                 escape_html(name)
             );
         }
-        let _ = write!(
-            out,
-            r##"<text x="{cx:.1}" y="{ly:.1}" font-size="10" text-anchor="middle" fill="#1f2328">{date}</text>"##,
-            cx = x + bar_width / 2.0,
-            ly = top + bar_area + 14.0
-        );
+        if i % label_every == 0 {
+            let _ = write!(
+                out,
+                r##"<text x="{cx:.1}" y="{ly:.1}" font-size="10" text-anchor="middle" fill="#1f2328">{date}</text>"##,
+                cx = x + bar_width / 2.0,
+                ly = top + bar_area + 14.0
+            );
+        }
     }
     for (i, name) in names.iter().enumerate() {
         let x = left + if i % 2 == 0 { 0.0 } else { plot_width / 2.0 };

@@ -654,6 +654,12 @@ fn svg_numbers_are_placed_and_formatted_deterministically() {
     assert!(bars.contains(r##"height="120.0" fill="#4e79a7""##), "{bars}");
     assert!(bars.contains(r##"height="40.0" fill="#f28e2b""##), "{bars}");
     assert!(bars.contains(r##"height="80.0" fill="#f28e2b""##), "{bars}");
+    // Twenty weekly bars: every third is labelled (0, 3, ..., 18), so labels never overlap.
+    let weekly: Vec<(Date, Vec<(String, f64)>)> = (0..20)
+        .map(|w| (date("2027-01-04") + jiff::Span::new().weeks(w), vec![("a".to_owned(), 1.0)]))
+        .collect();
+    let bars = svg::stacked_bars("w", "t", &weekly);
+    assert_eq!(bars.matches(r#"text-anchor="middle""#).count(), 7);
 }
 
 #[test]
