@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod decode;
 pub mod diag;
 pub mod evidence;
+pub mod export;
 pub mod import;
 pub mod metrics;
 pub mod model;

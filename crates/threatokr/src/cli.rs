@@ -1,10 +1,14 @@
 //! Command-line definition (clap derive) and dispatch to one module per subcommand.
 
+mod checkin;
 mod demo;
 mod example;
+mod ingest;
 mod init;
 mod output;
+mod scan_ci;
 mod schema;
+mod store_io;
 mod validate;
 mod workspace_io;
 
@@ -33,6 +37,12 @@ enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of a native file format, for editors.
     Schema(schema::Args),
+    /// Read evidence into the history store.
+    Ingest(ingest::Args),
+    /// Report which security tools each repository's CI runs and enforces.
+    ScanCi(scan_ci::Args),
+    /// Record a value and confidence for a key result.
+    Checkin(checkin::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -59,5 +69,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(&args),
         Command::Validate(args) => validate::run(&cli.workspace, &args),
         Command::Schema(args) => schema::run(&args),
+        Command::Ingest(args) => ingest::run(&cli.workspace, &args),
+        Command::ScanCi(args) => scan_ci::run(&args),
+        Command::Checkin(args) => checkin::run(&cli.workspace, &args),
     }
 }

@@ -71,7 +71,7 @@ codes! {
     UnknownCycle => "unknown-cycle", Error, "An OKR file names a cycle that `threatokr.yaml` does not define.";
     // Security vocabularies.
     InvalidCvss => "invalid-cvss", Error, "A CVSS vector that does not parse, or a v3 vector missing one of the eight base metrics (AV AC PR UI S C I A).";
-    InvalidAsvsId => "invalid-asvs-id", Error, "An ASVS requirement id not in the form v<version>-<chapter>.<section>.<requirement>, or naming a requirement that the version does not have.";
+    InvalidAsvsId => "invalid-asvs-id", Error, "An ASVS requirement id not in the form `v<version>-<chapter>.<section>.<requirement>`, or naming a requirement that the version does not have.";
     InvalidCwe => "invalid-cwe", Error, "A CWE id that is not a positive number (`79` or `CWE-79`).";
     // Key results.
     StartEqualsTarget => "start-equals-target", Error, "A metric key result whose start equals its target has no direction and no measurable progress.";
@@ -87,6 +87,32 @@ codes! {
     UnrecognizedFormat => "unrecognized-format", Error, "A file that matches none of the known threat-model formats; the message says what each format needed.";
     UnknownStatus => "unknown-status", Warning, "A status that the source format does not define; the threat is kept with status `unknown` and the raw value.";
     UnknownSeverity => "unknown-severity", Warning, "A severity that the source format does not define; kept as `unknown` with the raw value.";
+    // Progress and scoring.
+    ObjectiveCycle => "objective-cycle", Error, "Objectives that contribute to each other in a cycle; the link that closes the cycle is left out of the rollup so progress can still be computed.";
+    // CI pipelines (evidence::workflow).
+    CiWorkflowShape => "ci-workflow-shape", Warning, "A part of a CI workflow that is not shaped the way GitHub Actions or GitLab CI expects (jobs that are not a mapping, steps that are not a list, no `on:` triggers, ...); that part is skipped or counted as not enforced.";
+    CiUnresolvedWorkflow => "ci-unresolved-workflow", Note, "A job calls, or a pipeline includes, a local workflow file that is not among the scanned files, so the tools inside it are not counted.";
+    // Evidence readers (SARIF, ASVS verifications, training records, threat-scenario test results).
+    SarifNotSarif => "sarif-not-sarif", Error, "A file read as SARIF that is not a SARIF 2.1.0 log (no `runs` list); nothing was imported from it.";
+    SarifInvalidValue => "sarif-invalid-value", Warning, "A SARIF value outside its vocabulary or range (a `security-severity` of \"undefined\", an unknown level, a `ruleIndex` out of range); the result is kept with the documented fallback.";
+    SarifUnreadableResult => "sarif-unreadable-result", Error, "A SARIF run or result that is not a JSON object; it was left out and the rest of the file was read.";
+    SarifFingerprintNotUnique => "sarif-fingerprint-not-unique", Note, "A SARIF fingerprint that is a placeholder (Semgrep writes \"requires login\") or that results at different lines of one file share, so their identity falls back to a hash of tool, rule, file and line text.";
+    CsvSyntax => "csv-syntax", Error, "A CSV row that cannot be read (broken quoting, invalid UTF-8); the row was left out and the other rows were read.";
+    JunitXmlSyntax => "junit-xml-syntax", Error, "A JUnit XML file that is not well-formed; test cases after the error could not be read.";
+    TestsWithoutThreats => "tests-without-threats", Note, "A test-results file in which no test names a threat or test scenario, so it proves nothing about threats; name them like `[T-1]` or give a `threat` property.";
+    // Foreign importers: Threagile, pytm, TM-BOM, MS Threat Modeling Tool (imp-a).
+    ThreagileRisksMissing => "threagile-risks-missing", Warning, "A Threagile model was imported without its `risks.json`, so only the individual risk categories written in the model became threats; put the file beside the model or pass `--risks FILE`.";
+    OrphanedRiskTracking => "orphaned-risk-tracking", Warning, "A Threagile `risk_tracking` entry that matches no risk; Threagile itself rejects such a model unless told to ignore orphaned tracking.";
+    DuplicateForeignId => "duplicate-foreign-id", Warning, "Two things of the same kind in a foreign file share an id; the later ones get a deterministic `#2`, `#3` suffix so that links stay unambiguous.";
+    ForeignDanglingReference => "foreign-dangling-reference", Warning, "A foreign file refers to something it does not define; the reference is dropped and the rest of the file is imported.";
+    NotImported => "not-imported", Note, "A part of a foreign file that threatokr reads but deliberately does not import (Threagile shared runtimes, TM-BOM zone pairs), said so that nothing is lost silently.";
+    XmlSyntax => "xml-syntax", Error, "The file is not well-formed XML; what came before the error was imported, nothing after it.";
+    // Foreign formats: Threat Dragon, OTM and Threat Composer importers.
+    UnreferencedThreat => "unreferenced-threat", Warning, "An OTM threat that no component or dataflow references; it is imported once, without elements, with status `unknown`.";
+    UnattachedFlow => "unattached-flow", Warning, "A Threat Dragon data flow with an end that is not attached to an element; it is left out of the flows and its threats are kept without an element.";
+    DanglingLink => "dangling-link", Warning, "A link in a foreign file (a mitigation link, a threat or mitigation instance, a flow end) that names something the file does not contain; the link is ignored.";
+    ReplacedId => "replaced-id", Warning, "A foreign id that is invalid (padded, too long, with control characters) or used twice; the thing is kept under the derived id that the message names.";
+    InconsistentInstances => "inconsistent-instances", Warning, "Instances of one OTM threat or mitigation that become one threatokr threat or control (a repeated reference, or a file written by threatokr) but disagree on their state; the first state is used.";
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use super::{id_field, origin};
 use crate::decode::{Decoder, Target};
 use crate::diag::{Code, Diagnostic, FileId, Files};
 use crate::model::{
-    Control, CvssScore, DataAsset, Element, Flow, Level, Origin, Severity, SourceFormat,
-    TestScenario, Threat, ThreatModel, TrustBoundary,
+    Control, DataAsset, Element, Flow, Level, Origin, Severity, SourceFormat, TestScenario, Threat,
+    ThreatModel, TrustBoundary,
 };
 use crate::syntax::{Budget, parse_yaml};
 
@@ -146,12 +146,11 @@ fn lower_threat(decoder: &mut Decoder, r: &crate::decode::MapReader<'_>) -> Opti
     let status: crate::model::ThreatStatus = r.parse("status")?;
     let likelihood: Option<Level> = r.parse("likelihood");
     let impact: Option<Level> = r.parse("impact");
-    let cvss = r.text("cvss").and_then(|vector| match cvss_base_score(&vector) {
-        Ok(score) => Some(CvssScore { vector, score }),
+    let cvss = r.text("cvss").and_then(|vector| match crate::taxonomy::parse_cvss(&vector) {
+        Ok(score) => Some(score),
         Err(why) => {
-            decoder
-                .report(Code::InvalidCvss, r.span_of("cvss"), format!("invalid CVSS vector: {why}"))
-                .help = Some("write a complete CVSS:3.1/… or CVSS:4.0/… base vector".into());
+            decoder.report(Code::InvalidCvss, r.span_of("cvss"), why.to_string()).help =
+                Some("write a complete CVSS:3.1/… or CVSS:4.0/… base vector".into());
             None
         }
     });
@@ -213,43 +212,11 @@ fn link_controls(model: &mut ThreatModel) {
     }
 }
 
-/// The base score of a CVSS v3.x or v4.0 vector. The `cvss` crate accepts incomplete v3
-/// vectors (scoring missing metrics as zero), so the eight v3 base metrics are checked here.
-pub(crate) fn cvss_base_score(vector: &str) -> Result<f64, String> {
-    let vector = vector.trim();
-    if vector.starts_with("CVSS:3.") {
-        let present: Vec<&str> =
-            vector.split('/').skip(1).filter_map(|part| part.split(':').next()).collect();
-        let missing: Vec<&str> = ["AV", "AC", "PR", "UI", "S", "C", "I", "A"]
-            .into_iter()
-            .filter(|m| !present.contains(m))
-            .collect();
-        if !missing.is_empty() {
-            return Err(format!("the v3 base metric(s) {} are missing", missing.join(", ")));
-        }
-    } else if !vector.starts_with("CVSS:4.0/") {
-        return Err("a vector starts with CVSS:3.1/ or CVSS:4.0/".into());
-    }
-    let parsed: cvss::Cvss = vector.parse().map_err(|e: cvss::Error| e.to_string())?;
-    Ok(parsed.score())
-}
-
-/// Checks the shape `v<version>-<chapter>.<section>.<requirement>` with a known version.
+/// Checks an ASVS requirement id: its form, and that the version's table has it.
 pub(crate) fn check_asvs_id(text: &str) -> Result<(), String> {
-    let Some(rest) = text.strip_prefix('v') else {
-        return Err("it must start with a lowercase `v` and the version".into());
-    };
-    let Some((version, requirement)) = rest.split_once('-') else {
-        return Err("the version and the requirement are separated by `-`".into());
-    };
-    if !matches!(version, "5.0.0" | "4.0.3") {
-        return Err(format!("version {version} is not one threatokr knows (5.0.0, 4.0.3)"));
-    }
-    let parts: Vec<&str> = requirement.trim_start_matches('V').split('.').collect();
-    if parts.len() != 3
-        || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err("the requirement is <chapter>.<section>.<requirement>, three numbers".into());
+    crate::taxonomy::parse_asvs_id(text).map_err(|e| e.to_string())?;
+    if crate::taxonomy::asvs_requirement(text).is_none() {
+        return Err("that requirement does not exist in this ASVS version".into());
     }
     Ok(())
 }
@@ -259,21 +226,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn incomplete_v3_vectors_are_refused() {
-        assert_eq!(cvss_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), Ok(9.8));
-        assert!(cvss_base_score("CVSS:3.1/AV:N").unwrap_err().contains("AC, PR, UI, S, C, I, A"));
-        assert_eq!(
-            cvss_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
-            Ok(9.3)
-        );
-        assert!(cvss_base_score("AV:N/AC:L").is_err());
-    }
-
-    #[test]
     fn asvs_ids_need_version_and_three_numbers() {
         assert!(check_asvs_id("v5.0.0-8.2.1").is_ok());
         assert!(check_asvs_id("V5.0.0-8.2.1").is_err());
         assert!(check_asvs_id("v5.0.0-8.2").is_err());
         assert!(check_asvs_id("v6.0.0-8.2.1").is_err());
+        assert_eq!(
+            check_asvs_id("v5.0.0-8.9.9"),
+            Err("that requirement does not exist in this ASVS version".into())
+        );
     }
 }

@@ -1,0 +1,503 @@
+//! Renderers of an [`Analysis`]: the JSON contract, Markdown, and a plain-text table for terminals.
+
+use super::{Analysis, AnalyzedThreat, Figures, ThemeBreakdown};
+use crate::taxonomy::{AsvsVersion, asvs_chapters};
+use serde_json::{Map, Value, json};
+use std::fmt::Write as _;
+
+/// How many open threats the Markdown report lists.
+const TOP_THREATS: usize = 10;
+
+/// Rounds to 0.01 for JSON output.
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// The shared figures as JSON fields (floats rounded to 0.01).
+fn figures_json(figures: &Figures) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("open_threats".into(), json!(figures.open_threats));
+    map.insert("open_risk".into(), json!(round2(figures.open_risk)));
+    map.insert("share".into(), json!(round2(figures.share)));
+    map.insert("mitigated_share".into(), json!(figures.mitigated_share.map(round2)));
+    map.insert("threats".into(), json!(figures.threats));
+    map.insert("in_scope".into(), json!(figures.in_scope));
+    map.insert("mitigated".into(), json!(figures.mitigated));
+    map.insert("tested".into(), json!(figures.tested));
+    map.insert("default_risk".into(), json!(figures.default_risk));
+    map.insert("controls".into(), json!(figures.controls));
+    map.insert("controls_planned".into(), json!(figures.controls_planned));
+    map.insert("controls_implemented".into(), json!(figures.controls_implemented));
+    map
+}
+
+fn breakdown_json(rows: &[ThemeBreakdown]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|row| {
+                let mut map = Map::new();
+                map.insert("theme".into(), json!(row.theme));
+                map.extend(figures_json(&row.figures));
+                Value::Object(map)
+            })
+            .collect(),
+    )
+}
+
+fn threat_json(threat: &AnalyzedThreat) -> Value {
+    json!({
+        "app": threat.app,
+        "model": threat.model,
+        "id": threat.id,
+        "title": threat.title,
+        "status": threat.status,
+        "risk": round2(threat.risk.score),
+        "risk_basis": threat.risk.basis.as_str(),
+        "theme_source": threat.theme_source.to_string(),
+    })
+}
+
+/// The `analyze --format json` contract: `{"themes": [...], "apps": [...], "teams": [...]}`.
+///
+/// Each theme has `theme, open_threats, open_risk, share, mitigated_share, apps, teams` plus the
+/// other figures, its ASVS chapters and its open threats (`open_threat_refs`, highest risk first).
+/// Apps and teams carry the same figures and a `themes` breakdown whose `share` is of the app's
+/// or team's own open risk. Floats are rounded to 0.01; `mitigated_share` is `null` when nothing
+/// is in scope.
+pub fn analysis_json(analysis: &Analysis) -> Value {
+    let themes = analysis
+        .themes
+        .iter()
+        .map(|theme| {
+            let mut map = Map::new();
+            map.insert("theme".into(), json!(theme.theme));
+            map.extend(figures_json(&theme.figures));
+            map.insert("apps".into(), json!(theme.apps));
+            map.insert("teams".into(), json!(theme.teams));
+            let asvs: Map<String, Value> = AsvsVersion::ALL
+                .iter()
+                .map(|&v| (v.as_str().to_owned(), json!(asvs_chapters(theme.theme, v))))
+                .collect();
+            map.insert("asvs".into(), Value::Object(asvs));
+            map.insert(
+                "open_threat_refs".into(),
+                theme
+                    .open_threat_indices
+                    .iter()
+                    .map(|&i| threat_json(&analysis.threats[i]))
+                    .collect(),
+            );
+            Value::Object(map)
+        })
+        .collect::<Vec<_>>();
+    let apps = analysis
+        .apps
+        .iter()
+        .map(|app| {
+            let mut map = Map::new();
+            map.insert("app".into(), json!(app.app));
+            map.insert("name".into(), json!(app.name));
+            map.insert("team".into(), json!(app.team));
+            map.extend(figures_json(&app.figures));
+            map.insert("themes".into(), breakdown_json(&app.themes));
+            Value::Object(map)
+        })
+        .collect::<Vec<_>>();
+    let teams = analysis
+        .teams
+        .iter()
+        .map(|team| {
+            let mut map = Map::new();
+            map.insert("team".into(), json!(team.team));
+            map.insert("name".into(), json!(team.name));
+            map.insert("apps".into(), json!(team.apps));
+            map.extend(figures_json(&team.figures));
+            map.insert("themes".into(), breakdown_json(&team.themes));
+            Value::Object(map)
+        })
+        .collect::<Vec<_>>();
+    json!({ "themes": themes, "apps": apps, "teams": teams })
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+fn percent_or_dash(share: Option<f64>) -> String {
+    share.map_or_else(|| "–".to_owned(), percent)
+}
+
+fn list_or_dash<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        "–".to_owned()
+    } else {
+        items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn top_theme(rows: &[ThemeBreakdown]) -> String {
+    rows.first()
+        .filter(|row| row.figures.open_risk > 0.0)
+        .map_or_else(|| "–".to_owned(), |row| row.theme.to_string())
+}
+
+/// Makes text safe inside a Markdown table cell: `|` is escaped and line breaks become spaces.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_was_break = false;
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\r' | '\n' => {
+                if !last_was_break {
+                    out.push(' ');
+                }
+                last_was_break = true;
+                continue;
+            }
+            _ => out.push(c),
+        }
+        last_was_break = false;
+    }
+    out
+}
+
+fn markdown_table(out: &mut String, headers: &[&str], right: &[bool], rows: &[Vec<String>]) {
+    let _ = writeln!(out, "| {} |", headers.join(" | "));
+    let rule: Vec<&str> = right.iter().map(|&r| if r { "---:" } else { "---" }).collect();
+    let _ = writeln!(out, "|{}|", rule.join("|"));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}
+
+/// The open threats of the whole portfolio, highest risk first (ties by app, then id).
+fn top_open_threats(analysis: &Analysis) -> Vec<&AnalyzedThreat> {
+    let mut open: Vec<&AnalyzedThreat> =
+        analysis.threats.iter().filter(|t| t.status.is_open()).collect();
+    open.sort_by(|a, b| {
+        b.risk
+            .tenths()
+            .cmp(&a.risk.tenths())
+            .then_with(|| a.app.cmp(&b.app))
+            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.model.cmp(&b.model))
+    });
+    open
+}
+
+fn summary_sentence(analysis: &Analysis) -> String {
+    let t = &analysis.totals;
+    let mut text = format!(
+        "{} threats across {} apps: {} open, open risk {:.1}; {} of {} in-scope threats mitigated or verified ({}).",
+        t.threats,
+        analysis.apps.len(),
+        t.open_threats,
+        t.open_risk,
+        t.mitigated,
+        t.in_scope,
+        percent_or_dash(t.mitigated_share)
+    );
+    if t.default_risk > 0 {
+        let _ = write!(
+            text,
+            " {} open threat{} had no CVSS vector, likelihood × impact or severity and {} counted at the default risk {:.1}.",
+            t.default_risk,
+            if t.default_risk == 1 { "" } else { "s" },
+            if t.default_risk == 1 { "is" } else { "are" },
+            crate::taxonomy::DEFAULT_RISK
+        );
+    }
+    text
+}
+
+/// The analysis as a Markdown report: summary, themes, apps, teams and the top open threats.
+pub fn render_markdown(analysis: &Analysis) -> String {
+    let mut out = String::from("# Portfolio analysis\n\n");
+    let _ = writeln!(out, "{}\n", summary_sentence(analysis));
+    out.push_str(
+        "Risk per threat: the CVSS base score when a valid vector exists, else likelihood × impact (ranks 1–5) as l·i/25·10, \
+         else the severity band's representative score, else 5.0. Share is of the portfolio's open risk.\n\n",
+    );
+
+    out.push_str("## Themes\n\n");
+    if analysis.themes.is_empty() {
+        out.push_str("No threats in the workspace.\n\n");
+    } else {
+        let rows: Vec<Vec<String>> = analysis
+            .themes
+            .iter()
+            .enumerate()
+            .map(|(rank, theme)| {
+                let f = &theme.figures;
+                vec![
+                    (rank + 1).to_string(),
+                    theme.theme.to_string(),
+                    f.open_threats.to_string(),
+                    format!("{:.1}", f.open_risk),
+                    percent(f.share),
+                    percent_or_dash(f.mitigated_share),
+                    format!("{} / {}", f.tested, f.in_scope),
+                    format!("{} / {}", f.controls_planned, f.controls_implemented),
+                    list_or_dash(&theme.apps),
+                    list_or_dash(&theme.teams),
+                    asvs_chapters(theme.theme, AsvsVersion::V5_0_0).join(", "),
+                ]
+            })
+            .collect();
+        markdown_table(
+            &mut out,
+            &[
+                "#",
+                "Theme",
+                "Open threats",
+                "Open risk",
+                "Share",
+                "Mitigated",
+                "Tested",
+                "Controls planned / implemented",
+                "Apps",
+                "Teams",
+                "ASVS 5.0.0",
+            ],
+            &[true, false, true, true, true, true, true, true, false, false, false],
+            &rows,
+        );
+        out.push('\n');
+    }
+
+    out.push_str("## Apps\n\n");
+    if analysis.apps.is_empty() {
+        out.push_str("No apps.\n\n");
+    } else {
+        let rows: Vec<Vec<String>> = analysis
+            .apps
+            .iter()
+            .map(|app| {
+                let f = &app.figures;
+                vec![
+                    app.app.to_string(),
+                    app.team.as_ref().map_or_else(|| "–".to_owned(), ToString::to_string),
+                    f.open_threats.to_string(),
+                    format!("{:.1}", f.open_risk),
+                    percent(f.share),
+                    percent_or_dash(f.mitigated_share),
+                    top_theme(&app.themes),
+                ]
+            })
+            .collect();
+        markdown_table(
+            &mut out,
+            &["App", "Team", "Open threats", "Open risk", "Share", "Mitigated", "Top theme"],
+            &[false, false, true, true, true, true, false],
+            &rows,
+        );
+        out.push('\n');
+    }
+
+    out.push_str("## Teams\n\n");
+    if analysis.teams.is_empty() {
+        out.push_str("No teams.\n\n");
+    } else {
+        let rows: Vec<Vec<String>> = analysis
+            .teams
+            .iter()
+            .map(|team| {
+                let f = &team.figures;
+                vec![
+                    team.team.to_string(),
+                    list_or_dash(&team.apps),
+                    f.open_threats.to_string(),
+                    format!("{:.1}", f.open_risk),
+                    percent(f.share),
+                    percent_or_dash(f.mitigated_share),
+                    top_theme(&team.themes),
+                ]
+            })
+            .collect();
+        markdown_table(
+            &mut out,
+            &["Team", "Apps", "Open threats", "Open risk", "Share", "Mitigated", "Top theme"],
+            &[false, false, true, true, true, true, false],
+            &rows,
+        );
+        out.push('\n');
+    }
+
+    let top = top_open_threats(analysis);
+    if !top.is_empty() {
+        let _ = writeln!(out, "## Top open threats\n");
+        let rows: Vec<Vec<String>> = top
+            .iter()
+            .take(TOP_THREATS)
+            .map(|t| {
+                vec![
+                    format!("{:.1}", t.risk.score),
+                    t.risk.basis.to_string(),
+                    t.app.to_string(),
+                    t.id.to_string(),
+                    if t.title.is_empty() { "–".to_owned() } else { t.title.clone() },
+                    t.theme.to_string(),
+                    t.theme_source.to_string(),
+                ]
+            })
+            .collect();
+        markdown_table(
+            &mut out,
+            &["Risk", "From", "App", "Threat", "Title", "Theme", "Why"],
+            &[true, false, false, false, false, false, false],
+            &rows,
+        );
+        if top.len() > TOP_THREATS {
+            let _ = writeln!(out, "\n…and {} more open threats.", top.len() - TOP_THREATS);
+        }
+    }
+    out
+}
+
+/// Lays out a plain-text table; the last column is cut with `…` so lines fit in `width`
+/// characters when they can (it keeps at least 8 characters).
+fn text_table(
+    out: &mut String,
+    headers: &[&str],
+    right: &[bool],
+    rows: &[Vec<String>],
+    width: usize,
+) {
+    const GAP: &str = "  ";
+    let clean = |text: &str| text.replace(['\r', '\n'], " ");
+    let rows: Vec<Vec<String>> =
+        rows.iter().map(|row| row.iter().map(|c| clean(c)).collect()).collect();
+    let columns = headers.len();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let fixed: usize = widths[..columns - 1].iter().sum::<usize>() + GAP.len() * (columns - 1);
+    let last = widths[columns - 1].min(width.saturating_sub(fixed).max(8));
+    widths[columns - 1] = last;
+
+    let line = |cells: &[String]| -> String {
+        let mut text = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push_str(GAP);
+            }
+            let c = if i == columns - 1 && c.chars().count() > last {
+                format!("{}…", c.chars().take(last - 1).collect::<String>())
+            } else {
+                c.clone()
+            };
+            let pad = widths[i].saturating_sub(c.chars().count());
+            if right[i] {
+                text.push_str(&" ".repeat(pad));
+                text.push_str(&c);
+            } else {
+                text.push_str(&c);
+                if i < columns - 1 {
+                    text.push_str(&" ".repeat(pad));
+                }
+            }
+        }
+        text.trim_end().to_owned()
+    };
+    let header_cells: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    out.push_str(&line(&header_cells));
+    out.push('\n');
+    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
+    out.push_str(&line(&rule));
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+}
+
+/// The analysis as plain-text tables for a terminal `width` characters wide.
+pub fn render_table(analysis: &Analysis, width: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", summary_sentence(analysis));
+    out.push_str("Themes (ranked by open risk)\n\n");
+    if analysis.themes.is_empty() {
+        out.push_str("No threats in the workspace.\n");
+    } else {
+        let rows: Vec<Vec<String>> = analysis
+            .themes
+            .iter()
+            .enumerate()
+            .map(|(rank, theme)| {
+                let f = &theme.figures;
+                vec![
+                    (rank + 1).to_string(),
+                    theme.theme.to_string(),
+                    f.open_threats.to_string(),
+                    format!("{:.1}", f.open_risk),
+                    percent(f.share),
+                    percent_or_dash(f.mitigated_share),
+                    format!("{}/{}", f.tested, f.in_scope),
+                    format!("{}/{}", f.controls_planned, f.controls_implemented),
+                    list_or_dash(&theme.apps),
+                ]
+            })
+            .collect();
+        text_table(
+            &mut out,
+            &["#", "THEME", "OPEN", "RISK", "SHARE", "MITIGATED", "TESTED", "CTRL P/I", "APPS"],
+            &[true, false, true, true, true, true, true, true, false],
+            &rows,
+            width,
+        );
+    }
+    out.push_str("\nApps\n\n");
+    let rows: Vec<Vec<String>> = analysis
+        .apps
+        .iter()
+        .map(|app| {
+            let f = &app.figures;
+            vec![
+                app.app.to_string(),
+                app.team.as_ref().map_or_else(|| "–".to_owned(), ToString::to_string),
+                f.open_threats.to_string(),
+                format!("{:.1}", f.open_risk),
+                percent(f.share),
+                percent_or_dash(f.mitigated_share),
+                top_theme(&app.themes),
+            ]
+        })
+        .collect();
+    text_table(
+        &mut out,
+        &["APP", "TEAM", "OPEN", "RISK", "SHARE", "MITIGATED", "TOP THEME"],
+        &[false, false, true, true, true, true, false],
+        &rows,
+        width,
+    );
+    out.push_str("\nTeams\n\n");
+    let rows: Vec<Vec<String>> = analysis
+        .teams
+        .iter()
+        .map(|team| {
+            let f = &team.figures;
+            vec![
+                team.team.to_string(),
+                f.open_threats.to_string(),
+                format!("{:.1}", f.open_risk),
+                percent(f.share),
+                percent_or_dash(f.mitigated_share),
+                top_theme(&team.themes),
+                list_or_dash(&team.apps),
+            ]
+        })
+        .collect();
+    text_table(
+        &mut out,
+        &["TEAM", "OPEN", "RISK", "SHARE", "MITIGATED", "TOP THEME", "APPS"],
+        &[false, true, true, true, true, false, false],
+        &rows,
+        width,
+    );
+    out
+}

@@ -1,0 +1,923 @@
+//! SARIF 2.1.0 logs into findings: which results are open findings, how severe they are, which
+//! CWEs they carry and a stable identity that survives re-scans.
+//!
+//! The log is read with our spanned JSON reader instead of a typed SARIF model, because typed
+//! models reject a whole file for one odd value (an unknown `level`, a missing `message`), and real
+//! producers write odd values (Snyk's `"security-severity": "undefined"`). Every odd value becomes a
+//! diagnostic with its position and the result gets the documented fallback.
+//!
+//! The rules (issue 5):
+//! - A finding is a result whose `kind` is absent or `fail`, that is not suppressed (a suppression
+//!   whose `status` is absent or `accepted`; `underReview` and `rejected` do not suppress) and whose
+//!   `baselineState` is not `absent` (SARIF: "detected in the baseline run but not in the current run").
+//! - Its rule: `result.rule.toolComponent` when given (an extension by index or name), else
+//!   `ruleIndex` (or `rule.index`) into the driver's rules, else `ruleId` (or `rule.id`) in the
+//!   driver's rules and then in each extension's rules.
+//! - Severity: `security-severity` of the result's properties, else of the rule's, when it is a
+//!   number in (0, 10] (CVSS bands); else the tool's own severity (Bandit `issue_severity`); else
+//!   the effective level (result `level`, else the rule's `defaultConfiguration.level`, else
+//!   `warning`): error high, warning medium, note low, none info.
+//! - CWEs: rule and result tags (`external/cwe/cwe-079`, `CWE-78: ...`, `CWE-79`), `cwe`/`cwes`
+//!   properties, and `relationships`/`taxa` into a tool component named CWE.
+//! - Identity: `tool:rule:file:fingerprints`, the fingerprints being the result's `fingerprints`
+//!   and `partialFingerprints` as sorted `key=value` (the rule is needed because CodeQL gives two
+//!   rules on one line the same line hash; the file because a line hash is only a hash of the
+//!   line's text). Else, or when the fingerprint is a placeholder (Semgrep's "requires login") or
+//!   shared by results at different lines of one file, `tool:hash:` and an FNV-1a hash of tool,
+//!   rule, file and the flagged line's text (the first non-blank line of `region.snippet.text`,
+//!   trimmed, else the start line number).
+//!   Identical identities within a file get `#2`, `#3` ... in file order.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde_json::{Map, Value as Json};
+
+use crate::diag::{Code, Diagnostic, FileId, Files, Span};
+use crate::model::{Origin, Severity};
+use crate::syntax::{Budget, Node, Value, parse_json};
+
+/// One open finding reported by a scanner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable identity across scans of the same tool (see the module docs).
+    pub fingerprint: String,
+    /// The tool driver's name (`CodeQL`, `Semgrep OSS`).
+    pub tool: String,
+    /// The rule id as the tool writes it; empty when the result names no rule.
+    pub rule_id: String,
+    /// A human name for the rule: its short description, else its `name` when that differs from the id.
+    pub rule_name: Option<String>,
+    /// The result's message text.
+    pub message: String,
+    /// Severity in the model's vocabulary (never `unknown`: the level fallback always applies).
+    pub severity: Severity,
+    /// The `security-severity` score when that is what gave the severity.
+    pub score: Option<f64>,
+    /// Which rule of the severity ladder gave `severity`.
+    pub severity_source: SeveritySource,
+    /// CWE ids, sorted and unique.
+    pub cwes: Vec<u32>,
+    /// The artifact URI of the first location, as the tool wrote it.
+    pub file: Option<String>,
+    /// The start line of the first location.
+    pub line: Option<u32>,
+    /// The result in the SARIF file.
+    pub origin: Origin,
+}
+
+/// Where a finding's severity came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SeveritySource {
+    /// A `security-severity` score (result, else rule properties).
+    SecuritySeverity,
+    /// The tool's own severity property (Bandit `issue_severity`).
+    ToolProperty,
+    /// The effective SARIF level.
+    Level,
+}
+
+impl SeveritySource {
+    /// `security-severity`, `tool-property` or `level`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecuritySeverity => "security-severity",
+            Self::ToolProperty => "tool-property",
+            Self::Level => "level",
+        }
+    }
+}
+
+/// A whole SARIF log: the tools that ran (even those that found nothing) and the findings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SarifLog {
+    /// The driver name of every run, sorted and deduplicated. A tool listed here with no finding
+    /// ran clean: every finding it reported before is fixed.
+    pub tools: Vec<String>,
+    /// The findings.
+    pub findings: Vec<Finding>,
+}
+
+/// Reads one SARIF file. A JSON syntax error gives one diagnostic and no findings; a file that is
+/// JSON but not SARIF gives `sarif-not-sarif`; odd values inside results give warnings and fallbacks.
+pub fn parse_sarif(files: &Files, file: FileId) -> (Vec<Finding>, Vec<Diagnostic>) {
+    let (log, diagnostics) = parse_sarif_log(files, file);
+    (log.findings, diagnostics)
+}
+
+/// Like `parse_sarif`, and also says which tools ran.
+pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic>) {
+    let (root, diagnostics) = parse_json(files, file, Budget::default());
+    let mut reader = Reader { file, diagnostics, reported: HashSet::new(), tools: Vec::new() };
+    let Some(root) = root else {
+        return (SarifLog::default(), reader.diagnostics);
+    };
+    let Some(runs) = root.get("runs").and_then(Node::as_seq) else {
+        let span = root.get("runs").map_or(root.span, |runs| runs.span);
+        reader.diagnostics.push(
+            Diagnostic::new(Code::SarifNotSarif, file, span, "this is not a SARIF log: it has no `runs` list")
+                .with_help("pass a SARIF 2.1.0 file, as written by `--format sarif` or `-f sarif` of the scanner"),
+        );
+        return (SarifLog::default(), reader.diagnostics);
+    };
+    match root.get("version") {
+        Some(version) if version.scalar_text() == Some("2.1.0") => {}
+        Some(version) => reader.warn(
+            version.span,
+            format!(
+                "SARIF version `{}` is not 2.1.0; read as 2.1.0",
+                version.scalar_text().unwrap_or("?")
+            ),
+        ),
+        None => reader.warn(root.span, "the log has no `version`; read as SARIF 2.1.0".to_owned()),
+    }
+
+    let mut drafts = Vec::new();
+    for run in runs {
+        if run.as_map().is_none() {
+            reader.unreadable(
+                run.span,
+                format!("a run must be an object, found {}", run.value.kind_name()),
+            );
+            continue;
+        }
+        read_run(&mut reader, run, &mut drafts);
+    }
+    let findings = assign_identities(&mut reader, drafts);
+    let mut diagnostics = reader.diagnostics;
+    crate::diag::sort_diagnostics(files, &mut diagnostics);
+    let mut tools = reader.tools;
+    tools.sort();
+    tools.dedup();
+    (SarifLog { tools, findings }, diagnostics)
+}
+
+/// `{"findings", "by_severity", "by_tool", "cwes", "diagnostics"}`: the `ingest sarif --dry-run
+/// --format json` contract. Keys are sorted; `by_severity` always has the five bands.
+pub fn summary_json(findings: &[Finding], diagnostics_json: Vec<Json>) -> Json {
+    let mut by_severity: BTreeMap<&str, u64> =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
+            .iter()
+            .map(|s| (s.as_str(), 0))
+            .collect();
+    let mut by_tool: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut cwes: BTreeMap<String, u64> = BTreeMap::new();
+    for finding in findings {
+        *by_severity.entry(finding.severity.as_str()).or_default() += 1;
+        *by_tool.entry(finding.tool.as_str()).or_default() += 1;
+        for cwe in &finding.cwes {
+            *cwes.entry(cwe.to_string()).or_default() += 1;
+        }
+    }
+    let to_map = |entries: Vec<(String, u64)>| {
+        Json::Object(entries.into_iter().map(|(k, v)| (k, Json::from(v))).collect::<Map<_, _>>())
+    };
+    // Inserted in key order, so the keys are sorted whether or not serde_json preserves insertion order.
+    let mut summary = Map::new();
+    summary.insert(
+        "by_severity".into(),
+        to_map(by_severity.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+    );
+    summary.insert(
+        "by_tool".into(),
+        to_map(by_tool.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+    );
+    summary.insert("cwes".into(), to_map(cwes.into_iter().collect()));
+    summary.insert("diagnostics".into(), Json::Array(diagnostics_json));
+    summary.insert("findings".into(), Json::from(findings.len()));
+    Json::Object(summary)
+}
+
+struct Reader {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+    /// Rule-level values are shared by many results; each odd one is reported once.
+    reported: HashSet<(Code, Span)>,
+    /// The driver name of each run.
+    tools: Vec<String>,
+}
+
+impl Reader {
+    fn warn(&mut self, span: Span, message: String) {
+        if self.reported.insert((Code::SarifInvalidValue, span)) {
+            self.diagnostics.push(Diagnostic::new(
+                Code::SarifInvalidValue,
+                self.file,
+                span,
+                message,
+            ));
+        }
+    }
+
+    fn unreadable(&mut self, span: Span, message: String) {
+        self.diagnostics.push(Diagnostic::new(
+            Code::SarifUnreadableResult,
+            self.file,
+            span,
+            message,
+        ));
+    }
+}
+
+/// A finding before identities are settled (they need the whole file).
+struct Draft {
+    finding: Finding,
+    /// Sorted `key=value` fingerprints with the span of the first fingerprint object.
+    fingerprints: Option<(String, Span)>,
+    /// The flagged line's text, or its number, for the hash.
+    line_text: String,
+}
+
+/// The tool components of one run and an index of their rules.
+struct Run<'n> {
+    tool: String,
+    driver_name: Option<&'n str>,
+    driver_rules: &'n [Node],
+    extensions: &'n [Node],
+    /// Rule id to rule: the driver's rules win over extensions' (SARIF looks in the driver first).
+    rules_by_id: HashMap<&'n str, &'n Node>,
+    /// (component, rule id) to rule; component 0 is the driver, `i + 1` is extension `i`.
+    rules_by_component_and_id: HashMap<(usize, &'n str), &'n Node>,
+    /// Extension name to its component number.
+    components_by_name: HashMap<&'n str, usize>,
+    artifacts: &'n [Node],
+}
+
+fn read_run(reader: &mut Reader, run: &Node, drafts: &mut Vec<Draft>) {
+    let tool_node = run.get("tool");
+    let driver = tool_node.and_then(|t| t.get("driver"));
+    let driver_name = driver
+        .and_then(|d| d.get("name"))
+        .and_then(Node::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let tool = match driver_name {
+        Some(name) => name.to_owned(),
+        None => {
+            reader.warn(driver.map_or(run.span, |d| d.span), "the run's `tool.driver.name` is missing; findings are attributed to tool `unknown`".to_owned());
+            "unknown".to_owned()
+        }
+    };
+    reader.tools.push(tool.clone());
+    let driver_rules = driver.and_then(|d| d.get("rules")).and_then(Node::as_seq).unwrap_or(&[]);
+    let extensions =
+        tool_node.and_then(|t| t.get("extensions")).and_then(Node::as_seq).unwrap_or(&[]);
+    let mut rules_by_id: HashMap<&str, &Node> = HashMap::new();
+    let mut rules_by_component_and_id = HashMap::new();
+    let mut components_by_name = HashMap::new();
+    let components =
+        std::iter::once(driver_rules).chain(extensions.iter().enumerate().map(|(i, e)| {
+            if let Some(name) = e.get("name").and_then(Node::as_str) {
+                components_by_name.entry(name).or_insert(i + 1);
+            }
+            e.get("rules").and_then(Node::as_seq).unwrap_or(&[])
+        }));
+    for (component, rules) in components.enumerate() {
+        for rule in rules {
+            if let Some(id) = rule.get("id").and_then(Node::as_str) {
+                rules_by_id.entry(id).or_insert(rule);
+                rules_by_component_and_id.entry((component, id)).or_insert(rule);
+            }
+        }
+    }
+    let artifacts = run.get("artifacts").and_then(Node::as_seq).unwrap_or(&[]);
+    let context = Run {
+        tool,
+        driver_name,
+        driver_rules,
+        extensions,
+        rules_by_id,
+        rules_by_component_and_id,
+        components_by_name,
+        artifacts,
+    };
+
+    let Some(results) = run.get("results") else {
+        return;
+    };
+    if results.is_null() {
+        return;
+    }
+    let Some(results) = results.as_seq() else {
+        reader.unreadable(
+            results.span,
+            format!("`results` must be a list, found {}", results.value.kind_name()),
+        );
+        return;
+    };
+    for result in results {
+        if result.as_map().is_none() {
+            reader.unreadable(
+                result.span,
+                format!("a result must be an object, found {}", result.value.kind_name()),
+            );
+            continue;
+        }
+        if let Some(draft) = read_result(reader, &context, result) {
+            drafts.push(draft);
+        }
+    }
+}
+
+fn read_result(reader: &mut Reader, run: &Run<'_>, result: &Node) -> Option<Draft> {
+    if !is_failure(reader, result) || is_suppressed(reader, result) {
+        return None;
+    }
+    if result.get("baselineState").and_then(Node::as_str) == Some("absent") {
+        return None;
+    }
+    let rule = find_rule(reader, run, result);
+    let rule_id = result
+        .get("ruleId")
+        .and_then(Node::as_str)
+        .or_else(|| result.get("rule").and_then(|r| r.get("id")).and_then(Node::as_str))
+        .or_else(|| rule.and_then(|r| r.get("id")).and_then(Node::as_str))
+        .unwrap_or_default()
+        .to_owned();
+    if rule_id.is_empty() {
+        reader.warn(
+            result.span,
+            "the result names no rule (`ruleId`, `rule.id` or a valid `ruleIndex`)".to_owned(),
+        );
+    }
+    let rule_name = rule.and_then(|r| {
+        let short = r
+            .get("shortDescription")
+            .and_then(|d| d.get("text"))
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let name = r.get("name").and_then(Node::as_str).filter(|n| *n != rule_id && !n.is_empty());
+        short.or(name).map(str::to_owned)
+    });
+    let message = message_text(reader, result, rule)
+        .unwrap_or_else(|| rule_name.clone().unwrap_or_else(|| rule_id.clone()));
+    let (severity, score, severity_source) = severity(reader, result, rule);
+
+    let mut cwes = BTreeSet::new();
+    collect_cwes(reader, rule.and_then(|r| r.get("properties")), &mut cwes);
+    collect_cwes(reader, result.get("properties"), &mut cwes);
+    collect_taxonomy_cwes(rule.and_then(|r| r.get("relationships")), &mut cwes);
+    collect_taxonomy_cwes(result.get("taxa"), &mut cwes);
+
+    let physical = result
+        .get("locations")
+        .and_then(Node::as_seq)
+        .and_then(<[Node]>::first)
+        .and_then(|l| l.get("physicalLocation"));
+    let artifact = physical.and_then(|p| p.get("artifactLocation"));
+    let uri = artifact.and_then(|a| a.get("uri")).and_then(Node::as_str).or_else(|| {
+        let index = artifact.and_then(|a| a.get("index")).and_then(index_of)?;
+        run.artifacts.get(index)?.get("location")?.get("uri")?.as_str()
+    });
+    let region = physical.and_then(|p| p.get("region"));
+    let line = region.and_then(|r| r.get("startLine")).and_then(|node| {
+        let line = index_of(node).filter(|&l| l >= 1).and_then(|l| u32::try_from(l).ok());
+        if line.is_none() {
+            reader.warn(
+                node.span,
+                format!(
+                    "`startLine` must be a whole number from 1, found `{}`",
+                    node.scalar_text().unwrap_or(node.value.kind_name())
+                ),
+            );
+        }
+        line
+    });
+    let snippet = region
+        .and_then(|r| r.get("snippet"))
+        .and_then(|s| s.get("text"))
+        .and_then(Node::as_str)
+        // The first line: a multi-line region would change identity whenever any of its lines changes.
+        .and_then(|text| text.lines().map(str::trim).find(|l| !l.is_empty()));
+    let line_text =
+        snippet.map_or_else(|| line.map_or_else(String::new, |l| l.to_string()), str::to_owned);
+
+    Some(Draft {
+        finding: Finding {
+            fingerprint: String::new(),
+            tool: run.tool.clone(),
+            rule_id,
+            rule_name,
+            message,
+            severity,
+            score,
+            severity_source,
+            cwes: cwes.into_iter().collect(),
+            file: uri.map(str::to_owned),
+            line,
+            origin: Origin { file: reader.file, span: result.span },
+        },
+        fingerprints: fingerprint_text(result),
+        line_text,
+    })
+}
+
+/// `kind` absent or `fail`. The other SARIF kinds are not findings; an unknown kind is reported and
+/// read as `fail`, so that a typo never hides a finding.
+fn is_failure(reader: &mut Reader, result: &Node) -> bool {
+    let Some(kind) = result.get("kind") else {
+        return true;
+    };
+    match kind.as_str() {
+        Some("fail") => true,
+        Some("pass" | "open" | "review" | "notApplicable" | "informational") => false,
+        _ => {
+            reader.warn(
+                kind.span,
+                format!(
+                    "`kind` `{}` is not one of fail, pass, open, review, notApplicable, informational; read as fail",
+                    kind.scalar_text().unwrap_or(kind.value.kind_name())
+                ),
+            );
+            true
+        }
+    }
+}
+
+/// Suppressed when any suppression has no `status` or `accepted`. An unknown status does not
+/// suppress (reported), so that a typo never hides a finding.
+fn is_suppressed(reader: &mut Reader, result: &Node) -> bool {
+    let Some(suppressions) = result.get("suppressions") else {
+        return false;
+    };
+    if suppressions.is_null() {
+        return false;
+    }
+    let Some(items) = suppressions.as_seq() else {
+        reader.warn(
+            suppressions.span,
+            format!(
+                "`suppressions` must be a list, found {}; the result is not suppressed",
+                suppressions.value.kind_name()
+            ),
+        );
+        return false;
+    };
+    let mut suppressed = false;
+    for item in items {
+        match item.get("status") {
+            None => suppressed |= item.as_map().is_some(),
+            Some(status) => match status.as_str() {
+                Some("accepted") => suppressed = true,
+                Some("underReview" | "rejected") => {}
+                _ => reader.warn(
+                    status.span,
+                    format!(
+                        "suppression `status` `{}` is not one of accepted, underReview, rejected; it does not suppress",
+                        status.scalar_text().unwrap_or(status.value.kind_name())
+                    ),
+                ),
+            },
+        }
+        if item.as_map().is_none() {
+            reader.warn(
+                item.span,
+                format!(
+                    "a suppression must be an object, found {}; ignored",
+                    item.value.kind_name()
+                ),
+            );
+        }
+    }
+    suppressed
+}
+
+/// A non-negative whole JSON number (SARIF indexes and line numbers); -1 (SARIF's "not given") and
+/// anything else is `None`.
+fn index_of(node: &Node) -> Option<usize> {
+    match node.value {
+        Value::Number { value, .. } if value >= 0.0 && value.fract() == 0.0 && value < 1e15 => {
+            Some(value as usize)
+        }
+        _ => None,
+    }
+}
+
+/// True for SARIF's "no index" value, -1.
+fn is_minus_one(node: &Node) -> bool {
+    matches!(node.value, Value::Number { value, .. } if value == -1.0)
+}
+
+fn find_rule<'n>(reader: &mut Reader, run: &Run<'n>, result: &Node) -> Option<&'n Node> {
+    let reference = result.get("rule");
+    let reference_id = reference.and_then(|r| r.get("id")).and_then(Node::as_str);
+    let rule_id = result.get("ruleId").and_then(Node::as_str).or(reference_id);
+
+    // An explicit tool component: the rule lives in that extension (or the driver), nowhere else.
+    if let Some(component) = reference.and_then(|r| r.get("toolComponent"))
+        && let Some((component, rules)) = component_rules(reader, run, component)
+    {
+        if let Some(index_node) =
+            reference.and_then(|r| r.get("index")).filter(|n| !is_minus_one(n))
+        {
+            match index_of(index_node).and_then(|i| rules.get(i)) {
+                Some(rule) => return Some(rule),
+                None => reader.warn(
+                    index_node.span,
+                    format!(
+                        "`rule.index` {} is not a rule of that tool component",
+                        describe(index_node)
+                    ),
+                ),
+            }
+        }
+        return rule_id.and_then(|id| run.rules_by_component_and_id.get(&(component, id)).copied());
+    }
+
+    let index_node = result
+        .get("ruleIndex")
+        .or_else(|| reference.and_then(|r| r.get("index")))
+        .filter(|n| !is_minus_one(n));
+    if let Some(index_node) = index_node {
+        match index_of(index_node).and_then(|i| run.driver_rules.get(i)) {
+            Some(rule) => {
+                let indexed_id = rule.get("id").and_then(Node::as_str).unwrap_or_default();
+                if let Some(id) = rule_id
+                    && id != indexed_id
+                    && !id.strip_prefix(indexed_id).is_some_and(|rest| rest.starts_with('/'))
+                {
+                    reader.warn(index_node.span, format!("`ruleIndex` points at rule `{indexed_id}` but the result names `{id}`; the indexed rule is used"));
+                }
+                return Some(rule);
+            }
+            None => reader.warn(
+                index_node.span,
+                format!("`ruleIndex` {} is not an index into the driver's {} rules; looked up by `ruleId` instead", describe(index_node), run.driver_rules.len()),
+            ),
+        }
+    }
+    rule_id.and_then(|id| run.rules_by_id.get(id).copied())
+}
+
+/// The component number and rules of the tool component a `toolComponent` reference names;
+/// `None` when it names none.
+fn component_rules<'n>(
+    reader: &mut Reader,
+    run: &Run<'n>,
+    component: &Node,
+) -> Option<(usize, &'n [Node])> {
+    let rules_of = |node: &'n Node| node.get("rules").and_then(Node::as_seq).unwrap_or(&[]);
+    if let Some(index_node) = component.get("index").filter(|n| !is_minus_one(n)) {
+        return match index_of(index_node).and_then(|i| run.extensions.get(i).map(|e| (i, e))) {
+            Some((i, extension)) => Some((i + 1, rules_of(extension))),
+            None => {
+                reader.warn(
+                    index_node.span,
+                    format!(
+                        "`toolComponent.index` {} is not an index into the run's {} extensions",
+                        describe(index_node),
+                        run.extensions.len()
+                    ),
+                );
+                None
+            }
+        };
+    }
+    let name = component.get("name").and_then(Node::as_str)?;
+    if run.driver_name == Some(name) {
+        return Some((0, run.driver_rules));
+    }
+    let found = run
+        .components_by_name
+        .get(name)
+        .and_then(|&c| run.extensions.get(c - 1).map(|e| (c, rules_of(e))));
+    if found.is_none() {
+        reader.warn(
+            component.span,
+            format!("`toolComponent` names `{name}`, which is neither the driver nor an extension"),
+        );
+    }
+    found
+}
+
+fn describe(node: &Node) -> String {
+    node.scalar_text().map_or_else(|| node.value.kind_name().to_owned(), |t| format!("`{t}`"))
+}
+
+/// The message: `message.text`, else the rule's `messageStrings[message.id]`, with `{n}` replaced by
+/// `message.arguments[n]`. A result without either is reported.
+fn message_text(reader: &mut Reader, result: &Node, rule: Option<&Node>) -> Option<String> {
+    let message = result.get("message");
+    let arguments: Vec<&str> = message
+        .and_then(|m| m.get("arguments"))
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Node::scalar_text)
+        .collect();
+    let template = message.and_then(|m| m.get("text")).and_then(Node::as_str).or_else(|| {
+        let id = message?.get("id")?.as_str()?;
+        rule?.get("messageStrings")?.get(id)?.get("text")?.as_str()
+    });
+    match template {
+        Some(template) => Some(substitute_arguments(template, &arguments)),
+        None => {
+            reader.warn(
+                message.map_or(result.span, |m| m.span),
+                "the result has no message text; the rule's description is used".to_owned(),
+            );
+            None
+        }
+    }
+}
+
+fn substitute_arguments(template: &str, arguments: &[&str]) -> String {
+    if arguments.is_empty() {
+        return template.to_owned();
+    }
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}');
+        let argument =
+            close.and_then(|c| after[..c].parse::<usize>().ok()).and_then(|i| arguments.get(i));
+        match (close, argument) {
+            (Some(c), Some(argument)) => {
+                out.push_str(argument);
+                rest = &after[c + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The severity ladder of the module docs.
+fn severity(
+    reader: &mut Reader,
+    result: &Node,
+    rule: Option<&Node>,
+) -> (Severity, Option<f64>, SeveritySource) {
+    let rule_properties = rule.and_then(|r| r.get("properties"));
+    for properties in [result.get("properties"), rule_properties] {
+        if let Some(score) = security_severity(reader, properties) {
+            return (Severity::from_score(score), Some(score), SeveritySource::SecuritySeverity);
+        }
+    }
+    for properties in [result.get("properties"), rule_properties] {
+        if let Some(severity) = tool_severity(reader, properties) {
+            return (severity, None, SeveritySource::ToolProperty);
+        }
+    }
+    let level = sarif_level(reader, result.get("level"))
+        .or_else(|| {
+            sarif_level(
+                reader,
+                rule.and_then(|r| r.get("defaultConfiguration")).and_then(|c| c.get("level")),
+            )
+        })
+        .unwrap_or(Severity::Medium);
+    (level, None, SeveritySource::Level)
+}
+
+/// `security-severity` when it is a number in (0, 10]. Zero means "no security severity" on
+/// GitHub and is passed over silently; anything else that is not such a number is reported.
+fn security_severity(reader: &mut Reader, properties: Option<&Node>) -> Option<f64> {
+    let node = properties?.get("security-severity")?;
+    match node.as_f64() {
+        Some(score) if score > 0.0 && score <= 10.0 => Some(score),
+        Some(0.0) => None,
+        _ => {
+            reader.warn(node.span, format!("`security-severity` {} is not a score from 0.1 to 10.0; the next severity source is used", describe(node)));
+            None
+        }
+    }
+}
+
+/// Bandit's `issue_severity` (HIGH, MEDIUM, LOW; also CRITICAL). Bandit's own `UNDEFINED` and
+/// anything else is reported and passed over.
+fn tool_severity(reader: &mut Reader, properties: Option<&Node>) -> Option<Severity> {
+    let node = properties?.get("issue_severity")?;
+    let text = node.scalar_text().unwrap_or_default().trim();
+    match text.to_ascii_lowercase().as_str() {
+        "critical" => Some(Severity::Critical),
+        "high" => Some(Severity::High),
+        "medium" => Some(Severity::Medium),
+        "low" => Some(Severity::Low),
+        _ => {
+            reader.warn(
+                node.span,
+                format!(
+                    "`issue_severity` {} is not one of HIGH, MEDIUM, LOW; the level is used",
+                    describe(node)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A SARIF level in the model's vocabulary; an unknown level is reported and skipped.
+fn sarif_level(reader: &mut Reader, node: Option<&Node>) -> Option<Severity> {
+    let node = node?;
+    match node.as_str() {
+        Some("error") => Some(Severity::High),
+        Some("warning") => Some(Severity::Medium),
+        Some("note") => Some(Severity::Low),
+        Some("none") => Some(Severity::Info),
+        _ => {
+            reader.warn(node.span, format!("`level` {} is not one of error, warning, note, none; the next fallback is used", describe(node)));
+            None
+        }
+    }
+}
+
+/// CWE ids in `tags` and in `cwe`/`cwes` properties.
+fn collect_cwes(reader: &mut Reader, properties: Option<&Node>, out: &mut BTreeSet<u32>) {
+    let Some(entries) = properties.and_then(Node::as_map) else {
+        return;
+    };
+    for (key, value) in entries {
+        let key = key.text.to_ascii_lowercase();
+        if key == "tags" {
+            for tag in value.as_seq().unwrap_or(&[]) {
+                if let Some(cwe) = tag.as_str().and_then(cwe_from_tag) {
+                    out.insert(cwe);
+                }
+            }
+        } else if key == "cwe" || key == "cwes" {
+            let items = value.as_seq().map_or_else(|| vec![value], |items| items.iter().collect());
+            for item in items {
+                let text = item.scalar_text().unwrap_or_default().trim();
+                let cwe =
+                    cwe_from_tag(text).or_else(|| text.parse::<u32>().ok().filter(|&n| n > 0));
+                match cwe {
+                    Some(cwe) => {
+                        out.insert(cwe);
+                    }
+                    None => reader.warn(
+                        item.span,
+                        format!("{} is not a CWE id (`CWE-79` or `79`)", describe(item)),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// CWE ids from SARIF taxonomy references (`rule.relationships[].target`, `result.taxa[]`) whose
+/// tool component is named CWE.
+fn collect_taxonomy_cwes(references: Option<&Node>, out: &mut BTreeSet<u32>) {
+    for reference in references.and_then(Node::as_seq).unwrap_or(&[]) {
+        let target = reference.get("target").unwrap_or(reference);
+        let component =
+            target.get("toolComponent").and_then(|c| c.get("name")).and_then(Node::as_str);
+        if !component.is_some_and(|name| name.eq_ignore_ascii_case("cwe")) {
+            continue;
+        }
+        if let Some(cwe) = target
+            .get("id")
+            .and_then(Node::scalar_text)
+            .and_then(|id| cwe_from_tag(id).or_else(|| id.trim().parse().ok()))
+            .filter(|&n| n > 0)
+        {
+            out.insert(cwe);
+        }
+    }
+}
+
+/// `external/cwe/cwe-079`, `CWE-78: Improper ...`, `CWE-79`, `cwe-79` (case-insensitive). The
+/// digits must end the tag or be followed by a non-alphanumeric character.
+pub fn cwe_from_tag(tag: &str) -> Option<u32> {
+    let tag = tag.trim();
+    let lower = tag
+        .get(..13)
+        .filter(|p| p.eq_ignore_ascii_case("external/cwe/"))
+        .map_or(tag, |_| &tag[13..]);
+    let rest = lower.get(..4).filter(|p| p.eq_ignore_ascii_case("cwe-"))?;
+    let digits_and_more = &lower[rest.len()..];
+    let end = digits_and_more.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits_and_more.len());
+    if end == 0 || digits_and_more[end..].chars().next().is_some_and(char::is_alphanumeric) {
+        return None;
+    }
+    digits_and_more[..end].parse::<u32>().ok().filter(|&n| n > 0)
+}
+
+/// `fingerprints` and `partialFingerprints` as sorted `key=value` text.
+fn fingerprint_text(result: &Node) -> Option<(String, Span)> {
+    let mut pairs = Vec::new();
+    let mut span = None;
+    for key in ["fingerprints", "partialFingerprints"] {
+        let Some(node) = result.get(key) else { continue };
+        for (k, v) in node.as_map().unwrap_or(&[]) {
+            if let Some(value) = v.scalar_text() {
+                pairs.push(format!("{}={value}", k.text));
+                span.get_or_insert(node.span);
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    Some((pairs.join(","), span?))
+}
+
+/// FNV-1a, 64 bits: fixed constants, so identities are stable across Rust releases and platforms
+/// (std's `DefaultHasher` promises neither).
+pub fn fnv1a64(parts: &[&str]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut hash = OFFSET;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            // A separator byte that cannot occur in text keeps ("ab","c") apart from ("a","bc").
+            hash ^= 0xff;
+            hash = hash.wrapping_mul(PRIME);
+        }
+        for byte in part.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    }
+    hash
+}
+
+/// Fingerprint values that tools write when they have no fingerprint (Semgrep OSS without a login).
+const PLACEHOLDER_FINGERPRINTS: &[&str] = &["requires login"];
+
+fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
+    // A fingerprint is not an identity when it is a known placeholder, or when results at
+    // different lines of one file share it (real fingerprints such as CodeQL's line hash count
+    // repeated lines, `:1`, `:2`). The decision is per fingerprint value, for the whole log.
+    struct Sharing {
+        first_span: Span,
+        results: usize,
+        untrusted: bool,
+    }
+    let mut sharing: HashMap<&str, Sharing> = HashMap::new();
+    let mut first_line: HashMap<(Option<&str>, &str), Option<u32>> = HashMap::new();
+    for draft in &drafts {
+        if let Some((text, span)) = &draft.fingerprints {
+            let placeholder = PLACEHOLDER_FINGERPRINTS.iter().any(|p| {
+                text.split(',').any(|pair| pair.split_once('=').is_some_and(|(_, v)| v == *p))
+            });
+            let line = *first_line
+                .entry((draft.finding.file.as_deref(), text.as_str()))
+                .or_insert(draft.finding.line);
+            let entry = sharing.entry(text.as_str()).or_insert(Sharing {
+                first_span: *span,
+                results: 0,
+                untrusted: false,
+            });
+            entry.results += 1;
+            entry.untrusted |= placeholder || line != draft.finding.line;
+        }
+    }
+    let mut shared: Vec<(&str, &Sharing)> =
+        sharing.iter().filter(|(_, s)| s.untrusted).map(|(t, s)| (*t, s)).collect();
+    shared.sort_by_key(|(_, s)| s.first_span);
+    for (text, group) in &shared {
+        reader.diagnostics.push(
+            Diagnostic::new(
+                Code::SarifFingerprintNotUnique,
+                reader.file,
+                group.first_span,
+                format!("the fingerprint `{text}` of {} results is a placeholder or is shared by results at different lines; their identity is a hash of tool, rule, file and line text", group.results),
+            )
+            .with_help("Semgrep writes \"requires login\" here when run without a login; such results keep their identity as long as the flagged line's text does not change"),
+        );
+    }
+    let unusable: HashSet<String> = shared.iter().map(|(t, _)| (*t).to_owned()).collect();
+
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut findings = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let mut finding = draft.finding;
+        let base = match draft.fingerprints {
+            Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
+                let file = finding.file.as_deref().unwrap_or_default();
+                format!("{}:{}:{file}:{text}", finding.tool, finding.rule_id)
+            }
+            _ => {
+                let hash = fnv1a64(&[
+                    &finding.tool,
+                    &finding.rule_id,
+                    finding.file.as_deref().unwrap_or_default(),
+                    &draft.line_text,
+                ]);
+                format!("{}:hash:{hash:016x}", finding.tool)
+            }
+        };
+        let count = seen.entry(base.clone()).or_insert(0);
+        *count += 1;
+        finding.fingerprint = if *count == 1 { base } else { format!("{base}#{count}") };
+        findings.push(finding);
+    }
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, &a.rule_id, &a.fingerprint).cmp(&(
+            &b.file,
+            b.line,
+            &b.rule_id,
+            &b.fingerprint,
+        ))
+    });
+    findings
+}
+
+#[cfg(test)]
+mod tests;

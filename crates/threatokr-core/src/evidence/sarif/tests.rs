@@ -1,0 +1,540 @@
+//! Tests of the SARIF reader: the four real samples with counts from a careful reading, and small
+//! fixtures for each rule (suppressions, kinds, rule lookup, CWE spellings, identity, junk values).
+
+use super::*;
+use crate::diag::Files;
+use crate::test_support::read_shared;
+use proptest::prelude::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn parse(name: &str, text: &str) -> (Vec<Finding>, Vec<Diagnostic>) {
+    let mut files = Files::new();
+    let file = files.add(name, text);
+    parse_sarif(&files, file)
+}
+
+fn sample(name: &str) -> (Vec<Finding>, Vec<Diagnostic>) {
+    parse(name, &read_shared(&format!("samples/sarif/{name}")))
+}
+
+fn severities(findings: &[Finding]) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for finding in findings {
+        *counts.entry(finding.severity.as_str()).or_default() += 1;
+    }
+    counts
+}
+
+fn cwe_counts(findings: &[Finding]) -> BTreeMap<u32, usize> {
+    let mut counts = BTreeMap::new();
+    for cwe in findings.iter().flat_map(|f| &f.cwes) {
+        *counts.entry(*cwe).or_default() += 1;
+    }
+    counts
+}
+
+fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
+    diagnostics.iter().map(|d| d.code.as_str()).collect()
+}
+
+fn by_message<'a>(findings: &'a [Finding], start: &str) -> &'a Finding {
+    findings
+        .iter()
+        .find(|f| f.message.starts_with(start))
+        .unwrap_or_else(|| panic!("no finding with message `{start}`"))
+}
+
+fn unique_fingerprints(findings: &[Finding]) -> usize {
+    findings.iter().map(|f| f.fingerprint.as_str()).collect::<BTreeSet<_>>().len()
+}
+
+// The sample figures below come from this reading of the files (python3, run in samples/sarif):
+//
+//   import json,re,sys,collections
+//   def num(v):
+//       try: x=float(v)
+//       except: return None
+//       return x if 0<x<=10 else None
+//   def band(s): return 'critical' if s>=9 else 'high' if s>=7 else 'medium' if s>=4 else 'low'
+//   LV={'error':'high','warning':'medium','note':'low','none':'info'}
+//   def cwes(tags):
+//       out=set()
+//       for t in tags or []:
+//           m=re.match(r'(?i)^(?:external/cwe/)?cwe-0*(\d+)\b',t)
+//           if m and int(m.group(1))>0: out.add(int(m.group(1)))
+//       return out
+//   for f in sys.argv[1:]:
+//       d=json.load(open(f)); sev=collections.Counter(); tools=collections.Counter(); cw=collections.Counter(); n=0
+//       for run in d['runs']:
+//           drv=run['tool']['driver']; rules=drv.get('rules',[]); byid={r['id']:r for r in rules}
+//           for r in run.get('results',[]):
+//               if r.get('kind','fail')!='fail': continue
+//               if any(s.get('status','accepted')=='accepted' for s in r.get('suppressions',[])): continue
+//               rule=rules[r['ruleIndex']] if 'ruleIndex' in r else byid.get(r.get('ruleId'),{})
+//               n+=1; tools[drv['name']]+=1
+//               s=num(r.get('properties',{}).get('security-severity')) or num(rule.get('properties',{}).get('security-severity'))
+//               if s: v=band(s)
+//               elif r.get('properties',{}).get('issue_severity','').lower() in ('high','medium','low'): v=r['properties']['issue_severity'].lower()
+//               else: v=LV[r.get('level') or rule.get('defaultConfiguration',{}).get('level') or 'warning']
+//               sev[v]+=1
+//               for c in cwes(rule.get('properties',{}).get('tags'))|cwes(r.get('properties',{}).get('tags')): cw[c]+=1
+//       print(f, n, dict(sorted(sev.items())), dict(tools), dict(sorted(cw.items())))
+//
+// which prints (none of the four has suppressions, a non-fail kind or rules in extensions):
+//   bandit  28 {high 3, low 21, medium 4} {Bandit: 28} {78: 8, 327: 3, 330: 1, 605: 2, 703: 14}
+//   codeql   4 {critical 3, high 1} {CodeQL: 4} {73: 2, 78: 2, 88: 2, 352: 1, 918: 1}
+//   snyk    14 {high 6, low 2, medium 6} {Snyk Open Source: 14} {79: 4, 200: 1, 405: 1, 601: 1, 1321: 1, 1333: 2}
+//   semgrep 46 {high 9, medium 37} {Semgrep OSS: 46} {78: 1, 95: 2, 295: 1, 327: 3}
+
+#[test]
+fn reads_bandit_severity_from_issue_severity_including_medium_results_without_level() {
+    let (findings, diagnostics) = sample("bandit-1.9.4_werkzeug-3.1.3.sarif");
+    assert_eq!(diagnostics, vec![]);
+    assert_eq!(findings.len(), 28);
+    assert_eq!(severities(&findings), BTreeMap::from([("high", 3), ("low", 21), ("medium", 4)]));
+    assert!(findings.iter().all(|f| f.tool == "Bandit"
+        && f.severity_source == SeveritySource::ToolProperty
+        && f.score.is_none()));
+    assert_eq!(
+        cwe_counts(&findings),
+        BTreeMap::from([(78, 8), (327, 3), (330, 1), (605, 2), (703, 14)])
+    );
+    // Bandit writes no fingerprints: every identity is a hash, and all 28 differ.
+    assert!(findings.iter().all(|f| f.fingerprint.starts_with("Bandit:hash:")));
+    assert_eq!(unique_fingerprints(&findings), 28);
+    let first = by_message(&findings, "Use of assert detected");
+    assert_eq!(first.rule_id, "B101");
+    assert_eq!(first.rule_name.as_deref(), Some("assert_used"));
+    assert_eq!(first.file.as_deref(), Some("werkzeug-3.1.3/src/werkzeug/_internal.py"));
+    assert_eq!(first.line, Some(39));
+    assert_eq!(first.cwes, vec![703]);
+}
+
+#[test]
+fn reads_codeql_security_severity_and_keeps_two_rules_on_one_line_apart() {
+    let (findings, diagnostics) = sample("fabasoad-sarif-to-slack_codeql-ruby.sarif");
+    assert_eq!(diagnostics, vec![]);
+    assert_eq!(findings.len(), 4);
+    assert_eq!(severities(&findings), BTreeMap::from([("critical", 3), ("high", 1)]));
+    assert_eq!(
+        cwe_counts(&findings),
+        BTreeMap::from([(73, 2), (78, 2), (88, 2), (352, 1), (918, 1)])
+    );
+    let forgery =
+        findings.iter().find(|f| f.rule_id == "rb/request-forgery").expect("request forgery");
+    assert_eq!(
+        (forgery.score, forgery.severity, forgery.severity_source),
+        (Some(9.1), Severity::Critical, SeveritySource::SecuritySeverity)
+    );
+    assert_eq!(forgery.rule_name.as_deref(), Some("Server-side request forgery"));
+    assert_eq!(
+        forgery.fingerprint,
+        "CodeQL:rb/request-forgery:script.rb:primaryLocationLineHash=f756b044c287db7:1,primaryLocationStartColumnFingerprint=5"
+    );
+    // rb/request-forgery and rb/kernel-open have identical partial fingerprints (same line and column).
+    assert_eq!(unique_fingerprints(&findings), 4);
+}
+
+#[test]
+fn reports_snyk_undefined_security_severity_and_falls_back_to_the_level() {
+    let (findings, diagnostics) = sample("fabasoad-sarif-to-slack_snyk-npm.sarif");
+    assert_eq!(findings.len(), 14);
+    assert_eq!(severities(&findings), BTreeMap::from([("high", 6), ("low", 2), ("medium", 6)]));
+    assert_eq!(
+        cwe_counts(&findings),
+        BTreeMap::from([(79, 4), (200, 1), (405, 1), (601, 1), (1321, 1), (1333, 2)])
+    );
+    // One warning per rule with "undefined" (4 licence rules), each result still a finding at level error.
+    assert_eq!(codes(&diagnostics), vec!["sarif-invalid-value"; 4]);
+    assert!(diagnostics.iter().all(|d| d.message.contains("`undefined`")));
+    let licence =
+        findings.iter().filter(|f| f.rule_id.starts_with("snyk:lic:")).collect::<Vec<_>>();
+    assert_eq!(licence.len(), 4);
+    assert!(
+        licence
+            .iter()
+            .all(|f| f.severity == Severity::High && f.severity_source == SeveritySource::Level)
+    );
+    assert_eq!(
+        findings.iter().filter(|f| f.severity_source == SeveritySource::SecuritySeverity).count(),
+        10
+    );
+}
+
+#[test]
+fn reads_semgrep_levels_from_rules_and_does_not_trust_the_requires_login_fingerprint() {
+    let (findings, diagnostics) = sample("semgrep-1.185.0_werkzeug-3.1.3_rules-python.sarif");
+    assert_eq!(findings.len(), 46);
+    assert_eq!(severities(&findings), BTreeMap::from([("high", 9), ("medium", 37)]));
+    assert_eq!(cwe_counts(&findings), BTreeMap::from([(78, 1), (95, 2), (295, 1), (327, 3)]));
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.tool == "Semgrep OSS" && f.severity_source == SeveritySource::Level)
+    );
+    assert_eq!(codes(&diagnostics), vec!["sarif-fingerprint-not-unique"]);
+    assert!(diagnostics[0].message.contains("of 46 results"), "{}", diagnostics[0].message);
+    // Two pairs of results flag the same rule on identical line text in one file: `#2` keeps them apart.
+    assert!(findings.iter().all(|f| f.fingerprint.starts_with("Semgrep OSS:hash:")));
+    assert_eq!(findings.iter().filter(|f| f.fingerprint.ends_with("#2")).count(), 2);
+    assert_eq!(unique_fingerprints(&findings), 46);
+}
+
+#[test]
+fn summarizes_the_snyk_sample_as_the_dry_run_json_contract() {
+    let (findings, _) = sample("fabasoad-sarif-to-slack_snyk-npm.sarif");
+    let summary = summary_json(&findings, vec![json!({"code": "x"})]);
+    assert_eq!(
+        summary.to_string(),
+        r#"{"by_severity":{"critical":0,"high":6,"info":0,"low":2,"medium":6},"by_tool":{"Snyk Open Source":14},"cwes":{"1321":1,"1333":2,"200":1,"405":1,"601":1,"79":4},"diagnostics":[{"code":"x"}],"findings":14}"#
+    );
+}
+
+#[test]
+fn counts_only_unsuppressed_failures() {
+    let (findings, diagnostics) = parse(
+        "a.sarif",
+        include_str!("../../../test_data/evidence/sarif/0001_suppressions_and_kinds.sarif.json"),
+    );
+    let mut messages: Vec<&str> =
+        findings.iter().map(|f| f.message.split(':').next().unwrap_or_default()).collect();
+    messages.sort_unstable();
+    assert_eq!(
+        messages,
+        vec![
+            "empty suppressions",
+            "kind fail",
+            "new in this run",
+            "plain result",
+            "suppression rejected",
+            "suppression under review",
+            "unknown kind",
+            "unknown suppression status"
+        ]
+    );
+    assert_eq!(codes(&diagnostics), vec!["sarif-invalid-value", "sarif-invalid-value"]);
+    assert!(diagnostics[0].message.contains("`failed`"));
+    assert!(diagnostics[1].message.contains("`waived`"));
+    assert!(findings.iter().all(|f| f.severity == Severity::High));
+}
+
+#[test]
+fn finds_rules_by_index_id_and_tool_component() {
+    let (findings, diagnostics) = parse(
+        "b.sarif",
+        include_str!("../../../test_data/evidence/sarif/0002_rule_lookup.sarif.json"),
+    );
+    let got = |start: &str| {
+        let f = by_message(&findings, start);
+        (f.rule_id.as_str(), f.rule_name.as_deref(), f.severity, f.cwes.clone())
+    };
+    assert_eq!(got("by ruleIndex into"), ("D1", Some("driver-one"), Severity::Low, vec![]));
+    assert_eq!(got("by ruleId, found"), ("E0", None, Severity::Critical, vec![89]));
+    assert_eq!(got("by rule.index"), ("F1", None, Severity::High, vec![]));
+    assert_eq!(got("by rule.id"), ("F0", None, Severity::Low, vec![]));
+    assert_eq!(
+        got("ruleIndex out of range"),
+        ("D0", Some("Driver rule zero"), Severity::High, vec![])
+    );
+    assert_eq!(got("ruleIndex -1"), ("D1", Some("driver-one"), Severity::Low, vec![]));
+    assert_eq!(got("ruleIndex only"), ("D0", Some("Driver rule zero"), Severity::High, vec![]));
+    assert_eq!(got("a rule no component"), ("nowhere", None, Severity::Medium, vec![]));
+    assert_eq!(findings.len(), 8);
+    assert_eq!(codes(&diagnostics), vec!["sarif-invalid-value"]);
+    assert!(diagnostics[0].message.contains("`ruleIndex` `7`"), "{}", diagnostics[0].message);
+}
+
+#[test]
+fn reports_a_tool_component_that_does_not_exist_and_falls_back_to_the_rule_id() {
+    let text = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T", "rules": [{"id": "a", "defaultConfiguration": {"level": "error"}}]}, "extensions": [{"name": "x", "rules": []}]},
+        "results": [
+          {"ruleId": "a", "rule": {"id": "a", "toolComponent": {"index": 3}}, "message": {"text": "index out of range"}},
+          {"ruleId": "a", "rule": {"id": "a", "toolComponent": {"name": "nope"}}, "message": {"text": "unknown name"}},
+          {"ruleId": "a", "rule": {"id": "a", "index": 5, "toolComponent": {"name": "x"}}, "message": {"text": "rule index out of range in a known extension"}}
+        ]}]}"#;
+    let (findings, diagnostics) = parse("x.sarif", text);
+    let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+    // The first two fall back to the driver's rule `a` (error, high); the third names extension
+    // `x`, which has no rule `a`, so it has no rule and gets the default level (medium).
+    assert_eq!(severities, vec![Severity::High, Severity::High, Severity::Medium]);
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(diagnostics.len(), 3, "{messages:?}");
+    assert!(messages[0].starts_with("`toolComponent.index` `3`"));
+    assert!(messages[1].starts_with("`toolComponent` names `nope`"));
+    assert!(messages[2].starts_with("`rule.index` `5`"));
+}
+
+#[test]
+fn reads_cwes_in_every_spelling_and_rejects_look_alikes() {
+    let (findings, diagnostics) = parse(
+        "c.sarif",
+        include_str!("../../../test_data/evidence/sarif/0003_cwe_spellings.sarif.json"),
+    );
+    let cwes: BTreeMap<&str, Vec<u32>> =
+        findings.iter().map(|f| (f.rule_id.as_str(), f.cwes.clone())).collect();
+    assert_eq!(
+        cwes,
+        BTreeMap::from([
+            ("codeql-style", vec![79, 116]),
+            ("semgrep-style", vec![78]),
+            ("snyk-style", vec![89, 434]),
+            ("property-style", vec![22, 200, 352]),
+            ("taxonomy-style", vec![611, 918]),
+            ("not-cwes", vec![]),
+            ("junk-property", vec![94]),
+        ])
+    );
+    assert_eq!(codes(&diagnostics), vec!["sarif-invalid-value"]);
+    assert!(diagnostics[0].message.contains("`injection`"));
+}
+
+#[test]
+fn parses_cwe_tags_by_their_exact_spellings() {
+    assert_eq!(cwe_from_tag("external/cwe/cwe-079"), Some(79));
+    assert_eq!(cwe_from_tag("EXTERNAL/CWE/CWE-1333"), Some(1333));
+    assert_eq!(cwe_from_tag("CWE-78: Improper Neutralization"), Some(78));
+    assert_eq!(cwe_from_tag("CWE-79"), Some(79));
+    assert_eq!(cwe_from_tag("CWE-79x"), None);
+    assert_eq!(cwe_from_tag("CWE-0"), None);
+    assert_eq!(cwe_from_tag("OWASP-A03:2021 - Injection"), None);
+    assert_eq!(cwe_from_tag("79"), None);
+}
+
+#[test]
+fn identifies_by_fingerprints_else_by_a_stable_hash() {
+    let (findings, diagnostics) = parse(
+        "d.sarif",
+        include_str!("../../../test_data/evidence/sarif/0004_identity.sarif.json"),
+    );
+    let line_hash =
+        "primaryLocationLineHash=f756b044c287db7:1,primaryLocationStartColumnFingerprint=5";
+    let hash = |rule: &str, uri: &str, text: &str| {
+        format!("Scanner:hash:{:016x}", fnv1a64(&["Scanner", rule, uri, text]))
+    };
+    let got: Vec<(Option<&str>, Option<u32>, &str)> =
+        findings.iter().map(|f| (f.file.as_deref(), f.line, f.fingerprint.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some("a.py"), Some(3), hash("C", "a.py", "eval(x)").as_str()),
+            (Some("app.rb"), Some(6), format!("Scanner:A:app.rb:{line_hash}").as_str()),
+            (Some("app.rb"), Some(6), format!("Scanner:B:app.rb:{line_hash}").as_str()),
+            (Some("b.py"), Some(9), hash("C", "b.py", "eval(y)").as_str()),
+            (Some("c.py"), Some(10), hash("D", "c.py", "assert x").as_str()),
+            (Some("c.py"), Some(20), format!("{}#2", hash("D", "c.py", "assert x")).as_str()),
+            (Some("c.py"), Some(30), hash("D", "c.py", "30").as_str()),
+            (Some("d.py"), Some(1), hash("E", "d.py", "x = 1").as_str()),
+            (Some("d.py"), Some(2), hash("E", "d.py", "x = 2").as_str()),
+            (Some("e.py"), Some(4), "Scanner:F:e.py:lineHash=abc:1"),
+            (Some("f.py"), Some(4), "Scanner:F:f.py:lineHash=abc:1"),
+            (Some("g.py"), Some(7), hash("G", "g.py", "call(").as_str()),
+        ]
+    );
+    assert_eq!(codes(&diagnostics), vec!["sarif-fingerprint-not-unique"; 2]);
+    assert!(diagnostics[0].message.contains("`matchBasedId/v1=requires login` of 2 results"));
+    assert!(diagnostics[1].message.contains("`id=same` of 2 results"));
+}
+
+#[test]
+fn hashes_with_the_published_fnv1a_constants() {
+    // Test vectors from the FNV reference (http://www.isthe.com/chongo/tech/comp/fnv/).
+    assert_eq!(fnv1a64(&[""]), 0xcbf2_9ce4_8422_2325);
+    assert_eq!(fnv1a64(&["a"]), 0xaf63_dc4c_8601_ec8c);
+    assert_eq!(fnv1a64(&["foobar"]), 0x8594_4171_f739_67e8);
+    assert_ne!(fnv1a64(&["ab", "c"]), fnv1a64(&["a", "bc"]));
+}
+
+#[test]
+fn keeps_results_with_junk_values_and_reports_each_once() {
+    let (findings, diagnostics) = parse(
+        "e.sarif",
+        include_str!("../../../test_data/evidence/sarif/0005_junk_values.sarif.json"),
+    );
+    assert_eq!(findings.len(), 9);
+    assert_eq!(severities(&findings), BTreeMap::from([("high", 3), ("low", 1), ("medium", 5)]));
+    let mut got = codes(&diagnostics);
+    got.sort_unstable();
+    assert_eq!(got, [vec!["sarif-invalid-value"; 7], vec!["sarif-unreadable-result"; 2]].concat());
+    let text = diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("\n");
+    for expected in [
+        "`undefined`",
+        "`11`",
+        "`info`",
+        "`UNDEFINED`",
+        "`startLine`",
+        "no message text",
+        "`ruleIndex` `1`",
+        "found text",
+        "found a number",
+    ] {
+        assert!(text.contains(expected), "no diagnostic mentions {expected}:\n{text}");
+    }
+    assert_eq!(by_message(&findings, "result score out of range").score, Some(6.5));
+    assert_eq!(by_message(&findings, "line zero").line, None);
+    assert_eq!(
+        findings.iter().find(|f| f.message == "X").map(|f| f.severity),
+        Some(Severity::Medium)
+    );
+}
+
+#[test]
+fn climbs_the_severity_ladder() {
+    let (findings, diagnostics) = parse(
+        "f.sarif",
+        include_str!("../../../test_data/evidence/sarif/0006_severity_ladder.sarif.json"),
+    );
+    assert_eq!(diagnostics, vec![]);
+    let got = |start: &str| {
+        let f = by_message(&findings, start);
+        (f.severity, f.score, f.severity_source)
+    };
+    assert_eq!(
+        got("result score 9.0"),
+        (Severity::Critical, Some(9.0), SeveritySource::SecuritySeverity)
+    );
+    assert_eq!(
+        got("rule score 7.0"),
+        (Severity::High, Some(7.0), SeveritySource::SecuritySeverity)
+    );
+    assert_eq!(
+        got("result score 3.9"),
+        (Severity::Low, Some(3.9), SeveritySource::SecuritySeverity)
+    );
+    assert_eq!(got("tool severity"), (Severity::Medium, None, SeveritySource::ToolProperty));
+    assert_eq!(got("rule default level note"), (Severity::Low, None, SeveritySource::Level));
+    assert_eq!(got("result level beats"), (Severity::High, None, SeveritySource::Level));
+    assert_eq!(got("level none"), (Severity::Info, None, SeveritySource::Level));
+    assert_eq!(got("no level anywhere"), (Severity::Medium, None, SeveritySource::Level));
+}
+
+#[test]
+fn reports_a_file_that_is_not_sarif() {
+    for text in [r#"{"version": "2.1.0"}"#, "[1, 2]", r#"{"runs": {"a": 1}}"#] {
+        let (findings, diagnostics) = parse("x.sarif", text);
+        assert_eq!((findings.len(), codes(&diagnostics)), (0, vec!["sarif-not-sarif"]), "{text}");
+    }
+}
+
+#[test]
+fn reports_a_json_syntax_error_and_imports_nothing() {
+    let (findings, diagnostics) =
+        parse("x.sarif", r#"{"version": "2.1.0", "runs": [ {"results": [}"#);
+    assert_eq!((findings.len(), codes(&diagnostics)), (0, vec!["json-syntax"]));
+}
+
+#[test]
+fn warns_about_another_sarif_version_and_reads_it() {
+    let (findings, diagnostics) = parse(
+        "x.sarif",
+        r#"{"version": "2.0.0", "runs": [{"tool": {"driver": {"name": "T"}}, "results": [{"ruleId": "a", "message": {"text": "m"}}]}]}"#,
+    );
+    assert_eq!((findings.len(), codes(&diagnostics)), (1, vec!["sarif-invalid-value"]));
+}
+
+#[test]
+fn fills_message_placeholders_from_the_rule_message_strings() {
+    let text = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T", "rules": [{"id": "a", "messageStrings": {"default": {"text": "{0} flows to {1} ({2})"}}}]}},
+        "results": [{"ruleId": "a", "message": {"id": "default", "arguments": ["input", "eval"]}}]}]}"#;
+    let (findings, diagnostics) = parse("x.sarif", text);
+    assert_eq!(diagnostics, vec![]);
+    assert_eq!(findings[0].message, "input flows to eval ({2})");
+}
+
+fn json_leaf() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        Just(Json::Null),
+        any::<bool>().prop_map(Json::from),
+        (-3i64..50).prop_map(Json::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)),
+        prop::sample::select(vec![
+            "error",
+            "warning",
+            "note",
+            "none",
+            "info",
+            "fail",
+            "pass",
+            "accepted",
+            "underReview",
+            "undefined",
+            "9.8",
+            "-1",
+            "0",
+            "CWE-79",
+            "external/cwe/cwe-089",
+            "requires login",
+            "HIGH",
+            "",
+            "{0}",
+            "R1",
+        ])
+        .prop_map(Json::from),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Json> {
+    let keys = prop::sample::select(vec![
+        "ruleId",
+        "ruleIndex",
+        "rule",
+        "index",
+        "toolComponent",
+        "id",
+        "name",
+        "level",
+        "kind",
+        "suppressions",
+        "status",
+        "properties",
+        "security-severity",
+        "issue_severity",
+        "tags",
+        "cwe",
+        "locations",
+        "physicalLocation",
+        "artifactLocation",
+        "uri",
+        "region",
+        "startLine",
+        "snippet",
+        "text",
+        "message",
+        "arguments",
+        "fingerprints",
+        "partialFingerprints",
+        "baselineState",
+        "taxa",
+        "target",
+        "relationships",
+        "defaultConfiguration",
+        "messageStrings",
+    ]);
+    json_leaf().prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|entries| Json::Object(
+                entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn never_panics_on_arbitrary_text(text in ".{0,300}") {
+        let _ = parse("x.sarif", &text);
+    }
+
+    #[test]
+    fn never_panics_on_arbitrary_results_and_rules(
+        results in prop::collection::vec(json_value(), 0..6),
+        rules in prop::collection::vec(json_value(), 0..4),
+        extensions in prop::collection::vec(json_value(), 0..2),
+    ) {
+        let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T", "rules": rules}, "extensions": extensions}, "results": results}]});
+        let (findings, _) = parse("x.sarif", &log.to_string());
+        prop_assert!(findings.len() <= 6);
+        prop_assert_eq!(unique_fingerprints(&findings), findings.len());
+    }
+}

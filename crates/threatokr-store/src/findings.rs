@@ -1,0 +1,339 @@
+//! Findings from scanners: ingesting a scan (new, still open, fixed, reopened) and reading them back.
+//!
+//! A finding's identity is (fingerprint, tool, app, environment). Each ingest is one scan of one
+//! tool for one app and environment, dated `at`:
+//! - a finding not seen before is new (`first_seen = at`);
+//! - a finding seen again has `last_seen = at` and takes the scan's rule, severity, score, CWEs,
+//!   location and message (the scanner's latest word);
+//! - a fixed finding seen again is reopened (`fixed_at` cleared, `reopened + 1`);
+//! - an open finding of the same tool, app and environment missing from the scan is fixed at `at`.
+//!
+//! Scans must come in date order per (tool, app, environment): one dated before the newest scan
+//! already ingested is refused with `StoreError::OutOfOrder`, because fixing and reopening are
+//! decided against the newest state and an older scan would rewrite history. Several ingests with
+//! the *same* date are one scan, their union: a finding seen by any of them is open on that date,
+//! and the result does not depend on their order. So ingesting the same scan twice changes nothing,
+//! and the CLI may ingest one SARIF file at a time. Within one ingest a fingerprint given twice
+//! counts once (the first occurrence wins).
+
+use crate::{
+    SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
+    json_column, optional_date_column,
+};
+use jiff::civil::Date;
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::HashSet;
+use threatokr_core::model::Severity;
+
+/// One scan to ingest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanInput {
+    /// The scanner (`semgrep`, `CodeQL`).
+    pub tool: String,
+    /// The app scanned.
+    pub app: String,
+    /// The environment (`prod`, `staging`).
+    pub environment: String,
+    /// The scan's date.
+    pub at: Date,
+    /// What it found.
+    pub findings: Vec<FindingInput>,
+}
+
+/// One finding as a scan reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingInput {
+    /// Stable identity across scans (the SARIF fingerprint, or a hash of rule, file and line text).
+    pub fingerprint: String,
+    /// The rule that fired.
+    pub rule_id: String,
+    /// A canonical severity name: critical, high, medium, low, info or unknown.
+    pub severity: String,
+    /// A CVSS-like score in 0..=10, when the tool gives one.
+    pub score: Option<f64>,
+    /// CWE numbers.
+    pub cwes: Vec<u32>,
+    /// The file, workspace- or repository-relative.
+    pub file: Option<String>,
+    /// The 1-based line.
+    pub line: Option<u32>,
+    /// The tool's message.
+    pub message: String,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IngestSummary {
+    /// Findings seen for the first time.
+    pub new: usize,
+    /// Findings that were open and are still there.
+    pub still_open: usize,
+    /// Open findings missing from the scan, now fixed at its date.
+    pub fixed: usize,
+    /// Fixed findings seen again.
+    pub reopened: usize,
+}
+
+/// Which findings to list; every field left `None` lets everything through.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FindingFilter {
+    /// Only this app.
+    pub app: Option<String>,
+    /// Only this environment.
+    pub environment: Option<String>,
+    /// Only findings open on this date: first seen on or before it and not fixed as of it.
+    pub open_on: Option<Date>,
+}
+
+/// A finding with its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRow {
+    /// Identity.
+    pub fingerprint: String,
+    /// The scanner.
+    pub tool: String,
+    /// The app.
+    pub app: String,
+    /// The environment.
+    pub environment: String,
+    /// The rule.
+    pub rule_id: String,
+    /// The canonical severity name.
+    pub severity: String,
+    /// The score, when known.
+    pub score: Option<f64>,
+    /// CWE numbers, ascending.
+    pub cwes: Vec<u32>,
+    /// The file.
+    pub file: Option<String>,
+    /// The line.
+    pub line: Option<u32>,
+    /// The message.
+    pub message: String,
+    /// The first scan that saw it.
+    pub first_seen: Date,
+    /// The latest scan that saw it.
+    pub last_seen: Date,
+    /// The first scan that no longer saw it, while it is fixed; `None` while open.
+    pub fixed_at: Option<Date>,
+    /// How many times it came back after being fixed.
+    pub reopened: u32,
+}
+
+const FINDING_COLUMNS: &str = "f.fingerprint, f.tool, f.app, f.environment, f.rule_id, f.severity, f.score, f.cwes, f.file, f.line, f.message, f.first_seen, f.last_seen, f.fixed_at, f.reopened";
+
+fn finding_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
+    Ok(FindingRow {
+        fingerprint: row.get(0)?,
+        tool: row.get(1)?,
+        app: row.get(2)?,
+        environment: row.get(3)?,
+        rule_id: row.get(4)?,
+        severity: row.get(5)?,
+        score: row.get(6)?,
+        cwes: cwes_column(row, 7)?,
+        file: row.get(8)?,
+        line: row.get(9)?,
+        message: row.get(10)?,
+        first_seen: date_column(row, 11)?,
+        last_seen: date_column(row, 12)?,
+        fixed_at: optional_date_column(row, 13)?,
+        reopened: row.get(14)?,
+    })
+}
+
+/// Reads the JSON array of CWE numbers.
+fn cwes_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<u32>> {
+    let value = json_column(row, index)?;
+    let numbers = value.as_array().map(|items| {
+        items
+            .iter()
+            .map(|item| item.as_u64().and_then(|n| u32::try_from(n).ok()))
+            .collect::<Option<Vec<u32>>>()
+    });
+    numbers.flatten().ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("not an array of CWE numbers: {value}").into(),
+        )
+    })
+}
+
+fn check_finding(finding: &FindingInput) -> Result<(), StoreError> {
+    check_not_empty(&finding.fingerprint, "finding fingerprint")?;
+    if finding.severity.parse::<Severity>().is_err() {
+        return Err(StoreError::Invalid {
+            field: "finding severity",
+            value: finding.severity.clone(),
+            expected: "critical, high, medium, low, info or unknown",
+        });
+    }
+    check_finite(finding.score, "finding score")?;
+    if let Some(score) = finding.score
+        && !(0.0..=10.0).contains(&score)
+    {
+        return Err(StoreError::Invalid {
+            field: "finding score",
+            value: score.to_string(),
+            expected: "a score from 0 to 10",
+        });
+    }
+    Ok(())
+}
+
+fn cwes_json(cwes: &[u32]) -> String {
+    let mut cwes = cwes.to_vec();
+    cwes.sort_unstable();
+    cwes.dedup();
+    serde_json::Value::from(cwes).to_string()
+}
+
+impl Store {
+    /// Ingests one scan in one transaction (see the module documentation for the rules).
+    pub fn ingest_findings(&mut self, scan: &ScanInput) -> Result<IngestSummary, StoreError> {
+        check_not_empty(&scan.tool, "scan tool")?;
+        check_not_empty(&scan.app, "scan app")?;
+        check_not_empty(&scan.environment, "scan environment")?;
+        check_date(scan.at, "scan date")?;
+        let tx = self.conn.transaction()?;
+        let newest: Option<Date> = tx.query_row(
+            "SELECT max(at) FROM scans WHERE tool = ?1 AND app = ?2 AND environment = ?3",
+            params![scan.tool, scan.app, scan.environment],
+            |row| optional_date_column(row, 0),
+        )?;
+        if let Some(newest) = newest
+            && newest > scan.at
+        {
+            return Err(StoreError::OutOfOrder {
+                subject: format!("scan of {} for {}/{}", scan.tool, scan.app, scan.environment),
+                at: scan.at,
+                newest,
+            });
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO scans (tool, app, environment, at) VALUES (?1, ?2, ?3, ?4)",
+            params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)],
+        )?;
+
+        let mut summary = IngestSummary::default();
+        let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
+        for finding in &scan.findings {
+            if !seen.insert(finding.fingerprint.as_str()) {
+                continue;
+            }
+            // Checked one by one inside the transaction: a bad finding halfway through the scan
+            // rolls back the ones before it.
+            check_finding(finding)?;
+            upsert_finding(&tx, scan, finding, &mut summary)?;
+        }
+
+        // Open findings of this scope that no ingest of this date has seen are fixed now.
+        tx.execute(
+            "INSERT INTO finding_events (finding_id, at, kind)
+             SELECT id, ?4, 'fixed' FROM findings
+             WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
+            params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)],
+        )?;
+        summary.fixed = tx.execute(
+            "UPDATE findings SET fixed_at = ?4
+             WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
+            params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)],
+        )?;
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    /// Findings matching `filter`, sorted by app, environment, tool and fingerprint.
+    ///
+    /// "Open on a date" follows each finding's recorded transitions, so a finding fixed in
+    /// February and reopened in March is not open on a day in between.
+    pub fn findings(&self, filter: &FindingFilter) -> Result<Vec<FindingRow>, StoreError> {
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings f
+             WHERE (?1 IS NULL OR f.app = ?1) AND (?2 IS NULL OR f.environment = ?2)
+               AND (?3 IS NULL OR (
+                   SELECT e.kind FROM finding_events e
+                   WHERE e.finding_id = f.id AND e.at <= ?3
+                   ORDER BY e.at DESC LIMIT 1) IN ('opened', 'reopened'))
+             ORDER BY f.app, f.environment, f.tool, f.fingerprint"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map(
+            params![filter.app, filter.environment, filter.open_on.map(SqlDate)],
+            finding_from_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn upsert_finding(
+    tx: &Transaction<'_>,
+    scan: &ScanInput,
+    finding: &FindingInput,
+    summary: &mut IngestSummary,
+) -> Result<(), StoreError> {
+    let existing: Option<(i64, Option<Date>)> = tx
+        .prepare_cached("SELECT id, fixed_at FROM findings WHERE fingerprint = ?1 AND tool = ?2 AND app = ?3 AND environment = ?4")?
+        .query_row(params![finding.fingerprint, scan.tool, scan.app, scan.environment], |row| Ok((row.get(0)?, optional_date_column(row, 1)?)))
+        .optional()?;
+    let cwes = cwes_json(&finding.cwes);
+    let Some((id, fixed_at)) = existing else {
+        tx.prepare_cached(
+            "INSERT INTO findings (fingerprint, tool, app, environment, rule_id, severity, score, cwes, file, line, message, first_seen, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+        )?
+        .execute(params![
+            finding.fingerprint,
+            scan.tool,
+            scan.app,
+            scan.environment,
+            finding.rule_id,
+            finding.severity,
+            finding.score,
+            cwes,
+            finding.file,
+            finding.line,
+            finding.message,
+            SqlDate(scan.at)
+        ])?;
+        let id = tx.last_insert_rowid();
+        tx.prepare_cached(
+            "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'opened')",
+        )?
+        .execute(params![id, SqlDate(scan.at)])?;
+        summary.new += 1;
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "UPDATE findings SET rule_id = ?2, severity = ?3, score = ?4, cwes = ?5, file = ?6, line = ?7, message = ?8, last_seen = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![id, finding.rule_id, finding.severity, finding.score, cwes, finding.file, finding.line, finding.message, SqlDate(scan.at)])?;
+    match fixed_at {
+        None => summary.still_open += 1,
+        Some(fixed) if fixed == scan.at => {
+            // An earlier ingest of this same date missed it; the date's scans are one scan, so
+            // it was never fixed.
+            tx.prepare_cached("UPDATE findings SET fixed_at = NULL WHERE id = ?1")?
+                .execute(params![id])?;
+            tx.prepare_cached(
+                "DELETE FROM finding_events WHERE finding_id = ?1 AND at = ?2 AND kind = 'fixed'",
+            )?
+            .execute(params![id, SqlDate(scan.at)])?;
+            summary.still_open += 1;
+        }
+        Some(_) => {
+            tx.prepare_cached(
+                "UPDATE findings SET fixed_at = NULL, reopened = reopened + 1 WHERE id = ?1",
+            )?
+            .execute(params![id])?;
+            tx.prepare_cached(
+                "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'reopened')",
+            )?
+            .execute(params![id, SqlDate(scan.at)])?;
+            summary.reopened += 1;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,719 @@
+//! Tests of the store, all against `open_in_memory()` except the ones about files.
+
+use crate::*;
+use jiff::civil::{Date, date};
+use proptest::prelude::*;
+use threatokr_core::progress::{Band, Status};
+
+fn store() -> Store {
+    Store::open_in_memory().expect("in-memory store")
+}
+
+fn finding(fingerprint: &str, severity: &str) -> FindingInput {
+    FindingInput {
+        fingerprint: fingerprint.into(),
+        rule_id: format!("rule-{fingerprint}"),
+        severity: severity.into(),
+        score: None,
+        cwes: vec![89, 79, 89],
+        file: Some("src/app.py".into()),
+        line: Some(12),
+        message: format!("finding {fingerprint}"),
+    }
+}
+
+fn scan(at: Date, fingerprints: &[&str]) -> ScanInput {
+    scan_in("prod", at, fingerprints)
+}
+
+fn scan_in(environment: &str, at: Date, fingerprints: &[&str]) -> ScanInput {
+    ScanInput {
+        tool: "semgrep".into(),
+        app: "shop".into(),
+        environment: environment.into(),
+        at,
+        findings: fingerprints.iter().map(|f| finding(f, "high")).collect(),
+    }
+}
+
+fn summary(new: usize, still_open: usize, fixed: usize, reopened: usize) -> IngestSummary {
+    IngestSummary { new, still_open, fixed, reopened }
+}
+
+fn all_findings(store: &Store) -> Vec<FindingRow> {
+    store.findings(&FindingFilter::default()).unwrap()
+}
+
+fn open_fingerprints(store: &Store, on: Date) -> Vec<String> {
+    store
+        .findings(&FindingFilter { open_on: Some(on), ..FindingFilter::default() })
+        .unwrap()
+        .into_iter()
+        .map(|f| f.fingerprint)
+        .collect()
+}
+
+/// Every table's content, without row ids (which depend on insertion order), as sorted text.
+fn dump(store: &Store) -> Vec<String> {
+    let queries = [
+        "SELECT 'scan', tool, app, environment, at FROM scans",
+        "SELECT 'finding', fingerprint, tool, app, environment, rule_id, severity, score, cwes, file, line, message, first_seen, last_seen, fixed_at, reopened FROM findings",
+        "SELECT 'event', f.fingerprint, f.environment, e.at, e.kind FROM finding_events e JOIN findings f ON f.id = e.finding_id",
+        "SELECT 'measurement', * FROM measurements",
+        "SELECT 'checkin', * FROM checkins",
+        "SELECT 'status', * FROM status_changes",
+        "SELECT 'grade', * FROM grades",
+    ];
+    let mut lines = Vec::new();
+    for sql in queries {
+        let mut statement = store.conn.prepare(sql).unwrap();
+        let columns = statement.column_count();
+        let rows = statement
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| row.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap();
+        for row in rows {
+            lines.push(row.unwrap().join("|"));
+        }
+    }
+    lines.sort();
+    lines
+}
+
+// ---- opening ----
+
+#[test]
+fn in_memory_store_is_migrated_with_foreign_keys_on() {
+    let store = store();
+    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.journal_mode().unwrap(), "memory");
+    let foreign_keys: bool =
+        store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
+    assert!(foreign_keys);
+}
+
+/// A folder of its own under the system temp folder, removed when dropped.
+struct TempFolder(std::path::PathBuf);
+
+impl TempFolder {
+    fn new(name: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("threatokr-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn file_store_uses_wal_and_keeps_history_across_reopening() {
+    let folder = TempFolder::new("reopen");
+    let path = folder.0.join("store.sqlite");
+    {
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.journal_mode().unwrap(), "wal");
+        let busy_ms: i64 =
+            store.conn.pragma_query_value(None, "busy_timeout", |row| row.get(0)).unwrap();
+        assert_eq!(busy_ms, 5000);
+        store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
+    }
+    assert!(path.exists());
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.journal_mode().unwrap(), "wal");
+    assert_eq!(all_findings(&store).len(), 2);
+    // The reopened store still knows the newest scan and refuses an older one.
+    assert!(matches!(
+        store.ingest_findings(&scan(date(2027, 1, 4), &[])),
+        Err(StoreError::OutOfOrder { .. })
+    ));
+}
+
+#[test]
+fn opening_a_store_from_a_newer_threatokr_fails_cleanly() {
+    let folder = TempFolder::new("newer");
+    let path = folder.0.join("store.sqlite");
+    drop(Store::open(&path).unwrap());
+    Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Migration(_)), "{error:?}");
+    assert_eq!(error.to_string(), "the history store's schema could not be brought up to date");
+}
+
+#[test]
+fn opening_a_store_in_a_missing_folder_is_an_error_not_a_panic() {
+    let folder = TempFolder::new("missing");
+    let error = Store::open(&folder.0.join("no-such-folder").join("store.sqlite")).unwrap_err();
+    assert!(matches!(error, StoreError::Sqlite(_)));
+}
+
+// ---- findings ----
+
+#[test]
+fn first_scan_records_every_finding_as_new() {
+    let mut store = store();
+    let mut input = scan(date(2027, 1, 5), &["b", "a"]);
+    input.findings[0].score = Some(7.5);
+    assert_eq!(store.ingest_findings(&input).unwrap(), summary(2, 0, 0, 0));
+    let rows = all_findings(&store);
+    assert_eq!(rows.iter().map(|f| f.fingerprint.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    let b = &rows[1];
+    assert_eq!(
+        b,
+        &FindingRow {
+            fingerprint: "b".into(),
+            tool: "semgrep".into(),
+            app: "shop".into(),
+            environment: "prod".into(),
+            rule_id: "rule-b".into(),
+            severity: "high".into(),
+            score: Some(7.5),
+            cwes: vec![79, 89],
+            file: Some("src/app.py".into()),
+            line: Some(12),
+            message: "finding b".into(),
+            first_seen: date(2027, 1, 5),
+            last_seen: date(2027, 1, 5),
+            fixed_at: None,
+            reopened: 0,
+        }
+    );
+}
+
+#[test]
+fn later_scans_fix_missing_findings_and_reopen_returning_ones() {
+    let mut store = store();
+    assert_eq!(
+        store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b", "c"])).unwrap(),
+        summary(3, 0, 0, 0)
+    );
+    // c is gone on the 12th.
+    assert_eq!(
+        store.ingest_findings(&scan(date(2027, 1, 12), &["a", "b"])).unwrap(),
+        summary(0, 2, 1, 0)
+    );
+    // b is gone and c is back on the 19th; d is new.
+    assert_eq!(
+        store.ingest_findings(&scan(date(2027, 1, 19), &["a", "c", "d"])).unwrap(),
+        summary(1, 1, 1, 1)
+    );
+    let rows = all_findings(&store);
+    let by_id = |id: &str| rows.iter().find(|f| f.fingerprint == id).unwrap();
+    assert_eq!(
+        (by_id("a").first_seen, by_id("a").last_seen, by_id("a").fixed_at),
+        (date(2027, 1, 5), date(2027, 1, 19), None)
+    );
+    assert_eq!(
+        (by_id("b").last_seen, by_id("b").fixed_at),
+        (date(2027, 1, 12), Some(date(2027, 1, 19)))
+    );
+    assert_eq!(
+        (by_id("c").last_seen, by_id("c").fixed_at, by_id("c").reopened),
+        (date(2027, 1, 19), None, 1)
+    );
+    assert_eq!(by_id("d").first_seen, date(2027, 1, 19));
+}
+
+#[test]
+fn open_on_a_date_follows_fixes_and_reopenings() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "c"])).unwrap();
+    store.ingest_findings(&scan(date(2027, 1, 12), &["a"])).unwrap();
+    store.ingest_findings(&scan(date(2027, 1, 19), &["a", "c"])).unwrap();
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 4)), Vec::<String>::new());
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 5)), ["a", "c"]);
+    // c was fixed from the 12th to the 19th, although its row today says "open, reopened once".
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 15)), ["a"]);
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 19)), ["a", "c"]);
+}
+
+#[test]
+fn ingesting_the_same_scan_twice_changes_nothing() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b", "c"])).unwrap();
+    let second = scan(date(2027, 1, 12), &["a", "d"]);
+    store.ingest_findings(&second).unwrap();
+    let before = dump(&store);
+    assert_eq!(store.ingest_findings(&second).unwrap(), summary(0, 2, 0, 0));
+    assert_eq!(dump(&store), before);
+}
+
+#[test]
+fn ingests_on_the_same_date_are_one_scan() {
+    let mut split = store();
+    let mut whole = store();
+    for s in [&mut split, &mut whole] {
+        s.ingest_findings(&scan(date(2027, 1, 5), &["a", "b", "c"])).unwrap();
+    }
+    // Two SARIF files of one tool on the 12th: {a} and {c, d}; b is gone.
+    split.ingest_findings(&scan(date(2027, 1, 12), &["a"])).unwrap();
+    split.ingest_findings(&scan(date(2027, 1, 12), &["c", "d"])).unwrap();
+    whole.ingest_findings(&scan(date(2027, 1, 12), &["a", "c", "d"])).unwrap();
+    assert_eq!(dump(&split), dump(&whole));
+    assert_eq!(open_fingerprints(&split, date(2027, 1, 12)), ["a", "c", "d"]);
+}
+
+#[test]
+fn a_scan_older_than_the_newest_of_its_scope_is_refused() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 12), &["a"])).unwrap();
+    let before = dump(&store);
+    let error = store.ingest_findings(&scan(date(2027, 1, 5), &["b"])).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "refusing the scan of semgrep for shop/prod dated 2027-01-05: the store already has one dated 2027-01-12, and history is never rewritten"
+    );
+    assert_eq!(dump(&store), before);
+    // Another environment is another scope, with its own order.
+    assert_eq!(
+        store.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["b"])).unwrap(),
+        summary(1, 0, 0, 0)
+    );
+}
+
+#[test]
+fn a_scan_never_fixes_findings_of_another_environment() {
+    let mut store = store();
+    store.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["a"])).unwrap();
+    assert_eq!(
+        store.ingest_findings(&scan_in("prod", date(2027, 1, 6), &["b"])).unwrap(),
+        summary(1, 0, 0, 0)
+    );
+    let staging = store
+        .findings(&FindingFilter {
+            environment: Some("staging".into()),
+            ..FindingFilter::default()
+        })
+        .unwrap();
+    assert_eq!(staging.len(), 1);
+    assert_eq!(staging[0].fixed_at, None);
+}
+
+#[test]
+fn an_ingest_failing_halfway_leaves_nothing_behind() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
+    let before = dump(&store);
+    // The third finding is invalid: "a" was already updated and "c" inserted when it is reached.
+    let mut bad = scan(date(2027, 1, 12), &["a", "c", "d"]);
+    bad.findings[2].severity = "catastrophic".into();
+    let error = store.ingest_findings(&bad).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid finding severity `catastrophic`: expected critical, high, medium, low, info or unknown"
+    );
+    assert_eq!(dump(&store), before);
+    // Not even the scan date was kept: an ingest dated between the two is still accepted.
+    assert_eq!(
+        store.ingest_findings(&scan(date(2027, 1, 8), &["a", "b"])).unwrap(),
+        summary(0, 2, 0, 0)
+    );
+}
+
+#[test]
+fn a_fingerprint_twice_in_one_scan_counts_once() {
+    let mut store = store();
+    let mut input = scan(date(2027, 1, 5), &["a", "a"]);
+    input.findings[1].message = "the duplicate".into();
+    assert_eq!(store.ingest_findings(&input).unwrap(), summary(1, 0, 0, 0));
+    assert_eq!(all_findings(&store)[0].message, "finding a");
+}
+
+#[test]
+fn findings_are_filtered_by_app_and_environment_and_sorted() {
+    let mut store = store();
+    store.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["z", "y"])).unwrap();
+    store.ingest_findings(&scan_in("prod", date(2027, 1, 5), &["x"])).unwrap();
+    let mut other_app = scan_in("prod", date(2027, 1, 5), &["w"]);
+    other_app.app = "billing".into();
+    store.ingest_findings(&other_app).unwrap();
+    let keys = |rows: Vec<FindingRow>| {
+        rows.into_iter()
+            .map(|f| format!("{}/{}/{}", f.app, f.environment, f.fingerprint))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(all_findings(&store)),
+        ["billing/prod/w", "shop/prod/x", "shop/staging/y", "shop/staging/z"]
+    );
+    let shop_staging = FindingFilter {
+        app: Some("shop".into()),
+        environment: Some("staging".into()),
+        open_on: None,
+    };
+    assert_eq!(keys(store.findings(&shop_staging).unwrap()), ["shop/staging/y", "shop/staging/z"]);
+}
+
+#[test]
+fn invalid_scan_values_are_refused() {
+    let mut store = store();
+    let mut input = scan(date(2027, 1, 5), &["a"]);
+    input.findings[0].score = Some(11.0);
+    assert!(matches!(
+        store.ingest_findings(&input),
+        Err(StoreError::Invalid { field: "finding score", .. })
+    ));
+    let mut input = scan(date(2027, 1, 5), &[""]);
+    input.findings[0].fingerprint = String::new();
+    assert!(matches!(
+        store.ingest_findings(&input),
+        Err(StoreError::Invalid { field: "finding fingerprint", .. })
+    ));
+    let mut input = scan(date(2027, 1, 5), &[]);
+    input.tool = " ".into();
+    assert!(matches!(
+        store.ingest_findings(&input),
+        Err(StoreError::Invalid { field: "scan tool", .. })
+    ));
+    assert!(all_findings(&store).is_empty());
+}
+
+fn finding_scan(at: Date, present: &[bool]) -> ScanInput {
+    let names = ["a", "b", "c", "d", "e"];
+    let chosen: Vec<&str> =
+        names.iter().zip(present).filter(|(_, p)| **p).map(|(n, _)| *n).collect();
+    scan(at, &chosen)
+}
+
+proptest! {
+    #[test]
+    fn reingesting_and_splitting_a_scan_change_nothing(
+        history in prop::collection::vec(prop::collection::vec(any::<bool>(), 5), 1..5),
+        last in prop::collection::vec(any::<bool>(), 5),
+        split_mask in prop::collection::vec(any::<bool>(), 5),
+    ) {
+        let mut whole = store();
+        let mut split = store();
+        for (day, present) in history.iter().enumerate() {
+            let at = date(2027, 1, 1 + i8::try_from(day).unwrap());
+            whole.ingest_findings(&finding_scan(at, present)).unwrap();
+            split.ingest_findings(&finding_scan(at, present)).unwrap();
+        }
+        let at = date(2027, 2, 1);
+        whole.ingest_findings(&finding_scan(at, &last)).unwrap();
+        let once = dump(&whole);
+        whole.ingest_findings(&finding_scan(at, &last)).unwrap();
+        prop_assert_eq!(&dump(&whole), &once);
+        // The same scan in two parts, in either order, gives the same history.
+        let part = |keep: bool| last.iter().zip(&split_mask).map(|(p, m)| *p && *m == keep).collect::<Vec<_>>();
+        split.ingest_findings(&finding_scan(at, &part(true))).unwrap();
+        split.ingest_findings(&finding_scan(at, &part(false))).unwrap();
+        prop_assert_eq!(&dump(&split), &once);
+    }
+}
+
+// ---- measurements ----
+
+fn measurement(kr_id: &str, as_of: Date, value: f64) -> MeasurementRow {
+    MeasurementRow {
+        kr_id: kr_id.into(),
+        cycle: "2027-Q1".into(),
+        as_of,
+        value: Some(value),
+        numerator: Some(value),
+        denominator: Some(10.0),
+        progress: Some(value / 10.0),
+        status: Status::OnTrack,
+        evidence: serde_json::json!({"apps": ["shop"], "passed": value}),
+    }
+}
+
+#[test]
+fn measuring_twice_on_the_same_evidence_changes_nothing() {
+    let mut store = store();
+    let rows =
+        [measurement("KR-1", date(2027, 1, 5), 4.0), measurement("KR-2", date(2027, 1, 5), 2.0)];
+    assert_eq!(store.record_measurements(&rows).unwrap(), 2);
+    let before = dump(&store);
+    assert_eq!(store.record_measurements(&rows).unwrap(), 0);
+    assert_eq!(dump(&store), before);
+    // New evidence on the same day replaces the row.
+    assert_eq!(
+        store.record_measurements(&[measurement("KR-1", date(2027, 1, 5), 6.0)]).unwrap(),
+        1
+    );
+    let kr1 = store.measurements("KR-1").unwrap();
+    assert_eq!(kr1, [measurement("KR-1", date(2027, 1, 5), 6.0)]);
+}
+
+#[test]
+fn measurements_come_back_by_date_and_latest_on_or_before_a_day() {
+    let mut store = store();
+    store
+        .record_measurements(&[
+            measurement("KR-2", date(2027, 1, 20), 5.0),
+            measurement("KR-1", date(2027, 1, 20), 3.0),
+            measurement("KR-1", date(2027, 1, 5), 1.0),
+            measurement("KR-1", date(2027, 2, 1), 7.0),
+            MeasurementRow {
+                cycle: "2027-Q2".into(),
+                ..measurement("KR-9", date(2027, 1, 6), 9.0)
+            },
+        ])
+        .unwrap();
+    let dates: Vec<Date> = store.measurements("KR-1").unwrap().iter().map(|m| m.as_of).collect();
+    assert_eq!(dates, [date(2027, 1, 5), date(2027, 1, 20), date(2027, 2, 1)]);
+    let latest = store.latest_measurements("2027-Q1", date(2027, 1, 25)).unwrap();
+    let picked: Vec<(&str, Option<f64>)> =
+        latest.iter().map(|m| (m.kr_id.as_str(), m.value)).collect();
+    assert_eq!(picked, [("KR-1", Some(3.0)), ("KR-2", Some(5.0))]);
+    assert!(store.latest_measurements("2027-Q1", date(2027, 1, 4)).unwrap().is_empty());
+}
+
+#[test]
+fn a_bad_measurement_in_a_batch_writes_none_of_it() {
+    let mut store = store();
+    let bad = MeasurementRow { progress: Some(1.5), ..measurement("KR-2", date(2027, 1, 5), 2.0) };
+    let error =
+        store.record_measurements(&[measurement("KR-1", date(2027, 1, 5), 4.0), bad]).unwrap_err();
+    assert!(matches!(error, StoreError::Invalid { field: "measurement progress", .. }));
+    assert!(store.measurements("KR-1").unwrap().is_empty());
+}
+
+#[test]
+fn a_measurement_with_no_data_keeps_its_nulls() {
+    let mut store = store();
+    let row = MeasurementRow {
+        value: None,
+        numerator: None,
+        denominator: None,
+        progress: None,
+        status: Status::NoData,
+        evidence: serde_json::json!([]),
+        ..measurement("KR-1", date(2027, 1, 5), 0.0)
+    };
+    store.record_measurements(std::slice::from_ref(&row)).unwrap();
+    assert_eq!(store.measurements("KR-1").unwrap(), [row]);
+}
+
+// ---- check-ins ----
+
+fn checkin(value: f64, confidence: Option<u8>, effective: Date) -> Checkin {
+    Checkin {
+        kr_id: "KR-1".into(),
+        value,
+        confidence,
+        note: Some("pentest booked".into()),
+        author: Some("ana".into()),
+        source: CheckinSource::Manual,
+        effective,
+    }
+}
+
+#[test]
+fn checkins_are_listed_by_effective_date_then_recording_order() {
+    let mut store = store();
+    let first = store.add_checkin(&checkin(3.0, Some(7), date(2027, 1, 20))).unwrap();
+    let second = store.add_checkin(&checkin(2.0, None, date(2027, 1, 10))).unwrap();
+    let third = store
+        .add_checkin(&Checkin {
+            source: CheckinSource::Ci,
+            ..checkin(4.0, Some(0), date(2027, 1, 20))
+        })
+        .unwrap();
+    assert!(first.order < second.order && second.order < third.order);
+    let values: Vec<(f64, Option<u8>, CheckinSource)> = store
+        .checkins("KR-1")
+        .unwrap()
+        .iter()
+        .map(|c| (c.checkin.value, c.checkin.confidence, c.checkin.source))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            (2.0, None, CheckinSource::Manual),
+            (3.0, Some(7), CheckinSource::Manual),
+            (4.0, Some(0), CheckinSource::Ci)
+        ]
+    );
+    assert!(store.checkins("KR-2").unwrap().is_empty());
+}
+
+#[test]
+fn a_confidence_above_ten_is_refused() {
+    let mut store = store();
+    let error = store.add_checkin(&checkin(3.0, Some(11), date(2027, 1, 20))).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid check-in confidence `11`: expected a confidence from 0 to 10"
+    );
+    assert!(matches!(
+        store.add_checkin(&checkin(f64::NAN, None, date(2027, 1, 20))),
+        Err(StoreError::Invalid { field: "check-in value", .. })
+    ));
+    assert!(store.checkins("KR-1").unwrap().is_empty());
+}
+
+#[test]
+fn checkin_sources_round_trip_through_their_names() {
+    for source in CheckinSource::ALL {
+        assert_eq!(source.as_str().parse::<CheckinSource>(), Ok(*source));
+    }
+    assert!("email".parse::<CheckinSource>().is_err());
+}
+
+// ---- status history ----
+
+fn observed(kind: EntityKind, id: &str, status: &str) -> StatusObservation {
+    StatusObservation {
+        model_file: "models/shop.tm.yaml".into(),
+        entity_kind: kind,
+        entity_id: id.into(),
+        app: "shop".into(),
+        status: status.into(),
+    }
+}
+
+#[test]
+fn reading_the_same_models_every_day_records_only_changes() {
+    let mut store = store();
+    let day = |status_t1: &str, status_c1: &str| {
+        vec![
+            observed(EntityKind::Threat, "T-1", status_t1),
+            observed(EntityKind::Control, "C-1", status_c1),
+            observed(EntityKind::Threat, "T-2", "accepted"),
+        ]
+    };
+    assert_eq!(store.record_statuses(date(2027, 1, 5), &day("identified", "planned")).unwrap(), 3);
+    assert_eq!(store.record_statuses(date(2027, 1, 6), &day("identified", "planned")).unwrap(), 0);
+    assert_eq!(store.record_statuses(date(2027, 1, 7), &day("mitigated", "planned")).unwrap(), 1);
+    assert_eq!(
+        store.record_statuses(date(2027, 1, 8), &day("mitigated", "implemented")).unwrap(),
+        1
+    );
+    assert_eq!(
+        store.record_statuses(date(2027, 1, 9), &day("mitigated", "implemented")).unwrap(),
+        0
+    );
+    let history: Vec<(Date, String)> = store
+        .status_history(EntityKind::Threat, "T-1")
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.at, c.observation.status))
+        .collect();
+    assert_eq!(
+        history,
+        [(date(2027, 1, 5), "identified".to_owned()), (date(2027, 1, 7), "mitigated".to_owned())]
+    );
+    assert_eq!(store.status_history(EntityKind::Control, "C-1").unwrap().len(), 2);
+    // A threat and a control may share an id without mixing their histories.
+    assert!(store.status_history(EntityKind::Control, "T-1").unwrap().is_empty());
+}
+
+#[test]
+fn the_same_id_in_two_model_files_has_two_histories() {
+    let mut store = store();
+    let other = StatusObservation {
+        model_file: "models/billing.json".into(),
+        app: "billing".into(),
+        ..observed(EntityKind::Threat, "T-1", "identified")
+    };
+    assert_eq!(
+        store
+            .record_statuses(
+                date(2027, 1, 5),
+                &[observed(EntityKind::Threat, "T-1", "mitigated"), other]
+            )
+            .unwrap(),
+        2
+    );
+    let files: Vec<String> = store
+        .status_history(EntityKind::Threat, "T-1")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.observation.model_file)
+        .collect();
+    assert_eq!(files, ["models/billing.json", "models/shop.tm.yaml"]);
+}
+
+#[test]
+fn status_observations_out_of_order_or_unknown_are_refused_whole() {
+    let mut store = store();
+    store
+        .record_statuses(date(2027, 1, 7), &[observed(EntityKind::Threat, "T-1", "identified")])
+        .unwrap();
+    let before = dump(&store);
+    let error = store
+        .record_statuses(
+            date(2027, 1, 6),
+            &[
+                observed(EntityKind::Threat, "T-9", "identified"),
+                observed(EntityKind::Threat, "T-1", "mitigated"),
+            ],
+        )
+        .unwrap_err();
+    assert!(matches!(error, StoreError::OutOfOrder { .. }), "{error:?}");
+    assert_eq!(dump(&store), before);
+    let error = store
+        .record_statuses(date(2027, 1, 8), &[observed(EntityKind::Control, "C-1", "mitigated")])
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Invalid { field: "status", .. }), "{error:?}");
+    assert_eq!(dump(&store), before);
+}
+
+// ---- grades ----
+
+fn graded(objective_id: &str, kr_id: &str, score: f64) -> GradeRow {
+    GradeRow {
+        kr_id: kr_id.into(),
+        objective_id: objective_id.into(),
+        lineage: Some(format!("lin-{kr_id}")),
+        score,
+        expected: 0.7,
+        band: Band::of(score),
+    }
+}
+
+#[test]
+fn grades_freeze_once_unless_replaced() {
+    let mut store = store();
+    let rows = [graded("O-2", "KR-1", 0.8), graded("O-1", "KR-2", 0.3), graded("O-1", "KR-1", 0.8)];
+    assert_eq!(store.freeze_grades("2027-Q1", &rows, Overwrite::Refuse).unwrap(), 3);
+    let keys: Vec<(String, String, Band)> = store
+        .grades("2027-Q1")
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.objective_id, g.kr_id, g.band))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("O-1".into(), "KR-1".into(), Band::Green),
+            ("O-1".into(), "KR-2".into(), Band::Red),
+            ("O-2".into(), "KR-1".into(), Band::Green)
+        ]
+    );
+    let error = store.freeze_grades("2027-Q1", &rows[..1], Overwrite::Refuse).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the grades of cycle 2027-Q1 are already frozen (3 key results); ask to overwrite them to freeze again"
+    );
+    assert_eq!(store.grades("2027-Q1").unwrap().len(), 3);
+    assert_eq!(store.freeze_grades("2027-Q1", &rows[..1], Overwrite::Replace).unwrap(), 1);
+    assert_eq!(store.grades("2027-Q1").unwrap(), [graded("O-2", "KR-1", 0.8)]);
+    assert!(store.grades("2027-Q2").unwrap().is_empty());
+}
+
+#[test]
+fn a_failed_freeze_keeps_the_grades_already_frozen() {
+    let mut store = store();
+    store.freeze_grades("2027-Q1", &[graded("O-1", "KR-1", 0.5)], Overwrite::Refuse).unwrap();
+    let error = store
+        .freeze_grades(
+            "2027-Q1",
+            &[graded("O-1", "KR-2", 0.5), graded("O-1", "KR-3", 1.5)],
+            Overwrite::Replace,
+        )
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Invalid { field: "grade score", .. }));
+    assert_eq!(store.grades("2027-Q1").unwrap(), [graded("O-1", "KR-1", 0.5)]);
+}
