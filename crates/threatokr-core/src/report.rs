@@ -22,6 +22,7 @@ use crate::model::{
     Commitment, KrKind, KrTarget, LinkKind, ObjectiveLevel, OkrSet, Severity, ThreatStatus,
     Workspace,
 };
+pub use crate::progress::{Band, Status};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -64,72 +65,14 @@ pub struct CycleRow {
     pub end: Date,
 }
 
-/// Where a key result or objective stands (DESIGN.md §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum Status {
-    /// Progress at least 0.9 of expected.
-    OnTrack,
-    /// Progress at least 0.6 of expected.
-    AtRisk,
-    /// Below 0.6 of expected.
-    OffTrack,
-    /// The newest measurement is older than the staleness window.
-    Stale,
-    /// Nothing measured.
-    #[default]
-    NoData,
-}
-
-impl Status {
-    /// Every status, best first.
-    pub const ALL: &'static [Self] =
-        &[Self::OnTrack, Self::AtRisk, Self::OffTrack, Self::Stale, Self::NoData];
-
-    /// The canonical snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OnTrack => "on_track",
-            Self::AtRisk => "at_risk",
-            Self::OffTrack => "off_track",
-            Self::Stale => "stale",
-            Self::NoData => "no_data",
-        }
-    }
-
-    /// The words a reader sees.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::OnTrack => "on track",
-            Self::AtRisk => "at risk",
-            Self::OffTrack => "off track",
-            Self::Stale => "stale",
-            Self::NoData => "no data",
-        }
-    }
-}
-
-/// A grade band at cycle close: red < 0.4 ≤ yellow < 0.7 ≤ green.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Band {
-    /// Below 0.4.
-    Red,
-    /// 0.4 up to 0.7.
-    Yellow,
-    /// 0.7 and above.
-    Green,
-}
-
-impl Band {
-    /// Every band.
-    pub const ALL: &'static [Self] = &[Self::Red, Self::Yellow, Self::Green];
-
-    /// The canonical name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Red => "red",
-            Self::Yellow => "yellow",
-            Self::Green => "green",
-        }
+/// The words a reader sees for a status (`on track`, `no data`).
+pub fn status_label(status: Status) -> &'static str {
+    match status {
+        Status::OnTrack => "on track",
+        Status::AtRisk => "at risk",
+        Status::OffTrack => "off track",
+        Status::Stale => "stale",
+        Status::NoData => "no data",
     }
 }
 
@@ -369,7 +312,7 @@ pub struct Measured {
 }
 
 /// One key result's numbers.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeasuredKr {
     /// The latest value.
     pub value: Option<f64>,
@@ -388,12 +331,34 @@ pub struct MeasuredKr {
 }
 
 /// One objective's numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeasuredObjective {
     /// Progress 0..1.
     pub progress: Option<f64>,
     /// Status.
     pub status: Status,
+}
+
+impl Default for MeasuredKr {
+    /// Nothing measured: every number `None`, status `NoData`.
+    fn default() -> Self {
+        Self {
+            value: None,
+            progress: None,
+            expected: None,
+            status: Status::NoData,
+            confidence: None,
+            history: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+}
+
+impl Default for MeasuredObjective {
+    /// Nothing measured.
+    fn default() -> Self {
+        Self { progress: None, status: Status::NoData }
+    }
 }
 
 /// What analysis says about one threat: its theme and numeric risk.
@@ -428,7 +393,8 @@ pub fn build_with(
         start: c.start,
         end: c.end,
     });
-    let linear_expected = cycle.as_ref().map(|c| linear_expectation(c, as_of));
+    let linear_expected =
+        cycle.as_ref().map(|c| crate::progress::expected_progress(c.start, c.end, as_of));
     let people: HashMap<&str, &str> =
         workspace.config.org.people.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
 
@@ -591,13 +557,6 @@ fn select_set<'w>(
         .min_by_key(|(_, days)| *days)
         .map(|(set, _)| set)
         .or_else(|| workspace.okrs.last())
-}
-
-/// Linear expected progress: 0 at the cycle's start, 1 at its end.
-fn linear_expectation(cycle: &CycleRow, as_of: Date) -> f64 {
-    let total = f64::from((cycle.end - cycle.start).get_days().max(1));
-    let elapsed = f64::from((as_of - cycle.start).get_days());
-    (elapsed / total).clamp(0.0, 1.0)
 }
 
 fn count_balance(set: &OkrSet) -> Balance {

@@ -6,7 +6,9 @@
 //! Every piece of text from files or people goes through `escape_html`.
 
 use super::svg::{self, band_colours, status_colours};
-use super::{Band, KrRow, ObjectiveRow, ReportModel, Status, format_percent, format_value};
+use super::{
+    Band, KrRow, ObjectiveRow, ReportModel, Status, format_percent, format_value, status_label,
+};
 use crate::model::LinkKind;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
@@ -48,7 +50,7 @@ fn anchor(prefix: &str, text: &str) -> String {
 }
 
 fn badge(status: Status) -> String {
-    format!(r#"<span class="badge s-{}">{}</span>"#, status.as_str(), status.label())
+    format!(r#"<span class="badge s-{}">{}</span>"#, status.as_str(), status_label(status))
 }
 
 fn band_badge(band: Band) -> String {

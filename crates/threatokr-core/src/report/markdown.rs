@@ -4,7 +4,7 @@
 //! `escape`, which neutralises Markdown syntax, raw HTML and table pipes.
 
 use super::terminal::text_bar;
-use super::{KrRow, ReportModel, format_number, format_percent, format_value};
+use super::{KrRow, ReportModel, format_number, format_percent, format_value, status_label};
 use crate::model::LinkKind;
 use std::fmt::Write;
 
@@ -74,7 +74,7 @@ fn summary(out: &mut String, model: &ReportModel) {
                 .owner
                 .as_ref()
                 .map_or_else(String::new, |o| format!(" (owner: {})", escape(o))),
-            business.status.label(),
+            status_label(business.status),
             format_percent(business.progress)
         );
         if business.security.is_empty() {
@@ -87,7 +87,7 @@ fn summary(out: &mut String, model: &ReportModel) {
                 if row.link == LinkKind::Supports { "supported by" } else { "fed by" },
                 escape(&row.id),
                 escape(&row.title),
-                row.status.label(),
+                status_label(row.status),
                 format_percent(row.progress)
             );
         }
@@ -159,7 +159,7 @@ fn alignment(out: &mut String, model: &ReportModel) {
                     escape(&o.title),
                     o.level,
                     o.owner.as_ref().map_or_else(String::new, |n| format!(", {}", escape(n))),
-                    o.status.label(),
+                    status_label(o.status),
                     format_percent(o.progress)
                 );
             }
@@ -186,7 +186,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
                 .owner
                 .as_ref()
                 .map_or_else(String::new, |o| format!(", owned by {}", escape(o))),
-            objective.status.label(),
+            status_label(objective.status),
             format_percent(objective.progress)
         );
         if objective.key_results.is_empty() {
@@ -207,7 +207,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
                 escape(&kr.goal),
                 progress_cell(kr),
                 format_percent(kr.expected),
-                kr.status.label(),
+                status_label(kr.status),
                 kr.confidence.map_or_else(|| "no data".to_owned(), |c| format!("{c}/10")),
                 kr.kind.map_or("untagged", |k| k.as_str()),
                 kr.commitment

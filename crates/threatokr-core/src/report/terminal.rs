@@ -4,7 +4,7 @@
 //! NO_COLOR); ANSI escapes appear only when `color` is true. Text from files is cleaned of
 //! control characters so a title cannot move the cursor or change colours.
 
-use super::{ReportModel, Status, format_percent};
+use super::{ReportModel, Status, format_percent, status_label};
 use crate::model::LinkKind;
 use std::fmt::Write;
 
@@ -112,7 +112,7 @@ pub fn render_status_tree(model: &ReportModel, width: usize, color: bool) -> Str
         };
         let text = fit(&format!("{prefix}{label}"), left);
         let percent = format!("{:>8}", format_percent(progress));
-        let word = format!("{:<9}", status.label());
+        let word = format!("{:<9}", status_label(status));
         let (start, end) = if color { (ansi(status), RESET) } else { ("", "") };
         if show_bar {
             let _ = writeln!(
@@ -151,7 +151,7 @@ pub fn render_kr_table(model: &ReportModel, width: usize, color: bool) -> String
                 super::format_value(kr.value, &kr.unit),
                 format_percent(kr.progress),
                 format_percent(kr.expected),
-                kr.status.label().to_owned(),
+                status_label(kr.status).to_owned(),
                 kr.confidence.map_or_else(|| "—".to_owned(), |c| format!("{c}/10")),
             ]);
             statuses.push(kr.status);
