@@ -370,13 +370,29 @@ pub struct ThemeRow {
     pub threat: String,
     /// Theme name (`access_control`).
     pub theme: String,
-    /// Numeric risk 0–10; `None` falls back to the severity's representative score.
+    /// Numeric risk 0–10; `None` falls back to `taxonomy::risk_of`.
     pub risk: Option<f64>,
 }
 
-/// Builds the view model from the workspace alone: every number is "no data".
+/// Builds the view model from the workspace alone: structure, the threat register with themes
+/// and risk from `analysis`, counts; every measured number is "no data".
 pub fn build(workspace: &Workspace, files: &Files, as_of: Date) -> ReportModel {
-    build_with(workspace, files, as_of, &Measured::default(), &[])
+    let themes = theme_rows(&crate::analysis::analyze(workspace));
+    build_with(workspace, files, as_of, &Measured::default(), &themes)
+}
+
+/// The theme and numeric risk of every analysed threat, as `build_with` takes them.
+pub fn theme_rows(analysis: &crate::analysis::Analysis) -> Vec<ThemeRow> {
+    analysis
+        .threats
+        .iter()
+        .map(|t| ThemeRow {
+            app: t.app.to_string(),
+            threat: t.id.to_string(),
+            theme: t.theme.as_str().to_owned(),
+            risk: Some(t.risk.score),
+        })
+        .collect()
 }
 
 /// Builds the view model from the workspace plus measured numbers and per-threat themes.
@@ -463,9 +479,7 @@ pub fn build_with(
             let analysed = theme_of.get(&(app.as_str(), threat.id.as_str()));
             let risk = analysed
                 .and_then(|t| t.risk)
-                .or_else(|| threat.cvss.as_ref().map(|c| c.score))
-                .or_else(|| threat.severity.representative_score())
-                .unwrap_or(0.0);
+                .unwrap_or_else(|| crate::taxonomy::risk_of(threat).score);
             let entry = app_risk.entry(app.as_str()).or_default();
             entry.0 += 1;
             entry.1 += risk;

@@ -373,11 +373,27 @@ fn build_fills_what_the_workspace_gives() {
             (ThreatStatus::FalsePositive, 1)
         ]
     );
-    // Without analysis, risk is the severity's representative score: 9.5 + 8.0 for the shop, 2.0 for admin.
+    // Severity-only threats score their band's representative risk: 9.5 + 8.0 for the shop, 2.0 for admin.
     let apps: Vec<(&str, usize, f64)> =
         model.risk.top_apps.iter().map(|a| (a.name.as_str(), a.open, a.risk)).collect();
     assert_eq!(apps, vec![("](javascript:x) Shop", 2, 17.5), ("Admin", 1, 2.0)]);
-    assert!(model.risk.by_theme.is_empty());
+    // `build` runs the analysis: themes through STRIDE here (no CWEs), one column at `as_of`.
+    assert_eq!(
+        model.risk.by_theme,
+        vec![(
+            date("2027-02-15"),
+            vec![
+                ("access_control".to_owned(), 8.0),
+                ("authentication".to_owned(), 9.5),
+                ("logging_monitoring".to_owned(), 2.0)
+            ]
+        )]
+    );
+    let themes: Vec<Option<&str>> = model.register.iter().map(|t| t.theme.as_deref()).collect();
+    assert_eq!(
+        themes,
+        vec![Some("authentication"), Some("access_control"), Some("logging_monitoring")]
+    );
     // KR-BIZ strategic; KR-SEC-1 strategic; KR-SEC-2 tactical (committed by its own tag); KR-TEAM untagged.
     assert_eq!(
         model.balance,
