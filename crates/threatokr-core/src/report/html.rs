@@ -72,7 +72,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}\
 th,td{border-bottom:1px solid #d0d7de;padding:.3rem .4rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa;white-space:nowrap}\
 table.wide{min-width:42rem}td.prog{min-width:8.5rem}td.spark{min-width:7.5rem}\
-td.num{text-align:right;white-space:nowrap}\
+td.num{text-align:right;white-space:nowrap}td.id{white-space:nowrap}\
 svg{max-width:100%;height:auto;vertical-align:middle}\
 figure{margin:.5rem 0}\
 details.data{font-size:.85rem;color:#57606a}\
@@ -309,7 +309,7 @@ fn objectives(
             objective
                 .owner
                 .as_ref()
-                .map_or_else(String::new, |o| format!(", owned by {}", escape_html(o))),
+                .map_or_else(String::new, |o| format!(" (owner: {})", escape_html(o))),
             badge(objective.status),
             format_percent(objective.progress)
         );
@@ -577,7 +577,7 @@ fn register(out: &mut String, model: &ReportModel) {
         };
         let _ = write!(
             out,
-            "<tr{id_attribute}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
+            "<tr{id_attribute}><td>{}</td><td class=\"id\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
             escape_html(&threat.app),
             escape_html(&threat.id),
             escape_html(&threat.title),

@@ -185,7 +185,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
             objective
                 .owner
                 .as_ref()
-                .map_or_else(String::new, |o| format!(", owned by {}", escape(o))),
+                .map_or_else(String::new, |o| format!(" (owner: {})", escape(o))),
             status_label(objective.status),
             format_percent(objective.progress)
         );
