@@ -49,15 +49,14 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         bail!("the bundled example does not validate; this is a bug in threatokr");
     }
     let as_of: jiff::civil::Date = example::AS_OF.parse().context("the demo date")?;
-    let report = threatokr_core::report::render_markdown(&threatokr_core::report::build(
-        &workspace,
-        &loaded.files,
-        as_of,
-    ));
+    let model = threatokr_core::report::build(&workspace, &loaded.files, as_of);
     let report_path = args.out.join("report.md");
-    std::fs::write(&report_path, report)
+    std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
         .with_context(|| format!("writing {}", report_path.display()))?;
-    print(&format!("3. wrote the report: {}", report_path.display()));
+    let html_path = args.out.join("report.html");
+    std::fs::write(&html_path, threatokr_core::report::render_html(&model))
+        .with_context(|| format!("writing {}", html_path.display()))?;
+    print(&format!("3. wrote the report: {} and {}", report_path.display(), html_path.display()));
     Ok(Outcome::Ok)
 }
 
