@@ -8,6 +8,8 @@ mod import;
 mod ingest;
 mod init;
 mod output;
+mod report;
+mod reporting;
 mod scan_ci;
 mod schema;
 mod store_io;
@@ -49,6 +51,8 @@ enum Command {
     ScanCi(scan_ci::Args),
     /// Record a value and confidence for a key result.
     Checkin(checkin::Args),
+    /// Write the report: one self-contained HTML file, or Markdown.
+    Report(report::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -80,5 +84,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ingest(args) => ingest::run(&cli.workspace, &args),
         Command::ScanCi(args) => scan_ci::run(&args),
         Command::Checkin(args) => checkin::run(&cli.workspace, &args),
+        Command::Report(args) => report::run(&cli.workspace, &args),
     }
 }
