@@ -1,11 +1,14 @@
 //! Command-line definition (clap derive) and dispatch to one module per subcommand.
 
+mod align;
+mod analyze;
 mod checkin;
 mod demo;
 mod example;
 mod ingest;
 mod init;
 mod output;
+mod plan;
 mod scan_ci;
 mod schema;
 mod store_io;
@@ -43,6 +46,12 @@ enum Command {
     ScanCi(scan_ci::Args),
     /// Record a value and confidence for a key result.
     Checkin(checkin::Args),
+    /// Show where the open risk is: themes, apps and teams ranked by open risk.
+    Analyze(analyze::Args),
+    /// Propose a cycle's security objectives and key results from the threat models.
+    Plan(plan::Args),
+    /// List security objectives aligned to nothing and business objectives nothing supports.
+    Align(align::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -72,5 +81,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ingest(args) => ingest::run(&cli.workspace, &args),
         Command::ScanCi(args) => scan_ci::run(&args),
         Command::Checkin(args) => checkin::run(&cli.workspace, &args),
+        Command::Analyze(args) => analyze::run(&cli.workspace, &args),
+        Command::Plan(args) => plan::run(&cli.workspace, &args),
+        Command::Align(args) => align::run(&cli.workspace, &args),
     }
 }
