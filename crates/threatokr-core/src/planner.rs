@@ -42,6 +42,9 @@ use crate::taxonomy::AsvsVersion;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use templates::{Template, ThemeContext};
 
+/// Scopes of up to this many apps without a shared tag are named app by app.
+const MAX_NAMED_APPS: usize = 4;
+
 /// The lowest acceptable strategic share before a warning.
 pub const BALANCE_MIN: f64 = 0.3;
 /// The highest acceptable strategic share before a warning.
@@ -208,12 +211,14 @@ pub fn plan(
     let asvs_version =
         config.settings.asvs_version.parse().unwrap_or(AsvsVersion::LATEST);
     let apps: HashMap<&str, &App> = config.apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    let team_names: HashMap<&str, &str> =
+        config.org.teams.iter().map(|t| (t.id.as_str(), t.name.as_str())).collect();
     let mut warnings = Vec::new();
     let mut objectives = Vec::new();
 
     let business = business_objectives(workspace, &cycle.id, existing);
     for summary in analysis.themes.iter().filter(|t| t.figures.open_risk > 0.0).take(options.max_objectives) {
-        let cx = theme_context(summary, analysis, &apps, asvs_version);
+        let cx = theme_context(summary, analysis, &apps, &team_names, asvs_version);
         let mut key_results: Vec<PlannedKr> =
             Template::ALL.iter().filter_map(|&t| templates::build(t, &cx)).collect();
         let supports: Vec<ObjectiveId> = business
@@ -374,6 +379,7 @@ fn theme_context(
     summary: &ThemeSummary,
     analysis: &Analysis,
     apps: &HashMap<&str, &App>,
+    team_names: &HashMap<&str, &str>,
     asvs_version: AsvsVersion,
 ) -> ThemeContext {
     let theme = summary.theme;
@@ -386,10 +392,12 @@ fn theme_context(
         .map(|a| apps.get(a.as_str()).map_or_else(|| a.to_string(), |app| app.name.clone()))
         .collect();
     let (apps_param, scope_phrase, scope_adjective) = match &shared_tag {
-        Some(tag) => (MeasureParam::Text(format!("tag:{tag}")), format!("the {tag} apps"), tag.clone()),
-        None => (
+        Some(tag) if summary.apps.len() > 1 => {
+            (MeasureParam::Text(format!("tag:{tag}")), format!("the {tag} apps"), tag.clone())
+        }
+        _ => (
             MeasureParam::List(summary.apps.iter().map(|a| a.to_string()).collect()),
-            if names.len() <= 3 {
+            if names.len() <= MAX_NAMED_APPS {
                 templates::join_and(&names)
             } else {
                 format!("{} apps", names.len())
@@ -431,6 +439,13 @@ fn theme_context(
         scope_phrase,
         scope_adjective,
         teams: summary.teams.clone(),
+        team_names: summary
+            .teams
+            .iter()
+            .map(|t| {
+                team_names.get(t.as_str()).map_or_else(|| t.to_string(), |name| (*name).to_owned())
+            })
+            .collect(),
         derived_from: unique(analysis.open_threats_of(theme).into_iter().map(|t| t.id.clone())),
         headline,
         asvs_version,

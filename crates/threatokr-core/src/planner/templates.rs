@@ -152,6 +152,8 @@ pub struct ThemeContext {
     pub scope_adjective: String,
     /// The teams owning the affected apps.
     pub teams: Vec<TeamId>,
+    /// Their display names (the id when threatokr.yaml has no name), in the same order.
+    pub team_names: Vec<String>,
     /// The theme's open threats.
     pub derived_from: Vec<ThreatId>,
     /// "access control carries 62% of open risk: 9 open threats across 4 apps".
@@ -229,10 +231,7 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
             let who = if cx.teams.is_empty() {
                 "developers".to_owned()
             } else {
-                format!(
-                    "the developers of {}",
-                    join_and(&cx.teams.iter().map(|t| t.to_string()).collect::<Vec<_>>())
-                )
+                format!("the developers of {}", join_and(&cx.team_names))
             };
             let mut kr =
                 metric_kr(template, id, format!("80% of {who} trained on {noun}"), 0.0, 80.0, "%");
@@ -331,11 +330,10 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
             }
             let n = cx.apps.len() as f64;
             let apps = if cx.scope_adjective.is_empty() {
-                format!("{} affected apps", cx.apps.len())
+                cx.scope_phrase.clone()
             } else {
                 format!("{} {} apps", cx.apps.len(), cx.scope_adjective)
             };
-            let apps = if cx.apps.len() == 1 { apps.trim_end_matches('s').to_owned() } else { apps };
             let mut kr = metric_kr(
                 template,
                 id,
@@ -363,7 +361,7 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
             let mut kr = metric_kr(
                 template,
                 id,
-                format!("Every {noun} control named in the threat models implemented"),
+                format!("Every control the threat models name against {noun} threats implemented"),
                 start,
                 100.0,
                 "%",

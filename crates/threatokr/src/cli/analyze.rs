@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use super::output::{eprint, print, stderr_color};
-use super::workspace_io::{Loaded, read_workspace};
+use super::workspace_io::read_workspace;
 use anyhow::Result;
 use std::path::Path;
 use threatokr_core::analysis::{analysis_json, analyze, render_markdown, render_table};
@@ -29,7 +29,6 @@ enum Format {
 
 /// A workspace read and loaded, with its diagnostics already printed on stderr.
 pub(crate) struct Checked {
-    pub(crate) loaded: Loaded,
     pub(crate) workspace: Workspace,
     /// Whether any diagnostic is an error.
     pub(crate) has_errors: bool,
@@ -47,7 +46,7 @@ pub(crate) fn load_checked(root: &Path) -> Result<Checked> {
         eprint(&render_human(report, stderr_color()));
     }
     let has_errors = Summary::of(&diagnostics).errors > 0;
-    Ok(Checked { loaded, workspace, has_errors })
+    Ok(Checked { workspace, has_errors })
 }
 
 /// The terminal's width: `COLUMNS` when set to a number, else [`DEFAULT_WIDTH`].
