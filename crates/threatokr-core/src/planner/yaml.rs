@@ -252,10 +252,10 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
             Some(list) if list.as_seq().is_some_and(|s| !s.is_empty()) && !is_flow(text, list) => {
                 let last = list.as_seq().expect("a list").last().expect("not empty");
                 let (_, dash) = columns(text, last.span.start as usize);
-                (after_line(text, last.span.end as usize), dash, String::new())
+                (after_line(text, content_end(text, last)), dash, String::new())
             }
             None => (
-                after_line(text, item.span.end as usize),
+                after_line(text, content_end(text, item)),
                 key_col + 2,
                 format!("{:key_col$}key_results:\n", ""),
             ),
@@ -281,7 +281,7 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
         let (at, dash, mut block) = match items.last() {
             Some(last) => {
                 let (_, dash) = columns(text, last.span.start as usize);
-                (after_line(text, last.span.end as usize), dash, String::new())
+                (after_line(text, content_end(text, last)), dash, String::new())
             }
             None => match root.as_map().and_then(|m| m.iter().find(|(k, _)| k.text == "objectives")) {
                 // `objectives:` with nothing after it: the items go right below the key.
@@ -331,6 +331,25 @@ fn columns(text: &str, offset: usize) -> (usize, usize) {
     let col = prefix.chars().count();
     let dash = prefix.rfind('-').map_or(col.saturating_sub(2), |i| prefix[..i].chars().count());
     (col, dash)
+}
+
+/// Where a node's text really ends. A block collection's span runs to the next token (the
+/// parser ends it there), so its end is the furthest end of its keys and values; scalars and
+/// flow collections end where their span says (a flow collection at its closing bracket).
+fn content_end(text: &str, node: &Node) -> usize {
+    let end = node.span.end as usize;
+    let closed = end > 0 && end <= text.len() && matches!(text.as_bytes()[end - 1], b']' | b'}');
+    match &node.value {
+        YamlValue::Seq(items) if !(is_flow(text, node) && closed) => {
+            items.iter().map(|i| content_end(text, i)).max().unwrap_or(node.span.start as usize)
+        }
+        YamlValue::Map(entries) if !(is_flow(text, node) && closed) => entries
+            .iter()
+            .map(|(key, value)| (key.span.end as usize).max(content_end(text, value)))
+            .max()
+            .unwrap_or(node.span.start as usize),
+        _ => end.min(text.len()),
+    }
 }
 
 /// The offset just after the line that holds `offset - 1` (the end of a node).
