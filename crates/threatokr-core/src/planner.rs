@@ -35,8 +35,8 @@ pub use yaml::{MergeOutcome, merge_into, plan_json, to_okr_yaml};
 
 use crate::analysis::{Analysis, ThemeSummary};
 use crate::model::{
-    App, AppId, Commitment, Comparison, Cycle, CycleId, KrKind, KrTarget, MeasureParam,
-    ObjectiveId, ObjectiveLevel, OkrSet, LinkKind, TeamId, Theme, ThreatId, Workspace,
+    App, AppId, Commitment, Comparison, Cycle, CycleId, KrKind, KrTarget, LinkKind, MeasureParam,
+    ObjectiveId, ObjectiveLevel, OkrSet, TeamId, Theme, ThreatId, Workspace,
 };
 use crate::taxonomy::AsvsVersion;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -194,7 +194,11 @@ impl Balance {
 
 /// A number as the files write it: integers without a decimal point, others as Rust prints them.
 pub fn number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { format!("{value}") }
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
 }
 
 /// Plans the security objectives of `cycle` (see the module documentation for the rules).
@@ -208,8 +212,7 @@ pub fn plan(
     existing: Option<&OkrSet>,
 ) -> Plan {
     let config = &workspace.config;
-    let asvs_version =
-        config.settings.asvs_version.parse().unwrap_or(AsvsVersion::LATEST);
+    let asvs_version = config.settings.asvs_version.parse().unwrap_or(AsvsVersion::LATEST);
     let apps: HashMap<&str, &App> = config.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let team_names: HashMap<&str, &str> =
         config.org.teams.iter().map(|t| (t.id.as_str(), t.name.as_str())).collect();
@@ -217,7 +220,9 @@ pub fn plan(
     let mut objectives = Vec::new();
 
     let business = business_objectives(workspace, &cycle.id, existing);
-    for summary in analysis.themes.iter().filter(|t| t.figures.open_risk > 0.0).take(options.max_objectives) {
+    for summary in
+        analysis.themes.iter().filter(|t| t.figures.open_risk > 0.0).take(options.max_objectives)
+    {
         let cx = theme_context(summary, analysis, &apps, &team_names, asvs_version);
         let mut key_results: Vec<PlannedKr> =
             Template::ALL.iter().filter_map(|&t| templates::build(t, &cx)).collect();
@@ -258,9 +263,10 @@ pub fn plan(
     if !revenue.is_empty() {
         let products: Vec<String> = unique(revenue.iter().filter_map(|b| b.product.clone()));
         let product = templates::join_and(&products);
-        let pci = revenue.iter().flat_map(|b| &b.apps).any(|a| {
-            apps.get(a.as_str()).is_some_and(|app| app.tags.iter().any(|t| t == "pci"))
-        });
+        let pci = revenue
+            .iter()
+            .flat_map(|b| &b.apps)
+            .any(|a| apps.get(a.as_str()).is_some_and(|app| app.tags.iter().any(|t| t == "pci")));
         let supports: Vec<ObjectiveId> = revenue.iter().map(|b| b.id.clone()).collect();
         let headline = format!(
             "{} is about revenue from {product}: customers buy what they trust",
@@ -268,7 +274,9 @@ pub fn plan(
         );
         let scoped_apps: Vec<AppId> = unique(revenue.iter().flat_map(|b| b.apps.iter().cloned()));
         let teams: Vec<TeamId> = unique(
-            scoped_apps.iter().filter_map(|a| apps.get(a.as_str()).and_then(|app| app.team.clone())),
+            scoped_apps
+                .iter()
+                .filter_map(|a| apps.get(a.as_str()).and_then(|app| app.team.clone())),
         );
         objectives.push(PlannedObjective {
             id: format!("O-{}-TRUST", cycle.id).parse().expect("a valid id"),
@@ -276,7 +284,10 @@ pub fn plan(
             theme: None,
             level: ObjectiveLevel::Department,
             commitment: Commitment::Committed,
-            description: format!("Supports {} with the security of {product}.", join_ids(&supports)),
+            description: format!(
+                "Supports {} with the security of {product}.",
+                join_ids(&supports)
+            ),
             apps: scoped_apps,
             teams,
             supports,
@@ -295,7 +306,8 @@ pub fn plan(
         }
         objective.balance = Balance::of(&objective.key_results);
         if !objective.balance.is_balanced() {
-            warnings.push(balance_warning(&format!("objective {}", objective.id), objective.balance));
+            warnings
+                .push(balance_warning(&format!("objective {}", objective.id), objective.balance));
         }
     }
     let mut seen = BTreeSet::new();
@@ -384,7 +396,8 @@ fn theme_context(
 ) -> ThemeContext {
     let theme = summary.theme;
     let words = themes::words(theme);
-    let affected: Vec<&App> = summary.apps.iter().filter_map(|a| apps.get(a.as_str()).copied()).collect();
+    let affected: Vec<&App> =
+        summary.apps.iter().filter_map(|a| apps.get(a.as_str()).copied()).collect();
     let shared_tag = shared_tag(&summary.apps, &affected, apps);
     let names: Vec<String> = summary
         .apps
@@ -536,7 +549,8 @@ fn mentions_any(words: &[String], ids: &[AppId], apps: &HashMap<&str, &App>) -> 
     ids.iter().any(|id| {
         contains_phrase(words, id.as_str())
             || apps.get(id.as_str()).is_some_and(|app| {
-                contains_phrase(words, &app.name) || app.tags.iter().any(|t| contains_phrase(words, t))
+                contains_phrase(words, &app.name)
+                    || app.tags.iter().any(|t| contains_phrase(words, t))
             })
     })
 }
@@ -556,8 +570,8 @@ pub fn is_business(objective: &crate::model::Objective, set: &OkrSet) -> bool {
 
 const REVENUE_WORDS: &[&str] = &["revenue", "sales", "bookings", "arr"];
 
-/// The business objectives of the cycle, from the workspace's OKR set and `existing` (by id,
-/// `existing` first).
+/// The business objectives of the cycle, from `existing` and every OKR file of the cycle in the
+/// workspace (each id once, `existing` first).
 pub fn business_objectives(
     workspace: &Workspace,
     cycle: &CycleId,
@@ -565,7 +579,7 @@ pub fn business_objectives(
 ) -> Vec<BusinessObjective> {
     let apps = &workspace.config.apps;
     let mut out: Vec<BusinessObjective> = Vec::new();
-    for set in existing.into_iter().chain(workspace.okrs_for(cycle)) {
+    for set in existing.into_iter().chain(workspace.okrs.iter().filter(|s| &s.cycle == cycle)) {
         for objective in set.objectives.iter().filter(|o| is_business(o, set)) {
             if out.iter().any(|b| b.id == objective.id) {
                 continue;
@@ -628,7 +642,7 @@ fn supported_objectives<'a>(
 ) -> BTreeSet<&'a ObjectiveId> {
     existing
         .into_iter()
-        .chain(workspace.okrs_for(cycle))
+        .chain(workspace.okrs.iter().filter(|s| &s.cycle == cycle))
         .flat_map(|set| {
             set.objectives
                 .iter()

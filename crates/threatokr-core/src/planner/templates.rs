@@ -5,9 +5,7 @@
 
 use super::themes::ThemeWords;
 use super::{PlannedKr, PlannedTarget};
-use crate::model::{
-    AppId, Commitment, Comparison, KrKind, MeasureParam, TeamId, Theme, ThreatId,
-};
+use crate::model::{AppId, Commitment, Comparison, KrKind, MeasureParam, TeamId, Theme, ThreatId};
 use crate::taxonomy::{AsvsVersion, asvs_chapters};
 use std::collections::BTreeMap;
 
@@ -282,7 +280,9 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
             let mut kr = metric_kr(
                 template,
                 id,
-                format!("Every {noun} threat scenario in the threat models tested by a pentest, red team or automated test"),
+                format!(
+                    "Every {noun} threat scenario in the threat models tested by a pentest, red team or automated test"
+                ),
                 0.0,
                 100.0,
                 "%",
@@ -356,8 +356,8 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
             {
                 return None;
             }
-            let start = (cx.controls_implemented as f64 * 1000.0 / cx.controls as f64).round()
-                / 10.0;
+            let start =
+                (cx.controls_implemented as f64 * 1000.0 / cx.controls as f64).round() / 10.0;
             let mut kr = metric_kr(
                 template,
                 id,
@@ -382,7 +382,10 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
             let mut kr = PlannedKr {
                 id,
                 template,
-                title: format!("No open production finding with CVSS >= 7.0 in {}", cx.scope_phrase),
+                title: format!(
+                    "No open production finding with CVSS >= 7.0 in {}",
+                    cx.scope_phrase
+                ),
                 metric: template.metric().map(str::to_owned),
                 params: BTreeMap::new(),
                 target: PlannedTarget::Threshold { comparison: Comparison::AtMost, limit: 0.0 },
@@ -407,7 +410,10 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
             let mut kr = metric_kr(
                 template,
                 id,
-                format!("SAST and secret scanning in the CI of every repository of {}", cx.scope_phrase),
+                format!(
+                    "SAST and secret scanning in the CI of every repository of {}",
+                    cx.scope_phrase
+                ),
                 0.0,
                 100.0,
                 "%",
@@ -417,10 +423,8 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
                 MeasureParam::List(vec!["sast".into(), "secrets".into()]),
             );
             kr.params.insert("apps".into(), cx.apps_param.clone());
-            kr.rationale = format!(
-                "{}; scanning every change keeps new {noun} flaws out",
-                cx.headline
-            );
+            kr.rationale =
+                format!("{}; scanning every change keeps new {noun} flaws out", cx.headline);
             kr
         }
         Template::Certifications | Template::SecurityFeatures => return None,

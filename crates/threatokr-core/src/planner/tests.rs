@@ -58,8 +58,10 @@ fn example_files(okrs: bool) -> Vec<(String, String)> {
 
 /// A workspace around the shared sample models (config in test_data/planner).
 fn samples_files() -> Vec<(String, String)> {
-    let mut out =
-        vec![("threatokr.yaml".to_owned(), read(PathBuf::from(TEST_DATA).join("samples_threatokr.yaml")))];
+    let mut out = vec![(
+        "threatokr.yaml".to_owned(),
+        read(PathBuf::from(TEST_DATA).join("samples_threatokr.yaml")),
+    )];
     for model in [
         "otm/EXAMPLE.json",
         "pytm/tm.json",
@@ -154,10 +156,9 @@ fn every_template_names_a_catalogue_metric_or_is_milestones() {
     for &template in Template::ALL {
         match template.metric() {
             Some(name) => assert!(metrics::metric(name).is_some(), "{template:?}: {name}"),
-            None => assert!(matches!(
-                template,
-                Template::Certifications | Template::SecurityFeatures
-            )),
+            None => {
+                assert!(matches!(template, Template::Certifications | Template::SecurityFeatures))
+            }
         }
     }
     assert_eq!(Template::ALL.len(), 10);
@@ -269,7 +270,10 @@ fn example_plan_puts_access_control_first_with_every_template_that_applies() {
         ac.title,
         "Implement consistent access control mechanisms across Checkout, Mobile App, Payments API and Storefront"
     );
-    assert_eq!(ac.teams.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["mobile", "payments", "web"]);
+    assert_eq!(
+        ac.teams.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        ["mobile", "payments", "web"]
+    );
     let krs: Vec<&str> = ac.key_results.iter().map(|kr| kr.id.as_str()).collect();
     assert_eq!(
         krs,
@@ -289,10 +293,7 @@ fn example_plan_puts_access_control_first_with_every_template_that_applies() {
         "access control carries 69% of open risk: 7 open threats across 4 apps, owned by teams mobile, payments and web"
     );
     // 1 of the 7 controls linked to access-control threats is implemented.
-    assert_eq!(
-        ac.key_results[4].target,
-        PlannedTarget::Metric { start: 14.3, target: 100.0 }
-    );
+    assert_eq!(ac.key_results[4].target, PlannedTarget::Metric { start: 14.3, target: 100.0 });
     // No OKR file: nothing to support.
     assert!(ac.supports.is_empty());
     // Authentication gets central SSO on its one app, scoped by name.
@@ -406,13 +407,22 @@ fn a_revenue_objective_nothing_supports_gets_the_customer_confidence_objective()
     assert_eq!(trust.id.as_str(), "O-2027-Q1-TRUST");
     assert_eq!(trust.title, "Increase customer confidence by delivering security features");
     assert_eq!(trust.supports.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["O-CRO-1"]);
-    assert_eq!(trust.apps.iter().map(|a| a.as_str()).collect::<Vec<_>>(), ["checkout", "payments-api"]);
+    assert_eq!(
+        trust.apps.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        ["checkout", "payments-api"]
+    );
     assert_eq!(
         trust.key_results.iter().map(|kr| kr.title.as_str()).collect::<Vec<_>>(),
-        ["Security features of Payments documented on the website", "ISO 27001, SOC 2 and PCI DSS certifications"]
+        [
+            "Security features of Payments documented on the website",
+            "ISO 27001, SOC 2 and PCI DSS certifications"
+        ]
     );
     // The CEO's objective no longer names payments: only the CRO's is supported.
-    assert_eq!(planned.objectives[0].supports.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["O-CRO-1"]);
+    assert_eq!(
+        planned.objectives[0].supports.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        ["O-CRO-1"]
+    );
     // Alignment of the file as it is: nothing supports either business objective yet.
     let set = workspace.okrs_for(&planned.cycle).expect("set");
     let report = alignment(set, &planned);
@@ -444,7 +454,10 @@ fn example_okrs_alignment_finds_the_unaligned_tactical_objective() {
         set.objectives.iter().filter(|o| is_business(o, set)).map(|o| o.id.as_str()).collect();
     assert_eq!(business, ["O-CEO-1", "O-CRO-1"]);
     let report = alignment(set, &planned);
-    assert_eq!(report.unaligned.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["O-TACT-VULNS"]);
+    assert_eq!(
+        report.unaligned.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["O-TACT-VULNS"]
+    );
     assert!(report.unsupported.is_empty());
 }
 
@@ -477,10 +490,16 @@ fn replanning_keeps_the_users_edits_and_adds_what_is_missing() {
     let merged = merge_into(&files, file, &replanned).expect("merges");
     assert_eq!(
         merged.changes,
-        ["added key result KR-AC-SCENARIOS in O-2027-Q1-AC: Every access control threat scenario in the threat models tested by a pentest, red team or automated test"]
+        [
+            "added key result KR-AC-SCENARIOS in O-2027-Q1-AC: Every access control threat scenario in the threat models tested by a pentest, red team or automated test"
+        ]
     );
     // Everything the user wrote is still there, byte for byte, and the result lowers cleanly.
-    assert!(merged.text.contains("title: Consistent access control everywhere # our words\n    owner: abhay\n"));
+    assert!(
+        merged.text.contains(
+            "title: Consistent access control everywhere # our words\n    owner: abhay\n"
+        )
+    );
     assert!(merged.text.contains("target: 60\n"));
     assert_eq!(merged.text.len(), edited.len() + (scenarios_end - scenarios_start));
     let (set, diagnostics) = lower_text(&merged.text);
@@ -511,7 +530,8 @@ fn merging_refuses_a_flow_objectives_list_and_appends_when_there_is_none() {
     let (workspace, _) = load(&example_files(false));
     let planned = plan_of(&workspace, None);
     let mut files = Files::new();
-    let flow = files.add("okrs/a.yaml", "cycle: 2027-Q1\nobjectives: [{id: X, title: x, level: team}]\n");
+    let flow =
+        files.add("okrs/a.yaml", "cycle: 2027-Q1\nobjectives: [{id: X, title: x, level: team}]\n");
     assert!(merge_into(&files, flow, &planned).is_err());
     let bare = files.add("okrs/b.yaml", "cycle: 2027-Q1");
     let merged = merge_into(&files, bare, &planned).expect("merges");

@@ -38,12 +38,9 @@ pub fn words(theme: Theme) -> ThemeWords {
             "session management",
             "Keep user sessions on {scope} secure from login to logout",
         ),
-        Theme::InputValidationInjection => (
-            "INJ",
-            "injection",
-            "injection",
-            "Eliminate injection flaws from {scope}",
-        ),
+        Theme::InputValidationInjection => {
+            ("INJ", "injection", "injection", "Eliminate injection flaws from {scope}")
+        }
         Theme::OutputEncodingXss => (
             "XSS",
             "xss",
@@ -86,12 +83,9 @@ pub fn words(theme: Theme) -> ThemeWords {
             "supply chain",
             "Trust every dependency and build step of {scope}",
         ),
-        Theme::Availability => (
-            "AVAIL",
-            "availability",
-            "availability",
-            "Keep {scope} available under abuse and load",
-        ),
+        Theme::Availability => {
+            ("AVAIL", "availability", "availability", "Keep {scope} available under abuse and load")
+        }
         Theme::BusinessLogic => (
             "LOGIC",
             "business-logic",

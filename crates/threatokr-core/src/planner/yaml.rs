@@ -215,8 +215,9 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
     }
     let mut new_objectives = Vec::new();
     for planned in &plan.objectives {
-        let Some(item) =
-            items.iter().find(|i| i.get("id").and_then(Node::scalar_text) == Some(planned.id.as_str()))
+        let Some(item) = items
+            .iter()
+            .find(|i| i.get("id").and_then(Node::scalar_text) == Some(planned.id.as_str()))
         else {
             new_objectives.push(planned);
             continue;
@@ -232,7 +233,10 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
             let has = ["supports", "contributes"].iter().any(|key| {
                 item.get(key).is_some_and(|n| {
                     n.scalar_text() == Some(parent.as_str())
-                        || n.as_seq().unwrap_or(&[]).iter().any(|p| p.scalar_text() == Some(parent.as_str()))
+                        || n.as_seq()
+                            .unwrap_or(&[])
+                            .iter()
+                            .any(|p| p.scalar_text() == Some(parent.as_str()))
                 })
             });
             if !has {
@@ -283,14 +287,16 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
                 let (_, dash) = columns(text, last.span.start as usize);
                 (after_line(text, content_end(text, last)), dash, String::new())
             }
-            None => match root.as_map().and_then(|m| m.iter().find(|(k, _)| k.text == "objectives")) {
-                // `objectives:` with nothing after it: the items go right below the key.
-                Some((key, _)) => {
-                    let (col, _) = columns(text, key.span.start as usize);
-                    (after_line(text, key.span.end as usize), col + 2, String::new())
+            None => {
+                match root.as_map().and_then(|m| m.iter().find(|(k, _)| k.text == "objectives")) {
+                    // `objectives:` with nothing after it: the items go right below the key.
+                    Some((key, _)) => {
+                        let (col, _) = columns(text, key.span.start as usize);
+                        (after_line(text, key.span.end as usize), col + 2, String::new())
+                    }
+                    None => (text.len(), 2, "\nobjectives:\n".to_owned()),
                 }
-                None => (text.len(), 2, "\nobjectives:\n".to_owned()),
-            },
+            }
         };
         for (index, objective) in new_objectives.iter().enumerate() {
             if index > 0 || !items.is_empty() {
@@ -303,7 +309,8 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
     }
     // Apply in file order; insertions at the same place keep their order (key results first).
     insertions.sort_by_key(|(at, _)| *at);
-    let mut out = String::with_capacity(text.len() + insertions.iter().map(|(_, b)| b.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(text.len() + insertions.iter().map(|(_, b)| b.len()).sum::<usize>());
     let mut cursor = 0;
     for (at, block) in insertions {
         out.push_str(&text[cursor..at]);

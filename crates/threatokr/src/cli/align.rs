@@ -62,7 +62,11 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         Format::Table => {
             let mut out = String::new();
             let _ = writeln!(out, "Alignment of {}\n", cycle.id);
-            let _ = writeln!(out, "Security objectives aligned to nothing ({}):", report.unaligned.len());
+            let _ = writeln!(
+                out,
+                "Security objectives aligned to nothing ({}):",
+                report.unaligned.len()
+            );
             for (id, title) in &report.unaligned {
                 let _ = writeln!(out, "  {id}  {title}");
             }

@@ -58,6 +58,25 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     std::fs::write(&report_path, report)
         .with_context(|| format!("writing {}", report_path.display()))?;
     print(&format!("3. wrote the report: {}", report_path.display()));
+    let cycle = workspace.config.cycle("2027-Q1").context("the demo cycle")?;
+    let planned = threatokr_core::planner::plan(
+        &workspace,
+        &threatokr_core::analysis::analyze(&workspace),
+        cycle,
+        &threatokr_core::planner::PlanOptions::default(),
+        workspace.okrs_for(&cycle.id),
+    );
+    let plan_path = args.out.join("okrs/2027-Q1.plan.yaml");
+    std::fs::write(&plan_path, threatokr_core::planner::to_okr_yaml(&planned))
+        .with_context(|| format!("writing {}", plan_path.display()))?;
+    if let Some(top) = planned.objectives.first() {
+        print(&format!(
+            "4. planned 2027-Q1 from the threat models: \"{}\" ({} key results); wrote {}",
+            top.title,
+            top.key_results.len(),
+            plan_path.display()
+        ));
+    }
     Ok(Outcome::Ok)
 }
 

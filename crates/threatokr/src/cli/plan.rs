@@ -64,13 +64,19 @@ fn read_existing(root: &Path, path: &Path) -> Result<Option<Existing>> {
     let file = files.add(display_name(root, path), text);
     let (set, _, diagnostics) = lower_okrs(&files, file);
     if Summary::of(&diagnostics).errors > 0 {
-        bail!("{} has errors (run `threatokr validate`); fix them before planning into it", path.display());
+        bail!(
+            "{} has errors (run `threatokr validate`); fix them before planning into it",
+            path.display()
+        );
     }
     Ok(Some(Existing { files, file, set }))
 }
 
 /// Plans the cycle; `existing` is the OKR file the plan would be merged into.
-fn make_plan(root: &Path, args: &Args) -> Result<(Option<(Workspace, Plan)>, PathBuf, Option<Existing>)> {
+fn make_plan(
+    root: &Path,
+    args: &Args,
+) -> Result<(Option<(Workspace, Plan)>, PathBuf, Option<Existing>)> {
     let checked = load_checked(root)?;
     if checked.has_errors {
         eprint("plan: the workspace has errors; fix them first (see above)\n");
@@ -78,12 +84,18 @@ fn make_plan(root: &Path, args: &Args) -> Result<(Option<(Workspace, Plan)>, Pat
     }
     let workspace = checked.workspace;
     let cycle = find_cycle(&workspace, &args.cycle)?.clone();
-    let target = args.output.clone().unwrap_or_else(|| root.join("okrs").join(format!("{}.yaml", cycle.id)));
+    let target =
+        args.output.clone().unwrap_or_else(|| root.join("okrs").join(format!("{}.yaml", cycle.id)));
     let existing = read_existing(root, &target)?;
     let analysis = analyze(&workspace);
     let options = PlanOptions { max_objectives: args.max_objectives, ..PlanOptions::default() };
-    let planned =
-        plan(&workspace, &analysis, &cycle, &options, existing.as_ref().and_then(|e| e.set.as_ref()));
+    let planned = plan(
+        &workspace,
+        &analysis,
+        &cycle,
+        &options,
+        existing.as_ref().and_then(|e| e.set.as_ref()),
+    );
     Ok((Some((workspace, planned)), target, existing))
 }
 
@@ -95,7 +107,9 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         eprint(&format!("warning: {warning}\n"));
     }
     let (text, changes) = match args.format {
-        Format::Json => (format!("{}\n", serde_json::to_string_pretty(&plan_json(&planned))?), None),
+        Format::Json => {
+            (format!("{}\n", serde_json::to_string_pretty(&plan_json(&planned))?), None)
+        }
         Format::Yaml => match &existing {
             Some(existing) => {
                 let merged = merge_into(&existing.files, existing.file, &planned)
@@ -125,7 +139,8 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                     std::fs::create_dir_all(parent)
                         .with_context(|| format!("creating {}", parent.display()))?;
                 }
-                std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(path, &text)
+                    .with_context(|| format!("writing {}", path.display()))?;
                 if existing.is_none() {
                     let krs: usize = planned.objectives.iter().map(|o| o.key_results.len()).sum();
                     eprint(&format!(
