@@ -72,35 +72,41 @@ fn read_existing(root: &Path, path: &Path) -> Result<Option<Existing>> {
     Ok(Some(Existing { files, file, set }))
 }
 
-/// Plans the cycle; `existing` is the OKR file the plan would be merged into.
-fn make_plan(
-    root: &Path,
-    args: &Args,
-) -> Result<(Option<(Workspace, Plan)>, PathBuf, Option<Existing>)> {
+/// A plan with the file it would be merged into.
+struct Planned {
+    plan: Plan,
+    /// `-o FILE`, else `okrs/<cycle>.yaml` in the workspace.
+    target: PathBuf,
+    /// The target file when it exists.
+    existing: Option<Existing>,
+}
+
+/// Plans the cycle; `None` when the workspace has errors (already printed).
+fn make_plan(root: &Path, args: &Args) -> Result<Option<Planned>> {
     let checked = load_checked(root)?;
     if checked.has_errors {
         eprint("plan: the workspace has errors; fix them first (see above)\n");
-        return Ok((None, PathBuf::new(), None));
+        return Ok(None);
     }
     let workspace = checked.workspace;
-    let cycle = find_cycle(&workspace, &args.cycle)?.clone();
+    let cycle = find_cycle(&workspace, &args.cycle)?;
     let target =
         args.output.clone().unwrap_or_else(|| root.join("okrs").join(format!("{}.yaml", cycle.id)));
     let existing = read_existing(root, &target)?;
     let analysis = analyze(&workspace);
     let options = PlanOptions { max_objectives: args.max_objectives, ..PlanOptions::default() };
-    let planned = plan(
+    let plan = plan(
         &workspace,
         &analysis,
-        &cycle,
+        cycle,
         &options,
         existing.as_ref().and_then(|e| e.set.as_ref()),
     );
-    Ok((Some((workspace, planned)), target, existing))
+    Ok(Some(Planned { plan, target, existing }))
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let (Some((_, planned)), target, existing) = make_plan(root, args)? else {
+    let Some(Planned { plan: planned, target, existing }) = make_plan(root, args)? else {
         return Ok(Outcome::InputErrors);
     };
     for warning in &planned.warnings {
