@@ -232,11 +232,8 @@ pub fn plan(
             .map(|b| b.id.clone())
             .collect();
         if !supports.is_empty() {
-            key_results.push(templates::certifications(
-                cx.pci,
-                format!("{}; supports {}", cx.headline, join_ids(&supports)),
-                cx.derived_from.clone(),
-            ));
+            // A placeholder: the shared definition is filled in below.
+            key_results.push(templates::certifications(false, String::new(), Vec::new()));
         }
         objectives.push(PlannedObjective {
             id: format!("O-{}-{}", cycle.id, cx.words.abbr).parse().expect("a valid id"),
@@ -293,11 +290,12 @@ pub fn plan(
             supports,
             key_results: vec![
                 templates::security_features(&product, headline.clone()),
-                templates::certifications(pci, headline, Vec::new()),
+                templates::certifications(pci, String::new(), Vec::new()),
             ],
             balance: Balance::default(),
         });
     }
+    share_certifications(&mut objectives, &apps);
 
     for objective in &mut objectives {
         objective.key_results.retain_mut(|kr| apply_start(kr, options, &mut warnings));
@@ -321,6 +319,40 @@ pub fn plan(
         warnings.push(balance_warning("the plan", balance));
     }
     Plan { cycle: cycle.id.clone(), objectives, balance, warnings }
+}
+
+/// Certifications are one key result however many objectives count it: the milestones cover
+/// PCI DSS when any of their apps is tagged `pci`, the rationale names every business objective
+/// they support, and `derived_from` is empty (they come from the alignment, not from threats).
+fn share_certifications(objectives: &mut [PlannedObjective], apps: &HashMap<&str, &App>) {
+    let holds = |o: &PlannedObjective| {
+        o.key_results.iter().any(|kr| kr.template == Template::Certifications)
+    };
+    let holders: Vec<&PlannedObjective> = objectives.iter().filter(|o| holds(o)).collect();
+    if holders.is_empty() {
+        return;
+    }
+    let supported: Vec<ObjectiveId> =
+        unique(holders.iter().flat_map(|o| o.supports.iter().cloned()));
+    let pci = holders
+        .iter()
+        .flat_map(|o| &o.apps)
+        .any(|a| apps.get(a.as_str()).is_some_and(|app| app.tags.iter().any(|t| t == "pci")));
+    let shared = templates::certifications(
+        pci,
+        format!(
+            "supports {}: customers and auditors ask for certified security",
+            join_ids(&supported)
+        ),
+        Vec::new(),
+    );
+    for objective in objectives.iter_mut() {
+        for kr in &mut objective.key_results {
+            if kr.template == Template::Certifications {
+                *kr = shared.clone();
+            }
+        }
+    }
 }
 
 fn balance_warning(what: &str, balance: Balance) -> String {

@@ -6,7 +6,9 @@ use super::workspace_io::read_workspace;
 use anyhow::Result;
 use std::path::Path;
 use threatokr_core::analysis::{analysis_json, analyze, render_markdown, render_table};
-use threatokr_core::diag::{DiagnosticReport, Summary, render_human, sort_diagnostics};
+use threatokr_core::diag::{
+    Diagnostic, DiagnosticReport, Severity, Summary, render_human, sort_diagnostics,
+};
 use threatokr_core::model::Workspace;
 use threatokr_core::workspace::load_workspace;
 
@@ -34,19 +36,28 @@ pub(crate) struct Checked {
     pub(crate) has_errors: bool,
 }
 
-/// Reads and loads the workspace at `root`; prints its diagnostics (if any) on stderr.
+/// Reads and loads the workspace at `root`; prints its errors on stderr and counts its warnings.
 pub(crate) fn load_checked(root: &Path) -> Result<Checked> {
     let loaded = read_workspace(root)?;
     let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(more);
     sort_diagnostics(&loaded.files, &mut diagnostics);
-    if !diagnostics.is_empty() {
-        let report = DiagnosticReport { files: &loaded.files, diagnostics: &diagnostics };
+    let summary = Summary::of(&diagnostics);
+    // Errors in full; warnings only counted, since `validate` is where they are read.
+    let errors: Vec<Diagnostic> =
+        diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+    if !errors.is_empty() {
+        let report = DiagnosticReport { files: &loaded.files, diagnostics: &errors };
         eprint(&render_human(report, stderr_color()));
     }
-    let has_errors = Summary::of(&diagnostics).errors > 0;
-    Ok(Checked { workspace, has_errors })
+    if summary.warnings > 0 {
+        eprint(&format!(
+            "note: the workspace has {} warning(s); `threatokr validate` shows them\n",
+            summary.warnings
+        ));
+    }
+    Ok(Checked { workspace, has_errors: summary.errors > 0 })
 }
 
 /// The terminal's width: `COLUMNS` when set to a number, else [`DEFAULT_WIDTH`].
