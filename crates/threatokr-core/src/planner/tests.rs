@@ -530,7 +530,15 @@ fn merging_into_the_example_okrs_appends_objectives_and_keeps_every_byte() {
     let planned = plan_of(&workspace, workspace.okrs.first());
     let merged = merge_into(&files, file, &planned).expect("merges");
     assert!(merged.text.starts_with(original.as_str()));
-    assert_eq!(merged.changes.len(), 3);
+    assert_eq!(
+        merged.changes,
+        [
+            "added objective O-2027-Q1-AC: Implement consistent access control mechanisms across Checkout, Mobile App, Payments API and Storefront",
+            "note: O-APPSEC-AC is also about access_control; merge the two by hand if they are the same objective",
+            "added objective O-2027-Q1-SUPPLY: Trust every dependency and build step of Back Office",
+            "added objective O-2027-Q1-AUTHN: Make every login to Payments API strong and centrally managed",
+        ]
+    );
     let mut with_plan = files_in.clone();
     with_plan.last_mut().expect("okrs").1 = merged.text.clone();
     let (_, diagnostics) = load(&with_plan);

@@ -304,6 +304,18 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
             }
             block.push_str(&objective_block(objective, dash, &mut defined));
             changes.push(format!("added objective {}: {}", objective.id, objective.title));
+            if let Some(theme) = objective.theme {
+                let same_theme = items
+                    .iter()
+                    .filter(|i| i.get("theme").and_then(Node::scalar_text) == Some(theme.as_str()));
+                for other in same_theme {
+                    if let Some(id) = other.get("id").and_then(Node::scalar_text) {
+                        changes.push(format!(
+                            "note: {id} is also about {theme}; merge the two by hand if they are the same objective"
+                        ));
+                    }
+                }
+            }
         }
         insertions.push((at, block));
     }

@@ -60,6 +60,14 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             print(&serde_json::to_string_pretty(&value)?);
         }
         Format::Table => {
+            let width = report
+                .unaligned
+                .iter()
+                .chain(&report.unsupported)
+                .map(|(id, _)| id.as_str().chars().count())
+                .chain(report.proposed.iter().map(|(id, _)| id.as_str().chars().count()))
+                .max()
+                .unwrap_or(0);
             let mut out = String::new();
             let _ = writeln!(out, "Alignment of {}\n", cycle.id);
             let _ = writeln!(
@@ -68,7 +76,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 report.unaligned.len()
             );
             for (id, title) in &report.unaligned {
-                let _ = writeln!(out, "  {id}  {title}");
+                let _ = writeln!(out, "  {:width$}  {title}", id.as_str());
             }
             let _ = writeln!(
                 out,
@@ -76,11 +84,11 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 report.unsupported.len()
             );
             for (id, title) in &report.unsupported {
-                let _ = writeln!(out, "  {id}  {title}");
+                let _ = writeln!(out, "  {:width$}  {title}", id.as_str());
             }
             let _ = writeln!(out, "\nProposed by the planner ({}):", report.proposed.len());
             for (child, parent) in &report.proposed {
-                let _ = writeln!(out, "  {child} supports {parent}");
+                let _ = writeln!(out, "  {:width$}  supports {parent}", child.as_str());
             }
             print(&out);
         }

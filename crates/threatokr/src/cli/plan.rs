@@ -90,9 +90,13 @@ fn make_plan(root: &Path, args: &Args) -> Result<Option<Planned>> {
     }
     let workspace = checked.workspace;
     let cycle = find_cycle(&workspace, &args.cycle)?;
-    let target =
-        args.output.clone().unwrap_or_else(|| root.join("okrs").join(format!("{}.yaml", cycle.id)));
-    let existing = read_existing(root, &target)?;
+    let cycle_file = root.join("okrs").join(format!("{}.yaml", cycle.id));
+    let target = args.output.clone().unwrap_or_else(|| cycle_file.clone());
+    // JSON is never merged: the user's edits come from the cycle's OKR file.
+    let existing = match args.format {
+        Format::Yaml => read_existing(root, &target)?,
+        Format::Json => read_existing(root, &cycle_file)?,
+    };
     let analysis = analyze(&workspace);
     let options = PlanOptions { max_objectives: args.max_objectives, ..PlanOptions::default() };
     let plan = plan(
@@ -139,7 +143,8 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     match &args.output {
         None => print(&text),
         Some(path) => {
-            let unchanged = existing.as_ref().is_some_and(|e| e.files.text(e.file) == text);
+            let unchanged = changes.is_some()
+                && existing.as_ref().is_some_and(|e| e.files.text(e.file) == text);
             if !unchanged {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent)
@@ -147,7 +152,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 }
                 std::fs::write(path, &text)
                     .with_context(|| format!("writing {}", path.display()))?;
-                if existing.is_none() {
+                if changes.is_none() {
                     let krs: usize = planned.objectives.iter().map(|o| o.key_results.len()).sum();
                     eprint(&format!(
                         "wrote {}: {} objective(s), {krs} key result(s)\n",
