@@ -236,7 +236,7 @@ pub fn plan(
             key_results.push(templates::certifications(false, String::new(), Vec::new()));
         }
         objectives.push(PlannedObjective {
-            id: format!("O-{}-{}", cycle.id, cx.words.abbr).parse().expect("a valid id"),
+            id: objective_id(&cycle.id, cx.words.abbr),
             title: themes::objective_title(summary.theme, &cx.scope_phrase),
             theme: Some(summary.theme),
             level: ObjectiveLevel::Department,
@@ -276,7 +276,7 @@ pub fn plan(
                 .filter_map(|a| apps.get(a.as_str()).and_then(|app| app.team.clone())),
         );
         objectives.push(PlannedObjective {
-            id: format!("O-{}-TRUST", cycle.id).parse().expect("a valid id"),
+            id: objective_id(&cycle.id, "TRUST"),
             title: "Increase customer confidence by delivering security features".to_owned(),
             theme: None,
             level: ObjectiveLevel::Department,
@@ -319,6 +319,13 @@ pub fn plan(
         warnings.push(balance_warning("the plan", balance));
     }
     Plan { cycle: cycle.id.clone(), objectives, balance, warnings }
+}
+
+/// `O-<cycle>-<abbr>`; `O-<abbr>` when the cycle's id is too long to make a valid id.
+fn objective_id(cycle: &CycleId, abbr: &str) -> ObjectiveId {
+    format!("O-{cycle}-{abbr}")
+        .parse()
+        .unwrap_or_else(|_| format!("O-{abbr}").parse().expect("a short id is valid"))
 }
 
 /// Certifications are one key result however many objectives count it: the milestones cover

@@ -232,6 +232,13 @@ fn certifications_add_pci_only_for_pci_apps() {
 }
 
 #[test]
+fn a_cycle_id_too_long_for_an_objective_id_falls_back_to_the_abbreviation() {
+    let long: CycleId = "C".repeat(199).parse().expect("a valid id");
+    assert_eq!(objective_id(&long, "AC").as_str(), "O-AC");
+    assert_eq!(objective_id(&"2027-Q1".parse().expect("id"), "AC").as_str(), "O-2027-Q1-AC");
+}
+
+#[test]
 fn numbers_are_written_without_a_useless_decimal_point() {
     assert_eq!(number(80.0), "80");
     assert_eq!(number(14.3), "14.3");
@@ -563,7 +570,54 @@ fn merging_refuses_a_flow_objectives_list_and_appends_when_there_is_none() {
     assert!(lower_text(&merged.text).1.is_empty());
 }
 
+/// A one-objective plan whose titles are `title`.
+fn plan_titled(title: &str) -> Plan {
+    let (workspace, _) = load(&example_files(false));
+    let mut planned = plan_of(&workspace, None);
+    planned.objectives.truncate(1);
+    planned.objectives[0].title = title.to_owned();
+    planned.objectives[0].key_results.truncate(1);
+    planned.objectives[0].key_results[0].title = title.to_owned();
+    planned.objectives[0].key_results[0].rationale = title.to_owned();
+    planned
+}
+
+#[test]
+fn titles_that_yaml_would_misread_are_quoted_and_read_back_exactly() {
+    for title in [
+        "80%: yes # no",
+        "- starts like a list",
+        "true",
+        "2027-01-31",
+        "0x1F",
+        "{braces} and [brackets]",
+        "two\nlines",
+        "  padded  ",
+        "quote \" and backslash \\",
+        "#hash",
+        "ends with colon:",
+    ] {
+        let yaml = to_okr_yaml(&plan_titled(title));
+        let (set, diagnostics) = lower_text(&yaml);
+        assert!(diagnostics.is_empty(), "{title:?}: {diagnostics:#?}\n{yaml}");
+        let set = set.expect("set");
+        assert_eq!(set.objectives[0].title, title);
+        assert_eq!(set.key_results[0].title, title);
+        assert_eq!(set.key_results[0].rationale.as_deref(), Some(title));
+    }
+}
+
 proptest! {
+    #[test]
+    fn any_title_survives_writing_and_reading(title in "\\PC{1,40}") {
+        let yaml = to_okr_yaml(&plan_titled(&title));
+        let (set, diagnostics) = lower_text(&yaml);
+        prop_assert!(diagnostics.is_empty(), "{:?}", diagnostics);
+        let set = set.expect("set");
+        prop_assert_eq!(&set.objectives[0].title, &title);
+        prop_assert_eq!(&set.key_results[0].title, &title);
+    }
+
     #[test]
     fn merging_into_arbitrary_text_never_panics(text in "\\PC{0,200}") {
         let (workspace, _) = load(&example_files(false));

@@ -113,6 +113,11 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let Some(Planned { plan: planned, target, existing }) = make_plan(root, args)? else {
         return Ok(Outcome::InputErrors);
     };
+    eprint(&format!(
+        "balance: {}% strategic, {}% tactical (by key-result weight)\n",
+        (planned.balance.strategic * 100.0).round(),
+        (planned.balance.tactical * 100.0).round()
+    ));
     for warning in &planned.warnings {
         eprint(&format!("warning: {warning}\n"));
     }
