@@ -12,7 +12,9 @@
 //!   Starts are declared (0, or the figure the models give now for risk-weighted mitigation and
 //!   control rollout) unless [`PlanOptions::measured_starts`] gives one for the key result's id;
 //!   a start at or past the target lifts the target to 100 (or drops the key result, with a warning).
-//!   Every key result's `derived_from` is the theme's open threats, highest risk first.
+//!   Every key result's `derived_from` is the theme's open threats, highest risk first; the
+//!   certifications key result is one definition shared by every objective that supports a
+//!   business objective, with no `derived_from` (it comes from the alignment, not from threats).
 //! - **Ids**: `O-<cycle>-<THEME-ABBR>` and `KR-<THEME-ABBR>-<TEMPLATE>`; the customer-confidence
 //!   objective is `O-<cycle>-TRUST` with `KR-TRUST-FEATURES` and `KR-TRUST-CERTS`. Re-planning
 //!   gives the same ids; with `existing`, objectives and key results of the same id keep the
