@@ -19,7 +19,7 @@
 //! written from the severity (see `otm_risk`), trust ratings as a neutral 50 and risk reductions
 //! as 0, since threatokr has no such numbers.
 
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod native;
+pub mod planner;
 pub mod progress;
 pub mod report;
 pub mod syntax;

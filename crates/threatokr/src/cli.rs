@@ -1,5 +1,7 @@
 //! Command-line definition (clap derive) and dispatch to one module per subcommand.
 
+mod align;
+mod analyze;
 mod checkin;
 mod demo;
 mod example;
@@ -8,6 +10,7 @@ mod import;
 mod ingest;
 mod init;
 mod output;
+mod plan;
 mod report;
 mod reporting;
 mod scan_ci;
@@ -53,6 +56,12 @@ enum Command {
     Checkin(checkin::Args),
     /// Write the report: one self-contained HTML file, or Markdown.
     Report(report::Args),
+    /// Show where the open risk is: themes, apps and teams ranked by open risk.
+    Analyze(analyze::Args),
+    /// Propose a cycle's security objectives and key results from the threat models.
+    Plan(plan::Args),
+    /// List security objectives aligned to nothing and business objectives nothing supports.
+    Align(align::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -85,5 +94,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::ScanCi(args) => scan_ci::run(&args),
         Command::Checkin(args) => checkin::run(&cli.workspace, &args),
         Command::Report(args) => report::run(&cli.workspace, &args),
+        Command::Analyze(args) => analyze::run(&cli.workspace, &args),
+        Command::Plan(args) => plan::run(&cli.workspace, &args),
+        Command::Align(args) => align::run(&cli.workspace, &args),
     }
 }

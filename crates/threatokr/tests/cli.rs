@@ -270,5 +270,5 @@ fn export_threats_as_csv_lists_every_threat() {
     assert!(output.status.success());
     let text = stdout(&output);
     assert!(text.starts_with("app,id,title,status"), "{text}");
-    assert_eq!(text.lines().count(), 1 + 16);
+    assert_eq!(text.lines().count(), 1 + 15);
 }

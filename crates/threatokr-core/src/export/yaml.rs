@@ -226,7 +226,7 @@ pub(crate) fn scalar(text: &str) -> String {
 }
 
 /// A scalar as the value of a block mapping key, where commas and brackets are plain text.
-fn block_scalar(text: &str) -> String {
+pub(crate) fn block_scalar(text: &str) -> String {
     if plain_is_safe(text, false) { text.to_owned() } else { double_quoted(text) }
 }
 

@@ -49,6 +49,28 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         bail!("the bundled example does not validate; this is a bug in threatokr");
     }
     let as_of: jiff::civil::Date = example::AS_OF.parse().context("the demo date")?;
+    let cycle = workspace.config.cycle("2027-Q1").context("the demo cycle")?;
+    let planned = threatokr_core::planner::plan(
+        &workspace,
+        &threatokr_core::analysis::analyze(&workspace),
+        cycle,
+        &threatokr_core::planner::PlanOptions::default(),
+        workspace.okrs_for(&cycle.id),
+    );
+    // The proposal goes beside the workspace's OKRs, not into okrs/, so it does not become a
+    // second OKR set for the cycle; a person reviews it and merges what they want with `plan -o`.
+    std::fs::create_dir_all(args.out.join("plans")).context("creating the plans folder")?;
+    let plan_path = args.out.join("plans/2027-Q1.yaml");
+    std::fs::write(&plan_path, threatokr_core::planner::to_okr_yaml(&planned))
+        .with_context(|| format!("writing {}", plan_path.display()))?;
+    if let Some(top) = planned.objectives.first() {
+        print(&format!(
+            "3. planned 2027-Q1 from the threat models: \"{}\" ({} key results); wrote {}",
+            top.title,
+            top.key_results.len(),
+            plan_path.display()
+        ));
+    }
     let model = threatokr_core::report::build(&workspace, &loaded.files, as_of);
     let report_path = args.out.join("report.md");
     std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
@@ -56,7 +78,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     let html_path = args.out.join("report.html");
     std::fs::write(&html_path, threatokr_core::report::render_html(&model))
         .with_context(|| format!("writing {}", html_path.display()))?;
-    print(&format!("3. wrote the report: {} and {}", report_path.display(), html_path.display()));
+    print(&format!("4. wrote the report: {} and {}", report_path.display(), html_path.display()));
     Ok(Outcome::Ok)
 }
 

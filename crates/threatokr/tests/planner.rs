@@ -1,0 +1,179 @@
+//! End-to-end tests of `analyze`, `plan` and `align` on the bundled example workspace.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn threatokr(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_threatokr"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A fresh folder holding the example workspace under `acme/`.
+fn example(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let init = threatokr(&["init", "acme", "--example"], &dir);
+    assert!(init.status.success(), "{}", stderr(&init));
+    dir
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "{}{}", stdout(output), stderr(output));
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn analyze_ranks_access_control_first_in_every_format() {
+    let dir = example("planner-analyze");
+    let value = json(&threatokr(&["-w", "acme", "analyze", "--format", "json"], &dir));
+    assert_eq!(value["themes"][0]["theme"], "access_control");
+    assert_eq!(value["themes"][0]["open_threats"], 7);
+    assert_eq!(value["apps"].as_array().map(Vec::len), Some(5));
+    let table = threatokr(&["-w", "acme", "analyze"], &dir);
+    assert!(table.status.success());
+    assert!(stdout(&table).contains("1  access_control"), "{}", stdout(&table));
+    // COLUMNS sets the table's width: 100 cuts the apps column, 200 does not.
+    assert!(stdout(&table).contains("checkout, mobile-app, payme…"), "{}", stdout(&table));
+    let wide = Command::new(env!("CARGO_BIN_EXE_threatokr"))
+        .args(["-w", "acme", "analyze"])
+        .current_dir(&dir)
+        .env("COLUMNS", "200")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        stdout(&wide).contains("checkout, mobile-app, payments-api, storefront"),
+        "{}",
+        stdout(&wide)
+    );
+    let markdown = threatokr(&["-w", "acme", "analyze", "--format", "markdown"], &dir);
+    assert!(stdout(&markdown).starts_with("# Portfolio analysis"));
+}
+
+#[test]
+fn plan_json_follows_the_contract() {
+    let dir = example("planner-json");
+    let value =
+        json(&threatokr(&["-w", "acme", "plan", "--cycle", "2027-Q1", "--format", "json"], &dir));
+    assert_eq!(value["cycle"], "2027-Q1");
+    let objectives = value["objectives"].as_array().expect("objectives");
+    assert_eq!(objectives.len(), 3);
+    let top = &objectives[0];
+    assert_eq!(top["id"], "O-2027-Q1-AC");
+    assert_eq!(top["theme"], "access_control");
+    assert_eq!(top["supports"], serde_json::json!(["O-CEO-1", "O-CRO-1"]));
+    for key in ["id", "title", "theme", "level", "apps", "teams", "supports", "key_results"] {
+        assert!(top.get(key).is_some(), "objective without {key}");
+    }
+    for kr in top["key_results"].as_array().expect("key results") {
+        for key in [
+            "id",
+            "title",
+            "metric",
+            "params",
+            "start",
+            "target",
+            "unit",
+            "kind",
+            "commitment",
+            "derived_from",
+            "rationale",
+        ] {
+            assert!(kr.get(key).is_some(), "{} without {key}", kr["id"]);
+        }
+    }
+    assert_eq!(
+        value["balance"]["strategic"]
+            .as_f64()
+            .map(|s| s + value["balance"]["tactical"].as_f64().unwrap()),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn plan_writes_a_file_that_validates_and_replanning_changes_nothing() {
+    let dir = example("planner-write");
+    let args = ["-w", "acme", "plan", "--cycle", "2027-Q1", "-o", "acme/okrs/2027-Q1.plan.yaml"];
+    let first = threatokr(&args, &dir);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("wrote acme/okrs/2027-Q1.plan.yaml: 3 objective(s)"),
+        "{}",
+        stderr(&first)
+    );
+    let written = std::fs::read(dir.join("acme/okrs/2027-Q1.plan.yaml")).unwrap();
+    let second = threatokr(&args, &dir);
+    assert!(second.status.success());
+    assert!(
+        stderr(&second).contains("already holds every proposal: nothing to change"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(std::fs::read(dir.join("acme/okrs/2027-Q1.plan.yaml")).unwrap(), written);
+    let validate = threatokr(&["-w", "acme", "validate", "--format", "json"], &dir);
+    assert_eq!(json(&validate)["errors"], 0);
+}
+
+#[test]
+fn plan_merges_into_the_cycle_file_and_says_what_it_added() {
+    let dir = example("planner-merge");
+    let before = std::fs::read_to_string(dir.join("acme/okrs/2027-Q1.yaml")).unwrap();
+    let output = threatokr(
+        &["-w", "acme", "plan", "--cycle", "2027-Q1", "-o", "acme/okrs/2027-Q1.yaml"],
+        &dir,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let changes = stderr(&output);
+    assert!(changes.contains("changes to acme/okrs/2027-Q1.yaml:"), "{changes}");
+    assert!(
+        changes.contains("  added objective O-2027-Q1-AC: Implement consistent access control"),
+        "{changes}"
+    );
+    let after = std::fs::read_to_string(dir.join("acme/okrs/2027-Q1.yaml")).unwrap();
+    assert!(after.starts_with(&before));
+    let validate = threatokr(&["-w", "acme", "validate", "--format", "json"], &dir);
+    assert_eq!(json(&validate)["errors"], 0);
+    // Without -o the merged file goes to stdout, and the file on disk already has everything.
+    let again = threatokr(&["-w", "acme", "plan", "--cycle", "2027-Q1"], &dir);
+    assert_eq!(stdout(&again), after);
+}
+
+#[test]
+fn plan_refuses_an_unknown_cycle_with_exit_2() {
+    let dir = example("planner-cycle");
+    let output = threatokr(&["-w", "acme", "plan", "--cycle", "2031-Q4"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("there is no cycle `2031-Q4`"), "{}", stderr(&output));
+}
+
+#[test]
+fn align_lists_the_unaligned_objective_and_the_proposed_links() {
+    let dir = example("planner-align");
+    let value = json(&threatokr(&["-w", "acme", "align", "--format", "json"], &dir));
+    assert_eq!(
+        value["unaligned_security_objectives"],
+        serde_json::json!([{"id": "O-TACT-VULNS", "title": "No vulnerabilities in production above CVSS 4.0"}])
+    );
+    assert_eq!(value["unsupported_business_objectives"], serde_json::json!([]));
+    assert_eq!(value["proposed_supports"].as_array().map(Vec::len), Some(4));
+    let table = threatokr(&["-w", "acme", "align", "--cycle", "2027-Q1"], &dir);
+    assert!(
+        stdout(&table).contains("Security objectives aligned to nothing (1):"),
+        "{}",
+        stdout(&table)
+    );
+}
