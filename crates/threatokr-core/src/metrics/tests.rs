@@ -1,0 +1,1 @@
+//! Tests of the metric catalogue and of measuring.
