@@ -3,11 +3,14 @@
 mod checkin;
 mod demo;
 mod example;
+mod grade;
 mod ingest;
 mod init;
+mod measure;
 mod output;
 mod scan_ci;
 mod schema;
+mod status;
 mod store_io;
 mod validate;
 mod workspace_io;
@@ -43,6 +46,12 @@ enum Command {
     ScanCi(scan_ci::Args),
     /// Record a value and confidence for a key result.
     Checkin(checkin::Args),
+    /// Measure every key result of a cycle from the evidence and record the measurements.
+    Measure(measure::Args),
+    /// Show the cycle's objectives as a tree with progress bars and statuses.
+    Status(status::Args),
+    /// Freeze a cycle's scores at its close.
+    Grade(grade::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -72,5 +81,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ingest(args) => ingest::run(&cli.workspace, &args),
         Command::ScanCi(args) => scan_ci::run(&args),
         Command::Checkin(args) => checkin::run(&cli.workspace, &args),
+        Command::Measure(args) => measure::run(&cli.workspace, &args),
+        Command::Status(args) => status::run(&cli.workspace, &args),
+        Command::Grade(args) => grade::run(&cli.workspace, &args),
     }
 }
