@@ -227,6 +227,29 @@ fn threats_open_counts_open_threats_at_or_above_a_severity() {
     assert_numbers(&value, Some(1.0), Some(1.0), None);
 }
 
+#[test]
+fn threats_open_leaves_info_out_by_default_and_counts_unrated_threats() {
+    let (mut ws, _) = load(None);
+    let ops =
+        ws.models.iter_mut().find(|m| m.app.as_ref().is_some_and(|a| a.as_str() == "ops")).unwrap();
+    let mut info = ops.threats[0].clone();
+    info.id = "T-O2".parse().unwrap();
+    info.status = crate::model::ThreatStatus::Identified;
+    info.severity = Severity::Info;
+    let mut unrated = info.clone();
+    unrated.id = "T-O3".parse().unwrap();
+    unrated.severity = Severity::Unknown;
+    ops.threats.extend([info, unrated]);
+    let none = EvidenceSet::default();
+    // T-S2, T-S5, T-A1 as before, plus T-O3 (unknown severity, still open risk); T-O2 is info.
+    let value = measure(&ws, "threats.open", &[], &none);
+    assert_numbers(&value, Some(4.0), Some(4.0), None);
+    // At or above info: T-O2 too, but not the unrated T-O3: 4.
+    let value = measure(&ws, "threats.open", &[("severity", text("info"))], &none);
+    assert_numbers(&value, Some(4.0), Some(4.0), None);
+    assert!(evidence_json(&value).contains("T-O2") && !evidence_json(&value).contains("T-O3"));
+}
+
 // ---- threats.tested ----
 
 fn execution(

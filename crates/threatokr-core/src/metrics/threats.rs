@@ -70,8 +70,9 @@ fn effective_severity(threat: &Threat) -> Severity {
     }
 }
 
-/// `threats.open`: the count of open threats at or above `severity` (default low). A threat whose
-/// severity is unknown is counted only when no `severity` is given.
+/// `threats.open`: the count of open threats at or above `severity` (default low, so info threats
+/// are left out). A threat whose severity is unknown is counted only when no `severity` is given:
+/// an open threat nobody has rated is still open risk.
 pub(crate) fn open(
     workspace: &Workspace,
     measure: &Measure,
@@ -84,9 +85,10 @@ pub(crate) fn open(
     let mut evidence = Vec::new();
     for (app, threat) in in_scope(workspace, scope).filter(|(_, t)| t.status.is_open()) {
         let severity = effective_severity(threat);
-        let counted = match floor.and_then(severity_rank) {
-            None => true,
-            Some(floor) => severity_rank(severity).is_some_and(|rank| rank >= floor),
+        let counted = match floor {
+            None => severity != Severity::Info,
+            Some(floor) => severity_rank(floor)
+                .is_some_and(|floor| severity_rank(severity).is_some_and(|rank| rank >= floor)),
         };
         if counted {
             count += 1.0;

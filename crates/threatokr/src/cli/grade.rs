@@ -2,8 +2,9 @@
 //! aspirational ones 0.7) and print them.
 
 use super::Outcome;
-use super::measure::{compute, record};
-use super::output::print;
+use super::measure::compute;
+use super::output::{eprint, print};
+use super::store_io::today;
 use anyhow::{Result, bail};
 use std::path::Path;
 use threatokr_core::progress::grade;
@@ -39,12 +40,19 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             None => bail!("there is no cycle `{}` in threatokr.yaml", args.cycle),
         }
     };
+    // Nothing is recorded but the grades: a measurement dated at a close still to come would
+    // sit in the history before the days that lead up to it.
     let mut measured = compute(root, Some(&args.cycle), Some(end))?;
     measured.print_diagnostics();
     if measured.has_errors() {
         return Ok(Outcome::InputErrors);
     }
-    record(&mut measured)?;
+    if today() < end {
+        eprint(&format!(
+            "note: {} closes on {end}; grading now freezes the evidence known today\n",
+            args.cycle
+        ));
+    }
     let measurement = &measured.measurement;
     let mut rows = Vec::new();
     for objective in &measurement.objectives {

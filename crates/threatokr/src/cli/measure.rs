@@ -343,5 +343,10 @@ fn table(measurement: &CycleMeasurement) -> String {
             kr.status
         ));
     }
+    for kr in &measurement.key_results {
+        for note in &kr.value.notes {
+            out.push_str(&format!("note: {}: {note}\n", kr.id));
+        }
+    }
     out
 }
