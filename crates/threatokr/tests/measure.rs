@@ -16,12 +16,17 @@ fn threatokr(args: &[&str], cwd: &Path) -> Output {
 
 /// A fresh folder holding the demo workspace in `acme/` (the demo ingests, scans and measures).
 fn demo(name: &str) -> PathBuf {
+    demo_with_output(name).0
+}
+
+/// The demo workspace and what the demo printed.
+fn demo_with_output(name: &str) -> (PathBuf, String) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let output = threatokr(&["demo", "--out", "acme"], &dir);
     assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
-    dir.join("acme")
+    (dir.join("acme"), stdout(&output))
 }
 
 fn stdout(output: &Output) -> String {
@@ -61,7 +66,22 @@ fn assert_figures(json: &Value, id: &str, value: f64, numerator: f64, denominato
 
 #[test]
 fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
-    let workspace = demo("measure-demo");
+    let (workspace, printed) = demo_with_output("measure-demo");
+    // checkout's January scan has 3 findings, its February scan 2 of them plus 1 new; storefront 1;
+    // payments-api none: 5 distinct, the IDOR fixed by checkout's February scan.
+    assert!(
+        printed.contains("3. ingested 4 bundled SARIF scans in date order: 5 distinct findings, 1 of them fixed by a later scan"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("4. scanned the CI of 5 repositories: 3 run SAST and a secrets scanner"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("5. measured 13 key results of 2027-Q1 as of 2027-02-15"),
+        "{printed}"
+    );
+    assert!(printed.contains("6. wrote the report"), "{printed}");
     let json = measure_json(&workspace, &[]);
     assert_eq!(json["as_of"], "2027-02-15");
     assert_eq!(json["cycle"], "2027-Q1");
@@ -143,7 +163,12 @@ fn measuring_twice_on_the_same_evidence_changes_nothing() {
     // The demo measured 2027-02-15 already: measuring again records no change.
     let first = threatokr(&["measure", "--as-of", "2027-02-15"], &workspace);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(stdout(&first).contains("0 measurement(s) recorded or changed"), "{}", stdout(&first));
+    assert!(
+        stdout(&first)
+            .contains("0 measurement(s) and 0 threat or control status change(s) recorded"),
+        "{}",
+        stdout(&first)
+    );
     let a = measure_json(&workspace, &[]);
     let b = measure_json(&workspace, &["--cycle", "2027-Q1"]);
     assert_eq!(a, b);
@@ -151,9 +176,13 @@ fn measuring_twice_on_the_same_evidence_changes_nothing() {
     let status = threatokr(&["status", "--as-of", "2027-02-15", "--format", "json"], &workspace);
     assert!(status.status.success());
     assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap(), a);
-    // A new day is a new measurement of each of the 13 key results.
+    // A new day is a new measurement of each of the 13 key results; the models did not change.
     let next = threatokr(&["measure", "--as-of", "2027-02-16"], &workspace);
-    assert!(stdout(&next).contains("13 measurement(s) recorded or changed"), "{}", stdout(&next));
+    assert!(
+        stdout(&next).contains("13 measurement(s) and 0 threat or control status change(s)"),
+        "{}",
+        stdout(&next)
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::diag::{Files, Span};
-use crate::evidence::asvs::parse_asvs;
+use crate::evidence::asvs::{AsvsStatus, parse_asvs};
 use crate::evidence::tests::TestExecution;
 use crate::evidence::training::{parse_completions, parse_roster};
 use crate::evidence::workflow::{Category, Presence, RepoScan};
@@ -867,6 +867,7 @@ proptest! {
         trained in proptest::collection::vec(0u8..12, 0..12),
         extra in 0u8..12,
         upgraded in proptest::collection::vec((0usize..3, 0usize..6), 0..6),
+        upgraded_results in proptest::collection::vec((0usize..4, 0usize..8), 0..8),
     ) {
         let (ws, _) = load(None);
         let course = [("course", text("access-control"))];
@@ -886,5 +887,21 @@ proptest! {
         }
         let after = measure(&ws, "ci.coverage", &require, &ci).value.unwrap();
         prop_assert!(after >= before);
+
+        // Turning failed ASVS results into passes never lowers compliance (and keeps the denominator).
+        let params = [("level", MeasureParam::Number(2.0)), ("chapters", list(&["V8"]))];
+        let mut asvs = asvs_evidence();
+        let before = measure(&ws, "asvs.compliance", &params, &asvs);
+        for (file, result) in upgraded_results {
+            let verification = &mut asvs.asvs[file % 4];
+            let count = verification.requirements.len();
+            let requirement = &mut verification.requirements[result % count];
+            if requirement.status == AsvsStatus::Fail {
+                requirement.status = AsvsStatus::Pass;
+            }
+        }
+        let after = measure(&ws, "asvs.compliance", &params, &asvs);
+        prop_assert_eq!(before.denominator, after.denominator);
+        prop_assert!(after.value.unwrap() >= before.value.unwrap());
     }
 }

@@ -57,9 +57,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     }
     let as_of: jiff::civil::Date = example::AS_OF.parse().context("the demo date")?;
 
-    let (scans, findings) = ingest_bundled_sarif(&args.out)?;
+    let (scans, seen, fixed) = ingest_bundled_sarif(&args.out)?;
     print(&format!(
-        "3. ingested {scans} bundled SARIF scan(s) in date order: {findings} finding(s) now in the history store"
+        "3. ingested {scans} bundled SARIF scans in date order: {seen} distinct findings, {fixed} of them fixed by a later scan"
     ));
 
     let mut files = threatokr_core::diag::Files::new();
@@ -85,11 +85,12 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
 
     let mut measured = super::measure::compute(&args.out, None, Some(as_of))?;
     measured.print_diagnostics();
-    super::measure::record(&mut measured)?;
+    let recorded = super::measure::record(&mut measured)?;
     print(&format!(
-        "5. measured {} key results of {} as of {as_of}; the status:",
+        "5. measured {} key results of {} as of {as_of} and recorded {} threat and control statuses; the status:",
         measured.measurement.key_results.len(),
-        measured.measurement.cycle
+        measured.measurement.cycle,
+        recorded.status_changes
     ));
     print(&super::status::render_tree(&measured.measurement, stdout_color()));
 
@@ -106,9 +107,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
 }
 
 /// Ingests every bundled SARIF file (`evidence/sarif/<app>/<env>/<date>.sarif`) in date order,
-/// as `ingest sarif --app <app> --env <env> --at <date>` would. Returns the scans and the findings
-/// ingested.
-fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize)> {
+/// as `ingest sarif --app <app> --env <env> --at <date>` would. Returns the number of scans, of
+/// distinct findings in the store, and of those fixed.
+fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize, usize)> {
     let mut logs: Vec<(jiff::civil::Date, String, String, &str)> = Vec::new();
     for (path, _) in example::FILES {
         let parts: Vec<&str> = path.split('/').collect();
@@ -120,7 +121,6 @@ fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize)> {
     }
     logs.sort();
     let mut store = open_store(root)?;
-    let mut findings = 0;
     for (at, app, environment, path) in &logs {
         let mut files = threatokr_core::diag::Files::new();
         let text =
@@ -130,7 +130,6 @@ fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize)> {
         let mut by_tool: BTreeMap<String, Vec<FindingInput>> =
             log.tools.into_iter().map(|t| (t, Vec::new())).collect();
         for finding in log.findings {
-            findings += 1;
             by_tool.entry(finding.tool.clone()).or_default().push(FindingInput {
                 fingerprint: finding.fingerprint,
                 rule_id: finding.rule_id,
@@ -152,7 +151,9 @@ fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize)> {
             })?;
         }
     }
-    Ok((logs.len(), findings))
+    let stored = store.findings(&threatokr_store::FindingFilter::default())?;
+    let fixed = stored.iter().filter(|f| f.fixed_at.is_some()).count();
+    Ok((logs.len(), stored.len(), fixed))
 }
 
 /// The output folder must be new, empty, or an earlier demo's (recognised by its marker).

@@ -69,14 +69,17 @@ impl Measured {
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut measured = compute(root, args.cycle.as_deref(), args.as_of)?;
     measured.print_diagnostics();
-    let changed = record(&mut measured)?;
+    let recorded = record(&mut measured)?;
     match args.format {
         Format::Json => {
             print(&serde_json::to_string_pretty(&measurement_json(&measured.measurement))?)
         }
         Format::Table => {
             print(&table(&measured.measurement));
-            print(&format!("{changed} measurement(s) recorded or changed in the store"));
+            print(&format!(
+                "{} measurement(s) and {} threat or control status change(s) recorded in the store",
+                recorded.measurements, recorded.status_changes
+            ));
         }
     }
     Ok(if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
@@ -129,9 +132,16 @@ pub(crate) fn compute(root: &Path, cycle: Option<&str>, as_of: Option<Date>) -> 
     Ok(Measured { workspace, measurement, files, diagnostics, store })
 }
 
-/// Records the measurements and the models' statuses in the store. Returns how many measurement
-/// rows were added or changed (0 when measuring again on the same evidence).
-pub(crate) fn record(measured: &mut Measured) -> Result<usize> {
+/// What recording changed in the store: both 0 when measuring again on the same evidence.
+pub(crate) struct Recorded {
+    /// Measurement rows added or changed.
+    pub(crate) measurements: usize,
+    /// Threat and control status changes recorded.
+    pub(crate) status_changes: usize,
+}
+
+/// Records the measurements and the models' statuses in the store.
+pub(crate) fn record(measured: &mut Measured) -> Result<Recorded> {
     let measurement = &measured.measurement;
     let rows: Vec<MeasurementRow> = measurement
         .key_results
@@ -173,11 +183,15 @@ pub(crate) fn record(measured: &mut Measured) -> Result<usize> {
             });
         }
     }
-    if let Err(error) = measured.store.record_statuses(measurement.as_of, &observations) {
-        // Measuring an earlier day than the store already knows must not rewrite history.
-        eprint(&format!("note: threat and control statuses were not recorded: {error}\n"));
-    }
-    Ok(changed)
+    let status_changes = match measured.store.record_statuses(measurement.as_of, &observations) {
+        Ok(recorded) => recorded,
+        Err(error) => {
+            // Measuring an earlier day than the store already knows must not rewrite history.
+            eprint(&format!("note: threat and control statuses were not recorded: {error}\n"));
+            0
+        }
+    };
+    Ok(Recorded { measurements: changed, status_changes })
 }
 
 /// Everything the metrics count: findings and check-ins from the store, ASVS, training and test
