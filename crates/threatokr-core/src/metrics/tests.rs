@@ -905,3 +905,42 @@ proptest! {
         prop_assert!(after.value.unwrap() >= before.value.unwrap());
     }
 }
+
+fn any_param() -> impl Strategy<Value = MeasureParam> {
+    prop_oneof![
+        ".{0,12}".prop_map(MeasureParam::Text),
+        any::<f64>().prop_map(MeasureParam::Number),
+        any::<bool>().prop_map(MeasureParam::Bool),
+        proptest::collection::vec(".{0,8}", 0..3).prop_map(MeasureParam::List),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_parameters_never_panic_and_give_finite_numbers(
+        metric in proptest::sample::select(CATALOGUE.iter().map(|m| m.name).collect::<Vec<_>>()),
+        params in proptest::collection::btree_map(
+            proptest::sample::select(vec![
+                "apps", "teams", "theme", "themes", "env", "environments", "window", "weighting",
+                "severity", "passed_only", "within_days", "control_tag", "count", "version", "level",
+                "chapters", "course", "topic", "require", "score",
+            ]),
+            any_param(),
+            0..6,
+        ),
+    ) {
+        let (ws, _) = load(None);
+        let mut evidence = finding_evidence();
+        evidence.tests = test_evidence().tests;
+        evidence.asvs = asvs_evidence().asvs;
+        let training = training_evidence();
+        evidence.roster = training.roster;
+        evidence.completions = training.completions;
+        evidence.ci = ci_evidence().ci;
+        let params: Vec<(&str, MeasureParam)> = params.into_iter().collect();
+        let value = measure(&ws, metric, &params, &evidence);
+        for number in [value.value, value.numerator, value.denominator].into_iter().flatten() {
+            prop_assert!(number.is_finite(), "{metric}: {number}");
+        }
+    }
+}
