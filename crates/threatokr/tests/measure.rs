@@ -131,9 +131,18 @@ fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
     // ASVS 5.0.0 V6-V8 at L1+L2 is 60 requirements per app. checkout: 45 pass, 3 n/a (57
     // applicable); storefront: 30 pass, 5 n/a (55); mobile-app: 15 pass, 7 n/a (53). 90/165.
     assert_figures(&json, "KR-AC-ASVS", 9000.0 / 165.0, 90.0, Some(165.0));
-    // Access-control threats: T-CHK-1, T-CHK-2, T-WEB-1, T-WEB-2, T-MOB-1 and three more of the
-    // other models = 8; the February pentest ran T-CHK-1, T-CHK-2, T-WEB-1, T-PAY-1. 4/8.
+    // Access-control threats (by CWE): T-BO-1, T-CHK-1 (639), T-CHK-2 (862), T-MOB-1 (639),
+    // T-PAY-1, T-WEB-1 (639), T-WEB-2 (284), T-WEB-4 (352, CSRF) = 8; the February pentest ran
+    // T-CHK-1 (failed, still tested), T-CHK-2, T-WEB-1, T-PAY-1. 4/8.
     assert_figures(&json, "KR-AC-PENTEST", 50.0, 4.0, Some(8.0));
+    let tested: Vec<&str> = key_result(&json, "KR-AC-PENTEST")["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["counted"] == true)
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(tested, ["T-CHK-1", "T-CHK-2", "T-PAY-1", "T-WEB-1"]);
     // sso-oidc implemented on consumer-facing apps: checkout (C-CHK-3); storefront's is in
     // progress, mobile-app has none. 1 of 3.
     assert_figures(&json, "KR-AC-OIDC", 1.0, 1.0, Some(3.0));
