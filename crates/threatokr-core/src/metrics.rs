@@ -136,6 +136,7 @@ pub fn param_of(metric: &'static MetricSpec, name: &str) -> Option<&'static Para
 
 mod apps;
 mod asvs;
+mod check;
 mod ci;
 mod controls;
 mod cycle;
@@ -148,6 +149,7 @@ mod training;
 #[cfg(test)]
 mod tests;
 
+pub use check::check_evidence;
 pub use cycle::{
     CycleMeasurement, KrMeasurement, ObjectiveMeasurement, measure_cycle, measurement_json,
 };

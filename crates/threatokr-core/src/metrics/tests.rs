@@ -944,3 +944,42 @@ proptest! {
         }
     }
 }
+
+// ---- evidence checks ----
+
+#[test]
+fn checks_evidence_against_the_workspace_with_positions() {
+    let (ws, _) = load(None);
+    let mut files = Files::new();
+    let file = files.add(
+        "asvs/x.yaml",
+        "app: nope\nversion: 5.0.0\nrequirements:\n  - { id: v5.0.0-8.1.1, status: pass }\n  - { id: v5.0.0-99.1.1, status: fail }\n",
+    );
+    let (verification, _) = parse_asvs(&files, file);
+    let mut evidence = test_evidence();
+    evidence.tests.push(execution(
+        "other [T-ELSEWHERE-1]",
+        &["T-ELSEWHERE-1"],
+        true,
+        false,
+        Some(date(2027, 2, 1)),
+    ));
+    evidence.asvs.push(verification.unwrap());
+    let diagnostics = check_evidence(&ws, &evidence);
+    let got: Vec<(&str, crate::diag::Severity, usize)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.severity,
+                d.primary.as_ref().map_or(0, |p| files.get(file).line_col(p.span.start).line),
+            )
+        })
+        .collect();
+    // The unknown app (the whole file, line 1), the requirement 99.1.1 (line 5), and the test's
+    // unknown id (a warning; the test's origin is in another file, so its line is not checked).
+    assert_eq!(got.len(), 3, "{diagnostics:#?}");
+    assert_eq!((got[0].0, got[0].2), ("dangling-reference", 1));
+    assert_eq!((got[1].0, got[1].2), ("invalid-asvs-id", 5));
+    assert_eq!((got[2].0, got[2].1), ("dangling-reference", crate::diag::Severity::Warning));
+}

@@ -16,8 +16,8 @@ use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
-    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, measure_cycle,
-    measurement_json,
+    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, check_evidence,
+    measure_cycle, measurement_json,
 };
 use threatokr_core::model::{Cycle, Severity, Workspace};
 use threatokr_core::workspace::load_workspace;
@@ -126,6 +126,7 @@ pub(crate) fn compute(root: &Path, cycle: Option<&str>, as_of: Option<Date>) -> 
     }
     let store = open_store(root)?;
     let evidence = read_evidence(root, &workspace, &cycle, &store, &mut files, &mut diagnostics)?;
+    diagnostics.extend(check_evidence(&workspace, &evidence));
     let measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
