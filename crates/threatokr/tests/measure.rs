@@ -253,3 +253,20 @@ fn measure_outside_every_cycle_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no cycle"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_problem_in_the_evidence_is_reported_with_its_position_and_the_rest_is_measured() {
+    let workspace = demo("measure-bad-evidence");
+    std::fs::write(
+        workspace.join("evidence/asvs/back-office.yaml"),
+        "app: back-office\nversion: 5.0.0\nrequirements:\n  - { id: v5.0.0-8.1.1, status: pass }\n  - { id: v5.0.0-99.9.9, status: pass }\n",
+    )
+    .unwrap();
+    let output = threatokr(&["measure", "--as-of", "2027-02-15", "--format", "json"], &workspace);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("evidence/asvs/back-office.yaml:5:"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("invalid-asvs-id"), "{}", stderr(&output));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // back-office is internal, not consumer-facing: the ASVS key result is unchanged.
+    assert_figures(&json, "KR-AC-ASVS", 9000.0 / 165.0, 90.0, Some(165.0));
+}
