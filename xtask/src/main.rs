@@ -46,6 +46,7 @@ fn tidy(root: &Path) -> Vec<String> {
             ));
         }
     }
+    problems.extend(untested_codes(root, &sources));
     let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_default();
     for path in code_map_paths(&architecture) {
         if !root.join(&path).exists() {
@@ -53,6 +54,54 @@ fn tidy(root: &Path) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Codes no input can produce today, each with the reason it is kept.
+const UNREACHABLE_CODES: &[(&str, &str)] = &[(
+    "csv-syntax",
+    "the csv crate fails only on invalid UTF-8, and files reach the readers as UTF-8 text; kept so a future reader of bytes reports rather than panics",
+)];
+
+/// Every diagnostic code must be produced by at least one test: its kebab name or its variant
+/// must appear in a test file, a snapshot or a fixture expectation.
+fn untested_codes(root: &Path, sources: &[PathBuf]) -> Vec<String> {
+    let mut test_text = String::new();
+    let is_test_file = |p: &Path| {
+        let text = p.to_string_lossy();
+        text.contains("/tests") || text.ends_with("tests.rs") || text.contains("/snapshots/")
+    };
+    let mut snapshots = Vec::new();
+    collect_files(&root.join("crates"), "snap", &mut snapshots);
+    for path in sources.iter().filter(|p| is_test_file(p)).chain(&snapshots) {
+        test_text.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+    }
+    // Modules whose tests sit at the end of the module file itself.
+    for path in sources {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Some(index) = text.find("#[cfg(test)]") {
+            test_text.push_str(&text[index..]);
+        }
+    }
+    threatokr_core::diag::Code::ALL
+        .iter()
+        .filter(|info| !UNREACHABLE_CODES.iter().any(|(name, _)| *name == info.name))
+        .filter(|info| {
+            !test_text.contains(info.name) && !test_text.contains(&format!("Code::{:?}", info.code))
+        })
+        .map(|info| format!("the diagnostic code `{}` is not produced by any test", info.name))
+        .collect()
+}
+
+fn collect_files(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && entry.file_name() != "target" {
+            collect_files(&path, extension, out);
+        } else if path.extension().is_some_and(|e| e == extension) {
+            out.push(path);
+        }
+    }
 }
 
 /// Paths in backticks that start with a crate folder, e.g. `crates/threatokr/tests/cli.rs`.

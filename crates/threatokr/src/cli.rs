@@ -3,7 +3,9 @@
 mod checkin;
 mod demo;
 mod example;
+mod export;
 mod grade;
+mod import;
 mod ingest;
 mod init;
 mod measure;
@@ -40,6 +42,10 @@ enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of a native file format, for editors.
     Schema(schema::Args),
+    /// Read a threat model written by another tool; print it in the native format or as JSON.
+    Import(import::Args),
+    /// Write the workspace's threats out as CSV, JSON or OTM.
+    Export(export::Args),
     /// Read evidence into the history store.
     Ingest(ingest::Args),
     /// Report which security tools each repository's CI runs and enforces.
@@ -78,6 +84,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(&args),
         Command::Validate(args) => validate::run(&cli.workspace, &args),
         Command::Schema(args) => schema::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Export(args) => export::run(&cli.workspace, &args),
         Command::Ingest(args) => ingest::run(&cli.workspace, &args),
         Command::ScanCi(args) => scan_ci::run(&args),
         Command::Checkin(args) => checkin::run(&cli.workspace, &args),

@@ -128,3 +128,147 @@ fn unknown_arguments_exit_2() {
     let output = threatokr(&["validate", "--nope"], Path::new(env!("CARGO_TARGET_TMPDIR")));
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// The shared samples folder beside the repository; the tests need it and say so when it is missing.
+fn samples() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/models");
+    assert!(
+        path.is_dir(),
+        "{} is missing: these tests need the shared samples beside the repository",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn import_detects_every_sample_format_and_keeps_the_json_contract() {
+    let dir = scratch("import-samples");
+    let cases = [
+        ("threagile/example.threagile.yaml", "threagile", 2),
+        ("threat-dragon/v2-demo.json", "threat-dragon-v2", 14),
+        ("threat-dragon/v1-demo.json", "threat-dragon-v1", 14),
+        ("otm/EXAMPLE.json", "otm", 2),
+        ("otm/EXAMPLE.yaml", "otm", 2),
+        ("threat-composer/ThreatComposer.tc.json", "threat-composer", 20),
+        ("pytm/tm.json", "pytm", 139),
+        ("tm-bom/hashicorp-vault-threat-model.json", "tm-bom", 8),
+    ];
+    for (file, format, threats) in cases {
+        let path = samples().join(file);
+        let output = threatokr(&["import", path.to_str().unwrap(), "--format", "json"], &dir);
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["format"], format, "{file}");
+        assert_eq!(json["model"]["threats"].as_array().unwrap().len(), threats, "{file}");
+        let threat = &json["model"]["threats"][0];
+        for key in [
+            "id",
+            "title",
+            "stride",
+            "cwes",
+            "status",
+            "status_raw",
+            "severity",
+            "severity_raw",
+            "elements",
+            "controls",
+        ] {
+            assert!(threat.get(key).is_some(), "{file}: threats lack `{key}`");
+        }
+    }
+}
+
+#[test]
+fn import_of_an_unknown_file_says_which_formats_were_tried() {
+    let dir = scratch("import-unknown");
+    std::fs::write(dir.join("notes.json"), "{\"hello\": 1}").unwrap();
+    let output = threatokr(&["import", "notes.json"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("unrecognized-format")
+            && err.contains("threat-dragon-v2")
+            && err.contains("tm7"),
+        "{err}"
+    );
+}
+
+#[test]
+fn native_to_otm_to_native_keeps_ids_statuses_and_links() {
+    let dir = scratch("otm-round-trip");
+    assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
+    let otm = threatokr(
+        &[
+            "-w",
+            "ws",
+            "export",
+            "threats",
+            "--format",
+            "otm",
+            "--app",
+            "checkout",
+            "-o",
+            "checkout.otm.json",
+        ],
+        &dir,
+    );
+    assert!(otm.status.success(), "{}", stderr(&otm));
+    let back =
+        threatokr(&["import", "checkout.otm.json", "--app", "checkout", "--format", "json"], &dir);
+    assert!(back.status.success(), "{}", stderr(&back));
+    let json: serde_json::Value = serde_json::from_slice(&back.stdout).unwrap();
+    let threats: Vec<(String, String, Vec<String>)> = json["model"]["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let controls = t["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect();
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                t["status"].as_str().unwrap().to_owned(),
+                controls,
+            )
+        })
+        .collect();
+    assert_eq!(
+        threats,
+        vec![
+            ("T-CHK-1".into(), "identified".into(), vec!["C-CHK-1".into()]),
+            ("T-CHK-2".into(), "in_progress".into(), vec!["C-CHK-2".into(), "C-CHK-3".into()]),
+            ("T-CHK-3".into(), "identified".into(), vec![]),
+            ("T-CHK-4".into(), "mitigated".into(), vec!["C-CHK-4".into()]),
+        ]
+    );
+    // And the native YAML of the OTM file reads back with no problem in a workspace.
+    let yaml = threatokr(
+        &[
+            "import",
+            "checkout.otm.json",
+            "--app",
+            "checkout",
+            "-o",
+            "ws/models/checkout.tm.yaml",
+            "--force",
+        ],
+        &dir,
+    );
+    assert!(yaml.status.success(), "{}", stderr(&yaml));
+    let validate = threatokr(&["-w", "ws", "validate", "--format", "json"], &dir);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+}
+
+#[test]
+fn export_threats_as_csv_lists_every_threat() {
+    let dir = scratch("export-csv");
+    assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
+    let output = threatokr(&["-w", "ws", "export", "threats"], &dir);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.starts_with("app,id,title,status"), "{text}");
+    assert_eq!(text.lines().count(), 1 + 16);
+}

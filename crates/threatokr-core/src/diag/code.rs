@@ -57,6 +57,7 @@ codes! {
     YamlSyntax => "yaml-syntax", Error, "The file is not valid YAML; nothing after the error could be read.";
     JsonSyntax => "json-syntax", Error, "The file is not valid JSON; nothing after the error could be read.";
     InputBudget => "input-budget", Error, "The file exceeds a safety budget (size, nesting depth, node count or alias expansion) and was refused, so hostile input cannot exhaust memory or time.";
+    YamlLenient => "yaml-lenient", Warning, "Continuation lines of a quoted YAML scalar are indented less than YAML 1.2 allows; the file is read as libyaml (PyYAML) reads it.";
     DuplicateKey => "duplicate-key", Error, "A mapping names the same key twice; YAML parsers disagree on which value wins, so neither is trusted.";
     // Shapes of the native formats.
     UnknownKey => "unknown-key", Error, "A key that the format does not define; usually a typo whose value would otherwise be lost silently.";

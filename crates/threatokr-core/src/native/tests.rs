@@ -54,3 +54,84 @@ fn the_design_sketch_okrs_read_with_only_reference_problems() {
         .count();
     assert_eq!(counting, 2);
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text built from the formats' own keys and YAML punctuation, so the lowering code (not just
+    /// the parser) sees many almost-valid documents.
+    fn yamlish() -> impl Strategy<Value = String> {
+        let words = prop::sample::select(vec![
+            "id",
+            "title",
+            "app",
+            "status",
+            "threats",
+            "controls",
+            "elements",
+            "flows",
+            "from",
+            "to",
+            "cwe",
+            "cvss",
+            "stride",
+            "objectives",
+            "key_results",
+            "type",
+            "metric",
+            "start",
+            "target",
+            "at_most",
+            "measure",
+            "ref",
+            "cycle",
+            "org",
+            "apps",
+            "cycles",
+            "level",
+            "T-1",
+            "identified",
+            "2027-01-01",
+            "CVSS:3.1/AV:N",
+            "v5.0.0-8.2.1",
+            ":",
+            ": ",
+            "- ",
+            "\n",
+            "\n  ",
+            "\n    ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "'",
+            "\"",
+            "&a ",
+            "*a",
+            "~",
+            "-1",
+            "1e400",
+            "true",
+        ]);
+        prop::collection::vec(words, 0..80).prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn native_readers_never_panic(text in yamlish()) {
+            let mut files = Files::new();
+            let model = files.add("m.tm.yaml", text.clone());
+            let okrs = files.add("o.yaml", text.clone());
+            let config = files.add("threatokr.yaml", text);
+            let _ = lower_threat_model(&files, model);
+            let _ = lower_okrs(&files, okrs);
+            let _ = lower_workspace_config(&files, config);
+            let inputs = crate::workspace::WorkspaceFiles { config: Some(config), models: vec![model], okrs: vec![okrs], ..Default::default() };
+            let _ = crate::workspace::load_workspace(&files, &inputs);
+        }
+    }
+}

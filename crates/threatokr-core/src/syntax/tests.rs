@@ -136,3 +136,13 @@ proptest! {
         let _ = json(&text);
     }
 }
+
+#[test]
+fn under_indented_quoted_continuation_lines_are_read_as_libyaml_does() {
+    let text = "a:\n  b:\n    'one\n    two\n  three'\nc: 1\n";
+    let (node, codes) = yaml(text);
+    assert_eq!(codes, vec![Code::YamlLenient]);
+    let node = node.unwrap();
+    assert_eq!(node.get("a").unwrap().get("b").unwrap().as_str(), Some("one two three"));
+    assert_eq!(node.get("c").unwrap().as_f64(), Some(1.0));
+}

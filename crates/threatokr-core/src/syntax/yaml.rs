@@ -13,27 +13,101 @@ pub fn parse_yaml(files: &Files, file: FileId, budget: Budget) -> (Option<Node>,
     if source.text.len() > budget.max_bytes {
         return (None, vec![too_large(file, source.text.len(), budget)]);
     }
-    let mut builder = Builder {
-        source,
-        file,
-        budget,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        diagnostics: Vec::new(),
-        root: None,
-        documents: 0,
-    };
-    match builder.run() {
-        Ok(()) => (
-            builder.root.or(Some(Node { value: Value::Null, span: Span::new(0, 0) })),
-            builder.diagnostics,
-        ),
-        Err(diagnostic) => {
-            builder.diagnostics.push(diagnostic);
-            (None, builder.diagnostics)
+    let mut text = std::borrow::Cow::Borrowed(source.text.as_str());
+    let mut relaxed: Vec<Span> = Vec::new();
+    loop {
+        let mut builder = Builder {
+            source,
+            text: &text,
+            file,
+            budget,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            diagnostics: Vec::new(),
+            root: None,
+            documents: 0,
+            quoted_indent_error: None,
+        };
+        let outcome = builder.run();
+        // libyaml (PyYAML, Ruby, ...) accepts continuation lines of a quoted scalar that are
+        // indented less than YAML 1.2 allows, and real files rely on it (the OTM example does):
+        // re-indent those lines, which does not change the scalar's value, and say so.
+        if outcome.is_err()
+            && let Some((line, column)) = builder.quoted_indent_error
+            && relaxed.len() < MAX_RELAXED_SCALARS
+            && let Some(repaired) = relax_quoted_indentation(&text, line, column)
+        {
+            let at = source.offset_of(line, column);
+            relaxed.push(Span::new(at, at + 1));
+            text = std::borrow::Cow::Owned(repaired);
+            continue;
         }
+        let mut diagnostics = builder.diagnostics;
+        diagnostics.extend(relaxed.iter().map(|span| {
+            Diagnostic::new(
+                Code::YamlLenient,
+                file,
+                *span,
+                "continuation lines of this quoted text are indented less than YAML 1.2 allows",
+            )
+            .with_help(
+                "it was read as libyaml reads it; indent those lines further to silence this",
+            )
+        }));
+        return match outcome {
+            Ok(()) => (
+                builder.root.or(Some(Node { value: Value::Null, span: Span::new(0, 0) })),
+                diagnostics,
+            ),
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                (None, diagnostics)
+            }
+        };
     }
+}
+
+/// How many under-indented quoted scalars one file may have before we stop repairing.
+const MAX_RELAXED_SCALARS: usize = 64;
+
+/// Indents the continuation lines of the quoted scalar that starts at `line` (1-based) and
+/// `column` (0-based, in characters) to the column of its opening quote.
+fn relax_quoted_indentation(text: &str, line: usize, column: usize) -> Option<String> {
+    let line_start =
+        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let start = line_start + text[line_start..].char_indices().nth(column)?.0;
+    let quote = text[start..].chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    // Find the closing quote: '' escapes a single quote, a backslash escapes in double quotes.
+    let bytes = text.as_bytes();
+    let mut end = None;
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            ('"', b'\\') => i += 1,
+            ('\'', b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            (_, b) if b == quote as u8 => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = end?;
+    let mut out = String::with_capacity(text.len() + 256);
+    out.push_str(&text[..start]);
+    let mut changed = false;
+    for (index, piece) in text[start..=end].split_inclusive('\n').enumerate() {
+        let indent = piece.len() - piece.trim_start_matches(' ').len();
+        if index > 0 && indent < column && !piece.trim().is_empty() {
+            out.extend(std::iter::repeat_n(' ', column - indent));
+            changed = true;
+        }
+        out.push_str(piece);
+    }
+    out.push_str(&text[end + 1..]);
+    changed.then_some(out)
 }
 
 enum Frame {
@@ -54,6 +128,10 @@ enum Frame {
 
 struct Builder<'a> {
     source: &'a SourceFile,
+    /// The text parsed: the source's, or a copy with under-indented quoted scalars repaired.
+    text: &'a str,
+    /// Where a quoted scalar with under-indented lines starts (line from 1, column from 0).
+    quoted_indent_error: Option<(usize, usize)>,
     file: FileId,
     budget: Budget,
     stack: Vec<Frame>,
@@ -76,11 +154,14 @@ impl Builder<'_> {
     }
 
     fn run(&mut self) -> Result<(), Diagnostic> {
-        let mut parser = Parser::new_from_str(&self.source.text);
+        let mut parser = Parser::new_from_str(self.text);
         while let Some(event) = parser.next_event() {
             let (event, span) = event.map_err(|e| {
                 let at = self.offset(e.marker());
                 // The scanner has its own nesting limit; report it as the budget it is.
+                if e.info() == "invalid indentation in quoted scalar" {
+                    self.quoted_indent_error = Some((e.marker().line(), e.marker().col()));
+                }
                 let code = if e.info().contains("recursion limit") {
                     Code::InputBudget
                 } else {

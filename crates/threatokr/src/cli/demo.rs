@@ -94,15 +94,22 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     ));
     print(&super::status::render_tree(&measured.measurement, stdout_color()));
 
-    let report = threatokr_core::report::render_markdown(&threatokr_core::report::build(
+    // The report shows the numbers just measured.
+    let themes = threatokr_core::report::theme_rows(&threatokr_core::analysis::analyze(&workspace));
+    let model = threatokr_core::report::build_with(
         &workspace,
         &loaded.files,
         as_of,
-    ));
+        &super::measure::report_numbers(&measured)?,
+        &themes,
+    );
     let report_path = args.out.join("report.md");
-    std::fs::write(&report_path, report)
+    std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
         .with_context(|| format!("writing {}", report_path.display()))?;
-    print(&format!("6. wrote the report: {}", report_path.display()));
+    let html_path = args.out.join("report.html");
+    std::fs::write(&html_path, threatokr_core::report::render_html(&model))
+        .with_context(|| format!("writing {}", html_path.display()))?;
+    print(&format!("6. wrote the report: {} and {}", report_path.display(), html_path.display()));
     Ok(Outcome::Ok)
 }
 

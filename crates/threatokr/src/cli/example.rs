@@ -55,7 +55,7 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../example/evidence/training/completions.csv"),
     ),
     ("evidence/training/roster.csv", include_str!("../../example/evidence/training/roster.csv")),
-    ("models/back-office.tm.yaml", include_str!("../../example/models/back-office.tm.yaml")),
+    ("models/back-office.json", include_str!("../../example/models/back-office.json")),
     ("models/checkout.tm.yaml", include_str!("../../example/models/checkout.tm.yaml")),
     ("models/mobile-app.tm.yaml", include_str!("../../example/models/mobile-app.tm.yaml")),
     ("models/payments-api.tm.yaml", include_str!("../../example/models/payments-api.tm.yaml")),

@@ -365,3 +365,53 @@ fn table(measurement: &CycleMeasurement) -> String {
     }
     out
 }
+
+/// The measured numbers as the report view model takes them: each key result's value, progress,
+/// status, confidence, its history in the store for this cycle, and one evidence line saying what
+/// was counted.
+pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::report::Measured> {
+    use threatokr_core::report::{EvidenceRow, MeasuredKr, MeasuredObjective};
+    let measurement = &measured.measurement;
+    let mut numbers = threatokr_core::report::Measured {
+        cycle: Some(measurement.cycle.to_string()),
+        ..Default::default()
+    };
+    for kr in &measurement.key_results {
+        let history: Vec<(Date, f64)> = measured
+            .store
+            .measurements(kr.id.as_str())?
+            .into_iter()
+            .filter(|m| m.cycle == measurement.cycle.as_str() && m.as_of <= measurement.as_of)
+            .filter_map(|m| Some((m.as_of, m.value?)))
+            .collect();
+        let mut evidence = Vec::new();
+        if kr.value.value.is_some() {
+            evidence.push(EvidenceRow { label: kr.metric.clone(), value: value_text(kr) });
+        }
+        evidence.extend(
+            kr.value
+                .notes
+                .iter()
+                .map(|note| EvidenceRow { label: "note".into(), value: note.clone() }),
+        );
+        numbers.key_results.insert(
+            kr.id.to_string(),
+            MeasuredKr {
+                value: kr.value.value,
+                progress: kr.progress,
+                expected: None,
+                status: kr.status,
+                confidence: kr.value.confidence,
+                history,
+                evidence,
+            },
+        );
+    }
+    for objective in &measurement.objectives {
+        numbers.objectives.insert(
+            objective.id.to_string(),
+            MeasuredObjective { progress: objective.progress, status: objective.status },
+        );
+    }
+    Ok(numbers)
+}

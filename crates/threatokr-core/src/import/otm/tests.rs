@@ -32,7 +32,8 @@ fn check_example(imported: &crate::import::tests::Imported) {
         imported.control_statuses(),
         map(&[("implemented", 1), ("planned", 1), ("suggested", 1)])
     );
-    assert!(imported.diagnostics.is_empty(), "{:?}", imported.codes());
+    // The YAML form warns about its under-indented quoted scalar; nothing else may be reported.
+    assert!(imported.codes().iter().all(|c| *c == "yaml-lenient"), "{:?}", imported.codes());
     let on_service = imported.threat(&format!("{THREAT}@web-service"));
     assert_eq!(on_service.stride, [Stride::Spoofing, Stride::Tampering]);
     assert_eq!(on_service.cwes, [79, 787]);
@@ -81,17 +82,14 @@ fn imports_the_otm_json_example() {
 }
 
 // EXAMPLE.yaml closes its multi-line quoted `codeSnippet` on a line indented as much as the key
-// (line 133, `        }'`); YAML 1.2 wants continuation lines indented further, and the
-// strict reader refuses the file there (PyYAML and libyaml accept it). With that one line
-// indented like the lines above it, the file is the same model as EXAMPLE.json.
+// (line 133, `        }'`). YAML 1.2 wants continuation lines indented further; libyaml accepts it,
+// and so does our reader, with a `yaml-lenient` warning. The file is the same model as EXAMPLE.json.
 #[test]
-fn imports_the_otm_yaml_example_once_its_quoted_scalar_is_indented() {
+fn imports_the_otm_yaml_example_as_published_with_a_lenient_warning() {
     let text = read_shared("samples/models/otm/EXAMPLE.yaml");
     let as_published = run("EXAMPLE.yaml", &text);
-    assert_eq!(as_published.codes(), ["yaml-syntax"]);
-    let fixed = text.replace("\n        }'\n", "\n          }'\n");
-    assert_ne!(fixed, text);
-    check_example(&run("EXAMPLE.yaml", &fixed));
+    assert_eq!(as_published.codes(), ["yaml-lenient"]);
+    check_example(&as_published);
 }
 
 #[test]

@@ -1,0 +1,74 @@
+//! `threatokr export threats`: the workspace's threats for issue trackers (CSV), programs (JSON)
+//! or other threat-modeling tools (OTM).
+
+use super::Outcome;
+use super::import::write_output;
+use super::output::print;
+use super::workspace_io::read_workspace;
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+use threatokr_core::workspace::load_workspace;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum What {
+    /// Every threat of every model.
+    Threats(ThreatsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ThreatsArgs {
+    /// csv (for issue trackers), json, or otm (one model: select it with --app).
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Only the models of this app.
+    #[arg(long)]
+    app: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long)]
+    out: Option<PathBuf>,
+    /// Allow -o to replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+    Otm,
+}
+
+pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
+    let What::Threats(args) = &args.what;
+    let loaded = read_workspace(root)?;
+    let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
+    let rows: Vec<(String, &threatokr_core::model::ThreatModel)> = workspace
+        .models
+        .iter()
+        .map(|m| (m.app.as_ref().map_or_else(String::new, ToString::to_string), m))
+        .filter(|(app, _)| args.app.as_ref().is_none_or(|wanted| wanted == app))
+        .collect();
+    let text = match args.format {
+        Format::Csv => threatokr_core::export::threats_csv(&rows),
+        Format::Json => {
+            serde_json::to_string_pretty(&threatokr_core::export::threats_json(&rows))? + "\n"
+        }
+        Format::Otm => match rows.as_slice() {
+            [(_, model)] => {
+                serde_json::to_string_pretty(&threatokr_core::export::to_otm(model))? + "\n"
+            }
+            _ => bail!("OTM holds one model; {} models match: choose one with --app", rows.len()),
+        },
+    };
+    match &args.out {
+        Some(out) => write_output(out, &text, args.force)?,
+        None => print(&text),
+    }
+    Ok(Outcome::Ok)
+}
