@@ -1,5 +1,6 @@
 //! The metric catalogue of DESIGN.md §4: what a key result's `measure:` can name, and which
-//! parameters each metric takes. Lowering checks `measure:` against it; measuring implements it.
+//! parameters each metric takes. Lowering checks `measure:` against it; [`measure_key_result`]
+//! implements it (one module per metric family) and [`measure_cycle`] scores a whole cycle.
 
 use crate::decode::Ty;
 
@@ -132,3 +133,26 @@ pub fn metric(name: &str) -> Option<&'static MetricSpec> {
 pub fn param_of(metric: &'static MetricSpec, name: &str) -> Option<&'static ParamSpec> {
     SCOPE_PARAMS.iter().chain(metric.params).find(|p| p.name == name)
 }
+
+mod apps;
+mod asvs;
+mod check;
+mod ci;
+mod controls;
+mod cycle;
+mod findings;
+mod measure;
+mod scope;
+mod threats;
+mod training;
+
+#[cfg(test)]
+mod tests;
+
+pub use check::check_evidence;
+pub use cycle::{
+    CycleMeasurement, KrMeasurement, ObjectiveMeasurement, measure_cycle, measurement_json,
+};
+pub use measure::{
+    CheckinRecord, EvidenceRef, EvidenceSet, FindingRecord, KrValue, measure_key_result,
+};

@@ -6,15 +6,18 @@ mod checkin;
 mod demo;
 mod example;
 mod export;
+mod grade;
 mod import;
 mod ingest;
 mod init;
+mod measure;
 mod output;
 mod plan;
 mod report;
 mod reporting;
 mod scan_ci;
 mod schema;
+mod status;
 mod store_io;
 mod validate;
 mod workspace_io;
@@ -62,6 +65,12 @@ enum Command {
     Plan(plan::Args),
     /// List security objectives aligned to nothing and business objectives nothing supports.
     Align(align::Args),
+    /// Measure every key result of a cycle from the evidence and record the measurements.
+    Measure(measure::Args),
+    /// Show the cycle's objectives as a tree with progress bars and statuses.
+    Status(status::Args),
+    /// Freeze a cycle's scores at its close.
+    Grade(grade::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -97,5 +106,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Analyze(args) => analyze::run(&cli.workspace, &args),
         Command::Plan(args) => plan::run(&cli.workspace, &args),
         Command::Align(args) => align::run(&cli.workspace, &args),
+        Command::Measure(args) => measure::run(&cli.workspace, &args),
+        Command::Status(args) => status::run(&cli.workspace, &args),
+        Command::Grade(args) => grade::run(&cli.workspace, &args),
     }
 }

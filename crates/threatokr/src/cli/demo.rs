@@ -2,12 +2,19 @@
 
 use super::Outcome;
 use super::example;
-use super::output::{eprint, print, stderr_color};
+use super::output::{eprint, print, stderr_color, stdout_color};
+use super::scan_ci::scan_folder;
+use super::store_io::open_store;
 use super::workspace_io::read_workspace;
 use anyhow::{Context, Result, bail};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use threatokr_core::diag::{DiagnosticReport, Summary, render_human, sort_diagnostics};
+use threatokr_core::evidence::sarif::parse_sarif_log;
+use threatokr_core::evidence::workflow::{Category, Presence};
 use threatokr_core::workspace::load_workspace;
+use threatokr_store::FindingInput;
+use threatokr_store::ScanInput;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -71,19 +78,115 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             plan_path.display()
         ));
     }
-    let model = threatokr_core::report::build(&workspace, &loaded.files, as_of);
+
+    let (scans, seen, fixed) = ingest_bundled_sarif(&args.out)?;
+    print(&format!(
+        "4. ingested {scans} bundled SARIF scans in date order: {seen} distinct findings, {fixed} of them fixed by a later scan"
+    ));
+
+    let mut files = threatokr_core::diag::Files::new();
+    let mut scan_diagnostics = Vec::new();
+    let mut repos = 0;
+    let mut enforced = 0;
+    for repo in workspace.config.apps.iter().flat_map(|a| &a.repos) {
+        let folder = args.out.join(repo);
+        if !folder.is_dir() {
+            continue;
+        }
+        let (scan, more) = scan_folder(&mut files, &folder, &mut scan_diagnostics)?;
+        scan_diagnostics.extend(more);
+        repos += 1;
+        let runs = |c: Category| scan.categories.get(&c) == Some(&Presence::Enforced);
+        if runs(Category::Sast) && runs(Category::Secrets) {
+            enforced += 1;
+        }
+    }
+    print(&format!(
+        "5. scanned the CI of {repos} repositories: {enforced} run SAST and a secrets scanner on every push or pull request"
+    ));
+
+    let mut measured = super::measure::compute(&args.out, None, Some(as_of))?;
+    measured.print_diagnostics();
+    let recorded = super::measure::record(&mut measured)?;
+    print(&format!(
+        "6. measured {} key results of {} as of {as_of} and recorded {} threat and control statuses; the status:",
+        measured.measurement.key_results.len(),
+        measured.measurement.cycle,
+        recorded.status_changes
+    ));
+    print(&super::status::render_tree(&measured.measurement, stdout_color()));
+
+    // The report shows the numbers just measured.
+    let themes = threatokr_core::report::theme_rows(&threatokr_core::analysis::analyze(&workspace));
+    let model = threatokr_core::report::build_with(
+        &workspace,
+        &loaded.files,
+        as_of,
+        &super::measure::report_numbers(&measured)?,
+        &themes,
+    );
     let report_path = args.out.join("report.md");
     std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
         .with_context(|| format!("writing {}", report_path.display()))?;
     let html_path = args.out.join("report.html");
     std::fs::write(&html_path, threatokr_core::report::render_html(&model))
         .with_context(|| format!("writing {}", html_path.display()))?;
-    print(&format!("4. wrote the report: {} and {}", report_path.display(), html_path.display()));
+    print(&format!("7. wrote the report: {} and {}", report_path.display(), html_path.display()));
     Ok(Outcome::Ok)
 }
 
+/// Ingests every bundled SARIF file (`evidence/sarif/<app>/<env>/<date>.sarif`) in date order,
+/// as `ingest sarif --app <app> --env <env> --at <date>` would. Returns the number of scans, of
+/// distinct findings in the store, and of those fixed.
+fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize, usize)> {
+    let mut logs: Vec<(jiff::civil::Date, String, String, &str)> = Vec::new();
+    for (path, _) in example::FILES {
+        let parts: Vec<&str> = path.split('/').collect();
+        if let ["evidence", "sarif", app, env, name] = parts.as_slice()
+            && let Some(date) = name.strip_suffix(".sarif").and_then(|d| d.parse().ok())
+        {
+            logs.push((date, (*app).to_owned(), (*env).to_owned(), path));
+        }
+    }
+    logs.sort();
+    let mut store = open_store(root)?;
+    for (at, app, environment, path) in &logs {
+        let mut files = threatokr_core::diag::Files::new();
+        let text =
+            std::fs::read_to_string(root.join(path)).with_context(|| format!("reading {path}"))?;
+        let id = files.add(*path, text);
+        let (log, _) = parse_sarif_log(&files, id);
+        let mut by_tool: BTreeMap<String, Vec<FindingInput>> =
+            log.tools.into_iter().map(|t| (t, Vec::new())).collect();
+        for finding in log.findings {
+            by_tool.entry(finding.tool.clone()).or_default().push(FindingInput {
+                fingerprint: finding.fingerprint,
+                rule_id: finding.rule_id,
+                severity: finding.severity.as_str().to_owned(),
+                score: finding.score,
+                cwes: finding.cwes,
+                file: finding.file,
+                line: finding.line,
+                message: finding.message,
+            });
+        }
+        for (tool, findings) in by_tool {
+            store.ingest_findings(&ScanInput {
+                tool,
+                app: app.clone(),
+                environment: environment.clone(),
+                at: *at,
+                findings,
+            })?;
+        }
+    }
+    let stored = store.findings(&threatokr_store::FindingFilter::default())?;
+    let fixed = stored.iter().filter(|f| f.fixed_at.is_some()).count();
+    Ok((logs.len(), stored.len(), fixed))
+}
+
 /// The output folder must be new, empty, or an earlier demo's (recognised by its marker).
-fn prepare_folder(out: &std::path::Path) -> Result<()> {
+fn prepare_folder(out: &Path) -> Result<()> {
     if !out.exists() {
         return Ok(());
     }

@@ -1,0 +1,78 @@
+//! `ci.coverage`: the share of in-scope repositories whose CI runs every required category
+//! automatically on push or pull request.
+
+use super::measure::{EvidenceRef, EvidenceSet, KrValue, list_param};
+use super::scope::Scope;
+use crate::evidence::workflow::{Category, Presence, RepoScan};
+use crate::model::Measure;
+use jiff::civil::Date;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What `ci.coverage` requires when `require` is not given.
+const DEFAULT_REQUIRED: [Category; 3] = [Category::Sast, Category::Secrets, Category::Sca];
+
+/// `ci.coverage`: % of the repositories of in-scope apps (their `repos`, each counted once) whose
+/// scan shows every required category `enforced`. A repository with no scan counts as covering
+/// nothing.
+pub(crate) fn coverage(
+    measure: &Measure,
+    scope: &Scope<'_>,
+    as_of: Date,
+    evidence: &EvidenceSet,
+) -> KrValue {
+    let mut notes = Vec::new();
+    let mut required: Vec<Category> = Vec::new();
+    for name in list_param(measure, "require") {
+        match name.trim().to_ascii_lowercase().parse::<Category>() {
+            Ok(category) if !required.contains(&category) => required.push(category),
+            Ok(_) => {}
+            Err(()) => notes.push(format!(
+                "`require`: `{name}` is not a category (sast, secrets, sca, dast, container, iac)"
+            )),
+        }
+    }
+    if required.is_empty() {
+        required = DEFAULT_REQUIRED.to_vec();
+    }
+    required.sort();
+    let scans: BTreeMap<&str, &RepoScan> =
+        evidence.ci.iter().map(|scan| (normalize(&scan.path), scan)).collect();
+    let (mut numerator, mut denominator) = (0.0, 0.0);
+    let mut evidence_refs = Vec::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for app in &scope.apps {
+        for repo in &app.repos {
+            let path = normalize(repo);
+            if !seen.insert(path) {
+                continue;
+            }
+            let scan = scans.get(path);
+            let missing: Vec<String> = required
+                .iter()
+                .filter(|category| {
+                    scan.and_then(|s| s.categories.get(category))
+                        .copied()
+                        .unwrap_or(Presence::Absent)
+                        != Presence::Enforced
+                })
+                .map(|category| category.as_str().to_owned())
+                .collect();
+            denominator += 1.0;
+            if missing.is_empty() {
+                numerator += 1.0;
+            }
+            evidence_refs.push(EvidenceRef::Repo {
+                path: repo.clone(),
+                app: app.id.to_string(),
+                missing,
+                scanned: scan.is_some(),
+            });
+        }
+    }
+    KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+}
+
+/// Repository paths compare without a leading `./` or a trailing `/`.
+fn normalize(path: &str) -> &str {
+    path.trim().trim_start_matches("./").trim_end_matches('/')
+}

@@ -1,0 +1,242 @@
+//! Measuring a whole cycle: every key result once, its progress and status, and the objectives'
+//! rollup (DESIGN.md §5), plus the `measure --format json` contract.
+
+use super::measure::{EvidenceSet, KrValue, measure_key_result};
+use crate::diag::Diagnostic;
+use crate::model::{
+    Commitment, Cycle, CycleId, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
+};
+use crate::progress::{self, Status, Window};
+use jiff::civil::Date;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// One key result measured on one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KrMeasurement {
+    /// The key result.
+    pub id: KeyResultId,
+    /// Its title.
+    pub title: String,
+    /// The metric's name; `manual`, `milestones` or `binary` for key results without `measure:`.
+    pub metric: String,
+    /// The value and its evidence.
+    pub value: KrValue,
+    /// Progress in 0..=1; `None` is no data.
+    pub progress: Option<f64>,
+    /// Status against the plan.
+    pub status: Status,
+    /// Its own commitment, else that of the first objective that lists it.
+    pub commitment: Commitment,
+    /// Its lineage across cycles.
+    pub lineage: Option<String>,
+    /// Its unit, for display.
+    pub unit: Option<String>,
+}
+
+/// One objective's standing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveMeasurement {
+    /// The objective.
+    pub id: ObjectiveId,
+    /// Its title.
+    pub title: String,
+    /// Weighted mean of its counted key results (and `contributes` children when it rolls them up).
+    pub progress: Option<f64>,
+    /// Status against the plan.
+    pub status: Status,
+    /// Its commitment.
+    pub commitment: Commitment,
+    /// Its key results, in its order.
+    pub key_results: Vec<KeyResultId>,
+    /// Its parents in this cycle, with the link kind.
+    pub parents: Vec<(LinkKind, ObjectiveId)>,
+}
+
+/// Every key result and objective of a cycle, measured on one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CycleMeasurement {
+    /// The day measured.
+    pub as_of: Date,
+    /// The cycle.
+    pub cycle: CycleId,
+    /// Where a linear plan stands on `as_of` (0..=1).
+    pub expected: f64,
+    /// Each key result once, in file order.
+    pub key_results: Vec<KrMeasurement>,
+    /// Each objective, in file order.
+    pub objectives: Vec<ObjectiveMeasurement>,
+    /// Problems met while rolling up (a `contributes` cycle).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CycleMeasurement {
+    /// Looks a key result up.
+    pub fn key_result(&self, id: &KeyResultId) -> Option<&KrMeasurement> {
+        self.key_results.iter().find(|kr| &kr.id == id)
+    }
+}
+
+/// Measures every key result of `cycle`'s OKR set on `as_of` (each once, however many objectives
+/// share it), scores it (`progress::kr_progress` with the earlier measurements of
+/// `evidence.history`), judges its status against the linear plan, and rolls objectives up.
+/// A cycle without an OKR set gives an empty measurement.
+pub fn measure_cycle(
+    workspace: &Workspace,
+    cycle: &Cycle,
+    as_of: Date,
+    evidence: &EvidenceSet,
+) -> CycleMeasurement {
+    let settings = &workspace.config.settings;
+    let expected = progress::expected_progress(cycle.start, cycle.end, as_of);
+    let Some(okrs) = workspace.okrs_for(&cycle.id) else {
+        return CycleMeasurement {
+            as_of,
+            cycle: cycle.id.clone(),
+            expected,
+            key_results: Vec::new(),
+            objectives: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+    };
+    let mut commitment_of: BTreeMap<&KeyResultId, Commitment> = BTreeMap::new();
+    for objective in &okrs.objectives {
+        for kr in &objective.key_results {
+            commitment_of.entry(kr).or_insert(objective.commitment);
+        }
+    }
+    let window = Window { start: cycle.start, as_of };
+    let mut key_results = Vec::new();
+    let mut progress_of: BTreeMap<KeyResultId, Option<f64>> = BTreeMap::new();
+    for kr in &okrs.key_results {
+        if progress_of.contains_key(&kr.id) {
+            continue; // A duplicated id (a validation error) is measured once.
+        }
+        let value = measure_key_result(workspace, kr, cycle, as_of, evidence, settings);
+        let history = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let history: Vec<(Date, f64)> =
+            history.iter().copied().filter(|(d, _)| *d < as_of).collect();
+        let progress = progress::kr_progress(&kr.target, value.value, &history, window);
+        let status = progress::status(
+            progress,
+            expected,
+            value.measured_on,
+            as_of,
+            settings.stale_after_days,
+        );
+        progress_of.insert(kr.id.clone(), progress);
+        let metric = match (&kr.measure, &kr.target) {
+            (Some(measure), _) => measure.metric.clone(),
+            (None, KrTarget::Milestones(_)) => "milestones".into(),
+            (None, KrTarget::Binary { .. }) => "binary".into(),
+            (None, _) => "manual".into(),
+        };
+        key_results.push(KrMeasurement {
+            id: kr.id.clone(),
+            title: kr.title.clone(),
+            metric,
+            value,
+            progress,
+            status,
+            commitment: kr
+                .commitment
+                .or_else(|| commitment_of.get(&kr.id).copied())
+                .unwrap_or(Commitment::Committed),
+            lineage: kr.lineage.clone(),
+            unit: kr.unit.clone(),
+        });
+    }
+    let status_of: BTreeMap<&KeyResultId, Status> =
+        key_results.iter().map(|kr| (&kr.id, kr.status)).collect();
+    let rollup = progress::objective_progress(okrs, &progress_of);
+    let objectives = okrs
+        .objectives
+        .iter()
+        .map(|objective| {
+            let progress = rollup.get(&objective.id).and_then(|o| o.progress);
+            let mut status =
+                progress::status(progress, expected, None, as_of, settings.stale_after_days);
+            // An objective whose every key result with data is stale is stale itself.
+            let with_data: Vec<Status> = objective
+                .key_results
+                .iter()
+                .filter_map(|kr| status_of.get(kr).copied())
+                .filter(|s| *s != Status::NoData)
+                .collect();
+            if progress.is_some()
+                && !with_data.is_empty()
+                && with_data.iter().all(|s| *s == Status::Stale)
+            {
+                status = Status::Stale;
+            }
+            ObjectiveMeasurement {
+                id: objective.id.clone(),
+                title: objective.title.clone(),
+                progress,
+                status,
+                commitment: objective.commitment,
+                key_results: objective.key_results.clone(),
+                parents: objective
+                    .parents
+                    .iter()
+                    .filter(|(_, parent)| okrs.objective(parent).is_some())
+                    .cloned()
+                    .collect(),
+            }
+        })
+        .collect();
+    CycleMeasurement {
+        as_of,
+        cycle: cycle.id.clone(),
+        expected,
+        key_results,
+        objectives,
+        diagnostics: rollup.diagnostics,
+    }
+}
+
+/// The `measure --format json` contract: `{"as_of", "cycle", "objectives": [{"id", "progress",
+/// "status", "key_results": [{"id", "metric", "value", "numerator", "denominator", "progress",
+/// "status", "evidence": [...]}]}]}`. A key result shared by two objectives appears under both,
+/// with the same (single) measurement.
+pub fn measurement_json(measurement: &CycleMeasurement) -> Value {
+    let by_id: BTreeMap<&KeyResultId, &KrMeasurement> =
+        measurement.key_results.iter().map(|kr| (&kr.id, kr)).collect();
+    let objectives: Vec<Value> = measurement
+        .objectives
+        .iter()
+        .map(|objective| {
+            let key_results: Vec<Value> = objective
+                .key_results
+                .iter()
+                .filter_map(|id| by_id.get(id))
+                .map(|kr| kr_json(kr))
+                .collect();
+            json!({
+                "id": objective.id.as_str(),
+                "progress": objective.progress,
+                "status": objective.status.as_str(),
+                "key_results": key_results,
+            })
+        })
+        .collect();
+    json!({
+        "as_of": measurement.as_of.to_string(),
+        "cycle": measurement.cycle.as_str(),
+        "objectives": objectives,
+    })
+}
+
+/// One key result in the JSON contract.
+pub(crate) fn kr_json(kr: &KrMeasurement) -> Value {
+    json!({
+        "id": kr.id.as_str(),
+        "metric": kr.metric,
+        "value": kr.value.value,
+        "numerator": kr.value.numerator,
+        "denominator": kr.value.denominator,
+        "progress": kr.progress,
+        "status": kr.status.as_str(),
+        "evidence": kr.value.evidence,
+    })
+}

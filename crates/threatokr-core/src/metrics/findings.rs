@@ -1,0 +1,185 @@
+//! Finding metrics: `findings.open`, `findings.sla` and `findings.mttr`.
+
+use super::measure::{
+    EvidenceRef, EvidenceSet, FindingRecord, KrValue, severity_param, severity_rank, text_param,
+};
+use super::scope::Scope;
+use crate::model::{Comparison, Measure, Settings, Severity};
+use crate::native::parse_score_condition;
+use jiff::ToSpan;
+use jiff::civil::Date;
+
+/// Findings of in-scope apps and environments about the themes (by their CWEs).
+fn in_scope<'e>(
+    scope: &'e Scope<'_>,
+    evidence: &'e EvidenceSet,
+) -> impl Iterator<Item = &'e FindingRecord> + 'e {
+    evidence.findings.iter().filter(move |f| {
+        scope.has_app(&f.app) && scope.has_environment(&f.environment) && scope.has_cwes(&f.cwes)
+    })
+}
+
+fn finding_ref(finding: &FindingRecord) -> EvidenceRef {
+    EvidenceRef::Finding {
+        app: finding.app.clone(),
+        environment: finding.environment.clone(),
+        tool: finding.tool.clone(),
+        id: finding.id.clone(),
+        rule: finding.rule_id.clone(),
+        severity: finding.severity.as_str().to_owned(),
+        score: finding.score,
+        deadline: None,
+        met: None,
+        days: None,
+    }
+}
+
+/// The lowest score of a severity's CVSS band, standing in for a finding without a score: a
+/// medium finding meets `>= 4.0` but not `> 4.0`.
+fn band_floor(severity: Severity) -> Option<f64> {
+    match severity {
+        Severity::Critical => Some(9.0),
+        Severity::High => Some(7.0),
+        Severity::Medium => Some(4.0),
+        Severity::Low => Some(0.1),
+        Severity::Info => Some(0.0),
+        Severity::Unknown => None,
+    }
+}
+
+/// `findings.open`: the count of findings open on `as_of` (seen by then, not fixed by then) with
+/// a score meeting `score` (`">= 4.0"`, `"> 7"`; a finding without a score stands at the floor
+/// of its severity band), or at or above `severity`; every open finding when neither is given.
+pub(crate) fn open(
+    measure: &Measure,
+    scope: &Scope<'_>,
+    as_of: Date,
+    evidence: &EvidenceSet,
+) -> KrValue {
+    let mut notes = Vec::new();
+    let condition: Option<(Comparison, f64)> = match text_param(measure, "score") {
+        Some(text) => {
+            let parsed = parse_score_condition(text);
+            if parsed.is_none() {
+                notes.push(format!(
+                    "`score: {text}` is not `>= N` or `> N`; no score filter applies"
+                ));
+            }
+            parsed
+        }
+        None => None,
+    };
+    let floor = severity_param(measure, &mut notes).and_then(severity_rank);
+    let mut evidence_refs = Vec::new();
+    for finding in in_scope(scope, evidence).filter(|f| f.open_on(as_of)) {
+        let meets_score = condition.is_none_or(|(comparison, limit)| {
+            finding
+                .score
+                .or_else(|| band_floor(finding.severity))
+                .is_some_and(|score| comparison.holds(score, limit))
+        });
+        let meets_severity = floor
+            .is_none_or(|floor| severity_rank(finding.severity).is_some_and(|rank| rank >= floor));
+        if meets_score && meets_severity {
+            evidence_refs.push(finding_ref(finding));
+        }
+    }
+    let count = evidence_refs.len() as f64;
+    KrValue { evidence: evidence_refs, notes, ..KrValue::count(count, as_of) }
+}
+
+/// Days allowed to fix a finding of this severity; info and unknown have no deadline.
+fn sla_days(settings: &Settings, severity: Severity) -> Option<u32> {
+    let sla = &settings.sla_days;
+    match severity {
+        Severity::Critical => Some(sla.critical),
+        Severity::High => Some(sla.high),
+        Severity::Medium => Some(sla.medium),
+        Severity::Low => Some(sla.low),
+        Severity::Info | Severity::Unknown => None,
+    }
+}
+
+/// `findings.sla`: % of in-scope findings (at or above `severity` when given) whose fix deadline
+/// (first seen + the SLA days of its severity) fell inside the window, that were fixed on or
+/// before the deadline.
+pub(crate) fn sla(
+    measure: &Measure,
+    scope: &Scope<'_>,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    settings: &Settings,
+) -> KrValue {
+    let mut notes = Vec::new();
+    let floor = severity_param(measure, &mut notes).and_then(severity_rank);
+    let (mut numerator, mut denominator) = (0.0, 0.0);
+    let mut evidence_refs = Vec::new();
+    for finding in in_scope(scope, evidence) {
+        if floor
+            .is_some_and(|floor| severity_rank(finding.severity).is_none_or(|rank| rank < floor))
+        {
+            continue;
+        }
+        let Some(days) = sla_days(settings, finding.severity) else { continue };
+        let Ok(deadline) = finding.first_seen.checked_add(i64::from(days).days()) else { continue };
+        if !scope.in_window(deadline, as_of) {
+            continue;
+        }
+        let met = finding.fixed_at.is_some_and(|fixed| fixed <= deadline);
+        denominator += 1.0;
+        if met {
+            numerator += 1.0;
+        }
+        let mut reference = finding_ref(finding);
+        if let EvidenceRef::Finding { deadline: d, met: m, .. } = &mut reference {
+            *d = Some(deadline.to_string());
+            *m = Some(met);
+        }
+        evidence_refs.push(reference);
+    }
+    KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+}
+
+/// `findings.mttr`: the median number of days from first seen to fixed, over the in-scope
+/// findings fixed inside the window (of `severity` only, when given); the mean of the two middle
+/// values for an even count. The denominator is how many fixes were counted; there is no
+/// numerator.
+pub(crate) fn mttr(
+    measure: &Measure,
+    scope: &Scope<'_>,
+    as_of: Date,
+    evidence: &EvidenceSet,
+) -> KrValue {
+    let mut notes = Vec::new();
+    let only = severity_param(measure, &mut notes);
+    let mut days: Vec<i32> = Vec::new();
+    let mut evidence_refs = Vec::new();
+    for finding in in_scope(scope, evidence) {
+        if only.is_some_and(|s| s != finding.severity) {
+            continue;
+        }
+        let Some(fixed) = finding.fixed_at.filter(|d| scope.in_window(*d, as_of)) else { continue };
+        let took = (fixed - finding.first_seen).get_days();
+        days.push(took);
+        let mut reference = finding_ref(finding);
+        if let EvidenceRef::Finding { days: d, .. } = &mut reference {
+            *d = Some(took);
+        }
+        evidence_refs.push(reference);
+    }
+    days.sort_unstable();
+    let median = match days.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(f64::from(days[n / 2])),
+        n => Some((f64::from(days[n / 2 - 1]) + f64::from(days[n / 2])) / 2.0),
+    };
+    KrValue {
+        value: median,
+        numerator: None,
+        denominator: Some(days.len() as f64),
+        evidence: evidence_refs,
+        notes,
+        measured_on: Some(as_of),
+        confidence: None,
+    }
+}

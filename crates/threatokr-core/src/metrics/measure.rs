@@ -1,0 +1,435 @@
+//! What a measurement reads (`EvidenceSet`), what it gives (`KrValue`), and the dispatch from a
+//! key result's `measure:` to the metric family that computes it.
+
+use super::scope::Scope;
+use crate::evidence::asvs::AsvsVerification;
+use crate::evidence::tests::TestExecution;
+use crate::evidence::training::{Completion, RosterEntry};
+use crate::evidence::workflow::RepoScan;
+use crate::model::{
+    Cycle, KeyResult, KrTarget, Measure, MeasureParam, Settings, Severity, Workspace,
+};
+use jiff::civil::Date;
+use std::collections::BTreeMap;
+
+/// A scanner finding as the history store keeps it, passed in by the caller so the core never
+/// depends on the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRecord {
+    /// The app scanned.
+    pub app: String,
+    /// The environment scanned (`prod`).
+    pub environment: String,
+    /// The tool that reported it.
+    pub tool: String,
+    /// Its stable identity (the fingerprint).
+    pub id: String,
+    /// The rule it broke.
+    pub rule_id: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// Its 0–10 score, when the scanner gave one.
+    pub score: Option<f64>,
+    /// Its CWE ids, for theme filters.
+    pub cwes: Vec<u32>,
+    /// The first scan that reported it.
+    pub first_seen: Date,
+    /// The scan that no longer reported it; `None` while open.
+    pub fixed_at: Option<Date>,
+}
+
+impl FindingRecord {
+    /// Open on `day`: seen by then and not fixed by then.
+    pub fn open_on(&self, day: Date) -> bool {
+        self.first_seen <= day && self.fixed_at.is_none_or(|fixed| fixed > day)
+    }
+}
+
+/// One check-in of a key result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckinRecord {
+    /// The day the value holds for.
+    pub date: Date,
+    /// The value.
+    pub value: f64,
+    /// The owner's confidence, 0–10.
+    pub confidence: Option<u8>,
+}
+
+/// Everything a measurement may count, read by the caller from the store and the evidence folders.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvidenceSet {
+    /// Every finding ever ingested.
+    pub findings: Vec<FindingRecord>,
+    /// CI scans, one per repository, keyed by the repository path as the apps' `repos` write it.
+    pub ci: Vec<RepoScan>,
+    /// ASVS verifications.
+    pub asvs: Vec<AsvsVerification>,
+    /// The training roster (when empty, the workspace's people stand in for it).
+    pub roster: Vec<RosterEntry>,
+    /// Training completions.
+    pub completions: Vec<Completion>,
+    /// Threat-scenario test executions.
+    pub tests: Vec<TestExecution>,
+    /// Check-ins per key result id, in the order they were recorded.
+    pub checkins: BTreeMap<String, Vec<CheckinRecord>>,
+    /// Values recorded by earlier measurements per key result id (threshold key results score the
+    /// share of measurements that held).
+    pub history: BTreeMap<String, Vec<(Date, f64)>>,
+}
+
+impl EvidenceSet {
+    /// The newest check-in of a key result on or before `as_of` (a later record wins a tie).
+    pub fn latest_checkin(&self, kr: &str, as_of: Date) -> Option<CheckinRecord> {
+        self.checkins.get(kr)?.iter().filter(|c| c.date <= as_of && c.value.is_finite()).fold(
+            None,
+            |best: Option<CheckinRecord>, c| match best {
+                Some(b) if b.date > c.date => Some(b),
+                _ => Some(*c),
+            },
+        )
+    }
+}
+
+/// One thing a measurement counted (or refused to count), serialized into the `evidence` list of
+/// the JSON contract. Training is reported by team counts, never by the names of people.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EvidenceRef {
+    /// A threat of a model.
+    Threat {
+        /// Its app.
+        app: String,
+        /// Its id.
+        id: String,
+        /// Its status.
+        status: String,
+        /// Whether it is in the numerator.
+        counted: bool,
+        /// Its weight (its risk under `weighting: risk`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        weight: Option<f64>,
+        /// The tests that exercised it inside the window (threats.tested).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        tests: Vec<String>,
+    },
+    /// A control of a model.
+    Control {
+        /// Its app.
+        app: String,
+        /// Its id.
+        id: String,
+        /// Its status.
+        status: String,
+        /// Whether it is in the numerator.
+        counted: bool,
+    },
+    /// An app (apps.threat_modeled, controls.implemented with `count: apps`).
+    App {
+        /// Its id.
+        id: String,
+        /// Whether it is in the numerator.
+        counted: bool,
+        /// The newest review of its models (apps.threat_modeled).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reviewed: Option<String>,
+    },
+    /// The ASVS results of one app.
+    Asvs {
+        /// The app.
+        app: String,
+        /// The ASVS version.
+        version: String,
+        /// Applicable requirements that passed.
+        passed: u32,
+        /// Applicable requirements that failed.
+        failed: u32,
+        /// Applicable requirements with no result (counted as not passed).
+        missing: u32,
+        /// Requirements marked n/a (left out).
+        not_applicable: u32,
+    },
+    /// Training of one team (counts only).
+    Training {
+        /// The team.
+        team: String,
+        /// Active developers on the roster.
+        developers: u32,
+        /// Of them, those with a completion inside the window.
+        trained: u32,
+    },
+    /// A repository's CI.
+    Repo {
+        /// The path as the app's `repos` writes it.
+        path: String,
+        /// The app it belongs to.
+        app: String,
+        /// Required categories not run automatically on push or pull request.
+        missing: Vec<String>,
+        /// Whether a scan of it was found.
+        scanned: bool,
+    },
+    /// A scanner finding.
+    Finding {
+        /// Its app.
+        app: String,
+        /// Its environment.
+        environment: String,
+        /// The tool.
+        tool: String,
+        /// Its fingerprint.
+        id: String,
+        /// The rule.
+        rule: String,
+        /// Its severity.
+        severity: String,
+        /// Its score.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        score: Option<f64>,
+        /// The fix deadline (findings.sla).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        deadline: Option<String>,
+        /// Whether it was fixed by the deadline (findings.sla).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        met: Option<bool>,
+        /// Days from first seen to fixed (findings.mttr).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        days: Option<i32>,
+    },
+    /// A check-in.
+    Checkin {
+        /// The day it holds for.
+        date: String,
+        /// The value.
+        value: f64,
+        /// The confidence.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        confidence: Option<u8>,
+    },
+    /// A milestone or binary key result's item, read from the OKR file.
+    Milestone {
+        /// Its title.
+        title: String,
+        /// When it was done, if by `as_of`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        done: Option<String>,
+        /// Its weight.
+        weight: f64,
+    },
+}
+
+/// The value of one key result on one day, with what it was computed from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KrValue {
+    /// The metric's value (a percentage for ratio metrics, a count, days, or a check-in value);
+    /// `None` when there was nothing to measure.
+    pub value: Option<f64>,
+    /// What was counted.
+    pub numerator: Option<f64>,
+    /// Out of how many.
+    pub denominator: Option<f64>,
+    /// The evidence behind the numbers.
+    pub evidence: Vec<EvidenceRef>,
+    /// Remarks for people (a parameter not understood, evidence missing).
+    pub notes: Vec<String>,
+    /// The day the value is as of: `as_of` for metrics computed from evidence, the check-in's date
+    /// for check-ins, `None` for values read from the OKR file (never stale).
+    pub measured_on: Option<Date>,
+    /// The newest check-in's confidence, shown apart from progress.
+    pub confidence: Option<u8>,
+}
+
+impl KrValue {
+    /// A ratio as a percentage; no data when nothing is in the denominator.
+    pub(crate) fn ratio(numerator: f64, denominator: f64, as_of: Date) -> Self {
+        Self {
+            value: (denominator > 0.0).then(|| 100.0 * numerator / denominator),
+            numerator: Some(numerator),
+            denominator: Some(denominator),
+            measured_on: Some(as_of),
+            ..Self::default()
+        }
+    }
+
+    /// A count (no denominator).
+    pub(crate) fn count(count: f64, as_of: Date) -> Self {
+        Self {
+            value: Some(count),
+            numerator: Some(count),
+            measured_on: Some(as_of),
+            ..Self::default()
+        }
+    }
+}
+
+/// Measures one key result of `cycle` on `as_of` (DESIGN.md §4): its `measure:` metric from the
+/// evidence, else its latest check-in (metric and threshold key results) or its file (milestones
+/// and binary key results, with a check-in able to declare a binary one done).
+pub fn measure_key_result(
+    workspace: &Workspace,
+    kr: &KeyResult,
+    cycle: &Cycle,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    settings: &Settings,
+) -> KrValue {
+    let checkin = evidence.latest_checkin(kr.id.as_str(), as_of);
+    let mut value = match (&kr.measure, &kr.target) {
+        (Some(measure), _) => {
+            let scope = Scope::new(workspace, measure, cycle, as_of);
+            let mut value =
+                measure_metric(workspace, measure, &scope, as_of, evidence, settings, kr);
+            let mut notes = scope.notes;
+            notes.append(&mut value.notes);
+            value.notes = notes;
+            value
+        }
+        (None, KrTarget::Milestones(milestones)) => {
+            let total: f64 = milestones.iter().filter(|m| m.weight > 0.0).map(|m| m.weight).sum();
+            let done: f64 = milestones
+                .iter()
+                .filter(|m| m.weight > 0.0 && m.done.is_some_and(|d| d <= as_of))
+                .map(|m| m.weight)
+                .sum();
+            let mut value = KrValue::ratio(done, total, as_of);
+            value.measured_on = None;
+            value.evidence = milestones
+                .iter()
+                .map(|m| EvidenceRef::Milestone {
+                    title: m.title.clone(),
+                    done: m.done.filter(|d| *d <= as_of).map(|d| d.to_string()),
+                    weight: m.weight,
+                })
+                .collect();
+            value
+        }
+        (None, KrTarget::Binary { done }) => {
+            let done_by_file = done.filter(|d| *d <= as_of);
+            let mut value = KrValue::default();
+            if let Some(day) = done_by_file {
+                value.value = Some(1.0);
+                value.evidence.push(EvidenceRef::Milestone {
+                    title: kr.title.clone(),
+                    done: Some(day.to_string()),
+                    weight: 1.0,
+                });
+            } else if let Some(c) = checkin {
+                value.value = Some(if c.value >= 1.0 { 1.0 } else { 0.0 });
+                value.measured_on = Some(c.date);
+            } else {
+                value.value = Some(0.0);
+            }
+            value
+        }
+        (None, _) => match checkin {
+            Some(c) => {
+                KrValue { value: Some(c.value), measured_on: Some(c.date), ..KrValue::default() }
+            }
+            None => KrValue {
+                notes: vec!["no `measure:` and no check-in yet".into()],
+                ..KrValue::default()
+            },
+        },
+    };
+    if let Some(c) = checkin {
+        value.confidence = c.confidence;
+        let manual_value = kr.measure.as_ref().is_none_or(|m| m.metric == "manual")
+            && value.value == Some(c.value);
+        if manual_value || matches!(kr.target, KrTarget::Binary { .. }) {
+            value.evidence.push(EvidenceRef::Checkin {
+                date: c.date.to_string(),
+                value: c.value,
+                confidence: c.confidence,
+            });
+        }
+    }
+    value
+}
+
+fn measure_metric(
+    workspace: &Workspace,
+    measure: &Measure,
+    scope: &Scope<'_>,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    settings: &Settings,
+    kr: &KeyResult,
+) -> KrValue {
+    match measure.metric.as_str() {
+        "threats.mitigated" => super::threats::mitigated(workspace, measure, scope, as_of),
+        "threats.open" => super::threats::open(workspace, measure, scope, as_of),
+        "threats.tested" => super::threats::tested(workspace, measure, scope, as_of, evidence),
+        "apps.threat_modeled" => super::apps::threat_modeled(workspace, measure, scope, as_of),
+        "controls.implemented" => super::controls::implemented(workspace, measure, scope, as_of),
+        "asvs.compliance" => super::asvs::compliance(measure, scope, as_of, evidence, settings),
+        "training.coverage" => {
+            super::training::coverage(workspace, measure, scope, as_of, evidence)
+        }
+        "ci.coverage" => super::ci::coverage(measure, scope, as_of, evidence),
+        "findings.open" => super::findings::open(measure, scope, as_of, evidence),
+        "findings.sla" => super::findings::sla(measure, scope, as_of, evidence, settings),
+        "findings.mttr" => super::findings::mttr(measure, scope, as_of, evidence),
+        "manual" => match evidence.latest_checkin(kr.id.as_str(), as_of) {
+            Some(c) => {
+                KrValue { value: Some(c.value), measured_on: Some(c.date), ..KrValue::default() }
+            }
+            None => KrValue { notes: vec!["no check-in yet".into()], ..KrValue::default() },
+        },
+        other => KrValue {
+            notes: vec![format!("`{other}` is not a metric of the catalogue")],
+            ..KrValue::default()
+        },
+    }
+}
+
+/// A parameter as text (the first item of a list).
+pub(crate) fn text_param<'m>(measure: &'m Measure, name: &str) -> Option<&'m str> {
+    match measure.params.get(name)? {
+        MeasureParam::Text(text) => Some(text.as_str()),
+        MeasureParam::List(items) => items.first().map(String::as_str),
+        _ => None,
+    }
+}
+
+/// A parameter as a list of texts (absent: empty).
+pub(crate) fn list_param(measure: &Measure, name: &str) -> Vec<String> {
+    measure.params.get(name).map(MeasureParam::as_list).unwrap_or_default()
+}
+
+/// A parameter as a number (numbers written as text included).
+pub(crate) fn number_param(measure: &Measure, name: &str) -> Option<f64> {
+    match measure.params.get(name)? {
+        MeasureParam::Number(n) => Some(*n),
+        MeasureParam::Text(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A boolean parameter (absent: false).
+pub(crate) fn bool_param(measure: &Measure, name: &str) -> bool {
+    matches!(measure.params.get(name), Some(MeasureParam::Bool(true)))
+}
+
+/// A severity's rank for "at or above" comparisons: critical 4 … info 0; unknown has none.
+pub(crate) fn severity_rank(severity: Severity) -> Option<u8> {
+    match severity {
+        Severity::Critical => Some(4),
+        Severity::High => Some(3),
+        Severity::Medium => Some(2),
+        Severity::Low => Some(1),
+        Severity::Info => Some(0),
+        Severity::Unknown => None,
+    }
+}
+
+/// Reads a `severity` parameter, with a note when it is not a severity.
+pub(crate) fn severity_param(measure: &Measure, notes: &mut Vec<String>) -> Option<Severity> {
+    let text = text_param(measure, "severity")?;
+    match text.trim().to_ascii_lowercase().parse::<Severity>() {
+        Ok(severity) => Some(severity),
+        Err(error) => {
+            notes.push(format!("`severity`: {error}; every severity is counted"));
+            None
+        }
+    }
+}

@@ -1,0 +1,985 @@
+//! Tests of measuring: every metric of the catalogue on a small workspace with known evidence,
+//! each value, numerator and denominator checked against arithmetic written beside it.
+
+use super::*;
+use crate::diag::{Files, Span};
+use crate::evidence::asvs::{AsvsStatus, parse_asvs};
+use crate::evidence::tests::TestExecution;
+use crate::evidence::training::{parse_completions, parse_roster};
+use crate::evidence::workflow::{Category, Presence, RepoScan};
+use crate::model::{
+    Direction, KeyResult, KrTarget, Measure, MeasureParam, Milestone, Origin, Severity, Workspace,
+};
+use crate::progress::Status;
+use crate::workspace::{WorkspaceFiles, load_workspace};
+use jiff::civil::{Date, date};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+const AS_OF: Date = date(2027, 2, 15);
+
+const CONFIG: &str = r#"
+org:
+  name: Test Corp
+  teams:
+    - { id: red, name: Red }
+    - { id: blue, name: Blue }
+  people:
+    - { id: ann, name: Ann, team: red }
+    - { id: bob, name: Bob, team: red }
+    - { id: cat, name: Cat, team: blue }
+    - { id: dan, name: Dan, team: blue, developer: false }
+apps:
+  - { id: shop, name: Shop, team: red, tags: [web], repos: [repos/shop], environments: [prod, staging] }
+  - { id: api, name: Api, team: red, tags: [web, pci], repos: [repos/api, repos/shared], environments: [prod] }
+  - { id: ops, name: Ops, team: blue, tags: [internal], repos: [repos/ops, repos/shared], environments: [prod] }
+cycles:
+  - { id: 2027-Q1, start: 2027-01-01, end: 2027-03-31 }
+"#;
+
+// Themes by CWE: 639, 862, 284 access_control; 79 output_encoding_xss; 89 injection; 326 cryptography.
+// Risk: likelihood × impact ranks / 25 × 10, else the severity's representative score.
+const SHOP: &str = r#"
+app: shop
+title: Shop
+reviewed: 2026-12-01
+threats:
+  - { id: T-S1, title: IDOR on orders, cwe: [639], status: mitigated, likelihood: high, impact: high }
+  - { id: T-S2, title: Missing role check, cwe: [862], status: identified, severity: high }
+  - { id: T-S3, title: XSS in reviews, cwe: [79], status: verified, severity: medium }
+  - { id: T-S4, title: Not for us, cwe: [639], status: not_applicable, severity: low }
+  - { id: T-S5, title: SQL injection, cwe: [89], status: in_progress, severity: critical }
+controls:
+  - { id: C-S1, title: Owner check, addresses: [T-S1], status: implemented, tags: [authz] }
+  - { id: C-S2, title: OIDC login, addresses: [T-S2], status: planned, tags: [sso-oidc] }
+  - { id: C-S3, title: CSP, addresses: [T-S3], status: verified }
+  - { id: C-S4, title: Not needed, addresses: [T-S5], status: not_applicable }
+tests:
+  - { id: AB-S2, title: Act as another role, threats: [T-S2], kind: pentest }
+"#;
+
+const API: &str = r#"
+app: api
+title: Api
+reviewed: 2025-06-01
+threats:
+  - { id: T-A1, title: BOLA, cwe: [639], status: identified, likelihood: medium, impact: medium }
+  - { id: T-A2, title: Weak TLS, cwe: [326], status: mitigated, severity: low }
+controls:
+  - { id: C-A1, title: OIDC login, addresses: [T-A1], status: verified, tags: [sso-oidc] }
+"#;
+
+const OPS: &str = r#"
+app: ops
+title: Ops
+reviewed: 2027-02-01
+threats:
+  - { id: T-O1, title: Admin console open to all staff, cwe: [284], status: accepted, severity: high }
+"#;
+
+fn load(okrs: Option<&str>) -> (Workspace, Files) {
+    let mut files = Files::new();
+    let mut inputs = WorkspaceFiles {
+        config: Some(files.add("threatokr.yaml", CONFIG)),
+        ..WorkspaceFiles::default()
+    };
+    for (name, text) in
+        [("models/api.tm.yaml", API), ("models/ops.tm.yaml", OPS), ("models/shop.tm.yaml", SHOP)]
+    {
+        inputs.models.push(files.add(name, text));
+    }
+    if let Some(okrs) = okrs {
+        inputs.okrs.push(files.add("okrs/2027-Q1.yaml", okrs));
+    }
+    let (workspace, diagnostics) = load_workspace(&files, &inputs);
+    let errors: Vec<_> =
+        diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    (workspace, files)
+}
+
+fn origin() -> Origin {
+    Origin { file: Files::new().add("okrs/2027-Q1.yaml", ""), span: Span::new(0, 0) }
+}
+
+fn text(value: &str) -> MeasureParam {
+    MeasureParam::Text(value.into())
+}
+
+fn list(values: &[&str]) -> MeasureParam {
+    MeasureParam::List(values.iter().map(|v| (*v).to_owned()).collect())
+}
+
+fn kr(metric: &str, params: &[(&str, MeasureParam)]) -> KeyResult {
+    KeyResult {
+        id: "KR-T".parse().unwrap(),
+        title: "test".into(),
+        target: KrTarget::Metric { start: 0.0, target: 100.0, direction: Direction::Increase },
+        kind: None,
+        commitment: None,
+        weight: 1.0,
+        unit: None,
+        measure: Some(Measure {
+            metric: metric.into(),
+            params: params.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+        }),
+        derived_from: Vec::new(),
+        lineage: None,
+        rationale: None,
+        origin: origin(),
+    }
+}
+
+fn measure_on(
+    workspace: &Workspace,
+    key_result: &KeyResult,
+    evidence: &EvidenceSet,
+    as_of: Date,
+) -> KrValue {
+    let cycle = workspace.config.cycle("2027-Q1").unwrap();
+    measure_key_result(workspace, key_result, cycle, as_of, evidence, &workspace.config.settings)
+}
+
+fn measure(
+    workspace: &Workspace,
+    metric: &str,
+    params: &[(&str, MeasureParam)],
+    evidence: &EvidenceSet,
+) -> KrValue {
+    measure_on(workspace, &kr(metric, params), evidence, AS_OF)
+}
+
+/// Checks value, numerator and denominator (values to 1e-9).
+#[track_caller]
+fn assert_numbers(
+    value: &KrValue,
+    expected: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+) {
+    match (value.value, expected) {
+        (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9, "value {a} != {b}"),
+        (a, b) => assert_eq!(a, b, "value"),
+    }
+    assert_eq!(value.numerator, numerator, "numerator");
+    assert_eq!(value.denominator, denominator, "denominator");
+}
+
+fn evidence_json(value: &KrValue) -> String {
+    serde_json::to_string(&value.evidence).unwrap()
+}
+
+// ---- threats.mitigated ----
+
+#[test]
+fn threats_mitigated_counts_mitigated_or_verified_and_leaves_out_not_applicable() {
+    let (ws, _) = load(None);
+    // In scope: T-S1 T-S2 T-S3 T-S5 (T-S4 n/a), T-A1 T-A2, T-O1 = 7; mitigated or verified:
+    // T-S1, T-S3, T-A2 = 3. 3/7 = 42.857%.
+    let value = measure(&ws, "threats.mitigated", &[], &EvidenceSet::default());
+    assert_numbers(&value, Some(300.0 / 7.0), Some(3.0), Some(7.0));
+    assert!(!evidence_json(&value).contains("T-S4"));
+}
+
+#[test]
+fn threats_mitigated_filters_by_theme_tag_and_team() {
+    let (ws, _) = load(None);
+    let none = EvidenceSet::default();
+    // Access control: T-S1 (mitigated), T-S2, T-A1, T-O1 (accepted is not mitigated): 1/4.
+    let value = measure(&ws, "threats.mitigated", &[("theme", text("access_control"))], &none);
+    assert_numbers(&value, Some(25.0), Some(1.0), Some(4.0));
+    // tag:pci is the api: T-A1, T-A2 (mitigated): 1/2.
+    let value = measure(&ws, "threats.mitigated", &[("apps", list(&["tag:pci"]))], &none);
+    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
+    // Team blue owns ops: T-O1, accepted: 0/1.
+    let value = measure(&ws, "threats.mitigated", &[("teams", list(&["blue"]))], &none);
+    assert_numbers(&value, Some(0.0), Some(0.0), Some(1.0));
+}
+
+#[test]
+fn threats_mitigated_weighted_by_risk_sums_risk() {
+    let (ws, _) = load(None);
+    // Access control by risk: T-S1 high×high 16/25×10 = 6.4 (mitigated), T-S2 high 8.0,
+    // T-A1 medium×medium 9/25×10 = 3.6, T-O1 high 8.0. 6.4 / 26.0 = 24.615%.
+    let value = measure(
+        &ws,
+        "threats.mitigated",
+        &[("theme", text("access_control")), ("weighting", text("risk"))],
+        &EvidenceSet::default(),
+    );
+    assert_numbers(&value, Some(640.0 / 26.0), Some(6.4), Some(26.0));
+}
+
+// ---- threats.open ----
+
+#[test]
+fn threats_open_counts_open_threats_at_or_above_a_severity() {
+    let (ws, _) = load(None);
+    let none = EvidenceSet::default();
+    // Open: T-S2 high, T-S5 critical, T-A1 medium (from medium × medium = 9); T-O1 is accepted.
+    let value = measure(&ws, "threats.open", &[], &none);
+    assert_numbers(&value, Some(3.0), Some(3.0), None);
+    let value = measure(&ws, "threats.open", &[("severity", text("medium"))], &none);
+    assert_numbers(&value, Some(3.0), Some(3.0), None);
+    let value = measure(&ws, "threats.open", &[("severity", text("high"))], &none);
+    assert_numbers(&value, Some(2.0), Some(2.0), None);
+    let value = measure(&ws, "threats.open", &[("severity", text("critical"))], &none);
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+}
+
+#[test]
+fn threats_open_leaves_info_out_by_default_and_counts_unrated_threats() {
+    let (mut ws, _) = load(None);
+    let ops =
+        ws.models.iter_mut().find(|m| m.app.as_ref().is_some_and(|a| a.as_str() == "ops")).unwrap();
+    let mut info = ops.threats[0].clone();
+    info.id = "T-O2".parse().unwrap();
+    info.status = crate::model::ThreatStatus::Identified;
+    info.severity = Severity::Info;
+    let mut unrated = info.clone();
+    unrated.id = "T-O3".parse().unwrap();
+    unrated.severity = Severity::Unknown;
+    ops.threats.extend([info, unrated]);
+    let none = EvidenceSet::default();
+    // T-S2, T-S5, T-A1 as before, plus T-O3 (unknown severity, still open risk); T-O2 is info.
+    let value = measure(&ws, "threats.open", &[], &none);
+    assert_numbers(&value, Some(4.0), Some(4.0), None);
+    // At or above info: T-O2 too, but not the unrated T-O3: 4.
+    let value = measure(&ws, "threats.open", &[("severity", text("info"))], &none);
+    assert_numbers(&value, Some(4.0), Some(4.0), None);
+    assert!(evidence_json(&value).contains("T-O2") && !evidence_json(&value).contains("T-O3"));
+}
+
+// ---- threats.tested ----
+
+fn execution(
+    test: &str,
+    threats: &[&str],
+    passed: bool,
+    skipped: bool,
+    day: Option<Date>,
+) -> TestExecution {
+    TestExecution {
+        test: test.into(),
+        threats: threats.iter().map(|t| (*t).to_owned()).collect(),
+        passed,
+        skipped,
+        date: day,
+        origin: origin(),
+    }
+}
+
+fn test_evidence() -> EvidenceSet {
+    EvidenceSet {
+        tests: vec![
+            // Names the scenario AB-S2, which exercises T-S2.
+            execution("role [AB-S2]", &["AB-S2"], true, false, Some(date(2027, 2, 1))),
+            execution("idor [T-S1]", &["T-S1"], false, false, Some(date(2027, 1, 15))),
+            // Before the cycle: only a 90-day window reaches it.
+            execution("bola [T-A1]", &["T-A1"], true, false, Some(date(2026, 12, 20))),
+            execution("xss [T-S3]", &["T-S3"], false, true, Some(date(2027, 2, 2))),
+            execution("sqli [T-S5]", &["T-S5"], true, false, None),
+        ],
+        ..EvidenceSet::default()
+    }
+}
+
+#[test]
+fn threats_tested_links_executions_by_threat_id_and_by_scenario() {
+    let (ws, _) = load(None);
+    // All in-scope threats: 7. Tested in the cycle: T-S1 (failed still ran), T-S2 (through AB-S2).
+    // T-S3's run was skipped; T-S5's has no date; T-A1's is before the cycle. 2/7.
+    let value = measure(&ws, "threats.tested", &[], &test_evidence());
+    assert_numbers(&value, Some(200.0 / 7.0), Some(2.0), Some(7.0));
+    assert!(value.notes.iter().any(|n| n.contains("1 test execution(s) without a date")));
+    // Access control: T-S1, T-S2, T-A1, T-O1; tested T-S1, T-S2: 2/4.
+    let value =
+        measure(&ws, "threats.tested", &[("theme", text("access_control"))], &test_evidence());
+    assert_numbers(&value, Some(50.0), Some(2.0), Some(4.0));
+}
+
+#[test]
+fn threats_tested_passed_only_and_window() {
+    let (ws, _) = load(None);
+    let theme = ("theme", text("access_control"));
+    // Only T-S2's run passed: 1/4.
+    let value = measure(
+        &ws,
+        "threats.tested",
+        &[theme.clone(), ("passed_only", MeasureParam::Bool(true))],
+        &test_evidence(),
+    );
+    assert_numbers(&value, Some(25.0), Some(1.0), Some(4.0));
+    // 90 days before 2027-02-15 is 2026-11-17: T-A1's run of 2026-12-20 counts too: 3/4.
+    let value = measure(&ws, "threats.tested", &[theme, ("window", text("90d"))], &test_evidence());
+    assert_numbers(&value, Some(75.0), Some(3.0), Some(4.0));
+}
+
+// ---- apps.threat_modeled ----
+
+#[test]
+fn apps_threat_modeled_counts_reviews_within_the_days() {
+    let (ws, _) = load(None);
+    let none = EvidenceSet::default();
+    // Reviews: shop 2026-12-01 (76 days before), api 2025-06-01 (over 365), ops 2027-02-01 (14): 2/3.
+    let value = measure(&ws, "apps.threat_modeled", &[], &none);
+    assert_numbers(&value, Some(200.0 / 3.0), Some(2.0), Some(3.0));
+    // Within 30 days: only ops: 1/3.
+    let value =
+        measure(&ws, "apps.threat_modeled", &[("within_days", MeasureParam::Number(30.0))], &none);
+    assert_numbers(&value, Some(100.0 / 3.0), Some(1.0), Some(3.0));
+    // On 2027-01-15 the ops review has not happened yet: shop only, 1/3.
+    let value = measure_on(&ws, &kr("apps.threat_modeled", &[]), &none, date(2027, 1, 15));
+    assert_numbers(&value, Some(100.0 / 3.0), Some(1.0), Some(3.0));
+}
+
+// ---- controls.implemented ----
+
+#[test]
+fn controls_implemented_as_a_share_of_controls() {
+    let (ws, _) = load(None);
+    let none = EvidenceSet::default();
+    // C-S1 implemented, C-S2 planned, C-S3 verified, C-A1 verified; C-S4 n/a is left out: 3/4.
+    let value = measure(&ws, "controls.implemented", &[], &none);
+    assert_numbers(&value, Some(75.0), Some(3.0), Some(4.0));
+    // About access-control threats: C-S1 (T-S1), C-S2 (T-S2), C-A1 (T-A1); implemented C-S1, C-A1: 2/3.
+    let value = measure(&ws, "controls.implemented", &[("theme", text("access_control"))], &none);
+    assert_numbers(&value, Some(200.0 / 3.0), Some(2.0), Some(3.0));
+}
+
+#[test]
+fn controls_implemented_counts_apps_with_a_tagged_control() {
+    let (ws, _) = load(None);
+    let none = EvidenceSet::default();
+    let params = [("control_tag", text("sso-oidc")), ("count", text("apps"))];
+    // sso-oidc: C-S2 planned (shop), C-A1 verified (api). Apps with one implemented: api. Of 3 apps.
+    let value = measure(&ws, "controls.implemented", &params, &none);
+    assert_numbers(&value, Some(1.0), Some(1.0), Some(3.0));
+    // tag:web is shop and api: 1 of 2.
+    let mut scoped = params.to_vec();
+    scoped.push(("apps", list(&["tag:web"])));
+    let value = measure(&ws, "controls.implemented", &scoped, &none);
+    assert_numbers(&value, Some(1.0), Some(1.0), Some(2.0));
+}
+
+// ---- asvs.compliance ----
+
+fn asvs_evidence() -> EvidenceSet {
+    let mut files = Files::new();
+    let texts = [
+        // V8 at L1 is 8.1.1, 8.2.1, 8.2.2, 8.3.1; 8.1.2 is L2.
+        "app: shop\nversion: 5.0.0\ndate: 2027-02-01\nrequirements:\n  - { id: v5.0.0-8.1.1, status: pass }\n  - { id: v5.0.0-8.2.1, status: fail }\n  - { id: v5.0.0-8.2.2, status: n-a }\n  - { id: v5.0.0-8.1.2, status: pass }\n",
+        "app: api\nversion: 5.0.0\ndate: 2027-01-01\nrequirements:\n  - { id: v5.0.0-8.3.1, status: fail }\n",
+        "app: api\nversion: 5.0.0\ndate: 2027-02-01\nrequirements:\n  - { id: v5.0.0-8.1.1, status: pass }\n  - { id: v5.0.0-8.2.1, status: pass }\n  - { id: v5.0.0-8.2.2, status: pass }\n  - { id: v5.0.0-8.3.1, status: pass }\n",
+        // After as_of: not known yet.
+        "app: api\nversion: 5.0.0\ndate: 2027-03-01\nrequirements:\n  - { id: v5.0.0-8.1.1, status: fail }\n",
+        // Another version: ignored by a 5.0.0 key result.
+        "app: api\nversion: 4.0.3\ndate: 2027-02-01\nrequirements:\n  - { id: v4.0.3-4.1.1, status: fail }\n",
+    ];
+    let mut asvs = Vec::new();
+    for (index, text) in texts.iter().enumerate() {
+        let id = files.add(format!("asvs/{index}.yaml"), *text);
+        let (verification, diagnostics) = parse_asvs(&files, id);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        asvs.push(verification.unwrap());
+    }
+    EvidenceSet { asvs, ..EvidenceSet::default() }
+}
+
+#[test]
+fn asvs_compliance_excludes_not_applicable_and_counts_missing_as_not_passed() {
+    let (ws, _) = load(None);
+    let evidence = asvs_evidence();
+    let v8_l1 = [
+        ("version", text("5.0.0")),
+        ("level", MeasureParam::Number(1.0)),
+        ("chapters", list(&["V8"])),
+        ("apps", list(&["tag:web"])),
+    ];
+    // shop: 8.1.1 pass, 8.2.1 fail, 8.2.2 n/a, 8.3.1 missing: 1 of 3.
+    // api: the newest known result of each: all four pass (8.3.1 failed in January, passed in February): 4 of 4.
+    // (5)/(7) = 71.43%.
+    let value = measure(&ws, "asvs.compliance", &v8_l1, &evidence);
+    assert_numbers(&value, Some(500.0 / 7.0), Some(5.0), Some(7.0));
+    // The theme gives the chapters: access_control is V8 in 5.0.0.
+    let value = measure(
+        &ws,
+        "asvs.compliance",
+        &[
+            ("theme", text("access_control")),
+            ("level", MeasureParam::Number(1.0)),
+            ("apps", list(&["tag:web"])),
+        ],
+        &evidence,
+    );
+    assert_numbers(&value, Some(500.0 / 7.0), Some(5.0), Some(7.0));
+}
+
+#[test]
+fn asvs_compliance_levels_are_cumulative_and_apps_without_results_count() {
+    let (ws, _) = load(None);
+    let evidence = asvs_evidence();
+    // L2 adds 8.1.2, 8.2.3, 8.4.1 (7 in V8). shop: pass 8.1.1, 8.1.2; n/a 8.2.2: 2 of 6.
+    // api: 4 passes, 3 missing: 4 of 7. 6/13.
+    let value = measure(
+        &ws,
+        "asvs.compliance",
+        &[
+            ("level", MeasureParam::Number(2.0)),
+            ("chapters", list(&["V8"])),
+            ("apps", list(&["tag:web"])),
+        ],
+        &evidence,
+    );
+    assert_numbers(&value, Some(600.0 / 13.0), Some(6.0), Some(13.0));
+    // Every app at L1: ops has no verification, its 4 requirements are missing: 5 of 11.
+    let value = measure(
+        &ws,
+        "asvs.compliance",
+        &[("level", MeasureParam::Number(1.0)), ("chapters", list(&["8"]))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(500.0 / 11.0), Some(5.0), Some(11.0));
+    assert!(value.notes.iter().any(|n| n.contains("`ops`")));
+}
+
+// ---- training.coverage ----
+
+fn training_evidence() -> EvidenceSet {
+    let mut files = Files::new();
+    // bob's `developer` is empty: threatokr.yaml says he is one (a person with a team). fay is not
+    // in threatokr.yaml: counted. dan is not a developer; eve left.
+    let roster = files.add(
+        "roster.csv",
+        "person,team,active,developer\nann,red,true,true\nbob,red,true,\ncat,blue,true,true\ndan,blue,true,false\neve,red,false,true\nfay,blue,true,\n",
+    );
+    let completions = files.add(
+        "completions.csv",
+        "person,course,date\nann,Access-Control,2027-01-10\nbob,access-control,2026-12-15\ncat,access-control,2027-02-01\neve,access-control,2027-01-05\ndan,access-control,2027-01-05\nfay,secure-coding,2027-01-20\ncat,access-control,2027-03-01\n",
+    );
+    let (roster, d1) = parse_roster(&files, roster);
+    let (completions, d2) = parse_completions(&files, completions);
+    assert!(d1.is_empty() && d2.is_empty(), "{d1:?} {d2:?}");
+    EvidenceSet { roster, completions, ..EvidenceSet::default() }
+}
+
+#[test]
+fn training_coverage_counts_active_developers_trained_inside_the_window() {
+    let (ws, _) = load(None);
+    let evidence = training_evidence();
+    // Active developers: ann, bob (red), cat, fay (blue) = 4. Access control in the cycle:
+    // ann (course names compare case-insensitively), cat. bob's was in December. 2/4.
+    let value = measure(&ws, "training.coverage", &[("course", text("access-control"))], &evidence);
+    assert_numbers(&value, Some(50.0), Some(2.0), Some(4.0));
+    // Counts per team, never the names of people.
+    let json = evidence_json(&value);
+    assert_eq!(
+        json,
+        r#"[{"kind":"training","team":"blue","developers":2,"trained":1},{"kind":"training","team":"red","developers":2,"trained":1}]"#
+    );
+}
+
+#[test]
+fn training_coverage_filters_by_team_app_and_window() {
+    let (ws, _) = load(None);
+    let evidence = training_evidence();
+    let course = ("course", text("access-control"));
+    // Team red: ann, bob; ann trained: 1/2.
+    let value =
+        measure(&ws, "training.coverage", &[course.clone(), ("teams", list(&["red"]))], &evidence);
+    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
+    // 90 days back (from 2026-11-17) bob's December course counts: ann, bob, cat = 3/4.
+    let value =
+        measure(&ws, "training.coverage", &[course.clone(), ("window", text("90d"))], &evidence);
+    assert_numbers(&value, Some(75.0), Some(3.0), Some(4.0));
+    // apps: ops without teams means ops's team, blue: cat, fay; cat trained: 1/2.
+    let value = measure(&ws, "training.coverage", &[course, ("apps", list(&["ops"]))], &evidence);
+    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
+}
+
+// ---- ci.coverage ----
+
+fn repo(path: &str, categories: &[(Category, Presence)]) -> RepoScan {
+    let mut all: BTreeMap<Category, Presence> =
+        Category::ALL.into_iter().map(|c| (c, Presence::Absent)).collect();
+    all.extend(categories.iter().copied());
+    RepoScan { path: path.into(), tools: Vec::new(), categories: all }
+}
+
+fn ci_evidence() -> EvidenceSet {
+    use Category::*;
+    use Presence::*;
+    EvidenceSet {
+        ci: vec![
+            repo("repos/shop", &[(Sast, Enforced), (Secrets, Enforced), (Sca, Present)]),
+            repo("repos/api", &[(Sast, Enforced), (Secrets, Enforced), (Sca, Enforced)]),
+            repo("./repos/shared/", &[(Sast, Enforced), (Secrets, Present)]),
+            // repos/ops has no scan.
+        ],
+        ..EvidenceSet::default()
+    }
+}
+
+#[test]
+fn ci_coverage_requires_every_category_enforced_and_counts_a_shared_repo_once() {
+    let (ws, _) = load(None);
+    // Repos: shop, api, shared (listed by api and ops, counted once), ops (not scanned) = 4.
+    // sast + secrets enforced: shop, api. 2/4.
+    let value =
+        measure(&ws, "ci.coverage", &[("require", list(&["sast", "secrets"]))], &ci_evidence());
+    assert_numbers(&value, Some(50.0), Some(2.0), Some(4.0));
+    let json = evidence_json(&value);
+    assert!(json.contains(r#"{"kind":"repo","path":"repos/shared","app":"api","missing":["secrets"],"scanned":true}"#), "{json}");
+    assert!(json.contains(r#"{"kind":"repo","path":"repos/ops","app":"ops","missing":["sast","secrets"],"scanned":false}"#), "{json}");
+    // The default requirement is sast, secrets and sca: only api. 1/4.
+    let value = measure(&ws, "ci.coverage", &[], &ci_evidence());
+    assert_numbers(&value, Some(25.0), Some(1.0), Some(4.0));
+    // tag:web: shop, api, shared: 2/3.
+    let value = measure(
+        &ws,
+        "ci.coverage",
+        &[("require", list(&["sast", "secrets"])), ("apps", list(&["tag:web"]))],
+        &ci_evidence(),
+    );
+    assert_numbers(&value, Some(200.0 / 3.0), Some(2.0), Some(3.0));
+}
+
+// ---- findings ----
+
+#[allow(clippy::too_many_arguments, reason = "a table row")]
+fn finding(
+    id: &str,
+    app: &str,
+    env: &str,
+    severity: Severity,
+    score: Option<f64>,
+    cwes: &[u32],
+    first: Date,
+    fixed: Option<Date>,
+) -> FindingRecord {
+    FindingRecord {
+        app: app.into(),
+        environment: env.into(),
+        tool: "semgrep".into(),
+        id: id.into(),
+        rule_id: format!("rule-{id}"),
+        severity,
+        score,
+        cwes: cwes.to_vec(),
+        first_seen: first,
+        fixed_at: fixed,
+    }
+}
+
+fn finding_evidence() -> EvidenceSet {
+    use Severity::*;
+    let d = |m, day| date(2027, m, day);
+    EvidenceSet {
+        findings: vec![
+            finding("F1", "shop", "prod", High, Some(7.5), &[639], d(1, 10), None),
+            finding("F2", "shop", "prod", Medium, Some(4.0), &[79], d(1, 10), None),
+            finding("F3", "shop", "prod", Low, Some(3.9), &[], d(1, 10), None),
+            finding("F4", "shop", "staging", Critical, Some(9.0), &[], d(1, 10), None),
+            finding("F5", "api", "prod", Medium, None, &[], d(1, 20), None),
+            finding("F6", "api", "prod", High, Some(8.0), &[], date(2026, 12, 1), Some(d(1, 5))),
+            finding("F7", "api", "prod", Medium, Some(6.0), &[], d(2, 20), None),
+            finding("F8", "ops", "prod", Medium, Some(5.0), &[], date(2026, 10, 1), Some(d(2, 15))),
+            finding("F9", "shop", "prod", Critical, Some(9.8), &[], d(1, 2), Some(d(1, 8))),
+            finding("F10", "api", "prod", High, Some(7.0), &[], d(1, 1), Some(d(2, 5))),
+        ],
+        ..EvidenceSet::default()
+    }
+}
+
+#[test]
+fn findings_open_counts_open_findings_meeting_the_score_in_the_environment() {
+    let (ws, _) = load(None);
+    let evidence = finding_evidence();
+    // Open in prod on 2027-02-15: F1 7.5, F2 4.0, F3 3.9, F5 (no score, medium). F4 is staging,
+    // F6 F9 F10 fixed, F8 fixed that very day, F7 not seen yet.
+    // >= 4.0: F1, F2, F5 (a medium without a score stands at 4.0) = 3.
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[("env", text("prod")), ("score", text(">= 4.0"))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(3.0), Some(3.0), None);
+    // > 4.0: F1 only.
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[("env", text("prod")), ("score", text("> 4.0"))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+    // severity high in prod: F1.
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[("env", text("prod")), ("severity", text("high"))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+    // staging, nothing else: F4.
+    let value = measure(&ws, "findings.open", &[("environments", list(&["staging"]))], &evidence);
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+    // Access control by CWE (639): F1.
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[("env", text("prod")), ("theme", text("access_control"))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+    // tag:pci is api: F5.
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[("apps", list(&["tag:pci"])), ("score", text(">= 4.0"))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+    assert!(evidence_json(&value).contains(r#""id":"F5""#));
+}
+
+#[test]
+fn findings_sla_counts_deadlines_inside_the_window_met_by_a_fix() {
+    let (ws, _) = load(None);
+    let evidence = finding_evidence();
+    // Deadlines (first seen + 7/30/90/120) inside 2027-01-01..2027-02-15:
+    // F1 high 01-10+30 = 02-09 open: missed; F4 critical 01-10+7 = 01-17 open: missed;
+    // F9 critical 01-02+7 = 01-09 fixed 01-08: met; F10 high 01-01+30 = 01-31 fixed 02-05: missed.
+    // The others fall outside (F6 2026-12-31, F8 2026-12-30, mediums and lows in spring). 1/4.
+    let value = measure(&ws, "findings.sla", &[], &evidence);
+    assert_numbers(&value, Some(25.0), Some(1.0), Some(4.0));
+    // Critical and above: F4, F9: 1/2.
+    let value = measure(&ws, "findings.sla", &[("severity", text("critical"))], &evidence);
+    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
+    // prod: F1, F9, F10: 1/3.
+    let value = measure(&ws, "findings.sla", &[("env", text("prod"))], &evidence);
+    assert_numbers(&value, Some(100.0 / 3.0), Some(1.0), Some(3.0));
+}
+
+#[test]
+fn findings_mttr_is_the_median_of_days_to_fix_inside_the_window() {
+    let (ws, _) = load(None);
+    let evidence = finding_evidence();
+    // Fixed in the cycle: F6 2026-12-01→01-05 = 35 days, F8 2026-10-01→02-15 = 137,
+    // F9 01-02→01-08 = 6, F10 01-01→02-05 = 35. Sorted 6, 35, 35, 137: median (35+35)/2 = 35.
+    let value = measure(&ws, "findings.mttr", &[], &evidence);
+    assert_numbers(&value, Some(35.0), None, Some(4.0));
+    // Critical only: F9, 6 days.
+    let value = measure(&ws, "findings.mttr", &[("severity", text("critical"))], &evidence);
+    assert_numbers(&value, Some(6.0), None, Some(1.0));
+    // The last 30 days (from 01-16): F8 137, F10 35: (35+137)/2 = 86.
+    let value = measure(&ws, "findings.mttr", &[("window", text("30d"))], &evidence);
+    assert_numbers(&value, Some(86.0), None, Some(2.0));
+}
+
+// ---- manual, check-ins, milestones, binary ----
+
+fn checkins(kr: &str, rows: &[(Date, f64, Option<u8>)]) -> EvidenceSet {
+    let records = rows
+        .iter()
+        .map(|&(date, value, confidence)| CheckinRecord { date, value, confidence })
+        .collect();
+    EvidenceSet { checkins: BTreeMap::from([(kr.to_owned(), records)]), ..EvidenceSet::default() }
+}
+
+#[test]
+fn manual_takes_the_latest_checkin_on_or_before_the_day() {
+    let (ws, _) = load(None);
+    let evidence = checkins(
+        "KR-T",
+        &[
+            (date(2027, 1, 10), 10.0, Some(5)),
+            (date(2027, 2, 1), 20.0, Some(7)),
+            (date(2027, 2, 20), 30.0, None),
+        ],
+    );
+    let value = measure(&ws, "manual", &[], &evidence);
+    assert_numbers(&value, Some(20.0), None, None);
+    assert_eq!(value.confidence, Some(7));
+    assert_eq!(value.measured_on, Some(date(2027, 2, 1)));
+    // A metric key result without `measure:` reads its check-ins the same way.
+    let mut plain = kr("manual", &[]);
+    plain.measure = None;
+    let value = measure_on(&ws, &plain, &evidence, AS_OF);
+    assert_numbers(&value, Some(20.0), None, None);
+    // No check-in: no data.
+    let value = measure_on(&ws, &plain, &EvidenceSet::default(), AS_OF);
+    assert_eq!(value.value, None);
+}
+
+#[test]
+fn milestones_and_binary_read_the_file_and_checkins() {
+    let (ws, _) = load(None);
+    let mut milestones = kr("manual", &[]);
+    milestones.measure = None;
+    milestones.target = KrTarget::Milestones(vec![
+        Milestone { title: "a".into(), weight: 1.0, done: Some(date(2027, 1, 20)) },
+        Milestone { title: "b".into(), weight: 2.0, done: Some(date(2027, 3, 1)) },
+    ]);
+    // Weight 1 of 3 done by 2027-02-15.
+    let value = measure_on(&ws, &milestones, &EvidenceSet::default(), AS_OF);
+    assert_numbers(&value, Some(100.0 / 3.0), Some(1.0), Some(3.0));
+    let mut binary = milestones.clone();
+    binary.target = KrTarget::Binary { done: Some(date(2027, 3, 1)) };
+    assert_eq!(measure_on(&ws, &binary, &EvidenceSet::default(), AS_OF).value, Some(0.0));
+    let evidence = checkins("KR-T", &[(date(2027, 2, 10), 1.0, Some(9))]);
+    let value = measure_on(&ws, &binary, &evidence, AS_OF);
+    assert_eq!((value.value, value.confidence), (Some(1.0), Some(9)));
+    assert_eq!(
+        measure_on(&ws, &binary, &EvidenceSet::default(), date(2027, 3, 2)).value,
+        Some(1.0)
+    );
+}
+
+// ---- a whole cycle ----
+
+const OKRS: &str = r#"
+cycle: 2027-Q1
+objectives:
+  - id: O-1
+    title: Access control
+    level: team
+    commitment: committed
+    key_results:
+      - { id: KR-MIT, title: AC threats mitigated, type: metric, start: 0, target: 100, unit: "%", measure: { metric: threats.mitigated, theme: access_control } }
+      - { id: KR-OPEN, title: No high open findings in prod, type: threshold, at_most: 0, measure: { metric: findings.open, env: prod, score: ">= 7.0" } }
+  - id: O-2
+    title: Everything else
+    level: team
+    commitment: aspirational
+    key_results:
+      - ref: KR-MIT
+      - { id: KR-MAN, title: Revenue, type: metric, start: 0, target: 40, measure: { metric: manual } }
+      - id: KR-MS
+        title: Certifications
+        type: milestones
+        milestones:
+          - { title: ISO, done: 2027-01-20 }
+          - { title: SOC 2, weight: 2 }
+"#;
+
+#[test]
+fn measures_a_cycle_once_per_key_result_and_rolls_objectives_up() {
+    let (ws, _) = load(Some(OKRS));
+    let mut evidence = finding_evidence();
+    evidence.checkins.insert(
+        "KR-MAN".into(),
+        vec![CheckinRecord { date: date(2027, 2, 1), value: 20.0, confidence: Some(6) }],
+    );
+    // Two earlier measurements of the threshold held (0 open).
+    evidence
+        .history
+        .insert("KR-OPEN".into(), vec![(date(2027, 1, 20), 0.0), (date(2027, 2, 1), 0.0)]);
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let measured = measure_cycle(&ws, cycle, AS_OF, &evidence);
+    // Expected: 45 days of 89.
+    assert!((measured.expected - 45.0 / 89.0).abs() < 1e-12);
+    assert_eq!(measured.key_results.len(), 4, "KR-MIT is shared and measured once");
+    let progress = |id: &str| {
+        measured.key_results.iter().find(|k| k.id.as_str() == id).unwrap().progress.unwrap()
+    };
+    let status =
+        |id: &str| measured.key_results.iter().find(|k| k.id.as_str() == id).unwrap().status;
+    // KR-MIT: 25% of 0→100 = 0.25 < 0.6 × 0.5056: off track.
+    assert!((progress("KR-MIT") - 0.25).abs() < 1e-12);
+    assert_eq!(status("KR-MIT"), Status::OffTrack);
+    // KR-OPEN: today F1 (7.5) is open in prod: 1 > 0 fails; with the two earlier passes 2 of 3.
+    assert!((progress("KR-OPEN") - 2.0 / 3.0).abs() < 1e-12);
+    // KR-MAN: 20 of 0→40 = 0.5 >= 0.9 × 0.5056 = 0.455: on track (14 days old is not stale yet).
+    assert!((progress("KR-MAN") - 0.5).abs() < 1e-12);
+    assert_eq!(status("KR-MAN"), Status::OnTrack);
+    assert!((progress("KR-MS") - 1.0 / 3.0).abs() < 1e-12);
+
+    let json = measurement_json(&measured);
+    assert_eq!(json["as_of"], "2027-02-15");
+    assert_eq!(json["cycle"], "2027-Q1");
+    let o1 = &json["objectives"][0];
+    let o2 = &json["objectives"][1];
+    // O-1: (0.25 + 2/3) / 2 = 0.4583; O-2: (0.25 + 0.5 + 1/3) / 3 = 0.3611.
+    assert!((o1["progress"].as_f64().unwrap() - (0.25 + 2.0 / 3.0) / 2.0).abs() < 1e-12);
+    assert!((o2["progress"].as_f64().unwrap() - (0.25 + 0.5 + 1.0 / 3.0) / 3.0).abs() < 1e-12);
+    assert_eq!(
+        o1["key_results"][0], o2["key_results"][0],
+        "the shared key result appears under both"
+    );
+    let keys: Vec<&str> =
+        o1["key_results"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["id", "metric", "value", "numerator", "denominator", "progress", "status", "evidence"]
+    );
+    let keys: Vec<&str> = o1.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["id", "progress", "status", "key_results"]);
+    assert_eq!(o1["key_results"][1]["metric"], "findings.open");
+    assert_eq!(o2["key_results"][2]["metric"], "milestones");
+}
+
+#[test]
+fn stale_checkins_make_a_key_result_stale_and_nothing_is_no_data() {
+    let (ws, _) = load(Some(OKRS));
+    let mut evidence = EvidenceSet::default();
+    evidence.checkins.insert(
+        "KR-MAN".into(),
+        vec![CheckinRecord { date: date(2027, 1, 20), value: 30.0, confidence: None }],
+    );
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let measured = measure_cycle(&ws, cycle, AS_OF, &evidence);
+    let status =
+        |id: &str| measured.key_results.iter().find(|k| k.id.as_str() == id).unwrap().status;
+    // 26 days old, the window is 14.
+    assert_eq!(status("KR-MAN"), Status::Stale);
+    let measured = measure_cycle(&ws, cycle, AS_OF, &EvidenceSet::default());
+    let kr_man = measured.key_results.iter().find(|k| k.id.as_str() == "KR-MAN").unwrap();
+    assert_eq!((kr_man.progress, kr_man.status), (None, Status::NoData));
+}
+
+// ---- properties ----
+
+fn roster_and_completions(people: &[(u8, bool)], trained: &[u8]) -> EvidenceSet {
+    let mut files = Files::new();
+    let mut roster = String::from("person,team,active,developer\n");
+    for (index, (team, active)) in people.iter().enumerate() {
+        let team = if team % 2 == 0 { "red" } else { "blue" };
+        roster.push_str(&format!("p{index},{team},{active},true\n"));
+    }
+    let mut completions = String::from("person,course,date\n");
+    for person in trained {
+        completions.push_str(&format!("p{person},access-control,2027-01-10\n"));
+    }
+    let roster = files.add("roster.csv", roster);
+    let completions = files.add("completions.csv", completions);
+    EvidenceSet {
+        roster: parse_roster(&files, roster).0,
+        completions: parse_completions(&files, completions).0,
+        ..EvidenceSet::default()
+    }
+}
+
+proptest! {
+    #[test]
+    fn more_passing_evidence_never_lowers_coverage(
+        people in proptest::collection::vec((0u8..4, any::<bool>()), 0..12),
+        trained in proptest::collection::vec(0u8..12, 0..12),
+        extra in 0u8..12,
+        upgraded in proptest::collection::vec((0usize..3, 0usize..6), 0..6),
+        upgraded_results in proptest::collection::vec((0usize..4, 0usize..8), 0..8),
+    ) {
+        let (ws, _) = load(None);
+        let course = [("course", text("access-control"))];
+        let before = measure(&ws, "training.coverage", &course, &roster_and_completions(&people, &trained));
+        let mut more = trained.clone();
+        more.push(extra);
+        let after = measure(&ws, "training.coverage", &course, &roster_and_completions(&people, &more));
+        prop_assert_eq!(before.denominator, after.denominator);
+        prop_assert!(after.value.unwrap_or(0.0) >= before.value.unwrap_or(0.0));
+
+        // Enforcing more categories in more repositories never lowers ci.coverage.
+        let require = [("require", list(&["sast", "secrets", "sca"]))];
+        let mut ci = ci_evidence();
+        let before = measure(&ws, "ci.coverage", &require, &ci).value.unwrap();
+        for (repo, category) in upgraded {
+            ci.ci[repo].categories.insert(Category::ALL[category], Presence::Enforced);
+        }
+        let after = measure(&ws, "ci.coverage", &require, &ci).value.unwrap();
+        prop_assert!(after >= before);
+
+        // Turning failed ASVS results into passes never lowers compliance (and keeps the denominator).
+        let params = [("level", MeasureParam::Number(2.0)), ("chapters", list(&["V8"]))];
+        let mut asvs = asvs_evidence();
+        let before = measure(&ws, "asvs.compliance", &params, &asvs);
+        for (file, result) in upgraded_results {
+            let verification = &mut asvs.asvs[file % 4];
+            let count = verification.requirements.len();
+            let requirement = &mut verification.requirements[result % count];
+            if requirement.status == AsvsStatus::Fail {
+                requirement.status = AsvsStatus::Pass;
+            }
+        }
+        let after = measure(&ws, "asvs.compliance", &params, &asvs);
+        prop_assert_eq!(before.denominator, after.denominator);
+        prop_assert!(after.value.unwrap() >= before.value.unwrap());
+    }
+}
+
+fn any_param() -> impl Strategy<Value = MeasureParam> {
+    prop_oneof![
+        ".{0,12}".prop_map(MeasureParam::Text),
+        any::<f64>().prop_map(MeasureParam::Number),
+        any::<bool>().prop_map(MeasureParam::Bool),
+        proptest::collection::vec(".{0,8}", 0..3).prop_map(MeasureParam::List),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_parameters_never_panic_and_give_finite_numbers(
+        metric in proptest::sample::select(CATALOGUE.iter().map(|m| m.name).collect::<Vec<_>>()),
+        params in proptest::collection::btree_map(
+            proptest::sample::select(vec![
+                "apps", "teams", "theme", "themes", "env", "environments", "window", "weighting",
+                "severity", "passed_only", "within_days", "control_tag", "count", "version", "level",
+                "chapters", "course", "topic", "require", "score",
+            ]),
+            any_param(),
+            0..6,
+        ),
+    ) {
+        let (ws, _) = load(None);
+        let mut evidence = finding_evidence();
+        evidence.tests = test_evidence().tests;
+        evidence.asvs = asvs_evidence().asvs;
+        let training = training_evidence();
+        evidence.roster = training.roster;
+        evidence.completions = training.completions;
+        evidence.ci = ci_evidence().ci;
+        let params: Vec<(&str, MeasureParam)> = params.into_iter().collect();
+        let value = measure(&ws, metric, &params, &evidence);
+        for number in [value.value, value.numerator, value.denominator].into_iter().flatten() {
+            prop_assert!(number.is_finite(), "{metric}: {number}");
+        }
+    }
+}
+
+// ---- evidence checks ----
+
+#[test]
+fn checks_evidence_against_the_workspace_with_positions() {
+    let (ws, _) = load(None);
+    let mut files = Files::new();
+    let file = files.add(
+        "asvs/x.yaml",
+        "app: nope\nversion: 5.0.0\nrequirements:\n  - { id: v5.0.0-8.1.1, status: pass }\n  - { id: v5.0.0-99.1.1, status: fail }\n",
+    );
+    let (verification, _) = parse_asvs(&files, file);
+    let mut evidence = test_evidence();
+    evidence.tests.push(execution(
+        "other [T-ELSEWHERE-1]",
+        &["T-ELSEWHERE-1"],
+        true,
+        false,
+        Some(date(2027, 2, 1)),
+    ));
+    evidence.asvs.push(verification.unwrap());
+    let diagnostics = check_evidence(&ws, &evidence);
+    let got: Vec<(&str, crate::diag::Severity, usize)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.severity,
+                d.primary.as_ref().map_or(0, |p| files.get(file).line_col(p.span.start).line),
+            )
+        })
+        .collect();
+    // The unknown app (the whole file, line 1), the requirement 99.1.1 (line 5), and the test's
+    // unknown id (a warning; the test's origin is in another file, so its line is not checked).
+    assert_eq!(got.len(), 3, "{diagnostics:#?}");
+    assert_eq!((got[0].0, got[0].2), ("dangling-reference", 1));
+    assert_eq!((got[1].0, got[1].2), ("invalid-asvs-id", 5));
+    assert_eq!((got[2].0, got[2].1), ("dangling-reference", crate::diag::Severity::Warning));
+}

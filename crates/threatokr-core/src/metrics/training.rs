@@ -1,0 +1,95 @@
+//! `training.coverage`: the share of active developers who completed a course inside the window.
+
+use super::measure::{EvidenceRef, EvidenceSet, KrValue, text_param};
+use super::scope::Scope;
+use crate::evidence::training::course_key;
+use crate::model::{Measure, Workspace};
+use jiff::civil::Date;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `training.coverage`: % of the active developers of the roster (of `teams` when given; of the
+/// teams owning the in-scope apps when only `apps` is given) with a completion of `course` (or
+/// `topic`, compared case-insensitively) dated inside the window.
+///
+/// A roster row's `developer` column decides who is a developer; when it is empty, the person's
+/// `developer` flag in `threatokr.yaml` does, else they count. With no roster at all, the
+/// workspace's people stand in for it (all active). Evidence is counts per team, never names.
+pub(crate) fn coverage(
+    workspace: &Workspace,
+    measure: &Measure,
+    scope: &Scope<'_>,
+    as_of: Date,
+    evidence: &EvidenceSet,
+) -> KrValue {
+    let mut notes = Vec::new();
+    let Some(course) = text_param(measure, "course").or_else(|| text_param(measure, "topic"))
+    else {
+        notes.push("`training.coverage` needs `course` (or `topic`)".into());
+        return KrValue { notes, ..KrValue::default() };
+    };
+    let course = course_key(course);
+    let teams: Option<BTreeSet<String>> = match &scope.teams {
+        Some(teams) => Some(teams.clone()),
+        None if scope.apps_filtered => {
+            Some(scope.apps.iter().filter_map(|a| a.team.as_ref()).map(|t| t.to_string()).collect())
+        }
+        None => None,
+    };
+    let flag_of: BTreeMap<&str, bool> =
+        workspace.config.org.people.iter().map(|p| (p.id.as_str(), p.developer)).collect();
+    // (person, team) of every active developer in scope.
+    let developers: Vec<(String, String)> = if evidence.roster.is_empty() {
+        notes.push("no training roster: the people of threatokr.yaml are counted".into());
+        workspace
+            .config
+            .org
+            .people
+            .iter()
+            .filter(|p| p.developer)
+            .filter_map(|p| Some((p.id.to_string(), p.team.as_ref()?.to_string())))
+            .collect()
+    } else {
+        evidence
+            .roster
+            .iter()
+            .filter(|r| r.active)
+            .filter(|r| {
+                r.developer.or_else(|| flag_of.get(r.person.as_str()).copied()).unwrap_or(true)
+            })
+            .map(|r| (r.person.clone(), r.team.clone()))
+            .collect()
+    };
+    let trained: BTreeSet<&str> = evidence
+        .completions
+        .iter()
+        .filter(|c| course_key(&c.course) == course && scope.in_window(c.date, as_of))
+        .map(|c| c.person.as_str())
+        .collect();
+    let mut by_team: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for (person, team) in &developers {
+        if teams.as_ref().is_some_and(|teams| !teams.contains(team)) || !seen.insert(person) {
+            continue;
+        }
+        let entry = by_team.entry(team).or_default();
+        entry.0 += 1;
+        if trained.contains(person.as_str()) {
+            entry.1 += 1;
+        }
+    }
+    let numerator: u32 = by_team.values().map(|(_, trained)| trained).sum();
+    let denominator: u32 = by_team.values().map(|(developers, _)| developers).sum();
+    let evidence_refs = by_team
+        .into_iter()
+        .map(|(team, (developers, trained))| EvidenceRef::Training {
+            team: team.to_owned(),
+            developers,
+            trained,
+        })
+        .collect();
+    KrValue {
+        evidence: evidence_refs,
+        notes,
+        ..KrValue::ratio(f64::from(numerator), f64::from(denominator), as_of)
+    }
+}

@@ -1,0 +1,272 @@
+//! End-to-end tests of `measure`, `status` and `grade` on the demo workspace and its bundled
+//! evidence, with figures computed by reading the bundled files.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn threatokr(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_threatokr"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A fresh folder holding the demo workspace in `acme/` (the demo ingests, scans and measures).
+fn demo(name: &str) -> PathBuf {
+    demo_with_output(name).0
+}
+
+/// The demo workspace and what the demo printed.
+fn demo_with_output(name: &str) -> (PathBuf, String) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = threatokr(&["demo", "--out", "acme"], &dir);
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    (dir.join("acme"), stdout(&output))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn measure_json(workspace: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["measure", "--as-of", "2027-02-15", "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = threatokr(&args, workspace);
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The first appearance of a key result in the JSON.
+fn key_result<'a>(json: &'a Value, id: &str) -> &'a Value {
+    json["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["key_results"].as_array().unwrap())
+        .find(|kr| kr["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not in the measurement"))
+}
+
+#[track_caller]
+fn assert_figures(json: &Value, id: &str, value: f64, numerator: f64, denominator: Option<f64>) {
+    let kr = key_result(json, id);
+    assert!((kr["value"].as_f64().unwrap() - value).abs() < 1e-9, "{id}: {kr}");
+    assert_eq!(kr["numerator"].as_f64(), Some(numerator), "{id}");
+    assert_eq!(kr["denominator"].as_f64(), denominator, "{id}");
+}
+
+#[test]
+fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
+    let (workspace, printed) = demo_with_output("measure-demo");
+    // checkout's January scan has 3 findings, its February scan 2 of them plus 1 new; storefront 1;
+    // payments-api none: 5 distinct, the IDOR fixed by checkout's February scan.
+    assert!(
+        printed.contains("4. ingested 4 bundled SARIF scans in date order: 5 distinct findings, 1 of them fixed by a later scan"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("5. scanned the CI of 5 repositories: 3 run SAST and a secrets scanner"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("6. measured 13 key results of 2027-Q1 as of 2027-02-15"),
+        "{printed}"
+    );
+    assert!(printed.contains("7. wrote the report"), "{printed}");
+    let json = measure_json(&workspace, &[]);
+    assert_eq!(json["as_of"], "2027-02-15");
+    assert_eq!(json["cycle"], "2027-Q1");
+    let objectives = json["objectives"].as_array().unwrap();
+    assert_eq!(objectives.len(), 7);
+    for objective in objectives {
+        let keys: Vec<&String> = objective.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "progress", "status", "key_results"]);
+        for kr in objective["key_results"].as_array().unwrap() {
+            let keys: Vec<&String> = kr.as_object().unwrap().keys().collect();
+            assert_eq!(
+                keys,
+                [
+                    "id",
+                    "metric",
+                    "value",
+                    "numerator",
+                    "denominator",
+                    "progress",
+                    "status",
+                    "evidence"
+                ]
+            );
+            let status = kr["status"].as_str().unwrap();
+            assert!(
+                ["on_track", "at_risk", "off_track", "stale", "no_data"].contains(&status),
+                "{status}"
+            );
+        }
+    }
+
+    // training.coverage of access-control over payments, web and mobile: the roster's active
+    // developers are priya, omar, jun, ada, tom, eva, raj, kim, lena, sol, ben = 11 (abhay and
+    // noor are not developers, zoe left). Completions in 2027-01-01..2027-02-15: omar, jun, eva,
+    // raj, sol, priya = 6 (zoe's does not count). 6/11 = 54.55%.
+    assert_figures(&json, "KR-AC-TRAIN", 600.0 / 11.0, 6.0, Some(11.0));
+    // security-essentials, every team: jun, ada, eva, kim, ben, lena = 6 (omar's is from November).
+    assert_figures(&json, "KR-ESSENTIALS", 600.0 / 11.0, 6.0, Some(11.0));
+    // ci.coverage of sast + secrets over the five repos: checkout (semgrep, gitleaks on push and
+    // PR), payments-api (codeql and trufflehog on PR) and back-office (GitLab SAST and secret
+    // detection templates) run both; storefront's gitleaks is manual only; mobile-app has no CI.
+    assert_figures(&json, "KR-CI-TOOLS", 60.0, 3.0, Some(5.0));
+    // findings.open in prod with score >= 4.0 on 2027-02-15: checkout's 2027-02-10 scan still has
+    // the CSRF finding (5.3; the IDOR 7.5 is gone, the log injections are 2.0), storefront's XSS
+    // (6.1); payments-api's scan is empty. 2.
+    assert_figures(&json, "KR-PROD-VULNS", 2.0, 2.0, None);
+    // ASVS 5.0.0 V6-V8 at L1+L2 is 60 requirements per app. checkout: 45 pass, 3 n/a (57
+    // applicable); storefront: 30 pass, 5 n/a (55); mobile-app: 15 pass, 7 n/a (53). 90/165.
+    assert_figures(&json, "KR-AC-ASVS", 9000.0 / 165.0, 90.0, Some(165.0));
+    // Access-control threats (by CWE): T-BO-1, T-CHK-1 (639), T-CHK-2 (862), T-MOB-1 (639),
+    // T-PAY-1, T-WEB-1 (639), T-WEB-2 (284), T-WEB-4 (352, CSRF) = 8; the February pentest ran
+    // T-CHK-1 (failed, still tested), T-CHK-2, T-WEB-1, T-PAY-1. 4/8.
+    assert_figures(&json, "KR-AC-PENTEST", 50.0, 4.0, Some(8.0));
+    let tested: Vec<&str> = key_result(&json, "KR-AC-PENTEST")["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["counted"] == true)
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(tested, ["T-CHK-1", "T-CHK-2", "T-PAY-1", "T-WEB-1"]);
+    // sso-oidc implemented on consumer-facing apps: checkout (C-CHK-3); storefront's is in
+    // progress, mobile-app has none. 1 of 3.
+    assert_figures(&json, "KR-AC-OIDC", 1.0, 1.0, Some(3.0));
+
+    // A shared key result appears under both objectives with the same measurement.
+    let under = |objective: &str| {
+        objectives.iter().find(|o| o["id"] == objective).unwrap()["key_results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|kr| kr["id"] == "KR-CI-TOOLS")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(under("O-TACT-VULNS"), under("O-STRAT-ALIGN"));
+    // Training evidence names teams, never people.
+    let training = key_result(&json, "KR-AC-TRAIN")["evidence"].to_string();
+    assert!(!training.contains("omar") && training.contains("\"team\":\"payments\""), "{training}");
+    // No check-in: the revenue key results have no data, and their objective neither.
+    assert_eq!(key_result(&json, "KR-CEO-1")["status"], "no_data");
+    assert_eq!(objectives[0]["progress"], Value::Null);
+}
+
+#[test]
+fn measuring_twice_on_the_same_evidence_changes_nothing() {
+    let workspace = demo("measure-twice");
+    // The demo measured 2027-02-15 already: measuring again records no change.
+    let first = threatokr(&["measure", "--as-of", "2027-02-15"], &workspace);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first)
+            .contains("0 measurement(s) and 0 threat or control status change(s) recorded"),
+        "{}",
+        stdout(&first)
+    );
+    let a = measure_json(&workspace, &[]);
+    let b = measure_json(&workspace, &["--cycle", "2027-Q1"]);
+    assert_eq!(a, b);
+    // `status --format json` shows the same numbers.
+    let status = threatokr(&["status", "--as-of", "2027-02-15", "--format", "json"], &workspace);
+    assert!(status.status.success());
+    assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap(), a);
+    // A new day is a new measurement of each of the 13 key results; the models did not change.
+    let next = threatokr(&["measure", "--as-of", "2027-02-16"], &workspace);
+    assert!(
+        stdout(&next).contains("13 measurement(s) and 0 threat or control status change(s)"),
+        "{}",
+        stdout(&next)
+    );
+}
+
+#[test]
+fn a_checkin_feeds_a_key_result_without_a_metric() {
+    let workspace = demo("measure-checkin");
+    let output = threatokr(
+        &["checkin", "KR-CEO-1", "--value", "22", "--confidence", "6", "--at", "2027-02-10"],
+        &workspace,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json = measure_json(&workspace, &[]);
+    let kr = key_result(&json, "KR-CEO-1");
+    // ARR from 20 to 25, now 22: (22 - 20) / (25 - 20) = 0.4.
+    assert_eq!(kr["value"], 22.0);
+    assert!((kr["progress"].as_f64().unwrap() - 0.4).abs() < 1e-12);
+    assert_eq!(kr["evidence"][0]["kind"], "checkin");
+    assert_eq!(kr["evidence"][0]["confidence"], 6);
+}
+
+#[test]
+fn status_draws_a_tree_with_bars_and_no_colour_under_no_color() {
+    let workspace = demo("measure-status");
+    let output = threatokr(&["status", "--as-of", "2027-02-15"], &workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("2027-Q1 as of 2027-02-15"), "{text}");
+    assert!(text.contains("O-APPSEC-AC Implement consistent access control"), "{text}");
+    assert!(text.contains("█") && text.contains("░"), "{text}");
+    assert!(text.contains("[training.coverage = 54.5% (6 of 11)]"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour codes when NO_COLOR is set");
+}
+
+#[test]
+fn grade_freezes_once_and_refuses_to_refreeze_without_force() {
+    let workspace = demo("measure-grade");
+    let output = threatokr(&["grade", "--cycle", "2027-Q1", "--format", "json"], &workspace);
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["as_of"], "2027-03-31");
+    let grades = json["grades"].as_array().unwrap();
+    // One grade per key result per objective that lists it: 14 (KR-CI-TOOLS is listed twice).
+    assert_eq!(grades.len(), 14);
+    let expected_of = |objective: &str| {
+        grades.iter().find(|g| g["objective"] == objective).unwrap()["expected"].as_f64().unwrap()
+    };
+    assert_eq!(expected_of("O-TACT-VULNS"), 1.0, "committed");
+    assert_eq!(expected_of("O-STRAT-ALIGN"), 0.7, "aspirational");
+    let again = threatokr(&["grade", "--cycle", "2027-Q1"], &workspace);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let forced = threatokr(&["grade", "--cycle", "2027-Q1", "--force"], &workspace);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+}
+
+#[test]
+fn measure_outside_every_cycle_is_a_usage_error() {
+    let workspace = demo("measure-no-cycle");
+    let output = threatokr(&["measure", "--as-of", "2031-01-01"], &workspace);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no cycle"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_problem_in_the_evidence_is_reported_with_its_position_and_the_rest_is_measured() {
+    let workspace = demo("measure-bad-evidence");
+    std::fs::write(
+        workspace.join("evidence/asvs/back-office.yaml"),
+        "app: back-office\nversion: 5.0.0\nrequirements:\n  - { id: v5.0.0-8.1.1, status: pass }\n  - { id: v5.0.0-99.9.9, status: pass }\n",
+    )
+    .unwrap();
+    let output = threatokr(&["measure", "--as-of", "2027-02-15", "--format", "json"], &workspace);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("evidence/asvs/back-office.yaml:5:"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("invalid-asvs-id"), "{}", stderr(&output));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // back-office is internal, not consumer-facing: the ASVS key result is unchanged.
+    assert_figures(&json, "KR-AC-ASVS", 9000.0 / 165.0, 90.0, Some(165.0));
+}
