@@ -104,6 +104,17 @@ impl Reader {
         }
     }
 
+    /// Whether `item` (one item of a list) is a mapping; another kind is reported, naming the
+    /// item `what` ("a threat should be a mapping, found a list").
+    pub(in crate::import) fn is_mapping(&mut self, item: &Node, what: &str) -> bool {
+        let is_mapping = item.as_map().is_some();
+        if !is_mapping {
+            let message = format!("a {what} should be a mapping, found {}", item.value.kind_name());
+            self.push(Code::WrongType, item.span, message);
+        }
+        is_mapping
+    }
+
     /// The text under `key`, or `None` with a `missing-field` diagnostic on the whole `item`
     /// (worded by `message`) when it is absent or blank.
     pub(in crate::import) fn required<'n>(
@@ -133,6 +144,12 @@ fn trimmed(node: &Node) -> Option<&str> {
 /// A scalar field as trimmed text; `None` when absent, null, not a scalar, or blank.
 pub(in crate::import) fn text<'n>(node: &'n Node, key: &str) -> Option<&'n str> {
     node.get(key).and_then(trimmed)
+}
+
+/// A string field (not a number or a boolean) as trimmed text; `None` when absent, of another
+/// kind, or blank.
+pub(in crate::import) fn string<'n>(node: &'n Node, key: &str) -> Option<&'n str> {
+    node.get(key).and_then(Node::as_str).map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// The entries of a mapping field; empty when absent or not a mapping.

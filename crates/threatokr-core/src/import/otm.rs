@@ -32,7 +32,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::ImportInput;
 use super::foreign::{
-    self, IdPool, Reader, field_span, not_a_mapping, one_line, stride_from_name, without_tree,
+    self, IdPool, Reader, field_span, not_a_mapping, one_line, stride_from_name, string,
+    without_tree,
 };
 use crate::decode::parse_cwe;
 use crate::diag::{Code, Diagnostic, Span};
@@ -474,12 +475,7 @@ fn in_file_order<'m, 'n>(
 }
 
 fn required_text(reader: &mut Reader, node: &Node, key: &str, what: &str) -> Option<String> {
-    if node.as_map().is_none() {
-        reader.push(
-            Code::WrongType,
-            node.span,
-            format!("a {what} should be a mapping, found {}", node.value.kind_name()),
-        );
+    if !reader.is_mapping(node, what) {
         return None;
     }
     let text = reader.text(node, key);
@@ -605,12 +601,7 @@ fn read_threat(reader: &mut Reader, def: &Definition<'_>, id: ThreatId, span: Sp
         .collect::<Vec<_>>()
         .join(", ");
     Threat {
-        description: node
-            .get("description")
-            .and_then(Node::as_str)
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
+        description: string(node, "description").map(str::to_owned),
         stride,
         cwes,
         severity,

@@ -65,8 +65,7 @@ impl Imported {
 
     /// (elements, flows, boundaries, threats, controls).
     pub(crate) fn counts(&self) -> (usize, usize, usize, usize, usize) {
-        let m = self.model();
-        (m.elements.len(), m.flows.len(), m.boundaries.len(), m.threats.len(), m.controls.len())
+        counts(self.model())
     }
 
     /// How many threats have each status.
@@ -121,6 +120,12 @@ pub(crate) fn tally<'a>(values: impl IntoIterator<Item = &'a str>) -> BTreeMap<&
 /// A tally written out, for comparing with [`tally`].
 pub(crate) fn map(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
     pairs.iter().copied().collect()
+}
+
+/// How many (elements, flows, boundaries, threats, controls) `model` has.
+pub(crate) fn counts(model: &ThreatModel) -> (usize, usize, usize, usize, usize) {
+    let m = model;
+    (m.elements.len(), m.flows.len(), m.boundaries.len(), m.threats.len(), m.controls.len())
 }
 
 /// How many diagnostics have each code.

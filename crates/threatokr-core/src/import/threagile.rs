@@ -310,17 +310,7 @@ struct Importer {
 impl Importer {
     /// The entries of a top-level mapping, reporting a value of the wrong kind.
     fn section<'n>(&mut self, root: &'n Node, key: &str) -> &'n [(Key, Node)] {
-        match root.get(key) {
-            Some(node) if !node.is_null() && node.as_map().is_none() => {
-                self.reader.push(
-                    Code::WrongType,
-                    node.span,
-                    format!("`{key}` should be a mapping, found {}", node.value.kind_name()),
-                );
-                &[]
-            }
-            _ => entries(root, key),
-        }
+        self.reader.map(root, key).and_then(Node::as_map).unwrap_or(&[])
     }
 
     /// The `id` of a titled entry, or a diagnostic.

@@ -56,12 +56,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let mut threat_ids = IdPool::tilde_suffixed();
     let mut threat_index: HashMap<String, usize> = HashMap::new();
     for (index, node) in reader.list(root, "threats").iter().enumerate() {
-        if node.as_map().is_none() {
-            reader.push(
-                Code::WrongType,
-                node.span,
-                format!("a threat should be a mapping, found {}", node.value.kind_name()),
-            );
+        if !reader.is_mapping(node, "threat") {
             continue;
         }
         let wanted = reader
@@ -82,12 +77,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let mut control_ids = IdPool::tilde_suffixed();
     let mut control_index: HashMap<String, usize> = HashMap::new();
     for (index, node) in reader.list(root, "mitigations").iter().enumerate() {
-        if node.as_map().is_none() {
-            reader.push(
-                Code::WrongType,
-                node.span,
-                format!("a mitigation should be a mapping, found {}", node.value.kind_name()),
-            );
+        if !reader.is_mapping(node, "mitigation") {
             continue;
         }
         let wanted = reader
@@ -135,12 +125,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     // Seen (control, threat) pairs: a link listed twice counts once, in linear time.
     let mut seen_links: HashSet<(usize, usize)> = HashSet::new();
     for link in reader.list(root, "mitigationLinks") {
-        if link.as_map().is_none() {
-            reader.push(
-                Code::WrongType,
-                link.span,
-                format!("a mitigation link should be a mapping, found {}", link.value.kind_name()),
-            );
+        if !reader.is_mapping(link, "mitigation link") {
             continue;
         }
         let mitigation = reader.text(link, "mitigationId").unwrap_or_default();

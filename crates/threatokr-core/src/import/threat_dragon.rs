@@ -21,7 +21,8 @@ use std::collections::HashMap;
 
 use super::ImportInput;
 use super::foreign::{
-    self, IdPool, Reader, field_span, not_a_mapping, one_line, stride_from_name, without_tree,
+    self, IdPool, Reader, field_span, not_a_mapping, one_line, stride_from_name, string,
+    without_tree,
 };
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
@@ -236,12 +237,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     for cell in &cells {
         let element = imported.get(&cell.id).cloned();
         for (index, node) in reader.list(cell.props, "threats").iter().enumerate() {
-            if node.as_map().is_none() {
-                reader.push(
-                    Code::WrongType,
-                    node.span,
-                    format!("a threat should be a mapping, found {}", node.value.kind_name()),
-                );
+            if !reader.is_mapping(node, "threat") {
                 continue;
             }
             let wanted =
@@ -285,12 +281,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
 }
 
 fn read_cell<'n>(reader: &mut Reader, node: &'n Node, v2: bool, index: usize) -> Option<Cell<'n>> {
-    if node.as_map().is_none() {
-        reader.push(
-            Code::WrongType,
-            node.span,
-            format!("a diagram cell should be a mapping, found {}", node.value.kind_name()),
-        );
+    if !reader.is_mapping(node, "diagram cell") {
         return None;
     }
     let id = reader.text(node, "id").unwrap_or_else(|| format!("cell-{}", index + 1));
@@ -388,12 +379,7 @@ fn read_threat(
         }
     };
     Threat {
-        description: node
-            .get("description")
-            .and_then(Node::as_str)
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
+        description: string(node, "description").map(str::to_owned),
         stride: kind.as_deref().and_then(stride_from_name).into_iter().collect(),
         elements: element.into_iter().collect(),
         status,

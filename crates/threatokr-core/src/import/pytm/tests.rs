@@ -6,7 +6,8 @@ use proptest::prelude::*;
 
 use crate::diag::Diagnostic;
 use crate::import::test_support::{
-    id_texts as names, import_as, splice, strategies, tally, threat, try_import,
+    counts, id_texts as names, import_as, severities, splice, statuses, strategies, tally, threat,
+    try_import,
 };
 use crate::model::{SourceFormat, ThreatModel};
 use crate::test_support::read_shared;
@@ -28,26 +29,14 @@ fn imports_the_pytm_sample_with_its_counts() {
     let (model, diagnostics) = import(&read_shared("samples/models/pytm/tm.json"));
     assert_eq!(model.format, SourceFormat::Pytm);
     assert_eq!(model.title, "my test tm");
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (8, 11, 3, 139, 0)
-    );
+    assert_eq!(counts(&model), (8, 11, 3, 139, 0));
     assert_eq!(
         tally(model.elements.iter().map(|e| e.kind.as_str())),
         BTreeMap::from([("data_store", 2), ("external_entity", 1), ("process", 5)])
     );
+    assert_eq!(statuses(&model), BTreeMap::from([("identified", 138), ("not_applicable", 1)]));
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
-        BTreeMap::from([("identified", 138), ("not_applicable", 1)])
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([("critical", 15), ("high", 50), ("low", 5), ("medium", 69)])
     );
     assert_eq!(model.threats.iter().filter(|t| !t.cwes.is_empty()).count(), 112);
@@ -107,18 +96,9 @@ fn maps_every_pytm_severity_and_response() {
 fn imports_the_fixture_with_its_counts_and_diagnostics() {
     // 8 findings + 1 excluded; the flow `Audit` goes to an unknown `Ghost` and is left out.
     let (model, diagnostics) = import(EVERY_MAPPING);
+    assert_eq!(counts(&model), (4, 2, 3, 9, 0));
     assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (4, 2, 3, 9, 0)
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
+        statuses(&model),
         BTreeMap::from([
             ("accepted", 1),
             ("avoided", 1),
@@ -130,7 +110,7 @@ fn imports_the_fixture_with_its_counts_and_diagnostics() {
         ])
     );
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([
             ("critical", 2),
             ("high", 3),

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Files};
 use crate::import::test_support::{
-    codes, import_with_companion, severities, splice, statuses, strategies, tally, threat,
+    codes, counts, import_with_companion, severities, splice, statuses, strategies, tally, threat,
     try_import,
 };
 use crate::model::{ElementKind, SourceFormat, ThreatModel};
@@ -35,16 +35,7 @@ fn imports_the_threagile_example_with_its_counts() {
     assert_eq!(model.format, SourceFormat::Threagile);
     assert_eq!(model.title, "Some Example Application");
     assert_eq!(model.reviewed.map(|d| d.to_string()), Some("2020-07-01".to_owned()));
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (14, 20, 5, 2, 0)
-    );
+    assert_eq!(counts(&model), (14, 20, 5, 2, 0));
     assert_eq!(model.data_assets.len(), 12);
     let kinds = tally(model.elements.iter().map(|e| e.kind.as_str()));
     assert_eq!(kinds, BTreeMap::from([("data_store", 3), ("external_entity", 4), ("process", 7)]));
@@ -83,16 +74,7 @@ fn imports_the_threagile_stub_with_its_counts() {
     // asset, 1 shared runtime, 1 individual risk (critical at some-component), empty tracking.
     let (model, diagnostics) =
         import(&read_shared("samples/models/threagile/stub.threagile.yaml"), None);
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (2, 1, 1, 1, 0)
-    );
+    assert_eq!(counts(&model), (2, 1, 1, 1, 0));
     assert!(model.elements.iter().all(|e| e.kind == ElementKind::Process));
     assert_eq!(model.flows[0].id.as_str(), "some-component>some-traffic");
     assert_eq!(model.threats[0].id.as_str(), "something-strange@some-component");
@@ -128,16 +110,7 @@ fn imports_risks_json_with_tracking_applied() {
     // of the model and is imported once; `missing-hardening@order-db` appears twice. So:
     // 1 model risk + 10 risks.json risks = 11 threats.
     let (model, diagnostics) = import(SHOP, Some(SHOP_RISKS));
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (3, 2, 3, 11, 0)
-    );
+    assert_eq!(counts(&model), (3, 2, 3, 11, 0));
     assert_eq!(
         statuses(&model),
         BTreeMap::from([

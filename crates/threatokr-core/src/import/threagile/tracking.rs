@@ -58,15 +58,7 @@ pub(super) const STATUSES_HELP: &str = "Threagile statuses: unchecked, in-discus
 /// Reads `risk_tracking` (a mapping of id or pattern to tracking data).
 pub(super) fn read_tracking(root: &Node, reader: &mut Reader) -> TrackingTable {
     let mut table = TrackingTable::default();
-    let Some(node) = root.get("risk_tracking").filter(|n| !n.is_null()) else {
-        return table;
-    };
-    let Some(map) = node.as_map() else {
-        reader.push(
-            Code::WrongType,
-            node.span,
-            format!("`risk_tracking` should be a mapping, found {}", node.value.kind_name()),
-        );
+    let Some(map) = reader.map(root, "risk_tracking").and_then(Node::as_map) else {
         return table;
     };
     for (key, value) in map {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
-use crate::import::test_support::{id_texts as ids, import_as, splice, tally, threat, try_import};
+use crate::import::test_support::{
+    counts, id_texts as ids, import_as, severities, splice, statuses, tally, threat, try_import,
+};
 use crate::model::{SourceFormat, Stride, ThreatModel};
 
 const WEB_APP: &str = include_str!("../../../test_data/import/tm7/0001_web_app.tm7");
@@ -30,16 +32,7 @@ fn detects_and_imports_the_tm7_fixture_with_its_counts() {
     let (model, diagnostics) = import(WEB_APP);
     assert_eq!(model.format, SourceFormat::Tm7);
     assert_eq!(model.title, "Web Shop (TMT)");
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (3, 2, 3, 7, 0)
-    );
+    assert_eq!(counts(&model), (3, 2, 3, 7, 0));
     assert_eq!(
         tally(model.elements.iter().map(|e| e.kind.as_str())),
         BTreeMap::from([("data_store", 1), ("external_entity", 1), ("process", 1)])
@@ -47,7 +40,7 @@ fn detects_and_imports_the_tm7_fixture_with_its_counts() {
     let names: Vec<&str> = model.elements.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["Customer Browser", "Shop & Checkout", "Orders DB"]);
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
+        statuses(&model),
         BTreeMap::from([
             ("identified", 3),
             ("in_review", 1),
@@ -57,7 +50,7 @@ fn detects_and_imports_the_tm7_fixture_with_its_counts() {
         ])
     );
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([("high", 2), ("low", 2), ("medium", 2), ("unknown", 1)])
     );
     assert_eq!(

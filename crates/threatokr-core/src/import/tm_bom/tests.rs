@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use crate::diag::Diagnostic;
 use crate::import::test_support::{
-    control, import_as, splice, strategies, tally, threat, try_import,
+    control, counts, import_as, severities, splice, statuses, strategies, tally, threat, try_import,
 };
 use crate::model::{SourceFormat, ThreatModel};
 use crate::test_support::read_shared;
@@ -31,28 +31,13 @@ fn imports_the_vault_sample_with_its_counts() {
     assert_eq!(model.format, SourceFormat::TmBom);
     assert_eq!(model.title, "HashiCorp Vault");
     assert_eq!(model.reviewed.map(|d| d.to_string()), Some("2025-09-03".to_owned()));
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (18, 24, 4, 8, 23)
-    );
+    assert_eq!(counts(&model), (18, 24, 4, 8, 23));
     assert_eq!(
         tally(model.elements.iter().map(|e| e.kind.as_str())),
         BTreeMap::from([("data_store", 3), ("external_entity", 3), ("process", 12)])
     );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
-        BTreeMap::from([("identified", 8)])
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
-        BTreeMap::from([("high", 4), ("medium", 4)])
-    );
+    assert_eq!(statuses(&model), BTreeMap::from([("identified", 8)]));
+    assert_eq!(severities(&model), BTreeMap::from([("high", 4), ("medium", 4)]));
     assert_eq!(
         tally(model.controls.iter().map(|c| c.status.as_str())),
         BTreeMap::from([("implemented", 3), ("suggested", 20)])
@@ -156,18 +141,9 @@ fn threat_severity_comes_from_the_worst_risk_level_score_or_likelihood_times_imp
 #[test]
 fn imports_the_fixture_with_its_counts_links_and_diagnostics() {
     let (model, diagnostics) = import(EVERY_MAPPING);
+    assert_eq!(counts(&model), (4, 3, 2, 10, 9));
     assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (4, 3, 2, 10, 9)
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([
             ("critical", 2),
             ("high", 3),
