@@ -12,7 +12,8 @@ use std::str::FromStr;
 use super::ImportInput;
 use crate::diag::{Code, Diagnostic, FileId, Span};
 use crate::model::{
-    Origin, Severity, SourceFormat, Stride, Threat, ThreatId, ThreatModel, ThreatStatus,
+    ElementId, Origin, Severity, SourceFormat, Stride, Threat, ThreatId, ThreatModel, ThreatStatus,
+    TrustBoundary,
 };
 use crate::syntax::{Key, Node, Value};
 
@@ -312,6 +313,24 @@ fn cut_at_char_boundary(text: &str, max: usize) -> &str {
 /// Parses foreign text as an id of type `T` without claiming it (for references).
 pub(in crate::import) fn parse_ref<T: FromStr>(raw: &str) -> Option<T> {
     id_text(raw)?.parse().ok()
+}
+
+/// Puts each member `(boundary key, element, span)` into the boundary that `index` finds for
+/// its key; a key that finds none is reported at the member's span as a dangling reference,
+/// worded by `dangling(element, key)`.
+pub(in crate::import) fn place_in_boundaries(
+    boundaries: &mut [TrustBoundary],
+    index: &HashMap<String, usize>,
+    members: Vec<(String, ElementId, Span)>,
+    reader: &mut Reader,
+    dangling: impl Fn(&ElementId, &str) -> String,
+) {
+    for (key, element, span) in members {
+        match index.get(&key) {
+            Some(&at) => boundaries[at].elements.push(element),
+            None => reader.push(Code::ForeignDanglingReference, span, dangling(&element, &key)),
+        }
+    }
 }
 
 /// A threat of which only the id, title and origin are known yet: no description, STRIDE,

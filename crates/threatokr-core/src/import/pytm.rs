@@ -11,7 +11,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::ImportInput;
-use super::foreign::{self, IdPool, Reader, field_span, items, text, texts, without_tree};
+use super::foreign::{
+    self, IdPool, Reader, field_span, items, place_in_boundaries, text, texts, without_tree,
+};
 use crate::decode::parse_cwe;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
@@ -259,18 +261,29 @@ impl Importer {
         for (index, boundary) in boundaries.iter().enumerate() {
             by_name.entry(boundary.name.clone()).or_insert(index);
         }
-        for (boundary, element, span) in std::mem::take(&mut self.members) {
-            match by_name.get(&boundary) {
-                Some(&index) => boundaries[index].elements.push(element),
-                None => self.reader.push(Code::ForeignDanglingReference, span, format!("the element `{element}` is in boundary `{boundary}`, which the model does not list")),
-            }
-        }
-        for (parent, child, span) in nested {
-            match by_name.get(&parent) {
-                Some(&index) => boundaries[index].elements.push(child),
-                None => self.reader.push(Code::ForeignDanglingReference, span, format!("the boundary `{child}` is in boundary `{parent}`, which the model does not list")),
-            }
-        }
+        let members = std::mem::take(&mut self.members);
+        place_in_boundaries(
+            &mut boundaries,
+            &by_name,
+            members,
+            &mut self.reader,
+            |element, boundary| {
+                format!(
+                    "the element `{element}` is in boundary `{boundary}`, which the model does not list"
+                )
+            },
+        );
+        place_in_boundaries(
+            &mut boundaries,
+            &by_name,
+            nested,
+            &mut self.reader,
+            |child, parent| {
+                format!(
+                    "the boundary `{child}` is in boundary `{parent}`, which the model does not list"
+                )
+            },
+        );
         boundaries
     }
 

@@ -17,7 +17,9 @@
 use std::collections::HashMap;
 
 use super::ImportInput;
-use super::foreign::{self, IdPool, Reader, field_span, items, text, texts, without_tree};
+use super::foreign::{
+    self, IdPool, Reader, field_span, items, place_in_boundaries, text, texts, without_tree,
+};
 use crate::decode::parse_date;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
@@ -285,18 +287,17 @@ impl Importer {
             .enumerate()
             .map(|(index, b)| (b.id.as_str().to_owned(), index))
             .collect();
-        for (zone, element, span) in zones_of {
-            match by_id.get(&zone) {
-                Some(&index) => boundaries[index].elements.push(element),
-                None => self.reader.push(
-                    Code::ForeignDanglingReference,
-                    span,
-                    format!(
-                        "`{element}` is in trust zone `{zone}`, which `trust_zones` does not define"
-                    ),
-                ),
-            }
-        }
+        place_in_boundaries(
+            &mut boundaries,
+            &by_id,
+            zones_of,
+            &mut self.reader,
+            |element, zone| {
+                format!(
+                    "`{element}` is in trust zone `{zone}`, which `trust_zones` does not define"
+                )
+            },
+        );
         let pairs = items(root, "trust_boundaries");
         for pair in pairs {
             for side in ["trust_zone_a", "trust_zone_b"] {
