@@ -5,6 +5,9 @@
 //! and `import(&ImportInput) -> (ThreatModel, Vec<Diagnostic>)` (best effort: whatever is sound
 //! is imported, the rest becomes diagnostics with positions). Raw status and severity values
 //! are always kept beside the canonical ones.
+//!
+//! All seven read fields, claim ids and report through `foreign` (one `Reader`, one `IdPool`);
+//! their tests share `test_support`.
 
 mod foreign;
 mod otm;
