@@ -1,6 +1,6 @@
 //! Renderers of an [`Analysis`]: the JSON contract, Markdown, and a plain-text table for terminals.
 
-use super::{Analysis, AnalyzedThreat, Figures, ThemeBreakdown};
+use super::{Analysis, AnalyzedThreat, Figures, ThemeBreakdown, ThemeSummary};
 use crate::taxonomy::{AsvsVersion, asvs_chapters};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -135,6 +135,48 @@ fn list_or_dash<T: std::fmt::Display>(items: &[T]) -> String {
     }
 }
 
+/// The cells every table row has: open threats, open risk, share of the open risk, and the
+/// mitigated share.
+fn figure_cells(f: &Figures) -> [String; 4] {
+    [
+        f.open_threats.to_string(),
+        format!("{:.1}", f.open_risk),
+        percent(f.share),
+        percent_or_dash(f.mitigated_share),
+    ]
+}
+
+/// A theme's row in both renderers: rank, theme, the figures, tested / in scope, controls
+/// planned / implemented (the pairs joined by `pair_separator`), and the apps.
+fn theme_cells(rank: usize, theme: &ThemeSummary, pair_separator: &str) -> Vec<String> {
+    let f = &theme.figures;
+    let mut cells = vec![(rank + 1).to_string(), theme.theme.to_string()];
+    cells.extend(figure_cells(f));
+    cells.extend([
+        format!("{}{pair_separator}{}", f.tested, f.in_scope),
+        format!("{}{pair_separator}{}", f.controls_planned, f.controls_implemented),
+        list_or_dash(&theme.apps),
+    ]);
+    cells
+}
+
+/// The apps' rows in both renderers: app, team, the figures and the top theme.
+fn app_rows(analysis: &Analysis) -> Vec<Vec<String>> {
+    analysis
+        .apps
+        .iter()
+        .map(|app| {
+            let mut cells = vec![
+                app.app.to_string(),
+                app.team.as_ref().map_or_else(|| "–".to_owned(), ToString::to_string),
+            ];
+            cells.extend(figure_cells(&app.figures));
+            cells.push(top_theme(&app.themes));
+            cells
+        })
+        .collect()
+}
+
 fn top_theme(rows: &[ThemeBreakdown]) -> String {
     rows.first()
         .filter(|row| row.figures.open_risk > 0.0)
@@ -230,20 +272,10 @@ pub fn render_markdown(analysis: &Analysis) -> String {
             .iter()
             .enumerate()
             .map(|(rank, theme)| {
-                let f = &theme.figures;
-                vec![
-                    (rank + 1).to_string(),
-                    theme.theme.to_string(),
-                    f.open_threats.to_string(),
-                    format!("{:.1}", f.open_risk),
-                    percent(f.share),
-                    percent_or_dash(f.mitigated_share),
-                    format!("{} / {}", f.tested, f.in_scope),
-                    format!("{} / {}", f.controls_planned, f.controls_implemented),
-                    list_or_dash(&theme.apps),
-                    list_or_dash(&theme.teams),
-                    asvs_chapters(theme.theme, AsvsVersion::V5_0_0).join(", "),
-                ]
+                let mut cells = theme_cells(rank, theme, " / ");
+                cells.push(list_or_dash(&theme.teams));
+                cells.push(asvs_chapters(theme.theme, AsvsVersion::V5_0_0).join(", "));
+                cells
             })
             .collect();
         markdown_table(
@@ -271,27 +303,11 @@ pub fn render_markdown(analysis: &Analysis) -> String {
     if analysis.apps.is_empty() {
         out.push_str("No apps.\n\n");
     } else {
-        let rows: Vec<Vec<String>> = analysis
-            .apps
-            .iter()
-            .map(|app| {
-                let f = &app.figures;
-                vec![
-                    app.app.to_string(),
-                    app.team.as_ref().map_or_else(|| "–".to_owned(), ToString::to_string),
-                    f.open_threats.to_string(),
-                    format!("{:.1}", f.open_risk),
-                    percent(f.share),
-                    percent_or_dash(f.mitigated_share),
-                    top_theme(&app.themes),
-                ]
-            })
-            .collect();
         markdown_table(
             &mut out,
             &["App", "Team", "Open threats", "Open risk", "Share", "Mitigated", "Top theme"],
             &[false, false, true, true, true, true, false],
-            &rows,
+            &app_rows(analysis),
         );
         out.push('\n');
     }
@@ -304,16 +320,10 @@ pub fn render_markdown(analysis: &Analysis) -> String {
             .teams
             .iter()
             .map(|team| {
-                let f = &team.figures;
-                vec![
-                    team.team.to_string(),
-                    list_or_dash(&team.apps),
-                    f.open_threats.to_string(),
-                    format!("{:.1}", f.open_risk),
-                    percent(f.share),
-                    percent_or_dash(f.mitigated_share),
-                    top_theme(&team.themes),
-                ]
+                let mut cells = vec![team.team.to_string(), list_or_dash(&team.apps)];
+                cells.extend(figure_cells(&team.figures));
+                cells.push(top_theme(&team.themes));
+                cells
             })
             .collect();
         markdown_table(
@@ -428,20 +438,7 @@ pub fn render_table(analysis: &Analysis, width: usize) -> String {
             .themes
             .iter()
             .enumerate()
-            .map(|(rank, theme)| {
-                let f = &theme.figures;
-                vec![
-                    (rank + 1).to_string(),
-                    theme.theme.to_string(),
-                    f.open_threats.to_string(),
-                    format!("{:.1}", f.open_risk),
-                    percent(f.share),
-                    percent_or_dash(f.mitigated_share),
-                    format!("{}/{}", f.tested, f.in_scope),
-                    format!("{}/{}", f.controls_planned, f.controls_implemented),
-                    list_or_dash(&theme.apps),
-                ]
-            })
+            .map(|(rank, theme)| theme_cells(rank, theme, "/"))
             .collect();
         text_table(
             &mut out,
@@ -452,27 +449,11 @@ pub fn render_table(analysis: &Analysis, width: usize) -> String {
         );
     }
     out.push_str("\nApps\n\n");
-    let rows: Vec<Vec<String>> = analysis
-        .apps
-        .iter()
-        .map(|app| {
-            let f = &app.figures;
-            vec![
-                app.app.to_string(),
-                app.team.as_ref().map_or_else(|| "–".to_owned(), ToString::to_string),
-                f.open_threats.to_string(),
-                format!("{:.1}", f.open_risk),
-                percent(f.share),
-                percent_or_dash(f.mitigated_share),
-                top_theme(&app.themes),
-            ]
-        })
-        .collect();
     text_table(
         &mut out,
         &["APP", "TEAM", "OPEN", "RISK", "SHARE", "MITIGATED", "TOP THEME"],
         &[false, false, true, true, true, true, false],
-        &rows,
+        &app_rows(analysis),
         width,
     );
     out.push_str("\nTeams\n\n");
@@ -480,16 +461,10 @@ pub fn render_table(analysis: &Analysis, width: usize) -> String {
         .teams
         .iter()
         .map(|team| {
-            let f = &team.figures;
-            vec![
-                team.team.to_string(),
-                f.open_threats.to_string(),
-                format!("{:.1}", f.open_risk),
-                percent(f.share),
-                percent_or_dash(f.mitigated_share),
-                top_theme(&team.themes),
-                list_or_dash(&team.apps),
-            ]
+            let mut cells = vec![team.team.to_string()];
+            cells.extend(figure_cells(&team.figures));
+            cells.extend([top_theme(&team.themes), list_or_dash(&team.apps)]);
+            cells
         })
         .collect();
     text_table(

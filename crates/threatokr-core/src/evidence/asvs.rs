@@ -33,7 +33,7 @@ use jiff::civil::Date;
 
 use crate::decode::{Decoder, Shape, Ty, opt, parse_date, req};
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
-use crate::evidence::{field_span, read_csv};
+use crate::evidence::{CsvRow, field_span, read_csv};
 use crate::model::Origin;
 use crate::syntax::{Budget, parse_yaml};
 
@@ -454,20 +454,12 @@ fn parse_csv(files: &Files, file: FileId) -> (Option<AsvsVerification>, Vec<Diag
             );
             continue;
         };
-        let date_text = cell(date_column);
-        let row_date = if date_text.is_empty() {
-            None
-        } else if let Some(d) = parse_date(date_text) {
-            Some(d)
-        } else {
-            let span = field_span(files, file, row, date_column.unwrap_or_default());
-            diagnostics.push(Diagnostic::new(
-                Code::InvalidDate,
-                file,
-                span,
-                format!("line {}: `{date_text}` is not a date in the form YYYY-MM-DD", row.line),
-            ));
-            continue;
+        let row_date = match csv_date(files, file, row, date_column, parse_date) {
+            Ok(date) => date,
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                continue;
+            }
         };
         let evidence = Some(cell(evidence_column).to_owned());
         builder.add(
@@ -491,6 +483,30 @@ fn parse_csv(files: &Files, file: FileId) -> (Option<AsvsVerification>, Vec<Diag
         }),
         diagnostics,
     )
+}
+
+/// The date in an optional column of a CSV row, read by `parse`: `Ok(None)` when the column is
+/// absent or the cell empty, an `invalid-date` diagnostic at the cell when it is not a date.
+/// Shared by the CSV readers of ASVS verifications and test results.
+pub(crate) fn csv_date(
+    files: &Files,
+    file: FileId,
+    row: &CsvRow,
+    column: Option<usize>,
+    parse: impl Fn(&str) -> Option<Date>,
+) -> Result<Option<Date>, Diagnostic> {
+    let text = column.and_then(|c| row.fields.get(c)).map(String::as_str).unwrap_or_default();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse(text).map(Some).ok_or_else(|| {
+        Diagnostic::new(
+            Code::InvalidDate,
+            file,
+            field_span(files, file, row, column.unwrap_or_default()),
+            format!("line {}: `{text}` is not a date in the form YYYY-MM-DD", row.line),
+        )
+    })
 }
 
 #[cfg(test)]

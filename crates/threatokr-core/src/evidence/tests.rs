@@ -23,6 +23,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::decode::parse_date;
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
+use crate::evidence::asvs::csv_date;
 use crate::evidence::{field_span, read_csv};
 use crate::model::Origin;
 
@@ -350,20 +351,12 @@ fn parse_csv(files: &Files, file: FileId) -> (Vec<TestExecution>, Vec<Diagnostic
                 continue;
             }
         };
-        let date_text = cell(date_column);
-        let date = if date_text.is_empty() {
-            None
-        } else if let Some(date) = date_of(date_text) {
-            Some(date)
-        } else {
-            let span = field_span(files, file, row, date_column.unwrap_or_default());
-            diagnostics.push(Diagnostic::new(
-                Code::InvalidDate,
-                file,
-                span,
-                format!("line {}: `{date_text}` is not a date in the form YYYY-MM-DD", row.line),
-            ));
-            continue;
+        let date = match csv_date(files, file, row, date_column, date_of) {
+            Ok(date) => date,
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                continue;
+            }
         };
         let threats: BTreeSet<String> =
             listed_ids(cell(threats_column)).chain(bracketed_ids(test)).collect();

@@ -30,7 +30,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{IdPool, ImportInput, Reader, not_a_mapping, one_line, stride_from_name};
+use super::ImportInput;
+use super::foreign::{
+    self, IdPool, Reader, field_span, not_a_mapping, one_line, stride_from_name, string,
+    without_tree,
+};
 use crate::decode::parse_cwe;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
@@ -104,18 +108,10 @@ struct Pending {
 }
 
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut model = super::empty_model(input, SourceFormat::Otm);
     let Some(root) = input.node else {
-        return (
-            model,
-            vec![Diagnostic::new(
-                Code::UnrecognizedFormat,
-                input.file,
-                Span::new(0, 0),
-                "OTM models are JSON or YAML",
-            )],
-        );
+        return without_tree(input, SourceFormat::Otm, Some("OTM models are JSON or YAML"));
     };
+    let mut model = super::empty_model(input, SourceFormat::Otm);
     let mut reader = Reader::new(input.file);
     let file = input.file;
     let origin = |span: Span| Origin { file, span };
@@ -134,12 +130,13 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         });
     }
 
-    let mut element_ids = IdPool::default();
+    let mut element_ids = IdPool::tilde_suffixed();
     let mut zone_ids: Vec<(String, usize)> = Vec::new();
     for node in reader.list(root, "trustZones") {
         let Some(wanted) = required_text(&mut reader, node, "id", "trust zone") else { continue };
-        let Ok(id) =
-            element_ids.claim(&wanted, node.span, "trust zone", &mut reader).parse::<ElementId>()
+        let Ok(id) = element_ids
+            .claim_or_replace(&wanted, node.span, "trust zone", &mut reader)
+            .parse::<ElementId>()
         else {
             continue;
         };
@@ -161,8 +158,9 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     let components = reader.list(root, "components");
     for node in components {
         let Some(wanted) = required_text(&mut reader, node, "id", "component") else { continue };
-        let Ok(id) =
-            element_ids.claim(&wanted, node.span, "component", &mut reader).parse::<ElementId>()
+        let Ok(id) = element_ids
+            .claim_or_replace(&wanted, node.span, "component", &mut reader)
+            .parse::<ElementId>()
         else {
             continue;
         };
@@ -246,8 +244,9 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         let [source, target] =
             <[ElementId; 2]>::try_from(ends).ok().map_or([None, None], |[s, t]| [Some(s), Some(t)]);
         let (Some(source), Some(target)) = (source, target) else { continue };
-        let Ok(id) =
-            element_ids.claim(&wanted, node.span, "dataflow", &mut reader).parse::<ElementId>()
+        let Ok(id) = element_ids
+            .claim_or_replace(&wanted, node.span, "dataflow", &mut reader)
+            .parse::<ElementId>()
         else {
             continue;
         };
@@ -287,7 +286,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 continue;
             };
             let Some(def) = threat_defs.get(reference.as_str()) else {
-                let span = instance.get("threat").map_or(instance.span, |n| n.span);
+                let span = field_span(instance, "threat");
                 reader.push(Code::DanglingLink, span, format!("`{owner_id}` refers to the threat `{reference}`, which `threats` does not define"));
                 continue;
             };
@@ -327,7 +326,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             {
                 pending.threat.elements.push(element.clone());
             }
-            let state_span = instance.get("state").map_or(instance.span, |n| n.span);
+            let state_span = field_span(instance, "state");
             match &pending.state {
                 None => {
                     pending.threat.status = threat_status(&mut reader, &state, state_span);
@@ -347,13 +346,13 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                     continue;
                 };
                 let Some(mdef) = mitigation_defs.get(reference.as_str()) else {
-                    let span = mitigation.get("mitigation").map_or(mitigation.span, |n| n.span);
+                    let span = field_span(mitigation, "mitigation");
                     reader.push(Code::DanglingLink, span, format!("`{owner_id}` refers to the mitigation `{reference}`, which `mitigations` does not define"));
                     continue;
                 };
                 referenced_mitigations.insert(reference.clone());
                 let mstate = reader.text(mitigation, "state").unwrap_or_default();
-                let mspan = mitigation.get("state").map_or(mitigation.span, |n| n.span);
+                let mspan = field_span(mitigation, "state");
                 let control_key =
                     mdef.marker.clone().unwrap_or_else(|| format!("{reference}@{owner_id}"));
                 match control_slots.get(&control_key) {
@@ -415,10 +414,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             threat.status = status;
             threat.status_raw = status.as_str().to_owned();
         } else {
-            reader.diagnostics.push(
-                Diagnostic::new(Code::UnreferencedThreat, file, def.node.span, format!("the threat `{key}` is defined but no component or dataflow refers to it"))
-                    .with_help("it is imported once, without elements, with status `unknown`; reference it from the components it threatens"),
-            );
+            reader.push_with_help(Code::UnreferencedThreat, def.node.span, format!("the threat `{key}` is defined but no component or dataflow refers to it"), "it is imported once, without elements, with status `unknown`; reference it from the components it threatens");
         }
         threats.insert(threats.len(), Pending { threat, state: None });
     }
@@ -479,12 +475,7 @@ fn in_file_order<'m, 'n>(
 }
 
 fn required_text(reader: &mut Reader, node: &Node, key: &str, what: &str) -> Option<String> {
-    if node.as_map().is_none() {
-        reader.push(
-            Code::WrongType,
-            node.span,
-            format!("a {what} should be a mapping, found {}", node.value.kind_name()),
-        );
+    if !reader.is_mapping(node, what) {
         return None;
     }
     let text = reader.text(node, key);
@@ -610,30 +601,14 @@ fn read_threat(reader: &mut Reader, def: &Definition<'_>, id: ThreatId, span: Sp
         .collect::<Vec<_>>()
         .join(", ");
     Threat {
-        id,
-        title: def.name.clone(),
-        description: node
-            .get("description")
-            .and_then(Node::as_str)
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
+        description: string(node, "description").map(str::to_owned),
         stride,
         cwes,
-        elements: Vec::new(),
-        status: ThreatStatus::Unknown,
-        status_raw: String::new(),
         severity,
         severity_raw,
         likelihood: likelihood.map(level_of),
         impact: impact.map(level_of),
-        cvss: None,
-        owner: None,
-        ticket: None,
-        created: None,
-        updated: None,
-        controls: Vec::new(),
-        origin: Origin { file: reader.file, span },
+        ..foreign::threat(id, def.name.clone(), reader.origin(span))
     }
 }
 
@@ -663,9 +638,7 @@ fn threat_status(reader: &mut Reader, state: &str, span: Span) -> ThreatStatus {
     } else {
         format!("`{state}` is not an OTM threat state that threatokr knows")
     };
-    reader.diagnostics.push(
-        Diagnostic::new(Code::UnknownStatus, reader.file, span, message).with_help("OTM states are free text; threatokr reads exposed, mitigated and implemented (and its own status names); the threat is imported as `unknown`"),
-    );
+    reader.push_with_help(Code::UnknownStatus, span, message, "OTM states are free text; threatokr reads exposed, mitigated and implemented (and its own status names); the threat is imported as `unknown`");
     ThreatStatus::Unknown
 }
 
@@ -689,10 +662,7 @@ fn control_status(reader: &mut Reader, state: &str, span: Span) -> ControlStatus
     } else {
         format!("`{state}` is not an OTM mitigation state that threatokr knows")
     };
-    reader.diagnostics.push(
-        Diagnostic::new(Code::UnknownStatus, reader.file, span, message)
-            .with_help("threatokr reads implemented, required, recommended, rejected and not-applicable (and its own control status names); the control is imported as `suggested`"),
-    );
+    reader.push_with_help(Code::UnknownStatus, span, message, "threatokr reads implemented, required, recommended, rejected and not-applicable (and its own control status names); the control is imported as `suggested`");
     ControlStatus::Suggested
 }
 

@@ -11,12 +11,14 @@
 use std::collections::{HashMap, HashSet};
 
 use super::ImportInput;
-use super::threagile::shared::{UniqueIds, claim_id, items, text, texts};
+use super::foreign::{
+    self, IdPool, Reader, field_span, items, place_in_boundaries, text, texts, without_tree,
+};
 use crate::decode::parse_cwe;
-use crate::diag::{Code, Diagnostic, FileId, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
-    DataAsset, Element, ElementId, ElementKind, Flow, Level, Origin, Severity, SourceFormat,
-    Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
+    DataAsset, Element, ElementId, ElementKind, Flow, Level, Severity, SourceFormat, Threat,
+    ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
 };
 use crate::syntax::Node;
 
@@ -36,27 +38,22 @@ pub(crate) fn looks_like(node: &Node) -> Result<(), String> {
 
 /// Imports pytm's `--json` output.
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut model = super::empty_model(input, SourceFormat::Pytm);
-    let mut diagnostics = Vec::new();
     let Some(root) = input.node else {
-        return (model, diagnostics);
+        return without_tree(input, SourceFormat::Pytm, None);
     };
-    let mut reader = Reader {
-        file: input.file,
-        diagnostics: &mut diagnostics,
-        names: HashMap::new(),
-        members: Vec::new(),
-    };
+    let mut model = super::empty_model(input, SourceFormat::Pytm);
+    let mut importer =
+        Importer { reader: Reader::new(input.file), names: HashMap::new(), members: Vec::new() };
     model.title = text(root, "name").unwrap_or_default().to_owned();
-    model.data_assets = reader.data(root);
-    model.elements = reader.elements(root, &model.data_assets);
-    model.boundaries = reader.boundaries(root);
-    model.flows = reader.flows(root, &model.elements);
-    let mut ids = UniqueIds::default();
-    let mut threats = reader.findings(root, "findings", &mut ids);
-    threats.extend(reader.findings(root, "excluded_findings", &mut ids));
+    model.data_assets = importer.data(root);
+    model.elements = importer.elements(root, &model.data_assets);
+    model.boundaries = importer.boundaries(root);
+    model.flows = importer.flows(root, &model.elements);
+    let mut ids = IdPool::hash_suffixed();
+    let mut threats = importer.findings(root, "findings", &mut ids);
+    threats.extend(importer.findings(root, "excluded_findings", &mut ids));
     model.threats = threats;
-    (model, diagnostics)
+    (model, importer.reader.diagnostics)
 }
 
 /// Maps a pytm severity (Very High, High, Medium, Low, Very Low).
@@ -124,66 +121,44 @@ fn cwes(finding: &Node) -> Vec<u32> {
     found
 }
 
-struct Reader<'d> {
-    file: FileId,
-    diagnostics: &'d mut Vec<Diagnostic>,
+/// Reads the parts of one pytm model.
+struct Importer {
+    reader: Reader,
     /// Names of elements, flows and boundaries to their ids (first one wins), for finding targets.
     names: HashMap<String, ElementId>,
     /// Elements and boundaries with the name of the boundary they sit in (`inBoundary`).
     members: Vec<(String, ElementId, Span)>,
 }
 
-impl Reader<'_> {
-    fn report(&mut self, code: Code, span: Span, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::new(code, self.file, span, message));
-    }
-
-    fn origin(&self, span: Span) -> Origin {
-        Origin { file: self.file, span }
-    }
-
+impl Importer {
     /// Claims an id for a named thing; reports a nameless or repeated one.
-    fn claim(
-        &mut self,
-        ids: &mut UniqueIds,
-        item: &Node,
-        what: &str,
-    ) -> Option<(ElementId, String)> {
-        let Some(name) = text(item, "name") else {
-            self.report(
-                Code::MissingField,
-                item.span,
-                format!("a pytm {what} without a `name` is left out"),
-            );
-            return None;
-        };
-        let Some((id, renamed)) = claim_id::<ElementId>(ids, name) else {
-            self.report(
-                Code::InvalidId,
-                item.span,
-                format!("the pytm {what} `{name}` has a name that cannot be an id; it is left out"),
-            );
-            return None;
-        };
-        if renamed {
-            self.report(
-                Code::DuplicateForeignId,
-                item.span,
-                format!("two pytm {what}s are named `{name}`; this one is imported as `{id}`"),
-            );
-        }
+    fn claim(&mut self, ids: &mut IdPool, item: &Node, what: &str) -> Option<(ElementId, String)> {
+        let name = self
+            .reader
+            .required(item, "name", || format!("a pytm {what} without a `name` is left out"))?;
+        let id: ElementId = ids.claim_reported(
+            &mut self.reader,
+            name,
+            item.span,
+            || {
+                Some(format!(
+                    "the pytm {what} `{name}` has a name that cannot be an id; it is left out"
+                ))
+            },
+            |id| format!("two pytm {what}s are named `{name}`; this one is imported as `{id}`"),
+        )?;
         self.names.entry(name.to_owned()).or_insert_with(|| id.clone());
         Some((id, name.to_owned()))
     }
 
     fn data(&mut self, root: &Node) -> Vec<DataAsset> {
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut assets = Vec::new();
         for item in items(root, "data") {
             let Some(name) = text(item, "name") else { continue };
             let (id, renamed) = ids.claim(name);
             if renamed {
-                self.report(
+                self.reader.push(
                     Code::DuplicateForeignId,
                     item.span,
                     format!("two pytm data are named `{name}`; this one is imported as `{id}`"),
@@ -195,7 +170,7 @@ impl Reader<'_> {
                 id,
                 name: name.to_owned(),
                 classification,
-                origin: self.origin(item.span),
+                origin: self.reader.origin(item.span),
             });
         }
         assets
@@ -212,7 +187,7 @@ impl Reader<'_> {
                 processed_by.entry(element).or_default().push(asset.name.as_str());
             }
         }
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut seen_names = HashSet::new();
         let mut elements = Vec::new();
         for (list, default_kind) in [
@@ -248,7 +223,7 @@ impl Reader<'_> {
                     }
                 }
                 if let Some(boundary) = text(item, "inBoundary") {
-                    let span = item.get("inBoundary").map_or(item.span, |n| n.span);
+                    let span = field_span(item, "inBoundary");
                     self.members.push((boundary.to_owned(), id.clone(), span));
                 }
                 elements.push(Element {
@@ -257,7 +232,7 @@ impl Reader<'_> {
                     kind,
                     internet_facing: false,
                     data: held,
-                    origin: self.origin(item.span),
+                    origin: self.reader.origin(item.span),
                 });
             }
             seen_names.extend(seen_here);
@@ -267,7 +242,7 @@ impl Reader<'_> {
 
     /// Boundaries with the elements whose `inBoundary` names them, then the boundaries nested in them.
     fn boundaries(&mut self, root: &Node) -> Vec<TrustBoundary> {
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut boundaries = Vec::new();
         let mut nested = Vec::new();
         for item in items(root, "boundaries") {
@@ -279,25 +254,36 @@ impl Reader<'_> {
                 id,
                 name,
                 elements: Vec::new(),
-                origin: self.origin(item.span),
+                origin: self.reader.origin(item.span),
             });
         }
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (index, boundary) in boundaries.iter().enumerate() {
             by_name.entry(boundary.name.clone()).or_insert(index);
         }
-        for (boundary, element, span) in std::mem::take(&mut self.members) {
-            match by_name.get(&boundary) {
-                Some(&index) => boundaries[index].elements.push(element),
-                None => self.report(Code::ForeignDanglingReference, span, format!("the element `{element}` is in boundary `{boundary}`, which the model does not list")),
-            }
-        }
-        for (parent, child, span) in nested {
-            match by_name.get(&parent) {
-                Some(&index) => boundaries[index].elements.push(child),
-                None => self.report(Code::ForeignDanglingReference, span, format!("the boundary `{child}` is in boundary `{parent}`, which the model does not list")),
-            }
-        }
+        let members = std::mem::take(&mut self.members);
+        place_in_boundaries(
+            &mut boundaries,
+            &by_name,
+            members,
+            &mut self.reader,
+            |element, boundary| {
+                format!(
+                    "the element `{element}` is in boundary `{boundary}`, which the model does not list"
+                )
+            },
+        );
+        place_in_boundaries(
+            &mut boundaries,
+            &by_name,
+            nested,
+            &mut self.reader,
+            |child, parent| {
+                format!(
+                    "the boundary `{child}` is in boundary `{parent}`, which the model does not list"
+                )
+            },
+        );
         boundaries
     }
 
@@ -305,7 +291,7 @@ impl Reader<'_> {
     fn flows(&mut self, root: &Node, elements: &[Element]) -> Vec<Flow> {
         let by_name: HashMap<&str, &ElementId> =
             elements.iter().map(|e| (e.name.as_str(), &e.id)).collect();
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut flows = Vec::new();
         for item in items(root, "flows") {
             let source = self.flow_end(item, "source", &by_name);
@@ -318,7 +304,7 @@ impl Reader<'_> {
                 source,
                 target,
                 protocol: None,
-                origin: self.origin(item.span),
+                origin: self.reader.origin(item.span),
             });
         }
         flows
@@ -335,21 +321,21 @@ impl Reader<'_> {
         if let Some(id) = name.and_then(|n| by_name.get(n)) {
             return Some((*id).clone());
         }
-        let span = flow.get(end).map_or(flow.span, |n| n.span);
+        let span = field_span(flow, end);
         let flow_name = text(flow, "name").unwrap_or("?");
-        self.report(Code::ForeignDanglingReference, span, format!("the flow `{flow_name}` has {end} `{}`, which is not an element; the flow is left out", name.unwrap_or("")));
+        self.reader.push(Code::ForeignDanglingReference, span, format!("the flow `{flow_name}` has {end} `{}`, which is not an element; the flow is left out", name.unwrap_or("")));
         None
     }
 
     /// The findings of one list as threats; `excluded_findings` become `not_applicable`.
-    fn findings(&mut self, root: &Node, list: &str, ids: &mut UniqueIds) -> Vec<Threat> {
+    fn findings(&mut self, root: &Node, list: &str, ids: &mut IdPool) -> Vec<Threat> {
         let excluded = list == "excluded_findings";
         let mut threats = Vec::new();
         for finding in items(root, list) {
             let (Some(threat_id), Some(target)) =
                 (text(finding, "threat_id"), text(finding, "target"))
             else {
-                self.report(
+                self.reader.push(
                     Code::MissingField,
                     finding.span,
                     "a pytm finding without `threat_id` or `target` is left out",
@@ -357,23 +343,22 @@ impl Reader<'_> {
                 continue;
             };
             let wanted = format!("{threat_id}@{target}");
-            let Some((id, renamed)) = claim_id::<ThreatId>(ids, &wanted) else {
-                self.report(
-                    Code::InvalidId,
-                    finding.span,
-                    format!("the finding `{wanted}` gives no usable id; it is left out"),
-                );
+            let Some(id) = ids.claim_reported::<ThreatId>(
+                &mut self.reader,
+                &wanted,
+                finding.span,
+                || Some(format!("the finding `{wanted}` gives no usable id; it is left out")),
+                |id| format!("pytm found `{threat_id}` on `{target}` more than once; this finding is imported as `{id}`"),
+            ) else {
                 continue;
             };
-            if renamed {
-                self.report(Code::DuplicateForeignId, finding.span, format!("pytm found `{threat_id}` on `{target}` more than once; this finding is imported as `{id}`"));
-            }
             let severity_raw = text(finding, "severity").unwrap_or_default().to_owned();
             let severity = map_severity(&severity_raw).unwrap_or_else(|| {
-                let span = finding.get("severity").map_or(finding.span, |n| n.span);
-                self.diagnostics.push(
-                    Diagnostic::new(Code::UnknownSeverity, self.file, span, format!("`{severity_raw}` is not a pytm severity; the threat's severity is `unknown`"))
-                        .with_help("pytm severities: Very High, High, Medium, Low, Very Low"),
+                self.reader.push_with_help(
+                    Code::UnknownSeverity,
+                    field_span(finding, "severity"),
+                    format!("`{severity_raw}` is not a pytm severity; the threat's severity is `unknown`"),
+                    "pytm severities: Very High, High, Medium, Low, Very Low",
                 );
                 Severity::Unknown
             });
@@ -382,20 +367,19 @@ impl Reader<'_> {
             } else {
                 let response = text(finding, "response").unwrap_or_default().to_owned();
                 let status = map_response(&response).unwrap_or_else(|| {
-                    let span = finding.get("response").map_or(finding.span, |n| n.span);
-                    self.diagnostics.push(
-                        Diagnostic::new(Code::UnknownStatus, self.file, span, format!("the response `{response}` is not one pytm documents; the threat's status is `unknown`"))
-                            .with_help("pytm responses: mitigated, transferred, avoided, accepted (empty: open)"),
+                    self.reader.push_with_help(
+                        Code::UnknownStatus,
+                        field_span(finding, "response"),
+                        format!("the response `{response}` is not one pytm documents; the threat's status is `unknown`"),
+                        "pytm responses: mitigated, transferred, avoided, accepted (empty: open)",
                     );
                     ThreatStatus::Unknown
                 });
                 (status, response)
             };
+            let title = text(finding, "description").unwrap_or(threat_id).to_owned();
             threats.push(Threat {
-                id,
-                title: text(finding, "description").unwrap_or(threat_id).to_owned(),
                 description: text(finding, "details").map(str::to_owned),
-                stride: Vec::new(),
                 cwes: cwes(finding),
                 elements: self.names.get(target).cloned().into_iter().collect(),
                 status,
@@ -403,18 +387,11 @@ impl Reader<'_> {
                 severity,
                 severity_raw,
                 likelihood: text(finding, "likelihood").and_then(map_likelihood),
-                impact: None,
-                cvss: None,
-                owner: None,
-                ticket: None,
-                created: None,
-                updated: None,
-                controls: Vec::new(),
-                origin: self.origin(finding.span),
+                ..foreign::threat(id, title, self.reader.origin(finding.span))
             });
             if !self.names.contains_key(target) {
-                let span = finding.get("target").map_or(finding.span, |n| n.span);
-                self.report(Code::ForeignDanglingReference, span, format!("the finding's target `{target}` is not an element, flow or boundary of the model"));
+                let span = field_span(finding, "target");
+                self.reader.push(Code::ForeignDanglingReference, span, format!("the finding's target `{target}` is not an element, flow or boundary of the model"));
             }
         }
         threats

@@ -1,87 +1,13 @@
-//! Tests for detection, dispatch and the helpers shared by the importers, plus the helpers
-//! that the importers' own tests use.
-
-use std::collections::BTreeMap;
+//! Tests for detection, dispatch and the helpers shared by the importers.
 
 use proptest::prelude::*;
 
+use super::foreign::{IdPool, Reader, one_line, stride_from_name};
+use super::test_support::{run, run_sample};
 use super::*;
-use crate::diag::Diagnostic;
+use crate::diag::Code;
+use crate::model::Stride;
 use crate::test_support::read_shared;
-
-/// A file imported through the public entry point, with auto-detection.
-pub(crate) struct Imported {
-    pub(crate) model: Option<ThreatModel>,
-    pub(crate) diagnostics: Vec<Diagnostic>,
-}
-
-impl Imported {
-    /// The model, failing the test with the diagnostics when there is none.
-    pub(crate) fn model(&self) -> &ThreatModel {
-        self.model.as_ref().unwrap_or_else(|| panic!("no model: {:?}", self.codes()))
-    }
-
-    pub(crate) fn codes(&self) -> Vec<&'static str> {
-        self.diagnostics.iter().map(|d| d.code.as_str()).collect()
-    }
-
-    /// (elements, flows, boundaries, threats, controls).
-    pub(crate) fn counts(&self) -> (usize, usize, usize, usize, usize) {
-        let m = self.model();
-        (m.elements.len(), m.flows.len(), m.boundaries.len(), m.threats.len(), m.controls.len())
-    }
-
-    pub(crate) fn statuses(&self) -> BTreeMap<&'static str, usize> {
-        histogram(self.model().threats.iter().map(|t| t.status.as_str()))
-    }
-
-    pub(crate) fn severities(&self) -> BTreeMap<&'static str, usize> {
-        histogram(self.model().threats.iter().map(|t| t.severity.as_str()))
-    }
-
-    pub(crate) fn control_statuses(&self) -> BTreeMap<&'static str, usize> {
-        histogram(self.model().controls.iter().map(|c| c.status.as_str()))
-    }
-
-    pub(crate) fn threat(&self, id: &str) -> &crate::model::Threat {
-        self.model()
-            .threats
-            .iter()
-            .find(|t| t.id.as_str() == id)
-            .unwrap_or_else(|| panic!("no threat {id}"))
-    }
-}
-
-pub(crate) fn histogram(
-    values: impl Iterator<Item = &'static str>,
-) -> BTreeMap<&'static str, usize> {
-    let mut map = BTreeMap::new();
-    for value in values {
-        *map.entry(value).or_insert(0) += 1;
-    }
-    map
-}
-
-/// Imports text as a file named `name`, detecting the format.
-pub(crate) fn run(name: &str, text: &str) -> Imported {
-    let mut files = Files::new();
-    let file = files.add(name, text);
-    let (model, diagnostics) = import(&files, file, None, None, None);
-    Imported { model, diagnostics }
-}
-
-/// Imports a shared sample (`samples/models/<path>`).
-pub(crate) fn run_sample(path: &str) -> Imported {
-    run(path.rsplit('/').next().unwrap_or(path), &read_shared(&format!("samples/models/{path}")))
-}
-
-/// Imports one of our fixtures (`test_data/import/<path>`).
-pub(crate) fn run_fixture(path: &str) -> Imported {
-    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/import").join(path);
-    let text = std::fs::read_to_string(&full)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()));
-    run(path.rsplit('/').next().unwrap_or(path), &text)
-}
 
 #[test]
 fn detects_each_sample_format_from_its_content() {
@@ -160,16 +86,16 @@ fn forced_format_reads_a_file_that_detection_would_not() {
 fn id_pool_keeps_good_ids_and_replaces_bad_or_repeated_ones() {
     let mut files = Files::new();
     let mut reader = Reader::new(files.add("ids.json", "{}"));
-    let mut pool = IdPool::default();
+    let mut pool = IdPool::tilde_suffixed();
     let span = Span::new(0, 1);
-    assert_eq!(pool.claim("T-1", span, "threat", &mut reader), "T-1");
-    assert_eq!(pool.claim("T-1", span, "threat", &mut reader), "T-1~2");
-    assert_eq!(pool.claim("T-1", span, "threat", &mut reader), "T-1~3");
-    assert_eq!(pool.claim(" padded ", span, "threat", &mut reader), "padded");
-    assert_eq!(pool.claim("a\u{7}b", span, "threat", &mut reader), "a_b");
-    assert_eq!(pool.claim("", span, "threat", &mut reader), "id");
+    assert_eq!(pool.claim_or_replace("T-1", span, "threat", &mut reader), "T-1");
+    assert_eq!(pool.claim_or_replace("T-1", span, "threat", &mut reader), "T-1~2");
+    assert_eq!(pool.claim_or_replace("T-1", span, "threat", &mut reader), "T-1~3");
+    assert_eq!(pool.claim_or_replace(" padded ", span, "threat", &mut reader), "padded");
+    assert_eq!(pool.claim_or_replace("a\u{7}b", span, "threat", &mut reader), "a_b");
+    assert_eq!(pool.claim_or_replace("", span, "threat", &mut reader), "id");
     let long = "x".repeat(300);
-    assert_eq!(pool.claim(&long, span, "threat", &mut reader).len(), 190);
+    assert_eq!(pool.claim_or_replace(&long, span, "threat", &mut reader).len(), 190);
     assert_eq!(reader.diagnostics.iter().filter(|d| d.code == Code::ReplacedId).count(), 6);
 }
 

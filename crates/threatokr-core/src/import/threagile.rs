@@ -13,19 +13,19 @@
 //!   threats with Threagile's synthetic ids, CWE and STRIDE of their category, severity
 //!   (elevated → high), exploitation likelihood/impact, and the status of `risk_tracking`.
 
-pub(super) mod shared;
-
 mod risks_json;
 mod rules;
 mod tracking;
 
 use std::collections::{HashMap, HashSet};
 
-use self::shared::{UniqueIds, claim_id, entries, entry_span, parse_ref, strip_tags, text};
 use self::tracking::read_tracking;
 use super::ImportInput;
+use super::foreign::{
+    self, IdPool, Reader, entries, entry_span, items, parse_ref, strip_tags, text, without_tree,
+};
 use crate::decode::{parse_cwe, parse_date};
-use crate::diag::{Code, Diagnostic, FileId, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
     DataAsset, Element, ElementId, ElementKind, Flow, Level, Origin, Severity, SourceFormat,
     Stride, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
@@ -48,27 +48,26 @@ pub(crate) fn looks_like(node: &Node) -> Result<(), String> {
 
 /// Imports a Threagile model, plus `input.companion` as its `risks.json` when given.
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut model = super::empty_model(input, SourceFormat::Threagile);
-    let mut diagnostics = Vec::new();
     let Some(root) = input.node else {
-        return (model, diagnostics);
+        return without_tree(input, SourceFormat::Threagile, None);
     };
-    let mut reader = Reader { file: input.file, diagnostics: &mut diagnostics };
+    let mut model = super::empty_model(input, SourceFormat::Threagile);
+    let mut importer = Importer { reader: Reader::new(input.file) };
     model.title = text(root, "title").unwrap_or_default().to_owned();
     model.reviewed = text(root, "date").and_then(parse_date);
-    model.data_assets = reader.data_assets(root);
+    model.data_assets = importer.data_assets(root);
     let data_ids: HashSet<&str> = model.data_assets.iter().map(|d| d.id.as_str()).collect();
-    let (elements, links) = reader.technical_assets(root, &data_ids);
+    let (elements, links) = importer.technical_assets(root, &data_ids);
     model.elements = elements;
-    model.flows = reader.flows(links, &model.elements);
-    model.boundaries = reader.trust_boundaries(root, &model.elements);
-    reader.shared_runtimes(root);
-    reader.includes(root);
+    model.flows = importer.flows(links, &model.elements);
+    model.boundaries = importer.trust_boundaries(root, &model.elements);
+    importer.shared_runtimes(root);
+    importer.includes(root);
 
-    let mut tracking = read_tracking(root, input.file, reader.diagnostics);
-    let mut threat_ids = UniqueIds::default();
+    let mut tracking = read_tracking(root, &mut importer.reader);
+    let mut threat_ids = IdPool::hash_suffixed();
     let known = Known::new(&model);
-    let (categories, mut threats) = reader.individual_risks(root, &known, &mut threat_ids);
+    let (categories, mut threats) = importer.individual_risks(root, &known, &mut threat_ids);
     match input.companion {
         Some(companion) => {
             let from_model: HashSet<String> =
@@ -82,17 +81,14 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 &mut threat_ids,
             );
             threats.extend(more);
-            reader.diagnostics.extend(more_diagnostics);
+            importer.reader.diagnostics.extend(more_diagnostics);
         }
         None => {
-            reader.diagnostics.push(
-                Diagnostic::new(
-                    Code::ThreagileRisksMissing,
-                    input.file,
-                    Span::new(0, 0),
-                    "Threagile's risks.json was not found, so only the risks of `individual_risk_categories` were imported",
-                )
-                .with_help("run `threagile analyze-model` and put risks.json beside the model, or pass `--risks FILE`"),
+            importer.reader.push_with_help(
+                Code::ThreagileRisksMissing,
+                Span::new(0, 0),
+                "Threagile's risks.json was not found, so only the risks of `individual_risk_categories` were imported",
+                "run `threagile analyze-model` and put risks.json beside the model, or pass `--risks FILE`",
             );
         }
     }
@@ -100,10 +96,10 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         tracking.apply(synthetic_id, threat);
     }
     if input.companion.is_some() && !tracking.is_empty() {
-        tracking.report_orphans(input.file, reader.diagnostics);
+        tracking.report_orphans(&mut importer.reader);
     }
     model.threats = threats.into_iter().map(|(_, threat)| threat).collect();
-    (model, diagnostics)
+    (model, importer.reader.diagnostics)
 }
 
 /// An individual risk category written in the model.
@@ -252,30 +248,23 @@ pub(super) fn risk_threat(
     risk: &Node,
     origin: Origin,
     known: &Known,
-    diagnostics: &mut Vec<Diagnostic>,
+    reader: &mut Reader,
 ) -> Threat {
     let severity_raw = text(risk, "severity").unwrap_or_default().to_owned();
     let severity = map_severity(&severity_raw).unwrap_or_else(|| {
         let span = risk.get("severity").map_or(origin.span, |n| n.span);
-        diagnostics.push(
-            Diagnostic::new(
-                Code::UnknownSeverity,
-                origin.file,
-                span,
-                format!(
-                    "`{severity_raw}` is not a Threagile severity; the risk's severity is `unknown`"
-                ),
-            )
-            .with_help("Threagile severities: low, medium, elevated, high, critical"),
+        reader.push_with_help(
+            Code::UnknownSeverity,
+            span,
+            format!(
+                "`{severity_raw}` is not a Threagile severity; the risk's severity is `unknown`"
+            ),
+            "Threagile severities: low, medium, elevated, high, critical",
         );
         Severity::Unknown
     });
+    let title = text(risk, "title").map(strip_tags).unwrap_or_default();
     Threat {
-        id,
-        title: text(risk, "title").map(strip_tags).unwrap_or_default(),
-        description: None,
-        stride: Vec::new(),
-        cwes: Vec::new(),
         elements: known.affected(risk),
         status: ThreatStatus::Identified,
         status_raw: "unchecked".to_owned(),
@@ -283,37 +272,24 @@ pub(super) fn risk_threat(
         severity_raw,
         likelihood: text(risk, "exploitation_likelihood").and_then(map_likelihood),
         impact: text(risk, "exploitation_impact").and_then(map_impact),
-        cvss: None,
-        owner: None,
-        ticket: None,
-        created: None,
-        updated: None,
-        controls: Vec::new(),
-        origin,
+        ..foreign::threat(id, title, origin)
     }
 }
 
 /// Claims a unique threat id for a synthetic risk id, reporting a repeat.
 pub(super) fn claim_threat_id(
-    ids: &mut UniqueIds,
+    ids: &mut IdPool,
     synthetic_id: &str,
-    file: FileId,
     span: Span,
-    diagnostics: &mut Vec<Diagnostic>,
+    reader: &mut Reader,
 ) -> Option<ThreatId> {
-    let Some((id, renamed)) = claim_id::<ThreatId>(ids, synthetic_id) else {
-        diagnostics.push(Diagnostic::new(
-            Code::InvalidId,
-            file,
-            span,
-            "the risk has no usable synthetic id; it is left out",
-        ));
-        return None;
-    };
-    if renamed {
-        diagnostics.push(Diagnostic::new(Code::DuplicateForeignId, file, span, format!("the synthetic risk id `{synthetic_id}` is used twice; this risk is imported as `{id}`")));
-    }
-    Some(id)
+    ids.claim_reported(
+        reader,
+        synthetic_id,
+        span,
+        || Some("the risk has no usable synthetic id; it is left out".to_owned()),
+        |id| format!("the synthetic risk id `{synthetic_id}` is used twice; this risk is imported as `{id}`"),
+    )
 }
 
 /// A communication link before its target is checked.
@@ -326,57 +302,54 @@ struct Link {
     origin: Origin,
 }
 
-struct Reader<'d> {
-    file: FileId,
-    diagnostics: &'d mut Vec<Diagnostic>,
+/// Reads the parts of one Threagile model.
+struct Importer {
+    reader: Reader,
 }
 
-impl Reader<'_> {
-    fn report(&mut self, code: Code, span: Span, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::new(code, self.file, span, message));
-    }
-
-    fn origin(&self, span: Span) -> Origin {
-        Origin { file: self.file, span }
-    }
-
+impl Importer {
     /// The entries of a top-level mapping, reporting a value of the wrong kind.
     fn section<'n>(&mut self, root: &'n Node, key: &str) -> &'n [(Key, Node)] {
-        match root.get(key) {
-            Some(node) if !node.is_null() && node.as_map().is_none() => {
-                self.report(
-                    Code::WrongType,
-                    node.span,
-                    format!("`{key}` should be a mapping, found {}", node.value.kind_name()),
-                );
-                &[]
-            }
-            _ => entries(root, key),
-        }
+        self.reader.map(root, key).and_then(Node::as_map).unwrap_or(&[])
     }
 
     /// The `id` of a titled entry, or a diagnostic.
     fn entry_id(&mut self, key: &Key, value: &Node, what: &str) -> Option<String> {
-        match text(value, "id") {
-            Some(id) => Some(id.to_owned()),
-            None => {
-                self.report(
-                    Code::MissingField,
-                    key.span,
-                    format!("the {what} `{}` has no `id`; it is left out", key.text),
-                );
-                None
-            }
+        let id = text(value, "id").map(str::to_owned);
+        if id.is_none() {
+            self.reader.push(
+                Code::MissingField,
+                key.span,
+                format!("the {what} `{}` has no `id`; it is left out", key.text),
+            );
         }
+        id
+    }
+
+    /// A unique element id for the entry `key` with the id `raw_id`, or a diagnostic.
+    fn claim(
+        &mut self,
+        ids: &mut IdPool,
+        key: &Key,
+        raw_id: &str,
+        what: &str,
+    ) -> Option<ElementId> {
+        ids.claim_reported(
+            &mut self.reader,
+            raw_id,
+            key.span,
+            || Some(format!("the {what} `{}` has an unusable id; it is left out", key.text)),
+            |id| format!("the {what} id `{raw_id}` is used twice; this one is imported as `{id}`"),
+        )
     }
 
     fn data_assets(&mut self, root: &Node) -> Vec<DataAsset> {
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut assets = Vec::new();
         for (key, value) in self.section(root, "data_assets") {
             let Some(id) = self.entry_id(key, value, "data asset") else { continue };
             if ids.claim(&id).1 {
-                self.report(
+                self.reader.push(
                     Code::DuplicateForeignId,
                     key.span,
                     format!("the data asset id `{id}` is used twice; the later one is left out"),
@@ -388,7 +361,7 @@ impl Reader<'_> {
                 id,
                 name: key.text.clone(),
                 classification,
-                origin: self.origin(entry_span(key, value)),
+                origin: self.reader.origin(entry_span(key, value)),
             });
         }
         assets
@@ -399,25 +372,12 @@ impl Reader<'_> {
         root: &Node,
         data_ids: &HashSet<&str>,
     ) -> (Vec<Element>, Vec<Link>) {
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut elements = Vec::new();
         let mut links = Vec::new();
         for (key, value) in self.section(root, "technical_assets") {
             let Some(raw_id) = self.entry_id(key, value, "technical asset") else { continue };
-            let Some((id, renamed)) = claim_id::<ElementId>(&mut ids, &raw_id) else {
-                self.report(
-                    Code::InvalidId,
-                    key.span,
-                    format!(
-                        "the technical asset `{}` has an unusable id; it is left out",
-                        key.text
-                    ),
-                );
-                continue;
-            };
-            if renamed {
-                self.report(Code::DuplicateForeignId, key.span, format!("the technical asset id `{raw_id}` is used twice; this one is imported as `{id}`"));
-            }
+            let Some(id) = self.claim(&mut ids, key, &raw_id, "technical asset") else { continue };
             let kind = match text(value, "type") {
                 Some("external-entity") => ElementKind::ExternalEntity,
                 Some("datastore") => ElementKind::DataStore,
@@ -426,7 +386,7 @@ impl Reader<'_> {
                     let span = value.get("type").map_or(key.span, |n| n.span);
                     let found =
                         other.map_or_else(|| "no type".to_owned(), |t| format!("type `{t}`"));
-                    self.report(
+                    self.reader.push(
                         Code::InvalidValue,
                         span,
                         format!(
@@ -438,13 +398,13 @@ impl Reader<'_> {
                 }
             };
             let mut data: Vec<String> = Vec::new();
-            let listed = shared::items(value, "data_assets_processed")
+            let listed = items(value, "data_assets_processed")
                 .iter()
-                .chain(shared::items(value, "data_assets_stored"));
+                .chain(items(value, "data_assets_stored"));
             for item in listed {
                 let Some(asset) = item.scalar_text().map(str::trim) else { continue };
                 if !data_ids.contains(asset) {
-                    self.report(
+                    self.reader.push(
                         Code::ForeignDanglingReference,
                         item.span,
                         format!("the technical asset `{}` names data asset `{asset}`, which is not defined", key.text),
@@ -460,7 +420,7 @@ impl Reader<'_> {
                 kind,
                 internet_facing: value.get("internet").and_then(Node::as_bool).unwrap_or(false),
                 data,
-                origin: self.origin(entry_span(key, value)),
+                origin: self.reader.origin(entry_span(key, value)),
             });
         }
         (elements, links)
@@ -471,7 +431,7 @@ impl Reader<'_> {
         for (key, value) in entries(asset, "communication_links") {
             let wanted = format!("{source}>{}", slug(&key.text));
             let Some(id) = parse_ref::<ElementId>(&wanted) else {
-                self.report(
+                self.reader.push(
                     Code::InvalidId,
                     key.span,
                     format!(
@@ -490,7 +450,7 @@ impl Reader<'_> {
                 source: source.clone(),
                 target,
                 protocol: text(value, "protocol").map(str::to_owned),
-                origin: self.origin(entry_span(key, value)),
+                origin: self.reader.origin(entry_span(key, value)),
             });
         }
         links
@@ -500,11 +460,11 @@ impl Reader<'_> {
     fn flows(&mut self, links: Vec<Link>, elements: &[Element]) -> Vec<Flow> {
         let by_id: HashMap<&str, &ElementId> =
             elements.iter().map(|e| (e.id.as_str(), &e.id)).collect();
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut flows = Vec::new();
         for link in links {
             let Some((target_raw, target_span)) = link.target else {
-                self.report(
+                self.reader.push(
                     Code::MissingField,
                     link.origin.span,
                     format!(
@@ -515,11 +475,11 @@ impl Reader<'_> {
                 continue;
             };
             let Some(target) = by_id.get(target_raw.as_str()) else {
-                self.report(Code::ForeignDanglingReference, target_span, format!("the communication link `{}` targets `{target_raw}`, which is not a technical asset; it is left out", link.name));
+                self.reader.push(Code::ForeignDanglingReference, target_span, format!("the communication link `{}` targets `{target_raw}`, which is not a technical asset; it is left out", link.name));
                 continue;
             };
             if ids.claim(link.id.as_str()).1 {
-                self.report(Code::DuplicateForeignId, link.origin.span, format!("two communication links of `{}` have the id `{}`; the later one is left out", link.source, link.id));
+                self.reader.push(Code::DuplicateForeignId, link.origin.span, format!("two communication links of `{}` have the id `{}`; the later one is left out", link.source, link.id));
                 continue;
             }
             flows.push(Flow {
@@ -537,32 +497,22 @@ impl Reader<'_> {
     fn trust_boundaries(&mut self, root: &Node, elements: &[Element]) -> Vec<TrustBoundary> {
         let assets: HashMap<&str, &ElementId> =
             elements.iter().map(|e| (e.id.as_str(), &e.id)).collect();
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut boundaries = Vec::new();
         let mut nested: Vec<Vec<(String, Span)>> = Vec::new();
         for (key, value) in self.section(root, "trust_boundaries") {
             let Some(raw_id) = self.entry_id(key, value, "trust boundary") else { continue };
-            let Some((id, renamed)) = claim_id::<ElementId>(&mut ids, &raw_id) else {
-                self.report(
-                    Code::InvalidId,
-                    key.span,
-                    format!("the trust boundary `{}` has an unusable id; it is left out", key.text),
-                );
-                continue;
-            };
-            if renamed {
-                self.report(Code::DuplicateForeignId, key.span, format!("the trust boundary id `{raw_id}` is used twice; this one is imported as `{id}`"));
-            }
+            let Some(id) = self.claim(&mut ids, key, &raw_id, "trust boundary") else { continue };
             let mut inside = Vec::new();
-            for item in shared::items(value, "technical_assets_inside") {
+            for item in items(value, "technical_assets_inside") {
                 let Some(raw) = item.scalar_text().map(str::trim) else { continue };
                 match assets.get(raw) {
                     Some(asset) => inside.push((*asset).clone()),
-                    None => self.report(Code::ForeignDanglingReference, item.span, format!("the trust boundary `{}` contains `{raw}`, which is not a technical asset", key.text)),
+                    None => self.reader.push(Code::ForeignDanglingReference, item.span, format!("the trust boundary `{}` contains `{raw}`, which is not a technical asset", key.text)),
                 }
             }
             nested.push(
-                shared::items(value, "trust_boundaries_nested")
+                items(value, "trust_boundaries_nested")
                     .iter()
                     .filter_map(|n| n.scalar_text().map(|t| (t.trim().to_owned(), n.span)))
                     .collect(),
@@ -571,7 +521,7 @@ impl Reader<'_> {
                 id,
                 name: key.text.clone(),
                 elements: inside,
-                origin: self.origin(entry_span(key, value)),
+                origin: self.reader.origin(entry_span(key, value)),
             });
         }
         let boundary_ids: HashMap<String, ElementId> =
@@ -580,7 +530,7 @@ impl Reader<'_> {
             for (raw, span) in nested {
                 match boundary_ids.get(&raw) {
                     Some(id) => boundary.elements.push(id.clone()),
-                    None => self.report(
+                    None => self.reader.push(
                         Code::ForeignDanglingReference,
                         span,
                         format!(
@@ -599,7 +549,7 @@ impl Reader<'_> {
         if let Some(node) =
             root.get("includes").filter(|n| n.as_seq().is_some_and(|s| !s.is_empty()))
         {
-            self.report(
+            self.reader.push(
                 Code::NotImported,
                 node.span,
                 "`includes` are not followed: only this file is read; import the included files too, or merge them into this one",
@@ -614,7 +564,7 @@ impl Reader<'_> {
                 .as_map()
                 .and_then(|m| m.iter().find(|(k, _)| k.text == "shared_runtimes"))
                 .map_or(first.span, |(k, _)| k.span);
-            self.report(Code::NotImported, span, format!("{count} shared runtime(s) are not imported: threatokr has no runtime element; their assets and risks are"));
+            self.reader.push(Code::NotImported, span, format!("{count} shared runtime(s) are not imported: threatokr has no runtime element; their assets and risks are"));
         }
     }
 
@@ -624,7 +574,7 @@ impl Reader<'_> {
         &mut self,
         root: &Node,
         known: &Known,
-        ids: &mut UniqueIds,
+        ids: &mut IdPool,
     ) -> (HashMap<String, Category>, Vec<(String, Threat)>) {
         let mut categories = HashMap::new();
         let mut threats = Vec::new();
@@ -638,7 +588,7 @@ impl Reader<'_> {
                     Some(stride) => vec![stride],
                     None => {
                         let span = value.get("stride").map_or(key.span, |n| n.span);
-                        self.report(Code::InvalidValue, span, format!("`{raw}` is not a STRIDE category; the category's risks get no STRIDE"));
+                        self.reader.push(Code::InvalidValue, span, format!("`{raw}` is not a STRIDE category; the category's risks get no STRIDE"));
                         Vec::new()
                     }
                 },
@@ -658,18 +608,18 @@ impl Reader<'_> {
             for (risk_key, risk) in entries(value, "risks_identified") {
                 let synthetic = synthetic_id(&category_id, risk);
                 let span = entry_span(risk_key, risk);
-                let Some(id) =
-                    claim_threat_id(ids, &synthetic, self.file, risk_key.span, self.diagnostics)
+                let Some(id) = claim_threat_id(ids, &synthetic, risk_key.span, &mut self.reader)
                 else {
                     continue;
                 };
-                let mut threat = risk_threat(id, risk, self.origin(span), known, self.diagnostics);
+                let mut threat =
+                    risk_threat(id, risk, self.reader.origin(span), known, &mut self.reader);
                 threat.title = strip_tags(&risk_key.text);
                 category.describe(&mut threat);
                 threats.push((synthetic, threat));
             }
             if categories.insert(category_id.clone(), category).is_some() {
-                self.report(Code::DuplicateForeignId, key.span, format!("the individual risk category id `{category_id}` is used twice; the later one describes its risks"));
+                self.reader.push(Code::DuplicateForeignId, key.span, format!("the individual risk category id `{category_id}` is used twice; the later one describes its risks"));
             }
         }
         (categories, threats)

@@ -15,7 +15,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{IdPool, ImportInput, Reader, not_a_mapping, one_line};
+use super::ImportInput;
+use super::foreign::{self, IdPool, Reader, field_span, not_a_mapping, one_line, without_tree};
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
     Control, ControlId, ControlStatus, Origin, Severity, SourceFormat, Stride, Threat, ThreatId,
@@ -38,41 +39,33 @@ pub(crate) fn looks_like(node: &Node) -> Result<(), String> {
 }
 
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut model = super::empty_model(input, SourceFormat::ThreatComposer);
     let Some(root) = input.node else {
-        return (
-            model,
-            vec![Diagnostic::new(
-                Code::UnrecognizedFormat,
-                input.file,
-                Span::new(0, 0),
-                "Threat Composer workspaces are JSON",
-            )],
+        return without_tree(
+            input,
+            SourceFormat::ThreatComposer,
+            Some("Threat Composer workspaces are JSON"),
         );
     };
+    let mut model = super::empty_model(input, SourceFormat::ThreatComposer);
     let mut reader = Reader::new(input.file);
     let origin = |span: Span| Origin { file: input.file, span };
     if let Some(info) = reader.map(root, "applicationInfo") {
         model.title = reader.text(info, "name").map(|t| one_line(&t)).unwrap_or_default();
     }
 
-    let mut threat_ids = IdPool::default();
+    let mut threat_ids = IdPool::tilde_suffixed();
     let mut threat_index: HashMap<String, usize> = HashMap::new();
     for (index, node) in reader.list(root, "threats").iter().enumerate() {
-        if node.as_map().is_none() {
-            reader.push(
-                Code::WrongType,
-                node.span,
-                format!("a threat should be a mapping, found {}", node.value.kind_name()),
-            );
+        if !reader.is_mapping(node, "threat") {
             continue;
         }
         let wanted = reader
             .text(node, "id")
             .or_else(|| reader.text(node, "numericId").map(|n| format!("threat-{n}")))
             .unwrap_or_else(|| format!("threat-{}", index + 1));
-        let Ok(id) =
-            threat_ids.claim(&wanted, node.span, "threat", &mut reader).parse::<ThreatId>()
+        let Ok(id) = threat_ids
+            .claim_or_replace(&wanted, node.span, "threat", &mut reader)
+            .parse::<ThreatId>()
         else {
             continue;
         };
@@ -81,23 +74,19 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         model.threats.push(threat);
     }
 
-    let mut control_ids = IdPool::default();
+    let mut control_ids = IdPool::tilde_suffixed();
     let mut control_index: HashMap<String, usize> = HashMap::new();
     for (index, node) in reader.list(root, "mitigations").iter().enumerate() {
-        if node.as_map().is_none() {
-            reader.push(
-                Code::WrongType,
-                node.span,
-                format!("a mitigation should be a mapping, found {}", node.value.kind_name()),
-            );
+        if !reader.is_mapping(node, "mitigation") {
             continue;
         }
         let wanted = reader
             .text(node, "id")
             .or_else(|| reader.text(node, "numericId").map(|n| format!("mitigation-{n}")))
             .unwrap_or_else(|| format!("mitigation-{}", index + 1));
-        let Ok(id) =
-            control_ids.claim(&wanted, node.span, "mitigation", &mut reader).parse::<ControlId>()
+        let Ok(id) = control_ids
+            .claim_or_replace(&wanted, node.span, "mitigation", &mut reader)
+            .parse::<ControlId>()
         else {
             continue;
         };
@@ -110,12 +99,8 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             "mitigationResolved" => ControlStatus::Implemented,
             "mitigationResolvedWillNotAction" => ControlStatus::WontDo,
             other => {
-                let span = node.get("status").map_or(node.span, |s| s.span);
-                reader.diagnostics.push(
-                    Diagnostic::new(Code::UnknownStatus, input.file, span, format!("`{other}` is not a Threat Composer mitigation status")).with_help(
-                        "Threat Composer mitigation statuses are mitigationIdentified, mitigationInProgress, mitigationResolved and mitigationResolvedWillNotAction; the control is imported as `suggested`",
-                    ),
-                );
+                let span = field_span(node, "status");
+                reader.push_with_help(Code::UnknownStatus, span, format!("`{other}` is not a Threat Composer mitigation status"), "Threat Composer mitigation statuses are mitigationIdentified, mitigationInProgress, mitigationResolved and mitigationResolvedWillNotAction; the control is imported as `suggested`");
                 ControlStatus::Suggested
             }
         };
@@ -140,12 +125,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     // Seen (control, threat) pairs: a link listed twice counts once, in linear time.
     let mut seen_links: HashSet<(usize, usize)> = HashSet::new();
     for link in reader.list(root, "mitigationLinks") {
-        if link.as_map().is_none() {
-            reader.push(
-                Code::WrongType,
-                link.span,
-                format!("a mitigation link should be a mapping, found {}", link.value.kind_name()),
-            );
+        if !reader.is_mapping(link, "mitigation link") {
             continue;
         }
         let mitigation = reader.text(link, "mitigationId").unwrap_or_default();
@@ -157,16 +137,13 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             } else {
                 format!("the mitigation `{mitigation}`")
             };
-            reader.diagnostics.push(
-                Diagnostic::new(
-                    Code::DanglingLink,
-                    input.file,
-                    link.span,
-                    format!(
-                        "this mitigation link names {missing}, which the workspace does not contain"
-                    ),
-                )
-                .with_help("Threat Composer keeps links to deleted threats; the link is ignored"),
+            reader.push_with_help(
+                Code::DanglingLink,
+                link.span,
+                format!(
+                    "this mitigation link names {missing}, which the workspace does not contain"
+                ),
+                "Threat Composer keeps links to deleted threats; the link is ignored",
             );
             continue;
         };
@@ -229,10 +206,7 @@ fn read_threat(reader: &mut Reader, node: &Node, id: ThreatId, origin: Origin) -
                 "Low" => Severity::Low,
                 "" => Severity::Unknown,
                 other => {
-                    reader.diagnostics.push(
-                        Diagnostic::new(Code::UnknownSeverity, reader.file, span, format!("`{other}` is not a Threat Composer priority"))
-                            .with_help("Threat Composer priorities are High, Medium and Low; the threat is imported as `unknown`"),
-                    );
+                    reader.push_with_help(Code::UnknownSeverity, span, format!("`{other}` is not a Threat Composer priority"), "Threat Composer priorities are High, Medium and Low; the threat is imported as `unknown`");
                     Severity::Unknown
                 }
             };
@@ -245,34 +219,18 @@ fn read_threat(reader: &mut Reader, node: &Node, id: ThreatId, origin: Origin) -
         "threatResolved" => ThreatStatus::Mitigated,
         "threatResolvedNotUseful" => ThreatStatus::NotApplicable,
         other => {
-            let span = node.get("status").map_or(node.span, |s| s.span);
-            reader.diagnostics.push(
-                Diagnostic::new(Code::UnknownStatus, reader.file, span, format!("`{other}` is not a Threat Composer threat status"))
-                    .with_help("Threat Composer threat statuses are threatIdentified, threatResolved and threatResolvedNotUseful; the threat is imported as `unknown`"),
-            );
+            let span = field_span(node, "status");
+            reader.push_with_help(Code::UnknownStatus, span, format!("`{other}` is not a Threat Composer threat status"), "Threat Composer threat statuses are threatIdentified, threatResolved and threatResolvedNotUseful; the threat is imported as `unknown`");
             ThreatStatus::Unknown
         }
     };
     Threat {
-        id,
-        title,
-        description: None,
         stride,
-        cwes: Vec::new(),
-        elements: Vec::new(),
         status,
         status_raw,
         severity,
         severity_raw,
-        likelihood: None,
-        impact: None,
-        cvss: None,
-        owner: None,
-        ticket: None,
-        created: None,
-        updated: None,
-        controls: Vec::new(),
-        origin,
+        ..foreign::threat(id, title, origin)
     }
 }
 

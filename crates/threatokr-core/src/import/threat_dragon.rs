@@ -19,7 +19,11 @@
 
 use std::collections::HashMap;
 
-use super::{IdPool, ImportInput, Reader, not_a_mapping, one_line, stride_from_name};
+use super::ImportInput;
+use super::foreign::{
+    self, IdPool, Reader, field_span, not_a_mapping, one_line, stride_from_name, string,
+    without_tree,
+};
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
     Control, ControlStatus, Element, ElementId, ElementKind, Flow, Origin, Severity, SourceFormat,
@@ -112,15 +116,10 @@ fn shape_of(text: &str) -> Shape {
 
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
     let Some(root) = input.node else {
-        let model = super::empty_model(input, SourceFormat::ThreatDragonV2);
-        return (
-            model,
-            vec![Diagnostic::new(
-                Code::UnrecognizedFormat,
-                input.file,
-                Span::new(0, 0),
-                "Threat Dragon models are JSON",
-            )],
+        return without_tree(
+            input,
+            SourceFormat::ThreatDragonV2,
+            Some("Threat Dragon models are JSON"),
         );
     };
     let v2 = looks_like_v2(root).is_ok() || looks_like_v1(root).is_err();
@@ -154,11 +153,11 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
     }
 
     // Elements first, so that flows and boxes can refer to them whatever the cell order.
-    let mut element_ids = IdPool::default();
+    let mut element_ids = IdPool::tilde_suffixed();
     let mut imported: HashMap<String, ElementId> = HashMap::new();
     for cell in &cells {
         if let Shape::Element(kind) = cell.shape {
-            let id = element_ids.claim(&cell.id, cell.node.span, "cell", &mut reader);
+            let id = element_ids.claim_or_replace(&cell.id, cell.node.span, "cell", &mut reader);
             let Ok(id) = id.parse::<ElementId>() else { continue };
             imported.entry(cell.id.clone()).or_insert_with(|| id.clone());
             model.elements.push(Element {
@@ -187,21 +186,17 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                     } else {
                         format!(" `{}`", cell.name)
                     };
-                    reader.diagnostics.push(
-                        Diagnostic::new(
-                            Code::UnattachedFlow,
-                            input.file,
-                            cell.node.span,
-                            format!(
-                                "the data flow{name} is not attached to an element at both ends"
-                            ),
-                        )
-                        .with_help("attach both ends of the arrow to elements in Threat Dragon"),
+                    reader.push_with_help(
+                        Code::UnattachedFlow,
+                        cell.node.span,
+                        format!("the data flow{name} is not attached to an element at both ends"),
+                        "attach both ends of the arrow to elements in Threat Dragon",
                     );
                     continue;
                 };
                 let (source, target) = (source.clone(), target.clone());
-                let id = element_ids.claim(&cell.id, cell.node.span, "cell", &mut reader);
+                let id =
+                    element_ids.claim_or_replace(&cell.id, cell.node.span, "cell", &mut reader);
                 let Ok(id) = id.parse::<ElementId>() else { continue };
                 imported.entry(cell.id.clone()).or_insert_with(|| id.clone());
                 let protocol = reader.text(cell.props, "protocol");
@@ -215,7 +210,8 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                 });
             }
             Shape::BoundaryBox | Shape::BoundaryLine => {
-                let id = element_ids.claim(&cell.id, cell.node.span, "cell", &mut reader);
+                let id =
+                    element_ids.claim_or_replace(&cell.id, cell.node.span, "cell", &mut reader);
                 let Ok(id) = id.parse::<ElementId>() else { continue };
                 let elements = match (cell.shape, cell.rect) {
                     (Shape::BoundaryBox, Some(rect)) => element_rects
@@ -236,22 +232,19 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         }
     }
 
-    let mut threat_ids = IdPool::default();
-    let mut control_ids = IdPool::default();
+    let mut threat_ids = IdPool::tilde_suffixed();
+    let mut control_ids = IdPool::tilde_suffixed();
     for cell in &cells {
         let element = imported.get(&cell.id).cloned();
         for (index, node) in reader.list(cell.props, "threats").iter().enumerate() {
-            if node.as_map().is_none() {
-                reader.push(
-                    Code::WrongType,
-                    node.span,
-                    format!("a threat should be a mapping, found {}", node.value.kind_name()),
-                );
+            if !reader.is_mapping(node, "threat") {
                 continue;
             }
             let wanted =
                 reader.text(node, "id").unwrap_or_else(|| format!("{}#{}", cell.id, index + 1));
-            let Ok(id) = threat_ids.claim(&wanted, node.span, "threat", &mut reader).parse() else {
+            let Ok(id) =
+                threat_ids.claim_or_replace(&wanted, node.span, "threat", &mut reader).parse()
+            else {
                 continue;
             };
             let mut threat = read_threat(&mut reader, node, id, element.clone());
@@ -260,7 +253,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
             {
                 let wanted = format!("{}-mitigation", threat.id);
                 if let Ok(control_id) =
-                    control_ids.claim(&wanted, node.span, "control", &mut reader).parse()
+                    control_ids.claim_or_replace(&wanted, node.span, "control", &mut reader).parse()
                 {
                     let status = if threat.status.is_mitigated() {
                         ControlStatus::Implemented
@@ -268,7 +261,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
                         ControlStatus::Planned
                     };
                     threat.controls.push(control_id);
-                    let span = node.get("mitigation").map_or(node.span, |m| m.span);
+                    let span = field_span(node, "mitigation");
                     model.controls.push(Control {
                         id: threat.controls[0].clone(),
                         title: mitigation.trim().to_owned(),
@@ -288,12 +281,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
 }
 
 fn read_cell<'n>(reader: &mut Reader, node: &'n Node, v2: bool, index: usize) -> Option<Cell<'n>> {
-    if node.as_map().is_none() {
-        reader.push(
-            Code::WrongType,
-            node.span,
-            format!("a diagram cell should be a mapping, found {}", node.value.kind_name()),
-        );
+    if !reader.is_mapping(node, "diagram cell") {
         return None;
     }
     let id = reader.text(node, "id").unwrap_or_else(|| format!("cell-{}", index + 1));
@@ -367,16 +355,13 @@ fn read_threat(
     let status = match status_from_raw(&status_raw) {
         Some(status) => status,
         None => {
-            let span = node.get("status").map_or(node.span, |s| s.span);
+            let span = field_span(node, "status");
             let message = if status_raw.is_empty() {
                 "the threat has no status".to_owned()
             } else {
                 format!("`{status_raw}` is not a Threat Dragon threat status")
             };
-            reader.diagnostics.push(
-                Diagnostic::new(Code::UnknownStatus, reader.file, span, message)
-                    .with_help("Threat Dragon statuses are Open, Mitigated, Eliminated, Accepted, Transferred, Avoided and NotApplicable; the threat is imported as `unknown`"),
-            );
+            reader.push_with_help(Code::UnknownStatus, span, message, "Threat Dragon statuses are Open, Mitigated, Eliminated, Accepted, Transferred, Avoided and NotApplicable; the threat is imported as `unknown`");
             ThreatStatus::Unknown
         }
     };
@@ -388,39 +373,20 @@ fn read_threat(
         "low" => Severity::Low,
         "tbd" | "" => Severity::Unknown,
         _ => {
-            let span = node.get("severity").map_or(node.span, |s| s.span);
-            reader.diagnostics.push(
-                Diagnostic::new(Code::UnknownSeverity, reader.file, span, format!("`{severity_raw}` is not a Threat Dragon severity"))
-                    .with_help("Threat Dragon severities are TBD, Low, Medium, High and Critical; the threat is imported as `unknown`"),
-            );
+            let span = field_span(node, "severity");
+            reader.push_with_help(Code::UnknownSeverity, span, format!("`{severity_raw}` is not a Threat Dragon severity"), "Threat Dragon severities are TBD, Low, Medium, High and Critical; the threat is imported as `unknown`");
             Severity::Unknown
         }
     };
     Threat {
-        id,
-        title,
-        description: node
-            .get("description")
-            .and_then(Node::as_str)
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
+        description: string(node, "description").map(str::to_owned),
         stride: kind.as_deref().and_then(stride_from_name).into_iter().collect(),
-        cwes: Vec::new(),
         elements: element.into_iter().collect(),
         status,
         status_raw,
         severity,
         severity_raw,
-        likelihood: None,
-        impact: None,
-        cvss: None,
-        owner: None,
-        ticket: None,
-        created: None,
-        updated: None,
-        controls: Vec::new(),
-        origin: Origin { file: reader.file, span: node.span },
+        ..foreign::threat(id, title, reader.origin(node.span))
     }
 }
 

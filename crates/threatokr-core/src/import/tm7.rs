@@ -20,12 +20,12 @@ use std::collections::HashMap;
 
 use self::xml::XmlElement;
 use super::ImportInput;
-use super::threagile::shared::{UniqueIds, claim_id};
+use super::foreign::{self, IdPool, Reader};
 use crate::decode::parse_date;
-use crate::diag::{Code, Diagnostic, FileId, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
-    Element, ElementId, ElementKind, Flow, Origin, Severity, SourceFormat, Stride, Threat,
-    ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
+    Element, ElementId, ElementKind, Flow, Severity, SourceFormat, Stride, Threat, ThreatId,
+    ThreatModel, ThreatStatus, TrustBoundary,
 };
 
 /// Imports a `.tm7` file from its text.
@@ -53,7 +53,7 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         ));
         return (model, diagnostics);
     }
-    let mut reader = Reader { file: input.file, diagnostics: &mut diagnostics };
+    let mut importer = Importer { reader: Reader { file: input.file, diagnostics } };
     model.title = root
         .path(&["MetaInformation", "ThreatModelName"])
         .map(|n| n.text.trim().to_owned())
@@ -64,10 +64,10 @@ pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) 
         .into_iter()
         .flat_map(|list| list.children_named("DrawingSurfaceModel"))
     {
-        reader.surface(surface, &mut ids, &mut model);
+        importer.surface(surface, &mut ids, &mut model);
     }
-    model.threats = reader.threats(&root, &model);
-    (model, diagnostics)
+    model.threats = importer.threats(&root, &model);
+    (model, importer.reader.diagnostics)
 }
 
 /// What a stencil or line is.
@@ -168,48 +168,52 @@ fn map_category(raw: &str) -> Option<Stride> {
 }
 
 /// Unique ids per kind, across drawing surfaces, and the elements by GUID for connectors.
-#[derive(Default)]
 struct Ids {
-    elements: UniqueIds,
-    flows: UniqueIds,
-    boundaries: UniqueIds,
+    elements: IdPool,
+    flows: IdPool,
+    boundaries: IdPool,
     element_by_guid: HashMap<String, ElementId>,
 }
 
-struct Reader<'d> {
-    file: FileId,
-    diagnostics: &'d mut Vec<Diagnostic>,
+impl Default for Ids {
+    fn default() -> Self {
+        Self {
+            elements: IdPool::hash_suffixed(),
+            flows: IdPool::hash_suffixed(),
+            boundaries: IdPool::hash_suffixed(),
+            element_by_guid: HashMap::new(),
+        }
+    }
 }
 
-impl Reader<'_> {
-    fn report(&mut self, code: Code, span: Span, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::new(code, self.file, span, message));
-    }
+/// Reads the parts of one `.tm7` file.
+struct Importer {
+    reader: Reader,
+}
 
-    fn origin(&self, span: Span) -> Origin {
-        Origin { file: self.file, span }
-    }
-
+impl Importer {
     /// The GUID of a stencil as a unique id of its kind, or a diagnostic.
     fn claim(
         &mut self,
-        ids: &mut UniqueIds,
+        ids: &mut IdPool,
         entry: &XmlElement,
         value: &XmlElement,
     ) -> Option<ElementId> {
         let Some(guid) = value.child_text("Guid").or_else(|| entry.child_text("Key")) else {
-            self.report(Code::MissingField, value.span, "a stencil without `Guid` is left out");
+            self.reader.push(
+                Code::MissingField,
+                value.span,
+                "a stencil without `Guid` is left out",
+            );
             return None;
         };
-        let (id, renamed) = claim_id::<ElementId>(ids, guid)?;
-        if renamed {
-            self.report(
-                Code::DuplicateForeignId,
-                value.span,
-                format!("the GUID `{guid}` is used twice; this stencil is imported as `{id}`"),
-            );
-        }
-        Some(id)
+        ids.claim_reported(
+            &mut self.reader,
+            guid,
+            value.span,
+            || None,
+            |id| format!("the GUID `{guid}` is used twice; this stencil is imported as `{id}`"),
+        )
     }
 
     /// Reads one drawing surface into the model.
@@ -239,7 +243,7 @@ impl Reader<'_> {
                         kind,
                         internet_facing: false,
                         data: Vec::new(),
-                        origin: self.origin(value.span),
+                        origin: self.reader.origin(value.span),
                     });
                 }
                 Shape::BorderBoundary | Shape::LineBoundary => {
@@ -253,7 +257,7 @@ impl Reader<'_> {
                         id,
                         name,
                         elements: Vec::new(),
-                        origin: self.origin(value.span),
+                        origin: self.reader.origin(value.span),
                     });
                 }
                 Shape::Flow => connectors.push((entry, value)),
@@ -271,7 +275,7 @@ impl Reader<'_> {
                         id,
                         name,
                         elements: Vec::new(),
-                        origin: self.origin(value.span),
+                        origin: self.reader.origin(value.span),
                     });
                 }
                 _ => {}
@@ -326,7 +330,7 @@ impl Reader<'_> {
                 None => {
                     let span = value.child(end).map_or(value.span, |n| n.span);
                     let name = display_name(value).unwrap_or_default();
-                    self.report(Code::ForeignDanglingReference, span, format!("the data flow `{name}` connects `{}`, which is not a stencil of the diagram; the flow is left out", guid.unwrap_or("")));
+                    self.reader.push(Code::ForeignDanglingReference, span, format!("the data flow `{name}` connects `{}`, which is not a stencil of the diagram; the flow is left out", guid.unwrap_or("")));
                     return;
                 }
             }
@@ -340,7 +344,7 @@ impl Reader<'_> {
             source,
             target,
             protocol: None,
-            origin: self.origin(value.span),
+            origin: self.reader.origin(value.span),
         });
     }
 
@@ -356,7 +360,7 @@ impl Reader<'_> {
         {
             by_guid.entry(id.as_str()).or_insert(id);
         }
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut threats = Vec::new();
         for entry in root.child("ThreatInstances").into_iter().flat_map(|list| list.children.iter())
         {
@@ -371,29 +375,34 @@ impl Reader<'_> {
             let field =
                 |name: &str| properties.get(name).copied().or_else(|| value.child_text(name));
             let Some(raw_id) = value.child_text("Id").or_else(|| entry.child_text("Key")) else {
-                self.report(
+                self.reader.push(
                     Code::MissingField,
                     value.span,
                     "a threat instance without `Id` is left out",
                 );
                 continue;
             };
-            let Some((id, renamed)) = claim_id::<ThreatId>(&mut ids, raw_id) else { continue };
-            if renamed {
-                self.report(
-                    Code::DuplicateForeignId,
-                    value.span,
+            let Some(id) = ids.claim_reported::<ThreatId>(
+                &mut self.reader,
+                raw_id,
+                value.span,
+                || None,
+                |id| {
                     format!(
                         "the threat id `{raw_id}` is used twice; this threat is imported as `{id}`"
-                    ),
-                );
-            }
+                    )
+                },
+            ) else {
+                continue;
+            };
             let state_raw = value.child_text("State").unwrap_or_default().to_owned();
             let status = map_state(&state_raw).unwrap_or_else(|| {
                 let span = value.child("State").map_or(value.span, |n| n.span);
-                self.diagnostics.push(
-                    Diagnostic::new(Code::UnknownStatus, self.file, span, format!("`{state_raw}` is not a Threat Modeling Tool state; the threat's status is `unknown`"))
-                        .with_help("states: AutoGenerated, NotStarted, NeedsInvestigation, NotApplicable, Mitigated"),
+                self.reader.push_with_help(
+                    Code::UnknownStatus,
+                    span,
+                    format!("`{state_raw}` is not a Threat Modeling Tool state; the threat's status is `unknown`"),
+                    "states: AutoGenerated, NotStarted, NeedsInvestigation, NotApplicable, Mitigated",
                 );
                 ThreatStatus::Unknown
             });
@@ -401,9 +410,11 @@ impl Reader<'_> {
             let severity = map_priority(&priority_raw).unwrap_or_else(|| {
                 if !priority_raw.is_empty() {
                     let span = value.child("Priority").map_or(value.span, |n| n.span);
-                    self.diagnostics.push(
-                        Diagnostic::new(Code::UnknownSeverity, self.file, span, format!("`{priority_raw}` is not a Threat Modeling Tool priority; the threat's severity is `unknown`"))
-                            .with_help("priorities: High, Medium, Low"),
+                    self.reader.push_with_help(
+                        Code::UnknownSeverity,
+                        span,
+                        format!("`{priority_raw}` is not a Threat Modeling Tool priority; the threat's severity is `unknown`"),
+                        "priorities: High, Medium, Low",
                     );
                 }
                 Severity::Unknown
@@ -430,29 +441,20 @@ impl Reader<'_> {
                 .filter(|at| !at.starts_with("0001-"))
                 .and_then(|at| at.get(..10))
                 .and_then(parse_date);
+            let title = field("Title")
+                .or_else(|| value.child_text("TypeId"))
+                .unwrap_or(id.as_str())
+                .to_owned();
             threats.push(Threat {
-                title: field("Title")
-                    .or_else(|| value.child_text("TypeId"))
-                    .unwrap_or(id.as_str())
-                    .to_owned(),
-                id,
                 description,
                 stride: field("UserThreatCategory").and_then(map_category).into_iter().collect(),
-                cwes: Vec::new(),
                 elements,
                 status,
                 status_raw: state_raw,
                 severity,
                 severity_raw: priority_raw,
-                likelihood: None,
-                impact: None,
-                cvss: None,
-                owner: None,
-                ticket: None,
-                created: None,
                 updated,
-                controls: Vec::new(),
-                origin: self.origin(value.span),
+                ..foreign::threat(id, title, self.reader.origin(value.span))
             });
         }
         threats

@@ -17,12 +17,14 @@
 use std::collections::HashMap;
 
 use super::ImportInput;
-use super::threagile::shared::{UniqueIds, claim_id, items, text, texts};
+use super::foreign::{
+    self, IdPool, Reader, field_span, items, place_in_boundaries, text, texts, without_tree,
+};
 use crate::decode::parse_date;
-use crate::diag::{Code, Diagnostic, FileId, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{
     Control, ControlId, ControlStatus, DataAsset, Element, ElementId, ElementKind, Flow, Level,
-    Origin, Severity, SourceFormat, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
+    Severity, SourceFormat, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
 };
 use crate::syntax::Node;
 
@@ -47,26 +49,25 @@ pub(crate) fn looks_like(node: &Node) -> Result<(), String> {
 
 /// Imports a TM-BOM file.
 pub(crate) fn import(input: &ImportInput<'_>) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut model = super::empty_model(input, SourceFormat::TmBom);
-    let mut diagnostics = Vec::new();
     let Some(root) = input.node else {
-        return (model, diagnostics);
+        return without_tree(input, SourceFormat::TmBom, None);
     };
-    let mut reader = Reader { file: input.file, diagnostics: &mut diagnostics };
+    let mut model = super::empty_model(input, SourceFormat::TmBom);
+    let mut importer = Importer { reader: Reader::new(input.file) };
     model.title =
         root.get("scope").and_then(|scope| text(scope, "title")).unwrap_or_default().to_owned();
     // `reviewed_at` is a date or a date-time; the date part is what matters here.
     model.reviewed = text(root, "reviewed_at").and_then(|at| at.get(..10)).and_then(parse_date);
-    model.data_assets = reader.data_sets(root);
-    let (elements, zones_of) = reader.elements(root, &model.data_assets);
+    model.data_assets = importer.data_sets(root);
+    let (elements, zones_of) = importer.elements(root, &model.data_assets);
     model.elements = elements;
-    model.boundaries = reader.zones(root, zones_of);
-    model.flows = reader.flows(root, &model.elements);
-    let (threats, threat_index) = reader.threats(root, &model.elements);
+    model.boundaries = importer.zones(root, zones_of);
+    model.flows = importer.flows(root, &model.elements);
+    let (threats, threat_index) = importer.threats(root, &model.elements);
     model.threats = threats;
-    reader.risks(root, &mut model.threats, &threat_index);
-    model.controls = reader.controls(root, &mut model.threats, &threat_index);
-    (model, diagnostics)
+    importer.risks(root, &mut model.threats, &threat_index);
+    model.controls = importer.controls(root, &mut model.threats, &threat_index);
+    (model, importer.reader.diagnostics)
 }
 
 /// Maps a TM-BOM control status.
@@ -166,55 +167,37 @@ struct Rating {
     impact: Option<Level>,
 }
 
-struct Reader<'d> {
-    file: FileId,
-    diagnostics: &'d mut Vec<Diagnostic>,
+/// Reads the parts of one TM-BOM file.
+struct Importer {
+    reader: Reader,
 }
 
-impl Reader<'_> {
-    fn report(&mut self, code: Code, span: Span, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::new(code, self.file, span, message));
-    }
-
-    fn origin(&self, span: Span) -> Origin {
-        Origin { file: self.file, span }
-    }
-
+impl Importer {
     /// The `symbolic_name` of an item as a unique id, or a diagnostic.
     fn claim<T: std::str::FromStr>(
         &mut self,
-        ids: &mut UniqueIds,
+        ids: &mut IdPool,
         item: &Node,
         what: &str,
     ) -> Option<T> {
-        let Some(name) = text(item, "symbolic_name") else {
-            self.report(
-                Code::MissingField,
-                item.span,
-                format!("a TM-BOM {what} without `symbolic_name` is left out"),
-            );
-            return None;
-        };
-        let Some((id, renamed)) = claim_id::<T>(ids, name) else {
-            self.report(
-                Code::InvalidId,
-                item.span,
-                format!("the TM-BOM {what} `{name}` has an unusable symbolic name; it is left out"),
-            );
-            return None;
-        };
-        if renamed {
-            self.report(
-                Code::DuplicateForeignId,
-                item.span,
-                format!("two TM-BOM {what}s are named `{name}`; the later one gets a suffix"),
-            );
-        }
-        Some(id)
+        let name = self.reader.required(item, "symbolic_name", || {
+            format!("a TM-BOM {what} without `symbolic_name` is left out")
+        })?;
+        ids.claim_reported(
+            &mut self.reader,
+            name,
+            item.span,
+            || {
+                Some(format!(
+                    "the TM-BOM {what} `{name}` has an unusable symbolic name; it is left out"
+                ))
+            },
+            |_| format!("two TM-BOM {what}s are named `{name}`; the later one gets a suffix"),
+        )
     }
 
     fn data_sets(&mut self, root: &Node) -> Vec<DataAsset> {
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut assets = Vec::new();
         for item in items(root, "data_sets") {
             let Some(id) = self.claim::<String>(&mut ids, item, "data set") else { continue };
@@ -224,7 +207,7 @@ impl Reader<'_> {
                 id,
                 name,
                 classification: (!sensitivity.is_empty()).then_some(sensitivity),
-                origin: self.origin(item.span),
+                origin: self.reader.origin(item.span),
             });
         }
         assets
@@ -249,7 +232,7 @@ impl Reader<'_> {
                 }
             }
         }
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut elements = Vec::new();
         let mut zones_of = Vec::new();
         for (list, kind) in [
@@ -260,7 +243,7 @@ impl Reader<'_> {
             for item in items(root, list) {
                 let Some(id) = self.claim::<ElementId>(&mut ids, item, "element") else { continue };
                 if let Some(zone) = text(item, "trust_zone") {
-                    let span = item.get("trust_zone").map_or(item.span, |n| n.span);
+                    let span = field_span(item, "trust_zone");
                     zones_of.push((zone.to_owned(), id.clone(), span));
                 }
                 let data = text(item, "symbolic_name")
@@ -274,7 +257,7 @@ impl Reader<'_> {
                     kind,
                     internet_facing: false,
                     data,
-                    origin: self.origin(item.span),
+                    origin: self.reader.origin(item.span),
                 });
             }
         }
@@ -287,7 +270,7 @@ impl Reader<'_> {
         root: &Node,
         zones_of: Vec<(String, ElementId, Span)>,
     ) -> Vec<TrustBoundary> {
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut boundaries = Vec::new();
         for item in items(root, "trust_zones") {
             let Some(id) = self.claim::<ElementId>(&mut ids, item, "trust zone") else { continue };
@@ -296,7 +279,7 @@ impl Reader<'_> {
                 id,
                 name,
                 elements: Vec::new(),
-                origin: self.origin(item.span),
+                origin: self.reader.origin(item.span),
             });
         }
         let by_id: HashMap<String, usize> = boundaries
@@ -304,30 +287,29 @@ impl Reader<'_> {
             .enumerate()
             .map(|(index, b)| (b.id.as_str().to_owned(), index))
             .collect();
-        for (zone, element, span) in zones_of {
-            match by_id.get(&zone) {
-                Some(&index) => boundaries[index].elements.push(element),
-                None => self.report(
-                    Code::ForeignDanglingReference,
-                    span,
-                    format!(
-                        "`{element}` is in trust zone `{zone}`, which `trust_zones` does not define"
-                    ),
-                ),
-            }
-        }
+        place_in_boundaries(
+            &mut boundaries,
+            &by_id,
+            zones_of,
+            &mut self.reader,
+            |element, zone| {
+                format!(
+                    "`{element}` is in trust zone `{zone}`, which `trust_zones` does not define"
+                )
+            },
+        );
         let pairs = items(root, "trust_boundaries");
         for pair in pairs {
             for side in ["trust_zone_a", "trust_zone_b"] {
                 if let Some(zone) = text(pair, side).filter(|zone| !by_id.contains_key(*zone)) {
-                    let span = pair.get(side).map_or(pair.span, |n| n.span);
-                    self.report(Code::ForeignDanglingReference, span, format!("the trust boundary names trust zone `{zone}`, which `trust_zones` does not define"));
+                    let span = field_span(pair, side);
+                    self.reader.push(Code::ForeignDanglingReference, span, format!("the trust boundary names trust zone `{zone}`, which `trust_zones` does not define"));
                 }
             }
         }
         if let Some(first) = pairs.first() {
             let span = root.get("trust_boundaries").map_or(first.span, |n| n.span);
-            self.report(
+            self.reader.push(
                 Code::NotImported,
                 span,
                 format!("{} trust boundaries (pairs of trust zones) are not imported as boundaries: they hold no elements; the zones are imported", pairs.len()),
@@ -339,7 +321,7 @@ impl Reader<'_> {
     fn flows(&mut self, root: &Node, elements: &[Element]) -> Vec<Flow> {
         let kinds: HashMap<(ElementKind, &str), &ElementId> =
             elements.iter().map(|e| ((e.kind, e.id.as_str()), &e.id)).collect();
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut flows = Vec::new();
         for item in items(root, "data_flows") {
             let source = self.flow_end(item, "source", &kinds);
@@ -353,7 +335,7 @@ impl Reader<'_> {
                 source,
                 target,
                 protocol: None,
-                origin: self.origin(item.span),
+                origin: self.reader.origin(item.span),
             });
         }
         flows
@@ -381,7 +363,7 @@ impl Reader<'_> {
         }
         let span = reference.map_or(flow.span, |r| r.span);
         let name = text(flow, "symbolic_name").unwrap_or("?");
-        self.report(Code::ForeignDanglingReference, span, format!("the {end} of data flow `{name}` is not an actor, component or data store of the model; the flow is left out"));
+        self.reader.push(Code::ForeignDanglingReference, span, format!("the {end} of data flow `{name}` is not an actor, component or data store of the model; the flow is left out"));
         None
     }
 
@@ -393,7 +375,7 @@ impl Reader<'_> {
     ) -> (Vec<Threat>, HashMap<String, usize>) {
         let element_ids: HashMap<&str, &ElementId> =
             elements.iter().map(|e| (e.id.as_str(), &e.id)).collect();
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut threats = Vec::new();
         let mut index = HashMap::new();
         for item in items(root, "threats") {
@@ -403,7 +385,7 @@ impl Reader<'_> {
                 let Some(name) = component.scalar_text().map(str::trim) else { continue };
                 match element_ids.get(name) {
                     Some(element) => affected.push((*element).clone()),
-                    None => self.report(Code::ForeignDanglingReference, component.span, format!("the threat `{id}` affects `{name}`, which is not an element of the model")),
+                    None => self.reader.push(Code::ForeignDanglingReference, component.span, format!("the threat `{id}` affects `{name}`, which is not an element of the model")),
                 }
             }
             let cwes = items(item, "weaknesses")
@@ -415,26 +397,13 @@ impl Reader<'_> {
             if let Some(name) = text(item, "symbolic_name") {
                 index.entry(name.to_owned()).or_insert(threats.len());
             }
+            let title = text(item, "title").unwrap_or(id.as_str()).to_owned();
             threats.push(Threat {
-                title: text(item, "title").unwrap_or(id.as_str()).to_owned(),
-                id,
                 description: text(item, "description").map(str::to_owned),
-                stride: Vec::new(),
                 cwes,
                 elements: affected,
                 status: ThreatStatus::Identified,
-                status_raw: String::new(),
-                severity: Severity::Unknown,
-                severity_raw: String::new(),
-                likelihood: None,
-                impact: None,
-                cvss: None,
-                owner: None,
-                ticket: None,
-                created: None,
-                updated: None,
-                controls: Vec::new(),
-                origin: self.origin(item.span),
+                ..foreign::threat(id, title, self.reader.origin(item.span))
             });
         }
         (threats, index)
@@ -467,10 +436,11 @@ impl Reader<'_> {
                 )
             } else {
                 let raw = level.unwrap_or_default().to_owned();
-                let span = risk.get("level").map_or(risk.span, |n| n.span);
-                self.diagnostics.push(
-                    Diagnostic::new(Code::UnknownSeverity, self.file, span, format!("the risk's level `{raw}` is not a TM-BOM band and it has no score or likelihood and impact; its threats' severity stays `unknown`"))
-                        .with_help("TM-BOM levels: very_low, low, medium, high, very_high, critical"),
+                self.reader.push_with_help(
+                    Code::UnknownSeverity,
+                    field_span(risk, "level"),
+                    format!("the risk's level `{raw}` is not a TM-BOM band and it has no score or likelihood and impact; its threats' severity stays `unknown`"),
+                    "TM-BOM levels: very_low, low, medium, high, very_high, critical",
                 );
                 (Severity::Unknown, raw)
             };
@@ -484,7 +454,7 @@ impl Reader<'_> {
             for threat in items(risk, "threats") {
                 let Some(name) = threat.scalar_text().map(str::trim) else { continue };
                 let Some(&at) = index.get(name) else {
-                    self.report(
+                    self.reader.push(
                         Code::ForeignDanglingReference,
                         threat.span,
                         format!("the risk names threat `{name}`, which the model does not define"),
@@ -513,16 +483,17 @@ impl Reader<'_> {
         threats: &mut [Threat],
         index: &HashMap<String, usize>,
     ) -> Vec<Control> {
-        let mut ids = UniqueIds::default();
+        let mut ids = IdPool::hash_suffixed();
         let mut controls = Vec::new();
         for item in items(root, "controls") {
             let Some(id) = self.claim::<ControlId>(&mut ids, item, "control") else { continue };
             let status_raw = text(item, "status").unwrap_or_default().to_owned();
             let status = map_control_status(&status_raw).unwrap_or_else(|| {
-                let span = item.get("status").map_or(item.span, |n| n.span);
-                self.diagnostics.push(
-                    Diagnostic::new(Code::UnknownStatus, self.file, span, format!("`{status_raw}` is not a TM-BOM control status; the control is imported as `suggested`"))
-                        .with_help("TM-BOM control statuses: assumed, active, suggested, under_review, approved, scheduled, retired, wont_do"),
+                self.reader.push_with_help(
+                    Code::UnknownStatus,
+                    field_span(item, "status"),
+                    format!("`{status_raw}` is not a TM-BOM control status; the control is imported as `suggested`"),
+                    "TM-BOM control statuses: assumed, active, suggested, under_review, approved, scheduled, retired, wont_do",
                 );
                 ControlStatus::Suggested
             });
@@ -530,7 +501,7 @@ impl Reader<'_> {
             for threat in items(item, "threats") {
                 let Some(name) = threat.scalar_text().map(str::trim) else { continue };
                 let Some(&at) = index.get(name) else {
-                    self.report(Code::ForeignDanglingReference, threat.span, format!("the control `{id}` names threat `{name}`, which the model does not define"));
+                    self.reader.push(Code::ForeignDanglingReference, threat.span, format!("the control `{id}` names threat `{name}`, which the model does not define"));
                     continue;
                 };
                 if !addressed.contains(&threats[at].id) {
@@ -550,7 +521,7 @@ impl Reader<'_> {
                 asvs: Vec::new(),
                 tags,
                 threats: addressed,
-                origin: self.origin(item.span),
+                origin: self.reader.origin(item.span),
             });
         }
         controls

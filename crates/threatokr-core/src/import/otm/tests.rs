@@ -1,17 +1,11 @@
 //! Tests for the OTM importer: the OTM project's example in JSON and YAML, and our fixtures.
 
-use std::collections::BTreeMap;
-
 use super::kind_of;
-use crate::import::tests::{run, run_fixture, run_sample};
+use crate::import::test_support::{map, run, run_fixture, run_sample};
 use crate::model::{
     ControlStatus, ElementKind, Level, Severity, SourceFormat, Stride, ThreatStatus,
 };
 use crate::test_support::read_shared;
-
-fn map(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
-    pairs.iter().copied().collect()
-}
 
 const THREAT: &str = "22724267-be7e-44c0-8b1f-d7d33e9a34ec";
 const MITIGATION: &str = "fd6136f4-e2ff-11eb-ba80-0242ac130004";
@@ -21,7 +15,7 @@ const MITIGATION: &str = "fd6136f4-e2ff-11eb-ba80-0242ac130004";
 /// referenced twice (web-service and the cc-store-in-db dataflow, both `exposed`), so two
 /// threat instances; mitigation fd61… is applied on both instances (`implemented`, `required`),
 /// mitigation 3b83… nowhere: 3 controls. Likelihood 50, impact 100 → √5000 / 10 = 7.1 → high.
-fn check_example(imported: &crate::import::tests::Imported) {
+fn check_example(imported: &crate::import::test_support::Imported) {
     let model = imported.model();
     assert_eq!(model.format, SourceFormat::Otm);
     assert_eq!(model.title, "Test project");

@@ -4,34 +4,19 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-use crate::diag::{Diagnostic, Files};
-use crate::model::{SourceFormat, Threat, ThreatModel};
+use crate::diag::Diagnostic;
+use crate::import::test_support::{
+    counts, id_texts as names, import_as, severities, splice, statuses, strategies, tally, threat,
+    try_import,
+};
+use crate::model::{SourceFormat, ThreatModel};
 use crate::test_support::read_shared;
 
 const EVERY_MAPPING: &str =
     include_str!("../../../test_data/import/pytm/0001_every_mapping.pytm.json");
 
 fn import(text: &str) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut files = Files::new();
-    let file = files.add("tm.json", text);
-    let (model, diagnostics) = crate::import::import(&files, file, None, None, None);
-    (model.expect("the model imports"), diagnostics)
-}
-
-fn tally<'a>(values: impl IntoIterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
-    let mut counts = BTreeMap::new();
-    for value in values {
-        *counts.entry(value).or_default() += 1;
-    }
-    counts
-}
-
-fn threat<'m>(model: &'m ThreatModel, id: &str) -> &'m Threat {
-    model.threats.iter().find(|t| t.id.as_str() == id).unwrap_or_else(|| panic!("no threat {id}"))
-}
-
-fn names(ids: &[crate::model::ElementId]) -> Vec<&str> {
-    ids.iter().map(|id| id.as_str()).collect()
+    import_as("tm.json", text)
 }
 
 #[test]
@@ -44,26 +29,14 @@ fn imports_the_pytm_sample_with_its_counts() {
     let (model, diagnostics) = import(&read_shared("samples/models/pytm/tm.json"));
     assert_eq!(model.format, SourceFormat::Pytm);
     assert_eq!(model.title, "my test tm");
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (8, 11, 3, 139, 0)
-    );
+    assert_eq!(counts(&model), (8, 11, 3, 139, 0));
     assert_eq!(
         tally(model.elements.iter().map(|e| e.kind.as_str())),
         BTreeMap::from([("data_store", 2), ("external_entity", 1), ("process", 5)])
     );
+    assert_eq!(statuses(&model), BTreeMap::from([("identified", 138), ("not_applicable", 1)]));
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
-        BTreeMap::from([("identified", 138), ("not_applicable", 1)])
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([("critical", 15), ("high", 50), ("low", 5), ("medium", 69)])
     );
     assert_eq!(model.threats.iter().filter(|t| !t.cwes.is_empty()).count(), 112);
@@ -88,9 +61,7 @@ fn imports_the_pytm_sample_with_its_counts() {
 
 #[test]
 fn detects_the_pytm_sample_without_from() {
-    let mut files = Files::new();
-    let file = files.add("tm.json", read_shared("samples/models/pytm/tm.json"));
-    let (model, _) = crate::import::import(&files, file, None, None, None);
+    let (model, _) = try_import("tm.json", &read_shared("samples/models/pytm/tm.json"), None, None);
     assert_eq!(model.map(|m| m.format), Some(SourceFormat::Pytm));
 }
 
@@ -125,18 +96,9 @@ fn maps_every_pytm_severity_and_response() {
 fn imports_the_fixture_with_its_counts_and_diagnostics() {
     // 8 findings + 1 excluded; the flow `Audit` goes to an unknown `Ghost` and is left out.
     let (model, diagnostics) = import(EVERY_MAPPING);
+    assert_eq!(counts(&model), (4, 2, 3, 9, 0));
     assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (4, 2, 3, 9, 0)
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
+        statuses(&model),
         BTreeMap::from([
             ("accepted", 1),
             ("avoided", 1),
@@ -148,7 +110,7 @@ fn imports_the_fixture_with_its_counts_and_diagnostics() {
         ])
     );
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([
             ("critical", 2),
             ("high", 3),
@@ -253,26 +215,17 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_pytm_shaped_documents_never_panic(document in crate::import::threagile::shared::strategies::json_document(PYTM_TOP, PYTM_KEYS)) {
-        let mut files = Files::new();
-        let file = files.add("tm.json", document);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Pytm), None, None);
+    fn arbitrary_pytm_shaped_documents_never_panic(document in strategies::json_document(PYTM_TOP, PYTM_KEYS)) {
+        let _ = try_import("tm.json", &document, Some(SourceFormat::Pytm), None);
     }
 
     #[test]
     fn arbitrary_text_never_panics_the_pytm_importer(text in "\\PC{0,400}") {
-        let mut files = Files::new();
-        let file = files.add("tm.json", text);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Pytm), None, None);
+        let _ = try_import("tm.json", &text, Some(SourceFormat::Pytm), None);
     }
 
     #[test]
     fn mangled_fixtures_never_panic_the_pytm_importer(cut in 0usize..13000, junk in "[\\[\\]{}:,\"a-z0-9 ]{0,12}") {
-        let mut text = EVERY_MAPPING.to_owned();
-        let at = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        text.insert_str(at, &junk);
-        let mut files = Files::new();
-        let file = files.add("tm.json", text);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Pytm), None, None);
+        let _ = try_import("tm.json", &splice(EVERY_MAPPING, cut, &junk), Some(SourceFormat::Pytm), None);
     }
 }

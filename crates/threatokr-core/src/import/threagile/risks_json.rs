@@ -9,11 +9,11 @@
 use std::collections::{HashMap, HashSet};
 
 use super::rules::builtin_rule;
-use super::shared::{UniqueIds, text};
-use super::tracking::map_status;
+use super::tracking::{STATUSES_HELP, map_status};
 use super::{Category, Known, claim_threat_id, risk_threat};
 use crate::diag::{Code, Diagnostic, FileId, Files};
-use crate::model::{Origin, Threat, ThreatStatus};
+use crate::import::foreign::{IdPool, Reader, field_span, text};
+use crate::model::{Threat, ThreatStatus};
 use crate::syntax::{Budget, parse_json};
 
 /// Reads the risks of `risks.json` as threats keyed by synthetic id (tracking not yet applied).
@@ -23,59 +23,55 @@ pub(super) fn read(
     categories: &HashMap<String, Category>,
     from_model: &HashSet<String>,
     known: &Known,
-    ids: &mut UniqueIds,
+    ids: &mut IdPool,
 ) -> (Vec<(String, Threat)>, Vec<Diagnostic>) {
-    let (node, mut diagnostics) = parse_json(files, file, Budget::default());
+    let (node, diagnostics) = parse_json(files, file, Budget::default());
+    let mut reader = Reader { file, diagnostics };
     let mut threats = Vec::new();
     let Some(node) = node else {
-        return (threats, diagnostics);
+        return (threats, reader.diagnostics);
     };
     let Some(risks) = node.as_seq() else {
-        diagnostics.push(Diagnostic::new(
+        reader.push(
             Code::WrongType,
-            file,
             node.span,
             format!("risks.json should be an array of risks, found {}", node.value.kind_name()),
-        ));
-        return (threats, diagnostics);
+        );
+        return (threats, reader.diagnostics);
     };
     for risk in risks {
         if risk.as_map().is_none() {
-            diagnostics.push(Diagnostic::new(
+            reader.push(
                 Code::WrongType,
-                file,
                 risk.span,
                 format!("a risk should be an object, found {}", risk.value.kind_name()),
-            ));
+            );
             continue;
         }
-        let Some(synthetic) = text(risk, "synthetic_id") else {
-            diagnostics.push(Diagnostic::new(
-                Code::MissingField,
-                file,
-                risk.span,
-                "the risk has no `synthetic_id`; it is left out",
-            ));
+        let Some(synthetic) = reader.required(risk, "synthetic_id", || {
+            "the risk has no `synthetic_id`; it is left out".to_owned()
+        }) else {
             continue;
         };
         if from_model.contains(synthetic) {
             continue;
         }
-        let Some(id) = claim_threat_id(ids, synthetic, file, risk.span, &mut diagnostics) else {
+        let Some(id) = claim_threat_id(ids, synthetic, risk.span, &mut reader) else {
             continue;
         };
-        let mut threat =
-            risk_threat(id, risk, Origin { file, span: risk.span }, known, &mut diagnostics);
+        let origin = reader.origin(risk.span);
+        let mut threat = risk_threat(id, risk, origin, known, &mut reader);
         // Newer Threagile builds omit `risk_status` for unchecked risks.
         let status_raw = text(risk, "risk_status").unwrap_or_default().to_owned();
         threat.status = if status_raw.is_empty() {
             ThreatStatus::Identified
         } else {
             map_status(&status_raw).unwrap_or_else(|| {
-                let span = risk.get("risk_status").map_or(risk.span, |n| n.span);
-                diagnostics.push(
-                    Diagnostic::new(Code::UnknownStatus, file, span, format!("`{status_raw}` is not a Threagile risk status; the risk gets status `unknown`"))
-                        .with_help("Threagile statuses: unchecked, in-discussion, accepted, in-progress, mitigated, false-positive"),
+                reader.push_with_help(
+                    Code::UnknownStatus,
+                    field_span(risk, "risk_status"),
+                    format!("`{status_raw}` is not a Threagile risk status; the risk gets status `unknown`"),
+                    STATUSES_HELP,
                 );
                 ThreatStatus::Unknown
             })
@@ -93,5 +89,5 @@ pub(super) fn read(
         }
         threats.push((synthetic.to_owned(), threat));
     }
-    (threats, diagnostics)
+    (threats, reader.diagnostics)
 }

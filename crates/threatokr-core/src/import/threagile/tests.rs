@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Files};
+use crate::import::test_support::{
+    codes, counts, import_with_companion, severities, splice, statuses, strategies, tally, threat,
+    try_import,
+};
 use crate::model::{ElementKind, SourceFormat, ThreatModel};
 use crate::test_support::read_shared;
 
@@ -15,35 +19,7 @@ const SHOP_RISKS: &str =
     include_str!("../../../test_data/import/threagile/0001_shop_with_tracking.risks.json");
 
 fn import(model: &str, risks: Option<&str>) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut files = Files::new();
-    let file = files.add("model.threagile.yaml", model);
-    let companion = risks.map(|text| files.add("risks.json", text));
-    let (model, diagnostics) = crate::import::import(&files, file, None, companion, None);
-    (model.expect("the model imports"), diagnostics)
-}
-
-fn tally<'a>(values: impl IntoIterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
-    let mut counts = BTreeMap::new();
-    for value in values {
-        *counts.entry(value).or_default() += 1;
-    }
-    counts
-}
-
-fn codes(diagnostics: &[Diagnostic]) -> BTreeMap<&'static str, usize> {
-    tally(diagnostics.iter().map(|d| d.code.as_str()))
-}
-
-fn statuses(model: &ThreatModel) -> BTreeMap<&'static str, usize> {
-    tally(model.threats.iter().map(|t| t.status.as_str()))
-}
-
-fn severities(model: &ThreatModel) -> BTreeMap<&'static str, usize> {
-    tally(model.threats.iter().map(|t| t.severity.as_str()))
-}
-
-fn threat<'m>(model: &'m ThreatModel, id: &str) -> &'m crate::model::Threat {
-    model.threats.iter().find(|t| t.id.as_str() == id).unwrap_or_else(|| panic!("no threat {id}"))
+    import_with_companion("model.threagile.yaml", model, risks.map(|text| ("risks.json", text)))
 }
 
 #[test]
@@ -59,16 +35,7 @@ fn imports_the_threagile_example_with_its_counts() {
     assert_eq!(model.format, SourceFormat::Threagile);
     assert_eq!(model.title, "Some Example Application");
     assert_eq!(model.reviewed.map(|d| d.to_string()), Some("2020-07-01".to_owned()));
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (14, 20, 5, 2, 0)
-    );
+    assert_eq!(counts(&model), (14, 20, 5, 2, 0));
     assert_eq!(model.data_assets.len(), 12);
     let kinds = tally(model.elements.iter().map(|e| e.kind.as_str()));
     assert_eq!(kinds, BTreeMap::from([("data_store", 3), ("external_entity", 4), ("process", 7)]));
@@ -107,16 +74,7 @@ fn imports_the_threagile_stub_with_its_counts() {
     // asset, 1 shared runtime, 1 individual risk (critical at some-component), empty tracking.
     let (model, diagnostics) =
         import(&read_shared("samples/models/threagile/stub.threagile.yaml"), None);
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (2, 1, 1, 1, 0)
-    );
+    assert_eq!(counts(&model), (2, 1, 1, 1, 0));
     assert!(model.elements.iter().all(|e| e.kind == ElementKind::Process));
     assert_eq!(model.flows[0].id.as_str(), "some-component>some-traffic");
     assert_eq!(model.threats[0].id.as_str(), "something-strange@some-component");
@@ -134,9 +92,7 @@ fn detects_threagile_samples_without_from() {
         "samples/models/threagile/example.threagile.yaml",
         "samples/models/threagile/stub.threagile.yaml",
     ] {
-        let mut files = Files::new();
-        let file = files.add("model.yaml", read_shared(sample));
-        let (model, _) = crate::import::import(&files, file, None, None, None);
+        let (model, _) = try_import("model.yaml", &read_shared(sample), None, None);
         assert_eq!(model.map(|m| m.format), Some(SourceFormat::Threagile), "{sample}");
     }
 }
@@ -154,16 +110,7 @@ fn imports_risks_json_with_tracking_applied() {
     // of the model and is imported once; `missing-hardening@order-db` appears twice. So:
     // 1 model risk + 10 risks.json risks = 11 threats.
     let (model, diagnostics) = import(SHOP, Some(SHOP_RISKS));
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (3, 2, 3, 11, 0)
-    );
+    assert_eq!(counts(&model), (3, 2, 3, 11, 0));
     assert_eq!(
         statuses(&model),
         BTreeMap::from([
@@ -461,33 +408,23 @@ proptest! {
 
     #[test]
     fn arbitrary_threagile_shaped_documents_never_panic(
-        model in super::shared::strategies::json_document(THREAGILE_TOP, THREAGILE_KEYS),
-        risks in super::shared::strategies::json_value(THREAGILE_KEYS),
+        model in strategies::json_document(THREAGILE_TOP, THREAGILE_KEYS),
+        risks in strategies::json_value(THREAGILE_KEYS),
     ) {
-        let mut files = Files::new();
-        let file = files.add("model.json", model);
-        let companion = files.add("risks.json", risks.to_string());
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Threagile), Some(companion), None);
+        let risks = risks.to_string();
+        let _ = try_import("model.json", &model, Some(SourceFormat::Threagile), Some(("risks.json", &risks)));
     }
 
     #[test]
     fn arbitrary_text_never_panics_the_threagile_importer(text in "\\PC{0,400}", risks in "\\PC{0,200}") {
-        let mut files = Files::new();
-        let file = files.add("model.yaml", format!("threagile_version: 1\n{text}"));
-        let companion = files.add("risks.json", risks);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Threagile), Some(companion), None);
+        let model = format!("threagile_version: 1\n{text}");
+        let _ = try_import("model.yaml", &model, Some(SourceFormat::Threagile), Some(("risks.json", &risks)));
     }
 
     #[test]
     fn mangled_fixtures_never_panic_the_threagile_importer(cut in 0usize..4000, junk in "[\\[\\]{}:@*\\-# a-z\"\n]{0,12}") {
-        let mut model = SHOP.to_owned();
-        let at = cut.min(model.len());
-        let at = (0..=at).rev().find(|&i| model.is_char_boundary(i)).unwrap_or(0);
-        model.insert_str(at, &junk);
-        let mut files = Files::new();
-        let file = files.add("model.yaml", model);
-        let companion = files.add("risks.json", SHOP_RISKS.replacen("\"synthetic_id\"", &junk, 1));
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Threagile), Some(companion), None);
+        let risks = SHOP_RISKS.replacen("\"synthetic_id\"", &junk, 1);
+        let _ = try_import("model.yaml", &splice(SHOP, cut, &junk), Some(SourceFormat::Threagile), Some(("risks.json", &risks)));
     }
 }
 

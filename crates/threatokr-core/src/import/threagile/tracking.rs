@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 
-use super::shared::{entry_span, text};
 use crate::decode::parse_date;
-use crate::diag::{Code, Diagnostic, FileId, Span};
+use crate::diag::{Code, Span};
+use crate::import::foreign::{Reader, entry_span, text};
 use crate::model::{Threat, ThreatStatus};
 use crate::syntax::Node;
 
@@ -52,23 +52,13 @@ pub(super) fn map_status(raw: &str) -> Option<ThreatStatus> {
     })
 }
 
+/// The hint given with a status that Threagile does not define.
+pub(super) const STATUSES_HELP: &str = "Threagile statuses: unchecked, in-discussion, accepted, in-progress, mitigated, false-positive";
+
 /// Reads `risk_tracking` (a mapping of id or pattern to tracking data).
-pub(super) fn read_tracking(
-    root: &Node,
-    file: FileId,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> TrackingTable {
+pub(super) fn read_tracking(root: &Node, reader: &mut Reader) -> TrackingTable {
     let mut table = TrackingTable::default();
-    let Some(node) = root.get("risk_tracking").filter(|n| !n.is_null()) else {
-        return table;
-    };
-    let Some(map) = node.as_map() else {
-        diagnostics.push(Diagnostic::new(
-            Code::WrongType,
-            file,
-            node.span,
-            format!("`risk_tracking` should be a mapping, found {}", node.value.kind_name()),
-        ));
+    let Some(map) = reader.map(root, "risk_tracking").and_then(Node::as_map) else {
         return table;
     };
     for (key, value) in map {
@@ -79,9 +69,11 @@ pub(super) fn read_tracking(
         let status_raw = text(value, "status").unwrap_or("unchecked").to_owned();
         let status = map_status(&status_raw).unwrap_or_else(|| {
             let span = value.get("status").map_or(key.span, |n| n.span);
-            diagnostics.push(
-                Diagnostic::new(Code::UnknownStatus, file, span, format!("`{status_raw}` is not a Threagile risk status; the tracked risks get status `unknown`"))
-                    .with_help("Threagile statuses: unchecked, in-discussion, accepted, in-progress, mitigated, false-positive"),
+            reader.push_with_help(
+                Code::UnknownStatus,
+                span,
+                format!("`{status_raw}` is not a Threagile risk status; the tracked risks get status `unknown`"),
+                STATUSES_HELP,
             );
             ThreatStatus::Unknown
         });
@@ -89,7 +81,7 @@ pub(super) fn read_tracking(
             let parsed = parse_date(raw);
             if parsed.is_none() {
                 let span = value.get("date").map_or(key.span, |n| n.span);
-                diagnostics.push(Diagnostic::new(Code::InvalidDate, file, span, format!("`{raw}` is not a date in the form YYYY-MM-DD; the tracking date is left out")));
+                reader.push(Code::InvalidDate, span, format!("`{raw}` is not a date in the form YYYY-MM-DD; the tracking date is left out"));
             }
             parsed
         });
@@ -98,12 +90,11 @@ pub(super) fn read_tracking(
         let index = table.entries.len();
         if wildcards == 0 {
             if table.exact.insert(pattern.clone(), index).is_some() {
-                diagnostics.push(Diagnostic::new(
+                reader.push(
                     Code::DuplicateForeignId,
-                    file,
                     key.span,
                     format!("`{pattern}` is tracked twice; the later entry wins"),
-                ));
+                );
             }
         } else {
             let first = segments.first().filter(|s| !s.contains('*')).cloned();
@@ -164,16 +155,13 @@ impl TrackingTable {
 
     /// Reports the entries that matched no risk (only meaningful when every risk is known,
     /// that is with `risks.json`).
-    pub(super) fn report_orphans(&self, file: FileId, diagnostics: &mut Vec<Diagnostic>) {
+    pub(super) fn report_orphans(&self, reader: &mut Reader) {
         for (entry, _) in self.entries.iter().zip(&self.used).filter(|(_, used)| !**used) {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::OrphanedRiskTracking,
-                    file,
-                    entry.span,
-                    format!("the risk tracking `{}` matches no risk in risks.json", entry.pattern),
-                )
-                .with_help("remove the entry, or check the synthetic id against risks.json"),
+            reader.push_with_help(
+                Code::OrphanedRiskTracking,
+                entry.span,
+                format!("the risk tracking `{}` matches no risk in risks.json", entry.pattern),
+                "remove the entry, or check the synthetic id against risks.json",
             );
         }
     }

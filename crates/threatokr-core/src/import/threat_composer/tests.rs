@@ -1,13 +1,7 @@
 //! Tests for the Threat Composer importer: the project's own example workspace and our fixture.
 
-use std::collections::BTreeMap;
-
-use crate::import::tests::{run_fixture, run_sample};
+use crate::import::test_support::{map, run_fixture, run_sample};
 use crate::model::{ControlStatus, Severity, SourceFormat, Stride, ThreatStatus};
-
-fn map(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
-    pairs.iter().copied().collect()
-}
 
 // Counted with python3 over json.load of the file: 20 threats, all `threatResolved`; metadata
 // Priority Low 9, Medium 6, High 5; STRIDE ['I'] 8, ['T'] 5, ['D'] 4, ['I','T'] 1, ['T','I'] 1,

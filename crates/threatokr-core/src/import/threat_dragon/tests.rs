@@ -1,13 +1,7 @@
 //! Tests for the Threat Dragon importer: the two demo models and our fixtures.
 
-use std::collections::BTreeMap;
-
-use crate::import::tests::{run_fixture, run_sample};
+use crate::import::test_support::{map, run_fixture, run_sample};
 use crate::model::{ControlStatus, ElementKind, SourceFormat, Stride, ThreatStatus};
-
-fn map(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
-    pairs.iter().copied().collect()
-}
 
 // Counts from the file with python3:
 //   cells = d['detail']['diagrams'][0]['cells']; Counter(c['shape'] for c in cells) gives

@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-use crate::diag::{Code, Diagnostic, Files};
-use crate::model::{SourceFormat, Stride, Threat, ThreatModel};
+use crate::diag::{Code, Diagnostic};
+use crate::import::test_support::{
+    counts, id_texts as ids, import_as, severities, splice, statuses, tally, threat, try_import,
+};
+use crate::model::{SourceFormat, Stride, ThreatModel};
 
 const WEB_APP: &str = include_str!("../../../test_data/import/tm7/0001_web_app.tm7");
 
@@ -18,26 +21,7 @@ const DATA_SUBNET: &str = "b2e1d4c3-0000-4000-8000-000000000011";
 const PLACE_ORDER: &str = "c3f2e5d4-0000-4000-8000-000000000020";
 
 fn import(text: &str) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut files = Files::new();
-    let file = files.add("model.tm7", text);
-    let (model, diagnostics) = crate::import::import(&files, file, None, None, None);
-    (model.expect("the model imports"), diagnostics)
-}
-
-fn tally<'a>(values: impl IntoIterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
-    let mut counts = BTreeMap::new();
-    for value in values {
-        *counts.entry(value).or_default() += 1;
-    }
-    counts
-}
-
-fn threat<'m>(model: &'m ThreatModel, id: &str) -> &'m Threat {
-    model.threats.iter().find(|t| t.id.as_str() == id).unwrap_or_else(|| panic!("no threat {id}"))
-}
-
-fn ids(ids: &[crate::model::ElementId]) -> Vec<&str> {
-    ids.iter().map(|id| id.as_str()).collect()
+    import_as("model.tm7", text)
 }
 
 #[test]
@@ -48,16 +32,7 @@ fn detects_and_imports_the_tm7_fixture_with_its_counts() {
     let (model, diagnostics) = import(WEB_APP);
     assert_eq!(model.format, SourceFormat::Tm7);
     assert_eq!(model.title, "Web Shop (TMT)");
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (3, 2, 3, 7, 0)
-    );
+    assert_eq!(counts(&model), (3, 2, 3, 7, 0));
     assert_eq!(
         tally(model.elements.iter().map(|e| e.kind.as_str())),
         BTreeMap::from([("data_store", 1), ("external_entity", 1), ("process", 1)])
@@ -65,7 +40,7 @@ fn detects_and_imports_the_tm7_fixture_with_its_counts() {
     let names: Vec<&str> = model.elements.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["Customer Browser", "Shop & Checkout", "Orders DB"]);
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
+        statuses(&model),
         BTreeMap::from([
             ("identified", 3),
             ("in_review", 1),
@@ -75,7 +50,7 @@ fn detects_and_imports_the_tm7_fixture_with_its_counts() {
         ])
     );
     assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([("high", 2), ("low", 2), ("medium", 2), ("unknown", 1)])
     );
     assert_eq!(
@@ -278,25 +253,16 @@ proptest! {
 
     #[test]
     fn arbitrary_tm7_shaped_documents_never_panic(document in tm7_document()) {
-        let mut files = Files::new();
-        let file = files.add("model.tm7", document);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Tm7), None, None);
+        let _ = try_import("model.tm7", &document, Some(SourceFormat::Tm7), None);
     }
 
     #[test]
     fn arbitrary_text_never_panics_the_tm7_importer(text in "\\PC{0,400}") {
-        let mut files = Files::new();
-        let file = files.add("model.tm7", format!("<ThreatModel>{text}"));
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Tm7), None, None);
+        let _ = try_import("model.tm7", &format!("<ThreatModel>{text}"), Some(SourceFormat::Tm7), None);
     }
 
     #[test]
     fn mangled_fixtures_never_panic_the_tm7_importer(cut in 0usize..22000, junk in "[<>/&;#x0-9a-zA-Z:=\" ]{0,12}") {
-        let mut text = WEB_APP.to_owned();
-        let at = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        text.insert_str(at, &junk);
-        let mut files = Files::new();
-        let file = files.add("model.tm7", text);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::Tm7), None, None);
+        let _ = try_import("model.tm7", &splice(WEB_APP, cut, &junk), Some(SourceFormat::Tm7), None);
     }
 }

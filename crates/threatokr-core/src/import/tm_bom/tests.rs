@@ -4,34 +4,18 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-use crate::diag::{Diagnostic, Files};
-use crate::model::{Control, SourceFormat, Threat, ThreatModel};
+use crate::diag::Diagnostic;
+use crate::import::test_support::{
+    control, counts, import_as, severities, splice, statuses, strategies, tally, threat, try_import,
+};
+use crate::model::{SourceFormat, ThreatModel};
 use crate::test_support::read_shared;
 
 const EVERY_MAPPING: &str =
     include_str!("../../../test_data/import/tm_bom/0001_every_mapping.tm-bom.json");
 
 fn import(text: &str) -> (ThreatModel, Vec<Diagnostic>) {
-    let mut files = Files::new();
-    let file = files.add("model.json", text);
-    let (model, diagnostics) = crate::import::import(&files, file, None, None, None);
-    (model.expect("the model imports"), diagnostics)
-}
-
-fn tally<'a>(values: impl IntoIterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
-    let mut counts = BTreeMap::new();
-    for value in values {
-        *counts.entry(value).or_default() += 1;
-    }
-    counts
-}
-
-fn threat<'m>(model: &'m ThreatModel, id: &str) -> &'m Threat {
-    model.threats.iter().find(|t| t.id.as_str() == id).unwrap_or_else(|| panic!("no threat {id}"))
-}
-
-fn control<'m>(model: &'m ThreatModel, id: &str) -> &'m Control {
-    model.controls.iter().find(|c| c.id.as_str() == id).unwrap_or_else(|| panic!("no control {id}"))
+    import_as("model.json", text)
 }
 
 #[test]
@@ -47,28 +31,13 @@ fn imports_the_vault_sample_with_its_counts() {
     assert_eq!(model.format, SourceFormat::TmBom);
     assert_eq!(model.title, "HashiCorp Vault");
     assert_eq!(model.reviewed.map(|d| d.to_string()), Some("2025-09-03".to_owned()));
-    assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (18, 24, 4, 8, 23)
-    );
+    assert_eq!(counts(&model), (18, 24, 4, 8, 23));
     assert_eq!(
         tally(model.elements.iter().map(|e| e.kind.as_str())),
         BTreeMap::from([("data_store", 3), ("external_entity", 3), ("process", 12)])
     );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.status.as_str())),
-        BTreeMap::from([("identified", 8)])
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
-        BTreeMap::from([("high", 4), ("medium", 4)])
-    );
+    assert_eq!(statuses(&model), BTreeMap::from([("identified", 8)]));
+    assert_eq!(severities(&model), BTreeMap::from([("high", 4), ("medium", 4)]));
     assert_eq!(
         tally(model.controls.iter().map(|c| c.status.as_str())),
         BTreeMap::from([("implemented", 3), ("suggested", 20)])
@@ -109,10 +78,8 @@ fn imports_the_vault_sample_with_its_counts() {
 
 #[test]
 fn detects_the_vault_sample_without_from() {
-    let mut files = Files::new();
-    let file = files
-        .add("model.json", read_shared("samples/models/tm-bom/hashicorp-vault-threat-model.json"));
-    let (model, _) = crate::import::import(&files, file, None, None, None);
+    let sample = read_shared("samples/models/tm-bom/hashicorp-vault-threat-model.json");
+    let (model, _) = try_import("model.json", &sample, None, None);
     assert_eq!(model.map(|m| m.format), Some(SourceFormat::TmBom));
 }
 
@@ -174,18 +141,9 @@ fn threat_severity_comes_from_the_worst_risk_level_score_or_likelihood_times_imp
 #[test]
 fn imports_the_fixture_with_its_counts_links_and_diagnostics() {
     let (model, diagnostics) = import(EVERY_MAPPING);
+    assert_eq!(counts(&model), (4, 3, 2, 10, 9));
     assert_eq!(
-        (
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-            model.threats.len(),
-            model.controls.len()
-        ),
-        (4, 3, 2, 10, 9)
-    );
-    assert_eq!(
-        tally(model.threats.iter().map(|t| t.severity.as_str())),
+        severities(&model),
         BTreeMap::from([
             ("critical", 2),
             ("high", 3),
@@ -278,26 +236,17 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_tm_bom_shaped_documents_never_panic(document in crate::import::threagile::shared::strategies::json_document(TM_BOM_TOP, TM_BOM_KEYS)) {
-        let mut files = Files::new();
-        let file = files.add("model.json", document);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::TmBom), None, None);
+    fn arbitrary_tm_bom_shaped_documents_never_panic(document in strategies::json_document(TM_BOM_TOP, TM_BOM_KEYS)) {
+        let _ = try_import("model.json", &document, Some(SourceFormat::TmBom), None);
     }
 
     #[test]
     fn arbitrary_text_never_panics_the_tm_bom_importer(text in "\\PC{0,400}") {
-        let mut files = Files::new();
-        let file = files.add("model.json", text);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::TmBom), None, None);
+        let _ = try_import("model.json", &text, Some(SourceFormat::TmBom), None);
     }
 
     #[test]
     fn mangled_fixtures_never_panic_the_tm_bom_importer(cut in 0usize..9000, junk in "[\\[\\]{}:,\"a-z0-9 ]{0,12}") {
-        let mut text = EVERY_MAPPING.to_owned();
-        let at = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        text.insert_str(at, &junk);
-        let mut files = Files::new();
-        let file = files.add("model.json", text);
-        let _ = crate::import::import(&files, file, Some(SourceFormat::TmBom), None, None);
+        let _ = try_import("model.json", &splice(EVERY_MAPPING, cut, &junk), Some(SourceFormat::TmBom), None);
     }
 }
