@@ -117,14 +117,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     print(&super::status::render_tree(&measured.measurement, stdout_color()));
 
     // The report shows the numbers just measured.
-    let themes = threatokr_core::report::theme_rows(&threatokr_core::analysis::analyze(&workspace));
-    let model = threatokr_core::report::build_with(
-        &workspace,
-        &loaded.files,
-        as_of,
-        &super::measure::report_numbers(&measured)?,
-        &themes,
-    );
+    let model = super::reporting::report_model(&measured)?;
     let report_path = args.out.join("report.md");
     std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
         .with_context(|| format!("writing {}", report_path.display()))?;

@@ -3,18 +3,15 @@
 use super::Outcome;
 use super::import::write_output;
 use super::output::print;
-use super::store_io::today;
-use super::workspace_io::read_workspace;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
-use threatokr_core::workspace::load_workspace;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The cycle to report on (default: the one containing --as-of).
     #[arg(long)]
     cycle: Option<String>,
-    /// The date the report speaks for (YYYY-MM-DD); default today.
+    /// The date the report speaks for (YYYY-MM-DD); default today (clamped into --cycle).
     #[arg(long)]
     as_of: Option<jiff::civil::Date>,
     /// html (one self-contained file) or markdown.
@@ -35,16 +32,10 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let loaded = read_workspace(root)?;
-    let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
-    let as_of = args.as_of.unwrap_or_else(today);
-    let model = super::reporting::report_model(
-        root,
-        &workspace,
-        &loaded.files,
-        args.cycle.as_deref(),
-        as_of,
-    )?;
+    // The report shows what `measure` would compute now; it records nothing.
+    let measured = super::measure::compute(root, args.cycle.as_deref(), args.as_of)?;
+    measured.print_diagnostics();
+    let model = super::reporting::report_model(&measured)?;
     let text = match args.format {
         Format::Html => threatokr_core::report::render_html(&model),
         Format::Markdown => threatokr_core::report::render_markdown(&model),

@@ -1,19 +1,34 @@
-//! Building the report view model from the workspace and, where it exists, the measurement history.
+//! Building the report view model from the workspace, the measurements and the frozen grades.
+//! `report` and `demo` both go through here, so the two never show different numbers.
 
+use super::measure::{Measured, report_numbers};
 use anyhow::Result;
-use jiff::civil::Date;
-use std::path::Path;
-use threatokr_core::diag::Files;
-use threatokr_core::model::Workspace;
-use threatokr_core::report::ReportModel;
+use threatokr_core::report::{GradeRow, ReportModel};
 
-/// The report model of a cycle as of a date.
-pub(crate) fn report_model(
-    _root: &Path,
-    workspace: &Workspace,
-    files: &Files,
-    _cycle: Option<&str>,
-    as_of: Date,
-) -> Result<ReportModel> {
-    Ok(threatokr_core::report::build(workspace, files, as_of))
+/// The report model of a measured cycle: its numbers, and the grades of every cycle frozen so
+/// far (quarter over quarter, by lineage; a key result without a lineage follows its id).
+pub(crate) fn report_model(measured: &Measured) -> Result<ReportModel> {
+    let mut numbers = report_numbers(measured)?;
+    for cycle in &measured.workspace.config.cycles {
+        for grade in measured.store.grades(cycle.id.as_str())? {
+            numbers.grades.push(GradeRow {
+                cycle: cycle.id.to_string(),
+                lineage: grade.lineage.unwrap_or(grade.kr_id),
+                score: grade.score,
+                band: grade.band,
+            });
+        }
+    }
+    // A key result shared by two objectives has a grade row under each: show it once.
+    numbers.grades.sort_by(|a, b| (&a.lineage, &a.cycle).cmp(&(&b.lineage, &b.cycle)));
+    numbers.grades.dedup_by(|a, b| a.lineage == b.lineage && a.cycle == b.cycle);
+    let themes =
+        threatokr_core::report::theme_rows(&threatokr_core::analysis::analyze(&measured.workspace));
+    Ok(threatokr_core::report::build_with(
+        &measured.workspace,
+        &measured.files,
+        measured.measurement.as_of,
+        &numbers,
+        &themes,
+    ))
 }
