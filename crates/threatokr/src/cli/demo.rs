@@ -80,8 +80,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     }
 
     let (scans, seen, fixed) = ingest_bundled_sarif(&args.out)?;
+    let checkins = check_in_business_numbers(&args.out)?;
     print(&format!(
-        "4. ingested {scans} bundled SARIF scans in date order: {seen} distinct findings, {fixed} of them fixed by a later scan"
+        "4. ingested {scans} bundled SARIF scans in date order: {seen} distinct findings, {fixed} of them fixed by a later scan; {checkins} check-ins from the business owners"
     ));
 
     let mut files = threatokr_core::diag::Files::new();
@@ -131,6 +132,30 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
 /// Ingests every bundled SARIF file (`evidence/sarif/<app>/<env>/<date>.sarif`) in date order,
 /// as `ingest sarif --app <app> --env <env> --at <date>` would. Returns the number of scans, of
 /// distinct findings in the store, and of those fixed.
+/// The business key results are measured by people, not by evidence: the demo checks in the
+/// numbers their owners would type with `threatokr checkin`.
+const BUSINESS_CHECKINS: &[(&str, f64, u8, &str, &str)] = &[
+    ("KR-CEO-1", 21.3, 6, "2027-02-10", "ARR from the February board deck"),
+    ("KR-CRO-1", 4.45, 7, "2027-02-12", "Payments revenue, January close"),
+    ("KR-EVA-1", 0.0, 8, "2027-02-14", "Ownership checks in review, merge next sprint"),
+];
+
+fn check_in_business_numbers(root: &Path) -> Result<usize> {
+    let mut store = open_store(root)?;
+    for (kr_id, value, confidence, date, note) in BUSINESS_CHECKINS {
+        store.add_checkin(&threatokr_store::Checkin {
+            kr_id: (*kr_id).to_owned(),
+            value: *value,
+            confidence: Some(*confidence),
+            note: Some((*note).to_owned()),
+            author: None,
+            source: threatokr_store::CheckinSource::Manual,
+            effective: date.parse().context("a demo check-in date")?,
+        })?;
+    }
+    Ok(BUSINESS_CHECKINS.len())
+}
+
 fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize, usize)> {
     let mut logs: Vec<(jiff::civil::Date, String, String, &str)> = Vec::new();
     for (path, _) in example::FILES {

@@ -22,6 +22,12 @@ pub(crate) fn report_model(measured: &Measured) -> Result<ReportModel> {
     // A key result shared by two objectives has a grade row under each: show it once.
     numbers.grades.sort_by(|a, b| (&a.lineage, &a.cycle).cmp(&(&b.lineage, &b.cycle)));
     numbers.grades.dedup_by(|a, b| a.lineage == b.lineage && a.cycle == b.cycle);
+    // The overall score is the mean progress of the objectives that have data; objectives
+    // without data are left out, as everywhere else, so "no data" never counts as 0%.
+    let scored: Vec<f64> = numbers.objectives.values().filter_map(|o| o.progress).collect();
+    if !scored.is_empty() {
+        numbers.overall_score = Some(scored.iter().sum::<f64>() / scored.len() as f64);
+    }
     let themes =
         threatokr_core::report::theme_rows(&threatokr_core::analysis::analyze(&measured.workspace));
     Ok(threatokr_core::report::build_with(
