@@ -224,6 +224,38 @@ fn status_draws_a_tree_with_bars_and_no_colour_under_no_color() {
     assert!(text.contains("█") && text.contains("░"), "{text}");
     assert!(text.contains("[training.coverage = 54.5% (6 of 11)]"), "{text}");
     assert!(!text.contains('\u{1b}'), "no colour codes when NO_COLOR is set");
+    // The tree is the report's (core `render_status_tree`): O-SEC-TRUST has two parents and is
+    // drawn in full once; elsewhere a one-line pointer (the old CLI tree said "shown in full
+    // elsewhere").
+    assert_eq!(text.matches("O-SEC-TRUST Increase customer confidence").count(), 2, "{text}");
+    assert_eq!(text.matches("(shown above)").count(), 1, "{text}");
+    assert_eq!(text.matches("- KR-TRUST-1 ").count(), 1, "{text}");
+    assert!(text.contains("[manual = 21.3 M USD]  confidence 6/10"), "{text}");
+}
+
+#[test]
+fn status_and_measure_fit_the_width_that_columns_gives() {
+    let workspace = demo("measure-columns");
+    for (command, width) in [("status", 60), ("status", 40), ("measure", 60)] {
+        let output = Command::new(env!("CARGO_BIN_EXE_threatokr"))
+            .args([command, "--as-of", "2027-02-15"])
+            .current_dir(&workspace)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", width.to_string())
+            .output()
+            .expect("the binary runs");
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        // 13 key results, each listed at least once.
+        assert!(text.lines().count() > 13, "{text}");
+        for line in text.lines() {
+            // The last line of `measure` is a sentence about the store, not part of the table.
+            if line.contains("recorded in the store") {
+                continue;
+            }
+            assert!(line.chars().count() <= width, "{command} at {width}: {line:?}");
+        }
+    }
 }
 
 #[test]

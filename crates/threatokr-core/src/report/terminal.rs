@@ -94,11 +94,12 @@ struct Columns {
 
 impl Columns {
     /// Titles get what is left after bar, percentage (8) and status word (9); the bar is shown
-    /// from 50 columns, and doubles from 120 columns.
+    /// from 50 columns (6 cells), with 10 cells from 80 columns and 20 from 120.
     fn for_width(width: usize) -> Self {
         let bar = match width {
             0..50 => 0,
-            50..120 => 10,
+            50..80 => 6,
+            80..120 => 10,
             _ => 20,
         };
         let right = if bar > 0 { 1 + bar + 1 + 8 + 1 + 9 } else { 1 + 8 + 1 + 9 };

@@ -1,7 +1,7 @@
 //! `threatokr analyze`: where the portfolio's open risk is, by theme, app and team.
 
 use super::Outcome;
-use super::output::{eprint, print, stderr_color};
+use super::output::{eprint, print, stderr_color, terminal_width};
 use super::workspace_io::read_workspace;
 use anyhow::Result;
 use std::path::Path;
@@ -12,12 +12,9 @@ use threatokr_core::diag::{
 use threatokr_core::model::Workspace;
 use threatokr_core::workspace::load_workspace;
 
-/// Table width when the terminal does not say (no `COLUMNS`).
-const DEFAULT_WIDTH: usize = 100;
-
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Output format: table (for terminals), json (the contract) or markdown.
+    /// Output format: table (fitted to COLUMNS, default 100), json (the contract) or markdown.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -58,14 +55,6 @@ pub(crate) fn load_checked(root: &Path) -> Result<Checked> {
         ));
     }
     Ok(Checked { workspace, has_errors: summary.errors > 0 })
-}
-
-/// The terminal's width: `COLUMNS` when set to a number, else [`DEFAULT_WIDTH`].
-fn terminal_width() -> usize {
-    std::env::var_os("COLUMNS")
-        .and_then(|v| v.to_str().and_then(|s| s.trim().parse().ok()))
-        .filter(|&w: &usize| w > 0)
-        .unwrap_or(DEFAULT_WIDTH)
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {

@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use super::example;
-use super::output::{eprint, print, stderr_color, stdout_color};
+use super::output::{eprint, print, stderr_color, stdout_color, terminal_width};
 use super::scan_ci::scan_folder;
 use super::store_io::open_store;
 use super::workspace_io::read_workspace;
@@ -115,10 +115,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         measured.measurement.cycle,
         recorded.status_changes
     ));
-    print(&super::status::render_tree(&measured.measurement, stdout_color()));
-
-    // The report shows the numbers just measured.
+    // The status tree and the report show the numbers just measured, from one model.
     let model = super::reporting::report_model(&measured)?;
+    print(&threatokr_core::report::render_status_tree(&model, terminal_width(), stdout_color()));
     let report_path = args.out.join("report.md");
     std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
         .with_context(|| format!("writing {}", report_path.display()))?;

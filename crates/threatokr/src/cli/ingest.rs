@@ -1,7 +1,7 @@
 //! `threatokr ingest sarif`: read scanner findings into the history store.
 
 use super::Outcome;
-use super::output::{eprint, print, stderr_color};
+use super::output::{eprint, print, stderr_color, with_progress};
 use super::store_io::{open_store, today};
 use super::workspace_io::{add_file, read_workspace};
 use anyhow::{Result, bail};
@@ -61,7 +61,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut tools: Vec<String> = Vec::new();
     let base = std::env::current_dir()?;
-    for path in &args.files {
+    for path in with_progress("reading SARIF files", &args.files) {
         let id = add_file(&mut files, &base, path, &mut diagnostics)?;
         let (log, more) = parse_sarif_log(&files, id);
         diagnostics.extend(more);
@@ -117,7 +117,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         });
     }
     let mut rows = Vec::new();
-    for (tool, findings) in by_tool {
+    for (tool, findings) in with_progress("ingesting findings", by_tool) {
         let scan = ScanInput {
             tool: tool.clone(),
             app: app.clone(),

@@ -2,7 +2,7 @@
 //! folders, record the measurements and the models' threat and control statuses, and print them.
 
 use super::Outcome;
-use super::output::{eprint, print, stderr_color};
+use super::output::{eprint, print, stderr_color, terminal_width, with_progress};
 use super::scan_ci::scan_folder;
 use super::store_io::{open_store, today};
 use super::workspace_io::{add_file, read_workspace};
@@ -20,6 +20,7 @@ use threatokr_core::metrics::{
     measure_cycle, measurement_json,
 };
 use threatokr_core::model::{Cycle, Severity, Workspace};
+use threatokr_core::report::{render_table, status_label};
 use threatokr_core::workspace::load_workspace;
 use threatokr_store::{EntityKind, FindingFilter, MeasurementRow, StatusObservation, Store};
 
@@ -75,7 +76,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             print(&serde_json::to_string_pretty(&measurement_json(&measured.measurement))?)
         }
         Format::Table => {
-            print(&table(&measured.measurement));
+            print(&table(&measured.measurement, terminal_width()));
             print(&format!(
                 "{} measurement(s) and {} threat or control status change(s) recorded in the store",
                 recorded.measurements, recorded.status_changes
@@ -222,7 +223,7 @@ fn read_evidence(
         });
     }
     if let Some(okrs) = workspace.okrs_for(&cycle.id) {
-        for kr in &okrs.key_results {
+        for kr in with_progress("reading key result history", &okrs.key_results) {
             let id = kr.id.to_string();
             let checkins: Vec<CheckinRecord> = store
                 .checkins(&id)?
@@ -247,13 +248,19 @@ fn read_evidence(
             }
         }
     }
-    for path in files_in(&root.join(&folders.asvs), &["yaml", "yml", "csv"])? {
+    for path in with_progress(
+        "reading ASVS evidence",
+        files_in(&root.join(&folders.asvs), &["yaml", "yml", "csv"])?,
+    ) {
         let id = add_file(files, root, &path, diagnostics)?;
         let (verification, more) = parse_asvs(files, id);
         diagnostics.extend(more);
         evidence.asvs.extend(verification);
     }
-    for path in files_in(&root.join(&folders.training), &["csv"])? {
+    for path in with_progress(
+        "reading training evidence",
+        files_in(&root.join(&folders.training), &["csv"])?,
+    ) {
         let id = add_file(files, root, &path, diagnostics)?;
         let is_roster = path
             .file_name()
@@ -269,7 +276,10 @@ fn read_evidence(
             evidence.completions.extend(completions);
         }
     }
-    for path in files_in(&root.join(&folders.tests), &["xml", "csv"])? {
+    for path in with_progress(
+        "reading test results",
+        files_in(&root.join(&folders.tests), &["xml", "csv"])?,
+    ) {
         let id = add_file(files, root, &path, diagnostics)?;
         let (executions, more) = parse_test_results(files, id);
         diagnostics.extend(more);
@@ -278,7 +288,7 @@ fn read_evidence(
     let mut repos: Vec<&String> = workspace.config.apps.iter().flat_map(|a| &a.repos).collect();
     repos.sort();
     repos.dedup();
-    for repo in repos {
+    for repo in with_progress("scanning CI of repositories", repos) {
         let folder = root.join(repo.trim_start_matches("./"));
         // A URL or a folder that is not checked out here has no scan: it covers nothing.
         if repo.contains("://") || !folder.is_dir() {
@@ -339,25 +349,33 @@ pub(crate) fn value_text(kr: &KrMeasurement) -> String {
     text
 }
 
-/// The plain table of `measure`: one line per key result.
-fn table(measurement: &CycleMeasurement) -> String {
+/// The table of `measure`: one row per key result, fitted to the terminal's width, then the
+/// notes the metrics left.
+fn table(measurement: &CycleMeasurement, width: usize) -> String {
     let mut out = format!(
         "{} as of {} (a linear plan expects {:.0}%)\n",
         measurement.cycle,
         measurement.as_of,
         measurement.expected * 100.0
     );
-    let width = measurement.key_results.iter().map(|kr| kr.id.as_str().len()).max().unwrap_or(0);
-    for kr in &measurement.key_results {
-        out.push_str(&format!(
-            "{:<width$}  {:<20} {:<22} {:>8}  {}\n",
-            kr.id.as_str(),
-            kr.metric,
-            value_text(kr),
-            percent(kr.progress),
-            kr.status
-        ));
-    }
+    let rows: Vec<Vec<String>> = measurement
+        .key_results
+        .iter()
+        .map(|kr| {
+            vec![
+                kr.id.to_string(),
+                kr.metric.clone(),
+                value_text(kr),
+                percent(kr.progress),
+                status_label(kr.status).to_owned(),
+            ]
+        })
+        .collect();
+    out.push_str(&render_table(
+        &["key result", "metric", "value", "progress", "status"],
+        &rows,
+        width,
+    ));
     for kr in &measurement.key_results {
         for note in &kr.value.notes {
             out.push_str(&format!("note: {}: {note}\n", kr.id));
