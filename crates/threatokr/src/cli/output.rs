@@ -175,7 +175,8 @@ pub(crate) fn progress_line(label: &str, done: usize, total: usize, width: usize
         label.to_owned()
     };
     let cells = room.saturating_sub(label.chars().count() + fixed).min(30);
-    let filled = if total == 0 { cells } else { done * cells / total };
+    // An empty job is complete.
+    let filled = (done * cells).checked_div(total).unwrap_or(cells);
     let bar: String =
         std::iter::repeat_n('█', filled).chain(std::iter::repeat_n('░', cells - filled)).collect();
     format!("{label} [{bar}] {counts}")
@@ -183,7 +184,17 @@ pub(crate) fn progress_line(label: &str, done: usize, total: usize, width: usize
 
 #[cfg(test)]
 mod tests {
-    use super::{progress_line, width_from};
+    use super::{progress_line, width_from, with_progress};
+
+    #[test]
+    fn with_progress_yields_every_item_once_in_order() {
+        let items: Vec<u32> = with_progress("counting", vec![3, 1, 2]).collect();
+        assert_eq!(items, [3, 1, 2]);
+        // Leaving a loop early is fine: the line is cleared when the iterator is dropped.
+        let first = with_progress("counting", &items).next().copied();
+        assert_eq!(first, Some(3));
+        assert_eq!(with_progress("nothing", Vec::<u32>::new()).count(), 0);
+    }
 
     #[test]
     fn progress_lines_fill_the_bar_in_proportion() {
