@@ -33,16 +33,20 @@ pub(crate) fn stdout_color() -> bool {
     no_color_unset() && std::io::stdout().is_terminal()
 }
 
-/// Width of tables and trees when `COLUMNS` does not say.
+/// Width of tables and trees when neither `COLUMNS` nor the terminal says (pipes, files, CI).
 const DEFAULT_WIDTH: usize = 100;
 
-/// The width to print at: `COLUMNS` when it is a positive number, else 100.
-///
-/// Asking the terminal itself (`ioctl(TIOCGWINSZ)`) needs `unsafe` code, which the workspace
-/// forbids, or a new dependency; shells that track the size set `COLUMNS` (`export COLUMNS`
-/// makes bash pass it on).
+/// The width to print at: `COLUMNS` when it is set (a positive number, else 100), then the width
+/// of the terminal stdout is (through `terminal_size`, which keeps the OS call's `unsafe` out of
+/// our code), else 100.
 pub(crate) fn terminal_width() -> usize {
-    width_from(std::env::var_os("COLUMNS").as_deref().and_then(|v| v.to_str()))
+    let columns = std::env::var_os("COLUMNS");
+    match columns.as_deref().and_then(|v| v.to_str()) {
+        Some(value) => width_from(Some(value)),
+        // No COLUMNS (bash does not export it): ask the terminal stdout is, if it is one.
+        None => terminal_size::terminal_size_of(std::io::stdout())
+            .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width.0).max(20)),
+    }
 }
 
 /// [`terminal_width`] from the value of `COLUMNS`, if any.
