@@ -7,14 +7,11 @@ use super::scan_ci::scan_folder;
 use super::store_io::open_store;
 use super::workspace_io::read_workspace;
 use anyhow::{Context, Result, bail};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use threatokr_core::diag::{DiagnosticReport, Summary, render_human, sort_diagnostics};
 use threatokr_core::evidence::sarif::parse_sarif_log;
 use threatokr_core::evidence::workflow::{Category, Presence};
 use threatokr_core::workspace::load_workspace;
-use threatokr_store::FindingInput;
-use threatokr_store::ScanInput;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -173,28 +170,8 @@ fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize, usize)> {
             std::fs::read_to_string(root.join(path)).with_context(|| format!("reading {path}"))?;
         let id = files.add(*path, text);
         let (log, _) = parse_sarif_log(&files, id);
-        let mut by_tool: BTreeMap<String, Vec<FindingInput>> =
-            log.tools.into_iter().map(|t| (t, Vec::new())).collect();
-        for finding in log.findings {
-            by_tool.entry(finding.tool.clone()).or_default().push(FindingInput {
-                fingerprint: finding.fingerprint,
-                rule_id: finding.rule_id,
-                severity: finding.severity.as_str().to_owned(),
-                score: finding.score,
-                cwes: finding.cwes,
-                file: finding.file,
-                line: finding.line,
-                message: finding.message,
-            });
-        }
-        for (tool, findings) in by_tool {
-            store.ingest_findings(&ScanInput {
-                tool,
-                app: app.clone(),
-                environment: environment.clone(),
-                at: *at,
-                findings,
-            })?;
+        for scan in super::ingest::scans_by_tool(app, environment, *at, log.tools, log.findings) {
+            store.ingest_findings(&scan)?;
         }
     }
     let stored = store.findings(&threatokr_store::FindingFilter::default())?;

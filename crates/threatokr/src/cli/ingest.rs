@@ -102,31 +102,11 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     check_app(root, app, env)?;
     let at = args.at.unwrap_or_else(today);
     let mut store = open_store(root)?;
-    let mut by_tool: BTreeMap<String, Vec<FindingInput>> =
-        tools.into_iter().map(|t| (t, Vec::new())).collect();
-    for finding in findings {
-        by_tool.entry(finding.tool.clone()).or_default().push(FindingInput {
-            fingerprint: finding.fingerprint,
-            rule_id: finding.rule_id,
-            severity: finding.severity.as_str().to_owned(),
-            score: finding.score,
-            cwes: finding.cwes,
-            file: finding.file,
-            line: finding.line,
-            message: finding.message,
-        });
-    }
+    let by_tool = scans_by_tool(app, env, at, tools, findings);
     let mut rows = Vec::new();
-    for (tool, findings) in with_progress("ingesting findings", by_tool) {
-        let scan = ScanInput {
-            tool: tool.clone(),
-            app: app.clone(),
-            environment: env.clone(),
-            at,
-            findings,
-        };
+    for scan in with_progress("ingesting findings", by_tool) {
         let result = store.ingest_findings(&scan)?;
-        rows.push(serde_json::json!({"tool": tool, "new": result.new, "still_open": result.still_open, "fixed": result.fixed, "reopened": result.reopened}));
+        rows.push(serde_json::json!({"tool": scan.tool, "new": result.new, "still_open": result.still_open, "fixed": result.fixed, "reopened": result.reopened}));
     }
     match args.format {
         Format::Json => print(&serde_json::to_string_pretty(&serde_json::json!({
@@ -168,4 +148,39 @@ fn check_app(root: &Path, app: &str, env: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// One store scan per tool that ran: a tool that ran and found nothing still gets its (empty)
+/// scan, so the findings it reported before are marked fixed.
+pub(crate) fn scans_by_tool(
+    app: &str,
+    env: &str,
+    at: jiff::civil::Date,
+    tools: Vec<String>,
+    findings: Vec<Finding>,
+) -> Vec<ScanInput> {
+    let mut by_tool: BTreeMap<String, Vec<FindingInput>> =
+        tools.into_iter().map(|t| (t, Vec::new())).collect();
+    for finding in findings {
+        by_tool.entry(finding.tool.clone()).or_default().push(FindingInput {
+            fingerprint: finding.fingerprint,
+            rule_id: finding.rule_id,
+            severity: finding.severity.as_str().to_owned(),
+            score: finding.score,
+            cwes: finding.cwes,
+            file: finding.file,
+            line: finding.line,
+            message: finding.message,
+        });
+    }
+    by_tool
+        .into_iter()
+        .map(|(tool, findings)| ScanInput {
+            tool,
+            app: app.to_owned(),
+            environment: env.to_owned(),
+            at,
+            findings,
+        })
+        .collect()
 }
