@@ -261,6 +261,7 @@ fn balance_is_by_weight_and_warns_outside_30_to_70_percent() {
         derived_from: Vec::new(),
         rationale: String::new(),
         measured_start: false,
+        lineage: None,
     };
     let b = Balance::of(&[kr(KrKind::Strategic, 1.0), kr(KrKind::Tactical, 3.0)]);
     assert_eq!((b.strategic, b.tactical), (0.25, 0.75));
