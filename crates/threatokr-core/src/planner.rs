@@ -323,7 +323,13 @@ pub fn plan(
     share_certifications(&mut objectives, &apps);
     if let Some(previous) = &options.carry {
         let current = existing.or_else(|| workspace.okrs_for(&cycle.id));
-        let carried = carry::carried(previous, &cycle.id);
+        let mut carried = carry::carried(previous, &cycle.id);
+        // Threats removed from the models since are no longer a reason (and would not validate).
+        let threats: BTreeSet<&ThreatId> =
+            workspace.models.iter().flat_map(|m| &m.threats).map(|t| &t.id).collect();
+        for (_, kr) in &mut carried {
+            kr.derived_from.retain(|t| threats.contains(t));
+        }
         carry::place(&mut objectives, carried, &cycle.id, previous, current);
     }
 
@@ -418,6 +424,7 @@ fn apply_start(kr: &mut PlannedKr, options: &PlanOptions, warnings: &mut Vec<Str
     };
     // Figures the models already gave (risk mitigated, controls implemented) are named once.
     let same_as_models = kr.measured_start && *start == measured;
+    let (declared_start, declared_target) = (*start, *target);
     *start = measured;
     kr.measured_start = true;
     if !same_as_models {
@@ -425,10 +432,12 @@ fn apply_start(kr: &mut PlannedKr, options: &PlanOptions, warnings: &mut Vec<Str
         kr.rationale.push_str(&format!("; {phrase}"));
     }
     if measured < *target {
+        retitle(kr, declared_start, declared_target);
         return true;
     }
     if kr.unit.as_deref() == Some("%") && measured < 100.0 {
         *target = 100.0;
+        retitle(kr, declared_start, declared_target);
         return true;
     }
     warnings.push(format!(
@@ -437,6 +446,15 @@ fn apply_start(kr: &mut PlannedKr, options: &PlanOptions, warnings: &mut Vec<Str
         number(measured)
     ));
     false
+}
+
+/// A title that names its start and target ("from 0% to 80%", risk-weighted mitigation) names
+/// the measured ones.
+fn retitle(kr: &mut PlannedKr, declared_start: f64, declared_target: f64) {
+    let PlannedTarget::Metric { start, target } = kr.target else { return };
+    let percent = |v: f64| format!("{}%", number(v));
+    let old = format!("from {} to {}", percent(declared_start), percent(declared_target));
+    kr.title = kr.title.replace(&old, &format!("from {} to {}", percent(start), percent(target)));
 }
 
 /// Objectives and key results the user already has under a planned id keep the user's title,

@@ -667,7 +667,20 @@ fn measured_starts_name_the_figure_and_unmeasured_ones_say_the_start_is_declared
     let mut options = PlanOptions::default();
     options.measured_starts.insert("KR-AC-TRAINING".into(), 54.5);
     options.unmeasured.insert("KR-AC-ASVS-L2".into());
+    options.measured_starts.insert("KR-AC-MITIGATED".into(), 85.0);
     let planned = plan(&workspace, &analysis, cycle, &options, None);
+    // The models say 0% of the risk is mitigated; a measured 85% lifts the target to 100%, and
+    // the title follows both.
+    let mitigated = find_kr(&planned, "KR-AC-MITIGATED").expect("mitigation");
+    assert_eq!(
+        mitigated.title,
+        "Risk-weighted mitigation of the access control threats from 85% to 100%"
+    );
+    assert!(
+        mitigated.rationale.ends_with("; 85% of the risk mitigated today"),
+        "{}",
+        mitigated.rationale
+    );
     let training = find_kr(&planned, "KR-AC-TRAINING").expect("training");
     assert_eq!(training.target, PlannedTarget::Metric { start: 54.5, target: 80.0 });
     assert!(training.measured_start);
@@ -764,12 +777,20 @@ fn a_planned_key_result_converts_to_what_its_yaml_lowers_to() {
     assert_eq!(compared, 20);
 }
 
-/// The example's 2027-Q1 OKRs with a lineage on KR-AC-TRAIN.
+/// The example's 2027-Q1 OKRs with a lineage on KR-AC-TRAIN, which also derives from a threat
+/// the models no longer have.
 fn q1_with_lineage() -> OkrSet {
-    let text = read(PathBuf::from(EXAMPLE).join("okrs/2027-Q1.yaml")).replace(
-        "      - id: KR-AC-TRAIN\n",
-        "      - id: KR-AC-TRAIN\n        lineage: ac-training\n",
-    );
+    let text = read(PathBuf::from(EXAMPLE).join("okrs/2027-Q1.yaml"))
+        .replace(
+            "      - id: KR-AC-TRAIN\n",
+            "      - id: KR-AC-TRAIN\n        lineage: ac-training\n",
+        )
+        .replacen(
+            "derived_from: [T-CHK-1, T-CHK-2, T-WEB-1, T-WEB-2, T-MOB-1]",
+            "derived_from: [T-CHK-1, T-CHK-2, T-WEB-1, T-WEB-2, T-MOB-1, T-GONE-1]",
+            1,
+        );
+    assert!(text.contains("T-GONE-1") && text.contains("lineage: ac-training"));
     let (set, diagnostics) = lower_text(&text);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     set.expect("a set")
@@ -869,6 +890,8 @@ fn carry_over_picks_exactly_the_key_results_below_expectation_and_keeps_lineage(
     assert_eq!(training.metric.as_deref(), Some("training.coverage"));
     assert_eq!(training.commitment, Commitment::Aspirational); // from O-APPSEC-AC
     assert_eq!(training.kind, KrKind::Strategic);
+    let derived: Vec<&str> = training.derived_from.iter().map(|t| t.as_str()).collect();
+    assert_eq!(derived, ["T-CHK-1", "T-CHK-2", "T-WEB-1", "T-WEB-2", "T-MOB-1"]);
     // A measured start replaces the implied one and is named.
     let mut options = options.clone();
     options.measured_starts.insert("KR-AC-TRAIN-2027-Q2".into(), 60.0);
