@@ -15,13 +15,13 @@
 //!   [`measure_starts`] measures a plan's key results with the metric engine to give those starts
 //!   (see [`starts`]); the rationale names the measured figure, or says the start is declared when
 //!   there was no evidence ([`PlanOptions::unmeasured`]).
+//!   Every key result's `derived_from` is the theme's open threats, highest risk first; the
+//!   certifications key result is one definition shared by every objective that supports a
+//!   business objective, with no `derived_from` (it comes from the alignment, not from threats).
 //! - **Carry-over** ([`carry`]): with [`PlanOptions::carry`], key results of the previous cycle
 //!   whose frozen grade is below what their commitment expected are proposed again with their
 //!   lineage, under the objective they belonged to when this cycle has it, else under
 //!   `O-<cycle>-CARRIED`.
-//!   Every key result's `derived_from` is the theme's open threats, highest risk first; the
-//!   certifications key result is one definition shared by every objective that supports a
-//!   business objective, with no `derived_from` (it comes from the alignment, not from threats).
 //! - **Ids**: `O-<cycle>-<THEME-ABBR>` and `KR-<THEME-ABBR>-<TEMPLATE>`; the customer-confidence
 //!   objective is `O-<cycle>-TRUST` with `KR-TRUST-FEATURES` and `KR-TRUST-CERTS`. Re-planning
 //!   gives the same ids; with `existing`, objectives and key results of the same id keep the

@@ -70,6 +70,8 @@ fn plan_json_follows_the_contract() {
     let value =
         json(&threatokr(&["-w", "acme", "plan", "--cycle", "2027-Q1", "--format", "json"], &dir));
     assert_eq!(value["cycle"], "2027-Q1");
+    // Without a history store, starts are measured from the evidence folders and none is created.
+    assert!(!dir.join("acme/.threatokr").exists());
     let objectives = value["objectives"].as_array().expect("objectives");
     assert_eq!(objectives.len(), 3);
     let top = &objectives[0];

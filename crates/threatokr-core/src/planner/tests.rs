@@ -836,6 +836,14 @@ fn previous_cycle_ends_the_day_before_or_is_the_latest_before() {
 }
 
 #[test]
+fn a_carried_id_swaps_the_previous_cycle_for_the_new_one() {
+    let (q1, q2): (CycleId, CycleId) = ("2027-Q1".parse().unwrap(), "2027-Q2".parse().unwrap());
+    assert_eq!(carry::carried_id("KR-AC-TRAIN", &q1, &q2), "KR-AC-TRAIN-2027-Q2");
+    assert_eq!(carry::carried_id("KR-AC-TRAIN-2027-Q1", &q1, &q2), "KR-AC-TRAIN-2027-Q2");
+    assert_eq!(carry::carried_id("KR-2027-Q1-X", &q1, &q2), "KR-2027-Q1-X-2027-Q2");
+}
+
+#[test]
 fn carry_over_picks_exactly_the_key_results_below_expectation_and_keeps_lineage() {
     let (workspace, diagnostics) = load(&example_files_with_q2(true));
     assert!(errors(&diagnostics).is_empty(), "{:#?}", errors(&diagnostics));
