@@ -12,9 +12,16 @@
 //!   Starts are declared (0, or the figure the models give now for risk-weighted mitigation and
 //!   control rollout) unless [`PlanOptions::measured_starts`] gives one for the key result's id;
 //!   a start at or past the target lifts the target to 100 (or drops the key result, with a warning).
+//!   [`measure_starts`] measures a plan's key results with the metric engine to give those starts
+//!   (see [`starts`]); the rationale names the measured figure, or says the start is declared when
+//!   there was no evidence ([`PlanOptions::unmeasured`]).
 //!   Every key result's `derived_from` is the theme's open threats, highest risk first; the
 //!   certifications key result is one definition shared by every objective that supports a
 //!   business objective, with no `derived_from` (it comes from the alignment, not from threats).
+//! - **Carry-over** ([`carry`]): with [`PlanOptions::carry`], key results of the previous cycle
+//!   whose frozen grade is below what their commitment expected are proposed again with their
+//!   lineage, under the objective they belonged to when this cycle has it, else under
+//!   `O-<cycle>-CARRIED`.
 //! - **Ids**: `O-<cycle>-<THEME-ABBR>` and `KR-<THEME-ABBR>-<TEMPLATE>`; the customer-confidence
 //!   objective is `O-<cycle>-TRUST` with `KR-TRUST-FEATURES` and `KR-TRUST-CERTS`. Re-planning
 //!   gives the same ids; with `existing`, objectives and key results of the same id keep the
@@ -29,10 +36,14 @@
 //! - **Balance**: the strategic and tactical shares of key-result weight, per objective and
 //!   overall; outside 30–70% strategic is a warning, not an error.
 
+pub mod carry;
+pub mod starts;
 pub mod templates;
 pub mod themes;
 mod yaml;
 
+pub use carry::{CarryOver, GradeRecord, previous_cycle};
+pub use starts::{MeasuredStarts, measure_starts, to_key_result};
 pub use yaml::{MergeOutcome, merge_into, plan_json, to_okr_yaml};
 
 use crate::analysis::{Analysis, ThemeSummary};
@@ -60,11 +71,21 @@ pub struct PlanOptions {
     /// Measured start values by key-result id (`KR-AC-TRAINING` → 35.0), from the measure step;
     /// they replace the declared defaults.
     pub measured_starts: BTreeMap<String, f64>,
+    /// Key results the measure step found no evidence for: their start stays declared, and
+    /// their rationale says so.
+    pub unmeasured: BTreeSet<String>,
+    /// The previous cycle's OKRs and frozen grades, to carry unfinished key results over.
+    pub carry: Option<CarryOver>,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        Self { max_objectives: 3, measured_starts: BTreeMap::new() }
+        Self {
+            max_objectives: 3,
+            measured_starts: BTreeMap::new(),
+            unmeasured: BTreeSet::new(),
+            carry: None,
+        }
     }
 }
 
@@ -137,6 +158,8 @@ pub struct PlannedKr {
     pub rationale: String,
     /// Whether `start` was measured (from the models or the caller) rather than declared.
     pub measured_start: bool,
+    /// The lineage that follows the key result across cycles; set on carried key results.
+    pub lineage: Option<String>,
 }
 
 /// The target shape of a proposed key result.
@@ -298,6 +321,17 @@ pub fn plan(
         });
     }
     share_certifications(&mut objectives, &apps);
+    if let Some(previous) = &options.carry {
+        let current = existing.or_else(|| workspace.okrs_for(&cycle.id));
+        let mut carried = carry::carried(previous, &cycle.id);
+        // Threats removed from the models since are no longer a reason (and would not validate).
+        let threats: BTreeSet<&ThreatId> =
+            workspace.models.iter().flat_map(|m| &m.threats).map(|t| &t.id).collect();
+        for (_, kr) in &mut carried {
+            kr.derived_from.retain(|t| threats.contains(t));
+        }
+        carry::place(&mut objectives, carried, &cycle.id, previous, current);
+    }
 
     for objective in &mut objectives {
         objective.key_results.retain_mut(|kr| apply_start(kr, options, &mut warnings));
@@ -372,18 +406,38 @@ fn balance_warning(what: &str, balance: Balance) -> String {
     )
 }
 
-/// Replaces the declared start with a measured one; a start at or past the target lifts the
-/// target to 100 when that is still ahead, else drops the key result with a warning.
+/// Replaces the declared start with a measured one and names the figure in the rationale (or
+/// says the start is declared when the measure step found no evidence); a start at or past the
+/// target lifts the target to 100 when that is still ahead, else drops the key result with a
+/// warning.
 fn apply_start(kr: &mut PlannedKr, options: &PlanOptions, warnings: &mut Vec<String>) -> bool {
-    let Some(&measured) = options.measured_starts.get(&kr.id) else { return true };
     let PlannedTarget::Metric { start, target } = &mut kr.target else { return true };
+    let Some(&measured) = options.measured_starts.get(&kr.id) else {
+        if kr.template == Template::Carried {
+            let implied =
+                format!("{}{}", number(*start), starts::unit_suffix(*start, kr.unit.as_deref()));
+            kr.rationale.push_str(&format!("; it starts at the {implied} its score implies"));
+        } else if options.unmeasured.contains(&kr.id) && !kr.measured_start {
+            kr.rationale.push_str("; no evidence yet, so the start is declared");
+        }
+        return true;
+    };
+    // Figures the models already gave (risk mitigated, controls implemented) are named once.
+    let same_as_models = kr.measured_start && *start == measured;
+    let (declared_start, declared_target) = (*start, *target);
     *start = measured;
     kr.measured_start = true;
+    if !same_as_models {
+        let phrase = starts::measured_phrase(kr.template, measured, kr.unit.as_deref());
+        kr.rationale.push_str(&format!("; {phrase}"));
+    }
     if measured < *target {
+        retitle(kr, declared_start, declared_target);
         return true;
     }
     if kr.unit.as_deref() == Some("%") && measured < 100.0 {
         *target = 100.0;
+        retitle(kr, declared_start, declared_target);
         return true;
     }
     warnings.push(format!(
@@ -392,6 +446,15 @@ fn apply_start(kr: &mut PlannedKr, options: &PlanOptions, warnings: &mut Vec<Str
         number(measured)
     ));
     false
+}
+
+/// A title that names its start and target ("from 0% to 80%", risk-weighted mitigation) names
+/// the measured ones.
+fn retitle(kr: &mut PlannedKr, declared_start: f64, declared_target: f64) {
+    let PlannedTarget::Metric { start, target } = kr.target else { return };
+    let percent = |v: f64| format!("{}%", number(v));
+    let old = format!("from {} to {}", percent(declared_start), percent(declared_target));
+    kr.title = kr.title.replace(&old, &format!("from {} to {}", percent(start), percent(target)));
 }
 
 /// Objectives and key results the user already has under a planned id keep the user's title,

@@ -70,6 +70,8 @@ fn plan_json_follows_the_contract() {
     let value =
         json(&threatokr(&["-w", "acme", "plan", "--cycle", "2027-Q1", "--format", "json"], &dir));
     assert_eq!(value["cycle"], "2027-Q1");
+    // Without a history store, starts are measured from the evidence folders and none is created.
+    assert!(!dir.join("acme/.threatokr").exists());
     let objectives = value["objectives"].as_array().expect("objectives");
     assert_eq!(objectives.len(), 3);
     let top = &objectives[0];
@@ -176,4 +178,129 @@ fn align_lists_the_unaligned_objective_and_the_proposed_links() {
         "{}",
         stdout(&table)
     );
+}
+
+/// The key results of a plan's JSON, by id.
+fn key_result<'v>(plan: &'v Value, id: &str) -> &'v Value {
+    plan["objectives"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|o| o["key_results"].as_array().into_iter().flatten())
+        .find(|kr| kr["id"] == id)
+        .unwrap_or_else(|| panic!("no key result {id}"))
+}
+
+#[test]
+fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("planner-carry");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = threatokr(&["demo", "--out", "acme"], &dir);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let grade = threatokr(&["-w", "acme", "grade", "--cycle", "2027-Q1", "--format", "json"], &dir);
+    assert_eq!(json(&grade)["grades"].as_array().map(Vec::len), Some(14));
+    // A second quarter in threatokr.yaml.
+    let config_path = dir.join("acme/threatokr.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let q1 = r#"  - { id: 2027-Q1, start: 2027-01-01, end: 2027-03-31, within: "2027" }"#;
+    assert!(config.contains(q1));
+    let q2 = r#"  - { id: 2027-Q2, start: 2027-04-01, end: 2027-06-30, within: "2027" }"#;
+    std::fs::write(&config_path, config.replace(q1, &format!("{q1}\n{q2}"))).unwrap();
+
+    let args =
+        ["-w", "acme", "plan", "--cycle", "2027-Q2", "--as-of", "2027-04-01", "--format", "json"];
+    let planned = json(&threatokr(&args, &dir));
+    assert_eq!(planned["cycle"], "2027-Q2");
+    let objectives = planned["objectives"].as_array().expect("objectives");
+    let carried = objectives.last().expect("an objective");
+    assert_eq!(carried["id"], "O-2027-Q2-CARRIED");
+    assert_eq!(carried["title"], "Carried over from 2027-Q1");
+    // Every security key result of 2027-Q1 scored below expectation at its close (the demo's
+    // evidence stops in February); the CEO's and CRO's revenue key results are the business's.
+    let ids: Vec<&str> = carried["key_results"]
+        .as_array()
+        .expect("key results")
+        .iter()
+        .map(|kr| kr["id"].as_str().expect("an id"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "KR-TRUST-1-2027-Q2",
+            "KR-TRUST-2-2027-Q2",
+            "KR-AC-TRAIN-2027-Q2",
+            "KR-AC-ASVS-2027-Q2",
+            "KR-AC-PENTEST-2027-Q2",
+            "KR-AC-OIDC-2027-Q2",
+            "KR-PROD-VULNS-2027-Q2",
+            "KR-CI-TOOLS-2027-Q2",
+            "KR-ESSENTIALS-2027-Q2",
+            "KR-EVA-1-2027-Q2",
+            "KR-EVA-2-2027-Q2",
+        ]
+    );
+    for kr in carried["key_results"].as_array().expect("key results") {
+        let id = kr["id"].as_str().expect("an id");
+        assert_eq!(kr["lineage"], id.strip_suffix("-2027-Q2").expect("the new cycle's id"));
+    }
+    // The bundled evidence: 6 of the 11 active developers of payments, web and mobile completed
+    // the access-control course (omar, jun, eva, raj, sol, priya), so 54.5% both for the
+    // carried key result (declared 35 → 80 in Q1, graded 0.43) and the planner's own.
+    let carried_training = key_result(&planned, "KR-AC-TRAIN-2027-Q2");
+    assert_eq!(carried_training["start"], 54.5);
+    assert_eq!(carried_training["target"], 80.0);
+    assert_eq!(
+        carried_training["rationale"],
+        "carried over from 2027-Q1: scored 0.43 of an expected 0.7; 54.5% measured today"
+    );
+    let training = key_result(&planned, "KR-AC-TRAINING");
+    assert_eq!(training["start"], 54.5);
+    assert!(
+        training["rationale"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("; 54.5% of the affected developers trained today")),
+        "{}",
+        training["rationale"]
+    );
+    assert_eq!(training["lineage"], Value::Null);
+    // Milestones carry what is left: the legal review was done in Q1.
+    assert_eq!(
+        key_result(&planned, "KR-TRUST-1-2027-Q2")["milestones"],
+        serde_json::json!([{"title": "Published on the website", "weight": 2.0}])
+    );
+    // CI: 3 of the 5 repositories run SAST and a secrets scanner.
+    assert_eq!(key_result(&planned, "KR-CI-TOOLS-2027-Q2")["start"], 60.0);
+    // The same inputs give the same bytes.
+    assert_eq!(stdout(&threatokr(&args, &dir)), stdout(&threatokr(&args, &dir)));
+
+    // Written as the cycle's OKR file, the plan validates with no diagnostic, and planning
+    // again into it changes nothing.
+    let write = [
+        "-w",
+        "acme",
+        "plan",
+        "--cycle",
+        "2027-Q2",
+        "--as-of",
+        "2027-04-01",
+        "-o",
+        "acme/okrs/2027-Q2.yaml",
+    ];
+    let first = threatokr(&write, &dir);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let written = std::fs::read(dir.join("acme/okrs/2027-Q2.yaml")).unwrap();
+    let validate = json(&threatokr(&["-w", "acme", "validate", "--format", "json"], &dir));
+    assert_eq!(
+        (validate["errors"].as_u64(), validate["warnings"].as_u64()),
+        (Some(0), Some(0)),
+        "{validate}"
+    );
+    let second = threatokr(&write, &dir);
+    assert!(
+        stderr(&second).contains("already holds every proposal: nothing to change"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(std::fs::read(dir.join("acme/okrs/2027-Q2.yaml")).unwrap(), written);
 }

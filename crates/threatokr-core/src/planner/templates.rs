@@ -51,6 +51,11 @@ pub enum Template {
     /// first reviewed by legal, then published (weight 2). For the customer-confidence
     /// objective. Tactical, committed.
     SecurityFeatures,
+    /// Not a template: a key result of the previous cycle that scored below what its
+    /// commitment expected, proposed again with its lineage (see [`super::carry`]). Its metric,
+    /// parameters, kind, commitment and weight are the old key result's; the values below are
+    /// only the fallbacks for an old key result that declares no kind. Not in [`Template::ALL`].
+    Carried,
 }
 
 impl Template {
@@ -81,6 +86,7 @@ impl Template {
             Self::CiScanning => "CI-SCAN",
             Self::Certifications => "CERTS",
             Self::SecurityFeatures => "FEATURES",
+            Self::Carried => "CARRIED",
         }
     }
 
@@ -94,7 +100,7 @@ impl Template {
             Self::SsoRollout | Self::ControlRollout => Some("controls.implemented"),
             Self::ProdFindings => Some("findings.open"),
             Self::CiScanning => Some("ci.coverage"),
-            Self::Certifications | Self::SecurityFeatures => None,
+            Self::Certifications | Self::SecurityFeatures | Self::Carried => None,
         }
     }
 
@@ -110,7 +116,8 @@ impl Template {
             Self::ScenarioTests
             | Self::RiskMitigation
             | Self::ProdFindings
-            | Self::SecurityFeatures => KrKind::Tactical,
+            | Self::SecurityFeatures
+            | Self::Carried => KrKind::Tactical,
         }
     }
 
@@ -212,6 +219,7 @@ fn metric_kr(
         derived_from: Vec::new(),
         rationale: String::new(),
         measured_start: false,
+        lineage: None,
     }
 }
 
@@ -396,6 +404,7 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
                 derived_from: Vec::new(),
                 rationale: String::new(),
                 measured_start: false,
+                lineage: None,
             };
             kr.params.insert("env".into(), text("prod"));
             kr.params.insert("score".into(), text(">= 7.0"));
@@ -427,7 +436,7 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
                 format!("{}; scanning every change keeps new {noun} flaws out", cx.headline);
             kr
         }
-        Template::Certifications | Template::SecurityFeatures => return None,
+        Template::Certifications | Template::SecurityFeatures | Template::Carried => return None,
     };
     kr.derived_from = cx.derived_from.clone();
     Some(kr)
@@ -451,6 +460,7 @@ pub fn certifications(pci: bool, rationale: String, derived_from: Vec<ThreatId>)
         derived_from,
         rationale,
         measured_start: false,
+        lineage: None,
     }
 }
 
@@ -473,6 +483,7 @@ pub fn security_features(product: &str, rationale: String) -> PlannedKr {
         derived_from: Vec::new(),
         rationale,
         measured_start: false,
+        lineage: None,
     }
 }
 

@@ -261,6 +261,7 @@ fn balance_is_by_weight_and_warns_outside_30_to_70_percent() {
         derived_from: Vec::new(),
         rationale: String::new(),
         measured_start: false,
+        lineage: None,
     };
     let b = Balance::of(&[kr(KrKind::Strategic, 1.0), kr(KrKind::Tactical, 3.0)]);
     assert_eq!((b.strategic, b.tactical), (0.25, 0.75));
@@ -635,4 +636,328 @@ proptest! {
         let file = files.add("okrs/x.yaml", text);
         let _ = merge_into(&files, file, &planned);
     }
+}
+
+// ------------------------------------------------------------------ measured starts and carry-over
+
+/// The example with a second quarter, 2027-Q2, in threatokr.yaml (and Q4, leaving a gap at Q3).
+fn example_files_with_q2(okrs: bool) -> Vec<(String, String)> {
+    let mut files = example_files(okrs);
+    let q1 = r#"  - { id: 2027-Q1, start: 2027-01-01, end: 2027-03-31, within: "2027" }"#;
+    let config = &mut files[0].1;
+    assert!(config.contains(q1), "the example's Q1 line");
+    *config = config.replace(
+        q1,
+        &format!(
+            "{q1}\n  - {{ id: 2027-Q2, start: 2027-04-01, end: 2027-06-30, within: \"2027\" }}\n  - {{ id: 2027-Q4, start: 2027-10-01, end: 2027-12-31, within: \"2027\" }}"
+        ),
+    );
+    files
+}
+
+fn find_kr<'p>(planned: &'p Plan, id: &str) -> Option<&'p PlannedKr> {
+    planned.objectives.iter().flat_map(|o| &o.key_results).find(|kr| kr.id == id)
+}
+
+#[test]
+fn measured_starts_name_the_figure_and_unmeasured_ones_say_the_start_is_declared() {
+    let (workspace, _) = load(&example_files(false));
+    let analysis = crate::analysis::analyze(&workspace);
+    let cycle = workspace.config.cycle("2027-Q1").expect("cycle");
+    let mut options = PlanOptions::default();
+    options.measured_starts.insert("KR-AC-TRAINING".into(), 54.5);
+    options.unmeasured.insert("KR-AC-ASVS-L2".into());
+    options.measured_starts.insert("KR-AC-MITIGATED".into(), 85.0);
+    let planned = plan(&workspace, &analysis, cycle, &options, None);
+    // The models say 0% of the risk is mitigated; a measured 85% lifts the target to 100%, and
+    // the title follows both.
+    let mitigated = find_kr(&planned, "KR-AC-MITIGATED").expect("mitigation");
+    assert_eq!(
+        mitigated.title,
+        "Risk-weighted mitigation of the access control threats from 85% to 100%"
+    );
+    assert!(
+        mitigated.rationale.ends_with("; 85% of the risk mitigated today"),
+        "{}",
+        mitigated.rationale
+    );
+    let training = find_kr(&planned, "KR-AC-TRAINING").expect("training");
+    assert_eq!(training.target, PlannedTarget::Metric { start: 54.5, target: 80.0 });
+    assert!(training.measured_start);
+    assert!(
+        training.rationale.ends_with("; 54.5% of the affected developers trained today"),
+        "{}",
+        training.rationale
+    );
+    let asvs = find_kr(&planned, "KR-AC-ASVS-L2").expect("asvs");
+    assert_eq!(asvs.target, PlannedTarget::Metric { start: 0.0, target: 100.0 });
+    assert!(!asvs.measured_start);
+    assert!(
+        asvs.rationale.ends_with("; no evidence yet, so the start is declared"),
+        "{}",
+        asvs.rationale
+    );
+    // Neither measured nor tried: the rationale is the template's alone.
+    let scenarios = find_kr(&planned, "KR-AC-SCENARIOS").expect("scenarios");
+    assert!(scenarios.rationale.ends_with("named by a test scenario"), "{}", scenarios.rationale);
+}
+
+#[test]
+fn measure_starts_counts_the_bundled_training_over_a_cycle_long_window() {
+    let (workspace, _) = load(&example_files_with_q2(false));
+    let analysis = crate::analysis::analyze(&workspace);
+    let q2 = workspace.config.cycle("2027-Q2").expect("Q2");
+    let as_of = crate::decode::parse_date("2027-04-01").expect("a date");
+    // Q2 is 91 days long: the window runs back 90 days, to the first day of Q1.
+    let baseline = starts::baseline_cycle(q2, as_of);
+    assert_eq!(
+        (baseline.start.to_string(), baseline.end.to_string()),
+        ("2027-01-01".to_owned(), "2027-04-01".to_owned())
+    );
+    let root = PathBuf::from(EXAMPLE).join("evidence/training");
+    let mut files = Files::new();
+    let roster = files.add("roster.csv", read(root.join("roster.csv")));
+    let completions = files.add("completions.csv", read(root.join("completions.csv")));
+    let evidence = metrics::EvidenceSet {
+        roster: crate::evidence::training::parse_roster(&files, roster).0,
+        completions: crate::evidence::training::parse_completions(&files, completions).0,
+        ..metrics::EvidenceSet::default()
+    };
+    let first = plan(&workspace, &analysis, q2, &PlanOptions::default(), None);
+    let measured = measure_starts(&workspace, &first, q2, as_of, &evidence);
+    // Access control, teams mobile, payments and web: 11 active developers (zoe is inactive;
+    // abhay and noor are not developers); omar, jun, eva, raj, sol and priya completed the
+    // course in the window: 6 of 11 = 54.5%.
+    assert_eq!(measured.values.get("KR-AC-TRAINING"), Some(&54.5));
+    // Supply chain, team web: 4 developers, no completion of that course.
+    assert_eq!(measured.values.get("KR-SUPPLY-TRAINING"), Some(&0.0));
+    // Thresholds and milestones are not measured.
+    assert!(!measured.values.contains_key("KR-AC-PROD-HIGH"));
+    assert!(!measured.unmeasured.contains("KR-AC-PROD-HIGH"));
+    // Measured on the first day of Q2 with Q2's own window, nobody would count yet.
+    let own_window = metrics::measure_key_result(
+        &workspace,
+        &to_key_result(find_kr(&first, "KR-AC-TRAINING").expect("training"), q2.origin)
+            .expect("a valid id"),
+        q2,
+        as_of,
+        &evidence,
+        &workspace.config.settings,
+    );
+    assert_eq!((own_window.numerator, own_window.denominator), (Some(0.0), Some(11.0)));
+    let options = PlanOptions {
+        measured_starts: measured.values.clone(),
+        unmeasured: measured.unmeasured.clone(),
+        ..PlanOptions::default()
+    };
+    let planned = plan(&workspace, &analysis, q2, &options, None);
+    assert_eq!(
+        find_kr(&planned, "KR-AC-TRAINING").expect("training").target,
+        PlannedTarget::Metric { start: 54.5, target: 80.0 }
+    );
+    // The same evidence measures the same starts.
+    assert_eq!(measure_starts(&workspace, &first, q2, as_of, &evidence), measured);
+}
+
+#[test]
+fn a_planned_key_result_converts_to_what_its_yaml_lowers_to() {
+    let planned = plan_of(&load(&example_files(false)).0, None);
+    let yaml = to_okr_yaml(&planned);
+    let (set, diagnostics) = lower_text(&yaml);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let set = set.expect("a set");
+    let mut compared = 0;
+    for kr in planned.objectives.iter().flat_map(|o| &o.key_results) {
+        let lowered = set.key_result(&kr.id.parse().expect("an id")).expect("lowered");
+        let converted = to_key_result(kr, lowered.origin).expect("a valid id");
+        assert_eq!(&converted, lowered, "{}", kr.id);
+        compared += 1;
+    }
+    // Access control 7, supply chain 6 and authentication 7 (with SSO) key results.
+    assert_eq!(compared, 20);
+}
+
+/// The example's 2027-Q1 OKRs with a lineage on KR-AC-TRAIN, which also derives from a threat
+/// the models no longer have.
+fn q1_with_lineage() -> OkrSet {
+    let text = read(PathBuf::from(EXAMPLE).join("okrs/2027-Q1.yaml"))
+        .replace(
+            "      - id: KR-AC-TRAIN\n",
+            "      - id: KR-AC-TRAIN\n        lineage: ac-training\n",
+        )
+        .replacen(
+            "derived_from: [T-CHK-1, T-CHK-2, T-WEB-1, T-WEB-2, T-MOB-1]",
+            "derived_from: [T-CHK-1, T-CHK-2, T-WEB-1, T-WEB-2, T-MOB-1, T-GONE-1]",
+            1,
+        );
+    assert!(text.contains("T-GONE-1") && text.contains("lineage: ac-training"));
+    let (set, diagnostics) = lower_text(&text);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    set.expect("a set")
+}
+
+fn graded(objective: &str, key_result: &str, score: f64, expected: f64) -> GradeRecord {
+    GradeRecord { objective: objective.into(), key_result: key_result.into(), score, expected }
+}
+
+fn q1_grades() -> Vec<GradeRecord> {
+    vec![
+        graded("O-CEO-1", "KR-CEO-1", 0.26, 1.0), // a business objective: never carried
+        graded("O-SEC-TRUST", "KR-TRUST-1", 1.0 / 3.0, 1.0),
+        graded("O-SEC-TRUST", "KR-TRUST-2", 1.0, 1.0), // met
+        graded("O-APPSEC-AC", "KR-AC-TRAIN", 0.4333, 0.7),
+        graded("O-APPSEC-AC", "KR-AC-PENTEST", 0.7, 0.7), // exactly at expectation
+        graded("O-TACT-VULNS", "KR-PROD-VULNS", 1.0, 1.0),
+        graded("O-TACT-VULNS", "KR-CI-TOOLS", 0.56, 1.0),
+        graded("O-STRAT-ALIGN", "KR-CI-TOOLS", 0.56, 0.7), // the same key result, carried once
+        graded("O-STRAT-ALIGN", "KR-ESSENTIALS", 0.9, 0.7),
+        graded("O-EVA-1", "KR-EVA-1", 0.0, 1.0),
+    ]
+}
+
+fn carry_q1() -> CarryOver {
+    CarryOver {
+        cycle: "2027-Q1".parse().expect("an id"),
+        okrs: q1_with_lineage(),
+        grades: q1_grades(),
+    }
+}
+
+#[test]
+fn previous_cycle_ends_the_day_before_or_is_the_latest_before() {
+    let (workspace, _) = load(&example_files_with_q2(false));
+    let cycles = &workspace.config.cycles;
+    let cycle = |id: &str| workspace.config.cycle(id).expect("a cycle");
+    let previous = |id: &str| previous_cycle(cycles, cycle(id)).map(|c| c.id.to_string());
+    assert_eq!(previous("2027-Q2").as_deref(), Some("2027-Q1"));
+    assert_eq!(previous("2027-Q4").as_deref(), Some("2027-Q2"));
+    assert_eq!(previous("2027-Q1"), None);
+    assert_eq!(previous("2027"), None);
+}
+
+#[test]
+fn a_carried_id_swaps_the_previous_cycle_for_the_new_one() {
+    let (q1, q2): (CycleId, CycleId) = ("2027-Q1".parse().unwrap(), "2027-Q2".parse().unwrap());
+    assert_eq!(carry::carried_id("KR-AC-TRAIN", &q1, &q2), "KR-AC-TRAIN-2027-Q2");
+    assert_eq!(carry::carried_id("KR-AC-TRAIN-2027-Q1", &q1, &q2), "KR-AC-TRAIN-2027-Q2");
+    assert_eq!(carry::carried_id("KR-2027-Q1-X", &q1, &q2), "KR-2027-Q1-X-2027-Q2");
+}
+
+#[test]
+fn carry_over_picks_exactly_the_key_results_below_expectation_and_keeps_lineage() {
+    let (workspace, diagnostics) = load(&example_files_with_q2(true));
+    assert!(errors(&diagnostics).is_empty(), "{:#?}", errors(&diagnostics));
+    let analysis = crate::analysis::analyze(&workspace);
+    let q2 = workspace.config.cycle("2027-Q2").expect("Q2");
+    let options = PlanOptions { carry: Some(carry_q1()), ..PlanOptions::default() };
+    let planned = plan(&workspace, &analysis, q2, &options, None);
+    let carried = planned.objectives.last().expect("objectives");
+    assert_eq!(carried.id.as_str(), "O-2027-Q2-CARRIED");
+    assert_eq!(carried.title, "Carried over from 2027-Q1");
+    let rows: Vec<(&str, Option<&str>, &PlannedTarget, &str)> = carried
+        .key_results
+        .iter()
+        .map(|kr| (kr.id.as_str(), kr.lineage.as_deref(), &kr.target, kr.rationale.as_str()))
+        .collect();
+    let milestones = |items: &[(&str, f64)]| {
+        PlannedTarget::Milestones(items.iter().map(|(t, w)| ((*t).to_owned(), *w)).collect())
+    };
+    assert_eq!(
+        rows,
+        [
+            (
+                "KR-TRUST-1-2027-Q2",
+                Some("KR-TRUST-1"),
+                // The legal review was done in Q1; publishing is left.
+                &milestones(&[("Published on the website", 2.0)]),
+                "carried over from 2027-Q1: scored 0.33 of an expected 1.0"
+            ),
+            (
+                "KR-AC-TRAIN-2027-Q2",
+                Some("ac-training"),
+                // 35 + 0.4333 × (80 − 35) = 54.4985.
+                &PlannedTarget::Metric { start: 54.5, target: 80.0 },
+                "carried over from 2027-Q1: scored 0.43 of an expected 0.7; it starts at the 54.5% its score implies"
+            ),
+            (
+                "KR-CI-TOOLS-2027-Q2",
+                Some("KR-CI-TOOLS"),
+                // 10 + 0.56 × (100 − 10) = 60.4, graded under O-TACT-VULNS, listed first.
+                &PlannedTarget::Metric { start: 60.4, target: 100.0 },
+                "carried over from 2027-Q1: scored 0.56 of an expected 1.0; it starts at the 60.4% its score implies"
+            ),
+            (
+                "KR-EVA-1-2027-Q2",
+                Some("KR-EVA-1"),
+                &milestones(&[("Ownership checks on every storefront write endpoint", 1.0)]),
+                "carried over from 2027-Q1: scored 0.00 of an expected 1.0"
+            ),
+        ]
+    );
+    let training = &carried.key_results[1];
+    assert_eq!(training.metric.as_deref(), Some("training.coverage"));
+    assert_eq!(training.commitment, Commitment::Aspirational); // from O-APPSEC-AC
+    assert_eq!(training.kind, KrKind::Strategic);
+    let derived: Vec<&str> = training.derived_from.iter().map(|t| t.as_str()).collect();
+    assert_eq!(derived, ["T-CHK-1", "T-CHK-2", "T-WEB-1", "T-WEB-2", "T-MOB-1"]);
+    // A measured start replaces the implied one and is named.
+    let mut options = options.clone();
+    options.measured_starts.insert("KR-AC-TRAIN-2027-Q2".into(), 60.0);
+    let measured = plan(&workspace, &analysis, q2, &options, None);
+    let training = find_kr(&measured, "KR-AC-TRAIN-2027-Q2").expect("carried");
+    assert_eq!(training.target, PlannedTarget::Metric { start: 60.0, target: 80.0 });
+    assert!(training.rationale.ends_with("scored 0.43 of an expected 0.7; 60% measured today"));
+}
+
+#[test]
+fn carried_key_results_join_their_objective_when_the_cycle_has_it_and_replan_identically() {
+    let (workspace, _) = load(&example_files_with_q2(true));
+    let analysis = crate::analysis::analyze(&workspace);
+    let q2 = workspace.config.cycle("2027-Q2").expect("Q2");
+    // The user kept O-APPSEC-AC for Q2, with a key result of their own.
+    let current_text = "cycle: 2027-Q2\nobjectives:\n  - id: O-APPSEC-AC\n    title: Consistent access control, continued\n    level: team\n    commitment: aspirational\n    key_results:\n      - { id: KR-Q2-OWN, title: Own work, type: binary, kind: tactical }\n";
+    let (current, diagnostics) = lower_text(current_text);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let current = current.expect("a set");
+    let options = PlanOptions { carry: Some(carry_q1()), ..PlanOptions::default() };
+    let planned = plan(&workspace, &analysis, q2, &options, Some(&current));
+    let ids: Vec<&str> = planned.objectives.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["O-2027-Q2-AC", "O-2027-Q2-SUPPLY", "O-2027-Q2-AUTHN", "O-APPSEC-AC", "O-2027-Q2-CARRIED"]
+    );
+    let home = &planned.objectives[3];
+    assert_eq!(home.title, "Consistent access control, continued");
+    let home_krs: Vec<&str> = home.key_results.iter().map(|kr| kr.id.as_str()).collect();
+    assert_eq!(home_krs, ["KR-AC-TRAIN-2027-Q2"]);
+    // Merging adds the carried key result to the user's objective and a second run adds nothing.
+    let mut files = Files::new();
+    let file = files.add("okrs/2027-Q2.yaml", current_text.to_owned());
+    let merged = merge_into(&files, file, &planned).expect("merges");
+    assert!(
+        merged.changes.contains(&"added key result KR-AC-TRAIN-2027-Q2 in O-APPSEC-AC: 80% of developers on the affected teams trained on access control".to_owned()),
+        "{:?}",
+        merged.changes
+    );
+    let (set, diagnostics) = lower_text(&merged.text);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{}", merged.text);
+    let set = set.expect("a set");
+    let mut files = Files::new();
+    let file = files.add("okrs/2027-Q2.yaml", merged.text.clone());
+    let again = plan(&workspace, &analysis, q2, &options, Some(&set));
+    let remerged = merge_into(&files, file, &again).expect("merges");
+    assert_eq!(remerged.text, merged.text);
+    assert!(remerged.changes.is_empty(), "{:?}", remerged.changes);
+    // A fresh file of the plan lowers cleanly, with the lineage, and is byte-identical run to run.
+    let yaml = to_okr_yaml(&planned);
+    let (fresh, diagnostics) = lower_text(&yaml);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{yaml}");
+    let fresh = fresh.expect("a set");
+    let kr = fresh.key_result(&"KR-AC-TRAIN-2027-Q2".parse().expect("an id")).expect("carried");
+    assert_eq!(kr.lineage.as_deref(), Some("ac-training"));
+    assert_eq!(to_okr_yaml(&plan(&workspace, &analysis, q2, &options, Some(&current))), yaml);
+    assert_eq!(
+        plan_json(&planned),
+        plan_json(&plan(&workspace, &analysis, q2, &options, Some(&current)))
+    );
 }

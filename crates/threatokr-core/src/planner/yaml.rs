@@ -126,6 +126,9 @@ fn kr_block(kr: &PlannedKr, dash: usize, defined: &mut BTreeSet<String>) -> Stri
     if !kr.derived_from.is_empty() {
         id_list(&mut out, key, "derived_from", kr.derived_from.iter().map(|t| t.as_str()));
     }
+    if let Some(lineage) = &kr.lineage {
+        field(&mut out, key, "lineage", &block_scalar(lineage));
+    }
     if !kr.rationale.is_empty() {
         field(&mut out, key, "rationale", &block_scalar(&kr.rationale));
     }
@@ -406,8 +409,9 @@ fn params_json(kr: &PlannedKr) -> Value {
 /// "apps", "teams", "supports", "key_results": [{"id", "title", "metric", "params", "start",
 /// "target", "unit", "kind", "commitment", "derived_from", "rationale"}]}], "balance":
 /// {"strategic", "tactical"}}`. Beyond the contract, each key result also has `type`, `weight`,
-/// `comparison` (thresholds; `target` is then the limit and `start` is null) and `milestones`
-/// (milestones; `start` and `target` are null); each objective has its own `balance`; and the
+/// `comparison` (thresholds; `target` is then the limit and `start` is null), `milestones`
+/// (milestones; `start` and `target` are null) and `lineage` (null unless carried over from the
+/// previous cycle); each objective has its own `balance`; and the
 /// document has `warnings`. Shares are rounded to 0.01.
 pub fn plan_json(plan: &Plan) -> Value {
     let objectives: Vec<Value> = plan
@@ -434,6 +438,7 @@ pub fn plan_json(plan: &Plan) -> Value {
                         "kind": kr.kind,
                         "commitment": kr.commitment,
                         "derived_from": kr.derived_from,
+                        "lineage": kr.lineage,
                         "rationale": kr.rationale,
                         "type": kind,
                         "weight": kr.weight,

@@ -198,7 +198,9 @@ pub(crate) fn record(measured: &mut Measured) -> Result<Recorded> {
 
 /// Everything the metrics count: findings and check-ins from the store, ASVS, training and test
 /// files from the evidence folders, and a CI scan of every app repository that is a folder.
-fn read_evidence(
+/// Check-ins and earlier measurements are those of `cycle`'s key results. Shared by `measure`
+/// and `plan` (measured starts).
+pub(crate) fn read_evidence(
     root: &Path,
     workspace: &Workspace,
     cycle: &Cycle,

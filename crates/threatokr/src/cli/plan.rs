@@ -4,18 +4,32 @@
 //! When the target file exists (`-o FILE`, else `okrs/<cycle>.yaml`), the plan is merged into it:
 //! everything the user wrote stays byte for byte, new proposals are appended, and every change is
 //! printed on stderr before anything is written.
+//!
+//! Each key result that moves from a start to a target starts at the value measured from the
+//! evidence (the store and the evidence folders, as `measure` reads them) on `--as-of`, default
+//! today clamped into the cycle. When the previous cycle's grades are frozen in the store
+//! (`threatokr grade`), its key results that scored below expectation are carried over with
+//! their lineage.
 
 use super::Outcome;
 use super::analyze::load_checked;
+use super::measure::read_evidence;
 use super::output::{eprint, print};
+use super::store_io::today;
 use super::workspace_io::display_name;
 use anyhow::{Context, Result, bail};
+use jiff::civil::Date;
 use std::path::{Path, PathBuf};
 use threatokr_core::analysis::analyze;
 use threatokr_core::diag::{Files, Summary};
+use threatokr_core::metrics::check_evidence;
 use threatokr_core::model::{Cycle, OkrSet, Workspace};
 use threatokr_core::native::lower_okrs;
-use threatokr_core::planner::{Plan, PlanOptions, merge_into, plan, plan_json, to_okr_yaml};
+use threatokr_core::planner::{
+    CarryOver, GradeRecord, Plan, PlanOptions, measure_starts, merge_into, plan, plan_json,
+    previous_cycle, to_okr_yaml,
+};
+use threatokr_store::Store;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -31,6 +45,9 @@ pub(crate) struct Args {
     /// Output format: yaml (an okrs/<cycle>.yaml) or json (the contract).
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub(crate) format: Format,
+    /// The day starts are measured on (YYYY-MM-DD); default today, clamped into the cycle.
+    #[arg(long)]
+    pub(crate) as_of: Option<Date>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -98,15 +115,62 @@ fn make_plan(root: &Path, args: &Args) -> Result<Option<Planned>> {
         Format::Json => read_existing(root, &cycle_file)?,
     };
     let analysis = analyze(&workspace);
-    let options = PlanOptions { max_objectives: args.max_objectives, ..PlanOptions::default() };
-    let plan = plan(
-        &workspace,
-        &analysis,
-        cycle,
-        &options,
-        existing.as_ref().and_then(|e| e.set.as_ref()),
-    );
+    let as_of = args.as_of.unwrap_or_else(|| today().clamp(cycle.start, cycle.end));
+    let store = open_existing_store(root)?;
+    let mut options = PlanOptions {
+        max_objectives: args.max_objectives,
+        carry: carry_over(&workspace, cycle, &store)?,
+        ..PlanOptions::default()
+    };
+    let existing_set = existing.as_ref().and_then(|e| e.set.as_ref());
+    // Plan once to know the key results, measure them, and plan again with the measured starts.
+    let first = plan(&workspace, &analysis, cycle, &options, existing_set);
+    let mut files = Files::new();
+    let mut diagnostics = Vec::new();
+    let evidence = read_evidence(root, &workspace, cycle, &store, &mut files, &mut diagnostics)?;
+    diagnostics.extend(check_evidence(&workspace, &evidence));
+    let errors = Summary::of(&diagnostics).errors;
+    if errors > 0 {
+        eprint(&format!(
+            "note: the evidence has {errors} error(s); starts are measured from what reads (`threatokr measure` shows them)\n"
+        ));
+    }
+    let measured = measure_starts(&workspace, &first, cycle, as_of, &evidence);
+    options.measured_starts = measured.values;
+    options.unmeasured = measured.unmeasured;
+    let plan = plan(&workspace, &analysis, cycle, &options, existing_set);
     Ok(Some(Planned { plan, target, existing }))
+}
+
+/// The workspace's history store when it exists; an empty one in memory otherwise, so planning
+/// never creates `.threatokr/`.
+fn open_existing_store(root: &Path) -> Result<Store> {
+    if root.join(".threatokr/store.sqlite").is_file() {
+        super::store_io::open_store(root)
+    } else {
+        Store::open_in_memory().context("opening an empty history store")
+    }
+}
+
+/// The previous cycle's OKRs and frozen grades, when it has both.
+fn carry_over(workspace: &Workspace, cycle: &Cycle, store: &Store) -> Result<Option<CarryOver>> {
+    let Some(previous) = previous_cycle(&workspace.config.cycles, cycle) else { return Ok(None) };
+    let Some(okrs) = workspace.okrs_for(&previous.id) else { return Ok(None) };
+    let grades: Vec<GradeRecord> = store
+        .grades(previous.id.as_str())
+        .with_context(|| format!("reading the grades of {}", previous.id))?
+        .into_iter()
+        .map(|row| GradeRecord {
+            objective: row.objective_id,
+            key_result: row.kr_id,
+            score: row.score,
+            expected: row.expected,
+        })
+        .collect();
+    if grades.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(CarryOver { cycle: previous.id.clone(), okrs: okrs.clone(), grades }))
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {

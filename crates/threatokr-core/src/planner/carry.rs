@@ -1,0 +1,212 @@
+//! Carry-over: the key results of the previous cycle that scored below what their commitment
+//! expected (1.0 committed, 0.7 aspirational, as `threatokr grade` froze them) are proposed again
+//! in the planned cycle with the same lineage, so grades can be compared quarter over quarter.
+//!
+//! Rules:
+//! - Only security objectives are carried: business objectives ([`super::is_business`]) belong
+//!   to the business and are read for alignment only.
+//! - Objectives are walked in file order and their key results in order; a key result is carried
+//!   once, under the first objective whose grade of it is below expectation.
+//! - The new id is the old one without a trailing `-<previous cycle>`, then `-<cycle>`
+//!   (`KR-AC-TRAIN` → `KR-AC-TRAIN-2027-Q2`); the lineage is the old key result's `lineage`, else
+//!   its id.
+//! - Metric key results start at the value their score implies (`start + score × (target −
+//!   start)`, one decimal) unless the measure step gives one, and keep their target; thresholds
+//!   keep their limit; milestones keep the items not done; a binary key result becomes a
+//!   milestone of its title.
+//! - The rationale reads "carried over from 2027-Q1: scored 0.43 of an expected 0.7".
+//! - A carried key result goes under its old objective when the planned cycle's plan or OKR file
+//!   has that objective id, else under `O-<cycle>-CARRIED`, "Carried over from <previous>".
+
+use super::templates::Template;
+use super::{Balance, PlannedKr, PlannedObjective, PlannedTarget, is_business};
+use crate::model::{
+    Commitment, Cycle, CycleId, KrKind, KrTarget, LinkKind, ObjectiveId, ObjectiveLevel, OkrSet,
+};
+use std::collections::BTreeSet;
+
+/// One frozen grade, as the store keeps it (plain data: the core never reads the store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradeRecord {
+    /// The objective it was graded under.
+    pub objective: String,
+    /// The key result.
+    pub key_result: String,
+    /// Progress at the close, 0..=1.
+    pub score: f64,
+    /// What the commitment expected: 1.0 or 0.7.
+    pub expected: f64,
+}
+
+/// The previous cycle's OKRs and grades, for [`super::PlanOptions::carry`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarryOver {
+    /// The previous cycle.
+    pub cycle: CycleId,
+    /// Its OKR set.
+    pub okrs: OkrSet,
+    /// Its frozen grades.
+    pub grades: Vec<GradeRecord>,
+}
+
+/// The cycle before `cycle`: the one that ends the day before it starts, else the latest one
+/// that ends before it starts (the shortest, latest-starting one on a tie).
+pub fn previous_cycle<'a>(cycles: &'a [Cycle], cycle: &Cycle) -> Option<&'a Cycle> {
+    let before: Vec<&Cycle> = cycles.iter().filter(|c| c.end < cycle.start).collect();
+    let day_before = cycle.start.yesterday().ok();
+    before
+        .iter()
+        .copied()
+        .filter(|c| Some(c.end) == day_before)
+        .max_by_key(|c| (c.start, c.id.clone()))
+        .or_else(|| before.iter().copied().max_by_key(|c| (c.end, c.start, c.id.clone())))
+}
+
+/// The new id of a carried key result (see the module documentation).
+pub fn carried_id(old: &str, previous: &CycleId, cycle: &CycleId) -> String {
+    let base = old.strip_suffix(&format!("-{previous}")).unwrap_or(old);
+    format!("{base}-{cycle}")
+}
+
+/// The key results to carry into `cycle`, each with the id of the objective it belonged to.
+pub fn carried(previous: &CarryOver, cycle: &CycleId) -> Vec<(ObjectiveId, PlannedKr)> {
+    let set = &previous.okrs;
+    let mut out = Vec::new();
+    let mut done = BTreeSet::new();
+    for objective in set.objectives.iter().filter(|o| !is_business(o, set)) {
+        for kr_id in &objective.key_results {
+            if done.contains(kr_id.as_str()) {
+                continue;
+            }
+            let Some(grade) = previous
+                .grades
+                .iter()
+                .find(|g| g.objective == objective.id.as_str() && g.key_result == kr_id.as_str())
+            else {
+                continue;
+            };
+            if grade.score >= grade.expected {
+                continue;
+            }
+            let Some(kr) = set.key_result(kr_id) else { continue };
+            let Some(target) = carried_target(&kr.target, grade.score, &kr.title) else {
+                continue;
+            };
+            done.insert(kr_id.as_str());
+            out.push((
+                objective.id.clone(),
+                PlannedKr {
+                    id: carried_id(kr.id.as_str(), &previous.cycle, cycle),
+                    template: Template::Carried,
+                    title: kr.title.clone(),
+                    metric: kr.measure.as_ref().map(|m| m.metric.clone()),
+                    params: kr.measure.as_ref().map(|m| m.params.clone()).unwrap_or_default(),
+                    target,
+                    unit: kr.unit.clone(),
+                    kind: kr.kind.unwrap_or(KrKind::Tactical),
+                    commitment: kr.commitment.unwrap_or(objective.commitment),
+                    weight: kr.weight,
+                    derived_from: kr.derived_from.clone(),
+                    rationale: format!(
+                        "carried over from {}: scored {:.2} of an expected {:.1}",
+                        previous.cycle, grade.score, grade.expected
+                    ),
+                    measured_start: false,
+                    lineage: Some(kr.lineage.clone().unwrap_or_else(|| kr.id.to_string())),
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// What is left to do of an old target; `None` when nothing is (every milestone done).
+fn carried_target(target: &KrTarget, score: f64, title: &str) -> Option<PlannedTarget> {
+    let score = if score.is_finite() { score.clamp(0.0, 1.0) } else { 0.0 };
+    match target {
+        KrTarget::Metric { start, target, .. } => {
+            let implied = start + score * (target - start);
+            Some(PlannedTarget::Metric { start: (implied * 10.0).round() / 10.0, target: *target })
+        }
+        KrTarget::Threshold { comparison, limit } => {
+            Some(PlannedTarget::Threshold { comparison: *comparison, limit: *limit })
+        }
+        KrTarget::Milestones(items) => {
+            let left: Vec<(String, f64)> = items
+                .iter()
+                .filter(|m| m.done.is_none())
+                .map(|m| (m.title.clone(), m.weight))
+                .collect();
+            (!left.is_empty()).then_some(PlannedTarget::Milestones(left))
+        }
+        KrTarget::Binary { .. } => Some(PlannedTarget::Milestones(vec![(title.to_owned(), 1.0)])),
+    }
+}
+
+/// Puts carried key results under their old objective when the plan has it, else when the
+/// cycle's OKR file `current` has it (the objective is then proposed with the file's wording, so
+/// merging adds the key results to it), else under `O-<cycle>-CARRIED`. A carried id the plan
+/// already proposes is not added twice.
+pub fn place(
+    objectives: &mut Vec<PlannedObjective>,
+    carried: Vec<(ObjectiveId, PlannedKr)>,
+    cycle: &CycleId,
+    previous: &CarryOver,
+    current: Option<&OkrSet>,
+) {
+    let mut planned: BTreeSet<String> =
+        objectives.iter().flat_map(|o| &o.key_results).map(|kr| kr.id.clone()).collect();
+    let mut leftover = Vec::new();
+    for (objective_id, kr) in carried {
+        if !planned.insert(kr.id.clone()) {
+            continue;
+        }
+        if let Some(home) = objectives.iter_mut().find(|o| o.id == objective_id) {
+            home.key_results.push(kr);
+            continue;
+        }
+        if let Some(theirs) = current.and_then(|set| set.objective(&objective_id)) {
+            objectives.push(PlannedObjective {
+                id: theirs.id.clone(),
+                title: theirs.title.clone(),
+                theme: theirs.theme,
+                level: theirs.level,
+                commitment: theirs.commitment,
+                apps: Vec::new(),
+                teams: Vec::new(),
+                supports: theirs
+                    .parents
+                    .iter()
+                    .filter(|(kind, _)| *kind == LinkKind::Supports)
+                    .map(|(_, parent)| parent.clone())
+                    .collect(),
+                description: theirs.description.clone().unwrap_or_else(|| {
+                    format!("Key results carried over from {}.", previous.cycle)
+                }),
+                key_results: vec![kr],
+                balance: Balance::default(),
+            });
+            continue;
+        }
+        leftover.push(kr);
+    }
+    if leftover.is_empty() {
+        return;
+    }
+    objectives.push(PlannedObjective {
+        id: super::objective_id(cycle, "CARRIED"),
+        title: format!("Carried over from {}", previous.cycle),
+        theme: None,
+        level: ObjectiveLevel::Department,
+        commitment: Commitment::Committed,
+        apps: Vec::new(),
+        teams: Vec::new(),
+        supports: Vec::new(),
+        description: format!(
+            "Key results of {} that scored below what their commitment expected, proposed again with their lineage.",
+            previous.cycle
+        ),
+        key_results: leftover,
+        balance: Balance::default(),
+    });
+}
