@@ -24,9 +24,12 @@
 //! 0.1), so rankings never depend on floating-point summation order. Themes, apps and teams are
 //! ranked by open risk, highest first, ties by name.
 
+mod history;
 mod render;
 
 pub use render::{analysis_json, render_markdown, render_table};
+
+pub use history::{StatusChange, open_risk_by_theme_over_time};
 
 use crate::model::{
     AppId, ControlId, ControlStatus, TeamId, Theme, ThreatId, ThreatStatus, Workspace,

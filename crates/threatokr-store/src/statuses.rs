@@ -164,18 +164,33 @@ impl Store {
             "SELECT at, model_file, entity_kind, entity_id, app, status FROM status_changes
              WHERE entity_kind = ?1 AND entity_id = ?2 ORDER BY at, model_file, id",
         )?;
-        let rows = statement.query_map(params![entity_kind.as_str(), entity_id], |row| {
-            Ok(StatusChange {
-                at: date_column(row, 0)?,
-                observation: StatusObservation {
-                    model_file: row.get(1)?,
-                    entity_kind: parse_column(row, 2)?,
-                    entity_id: row.get(3)?,
-                    app: row.get(4)?,
-                    status: row.get(5)?,
-                },
-            })
-        })?;
+        let rows =
+            statement.query_map(params![entity_kind.as_str(), entity_id], change_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// Every recorded change of every threat (or every control), oldest first: what the report
+    /// replays to draw open risk over time.
+    pub fn status_changes(&self, entity_kind: EntityKind) -> Result<Vec<StatusChange>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT at, model_file, entity_kind, entity_id, app, status FROM status_changes
+             WHERE entity_kind = ?1 ORDER BY at, model_file, entity_id, id",
+        )?;
+        let rows = statement.query_map(params![entity_kind.as_str()], change_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A `status_changes` row selected as `at, model_file, entity_kind, entity_id, app, status`.
+fn change_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StatusChange> {
+    Ok(StatusChange {
+        at: date_column(row, 0)?,
+        observation: StatusObservation {
+            model_file: row.get(1)?,
+            entity_kind: parse_column(row, 2)?,
+            entity_id: row.get(3)?,
+            app: row.get(4)?,
+            status: row.get(5)?,
+        },
+    })
 }

@@ -607,6 +607,21 @@ fn reading_the_same_models_every_day_records_only_changes() {
     assert_eq!(store.status_history(EntityKind::Control, "C-1").unwrap().len(), 2);
     // A threat and a control may share an id without mixing their histories.
     assert!(store.status_history(EntityKind::Control, "T-1").unwrap().is_empty());
+    // All threats' changes at once, oldest first: T-1 and T-2 on the 5th, T-1 again on the 7th.
+    let all: Vec<(Date, String, String)> = store
+        .status_changes(EntityKind::Threat)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.at, c.observation.entity_id, c.observation.status))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            (date(2027, 1, 5), "T-1".to_owned(), "identified".to_owned()),
+            (date(2027, 1, 5), "T-2".to_owned(), "accepted".to_owned()),
+            (date(2027, 1, 7), "T-1".to_owned(), "mitigated".to_owned()),
+        ]
+    );
 }
 
 #[test]

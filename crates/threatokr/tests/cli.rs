@@ -129,15 +129,13 @@ fn unknown_arguments_exit_2() {
     assert_eq!(output.status.code(), Some(2));
 }
 
-/// The shared samples folder beside the repository; the tests need it and say so when it is missing.
+#[allow(dead_code, reason = "this test binary uses only part of the shared test support")]
+#[path = "../../threatokr-core/src/test_support.rs"]
+mod test_support;
+
+/// The threat-model samples in the shared folder (the test fails loudly when it is missing).
 fn samples() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/models");
-    assert!(
-        path.is_dir(),
-        "{} is missing: these tests need the shared samples beside the repository",
-        path.display()
-    );
-    path
+    test_support::shared_path("samples/models")
 }
 
 #[test]
@@ -271,4 +269,26 @@ fn export_threats_as_csv_lists_every_threat() {
     let text = stdout(&output);
     assert!(text.starts_with("app,id,title,status"), "{text}");
     assert_eq!(text.lines().count(), 1 + 15);
+}
+
+#[test]
+fn report_draws_open_risk_over_time_from_the_recorded_status_history() {
+    let dir = scratch("risk-over-time");
+    assert!(threatokr(&["demo", "--out", "acme"], &dir).status.success());
+    // The demo recorded every status on 2027-02-15; mitigate T-CHK-1 (likelihood high x impact high
+    // = 16/25 x 10 = 6.4 of risk) and measure again on 2027-03-01.
+    let model = dir.join("acme/models/checkout.tm.yaml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(&model, text.replacen("    status: identified\n", "    status: mitigated\n", 1))
+        .unwrap();
+    assert!(threatokr(&["-w", "acme", "measure", "--as-of", "2027-03-01"], &dir).status.success());
+    let report = threatokr(
+        &["-w", "acme", "report", "--as-of", "2027-03-01", "--format", "markdown", "-o", "r.md"],
+        &dir,
+    );
+    assert!(report.status.success(), "{}", stderr(&report));
+    let text = std::fs::read_to_string(dir.join("r.md")).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| 2027-0")).collect();
+    assert!(rows[0].starts_with("| 2027-02-15 | 43.8 |"), "{rows:?}");
+    assert!(rows[1].starts_with("| 2027-03-01 | 37.4 |"), "{rows:?}");
 }

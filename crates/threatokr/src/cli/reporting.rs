@@ -22,6 +22,33 @@ pub(crate) fn report_model(measured: &Measured) -> Result<ReportModel> {
     // A key result shared by two objectives has a grade row under each: show it once.
     numbers.grades.sort_by(|a, b| (&a.lineage, &a.cycle).cmp(&(&b.lineage, &b.cycle)));
     numbers.grades.dedup_by(|a, b| a.lineage == b.lineage && a.cycle == b.cycle);
+    // Open risk by theme over time, replayed from the status history the store keeps.
+    let changes = measured.store.status_changes(threatokr_store::EntityKind::Threat)?;
+    let statuses: Vec<(String, threatokr_core::model::ThreatStatus)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c.observation.model_file.clone(),
+                c.observation
+                    .status
+                    .parse()
+                    .unwrap_or(threatokr_core::model::ThreatStatus::Unknown),
+            )
+        })
+        .collect();
+    let replay: Vec<threatokr_core::analysis::StatusChange<'_>> = changes
+        .iter()
+        .zip(&statuses)
+        .map(|(c, (file, status))| (file.as_str(), c.observation.entity_id.as_str(), c.at, *status))
+        .collect();
+    let names = |id| measured.files.name(id).to_owned();
+    numbers.theme_risk = threatokr_core::analysis::open_risk_by_theme_over_time(
+        &measured.workspace,
+        &names,
+        &replay,
+        measured.measurement.as_of,
+        26,
+    );
     // The overall score is the mean progress of the objectives that have data; objectives
     // without data are left out, as everywhere else, so "no data" never counts as 0%.
     let scored: Vec<f64> = numbers.objectives.values().filter_map(|o| o.progress).collect();
