@@ -162,3 +162,21 @@ pub(crate) fn field_span(files: &Files, file: FileId, row: &CsvRow, index: usize
         None => row.span,
     }
 }
+
+/// Test helper: each diagnostic as its 1-based line and code, the shape evidence tests compare.
+#[cfg(test)]
+pub(crate) fn lines_and_codes(
+    files: &Files,
+    file: FileId,
+    diagnostics: &[Diagnostic],
+) -> Vec<(usize, &'static str)> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            (
+                files.get(file).line_col(d.primary.as_ref().map_or(0, |l| l.span.start)).line,
+                d.code.as_str(),
+            )
+        })
+        .collect()
+}

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::diag::Files;
+use crate::evidence::lines_and_codes;
 use proptest::prelude::*;
 
 fn parse(name: &str, text: &str) -> (Files, FileId, Vec<TestExecution>, Vec<Diagnostic>) {
@@ -23,22 +24,6 @@ fn rows(executions: &[TestExecution]) -> Vec<Row<'_>> {
                 e.passed,
                 e.skipped,
                 e.date.map(|d| d.to_string()),
-            )
-        })
-        .collect()
-}
-
-fn lines_and_codes(
-    files: &Files,
-    file: FileId,
-    diagnostics: &[Diagnostic],
-) -> Vec<(usize, &'static str)> {
-    diagnostics
-        .iter()
-        .map(|d| {
-            (
-                files.get(file).line_col(d.primary.as_ref().map_or(0, |l| l.span.start)).line,
-                d.code.as_str(),
             )
         })
         .collect()

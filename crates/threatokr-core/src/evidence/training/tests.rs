@@ -2,23 +2,8 @@
 
 use super::*;
 use crate::diag::Files;
+use crate::evidence::lines_and_codes;
 use proptest::prelude::*;
-
-fn lines_and_codes(
-    files: &Files,
-    file: FileId,
-    diagnostics: &[Diagnostic],
-) -> Vec<(usize, &'static str)> {
-    diagnostics
-        .iter()
-        .map(|d| {
-            (
-                files.get(file).line_col(d.primary.as_ref().map_or(0, |l| l.span.start)).line,
-                d.code.as_str(),
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn reads_a_roster_and_reports_each_bad_row_by_line() {
