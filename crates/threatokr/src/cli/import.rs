@@ -59,14 +59,20 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     let base = std::env::current_dir().context("reading the current folder")?;
     let mut files = Files::new();
     let mut diagnostics = Vec::new();
-    let file = add_file(&mut files, &base, &args.file, &mut diagnostics)?;
+    let Some(file) = add_file(&mut files, &base, &args.file, &mut diagnostics)? else {
+        eprint(&render_human(
+            DiagnosticReport { files: &files, diagnostics: &diagnostics },
+            stderr_color(),
+        ));
+        return Ok(Outcome::InputErrors);
+    };
     let beside = args
         .file
         .parent()
         .map(|p| p.join("risks.json"))
         .filter(|p| p.is_file() && args.file.file_name().is_some_and(|n| n != "risks.json"));
     let companion = match args.risks.clone().or(beside) {
-        Some(path) => Some(add_file(&mut files, &base, &path, &mut diagnostics)?),
+        Some(path) => add_file(&mut files, &base, &path, &mut diagnostics)?,
         None => None,
     };
     let app: Option<AppId> = match &args.app {

@@ -62,7 +62,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut tools: Vec<String> = Vec::new();
     let base = std::env::current_dir()?;
     for path in with_progress("reading SARIF files", &args.files) {
-        let id = add_file(&mut files, &base, path, &mut diagnostics)?;
+        let Some(id) = add_file(&mut files, &base, path, &mut diagnostics)? else { continue };
         let (log, more) = parse_sarif_log(&files, id);
         diagnostics.extend(more);
         findings.extend(log.findings);

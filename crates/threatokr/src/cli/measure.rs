@@ -254,7 +254,7 @@ pub(crate) fn read_evidence(
         "reading ASVS evidence",
         files_in(&root.join(&folders.asvs), &["yaml", "yml", "csv"])?,
     ) {
-        let id = add_file(files, root, &path, diagnostics)?;
+        let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
         let (verification, more) = parse_asvs(files, id);
         diagnostics.extend(more);
         evidence.asvs.extend(verification);
@@ -263,7 +263,7 @@ pub(crate) fn read_evidence(
         "reading training evidence",
         files_in(&root.join(&folders.training), &["csv"])?,
     ) {
-        let id = add_file(files, root, &path, diagnostics)?;
+        let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
         let is_roster = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -282,7 +282,7 @@ pub(crate) fn read_evidence(
         "reading test results",
         files_in(&root.join(&folders.tests), &["xml", "csv"])?,
     ) {
-        let id = add_file(files, root, &path, diagnostics)?;
+        let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
         let (executions, more) = parse_test_results(files, id);
         diagnostics.extend(more);
         evidence.tests.extend(executions);

@@ -69,8 +69,10 @@ pub(crate) fn scan_folder(
     }
     collect_yaml(&repo.join(".gitlab"), &mut paths)?;
     paths.sort();
-    let ids: Vec<_> =
-        paths.iter().map(|p| add_file(files, repo, p, diagnostics)).collect::<Result<_>>()?;
+    let ids: Vec<_> = paths
+        .iter()
+        .filter_map(|p| add_file(files, repo, p, diagnostics).transpose())
+        .collect::<Result<_>>()?;
     let name = repo.to_string_lossy().trim_end_matches('/').to_owned();
     Ok(scan_repository(files, &name, &ids))
 }

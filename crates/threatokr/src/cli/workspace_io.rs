@@ -25,7 +25,7 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Loaded> {
     let mut files = Files::new();
     let mut inputs = WorkspaceFiles::default();
     let mut diagnostics = Vec::new();
-    inputs.config = Some(add_file(&mut files, root, &config_path, &mut diagnostics)?);
+    inputs.config = add_file(&mut files, root, &config_path, &mut diagnostics)?;
     let mut model_paths = Vec::new();
     collect(&root.join("models"), &mut model_paths)?;
     model_paths.sort();
@@ -33,14 +33,14 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Loaded> {
     let companions: Vec<&PathBuf> =
         model_paths.iter().filter(|p| p.file_name().is_some_and(|n| n == "risks.json")).collect();
     for path in model_paths.iter().filter(|p| is_model_file(p)) {
-        let id = add_file(&mut files, root, path, &mut diagnostics)?;
+        let Some(id) = add_file(&mut files, root, path, &mut diagnostics)? else { continue };
         inputs.models.push(id);
         let name = files.name(id).to_owned();
         if !is_native_model(&name)
             && (name.ends_with(".yaml") || name.ends_with(".yml"))
             && let Some(companion) = companions.iter().find(|c| c.parent() == path.parent())
+            && let Some(companion_id) = add_file(&mut files, root, companion, &mut diagnostics)?
         {
-            let companion_id = add_file(&mut files, root, companion, &mut diagnostics)?;
             inputs.companions.insert(id, companion_id);
         }
     }
@@ -48,7 +48,7 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Loaded> {
     collect(&root.join("okrs"), &mut okr_paths)?;
     okr_paths.sort();
     for path in okr_paths.iter().filter(|p| has_extension(p, &["yaml", "yml"])) {
-        let id = add_file(&mut files, root, path, &mut diagnostics)?;
+        let Some(id) = add_file(&mut files, root, path, &mut diagnostics)? else { continue };
         inputs.okrs.push(id);
     }
     Ok(Loaded { files, inputs, diagnostics })
@@ -83,24 +83,26 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// The name users see: relative to the workspace, with `/` separators, never absolute.
+/// The name users see: relative to the workspace with `/` separators; a file outside it keeps
+/// the path the user gave.
 pub(crate) fn display_name(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
-    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    relative.to_string_lossy().replace('\\', "/")
 }
 
 /// Reads one file as text. A file that is not UTF-8 becomes an `unreadable-file` diagnostic
-/// (registered with empty text so the diagnostic can name it); other I/O errors stop the command.
+/// (registered with empty text so the diagnostic can name it) and `None`, so that no reader
+/// parses it and reports its emptiness as well; other I/O errors stop the command.
 pub(crate) fn add_file(
     files: &mut Files,
     root: &Path,
     path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<threatokr_core::diag::FileId> {
+) -> Result<Option<threatokr_core::diag::FileId>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let name = display_name(root, path);
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(files.add(name, text)),
+        Ok(text) => Ok(Some(files.add(name, text))),
         Err(error) => {
             let id = files.add(name.clone(), String::new());
             let message = format!(
@@ -108,7 +110,7 @@ pub(crate) fn add_file(
                 error.utf8_error().valid_up_to()
             );
             diagnostics.push(Diagnostic::new(Code::UnreadableFile, id, Span::new(0, 0), message));
-            Ok(id)
+            Ok(None)
         }
     }
 }
