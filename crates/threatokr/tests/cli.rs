@@ -279,7 +279,7 @@ fn export_threats_as_csv_lists_every_threat() {
 fn report_draws_open_risk_over_time_from_the_recorded_status_history() {
     let dir = scratch("risk-over-time");
     assert!(threatokr(&["demo", "--out", "acme"], &dir).status.success());
-    // The demo recorded every status on 2027-02-15; mitigate T-CHK-1 (likelihood high x impact high
+    // The demo recorded every status on 2027-01-31 (its first measurement); mitigate T-CHK-1 (likelihood high x impact high
     // = 16/25 x 10 = 6.4 of risk) and measure again on 2027-03-01.
     let model = dir.join("acme/models/checkout.tm.yaml");
     let text = std::fs::read_to_string(&model).unwrap();
@@ -293,6 +293,6 @@ fn report_draws_open_risk_over_time_from_the_recorded_status_history() {
     assert!(report.status.success(), "{}", stderr(&report));
     let text = std::fs::read_to_string(dir.join("r.md")).unwrap();
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| 2027-0")).collect();
-    assert!(rows[0].starts_with("| 2027-02-15 | 43.8 |"), "{rows:?}");
+    assert!(rows[0].starts_with("| 2027-01-31 | 43.8 |"), "{rows:?}");
     assert!(rows[1].starts_with("| 2027-03-01 | 37.4 |"), "{rows:?}");
 }

@@ -103,14 +103,20 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         "5. scanned the CI of {repos} repositories: {enforced} run SAST and a secrets scanner on every push or pull request"
     ));
 
+    // A first measurement at the end of January gives the history, the sparklines and "what
+    // changed" an earlier point, as a team measuring every fortnight would have.
+    let earlier: jiff::civil::Date =
+        example::EARLIER_MEASUREMENT.parse().context("the demo's first measurement date")?;
+    let mut first = super::measure::compute(&args.out, None, Some(earlier))?;
+    let first_recorded = super::measure::record(&mut first)?;
     let mut measured = super::measure::compute(&args.out, None, Some(as_of))?;
     measured.print_diagnostics();
     let recorded = super::measure::record(&mut measured)?;
     print(&format!(
-        "6. measured {} key results of {} as of {as_of} and recorded {} threat and control statuses; the status:",
+        "6. measured {} key results of {} as of {as_of} (and on {earlier}, for history) and recorded {} threat and control statuses; the status:",
         measured.measurement.key_results.len(),
         measured.measurement.cycle,
-        recorded.status_changes
+        first_recorded.status_changes + recorded.status_changes
     ));
     // The status tree and the report show the numbers just measured, from one model.
     let model = super::reporting::report_model(&measured)?;

@@ -64,6 +64,9 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     ("threatokr.yaml", include_str!("../../example/threatokr.yaml")),
 ];
 
+/// The date of the demo's first, earlier measurement, so the report has history to show.
+pub(crate) const EARLIER_MEASUREMENT: &str = "2027-01-31";
+
 /// The date the demo measures "as of": inside the example's first quarter, so runs are reproducible.
 pub(crate) const AS_OF: &str = "2027-02-15";
 
