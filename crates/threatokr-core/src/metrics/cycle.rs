@@ -265,11 +265,7 @@ impl<'m> MeasurementJson<'m> {
                     .collect(),
             })
             .collect();
-        Self {
-            as_of: measurement.as_of.to_string(),
-            cycle: measurement.cycle.as_str(),
-            objectives,
-        }
+        Self { as_of: measurement.as_of.to_string(), cycle: measurement.cycle.as_str(), objectives }
     }
 }
 

@@ -23,9 +23,7 @@ use threatokr_core::metrics::{
 use threatokr_core::model::{Cycle, Severity, Workspace};
 use threatokr_core::report::{render_table, status_label};
 use threatokr_core::workspace::load_workspace;
-use threatokr_store::{
-    EntityKind, FindingFilter, SerializedMeasurement, StatusObservation, Store,
-};
+use threatokr_store::{EntityKind, FindingFilter, SerializedMeasurement, StatusObservation, Store};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
