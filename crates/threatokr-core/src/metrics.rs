@@ -152,6 +152,7 @@ mod tests;
 pub use check::check_evidence;
 pub use cycle::{
     CycleMeasurement, KrMeasurement, ObjectiveMeasurement, measure_cycle, measurement_json,
+    write_measurement_json,
 };
 pub use measure::{
     CheckinRecord, EvidenceRef, EvidenceSet, FindingRecord, KrValue, measure_key_result,

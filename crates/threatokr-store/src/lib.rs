@@ -24,7 +24,7 @@ pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use error::StoreError;
 pub use findings::{FindingFilter, FindingInput, FindingRow, IngestSummary, ScanInput};
 pub use grades::{GradeRow, Overwrite};
-pub use measurements::MeasurementRow;
+pub use measurements::{MeasurementRow, SerializedMeasurement};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;

@@ -48,9 +48,52 @@ fn measurement_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Measurement
     })
 }
 
-fn check_measurement(row: &MeasurementRow) -> Result<(), StoreError> {
-    check_not_empty(&row.kr_id, "measurement key result")?;
-    check_not_empty(&row.cycle, "measurement cycle")?;
+/// A measurement to record whose evidence is already JSON text, so that a caller with a large
+/// evidence list can serialize it straight from its own types, one key result at a time, instead
+/// of building a `serde_json::Value` per key result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SerializedMeasurement<'a> {
+    /// The key result.
+    pub kr_id: &'a str,
+    /// The cycle it was measured in.
+    pub cycle: &'a str,
+    /// The day measured.
+    pub as_of: Date,
+    /// The metric's value; `None` when there was nothing to measure.
+    pub value: Option<f64>,
+    /// What was counted, when the metric is a ratio or a count.
+    pub numerator: Option<f64>,
+    /// Out of how many.
+    pub denominator: Option<f64>,
+    /// Progress in 0..=1; `None` is no data.
+    pub progress: Option<f64>,
+    /// Status against the plan.
+    pub status: Status,
+    /// The evidence as compact JSON text (what `serde_json::to_string` writes), stored as given:
+    /// the same text `MeasurementRow::evidence` stores for the same evidence.
+    pub evidence_json: String,
+}
+
+impl<'a> SerializedMeasurement<'a> {
+    /// A row with its evidence written as compact JSON text.
+    fn of(row: &'a MeasurementRow) -> Self {
+        Self {
+            kr_id: &row.kr_id,
+            cycle: &row.cycle,
+            as_of: row.as_of,
+            value: row.value,
+            numerator: row.numerator,
+            denominator: row.denominator,
+            progress: row.progress,
+            status: row.status,
+            evidence_json: row.evidence.to_string(),
+        }
+    }
+}
+
+fn check_measurement(row: &SerializedMeasurement<'_>) -> Result<(), StoreError> {
+    check_not_empty(row.kr_id, "measurement key result")?;
+    check_not_empty(row.cycle, "measurement cycle")?;
     check_date(row.as_of, "measurement date")?;
     check_finite(row.value, "measurement value")?;
     check_finite(row.numerator, "measurement numerator")?;
@@ -72,6 +115,16 @@ impl Store {
     /// day. Returns how many rows were added or actually changed (0 when measuring again on the
     /// same evidence).
     pub fn record_measurements(&mut self, rows: &[MeasurementRow]) -> Result<usize, StoreError> {
+        self.record_serialized_measurements(rows.iter().map(SerializedMeasurement::of))
+    }
+
+    /// [`Store::record_measurements`] for measurements whose evidence is already JSON text,
+    /// taken one at a time from `rows` (so only one evidence text need exist at once). Nothing
+    /// is recorded when any row is invalid.
+    pub fn record_serialized_measurements<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = SerializedMeasurement<'a>>,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         let mut changed = 0;
         {
@@ -88,7 +141,7 @@ impl Store {
                     OR evidence IS NOT excluded.evidence",
             )?;
             for row in rows {
-                check_measurement(row)?;
+                check_measurement(&row)?;
                 changed += upsert.execute(params![
                     row.kr_id,
                     row.cycle,
@@ -98,7 +151,7 @@ impl Store {
                     row.denominator,
                     row.progress,
                     row.status.as_str(),
-                    row.evidence.to_string()
+                    row.evidence_json
                 ])?;
             }
         }
@@ -113,6 +166,23 @@ impl Store {
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![kr_id], measurement_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The values of every measurement of a key result in `cycle`, oldest first, as
+    /// `(day, value)`: what [`Store::measurements`] gives filtered to the cycle, without reading
+    /// or parsing the evidence.
+    pub fn measurement_values(
+        &self,
+        kr_id: &str,
+        cycle: &str,
+    ) -> Result<Vec<(Date, Option<f64>)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT m.as_of, m.value FROM measurements m
+             WHERE m.kr_id = ?1 AND m.cycle = ?2 ORDER BY m.as_of",
+        )?;
+        let rows = statement
+            .query_map(params![kr_id, cycle], |row| Ok((date_column(row, 0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

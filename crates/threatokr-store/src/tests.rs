@@ -495,6 +495,56 @@ fn a_measurement_with_no_data_keeps_its_nulls() {
     assert_eq!(store.measurements("KR-1").unwrap(), [row]);
 }
 
+#[test]
+fn serialized_evidence_is_stored_as_the_same_text_as_a_json_value() {
+    let mut by_value = store();
+    let mut by_text = store();
+    let rows =
+        [measurement("KR-1", date(2027, 1, 5), 4.5), measurement("KR-2", date(2027, 1, 5), 2.0)];
+    by_value.record_measurements(&rows).unwrap();
+    let texts = rows.iter().map(|row| SerializedMeasurement {
+        kr_id: &row.kr_id,
+        cycle: &row.cycle,
+        as_of: row.as_of,
+        value: row.value,
+        numerator: row.numerator,
+        denominator: row.denominator,
+        progress: row.progress,
+        status: row.status,
+        evidence_json: r#"{"apps":["shop"],"passed":EVIDENCE}"#
+            .replace("EVIDENCE", &format!("{:?}", row.value.unwrap())),
+    });
+    assert_eq!(by_text.record_serialized_measurements(texts).unwrap(), 2);
+    assert_eq!(dump(&by_text), dump(&by_value));
+    assert_eq!(by_text.measurements("KR-1").unwrap(), [rows[0].clone()]);
+}
+
+#[test]
+fn measurement_values_are_the_cycles_days_and_values_oldest_first() {
+    let mut store = store();
+    store
+        .record_measurements(&[
+            measurement("KR-1", date(2027, 1, 20), 3.0),
+            MeasurementRow { value: None, ..measurement("KR-1", date(2027, 1, 5), 1.0) },
+            measurement("KR-1", date(2027, 2, 1), 7.0),
+            MeasurementRow {
+                cycle: "2027-Q2".into(),
+                ..measurement("KR-1", date(2027, 4, 2), 9.0)
+            },
+            measurement("KR-2", date(2027, 1, 6), 5.0),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.measurement_values("KR-1", "2027-Q1").unwrap(),
+        [(date(2027, 1, 5), None), (date(2027, 1, 20), Some(3.0)), (date(2027, 2, 1), Some(7.0))]
+    );
+    assert_eq!(
+        store.measurement_values("KR-1", "2027-Q2").unwrap(),
+        [(date(2027, 4, 2), Some(9.0))]
+    );
+    assert!(store.measurement_values("KR-3", "2027-Q1").unwrap().is_empty());
+}
+
 // ---- check-ins ----
 
 fn checkin(value: f64, confidence: Option<u8>, effective: Date) -> Checkin {

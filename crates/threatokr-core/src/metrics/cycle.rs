@@ -1,14 +1,14 @@
 //! Measuring a whole cycle: every key result once, its progress and status, and the objectives'
 //! rollup (DESIGN.md §5), plus the `measure --format json` contract.
 
-use super::measure::{EvidenceSet, KrValue, measure_key_result};
+use super::measure::{EvidenceRef, EvidenceSet, KrValue, measure_key_result};
 use crate::diag::Diagnostic;
 use crate::model::{
     Commitment, Cycle, CycleId, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
 };
 use crate::progress::{self, Status, Window};
 use jiff::civil::Date;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One key result measured on one day.
@@ -199,44 +199,87 @@ pub fn measure_cycle(
 /// "status", "key_results": [{"id", "metric", "value", "numerator", "denominator", "progress",
 /// "status", "evidence": [...]}]}]}`. A key result shared by two objectives appears under both,
 /// with the same (single) measurement.
+///
+/// This builds the whole document as a tree; [`write_measurement_json`] writes the same text
+/// without building it, which is what a large portfolio needs.
 pub fn measurement_json(measurement: &CycleMeasurement) -> Value {
-    let by_id: BTreeMap<&KeyResultId, &KrMeasurement> =
-        measurement.key_results.iter().map(|kr| (&kr.id, kr)).collect();
-    let objectives: Vec<Value> = measurement
-        .objectives
-        .iter()
-        .map(|objective| {
-            let key_results: Vec<Value> = objective
-                .key_results
-                .iter()
-                .filter_map(|id| by_id.get(id))
-                .map(|kr| kr_json(kr))
-                .collect();
-            json!({
-                "id": objective.id.as_str(),
-                "progress": objective.progress,
-                "status": objective.status.as_str(),
-                "key_results": key_results,
-            })
-        })
-        .collect();
-    json!({
-        "as_of": measurement.as_of.to_string(),
-        "cycle": measurement.cycle.as_str(),
-        "objectives": objectives,
-    })
+    serde_json::to_value(MeasurementJson::of(measurement)).unwrap_or_default()
+}
+
+/// Writes the `measure --format json` contract of [`measurement_json`], pretty-printed, straight
+/// to `writer`: the same bytes as `serde_json::to_string_pretty(&measurement_json(m))`, without
+/// building a `serde_json::Value` or copying the evidence of a key result shared by objectives.
+pub fn write_measurement_json<W: std::io::Write>(
+    writer: W,
+    measurement: &CycleMeasurement,
+) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(writer, &MeasurementJson::of(measurement))
+}
+
+/// The JSON contract as borrowed, typed views of a measurement; field order is the contract's
+/// key order.
+#[derive(serde::Serialize)]
+struct MeasurementJson<'m> {
+    as_of: String,
+    cycle: &'m str,
+    objectives: Vec<ObjectiveJson<'m>>,
+}
+
+#[derive(serde::Serialize)]
+struct ObjectiveJson<'m> {
+    id: &'m str,
+    progress: Option<f64>,
+    status: &'static str,
+    key_results: Vec<KrJson<'m>>,
 }
 
 /// One key result in the JSON contract.
-pub(crate) fn kr_json(kr: &KrMeasurement) -> Value {
-    json!({
-        "id": kr.id.as_str(),
-        "metric": kr.metric,
-        "value": kr.value.value,
-        "numerator": kr.value.numerator,
-        "denominator": kr.value.denominator,
-        "progress": kr.progress,
-        "status": kr.status.as_str(),
-        "evidence": kr.value.evidence,
-    })
+#[derive(serde::Serialize)]
+struct KrJson<'m> {
+    id: &'m str,
+    metric: &'m str,
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    progress: Option<f64>,
+    status: &'static str,
+    evidence: &'m [EvidenceRef],
+}
+
+impl<'m> MeasurementJson<'m> {
+    fn of(measurement: &'m CycleMeasurement) -> Self {
+        let by_id: BTreeMap<&KeyResultId, &KrMeasurement> =
+            measurement.key_results.iter().map(|kr| (&kr.id, kr)).collect();
+        let objectives = measurement
+            .objectives
+            .iter()
+            .map(|objective| ObjectiveJson {
+                id: objective.id.as_str(),
+                progress: objective.progress,
+                status: objective.status.as_str(),
+                key_results: objective
+                    .key_results
+                    .iter()
+                    .filter_map(|id| by_id.get(id))
+                    .map(|kr| KrJson::of(kr))
+                    .collect(),
+            })
+            .collect();
+        Self { as_of: measurement.as_of.to_string(), cycle: measurement.cycle.as_str(), objectives }
+    }
+}
+
+impl<'m> KrJson<'m> {
+    fn of(kr: &'m KrMeasurement) -> Self {
+        Self {
+            id: kr.id.as_str(),
+            metric: &kr.metric,
+            value: kr.value.value,
+            numerator: kr.value.numerator,
+            denominator: kr.value.denominator,
+            progress: kr.progress,
+            status: kr.status.as_str(),
+            evidence: &kr.value.evidence,
+        }
+    }
 }

@@ -820,6 +820,24 @@ fn measures_a_cycle_once_per_key_result_and_rolls_objectives_up() {
 }
 
 #[test]
+fn streamed_measurement_json_is_byte_for_byte_the_pretty_printed_tree() {
+    let (ws, _) = load(Some(OKRS));
+    let mut evidence = finding_evidence();
+    evidence.checkins.insert(
+        "KR-MAN".into(),
+        vec![CheckinRecord { date: date(2027, 2, 1), value: 20.0, confidence: Some(6) }],
+    );
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let measured = measure_cycle(&ws, cycle, AS_OF, &evidence);
+    let mut streamed = Vec::new();
+    write_measurement_json(&mut streamed, &measured).unwrap();
+    let tree = serde_json::to_string_pretty(&measurement_json(&measured)).unwrap();
+    assert_eq!(String::from_utf8(streamed).unwrap(), tree);
+    // The shared KR-MIT is written under both objectives, its evidence included.
+    assert_eq!(tree.matches("\"id\": \"KR-MIT\"").count(), 2);
+}
+
+#[test]
 fn stale_checkins_make_a_key_result_stale_and_nothing_is_no_data() {
     let (ws, _) = load(Some(OKRS));
     let mut evidence = EvidenceSet::default();

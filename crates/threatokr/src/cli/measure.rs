@@ -8,6 +8,7 @@ use super::store_io::{open_store, today};
 use super::workspace_io::{add_file, read_workspace};
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use threatokr_core::diag::{
     Diagnostic, DiagnosticReport, Files, Summary, render_human, sort_diagnostics,
@@ -17,12 +18,12 @@ use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
     CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, check_evidence,
-    measure_cycle, measurement_json,
+    measure_cycle, write_measurement_json,
 };
 use threatokr_core::model::{Cycle, Severity, Workspace};
 use threatokr_core::report::{render_table, status_label};
 use threatokr_core::workspace::load_workspace;
-use threatokr_store::{EntityKind, FindingFilter, MeasurementRow, StatusObservation, Store};
+use threatokr_store::{EntityKind, FindingFilter, SerializedMeasurement, StatusObservation, Store};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -72,9 +73,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     measured.print_diagnostics();
     let recorded = record(&mut measured)?;
     match args.format {
-        Format::Json => {
-            print(&serde_json::to_string_pretty(&measurement_json(&measured.measurement))?)
-        }
+        Format::Json => print_measurement_json(&measured.measurement),
         Format::Table => {
             print(&table(&measured.measurement, terminal_width()));
             print(&format!(
@@ -84,6 +83,18 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         }
     }
     Ok(if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
+}
+
+/// Prints the `measure --format json` contract (shared by `status --format json`), written straight
+/// to stdout through a buffer rather than built as one `serde_json::Value` and one string: the
+/// evidence of a large portfolio runs to tens of megabytes. Like `print`, a closed stdout (a pipe
+/// into `head`) is not an error.
+pub(crate) fn print_measurement_json(measurement: &CycleMeasurement) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if write_measurement_json(&mut out, measurement).is_ok() {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
 }
 
 /// Picks the cycle: `--cycle`, else the shortest cycle containing the day.
@@ -145,23 +156,24 @@ pub(crate) struct Recorded {
 /// Records the measurements and the models' statuses in the store.
 pub(crate) fn record(measured: &mut Measured) -> Result<Recorded> {
     let measurement = &measured.measurement;
-    let rows: Vec<MeasurementRow> = measurement
-        .key_results
-        .iter()
-        .map(|kr| MeasurementRow {
-            kr_id: kr.id.to_string(),
-            cycle: measurement.cycle.to_string(),
-            as_of: measurement.as_of,
-            value: kr.value.value,
-            numerator: kr.value.numerator,
-            denominator: kr.value.denominator,
-            progress: kr.progress,
-            status: kr.status,
-            evidence: serde_json::to_value(&kr.value.evidence).unwrap_or_default(),
-        })
-        .collect();
-    let changed =
-        measured.store.record_measurements(&rows).context("recording the measurements")?;
+    // Each key result's evidence is written as JSON text as it is stored, one at a time: the
+    // evidence of a large portfolio is never held as `serde_json::Value` trees.
+    let rows = measurement.key_results.iter().map(|kr| SerializedMeasurement {
+        kr_id: kr.id.as_str(),
+        cycle: measurement.cycle.as_str(),
+        as_of: measurement.as_of,
+        value: kr.value.value,
+        numerator: kr.value.numerator,
+        denominator: kr.value.denominator,
+        progress: kr.progress,
+        status: kr.status,
+        evidence_json: serde_json::to_string(&kr.value.evidence)
+            .unwrap_or_else(|_| "null".to_owned()),
+    });
+    let changed = measured
+        .store
+        .record_serialized_measurements(rows)
+        .context("recording the measurements")?;
     let mut observations = Vec::new();
     for model in &measured.workspace.models {
         let model_file = measured.files.name(model.origin.file).to_owned();
@@ -240,10 +252,9 @@ pub(crate) fn read_evidence(
                 evidence.checkins.insert(id.clone(), checkins);
             }
             let history: Vec<(Date, f64)> = store
-                .measurements(&id)?
+                .measurement_values(&id, cycle.id.as_str())?
                 .into_iter()
-                .filter(|m| m.cycle == cycle.id.as_str())
-                .filter_map(|m| Some((m.as_of, m.value?)))
+                .filter_map(|(day, value)| Some((day, value?)))
                 .collect();
             if !history.is_empty() {
                 evidence.history.insert(id, history);
@@ -399,10 +410,10 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
     for kr in &measurement.key_results {
         let history: Vec<(Date, f64)> = measured
             .store
-            .measurements(kr.id.as_str())?
+            .measurement_values(kr.id.as_str(), measurement.cycle.as_str())?
             .into_iter()
-            .filter(|m| m.cycle == measurement.cycle.as_str() && m.as_of <= measurement.as_of)
-            .filter_map(|m| Some((m.as_of, m.value?)))
+            .filter(|(day, _)| *day <= measurement.as_of)
+            .filter_map(|(day, value)| Some((day, value?)))
             .collect();
         let mut evidence = Vec::new();
         if kr.value.value.is_some() {

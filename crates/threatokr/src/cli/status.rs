@@ -5,13 +5,12 @@
 //! terminal, the Markdown and the HTML never show different numbers.
 
 use super::Outcome;
-use super::measure::compute;
+use super::measure::{compute, print_measurement_json};
 use super::output::{print, stdout_color, terminal_width};
 use super::reporting::report_model;
 use anyhow::Result;
 use jiff::civil::Date;
 use std::path::Path;
-use threatokr_core::metrics::measurement_json;
 use threatokr_core::report::render_status_tree;
 
 #[derive(Debug, clap::Args)]
@@ -37,9 +36,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let measured = compute(root, args.cycle.as_deref(), args.as_of)?;
     measured.print_diagnostics();
     match args.format {
-        Format::Json => {
-            print(&serde_json::to_string_pretty(&measurement_json(&measured.measurement))?)
-        }
+        Format::Json => print_measurement_json(&measured.measurement),
         Format::Table => {
             print(&render_status_tree(&report_model(&measured)?, terminal_width(), stdout_color()))
         }
