@@ -242,6 +242,9 @@ pub struct KrValue {
 impl KrValue {
     /// A ratio as a percentage; no data when nothing is in the denominator.
     pub(crate) fn ratio(numerator: f64, denominator: f64, as_of: Date) -> Self {
+        // Adding 0.0 turns the -0.0 that an empty float `sum()` gives into 0.0, so nothing
+        // prints "-0 of 3".
+        let (numerator, denominator) = (numerator + 0.0, denominator + 0.0);
         Self {
             value: (denominator > 0.0).then(|| 100.0 * numerator / denominator),
             numerator: Some(numerator),
@@ -253,6 +256,7 @@ impl KrValue {
 
     /// A count (no denominator).
     pub(crate) fn count(count: f64, as_of: Date) -> Self {
+        let count = count + 0.0;
         Self {
             value: Some(count),
             numerator: Some(count),

@@ -724,6 +724,14 @@ fn milestones_and_binary_read_the_file_and_checkins() {
     // Weight 1 of 3 done by 2027-02-15.
     let value = measure_on(&ws, &milestones, &EvidenceSet::default(), AS_OF);
     assert_numbers(&value, Some(100.0 / 3.0), Some(1.0), Some(3.0));
+    // Nothing done yet is 0 of 3, never -0 (an empty float sum is -0.0).
+    let nothing = measure_on(&ws, &milestones, &EvidenceSet::default(), date(2027, 1, 10));
+    assert!(
+        nothing.numerator.is_some_and(|n| n == 0.0 && n.is_sign_positive()),
+        "{:?}",
+        nothing.numerator
+    );
+    assert!(nothing.value.is_some_and(|v| v.is_sign_positive()));
     let mut binary = milestones.clone();
     binary.target = KrTarget::Binary { done: Some(date(2027, 3, 1)) };
     assert_eq!(measure_on(&ws, &binary, &EvidenceSet::default(), AS_OF).value, Some(0.0));

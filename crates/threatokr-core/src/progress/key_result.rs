@@ -37,14 +37,17 @@ pub fn kr_progress(
     window: Window,
 ) -> Option<f64> {
     let current = current.filter(|v| v.is_finite());
-    match target {
+    let progress = match target {
         KrTarget::Metric { start, target, .. } => metric_progress(*start, *target, current?),
         KrTarget::Threshold { comparison, limit } => {
             threshold_share(*comparison, *limit, current, history, window)
         }
         KrTarget::Milestones(milestones) => milestone_share(milestones, window.as_of),
         KrTarget::Binary { done } => Some(binary_progress(*done, current, window.as_of)),
-    }
+    };
+    // `clamp` keeps the sign of -0.0 (an empty float sum, 0 divided by a decreasing distance):
+    // adding 0.0 makes it 0.0, so nothing shows "-0%".
+    progress.map(|p| p + 0.0)
 }
 
 /// `clamp((current − start) / (target − start), 0, 1)`; `None` when start equals target or a

@@ -100,6 +100,9 @@ fn milestones_weigh_what_is_done_by_the_as_of_date() {
     // On 2027-02-01 only the first (1 of 4) is done; on 2027-03-01 also the second (3 of 4).
     assert_close(kr_progress(&target, None, &[], window(date(2027, 2, 1))), 0.25);
     assert_close(kr_progress(&target, None, &[], window(date(2027, 3, 1))), 0.75);
+    // Before anything is done: 0, with a positive sign (an empty float sum is -0.0).
+    let none_yet = kr_progress(&target, None, &[], window(date(2027, 1, 10)));
+    assert!(none_yet.is_some_and(|p| p == 0.0 && p.is_sign_positive()), "{none_yet:?}");
     assert_eq!(
         kr_progress(&KrTarget::Milestones(vec![milestone(0.0, None)]), None, &[], window(Q1_END)),
         None
