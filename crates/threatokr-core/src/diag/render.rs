@@ -36,7 +36,7 @@ pub fn render_human(report: DiagnosticReport<'_>, color: bool) -> String {
     let config = term::Config::default();
     let mut out = Vec::new();
     for diagnostic in report.diagnostics {
-        let converted = to_codespan(diagnostic);
+        let converted = to_codespan(report.files, diagnostic);
         let result = if color {
             let mut buffer = term::termcolor::Buffer::ansi();
             let r = term::emit_to_write_style(&mut buffer, &config, report.files, &converted);
@@ -67,7 +67,23 @@ pub fn render_human(report: DiagnosticReport<'_>, color: bool) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<super::FileId> {
+/// How many source lines a label may show; a longer span (a whole JSON object in an imported
+/// model) is shown by its first line, where the object starts, instead of a page of source.
+const MAX_LABEL_LINES: usize = 3;
+
+fn shown_range(files: &Files, file: super::FileId, span: super::Span) -> std::ops::Range<usize> {
+    let source = files.get(file);
+    let (start, end) = (source.line_col(span.start), source.line_col(span.end));
+    if end.line - start.line < MAX_LABEL_LINES {
+        return span.range();
+    }
+    let text = &source.text;
+    let from = span.start as usize;
+    let line_end = text[from.min(text.len())..].find('\n').map_or(text.len(), |i| from + i);
+    from..line_end.max(from)
+}
+
+fn to_codespan(files: &Files, diagnostic: &Diagnostic) -> cs::Diagnostic<super::FileId> {
     let severity = match diagnostic.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
@@ -76,12 +92,14 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<super::FileId> {
     let mut labels = Vec::new();
     if let Some(primary) = &diagnostic.primary {
         labels.push(
-            cs::Label::primary(primary.file, primary.span.range()).with_message(&primary.message),
+            cs::Label::primary(primary.file, shown_range(files, primary.file, primary.span))
+                .with_message(&primary.message),
         );
     }
     for label in &diagnostic.secondary {
         labels.push(
-            cs::Label::secondary(label.file, label.span.range()).with_message(&label.message),
+            cs::Label::secondary(label.file, shown_range(files, label.file, label.span))
+                .with_message(&label.message),
         );
     }
     let mut notes = Vec::new();
@@ -189,5 +207,31 @@ fn sarif_level(severity: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Note => "note",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Code, Span};
+
+    #[test]
+    fn a_label_over_many_lines_is_shown_by_its_first_line() {
+        let mut files = Files::new();
+        let text = format!("{{\n  \"flow\": {{\n{}  }}\n}}\n", "    \"x\": 1,\n".repeat(40));
+        let file = files.add("m.json", text.clone());
+        let start = text.find("{\n    \"x\"").unwrap();
+        let diagnostic =
+            Diagnostic::new(Code::UnknownKey, file, Span::new(start, text.len() - 3), "an object");
+        let rendered =
+            render_human(DiagnosticReport { files: &files, diagnostics: &[diagnostic] }, false);
+        // Only the first line of the 42-line object is quoted, not a page of source.
+        assert_eq!(rendered.matches("\"x\": 1").count(), 0, "{rendered}");
+        assert!(rendered.contains("m.json:2:11"), "{rendered}");
+        // A short span is shown whole.
+        let short = Diagnostic::new(Code::UnknownKey, file, Span::new(4, 10), "a key");
+        let rendered =
+            render_human(DiagnosticReport { files: &files, diagnostics: &[short] }, false);
+        assert!(rendered.contains("^^^^^^"), "{rendered}");
     }
 }
