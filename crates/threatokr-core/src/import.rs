@@ -20,7 +20,7 @@ mod tm_bom;
 
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
 use crate::model::{AppId, SourceFormat, ThreatModel};
-use crate::syntax::{Budget, Node, parse_json, parse_yaml};
+use crate::syntax::{Budget, Node, parse_auto};
 
 /// What an importer reads.
 #[derive(Debug, Clone, Copy)]
@@ -62,12 +62,7 @@ pub fn import(
         let (model, diagnostics) = tm7::import(&input);
         return (Some(model), diagnostics);
     }
-    let (node, mut diagnostics) =
-        if files.name(file).ends_with(".json") || text.trim_start().starts_with('{') {
-            parse_json(files, file, Budget::default())
-        } else {
-            parse_yaml(files, file, Budget::default())
-        };
+    let (node, mut diagnostics) = parse_auto(files, file, Budget::default());
     let Some(node) = node else {
         return (None, diagnostics);
     };

@@ -12,7 +12,7 @@ pub use okrs::{lower_okrs, parse_score_condition};
 pub use threat_model::lower_threat_model;
 pub use workspace_file::lower_workspace_config;
 
-use crate::decode::{Decoder, MapReader};
+use crate::decode::{Decoder, MapReader, Shape};
 use crate::diag::{Code, Span};
 use crate::model::Origin;
 use crate::syntax::Node;
@@ -51,6 +51,43 @@ fn report_duplicates<'a>(
         }
     }
     duplicates
+}
+
+/// Lowers each item of a list-of-objects field, skipping the items that are broken.
+fn objects<T>(
+    decoder: &mut Decoder,
+    reader: &MapReader<'_>,
+    key: &str,
+    shape: &'static Shape,
+    mut lower_one: impl FnMut(&mut Decoder, &MapReader<'_>) -> Option<T>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in reader.items(key) {
+        if let Some(item_reader) = decoder.object(item, shape)
+            && let Some(value) = lower_one(decoder, &item_reader)
+        {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// Reports duplicate ids among `items` and keeps the first of each.
+fn dedupe<T>(
+    decoder: &mut Decoder,
+    what: &str,
+    items: Vec<T>,
+    key: impl Fn(&T) -> (String, Span),
+) -> Vec<T> {
+    let keys: Vec<(String, Span)> = items.iter().map(&key).collect();
+    let duplicates =
+        report_duplicates(decoder, what, keys.iter().map(|(id, span)| (id.as_str(), *span)));
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !duplicates.contains(i))
+        .map(|(_, item)| item)
+        .collect()
 }
 
 #[cfg(test)]

@@ -812,15 +812,17 @@ pub(crate) fn grade_grid(grades: &[GradeRow]) -> GradeGrid<'_> {
     (cycles, rows.into_iter().collect())
 }
 
-/// Numbers as people read them: integers without decimals, others with one (`{:.1}`).
+/// Numbers as people read them: rounded to one decimal, shown without it when that is `.0`
+/// (53.96 is `54`, not `54.0`).
 pub fn format_number(value: f64) -> String {
     if !value.is_finite() {
         return "—".to_owned();
     }
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
+    let rounded = (value * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        format!("{rounded:.0}")
     } else {
-        format!("{value:.1}")
+        format!("{rounded:.1}")
     }
 }
 

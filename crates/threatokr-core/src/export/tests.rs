@@ -34,25 +34,12 @@ fn threat(
     controls: &[&str],
 ) -> Threat {
     Threat {
-        id: id(key),
-        title: title.to_owned(),
-        description: None,
-        stride: Vec::new(),
-        cwes: Vec::new(),
         elements: elements.iter().map(|e| id(e)).collect(),
         status,
         status_raw: status.as_str().to_owned(),
         severity,
-        severity_raw: String::new(),
-        likelihood: None,
-        impact: None,
-        cvss: None,
-        owner: None,
-        ticket: None,
-        created: None,
-        updated: None,
         controls: controls.iter().map(|c| id(c)).collect(),
-        origin: origin(file),
+        ..Threat::new(id(key), title.to_owned(), origin(file))
     }
 }
 

@@ -12,8 +12,7 @@ use std::str::FromStr;
 use super::ImportInput;
 use crate::diag::{Code, Diagnostic, FileId, Span};
 use crate::model::{
-    ElementId, Origin, Severity, SourceFormat, Stride, Threat, ThreatId, ThreatModel, ThreatStatus,
-    TrustBoundary,
+    ElementId, Origin, SourceFormat, Stride, Threat, ThreatId, ThreatModel, TrustBoundary,
 };
 use crate::syntax::{Key, Node, Value};
 
@@ -333,32 +332,9 @@ pub(in crate::import) fn place_in_boundaries(
     }
 }
 
-/// A threat of which only the id, title and origin are known yet: no description, STRIDE,
-/// CWEs, elements or controls, status and severity `unknown` with empty raw values, and no
-/// likelihood, impact, CVSS, owner, ticket or dates. Importers fill what their format has with
-/// struct update syntax.
+/// A threat with only its id, title and origin (see `Threat::new`).
 pub(in crate::import) fn threat(id: ThreatId, title: String, origin: Origin) -> Threat {
-    Threat {
-        id,
-        title,
-        description: None,
-        stride: Vec::new(),
-        cwes: Vec::new(),
-        elements: Vec::new(),
-        status: ThreatStatus::Unknown,
-        status_raw: String::new(),
-        severity: Severity::Unknown,
-        severity_raw: String::new(),
-        likelihood: None,
-        impact: None,
-        cvss: None,
-        owner: None,
-        ticket: None,
-        created: None,
-        updated: None,
-        controls: Vec::new(),
-        origin,
-    }
+    Threat::new(id, title, origin)
 }
 
 /// Removes HTML tags (`<b>...</b>`), which Threagile puts into risk titles.

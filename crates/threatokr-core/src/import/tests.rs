@@ -35,7 +35,7 @@ fn leaves_the_other_formats_samples_to_their_importers() {
         "threagile/example.threagile.yaml",
     ] {
         let file = files.add(path, read_shared(&format!("samples/models/{path}")));
-        let (node, _) = crate::syntax::parse_auto(&files, file, Budget::default());
+        let (node, _) = parse_auto(&files, file, Budget::default());
         let node = node.unwrap_or_else(|| panic!("{path} parses"));
         assert!(otm::looks_like(&node).is_err(), "{path} taken for OTM");
         assert!(threat_composer::looks_like(&node).is_err(), "{path} taken for Threat Composer");

@@ -235,3 +235,33 @@ pub struct TestScenario {
     /// Where it is defined.
     pub origin: Origin,
 }
+
+impl Threat {
+    /// A threat of which only the id, title and origin are known yet: no description, STRIDE,
+    /// CWEs, elements or controls, status and severity `unknown` with empty raw values, and no
+    /// likelihood, impact, CVSS, owner, ticket or dates. Importers and tests fill in the rest
+    /// with struct update syntax.
+    pub fn new(id: ThreatId, title: String, origin: Origin) -> Self {
+        Self {
+            id,
+            title,
+            description: None,
+            stride: Vec::new(),
+            cwes: Vec::new(),
+            elements: Vec::new(),
+            status: ThreatStatus::Unknown,
+            status_raw: String::new(),
+            severity: Severity::Unknown,
+            severity_raw: String::new(),
+            likelihood: None,
+            impact: None,
+            cvss: None,
+            owner: None,
+            ticket: None,
+            created: None,
+            updated: None,
+            controls: Vec::new(),
+            origin,
+        }
+    }
+}

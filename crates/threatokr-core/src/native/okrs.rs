@@ -1,8 +1,7 @@
 //! Lowers `okrs/<cycle>.yaml` into an `OkrSet`, checking key results and `measure:` bindings.
 
 use super::shapes::{KEY_RESULT, MILESTONE, OBJECTIVE, OKRS};
-use super::workspace_file::objects;
-use super::{id_field, origin};
+use super::{id_field, objects, origin, report_duplicates};
 use crate::decode::{Decoder, MapReader, Reference, Target, Ty};
 use crate::diag::{Code, Diagnostic, FileId, Files, Span, did_you_mean};
 use crate::metrics::{self, CATALOGUE};
@@ -35,21 +34,10 @@ fn lower(decoder: &mut Decoder, node: &Node) -> Option<OkrSet> {
     let objectives = objects(decoder, &root, "objectives", &OBJECTIVE, |d, r| {
         lower_objective(d, r, &mut key_results, &mut defined)
     });
-    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
-    for objective in &objectives {
-        if let Some(first) = seen.insert(objective.id.to_string(), objective.origin.span) {
-            let file = decoder.file;
-            decoder.diagnostics.push(
-                Diagnostic::new(
-                    Code::DuplicateId,
-                    file,
-                    objective.origin.span,
-                    format!("the objective id `{}` is defined twice", objective.id),
-                )
-                .with_secondary(file, first, "first defined here"),
-            );
-        }
-    }
+    // Duplicate objectives are reported; both are kept, since key results hang off each.
+    let ids: Vec<(String, Span)> =
+        objectives.iter().map(|o| (o.id.to_string(), o.origin.span)).collect();
+    report_duplicates(decoder, "objective", ids.iter().map(|(id, span)| (id.as_str(), *span)));
     // Key results listed by no objective are still measured, but say so: they count nowhere.
     for kr in &key_results {
         if !objectives.iter().any(|o| o.key_results.contains(&kr.id)) {

@@ -1,8 +1,7 @@
 //! Lowers `models/*.tm.yaml` into a `ThreatModel`.
 
 use super::shapes::{BOUNDARY, CONTROL, DATA_ASSET, ELEMENT, FLOW, TEST, THREAT, THREAT_MODEL};
-use super::workspace_file::{dedupe, objects};
-use super::{id_field, origin};
+use super::{dedupe, id_field, objects, origin};
 use crate::decode::{Decoder, Target};
 use crate::diag::{Code, Diagnostic, FileId, Files};
 use crate::model::{

@@ -1,8 +1,8 @@
 //! Lowers `threatokr.yaml` into a `WorkspaceConfig`.
 
 use super::shapes::{APP, CYCLE, EVIDENCE, ORG, PERSON, SETTINGS, SLA, TEAM, WORKSPACE};
-use super::{id_field, origin, report_duplicates};
-use crate::decode::{Decoder, MapReader, Shape};
+use super::{dedupe, id_field, objects, origin};
+use crate::decode::{Decoder, MapReader};
 use crate::diag::{Code, Diagnostic, FileId, Files};
 use crate::model::{
     App, Cycle, EvidenceFolders, Org, Person, Settings, SlaDays, Team, WorkspaceConfig,
@@ -66,42 +66,6 @@ fn lower(decoder: &mut Decoder, node: &Node) -> WorkspaceConfig {
         .map(|r| lower_settings(decoder, &r))
         .unwrap_or_default();
     WorkspaceConfig { org, apps, cycles, settings }
-}
-
-/// Lowers each item of a list-of-objects field, skipping the items that are broken.
-pub(super) fn objects<T>(
-    decoder: &mut Decoder,
-    reader: &MapReader<'_>,
-    key: &str,
-    shape: &'static Shape,
-    mut lower_one: impl FnMut(&mut Decoder, &MapReader<'_>) -> Option<T>,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    for item in reader.items(key) {
-        if let Some(item_reader) = decoder.object(item, shape)
-            && let Some(value) = lower_one(decoder, &item_reader)
-        {
-            out.push(value);
-        }
-    }
-    out
-}
-
-pub(super) fn dedupe<T>(
-    decoder: &mut Decoder,
-    what: &str,
-    items: Vec<T>,
-    key: impl Fn(&T) -> (String, crate::diag::Span),
-) -> Vec<T> {
-    let keys: Vec<(String, crate::diag::Span)> = items.iter().map(&key).collect();
-    let duplicates =
-        report_duplicates(decoder, what, keys.iter().map(|(id, span)| (id.as_str(), *span)));
-    items
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| !duplicates.contains(i))
-        .map(|(_, item)| item)
-        .collect()
 }
 
 fn lower_org(decoder: &mut Decoder, reader: &MapReader<'_>) -> Org {

@@ -2,32 +2,20 @@
 
 use super::*;
 use crate::diag::{Files, Span};
-use crate::model::{Origin, Severity, ThreatStatus};
+use crate::model::{Origin, ThreatStatus};
 
 /// A threat with nothing but an id and an `identified` status: no CWE, no STRIDE, no title words
 /// that match, severity unknown.
 pub(crate) fn threat(id: &str) -> Threat {
     let file = Files::new().add("test.tm.yaml", "");
     Threat {
-        id: id.parse().expect("valid id"),
-        title: String::new(),
-        description: None,
-        stride: Vec::new(),
-        cwes: Vec::new(),
-        elements: Vec::new(),
         status: ThreatStatus::Identified,
         status_raw: "identified".into(),
-        severity: Severity::Unknown,
-        severity_raw: String::new(),
-        likelihood: None,
-        impact: None,
-        cvss: None,
-        owner: None,
-        ticket: None,
-        created: None,
-        updated: None,
-        controls: Vec::new(),
-        origin: Origin { file, span: Span::new(0, 0) },
+        ..Threat::new(
+            id.parse().expect("valid id"),
+            String::new(),
+            Origin { file, span: Span::new(0, 0) },
+        )
     }
 }
 

@@ -5,11 +5,11 @@ use super::Outcome;
 use super::output::{eprint, print, stderr_color, terminal_width, with_progress};
 use super::scan_ci::scan_folder;
 use super::store_io::{open_store, today};
-use super::workspace_io::{add_file, read_workspace};
+use super::workspace_io::{add_file, list_files, read_workspace};
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use threatokr_core::diag::{
     Diagnostic, DiagnosticReport, Files, Summary, render_human, sort_diagnostics,
 };
@@ -21,6 +21,7 @@ use threatokr_core::metrics::{
     measure_cycle, write_measurement_json,
 };
 use threatokr_core::model::{Cycle, Severity, Workspace};
+use threatokr_core::report::format_number;
 use threatokr_core::report::{render_table, status_label};
 use threatokr_core::workspace::load_workspace;
 use threatokr_store::{EntityKind, FindingFilter, SerializedMeasurement, StatusObservation, Store};
@@ -263,7 +264,7 @@ pub(crate) fn read_evidence(
     }
     for path in with_progress(
         "reading ASVS evidence",
-        files_in(&root.join(&folders.asvs), &["yaml", "yml", "csv"])?,
+        list_files(&root.join(&folders.asvs), &["yaml", "yml", "csv"], false)?,
     ) {
         let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
         let (verification, more) = parse_asvs(files, id);
@@ -272,7 +273,7 @@ pub(crate) fn read_evidence(
     }
     for path in with_progress(
         "reading training evidence",
-        files_in(&root.join(&folders.training), &["csv"])?,
+        list_files(&root.join(&folders.training), &["csv"], false)?,
     ) {
         let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
         let is_roster = path
@@ -291,7 +292,7 @@ pub(crate) fn read_evidence(
     }
     for path in with_progress(
         "reading test results",
-        files_in(&root.join(&folders.tests), &["xml", "csv"])?,
+        list_files(&root.join(&folders.tests), &["xml", "csv"], false)?,
     ) {
         let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
         let (executions, more) = parse_test_results(files, id);
@@ -315,32 +316,6 @@ pub(crate) fn read_evidence(
     Ok(evidence)
 }
 
-/// The files directly in a folder with one of the extensions, sorted; none when it is missing.
-fn files_in(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-        let path = entry?.path();
-        let wanted = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()));
-        if path.is_file() && wanted {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    Ok(paths)
-}
-
-/// A number as people read it: up to one decimal, no trailing `.0`.
-pub(crate) fn number(value: f64) -> String {
-    let rounded = (value * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 { format!("{rounded:.0}") } else { format!("{rounded:.1}") }
-}
-
 /// Progress as a percentage, or `no data`.
 pub(crate) fn percent(progress: Option<f64>) -> String {
     progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0))
@@ -350,14 +325,14 @@ pub(crate) fn percent(progress: Option<f64>) -> String {
 /// `54.5% (6 of 11)`, `1 apps (1 of 3)`, `2`, `-` for no data.
 pub(crate) fn value_text(kr: &KrMeasurement) -> String {
     let Some(value) = kr.value.value else { return "-".to_owned() };
-    let mut text = number(value);
+    let mut text = format_number(value);
     match kr.unit.as_deref() {
         Some("%") => text.push('%'),
         Some(unit) => text = format!("{text} {unit}"),
         None => {}
     }
     if let (Some(n), Some(d)) = (kr.value.numerator, kr.value.denominator) {
-        text.push_str(&format!(" ({} of {})", number(n), number(d)));
+        text.push_str(&format!(" ({} of {})", format_number(n), format_number(d)));
     }
     text
 }

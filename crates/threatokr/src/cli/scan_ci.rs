@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use super::output::{eprint, print, stderr_color};
-use super::workspace_io::add_file;
+use super::workspace_io::{add_file, list_files};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 use threatokr_core::diag::{DiagnosticReport, Files, Summary, render_human, sort_diagnostics};
@@ -54,20 +54,11 @@ pub(crate) fn scan_folder(
     if !repo.is_dir() {
         anyhow::bail!("{} is not a folder (scan-ci takes repository folders)", repo.display());
     }
-    let mut paths = Vec::new();
-    let workflows = repo.join(".github/workflows");
-    if workflows.is_dir() {
-        for entry in std::fs::read_dir(&workflows)? {
-            let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-                paths.push(path);
-            }
-        }
-    }
+    let mut paths = list_files(&repo.join(".github/workflows"), &["yml", "yaml"], false)?;
     if repo.join(".gitlab-ci.yml").is_file() {
         paths.push(repo.join(".gitlab-ci.yml"));
     }
-    collect_yaml(&repo.join(".gitlab"), &mut paths)?;
+    paths.extend(list_files(&repo.join(".gitlab"), &["yml", "yaml"], true)?);
     paths.sort();
     let ids: Vec<_> = paths
         .iter()
@@ -75,21 +66,6 @@ pub(crate) fn scan_folder(
         .collect::<Result<_>>()?;
     let name = repo.to_string_lossy().trim_end_matches('/').to_owned();
     Ok(scan_repository(files, &name, &ids))
-}
-
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    if !dir.is_dir() {
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_yaml(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn table(scans: &[RepoScan]) -> String {

@@ -26,9 +26,7 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Loaded> {
     let mut inputs = WorkspaceFiles::default();
     let mut diagnostics = Vec::new();
     inputs.config = add_file(&mut files, root, &config_path, &mut diagnostics)?;
-    let mut model_paths = Vec::new();
-    collect(&root.join("models"), &mut model_paths)?;
-    model_paths.sort();
+    let model_paths = list_files(&root.join("models"), &[], true)?;
     // Threagile's risks.json is the companion of the Threagile model in the same folder, not a model.
     let companions: Vec<&PathBuf> =
         model_paths.iter().filter(|p| p.file_name().is_some_and(|n| n == "risks.json")).collect();
@@ -44,10 +42,7 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Loaded> {
             inputs.companions.insert(id, companion_id);
         }
     }
-    let mut okr_paths = Vec::new();
-    collect(&root.join("okrs"), &mut okr_paths)?;
-    okr_paths.sort();
-    for path in okr_paths.iter().filter(|p| has_extension(p, &["yaml", "yml"])) {
+    for path in &list_files(&root.join("okrs"), &["yaml", "yml"], true)? {
         let Some(id) = add_file(&mut files, root, path, &mut diagnostics)? else { continue };
         inputs.okrs.push(id);
     }
@@ -65,7 +60,17 @@ fn has_extension(path: &Path, extensions: &[&str]) -> bool {
         .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// The files in `dir` (and below it when `recursive`) whose extension is one of `extensions`
+/// (any file when it is empty), sorted; hidden entries (editor swap files, `.git`) are skipped.
+/// A missing folder has no files: evidence folders are optional.
+pub(crate) fn list_files(dir: &Path, extensions: &[&str], recursive: bool) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, extensions, recursive, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, extensions: &[&str], recursive: bool, out: &mut Vec<PathBuf>) -> Result<()> {
     if !dir.is_dir() {
         return Ok(());
     }
@@ -75,8 +80,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             continue;
         }
         if path.is_dir() {
-            collect(&path, out)?;
-        } else {
+            if recursive {
+                walk(&path, extensions, recursive, out)?;
+            }
+        } else if extensions.is_empty() || has_extension(&path, extensions) {
             out.push(path);
         }
     }
