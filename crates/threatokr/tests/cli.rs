@@ -137,9 +137,9 @@ fn unknown_arguments_exit_2() {
 #[path = "../../threatokr-core/src/test_support.rs"]
 mod test_support;
 
-/// The threat-model samples in the shared folder (the test fails loudly when it is missing).
+/// The real threat-model samples kept in `test_data/samples/models`.
 fn samples() -> PathBuf {
-    test_support::shared_path("samples/models")
+    test_support::sample_path("samples/models")
 }
 
 #[test]

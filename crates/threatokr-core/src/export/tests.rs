@@ -11,7 +11,7 @@ use crate::model::{
     TestScenario, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
 };
 use crate::syntax::{Budget, Node, parse_yaml};
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 
 fn origin(file: FileId) -> Origin {
     Origin { file, span: Span::new(0, 0) }
@@ -267,7 +267,7 @@ fn otm_round_trip_keeps_ids_statuses_elements_and_links_of_a_native_model() {
 #[test]
 fn otm_round_trip_keeps_an_imported_threat_dragon_model() {
     let mut files = Files::new();
-    let file = files.add("v2-demo.json", read_shared("samples/models/threat-dragon/v2-demo.json"));
+    let file = files.add("v2-demo.json", read_sample("samples/models/threat-dragon/v2-demo.json"));
     let (model, _) = import(&files, file, None, None, None);
     let model = model.expect("the demo imports");
     let (back, diagnostics) = reimport_otm(&model);
@@ -279,7 +279,7 @@ fn otm_round_trip_keeps_an_imported_threat_dragon_model() {
 #[test]
 fn otm_round_trip_keeps_an_imported_otm_model() {
     let mut files = Files::new();
-    let file = files.add("EXAMPLE.json", read_shared("samples/models/otm/EXAMPLE.json"));
+    let file = files.add("EXAMPLE.json", read_sample("samples/models/otm/EXAMPLE.json"));
     let model = import(&files, file, None, None, None).0.expect("the example imports");
     let (back, diagnostics) = reimport_otm(&model);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
@@ -639,15 +639,15 @@ fn texts(model: &ThreatModel) -> Texts {
 
 #[test]
 fn imported_samples_survive_native_yaml_and_the_native_reader() {
-    let yaml_example = read_shared("samples/models/otm/EXAMPLE.yaml");
+    let yaml_example = read_sample("samples/models/otm/EXAMPLE.yaml");
     let inputs = [
-        ("v1-demo.json", read_shared("samples/models/threat-dragon/v1-demo.json")),
-        ("v2-demo.json", read_shared("samples/models/threat-dragon/v2-demo.json")),
-        ("EXAMPLE.json", read_shared("samples/models/otm/EXAMPLE.json")),
+        ("v1-demo.json", read_sample("samples/models/threat-dragon/v1-demo.json")),
+        ("v2-demo.json", read_sample("samples/models/threat-dragon/v2-demo.json")),
+        ("EXAMPLE.json", read_sample("samples/models/otm/EXAMPLE.json")),
         ("EXAMPLE.yaml", yaml_example),
         (
             "ThreatComposer.tc.json",
-            read_shared("samples/models/threat-composer/ThreatComposer.tc.json"),
+            read_sample("samples/models/threat-composer/ThreatComposer.tc.json"),
         ),
     ];
     for (name, text) in inputs {

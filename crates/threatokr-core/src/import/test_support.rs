@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diag::{Diagnostic, Files};
 use crate::model::{Control, ElementId, SourceFormat, Threat, ThreatModel};
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 
 /// Imports `text` as a file named `name` (with a companion file `(name, text)` when given)
 /// through [`crate::import::import`], the format forced by `from` or detected.
@@ -97,7 +97,7 @@ pub(crate) fn run(name: &str, text: &str) -> Imported {
 
 /// Imports a shared sample (`samples/models/<path>`).
 pub(crate) fn run_sample(path: &str) -> Imported {
-    run(path.rsplit('/').next().unwrap_or(path), &read_shared(&format!("samples/models/{path}")))
+    run(path.rsplit('/').next().unwrap_or(path), &read_sample(&format!("samples/models/{path}")))
 }
 
 /// Imports one of our fixtures (`test_data/import/<path>`).

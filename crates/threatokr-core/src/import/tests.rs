@@ -7,7 +7,7 @@ use super::test_support::{run, run_sample};
 use super::*;
 use crate::diag::Code;
 use crate::model::Stride;
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 
 #[test]
 fn detects_each_sample_format_from_its_content() {
@@ -22,7 +22,7 @@ fn detects_each_sample_format_from_its_content() {
         assert_eq!(imported.model().format, format, "{path}");
     }
     // EXAMPLE.yaml needs the lenient reading of its under-indented quoted scalar (see the OTM tests).
-    let text = read_shared("samples/models/otm/EXAMPLE.yaml");
+    let text = read_sample("samples/models/otm/EXAMPLE.yaml");
     assert_eq!(run("EXAMPLE.yaml", &text).model().format, SourceFormat::Otm);
 }
 
@@ -34,7 +34,7 @@ fn leaves_the_other_formats_samples_to_their_importers() {
         "pytm/tm.json",
         "threagile/example.threagile.yaml",
     ] {
-        let file = files.add(path, read_shared(&format!("samples/models/{path}")));
+        let file = files.add(path, read_sample(&format!("samples/models/{path}")));
         let (node, _) = parse_auto(&files, file, Budget::default());
         let node = node.unwrap_or_else(|| panic!("{path} parses"));
         assert!(otm::looks_like(&node).is_err(), "{path} taken for OTM");

@@ -8,7 +8,7 @@ fn the_design_sketch_model_reads_without_problems() {
     let mut files = Files::new();
     let file = files.add(
         "models/checkout.tm.yaml",
-        crate::test_support::read_shared("sketch/models/checkout.tm.yaml"),
+        crate::test_support::read_sample("sketch/models/checkout.tm.yaml"),
     );
     let (model, references, diagnostics) = lower_threat_model(&files, file);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
@@ -38,7 +38,7 @@ fn the_design_sketch_model_reads_without_problems() {
 fn the_design_sketch_okrs_read_with_only_reference_problems() {
     let mut files = Files::new();
     let file = files
-        .add("okrs/2027-Q1.yaml", crate::test_support::read_shared("sketch/okrs/2027-Q1.yaml"));
+        .add("okrs/2027-Q1.yaml", crate::test_support::read_sample("sketch/okrs/2027-Q1.yaml"));
     let (set, _, diagnostics) = lower_okrs(&files, file);
     let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
     // The sketch derives its objective with `derived_from: { theme: ... }`; our format says `theme:`.

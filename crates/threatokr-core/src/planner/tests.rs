@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, Files, Severity};
 use crate::metrics;
 use crate::model::{KeyResultId, Theme};
 use crate::native::lower_okrs;
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 use crate::workspace::{WorkspaceFiles, load_workspace};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -70,7 +70,7 @@ fn samples_files() -> Vec<(String, String)> {
         "threat-dragon/v2-demo.json",
         "tm-bom/hashicorp-vault-threat-model.json",
     ] {
-        out.push((format!("models/{model}"), read_shared(&format!("samples/models/{model}"))));
+        out.push((format!("models/{model}"), read_sample(&format!("samples/models/{model}"))));
     }
     out
 }

@@ -2,7 +2,7 @@
 //!
 //! The requirement table `data/asvs.tsv` is derived from the official exports (OWASP ASVS,
 //! © OWASP Foundation, CC BY-SA 4.0) and holds ids, levels and chapter names only, no requirement
-//! text. A test regenerates it from `../shared/data/asvs` and fails when the committed file drifts.
+//! text. A test regenerates it from the exports kept in `test_data/asvs` and fails when the committed file drifts.
 //!
 //! Ids follow the standard's own advice for use outside the document:
 //! `v<version>-<chapter>.<section>.<requirement>` with a lowercase `v`, e.g. `v5.0.0-1.2.5`.

@@ -174,7 +174,7 @@ pub fn most_specific(ids: &[u32]) -> Option<(u32, Theme)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::read_shared;
+    use crate::test_support::read_sample;
 
     /// Every CWE id named in a text: `CWE-79`, `cwe-079`, `external/cwe/cwe-079`, `cwe: 693`,
     /// and `cwe.mitre.org/data/definitions/79.html`.
@@ -339,7 +339,7 @@ mod tests {
         ];
         let mut all = Vec::new();
         for file in files {
-            let ids = cwe_ids_in(&read_shared(file));
+            let ids = cwe_ids_in(&read_sample(file));
             let missing: Vec<u32> = ids.iter().copied().filter(|&id| entry(id).is_none()).collect();
             assert_eq!(missing, Vec::<u32>::new(), "{file} names CWEs the table lacks");
             all.extend(ids);

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::diag::Files;
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 use proptest::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ fn parse(name: &str, text: &str) -> (Vec<Finding>, Vec<Diagnostic>) {
 }
 
 fn sample(name: &str) -> (Vec<Finding>, Vec<Diagnostic>) {
-    parse(name, &read_shared(&format!("samples/sarif/{name}")))
+    parse(name, &read_sample(&format!("samples/sarif/{name}")))
 }
 
 fn severities(findings: &[Finding]) -> BTreeMap<&'static str, usize> {

@@ -3,7 +3,7 @@
 use super::Category::{Container, Dast, Iac, Sast, Sca, Secrets};
 use super::*;
 use crate::diag::Code;
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 use proptest::prelude::*;
 
 /// (name, category, job, enforced, blocking) of every tool, in the scan's order.
@@ -45,7 +45,7 @@ use Presence::{Absent, Enforced, Present};
 
 #[test]
 fn openfga_codeql_is_one_enforced_blocking_sast_tool() {
-    let text = read_shared("samples/ci/github/openfga-openfga__codeql.yml");
+    let text = read_sample("samples/ci/github/openfga-openfga__codeql.yml");
     let (scan, diagnostics) = scan_repo(&[(".github/workflows/codeql.yml", &text)]);
     // `on:` has push and pull_request (and a schedule); `init` + `analyze` in job `analyze` are
     // one CodeQL use; no step or job has continue-on-error. The manual-build `run:` only echoes.
@@ -57,7 +57,7 @@ fn openfga_codeql_is_one_enforced_blocking_sast_tool() {
 
 #[test]
 fn gitleaks_action_pinned_by_sha_is_enforced_on_push() {
-    let text = read_shared("samples/ci/github/gitleaks-gitleaks__gitleaks.yml");
+    let text = read_sample("samples/ci/github/gitleaks-gitleaks__gitleaks.yml");
     let (scan, diagnostics) = scan_repo(&[(".github/workflows/gitleaks.yml", &text)]);
     // `on: push` (plus workflow_dispatch); `gitleaks/gitleaks-action@<sha>` in job `scan`. The
     // job's `if:` on the repository name does not change enforcement.
@@ -68,7 +68,7 @@ fn gitleaks_action_pinned_by_sha_is_enforced_on_push() {
 
 #[test]
 fn threat_dragon_pr_pipeline_has_an_enforced_trivy_and_a_non_failing_zap() {
-    let text = read_shared("samples/ci/github/OWASP-threat-dragon__pull_request.yaml");
+    let text = read_sample("samples/ci/github/OWASP-threat-dragon__pull_request.yaml");
     let (scan, diagnostics) = scan_repo(&[(".github/workflows/pull_request.yaml", &text)]);
     // `on: pull_request` (plus workflow_dispatch). Trivy scans the built image (`image-ref`, no
     // `scan-type`) with `exit-code: 1`: container, blocking. ZAP full scan with
@@ -88,7 +88,7 @@ fn threat_dragon_pr_pipeline_has_an_enforced_trivy_and_a_non_failing_zap() {
 
 #[test]
 fn asvs_build_documents_has_no_security_tool() {
-    let text = read_shared("samples/ci/github/OWASP-ASVS__build-documents.yml");
+    let text = read_sample("samples/ci/github/OWASP-ASVS__build-documents.yml");
     let (scan, diagnostics) = scan_repo(&[(".github/workflows/build-documents.yml", &text)]);
     // Checkout, a paths filter and four calls to local reusable build workflows.
     assert!(scan.tools.is_empty());
@@ -109,7 +109,7 @@ fn all_four_samples_as_one_repository_cover_four_categories() {
         .map(|(name, sample)| {
             (
                 format!(".github/workflows/{name}"),
-                read_shared(&format!("samples/ci/github/{sample}")),
+                read_sample(&format!("samples/ci/github/{sample}")),
             )
         })
         .collect();
@@ -130,7 +130,7 @@ fn all_four_samples_as_one_repository_cover_four_categories() {
 
 #[test]
 fn json_output_has_the_documented_shape() {
-    let text = read_shared("samples/ci/github/gitleaks-gitleaks__gitleaks.yml");
+    let text = read_sample("samples/ci/github/gitleaks-gitleaks__gitleaks.yml");
     let (scan, _) = scan_repo(&[(".github/workflows/gitleaks.yml", &text)]);
     let expected = serde_json::json!({"repos": [{
         "path": "repo",

@@ -5,7 +5,7 @@ use crate::import::test_support::{map, run, run_fixture, run_sample};
 use crate::model::{
     ControlStatus, ElementKind, Level, Severity, SourceFormat, Stride, ThreatStatus,
 };
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 
 const THREAT: &str = "22724267-be7e-44c0-8b1f-d7d33e9a34ec";
 const MITIGATION: &str = "fd6136f4-e2ff-11eb-ba80-0242ac130004";
@@ -80,7 +80,7 @@ fn imports_the_otm_json_example() {
 // and so does our reader, with a `yaml-lenient` warning. The file is the same model as EXAMPLE.json.
 #[test]
 fn imports_the_otm_yaml_example_as_published_with_a_lenient_warning() {
-    let text = read_shared("samples/models/otm/EXAMPLE.yaml");
+    let text = read_sample("samples/models/otm/EXAMPLE.yaml");
     let as_published = run("EXAMPLE.yaml", &text);
     assert_eq!(as_published.codes(), ["yaml-lenient"]);
     check_example(&as_published);

@@ -10,7 +10,7 @@ use crate::import::test_support::{
     try_import,
 };
 use crate::model::{SourceFormat, ThreatModel};
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 
 const EVERY_MAPPING: &str =
     include_str!("../../../test_data/import/pytm/0001_every_mapping.pytm.json");
@@ -26,7 +26,7 @@ fn imports_the_pytm_sample_with_its_counts() {
     // 3 boundaries, 138 findings (15 Very High, 49 High, 69 Medium, 5 Low; every response
     // empty) and 1 excluded finding (INP16 on Web Server, High). No (threat_id, target) pair
     // repeats. 112 of the 139 reference at least one CWE (cwe.mitre.org/data/definitions/N).
-    let (model, diagnostics) = import(&read_shared("samples/models/pytm/tm.json"));
+    let (model, diagnostics) = import(&read_sample("samples/models/pytm/tm.json"));
     assert_eq!(model.format, SourceFormat::Pytm);
     assert_eq!(model.title, "my test tm");
     assert_eq!(counts(&model), (8, 11, 3, 139, 0));
@@ -61,7 +61,7 @@ fn imports_the_pytm_sample_with_its_counts() {
 
 #[test]
 fn detects_the_pytm_sample_without_from() {
-    let (model, _) = try_import("tm.json", &read_shared("samples/models/pytm/tm.json"), None, None);
+    let (model, _) = try_import("tm.json", &read_sample("samples/models/pytm/tm.json"), None, None);
     assert_eq!(model.map(|m| m.format), Some(SourceFormat::Pytm));
 }
 

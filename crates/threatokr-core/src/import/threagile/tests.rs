@@ -11,7 +11,7 @@ use crate::import::test_support::{
     try_import,
 };
 use crate::model::{ElementKind, SourceFormat, ThreatModel};
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 
 const SHOP: &str =
     include_str!("../../../test_data/import/threagile/0001_shop_with_tracking.threagile.yaml");
@@ -31,7 +31,7 @@ fn imports_the_threagile_example_with_its_counts() {
     // contract-file-server). No risks.json, so no built-in risk is known; no risk_tracking
     // entry names `something-strange`, so both stay unchecked.
     let (model, diagnostics) =
-        import(&read_shared("samples/models/threagile/example.threagile.yaml"), None);
+        import(&read_sample("samples/models/threagile/example.threagile.yaml"), None);
     assert_eq!(model.format, SourceFormat::Threagile);
     assert_eq!(model.title, "Some Example Application");
     assert_eq!(model.reviewed.map(|d| d.to_string()), Some("2020-07-01".to_owned()));
@@ -73,7 +73,7 @@ fn imports_the_threagile_stub_with_its_counts() {
     // stub.threagile.yaml: 2 process assets, 1 link (Some Traffic), 1 trust boundary, 1 data
     // asset, 1 shared runtime, 1 individual risk (critical at some-component), empty tracking.
     let (model, diagnostics) =
-        import(&read_shared("samples/models/threagile/stub.threagile.yaml"), None);
+        import(&read_sample("samples/models/threagile/stub.threagile.yaml"), None);
     assert_eq!(counts(&model), (2, 1, 1, 1, 0));
     assert!(model.elements.iter().all(|e| e.kind == ElementKind::Process));
     assert_eq!(model.flows[0].id.as_str(), "some-component>some-traffic");
@@ -92,7 +92,7 @@ fn detects_threagile_samples_without_from() {
         "samples/models/threagile/example.threagile.yaml",
         "samples/models/threagile/stub.threagile.yaml",
     ] {
-        let (model, _) = try_import("model.yaml", &read_shared(sample), None, None);
+        let (model, _) = try_import("model.yaml", &read_sample(sample), None, None);
         assert_eq!(model.map(|m| m.format), Some(SourceFormat::Threagile), "{sample}");
     }
 }
@@ -442,7 +442,7 @@ fn imp_a_detectors_leave_the_other_formats_samples_alone() {
     ];
     for sample in others {
         let mut files = Files::new();
-        let file = files.add(sample.rsplit('/').next().unwrap_or(sample), read_shared(sample));
+        let file = files.add(sample.rsplit('/').next().unwrap_or(sample), read_sample(sample));
         let (node, diagnostics) =
             crate::syntax::parse_auto(&files, file, crate::syntax::Budget::default());
         let node = node.unwrap_or_else(|| panic!("{sample} parses: {diagnostics:?}"));

@@ -9,7 +9,7 @@ use crate::import::test_support::{
     control, counts, import_as, severities, splice, statuses, strategies, tally, threat, try_import,
 };
 use crate::model::{SourceFormat, ThreatModel};
-use crate::test_support::read_shared;
+use crate::test_support::read_sample;
 
 const EVERY_MAPPING: &str =
     include_str!("../../../test_data/import/tm_bom/0001_every_mapping.tm-bom.json");
@@ -27,7 +27,7 @@ fn imports_the_vault_sample_with_its_counts() {
     // 29 threat links in total. Two components name undefined zones (`public-internet`,
     // `public-internet-client-zone`) and one zone pair names `public-internet`.
     let (model, diagnostics) =
-        import(&read_shared("samples/models/tm-bom/hashicorp-vault-threat-model.json"));
+        import(&read_sample("samples/models/tm-bom/hashicorp-vault-threat-model.json"));
     assert_eq!(model.format, SourceFormat::TmBom);
     assert_eq!(model.title, "HashiCorp Vault");
     assert_eq!(model.reviewed.map(|d| d.to_string()), Some("2025-09-03".to_owned()));
@@ -78,7 +78,7 @@ fn imports_the_vault_sample_with_its_counts() {
 
 #[test]
 fn detects_the_vault_sample_without_from() {
-    let sample = read_shared("samples/models/tm-bom/hashicorp-vault-threat-model.json");
+    let sample = read_sample("samples/models/tm-bom/hashicorp-vault-threat-model.json");
     let (model, _) = try_import("model.json", &sample, None, None);
     assert_eq!(model.map(|m| m.format), Some(SourceFormat::TmBom));
 }

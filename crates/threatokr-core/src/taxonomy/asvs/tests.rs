@@ -1,7 +1,7 @@
 //! Tests for the ASVS table: drift against the official exports, counts, lookups and id parsing.
 
 use super::*;
-use crate::test_support::{read_shared, shared_path};
+use crate::test_support::{read_sample, sample_path};
 use serde_json::Value;
 
 const HEADER: &str = "\
@@ -64,12 +64,10 @@ fn walk(export: &str) -> Walk {
 }
 
 fn regenerate() -> (String, Walk, Walk) {
-    let v5 = walk(&read_shared(
-        "data/asvs/OWASP_Application_Security_Verification_Standard_5.0.0_en.json",
-    ));
-    let v4 = walk(&read_shared(
-        "data/asvs/OWASP_Application_Security_Verification_Standard_4.0.3_en.json",
-    ));
+    let v5 =
+        walk(&read_sample("asvs/OWASP_Application_Security_Verification_Standard_5.0.0_en.json"));
+    let v4 =
+        walk(&read_sample("asvs/OWASP_Application_Security_Verification_Standard_4.0.3_en.json"));
     let mut text = HEADER.to_owned();
     for row in v5.rows.iter().chain(&v4.rows) {
         text.push_str(row);
@@ -93,7 +91,7 @@ fn committed_table_matches_the_official_exports() {
             .map(|(i, (a, b))| format!("line {}: expected `{a}`, found `{b}`", i + 1));
         panic!(
             "data/asvs.tsv has drifted from {} ({}); the regenerated table is in {}",
-            shared_path("data/asvs").display(),
+            sample_path("asvs").display(),
             first_difference.unwrap_or_else(|| "different length".into()),
             out.display()
         );
