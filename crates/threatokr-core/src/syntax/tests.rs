@@ -146,3 +146,114 @@ fn under_indented_quoted_continuation_lines_are_read_as_libyaml_does() {
     assert_eq!(node.get("a").unwrap().get("b").unwrap().as_str(), Some("one two three"));
     assert_eq!(node.get("c").unwrap().as_f64(), Some(1.0));
 }
+
+/// Parses `text` and returns how long it took, failing on any diagnostic.
+fn timed_yaml(text: &str) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let (node, codes) = yaml(text);
+    let elapsed = started.elapsed();
+    assert!(node.is_some() && codes.is_empty(), "{codes:?}");
+    elapsed
+}
+
+#[test]
+fn yaml_reading_is_linear_in_a_long_flow_sequence_and_a_wide_mapping() {
+    // 80,000 items on one line took 8 s and 80,000 keys 9.7 s when every event walked its line
+    // from the start and every key was compared with all the keys before it.
+    let flow = format!("[{}]", vec!["a"; 80_000].join(", "));
+    let keys: String = (0..80_000).map(|i| format!("k{i}: {i}\n")).collect();
+    let flow_keys =
+        format!("{{{}}}", (0..80_000).map(|i| format!("k{i}: {i}")).collect::<Vec<_>>().join(", "));
+    for (what, text) in
+        [("flow sequence", flow), ("block mapping", keys), ("flow mapping", flow_keys)]
+    {
+        let elapsed = timed_yaml(&text);
+        // About 0.4 to 2 s each in a debug build on a loaded 2-core machine; the quadratic
+        // reader took minutes here.
+        assert!(elapsed.as_secs_f64() < 6.0, "{what}: {elapsed:?}");
+    }
+}
+
+#[test]
+fn yaml_duplicate_keys_point_at_the_first_one() {
+    let mut files = Files::new();
+    let id = files.add("t.yaml", "a: 1\nb: 2\na: 3\n");
+    let (_, diagnostics) = parse_yaml(&files, id, Budget::default());
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].secondary[0].span, Span::new(0, 1));
+    assert_eq!(diagnostics[0].primary.as_ref().unwrap().span, Span::new(10, 11));
+}
+
+#[test]
+fn yaml_merge_keys_merge_mappings_and_own_keys_win() {
+    let text = "base: &base {a: 1, b: 2}\nmore: &more {b: 20, c: 30}\n\
+                one:\n  <<: *base\n  b: 9\n\
+                two:\n  <<: [*more, *base]\n  d: 4\n";
+    let (node, codes) = yaml(text);
+    assert!(codes.is_empty(), "{codes:?}");
+    let node = node.unwrap();
+    let one = node.get("one").unwrap();
+    assert_eq!(one.get("a").unwrap().as_f64(), Some(1.0));
+    assert_eq!(one.get("b").unwrap().as_f64(), Some(9.0));
+    assert!(one.get("<<").is_none());
+    // The merged value keeps the span where it was written, under the anchor.
+    assert_eq!(&text[one.get("a").unwrap().span.range()], "1");
+    assert_eq!(one.get("a").unwrap().span.start, 16);
+    let two = node.get("two").unwrap();
+    let keys: Vec<&str> = two.as_map().unwrap().iter().map(|(k, _)| k.text.as_str()).collect();
+    assert_eq!(keys, ["d", "b", "c", "a"]);
+    // Earlier merged mappings win: `b` comes from `more`.
+    assert_eq!(two.get("b").unwrap().as_f64(), Some(20.0));
+}
+
+#[test]
+fn yaml_quoted_merge_key_is_an_ordinary_key_and_a_bad_merge_value_is_reported() {
+    let (node, codes) = yaml("a: {'<<': 1}\n");
+    assert!(codes.is_empty());
+    assert_eq!(node.unwrap().get("a").unwrap().get("<<").unwrap().as_f64(), Some(1.0));
+    let (node, codes) = yaml("a:\n  <<: 1\n  b: 2\n");
+    assert_eq!(codes, vec![Code::WrongType]);
+    assert_eq!(node.unwrap().get("a").unwrap().get("b").unwrap().as_f64(), Some(2.0));
+}
+
+#[test]
+fn yaml_merge_keys_stay_under_the_alias_budget() {
+    let mut bomb = String::from(
+        "a: &a {x0: 1, x1: 1, x2: 1, x3: 1, x4: 1, x5: 1, x6: 1, x7: 1, x8: 1, x9: 1}\n",
+    );
+    let mut previous = 'a';
+    for name in "bcdefghijk".chars() {
+        let refs = vec![format!("*{previous}"); 10].join(", ");
+        bomb.push_str(&format!("{name}: &{name} {{<<: [{refs}], y: [{refs}]}}\n"));
+        previous = name;
+    }
+    let budget = Budget { max_nodes: 100_000, ..Budget::default() };
+    let mut files = Files::new();
+    let id = files.add("t.yaml", bomb);
+    let (node, diagnostics) = parse_yaml(&files, id, budget);
+    assert!(node.is_none());
+    assert_eq!(diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::InputBudget]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn yaml_wide_mappings_keep_each_first_key_in_block_and_flow_style(
+        keys in proptest::collection::vec(0u16..400, 0..600),
+        flow in any::<bool>(),
+    ) {
+        let entries: Vec<String> = keys.iter().enumerate().map(|(i, k)| format!("k{k}: {i}")).collect();
+        let text = if flow { format!("{{{}}}", entries.join(", ")) } else { entries.join("\n") };
+        let (node, codes) = yaml(&text);
+        let mut first = std::collections::BTreeMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            first.entry(*k).or_insert(i);
+        }
+        prop_assert_eq!(codes.len(), keys.len() - first.len());
+        let node = node.unwrap();
+        for (k, i) in first {
+            prop_assert_eq!(node.get(&format!("k{k}")).and_then(Node::as_f64), Some(i as f64));
+        }
+    }
+}
