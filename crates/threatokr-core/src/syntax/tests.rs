@@ -257,3 +257,174 @@ proptest! {
         }
     }
 }
+
+fn json_message(text: &str) -> String {
+    let mut files = Files::new();
+    let id = files.add("t.json", text);
+    let (node, diagnostics) = parse_json(&files, id, Budget::default());
+    assert!(node.is_none(), "{text} was accepted");
+    diagnostics[0].message.clone()
+}
+
+#[test]
+fn json_refuses_what_rfc_8259_refuses_like_serde_json() {
+    for text in ["01", "-01", "1.", "1.e5", ".5", "1e", "1e+", "+1", "--1", "1-2", "0x10", "1.5.2"]
+    {
+        assert!(json(text).0.is_none(), "{text} was accepted");
+        assert!(serde_json::from_str::<serde_json::Value>(text).is_err(), "{text}");
+    }
+    for text in ["0", "-0", "1.5e-3", "10E+2", "123"] {
+        assert!(json(text).0.is_some(), "{text} was refused");
+    }
+    assert!(json_message("01").contains("does not start with `0`"));
+    assert!(json_message("[1.]").contains("after the decimal point"));
+}
+
+#[test]
+fn json_lone_surrogates_are_refused_and_pairs_decoded() {
+    let message = json_message(r#""\uD800\u0041""#);
+    assert!(message.contains("lone UTF-16 surrogate"), "{message}");
+    assert!(json_message(r#""\uDC00""#).contains("`\\uDC00`"));
+    assert!(json(r#""\uD800""#).0.is_none());
+    let (node, _) = json(r#""\uD83D\uDE00""#);
+    assert_eq!(node.unwrap().as_str(), Some("😀"));
+}
+
+#[test]
+fn json_numbers_out_of_range_are_named() {
+    let message = json_message("[1e309]");
+    assert!(message.contains("`1e309` is too large"), "{message}");
+    let huge = "9".repeat(100_000);
+    let message = json_message(&huge);
+    assert!(message.contains("`99999999999999999999… (100000 characters)`"), "{message}");
+    assert!(message.len() < 200);
+}
+
+/// Our tree as a `serde_json::Value`, numbers as `f64`, to compare with serde_json's reading.
+fn to_serde(node: &Node) -> serde_json::Value {
+    match &node.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Number { value, .. } => (*value).into(),
+        Value::Str(s) => s.clone().into(),
+        Value::Seq(items) => items.iter().map(to_serde).collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.text.clone(), to_serde(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    }
+}
+
+/// serde_json's value with every number as `f64`, the way we read numbers.
+fn numbers_as_f64(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        J::Number(n) => n.as_f64().map_or(J::Null, J::from),
+        J::Array(items) => items.into_iter().map(numbers_as_f64).collect(),
+        J::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| (k, numbers_as_f64(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        other => other,
+    }
+}
+
+/// Equal values, numbers within a rounding error: serde_json without its `float_roundtrip`
+/// feature may be one unit in the last place away from the correctly rounded `str::parse`.
+fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
+        }
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|((kx, x), (ky, y))| kx == ky && same_json(x, y))
+        }
+        _ => a == b,
+    }
+}
+
+fn json_document() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(serde_json::Value::from),
+        "\\PC{0,12}".prop_map(serde_json::Value::from),
+        "[\\u{0}-\\u{1f}\"\\\\\\u{10000}-\\u{10ffff}]{0,4}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+            proptest::collection::btree_map("[a-z\"\\\\é]{0,4}", inner, 0..6)
+                .prop_map(|m| m.into_iter().collect::<serde_json::Map<_, _>>().into()),
+        ]
+    })
+}
+
+/// Checks that our reader accepts exactly what serde_json accepts and reads the same values.
+fn agrees_with_serde_json(text: &str) -> Result<(), TestCaseError> {
+    let ours = json(text);
+    let theirs = serde_json::from_str::<serde_json::Value>(text);
+    match (&ours.0, theirs) {
+        (Some(node), Ok(value)) => {
+            // serde_json keeps the last of duplicate keys and we keep the first (and warn).
+            if !ours.1.contains(&Code::DuplicateKey) {
+                let (ours, theirs) = (to_serde(node), numbers_as_f64(value));
+                prop_assert!(same_json(&ours, &theirs), "{text}: {ours} vs {theirs}");
+            }
+        }
+        (None, Err(_)) => {}
+        (ours_node, theirs) => {
+            prop_assert!(
+                false,
+                "{text:?}: ours {:?} ({:?}), serde_json {:?}",
+                ours_node.is_some(),
+                ours.1,
+                theirs.map(|_| ())
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn json_reads_what_serde_json_writes(document in json_document(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&document) } else { serde_json::to_string(&document) };
+        agrees_with_serde_json(&text.unwrap())?;
+    }
+
+    #[test]
+    fn json_accepts_exactly_what_serde_json_accepts_after_mutation(
+        document in json_document(),
+        edits in proptest::collection::vec((any::<proptest::sample::Index>(), 0u8..3, "[-+.eE0-9\"\\\\u{}\\[\\],:a-fD ]{0,3}"), 1..4),
+    ) {
+        let mut text = serde_json::to_string(&document).unwrap();
+        for (at, kind, insert) in edits {
+            let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let at = boundaries[at.index(boundaries.len())];
+            let next = boundaries.iter().copied().find(|&i| i > at).unwrap_or(at);
+            match kind {
+                0 => text.insert_str(at, &insert),
+                1 => text.replace_range(at..next, ""),
+                _ => text.replace_range(at..next, &insert),
+            }
+        }
+        agrees_with_serde_json(&text)?;
+    }
+
+    #[test]
+    fn json_numbers_agree_with_serde_json(text in "-?[0-9]{0,3}(\\.[0-9]{0,3})?([eE][-+]?[0-9]{0,4})?") {
+        agrees_with_serde_json(&text)?;
+    }
+}
