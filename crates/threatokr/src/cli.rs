@@ -33,6 +33,9 @@ pub(crate) struct Cli {
     /// The workspace folder (holds threatokr.yaml).
     #[arg(short = 'w', long = "workspace", global = true, default_value = ".")]
     workspace: PathBuf,
+    /// Print only errors among the diagnostics (no warnings or notes).
+    #[arg(short = 'q', long = "quiet", global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -92,6 +95,7 @@ impl Outcome {
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    output::set_quiet(cli.quiet);
     match cli.command {
         Command::Init(args) => init::run(&args),
         Command::Demo(args) => demo::run(&args),
