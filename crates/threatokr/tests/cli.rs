@@ -196,6 +196,20 @@ fn import_of_an_unknown_file_says_which_formats_were_tried() {
 }
 
 #[test]
+fn issue_10_import_from_the_wrong_format_exits_1_and_names_the_right_one() {
+    let dir = scratch("import-wrong-format");
+    let path = samples().join("threat-dragon/v2-demo.json");
+    let output = threatokr(&["import", path.to_str().unwrap(), "--from", "otm"], &dir);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+    let err = stderr(&output);
+    assert!(
+        err.contains("looks like threat-dragon-v2") && err.contains("--from threat-dragon-v2"),
+        "{err}"
+    );
+}
+
+#[test]
 fn native_to_otm_to_native_keeps_ids_statuses_and_links() {
     let dir = scratch("otm-round-trip");
     assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
