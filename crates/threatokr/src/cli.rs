@@ -14,13 +14,10 @@ mod measure;
 mod output;
 mod plan;
 mod report;
-mod reporting;
 mod scan_ci;
 mod schema;
 mod status;
-mod store_io;
 mod validate;
-mod workspace_io;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -89,6 +86,13 @@ impl Outcome {
             Self::InputErrors => ExitCode::from(1),
         }
     }
+}
+
+/// Today's date in the local time zone: the one place the binary reads the clock, for commands
+/// whose `--at`/`--as-of` was not given. The application layer takes "today" as a parameter.
+pub(crate) fn today() -> jiff::civil::Date {
+    #[allow(clippy::disallowed_methods, reason = "the one place the binary reads the clock")]
+    jiff::ZonedDateTime::now().date()
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {

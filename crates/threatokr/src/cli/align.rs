@@ -4,11 +4,12 @@
 use super::Outcome;
 use super::analyze::load_checked;
 use super::output::print;
-use super::plan::find_cycle;
 use anyhow::{Result, bail};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::Path;
+use threatokr_app::Session;
+use threatokr_app::measure::find_cycle;
 use threatokr_core::analysis::analyze;
 use threatokr_core::planner::{PlanOptions, alignment, plan};
 
@@ -29,7 +30,7 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let checked = load_checked(root)?;
+    let checked = load_checked(&Session::open(root)?)?;
     let workspace = &checked.workspace;
     let cycle_id = match &args.cycle {
         Some(id) => id.clone(),
@@ -93,5 +94,5 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             print(&out);
         }
     }
-    Ok(if checked.has_errors { Outcome::InputErrors } else { Outcome::Ok })
+    Ok(if checked.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

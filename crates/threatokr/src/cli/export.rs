@@ -4,9 +4,9 @@
 use super::Outcome;
 use super::import::write_output;
 use super::output::print;
-use super::workspace_io::read_workspace;
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
+use threatokr_app::files::read_workspace;
 use threatokr_core::workspace::load_workspace;
 
 #[derive(Debug, clap::Args)]

@@ -3,9 +3,9 @@
 
 use super::Outcome;
 use super::output::{eprint, print, stderr_color};
-use super::workspace_io::add_file;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
+use threatokr_app::files::add_file;
 use threatokr_core::diag::{DiagnosticReport, Files, Summary, render_human, sort_diagnostics};
 use threatokr_core::model::{AppId, SourceFormat};
 

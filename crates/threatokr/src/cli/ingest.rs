@@ -2,11 +2,12 @@
 
 use super::Outcome;
 use super::output::{eprint, print, stderr_color, with_progress};
-use super::store_io::{open_store, today};
-use super::workspace_io::{add_file, read_workspace};
+use super::today;
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use threatokr_app::files::{add_file, read_workspace};
+use threatokr_app::store::open_store;
 use threatokr_core::diag::{
     DiagnosticReport, Files, Summary, diagnostic_json, render_human, sort_diagnostics,
 };

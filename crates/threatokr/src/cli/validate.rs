@@ -2,9 +2,9 @@
 
 use super::Outcome;
 use super::output::{eprint, print, stderr_color};
-use super::workspace_io::read_workspace;
 use anyhow::Result;
 use std::path::Path;
+use threatokr_app::files::read_workspace;
 use threatokr_core::diag::{
     DiagnosticReport, Summary, render_human, render_json, render_sarif, sort_diagnostics,
 };

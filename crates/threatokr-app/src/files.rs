@@ -1,26 +1,25 @@
 //! Finding and reading the files of a workspace into a `Files` database.
 
-use anyhow::{Context, Result};
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use threatokr_core::diag::{Code, Diagnostic, Files, Span};
 use threatokr_core::workspace::{WorkspaceFiles, is_native_model};
 
 /// A workspace read from disk.
-pub(crate) struct Loaded {
-    pub(crate) files: Files,
-    pub(crate) inputs: WorkspaceFiles,
+pub struct Loaded {
+    /// The files read.
+    pub files: Files,
+    /// Which file is which.
+    pub inputs: WorkspaceFiles,
     /// Files that could not be read as text.
-    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Reads `threatokr.yaml`, `models/**` and `okrs/*.yaml` under `root`.
-pub(crate) fn read_workspace(root: &Path) -> Result<Loaded> {
+pub fn read_workspace(root: &Path) -> Result<Loaded> {
     let config_path = root.join("threatokr.yaml");
     if !config_path.is_file() {
-        anyhow::bail!(
-            "{} is not a threatokr workspace: it has no threatokr.yaml (create one with `threatokr init`)",
-            root.display()
-        );
+        return Err(Error::NotAWorkspace { root: root.to_owned() });
     }
     let mut files = Files::new();
     let mut inputs = WorkspaceFiles::default();
@@ -63,7 +62,7 @@ fn has_extension(path: &Path, extensions: &[&str]) -> bool {
 /// The files in `dir` (and below it when `recursive`) whose extension is one of `extensions`
 /// (any file when it is empty), sorted; hidden entries (editor swap files, `.git`) are skipped.
 /// A missing folder has no files: evidence folders are optional.
-pub(crate) fn list_files(dir: &Path, extensions: &[&str], recursive: bool) -> Result<Vec<PathBuf>> {
+pub fn list_files(dir: &Path, extensions: &[&str], recursive: bool) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     walk(dir, extensions, recursive, &mut out)?;
     out.sort();
@@ -74,8 +73,9 @@ fn walk(dir: &Path, extensions: &[&str], recursive: bool, out: &mut Vec<PathBuf>
     if !dir.is_dir() {
         return Ok(());
     }
-    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-        let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+    let listing = || format!("listing {}", dir.display());
+    for entry in std::fs::read_dir(dir).map_err(Error::io(listing()))? {
+        let path = entry.map_err(Error::io(listing()))?.path();
         if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
             continue;
         }
@@ -92,7 +92,7 @@ fn walk(dir: &Path, extensions: &[&str], recursive: bool, out: &mut Vec<PathBuf>
 
 /// The name users see: relative to the workspace with `/` separators; a file outside it keeps
 /// the path the user gave.
-pub(crate) fn display_name(root: &Path, path: &Path) -> String {
+pub fn display_name(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     relative.to_string_lossy().replace('\\', "/")
 }
@@ -100,13 +100,13 @@ pub(crate) fn display_name(root: &Path, path: &Path) -> String {
 /// Reads one file as text. A file that is not UTF-8 becomes an `unreadable-file` diagnostic
 /// (registered with empty text so the diagnostic can name it) and `None`, so that no reader
 /// parses it and reports its emptiness as well; other I/O errors stop the command.
-pub(crate) fn add_file(
+pub fn add_file(
     files: &mut Files,
     root: &Path,
     path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Option<threatokr_core::diag::FileId>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(Error::io(format!("reading {}", path.display())))?;
     let name = display_name(root, path);
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Some(files.add(name, text))),
