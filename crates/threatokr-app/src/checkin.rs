@@ -27,7 +27,7 @@ pub struct CheckinRequest {
 impl Session {
     /// Records a check-in for a key result that some OKR file declares.
     pub fn checkin(&self, request: &CheckinRequest) -> Result<CheckinRow> {
-        let loaded = read_workspace(&self.root)?;
+        let loaded = read_workspace(&self.reader()?)?;
         let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
         let known = workspace
             .okrs

@@ -21,6 +21,7 @@ pub mod store;
 pub use error::{Error, Result};
 pub use progress::{NoProgress, Progress, Tracked, tracked};
 
+use files::{ReadOptions, Reader};
 use std::path::{Path, PathBuf};
 
 /// A workspace folder (one that holds `threatokr.yaml`), opened for the commands that read it.
@@ -30,20 +31,32 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct Session {
     root: PathBuf,
+    options: ReadOptions,
 }
 
 impl Session {
-    /// Opens the workspace at `root`; fails when it has no `threatokr.yaml`.
+    /// Opens the workspace at `root`, reading its files with the default guards; fails when it
+    /// has no `threatokr.yaml`.
     pub fn open(root: &Path) -> Result<Self> {
+        Self::open_with(root, ReadOptions::default())
+    }
+
+    /// Opens the workspace at `root`, reading its files as `options` say.
+    pub fn open_with(root: &Path, options: ReadOptions) -> Result<Self> {
         if !root.join("threatokr.yaml").is_file() {
             return Err(Error::NotAWorkspace { root: root.to_owned() });
         }
-        Ok(Self { root: root.to_owned() })
+        Ok(Self { root: root.to_owned(), options })
     }
 
     /// The workspace folder, as given.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The reader of the workspace's files: every file the session reads goes through it.
+    pub fn reader(&self) -> Result<Reader> {
+        Reader::workspace(&self.root, self.options)
     }
 }
 
@@ -67,7 +80,7 @@ impl Checked {
 impl Session {
     /// Reads every file of the workspace and loads it.
     pub fn load(&self) -> Result<Checked> {
-        let loaded = files::read_workspace(&self.root)?;
+        let loaded = files::read_workspace(&self.reader()?)?;
         let (workspace, more) =
             threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
         let mut diagnostics = loaded.diagnostics;

@@ -2,11 +2,10 @@
 //! and the measurements and the models' threat and control statuses recorded in the store.
 
 use crate::ci::scan_folder;
-use crate::files::{add_file, list_files, read_workspace};
+use crate::files::{Reader, read_workspace};
 use crate::store::open_store;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
-use std::path::Path;
 use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
 use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
@@ -78,7 +77,7 @@ impl Session {
         today: Date,
         progress: &mut dyn Progress,
     ) -> Result<Measured> {
-        compute(&self.root, cycle, as_of, today, progress)
+        compute(&self.reader()?, cycle, as_of, today, progress)
     }
 
     /// Records a measurement and the models' statuses in the store.
@@ -88,13 +87,14 @@ impl Session {
 }
 
 fn compute(
-    root: &Path,
+    reader: &Reader,
     cycle: Option<&str>,
     as_of: Option<Date>,
     today: Date,
     progress: &mut dyn Progress,
 ) -> Result<Measured> {
-    let loaded = read_workspace(root)?;
+    let root = reader.base();
+    let loaded = read_workspace(reader)?;
     let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
     let mut files = loaded.files;
     let mut diagnostics = loaded.diagnostics;
@@ -107,7 +107,7 @@ fn compute(
     }
     let store = open_store(root)?;
     let evidence =
-        read_evidence(root, &workspace, &cycle, &store, &mut files, &mut diagnostics, progress)?;
+        read_evidence(reader, &workspace, &cycle, &store, &mut files, &mut diagnostics, progress)?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
     let measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
     diagnostics.extend(measurement.diagnostics.iter().cloned());
@@ -183,7 +183,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
 /// Check-ins and earlier measurements are those of `cycle`'s key results. Shared by `measure`
 /// and `plan` (measured starts).
 pub(crate) fn read_evidence(
-    root: &Path,
+    reader: &Reader,
     workspace: &Workspace,
     cycle: &Cycle,
     store: &Store,
@@ -191,6 +191,7 @@ pub(crate) fn read_evidence(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
 ) -> Result<EvidenceSet> {
+    let root = reader.base();
     let folders = &workspace.config.settings.evidence;
     let mut evidence = EvidenceSet::default();
     for row in store.findings(&FindingFilter::default())? {
@@ -235,9 +236,15 @@ pub(crate) fn read_evidence(
     for path in tracked(
         &mut *progress,
         "reading ASVS evidence",
-        list_files(&root.join(&folders.asvs), &["yaml", "yml", "csv"], false)?,
+        reader.list(
+            &root.join(&folders.asvs),
+            &["yaml", "yml", "csv"],
+            false,
+            files,
+            diagnostics,
+        )?,
     ) {
-        let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
+        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
         let (verification, more) = parse_asvs(files, id);
         diagnostics.extend(more);
         evidence.asvs.extend(verification);
@@ -245,9 +252,9 @@ pub(crate) fn read_evidence(
     for path in tracked(
         &mut *progress,
         "reading training evidence",
-        list_files(&root.join(&folders.training), &["csv"], false)?,
+        reader.list(&root.join(&folders.training), &["csv"], false, files, diagnostics)?,
     ) {
-        let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
+        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
         let is_roster = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -265,9 +272,9 @@ pub(crate) fn read_evidence(
     for path in tracked(
         &mut *progress,
         "reading test results",
-        list_files(&root.join(&folders.tests), &["xml", "csv"], false)?,
+        reader.list(&root.join(&folders.tests), &["xml", "csv"], false, files, diagnostics)?,
     ) {
-        let Some(id) = add_file(files, root, &path, diagnostics)? else { continue };
+        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
         let (executions, more) = parse_test_results(files, id);
         diagnostics.extend(more);
         evidence.tests.extend(executions);
@@ -281,7 +288,7 @@ pub(crate) fn read_evidence(
         if repo.contains("://") || !folder.is_dir() {
             continue;
         }
-        let (mut scan, more) = scan_folder(files, &folder, diagnostics)?;
+        let (mut scan, more) = scan_folder(reader, files, &folder, diagnostics)?;
         diagnostics.extend(more);
         scan.path = repo.clone();
         evidence.ci.push(scan);

@@ -9,7 +9,7 @@
 //! previous cycle's grades are frozen in the store, its key results that scored below expectation
 //! are carried over with their lineage.
 
-use crate::files::display_name;
+use crate::files::{ReadOptions, Reader};
 use crate::measure::{find_cycle, read_evidence};
 use crate::store::open_existing_store;
 use crate::{Error, Progress, Result, Session};
@@ -50,14 +50,16 @@ pub struct Existing {
     pub set: Option<OkrSet>,
 }
 
-fn read_existing(root: &Path, path: &Path) -> Result<Option<Existing>> {
-    if !path.is_file() {
+/// The OKR file at `path` (which may be anywhere: `-o FILE`), when it exists.
+fn read_existing(root: &Path, path: &Path, options: ReadOptions) -> Result<Option<Existing>> {
+    if !path.exists() {
         return Ok(None);
     }
-    let text =
-        std::fs::read_to_string(path).map_err(Error::io(format!("reading {}", path.display())))?;
     let mut files = Files::new();
-    let file = files.add(display_name(root, path), text);
+    let mut unread = Vec::new();
+    let Some(file) = Reader::anywhere(root, options).read(&mut files, path, &mut unread)? else {
+        return Err(Error::OkrFileHasErrors { path: path.to_owned() });
+    };
     let (set, _, diagnostics) = lower_okrs(&files, file);
     if Summary::of(&diagnostics).errors > 0 {
         return Err(Error::OkrFileHasErrors { path: path.to_owned() });
@@ -95,8 +97,8 @@ impl Session {
         let cycle_file = root.join("okrs").join(format!("{}.yaml", cycle.id));
         let target = request.target.clone().unwrap_or_else(|| cycle_file.clone());
         // A plan that is not merged takes the user's edits from the cycle's OKR file.
-        let existing =
-            if merge { read_existing(root, &target)? } else { read_existing(root, &cycle_file)? };
+        let merge_from = if merge { &target } else { &cycle_file };
+        let existing = read_existing(root, merge_from, self.options)?;
         let analysis = analyze(workspace);
         let as_of = request.as_of.unwrap_or_else(|| today.clamp(cycle.start, cycle.end));
         let store = open_existing_store(root)?;
@@ -110,8 +112,16 @@ impl Session {
         let first = plan(workspace, &analysis, cycle, &options, existing_set);
         let mut files = Files::new();
         let mut diagnostics = Vec::new();
-        let evidence =
-            read_evidence(root, workspace, cycle, &store, &mut files, &mut diagnostics, progress)?;
+        let reader = self.reader()?;
+        let evidence = read_evidence(
+            &reader,
+            workspace,
+            cycle,
+            &store,
+            &mut files,
+            &mut diagnostics,
+            progress,
+        )?;
         diagnostics.extend(check_evidence(workspace, &evidence));
         let evidence_errors = Summary::of(&diagnostics).errors;
         let measured = measure_starts(workspace, &first, cycle, as_of, &evidence);

@@ -1,14 +1,13 @@
 //! `threatokr align`: security objectives aligned to nothing, business objectives that no
 //! security objective supports, and the `supports` links the planner proposes.
 
-use super::Outcome;
 use super::analyze::load_checked;
 use super::output::print;
+use super::{Outcome, open_session};
 use anyhow::{Result, bail};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::Path;
-use threatokr_app::Session;
 use threatokr_app::measure::find_cycle;
 use threatokr_core::analysis::analyze;
 use threatokr_core::planner::{PlanOptions, alignment, plan};
@@ -30,7 +29,7 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let checked = load_checked(&Session::open(root)?)?;
+    let checked = load_checked(&open_session(root)?)?;
     let workspace = &checked.workspace;
     let cycle_id = match &args.cycle {
         Some(id) => id.clone(),

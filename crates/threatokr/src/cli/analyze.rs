@@ -1,7 +1,7 @@
 //! `threatokr analyze`: where the portfolio's open risk is, by theme, app and team.
 
-use super::Outcome;
 use super::output::{eprint, print, print_diagnostics, terminal_width};
+use super::{Outcome, open_session};
 use anyhow::Result;
 use std::path::Path;
 use threatokr_app::{Checked, Session};
@@ -42,7 +42,7 @@ pub(crate) fn load_checked(session: &Session) -> Result<Checked> {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let checked = load_checked(&Session::open(root)?)?;
+    let checked = load_checked(&open_session(root)?)?;
     let analysis = analyze(&checked.workspace);
     match args.format {
         Format::Table => print(&render_table(&analysis, terminal_width())),

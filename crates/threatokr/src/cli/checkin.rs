@@ -1,10 +1,9 @@
 //! `threatokr checkin`: record a value (and confidence) for a key result by hand.
 
 use super::output::print;
-use super::{Outcome, today};
+use super::{Outcome, open_session, today};
 use anyhow::Result;
 use std::path::Path;
-use threatokr_app::Session;
 use threatokr_app::checkin::CheckinRequest;
 
 #[derive(Debug, clap::Args)]
@@ -29,7 +28,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let row = Session::open(root)?.checkin(&CheckinRequest {
+    let row = open_session(root)?.checkin(&CheckinRequest {
         kr_id: args.kr_id.clone(),
         value: args.value,
         confidence: args.confidence,

@@ -1,12 +1,11 @@
 //! `threatokr demo`: the whole loop on the bundled example, ending with a report on disk.
 
-use super::Outcome;
 use super::example;
 use super::measure::note_refused_statuses;
 use super::output::{ProgressLine, print, print_diagnostics, stdout_color, terminal_width};
+use super::{Outcome, open_session};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
-use threatokr_app::Session;
 use threatokr_app::ci::scan_folder;
 use threatokr_app::report::report_model;
 use threatokr_app::store::open_store;
@@ -31,7 +30,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         .context("writing the demo marker")?;
     print(&format!("1. wrote the example workspace of Acme Corp into {}", args.out.display()));
 
-    let session = Session::open(&args.out)?;
+    let session = open_session(&args.out)?;
     let checked = session.load()?;
     let workspace = &checked.workspace;
     let summary = Summary::of(&checked.diagnostics);
@@ -80,6 +79,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
 
     let mut files = threatokr_core::diag::Files::new();
     let mut scan_diagnostics = Vec::new();
+    let reader = session.reader()?;
     let mut repos = 0;
     let mut enforced = 0;
     for repo in workspace.config.apps.iter().flat_map(|a| &a.repos) {
@@ -87,7 +87,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         if !folder.is_dir() {
             continue;
         }
-        let (scan, more) = scan_folder(&mut files, &folder, &mut scan_diagnostics)?;
+        let (scan, more) = scan_folder(&reader, &mut files, &folder, &mut scan_diagnostics)?;
         scan_diagnostics.extend(more);
         repos += 1;
         let runs = |c: Category| scan.categories.get(&c) == Some(&Presence::Enforced);

@@ -2,10 +2,9 @@
 //! aspirational ones 0.7) and print them.
 
 use super::output::{ProgressLine, eprint, print, print_diagnostics};
-use super::{Outcome, today};
+use super::{Outcome, open_session, today};
 use anyhow::Result;
 use std::path::Path;
-use threatokr_app::Session;
 use threatokr_store::Overwrite;
 
 #[derive(Debug, clap::Args)]
@@ -28,7 +27,7 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let session = Session::open(root)?;
+    let session = open_session(root)?;
     let today = today();
     // The score is progress at the close: measure on the cycle's last day.
     let mut measured = session.measure_close(&args.cycle, today, &mut ProgressLine::default())?;

@@ -2,7 +2,7 @@
 //! folders, record the measurements and the models' threat and control statuses, and print them.
 
 use super::output::{ProgressLine, eprint, print, print_diagnostics, terminal_width};
-use super::{Outcome, today};
+use super::{Outcome, open_session, today};
 use anyhow::Result;
 use jiff::civil::Date;
 use std::io::Write;
@@ -33,7 +33,7 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let session = Session::open(root)?;
+    let session = open_session(root)?;
     let mut measured = session.measure(
         args.cycle.as_deref(),
         args.as_of,
@@ -64,7 +64,7 @@ pub(crate) fn measure_and_show_problems(
     cycle: Option<&str>,
     as_of: Option<Date>,
 ) -> Result<(Session, Measured)> {
-    let session = Session::open(root)?;
+    let session = open_session(root)?;
     let measured = session.measure(cycle, as_of, today(), &mut ProgressLine::default())?;
     print_diagnostics(&measured.files, &measured.diagnostics);
     Ok((session, measured))

@@ -8,11 +8,10 @@
 
 use super::analyze::load_checked;
 use super::output::{ProgressLine, eprint, print};
-use super::{Outcome, today};
+use super::{Outcome, open_session, today};
 use anyhow::{Context, Result};
 use jiff::civil::Date;
 use std::path::{Path, PathBuf};
-use threatokr_app::Session;
 use threatokr_app::plan::{PlanRequest, Planned};
 use threatokr_core::planner::plan_json;
 
@@ -42,7 +41,7 @@ pub(crate) enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let session = Session::open(root)?;
+    let session = open_session(root)?;
     let checked = load_checked(&session)?;
     if checked.has_errors() {
         eprint("plan: the workspace has errors; fix them first (see above)\n");

@@ -1,10 +1,10 @@
 //! `threatokr scan-ci`: which security tools each repository's CI runs, and whether they are enforced.
 
-use super::Outcome;
 use super::output::{eprint, print, stderr_color};
+use super::{Outcome, read_options};
 use anyhow::Result;
 use std::path::PathBuf;
-use threatokr_app::ci::scan_folder;
+use threatokr_app::ci::scan_repository_folder;
 use threatokr_core::diag::{DiagnosticReport, Files, Summary, render_human, sort_diagnostics};
 use threatokr_core::evidence::workflow::{RepoScan, scan_json};
 
@@ -29,7 +29,8 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     let mut diagnostics = Vec::new();
     let mut scans = Vec::new();
     for repo in &args.paths {
-        let (scan, more) = scan_folder(&mut files, repo, &mut diagnostics)?;
+        let (scan, more) =
+            scan_repository_folder(&mut files, repo, read_options(), &mut diagnostics)?;
         diagnostics.extend(more);
         scans.push(scan);
     }
