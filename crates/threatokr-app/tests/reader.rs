@@ -1,4 +1,5 @@
 //! The application layer's file reading, as the server calls it: links, loops and sizes.
+#![cfg(unix)] // Symbolic links, named pipes and /dev/zero as Unix has them.
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

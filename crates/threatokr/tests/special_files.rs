@@ -2,6 +2,7 @@
 //! pipes, links that loop back or lead out of the workspace, and files larger than the limit.
 //! Every run has a deadline, so that a regression that blocks or reads forever fails the test
 //! instead of hanging the suite.
+#![cfg(unix)] // Symbolic links, named pipes and /dev/zero as Unix has them.
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
