@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use threatokr_app::{Tracked, tracked};
 use threatokr_core::diag::{HumanDiagnostics, TerminalText, sanitize_for_terminal};
 
 /// Set by `-q`: diagnostics below error are not printed.
@@ -69,6 +70,17 @@ pub(crate) fn eprint<T: Printable + ?Sized>(text: &T) {
 /// Writes our own escape codes (the progress line's `\r` and erase) to stderr as they are.
 fn eprint_raw(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Prints diagnostics to stderr, in colour when stderr is a terminal.
+pub(crate) fn print_diagnostics(
+    files: &threatokr_core::diag::Files,
+    diagnostics: &[threatokr_core::diag::Diagnostic],
+) {
+    eprint(&threatokr_core::diag::render_human(
+        threatokr_core::diag::DiagnosticReport { files, diagnostics },
+        stderr_color(),
+    ));
 }
 
 /// Whether NO_COLOR is unset or empty (https://no-color.org).
@@ -149,11 +161,6 @@ impl Progress {
         }
     }
 
-    /// Clears the line, so what is printed next starts on a clean line.
-    pub(crate) fn finish(self) {
-        // Dropping clears it.
-    }
-
     fn draw(&mut self) {
         let line = progress_line(&self.label, self.done, self.total, self.width);
         eprint_raw(&format!("\r{}\u{1b}[K", sanitize_for_terminal(&line)));
@@ -172,39 +179,32 @@ impl Drop for Progress {
 /// The items of `items`, drawing a progress line labelled `label` while the caller works through
 /// them: an item counts as done when the next one is asked for, and the line is cleared when the
 /// loop ends or is left early.
-pub(crate) fn with_progress<I>(label: &str, items: I) -> ProgressIter<I::IntoIter>
+pub(crate) fn with_progress<I>(label: &str, items: I) -> Tracked<ProgressLine, I::IntoIter>
 where
     I: IntoIterator,
     I::IntoIter: ExactSizeIterator,
 {
-    let items = items.into_iter();
-    ProgressIter { progress: Some(Progress::new(label, items.len())), items, started: false }
+    tracked(ProgressLine::default(), label, items)
 }
 
-/// The iterator of [`with_progress`].
-pub(crate) struct ProgressIter<I> {
-    progress: Option<Progress>,
-    items: I,
-    started: bool,
-}
+/// The progress line drawn for the application layer's long jobs.
+#[derive(Default)]
+pub(crate) struct ProgressLine(Option<Progress>);
 
-impl<I: Iterator> Iterator for ProgressIter<I> {
-    type Item = I::Item;
+impl threatokr_app::Progress for ProgressLine {
+    fn begin(&mut self, label: &str, total: usize) {
+        self.0 = Some(Progress::new(label, total));
+    }
 
-    fn next(&mut self) -> Option<I::Item> {
-        if self.started
-            && let Some(progress) = &mut self.progress
-        {
+    fn advance(&mut self) {
+        if let Some(progress) = &mut self.0 {
             progress.tick();
         }
-        self.started = true;
-        let item = self.items.next();
-        if item.is_none()
-            && let Some(progress) = self.progress.take()
-        {
-            progress.finish();
-        }
-        item
+    }
+
+    fn end(&mut self) {
+        // Dropping the line clears it.
+        self.0 = None;
     }
 }
 
