@@ -5,12 +5,14 @@
 -- Several ingests on one date are one scan, complete when any of them was.
 ALTER TABLE scans ADD COLUMN complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1));
 
--- Every evidence file ingested, by a hash of its content, so that ingesting a folder again
--- skips what it already holds (an older file would otherwise be refused as out of order).
+-- Every evidence file ingested, by a hash of its content and the app and environment it was
+-- filed under, so that ingesting a folder again skips what it already holds (an older file would
+-- otherwise be refused as out of order).
 CREATE TABLE ingested_files (
-    hash        TEXT PRIMARY KEY CHECK (hash <> ''),
+    hash        TEXT NOT NULL CHECK (hash <> ''),
     name        TEXT NOT NULL,
     app         TEXT NOT NULL,
     environment TEXT NOT NULL,
-    at          TEXT NOT NULL
+    at          TEXT NOT NULL,
+    PRIMARY KEY (hash, app, environment)
 ) STRICT;

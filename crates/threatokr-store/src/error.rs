@@ -87,7 +87,9 @@ impl std::error::Error for StoreError {
             Self::Sqlite(e) => Some(e),
             Self::NewerSchema { .. }
             | Self::NotAStore { .. }
-            | Self::OutOfOrder { .. } | Self::AlreadyFrozen { .. } | Self::Invalid { .. } => None,
+            | Self::OutOfOrder { .. }
+            | Self::AlreadyFrozen { .. }
+            | Self::Invalid { .. } => None,
         }
     }
 }

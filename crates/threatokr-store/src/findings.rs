@@ -257,12 +257,19 @@ impl Store {
         Ok(summaries)
     }
 
-    /// Whether a file with this content hash was ingested before.
-    pub fn is_ingested(&self, hash: &str) -> Result<bool, StoreError> {
+    /// Whether a file with this content hash was ingested before for this app and environment.
+    pub fn is_ingested(
+        &self,
+        hash: &str,
+        app: &str,
+        environment: &str,
+    ) -> Result<bool, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT 1 FROM ingested_files WHERE hash = ?1")?
-            .query_row(params![hash], |_| Ok(()))
+            .prepare_cached(
+                "SELECT 1 FROM ingested_files WHERE hash = ?1 AND app = ?2 AND environment = ?3",
+            )?
+            .query_row(params![hash, app, environment], |_| Ok(()))
             .optional()?
             .is_some())
     }

@@ -183,7 +183,11 @@ fn another_applications_sqlite_file_is_refused_and_left_untouched() {
 
     // Not SQLite at all, and an empty database carrying another application's id.
     let text = folder.0.join("text.sqlite");
-    std::fs::write(&text, "this is a text file, long enough to be looked at as a database header .....").unwrap();
+    std::fs::write(
+        &text,
+        "this is a text file, long enough to be looked at as a database header .....",
+    )
+    .unwrap();
     assert!(matches!(Store::open(&text), Err(StoreError::NotAStore { .. })));
     let other = folder.0.join("other.sqlite");
     Connection::open(&other).unwrap().pragma_update(None, "application_id", 42).unwrap();
@@ -235,7 +239,10 @@ fn writes_take_the_lock_up_front_and_a_second_writer_waits_for_it() {
     let tx = first.write_transaction().unwrap();
     let error = second.add_checkin(&checkin(1.0, None, date(2027, 1, 5))).unwrap_err();
     assert!(error.to_string().contains("failed"), "{error}");
-    assert!(matches!(&error, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)), "{error:?}");
+    assert!(
+        matches!(&error, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)),
+        "{error:?}"
+    );
     drop(tx);
     second.add_checkin(&checkin(1.0, None, date(2027, 1, 5))).unwrap();
 }
@@ -481,7 +488,10 @@ fn an_incomplete_scan_records_what_it_saw_and_fixes_nothing() {
         .unwrap();
     assert!(!complete);
     // A complete scan the same day makes the day's scan complete, and fixes what it lacks.
-    assert_eq!(store.ingest_findings(&scan(date(2027, 1, 12), &["a"])).unwrap(), summary(0, 1, 2, 0));
+    assert_eq!(
+        store.ingest_findings(&scan(date(2027, 1, 12), &["a"])).unwrap(),
+        summary(0, 1, 2, 0)
+    );
     assert_eq!(open_fingerprints(&store, date(2027, 1, 12)), ["a"]);
 }
 
@@ -506,10 +516,11 @@ fn a_file_whose_second_scan_is_refused_leaves_the_store_unchanged() {
     ];
     assert!(matches!(store.ingest_scans(&older, Some(&file)), Err(StoreError::OutOfOrder { .. })));
     assert_eq!(dump(&store), before);
-    assert!(!store.is_ingested("h1").unwrap());
+    assert!(!store.is_ingested("h1", "shop", "prod").unwrap());
     let summaries = store.ingest_scans(&[semgrep, codeql], Some(&file)).unwrap();
     assert_eq!(summaries, [summary(1, 0, 0, 0), summary(0, 1, 0, 0)]);
-    assert!(store.is_ingested("h1").unwrap());
+    assert!(store.is_ingested("h1", "shop", "prod").unwrap());
+    assert!(!store.is_ingested("h1", "blog", "prod").unwrap());
 }
 
 #[test]

@@ -353,12 +353,8 @@ fn read_run(reader: &mut Reader, run: &Node, drafts: &mut Vec<Draft>) {
 /// Lists the run's tool as incomplete, with a warning, when the run says it failed or has no
 /// `results` at all.
 fn check_completion(reader: &mut Reader, run: &Node, tool: &str) {
-    let failed = run
-        .get("invocations")
-        .and_then(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
-        .find(|invocation| {
+    let failed =
+        run.get("invocations").and_then(Node::as_seq).unwrap_or(&[]).iter().find(|invocation| {
             invocation.get("executionSuccessful").and_then(Node::as_bool) == Some(false)
         });
     let (span, why) = match (failed, run.get("results")) {
@@ -370,7 +366,9 @@ fn check_completion(reader: &mut Reader, run: &Node, tool: &str) {
                 .iter()
                 .find_map(|n| n.get("message").and_then(|m| m.get("text")).and_then(Node::as_str));
             let why = match error {
-                Some(text) => format!("the scan failed (`executionSuccessful: false`: {})", text.trim()),
+                Some(text) => {
+                    format!("the scan failed (`executionSuccessful: false`: {})", text.trim())
+                }
                 None => "the scan failed (`executionSuccessful: false`)".to_owned(),
             };
             (invocation.span, why)

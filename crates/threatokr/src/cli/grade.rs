@@ -42,7 +42,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     };
     // Nothing is recorded but the grades: a measurement dated at a close still to come would
     // sit in the history before the days that lead up to it.
-    let mut measured = compute(root, Some(&args.cycle), Some(end))?;
+    let measured = compute(root, Some(&args.cycle), Some(end))?;
     measured.print_diagnostics();
     if measured.has_errors() {
         return Ok(Outcome::InputErrors);
@@ -74,7 +74,8 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         }
     }
     let overwrite = if args.force { Overwrite::Replace } else { Overwrite::Refuse };
-    match measured.store.freeze_grades(measurement.cycle.as_str(), &rows, overwrite) {
+    let mut store = super::store_io::open_store(&measured.root)?;
+    match store.freeze_grades(measurement.cycle.as_str(), &rows, overwrite) {
         Ok(_) => {}
         Err(StoreError::AlreadyFrozen { cycle, grades }) => bail!(
             "the cycle `{cycle}` was graded already ({grades} grades are frozen); pass --force to grade it again"

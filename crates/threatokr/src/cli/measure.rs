@@ -4,7 +4,7 @@
 use super::Outcome;
 use super::output::{eprint, print, stderr_color, terminal_width, with_progress};
 use super::scan_ci::scan_folder;
-use super::store_io::{open_store, today};
+use super::store_io::{check_not_in_future, open_store, open_store_for_reading, today};
 use super::workspace_io::{add_file, list_files, read_workspace};
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
@@ -37,6 +37,10 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Record a day more than one day after today (refused otherwise: a mistyped year would block
+    /// every later status change).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -51,7 +55,9 @@ pub(crate) struct Measured {
     pub(crate) measurement: CycleMeasurement,
     pub(crate) files: Files,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Opened read-only: reading commands need no write access; `record` opens it for writing.
     pub(crate) store: Store,
+    pub(crate) root: std::path::PathBuf,
 }
 
 impl Measured {
@@ -72,6 +78,7 @@ impl Measured {
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut measured = compute(root, args.cycle.as_deref(), args.as_of)?;
     measured.print_diagnostics();
+    check_not_in_future(measured.measurement.as_of, today(), "measurement date", args.force)?;
     let recorded = record(&mut measured)?;
     match args.format {
         Format::Json => print_measurement_json(&measured.measurement),
@@ -137,13 +144,13 @@ pub(crate) fn compute(root: &Path, cycle: Option<&str>, as_of: Option<Date>) -> 
             cycle.id
         );
     }
-    let store = open_store(root)?;
+    let store = open_store_for_reading(root)?;
     let evidence = read_evidence(root, &workspace, &cycle, &store, &mut files, &mut diagnostics)?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
     let measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
-    Ok(Measured { workspace, measurement, files, diagnostics, store })
+    Ok(Measured { workspace, measurement, files, diagnostics, store, root: root.to_owned() })
 }
 
 /// What recording changed in the store: both 0 when measuring again on the same evidence.
@@ -156,6 +163,7 @@ pub(crate) struct Recorded {
 
 /// Records the measurements and the models' statuses in the store.
 pub(crate) fn record(measured: &mut Measured) -> Result<Recorded> {
+    measured.store = open_store(&measured.root)?;
     let measurement = &measured.measurement;
     // Each key result's evidence is written as JSON text as it is stored, one at a time: the
     // evidence of a large portfolio is never held as `serde_json::Value` trees.

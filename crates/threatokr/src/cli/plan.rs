@@ -145,11 +145,7 @@ fn make_plan(root: &Path, args: &Args) -> Result<Option<Planned>> {
 /// The workspace's history store when it exists; an empty one in memory otherwise, so planning
 /// never creates `.threatokr/`.
 fn open_existing_store(root: &Path) -> Result<Store> {
-    if root.join(".threatokr/store.sqlite").is_file() {
-        super::store_io::open_store(root)
-    } else {
-        Store::open_in_memory().context("opening an empty history store")
-    }
+    super::store_io::open_store_for_reading(root)
 }
 
 /// The previous cycle's OKRs and frozen grades, when it has both.
@@ -219,8 +215,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                     std::fs::create_dir_all(parent)
                         .with_context(|| format!("creating {}", parent.display()))?;
                 }
-                std::fs::write(path, &text)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                super::atomic_write::write_atomically(path, text.as_bytes())?;
                 if changes.is_none() {
                     let krs: usize = planned.objectives.iter().map(|o| o.key_results.len()).sum();
                     eprint(&format!(
