@@ -95,9 +95,9 @@ fn generated_sarif(runs: &[(&str, usize)]) -> String {
     text
 }
 
-/// `ingest sarif FILE --app checkout --env prod --at AT` and `extra`.
-fn checkout_ingest(file: &str, at: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["ingest", "sarif", file, "--app", "checkout", "--env", "prod", "--at", at];
+/// `ingest sarif FILE --app APP --env prod --at AT` and `extra`.
+fn ingest_args(app: &str, file: &str, at: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["ingest", "sarif", file, "--app", app, "--env", "prod", "--at", at];
     args.extend_from_slice(extra);
     args.into_iter().map(str::to_owned).collect()
 }
@@ -107,7 +107,7 @@ fn as_strs(args: &[String]) -> Vec<&str> {
 }
 
 fn ingest_checkout(workspace: &Path, file: &str, at: &str) -> Output {
-    threatokr(&as_strs(&checkout_ingest(file, at, &[])), workspace)
+    threatokr(&as_strs(&ingest_args("checkout", file, at, &[])), workspace)
 }
 
 fn bandit_sample() -> String {
@@ -125,7 +125,12 @@ fn issue_13_eight_concurrent_writers_all_land_exactly_once() {
     }
     let mut commands: Vec<Vec<String>> = Vec::new();
     for i in 0..4 {
-        commands.push(checkout_ingest(&format!("scan{i}.sarif"), "2027-02-20", &["--force"]));
+        commands.push(ingest_args(
+            "checkout",
+            &format!("scan{i}.sarif"),
+            "2027-02-20",
+            &["--force"],
+        ));
     }
     for (kr, note) in
         [("KR-CEO-1", "concurrent check-in one"), ("KR-CRO-1", "concurrent check-in two")]
@@ -183,23 +188,33 @@ fn issue_13_a_killed_ingest_of_a_two_tool_file_leaves_none_or_all_of_it() {
     let workspace = demo("killed");
     let wal = workspace.join(".threatokr/store.sqlite-wal");
     let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
-    // Killed while the store is untouched, early in the write, and deep into it.
-    for (attempt, wal_bytes) in [0_u64, 64 << 10, 2 << 20].into_iter().enumerate() {
+    let visible = |app: &str| {
+        let store = Store::open_read_only(&store_path(&workspace)).unwrap();
+        let filter = FindingFilter { app: Some(app.to_owned()), ..FindingFilter::default() };
+        !store.findings(&filter).unwrap().is_empty()
+    };
+    // Killed as soon as the store is touched, early in the write, and as soon as anything of the
+    // file can be read (with one transaction per tool, that is between the two tools). Each
+    // attempt files its scan under its own app, so what it left is easy to count.
+    for (attempt, app) in ["checkout", "payments-api", "storefront"].into_iter().enumerate() {
         let (first, second) = (format!("First{attempt}"), format!("Second{attempt}"));
         let name = format!("big{attempt}.sarif");
-        std::fs::write(
-            workspace.join(&name),
-            generated_sarif(&[(&first, 12_000), (&second, 12_000)]),
-        )
-        .unwrap();
-        let args = checkout_ingest(&name, "2027-02-20", &["--force"]);
+        // A small first run and a large second: the gap between them, were they two
+        // transactions, is long enough to be seen.
+        let text = generated_sarif(&[(&first, 2_000), (&second, 30_000)]);
+        std::fs::write(workspace.join(&name), text).unwrap();
+        let args = ingest_args(app, &name, "2027-02-20", &["--force"]);
         let mut child = spawn(&as_strs(&args), &workspace);
-        kill_when(&mut child, || wal_size() > wal_bytes);
+        match attempt {
+            0 => kill_when(&mut child, || wal_size() > 0),
+            1 => kill_when(&mut child, || wal_size() > 64 << 10),
+            _ => kill_when(&mut child, || visible(app)),
+        }
         // Opening for writing recovers the store as the next command would.
         drop(Store::open(&store_path(&workspace)).unwrap());
         let rows = findings(&workspace);
         let landed = (count_of_tool(&rows, &first), count_of_tool(&rows, &second));
-        assert!(landed == (0, 0) || landed == (12_000, 12_000), "attempt {attempt}: {landed:?}");
+        assert!(landed == (0, 0) || landed == (2_000, 30_000), "attempt {attempt}: {landed:?}");
     }
 }
 
