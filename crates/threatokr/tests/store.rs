@@ -304,13 +304,10 @@ fn issues_10_to_12_a_file_of_another_app_is_refused_unless_forced() {
 fn issues_10_to_12_ingest_learns_the_evidence_layout_and_skips_what_it_holds() {
     let workspace = example("layout");
     // A dry run reads the folder and prints a table, not JSON.
-    let dry = command(&["ingest", "evidence", "--dry-run"], &workspace)
-        .env("COLUMNS", "160")
-        .output()
-        .expect("the binary runs");
+    let dry = threatokr(&["ingest", "evidence", "--dry-run"], &workspace);
     assert!(dry.status.success(), "{}", stderr(&dry));
     let table = stdout(&dry);
-    assert!(table.contains("evidence/sarif/checkout/prod/2027-01-10.sarif"), "{table}");
+    assert!(table.contains("\ncheckout/prod/2027-01-10.sarif      Semgrep         3"), "{table}");
     assert!(table.lines().next().unwrap().contains("findings"), "{table}");
     assert!(!table.contains('{'), "{table}");
     assert!(!store_path(&workspace).exists());

@@ -225,7 +225,7 @@ fn dry_run(base: &Path, planned: &[Planned], format: Format) -> Result<Outcome> 
                 |s: Severity| of_tool.iter().filter(|f| f.severity == s).count().to_string();
             let run = if log.incomplete.contains(tool) { "incomplete" } else { "complete" };
             rows.push(vec![
-                name.clone(),
+                short_name(&name).to_owned(),
                 tool.clone(),
                 of_tool.len().to_string(),
                 count(Severity::Critical),
@@ -254,6 +254,14 @@ fn dry_run(base: &Path, planned: &[Planned], format: Format) -> Result<Outcome> 
         }
     }
     Ok(if has_errors { Outcome::InputErrors } else { Outcome::Ok })
+}
+
+/// A name for a narrow column: what follows `sarif/` in the evidence layout (app, env, date).
+fn short_name(name: &str) -> &str {
+    match name.rsplit_once("sarif/") {
+        Some((_, rest)) if path_layout(Path::new(name)).is_some() => rest,
+        _ => name,
+    }
 }
 
 /// What one file's ingest did.
