@@ -173,6 +173,27 @@ fn issue_13_eight_concurrent_writers_all_land_exactly_once() {
     );
 }
 
+#[test]
+fn issue_13_eight_ingests_creating_the_store_together_all_land() {
+    let workspace = example("concurrent-fresh");
+    let commands: Vec<Vec<String>> = (0..8)
+        .map(|i| {
+            let name = format!("scan{i}.sarif");
+            std::fs::write(workspace.join(&name), generated_sarif(&[(&format!("Tool{i}"), 500)]))
+                .unwrap();
+            ingest_args("checkout", &name, "2026-11-30", &[])
+        })
+        .collect();
+    let children: Vec<Child> =
+        commands.iter().map(|args| spawn(&as_strs(args), &workspace)).collect();
+    for (args, child) in commands.iter().zip(children) {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    }
+    let rows = findings(&workspace);
+    assert!((0..8).all(|i| count_of_tool(&rows, &format!("Tool{i}")) == 500), "{}", rows.len());
+}
+
 /// Waits, without sleeping, until `ready` holds or the child exits; then kills it.
 fn kill_when(child: &mut Child, ready: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
