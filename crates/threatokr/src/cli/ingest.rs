@@ -180,8 +180,19 @@ fn path_layout(path: &Path) -> Option<(String, String, Date)> {
     Some(((*app).to_owned(), (*env).to_owned(), stem.parse().ok()?))
 }
 
-/// Reads one file; `None` (after printing them) when it has errors.
-fn read_log(base: &Path, path: &Path) -> Result<(Files, SarifLog, Vec<serde_json::Value>, String)> {
+/// One SARIF file, read and checked.
+struct ReadFile {
+    /// Its name as shown.
+    name: String,
+    log: SarifLog,
+    /// Its diagnostics, rendered for the terminal and as JSON.
+    human: String,
+    json: Vec<serde_json::Value>,
+    /// Its content hash; `None` when it has errors, so that nothing of it is ingested.
+    hash: Option<String>,
+}
+
+fn read_file(base: &Path, path: &Path) -> Result<ReadFile> {
     let mut files = Files::new();
     let mut diagnostics = Vec::new();
     let (log, hash) = match add_file(&mut files, base, path, &mut diagnostics)? {
@@ -189,18 +200,20 @@ fn read_log(base: &Path, path: &Path) -> Result<(Files, SarifLog, Vec<serde_json
             let hash = content_hash(files.text(id));
             let (log, more) = parse_sarif_log(&files, id);
             diagnostics.extend(more);
-            (log, hash)
+            (log, Some(hash))
         }
-        None => (SarifLog::default(), String::new()),
+        None => (SarifLog::default(), None),
     };
     sort_diagnostics(&files, &mut diagnostics);
-    eprint(&render_human(
-        DiagnosticReport { files: &files, diagnostics: &diagnostics },
-        stderr_color(),
-    ));
-    let json = diagnostics.iter().map(|d| diagnostic_json(&files, d)).collect();
-    let errors = Summary::of(&diagnostics).errors;
-    Ok((files, log, json, if errors > 0 { String::new() } else { hash }))
+    let human =
+        render_human(DiagnosticReport { files: &files, diagnostics: &diagnostics }, stderr_color());
+    Ok(ReadFile {
+        name: files.ids().next().map_or_else(String::new, |id| files.name(id).to_owned()),
+        log,
+        human,
+        json: diagnostics.iter().map(|d| diagnostic_json(&files, d)).collect(),
+        hash: hash.filter(|_| Summary::of(&diagnostics).errors == 0),
+    })
 }
 
 /// A file's identity for "already ingested": its length and an FNV-1a hash of its text.
@@ -215,10 +228,12 @@ fn dry_run(base: &Path, planned: &[Planned], format: Format) -> Result<Outcome> 
     let mut rows = Vec::new();
     let mut has_errors = false;
     for file in planned {
-        let (files, log, json, hash) = read_log(base, &file.path)?;
-        has_errors |= hash.is_empty();
+        let ReadFile { name, log, human, json, hash } = read_file(base, &file.path)?;
+        has_errors |= hash.is_none();
+        if format == Format::Table {
+            eprint(&human);
+        }
         diagnostics_json.extend(json);
-        let name = files.ids().next().map_or_else(String::new, |id| files.name(id).to_owned());
         for tool in &log.tools {
             let of_tool: Vec<_> = log.findings.iter().filter(|f| &f.tool == tool).collect();
             let count =
@@ -342,14 +357,14 @@ impl Session {
         };
         let found = self.app(app)?;
         check_environment(&found, env)?;
-        let (files, log, _, hash) = read_log(base, &file.path)?;
-        let name = files.ids().next().map_or_else(String::new, |id| files.name(id).to_owned());
-        if hash.is_empty() {
+        let ReadFile { name, log, human, hash, .. } = read_file(base, &file.path)?;
+        eprint(&human);
+        let Some(hash) = hash else {
             eprint(&format!(
                 "nothing was ingested from {name}: fix the errors above and run again\n"
             ));
             return Ok(None);
-        }
+        };
         let at = match file.at {
             Some(at) => at,
             None => {
