@@ -53,6 +53,9 @@ impl fmt::Display for StoreError {
         match self {
             // The SQLite cause is given by `source()`, so that a printed chain (`{:#}` with
             // anyhow) does not repeat it.
+            Self::Sqlite(e) if is_busy(e) => f.write_str(
+                "the history store stayed locked by another writer for longer than the busy timeout; run the command again when that writer is done",
+            ),
             Self::Sqlite(_) => f.write_str("the history store failed"),
             Self::NewerSchema { found, known } => write!(
                 f,
@@ -84,6 +87,8 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            // "database is locked" would only repeat what the message says.
+            Self::Sqlite(e) if is_busy(e) => None,
             Self::Sqlite(e) => Some(e),
             Self::NewerSchema { .. }
             | Self::NotAStore { .. }
@@ -92,6 +97,14 @@ impl std::error::Error for StoreError {
             | Self::Invalid { .. } => None,
         }
     }
+}
+
+/// Whether SQLite gave up waiting for another connection's lock.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 impl From<rusqlite::Error> for StoreError {

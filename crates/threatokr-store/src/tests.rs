@@ -238,7 +238,8 @@ fn writes_take_the_lock_up_front_and_a_second_writer_waits_for_it() {
     // deferred transaction it would read first and fail only when upgrading, past any waiting.
     let tx = first.write_transaction().unwrap();
     let error = second.add_checkin(&checkin(1.0, None, date(2027, 1, 5))).unwrap_err();
-    assert!(error.to_string().contains("failed"), "{error}");
+    assert!(error.to_string().starts_with("the history store stayed locked by another writer"));
+    assert!(std::error::Error::source(&error).is_none());
     assert!(
         matches!(&error, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)),
         "{error:?}"
