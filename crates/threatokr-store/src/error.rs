@@ -100,7 +100,7 @@ impl std::error::Error for StoreError {
 }
 
 /// Whether SQLite gave up waiting for another connection's lock.
-fn is_busy(error: &rusqlite::Error) -> bool {
+pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
         error.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)

@@ -65,6 +65,25 @@ impl Store {
     /// that is not a threatokr store is refused with `StoreError::NotAStore` and left as it was;
     /// one from a newer threatokr with `StoreError::NewerSchema`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // Switching a new file to WAL takes an exclusive lock that SQLite does not wait for, so
+        // several processes creating the store at once may be told "busy" at once; each tries
+        // again, within the same busy timeout as any write.
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match Self::open_once(path) {
+                Err(StoreError::Sqlite(e))
+                    if error::is_busy(&e) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Checked before anything writes to the file (switching to WAL rewrites its header).
@@ -189,18 +208,25 @@ impl Identity {
 }
 
 fn read_identity(conn: &Connection) -> Result<Identity, StoreError> {
-    let application_id = conn
-        .pragma_query_value(None, "application_id", |row| row.get(0))
-        .map_err(not_a_database)?;
-    let version = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    let has_objects =
-        conn.query_row("SELECT count(*) > 0 FROM sqlite_master", [], |row| row.get(0))?;
-    let has_store_tables = conn.query_row(
-        "SELECT count(*) = 2 FROM sqlite_master WHERE type = 'table' AND name IN ('scans', 'findings')",
+    // One statement, so one snapshot: read piece by piece, another process creating the store
+    // in between would show an empty header beside its new tables.
+    conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id()),
+                (SELECT user_version FROM pragma_user_version()),
+                (SELECT count(*) > 0 FROM sqlite_master),
+                (SELECT count(*) = 2 FROM sqlite_master
+                 WHERE type = 'table' AND name IN ('scans', 'findings'))",
         [],
-        |row| row.get(0),
-    )?;
-    Ok(Identity { application_id, version, has_objects, has_store_tables })
+        |row| {
+            Ok(Identity {
+                application_id: row.get(0)?,
+                version: row.get(1)?,
+                has_objects: row.get(2)?,
+                has_store_tables: row.get(3)?,
+            })
+        },
+    )
+    .map_err(not_a_database)
 }
 
 /// A file that is not SQLite at all gets the same clear refusal as another application's database.

@@ -109,19 +109,15 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut outcome = Outcome::Ok;
     for file in with_progress("ingesting SARIF files", &planned) {
         match session.ingest(&base, file, options)? {
-            Some(result) => results.push(result),
+            // Each file is told as soon as it is stored: a later file refused stops the command,
+            // and what was stored before it must still be said.
+            Some(result) if options.format == Format::Table => print(&result.text()),
+            Some(result) => results.push(result.json()),
             None => outcome = Outcome::InputErrors,
         }
     }
-    match options.format {
-        Format::Json => print(&serde_json::to_string_pretty(&serde_json::json!({
-            "files": results.iter().map(FileResult::json).collect::<Vec<_>>(),
-        }))?),
-        Format::Table => {
-            for result in &results {
-                print(&result.text());
-            }
-        }
+    if options.format == Format::Json {
+        print(&serde_json::to_string_pretty(&serde_json::json!({ "files": results }))?);
     }
     Ok(outcome)
 }
