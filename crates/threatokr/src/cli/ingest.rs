@@ -9,14 +9,14 @@
 //! unless `--force`. Ingest reads only `threatokr.yaml` of the workspace (the apps, their
 //! environments and repositories), not the models or the OKRs.
 
-use super::Outcome;
 use super::output::{eprint, print, stderr_color, terminal_width, with_progress};
-use super::store_io::{check_not_in_future, open_store, today};
-use super::workspace_io::{add_file, list_files, read_workspace};
+use super::{Outcome, check_not_in_future, open_session, read_options, today};
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use threatokr_app::files::Reader;
+use threatokr_app::store::open_store;
 use threatokr_core::diag::{
     DiagnosticReport, Files, Summary, diagnostic_json, render_human, sort_diagnostics,
 };
@@ -24,7 +24,6 @@ use threatokr_core::evidence::sarif::{SarifLog, fnv1a64, parse_sarif_log, summar
 use threatokr_core::model::{App, Severity};
 use threatokr_core::native::lower_workspace_config;
 use threatokr_core::report::render_table;
-use threatokr_core::workspace::load_workspace;
 use threatokr_store::{FindingInput, IngestedFile, ScanInput, ScanOutcome, Store};
 
 #[derive(Debug, clap::Args)]
@@ -149,7 +148,15 @@ fn plan_folder(folder: &Path) -> Result<Vec<Planned>> {
         bail!("{} is not a folder", folder.display());
     }
     let mut planned = Vec::new();
-    for path in list_files(folder, &["sarif", "json"], true)? {
+    let (mut files, mut diagnostics) = (Files::new(), Vec::new());
+    let reader = Reader::anywhere(&std::env::current_dir()?, read_options());
+    let paths = reader.list(folder, &["sarif", "json"], true, &mut files, &mut diagnostics)?;
+    // Links the walk did not follow are said, not silently left out.
+    eprint(&render_human(
+        DiagnosticReport { files: &files, diagnostics: &diagnostics },
+        stderr_color(),
+    ));
+    for path in paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if !(name.ends_with(".sarif") || name.ends_with(".sarif.json")) {
             continue;
@@ -191,7 +198,9 @@ struct ReadFile {
 fn read_file(base: &Path, path: &Path) -> Result<ReadFile> {
     let mut files = Files::new();
     let mut diagnostics = Vec::new();
-    let (log, hash) = match add_file(&mut files, base, path, &mut diagnostics)? {
+    // Files named on the command line may be anywhere; they are still read only when regular.
+    let reader = Reader::anywhere(base, read_options());
+    let (log, hash) = match reader.read(&mut files, path, &mut diagnostics)? {
         Some(id) => {
             let hash = content_hash(files.text(id));
             let (log, more) = parse_sarif_log(&files, id);
@@ -409,8 +418,7 @@ impl Session {
         if let Some(app) = self.apps.iter().find(|a| a.id.as_str() == id) {
             return Ok(app.clone());
         }
-        let loaded = read_workspace(&self.root)?;
-        let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
+        let workspace = open_session(&self.root)?.load()?.workspace;
         let Some(found) = workspace.config.app(id) else {
             let known: Vec<&str> = workspace.config.apps.iter().map(|a| a.id.as_str()).collect();
             bail!("there is no app `{id}` in threatokr.yaml (apps: {})", known.join(", "));
@@ -423,16 +431,10 @@ impl Session {
 
 /// The apps of `threatokr.yaml`, without reading the models or the OKRs.
 fn read_apps(root: &Path) -> Result<Vec<App>> {
-    let path = root.join("threatokr.yaml");
-    if !path.is_file() {
-        bail!(
-            "{} is not a threatokr workspace: it has no threatokr.yaml (create one with `threatokr init`)",
-            root.display()
-        );
-    }
+    let reader = open_session(root)?.reader()?;
     let mut files = Files::new();
-    let Some(id) = add_file(&mut files, root, &path, &mut Vec::new())? else {
-        bail!("{} is not UTF-8 text", path.display());
+    let Some(id) = reader.read(&mut files, &root.join("threatokr.yaml"), &mut Vec::new())? else {
+        bail!("{} cannot be read as text", root.join("threatokr.yaml").display());
     };
     Ok(lower_workspace_config(&files, id).0.apps)
 }
