@@ -103,25 +103,6 @@ pub(crate) fn today() -> jiff::civil::Date {
     jiff::ZonedDateTime::now().date()
 }
 
-/// Refuses a date to record that lies more than a day after today, unless forced. The store keeps
-/// history in date order and refuses anything older than what it holds, so one mistyped year
-/// (`2072` for `2027`) recorded would block every real change until then. A day of slack covers
-/// time zones: a scan run in Tokyo is dated tomorrow in California.
-pub(crate) fn check_not_in_future(
-    date: jiff::civil::Date,
-    today: jiff::civil::Date,
-    what: &str,
-    force: bool,
-) -> anyhow::Result<()> {
-    let latest = today.tomorrow().unwrap_or(today);
-    if date > latest && !force {
-        anyhow::bail!(
-            "the {what} {date} is after tomorrow ({latest}): the store refuses anything older than what it holds, so a date typed wrong would block every later one; check it, or pass --force to record it"
-        );
-    }
-    Ok(())
-}
-
 /// How input files are read: set once from the command line, before the command runs.
 static READ_OPTIONS: OnceLock<ReadOptions> = OnceLock::new();
 

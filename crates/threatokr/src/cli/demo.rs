@@ -172,7 +172,10 @@ fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize, usize)> {
             std::fs::read_to_string(root.join(path)).with_context(|| format!("reading {path}"))?;
         let id = files.add(*path, text);
         let (log, _) = parse_sarif_log(&files, id);
-        store.ingest_scans(&super::ingest::scans_by_tool(app, environment, *at, log), None)?;
+        store.ingest_scans(
+            &threatokr_app::ingest::scans_by_tool(app, environment, *at, log),
+            None,
+        )?;
     }
     let stored = store.findings(&threatokr_store::FindingFilter::default())?;
     let fixed = stored.iter().filter(|f| f.fixed_at.is_some()).count();

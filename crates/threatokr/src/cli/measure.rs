@@ -2,7 +2,7 @@
 //! folders, record the measurements and the models' threat and control statuses, and print them.
 
 use super::output::{ProgressLine, eprint, print, print_diagnostics, terminal_width};
-use super::{Outcome, check_not_in_future, open_session, today};
+use super::{Outcome, open_session, today};
 use anyhow::Result;
 use jiff::civil::Date;
 use std::io::Write;
@@ -10,6 +10,7 @@ use std::path::Path;
 use threatokr_app::Session;
 use threatokr_app::measure::value_text;
 use threatokr_app::measure::{Measured, Recorded};
+use threatokr_app::store::check_not_in_future;
 use threatokr_core::metrics::{CycleMeasurement, write_measurement_json};
 use threatokr_core::report::{render_table, status_label};
 
