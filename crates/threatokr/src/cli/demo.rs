@@ -118,7 +118,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     ));
     // The status tree and the report show the numbers just measured, from one model.
     let model = report_model(&measured)?;
-    print(&threatokr_core::report::render_status_tree(&model, terminal_width(), stdout_color()));
+    print(&threatokr_core::diag::TerminalText::already_sanitized(
+        threatokr_core::report::render_status_tree(&model, terminal_width(), stdout_color()),
+    ));
     let report_path = args.out.join("report.md");
     write_atomically(&report_path, threatokr_core::report::render_markdown(&model).as_bytes())?;
     let html_path = args.out.join("report.html");
