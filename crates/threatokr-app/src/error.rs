@@ -81,6 +81,69 @@ pub enum Error {
         /// The path given.
         path: PathBuf,
     },
+    /// An evidence folder to ingest is not a folder.
+    NoSuchFolder {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A file to ingest whose app or environment neither the caller nor its path gives.
+    NoAppForFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An app named by the caller (or a file's path) is not in the workspace.
+    UnknownApp {
+        /// The id asked for.
+        id: String,
+        /// The apps the workspace has.
+        known: Vec<String>,
+    },
+    /// An environment the app does not list.
+    UnknownEnvironment {
+        /// The app.
+        app: String,
+        /// The environment asked for.
+        env: String,
+        /// The app's environments.
+        known: Vec<String>,
+    },
+    /// A date to record more than a day after today, not forced.
+    DateAfterTomorrow {
+        /// What the date is (`scan date`, `measurement date`).
+        what: &'static str,
+        /// The date.
+        date: Date,
+        /// The latest date accepted.
+        latest: Date,
+    },
+    /// A SARIF file that scanned a repository not listed for its app.
+    AnotherAppsRepository {
+        /// The file.
+        file: String,
+        /// The repositories it names.
+        scanned: Vec<String>,
+        /// The app whose repository it is, when one is.
+        owner: Option<String>,
+        /// The app it was filed under.
+        app: String,
+        /// That app's repositories.
+        repos: Vec<String>,
+    },
+    /// A SARIF file most of whose findings are already filed under another app.
+    AnotherAppsFindings {
+        /// The file.
+        file: String,
+        /// The tool.
+        tool: String,
+        /// How many of its findings the other app holds.
+        count: usize,
+        /// How many it has.
+        total: usize,
+        /// The other app.
+        owner: String,
+        /// The app it was filed under.
+        app: String,
+    },
 }
 
 /// The application layer's result.
@@ -105,7 +168,13 @@ impl Error {
         match self {
             Self::Io { .. } => false,
             Self::Store(error) | Self::StoreWhile { source: error, .. } => {
-                !matches!(error, StoreError::Sqlite(_) | StoreError::Migration(_))
+                // A store that is not ours or from a newer version is the server's problem.
+                !matches!(
+                    error,
+                    StoreError::Sqlite(_)
+                        | StoreError::NewerSchema { .. }
+                        | StoreError::NotAStore { .. }
+                )
             }
             _ => true,
         }
@@ -160,6 +229,35 @@ impl fmt::Display for Error {
             Self::NotAFolder { path } => {
                 write!(f, "{} is not a folder (scan-ci takes repository folders)", path.display())
             }
+            Self::NoSuchFolder { path } => write!(f, "{} is not a folder", path.display()),
+            Self::NoAppForFile { path } => write!(
+                f,
+                "{}: give --app and --env, or put the file at evidence/sarif/<app>/<env>/<date>.sarif (or --dry-run to only read it)",
+                path.display()
+            ),
+            Self::UnknownApp { id, known } => {
+                write!(f, "there is no app `{id}` in threatokr.yaml (apps: {})", known.join(", "))
+            }
+            Self::UnknownEnvironment { app, env, known } => write!(
+                f,
+                "the app `{app}` has no environment `{env}` (environments: {})",
+                known.join(", ")
+            ),
+            Self::DateAfterTomorrow { what, date, latest } => write!(
+                f,
+                "the {what} {date} is after tomorrow ({latest}): the store refuses anything older than what it holds, so a date typed wrong would block every later one; check it, or pass --force to record it"
+            ),
+            Self::AnotherAppsRepository { file, scanned, owner, app, repos } => write!(
+                f,
+                "refusing {file}: it scanned {}{}, not a repository of app `{app}` ({}); check --app, or pass --force to ingest it anyway",
+                scanned.join(", "),
+                owner.as_ref().map_or_else(String::new, |o| format!(", a repository of app `{o}`")),
+                repos.join(", ")
+            ),
+            Self::AnotherAppsFindings { file, tool, count, total, owner, app } => write!(
+                f,
+                "refusing {file}: {count} of its {total} {tool} findings are already filed under app `{owner}`, not `{app}`; check --app, or pass --force to ingest it anyway"
+            ),
         }
     }
 }

@@ -33,6 +33,7 @@ impl Session {
     ) -> Result<Vec<GradeRow>> {
         let rows = grade_rows(measured);
         let cycle = measured.measurement.cycle.as_str();
+        measured.store = self.store()?;
         measured.store.freeze_grades(cycle, &rows, overwrite)?;
         Ok(rows)
     }

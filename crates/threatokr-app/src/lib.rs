@@ -3,8 +3,8 @@
 //!
 //! A [`Session`] is opened on a workspace folder; it reads the workspace's files (`files`),
 //! its history store (`store`) and its evidence (`measure`), and measures a cycle, builds the
-//! report view model (`report`), plans (`plan`), grades (`grade`) and records check-ins
-//! (`checkin`). It returns values and typed [`Error`]s: it never prints, never chooses an exit
+//! report view model (`report`), plans (`plan`), grades (`grade`), records check-ins
+//! (`checkin`) and ingests SARIF files (`ingest`). It returns values and typed [`Error`]s: it never prints, never chooses an exit
 //! code and never reads the clock ("today" is a parameter).
 
 pub mod checkin;
@@ -12,6 +12,7 @@ pub mod ci;
 mod error;
 pub mod files;
 pub mod grade;
+pub mod ingest;
 pub mod measure;
 pub mod plan;
 mod progress;

@@ -3,7 +3,7 @@
 
 use crate::ci::scan_folder;
 use crate::files::{Reader, read_workspace};
-use crate::store::open_store;
+use crate::store::open_existing_store;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
 use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
@@ -31,7 +31,8 @@ pub struct Measured {
     pub files: Files,
     /// The problems of the workspace and the evidence, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
-    /// The workspace's history store.
+    /// The workspace's history store, opened read-only ([`Session::record`] and
+    /// [`Session::freeze_grades`] reopen it for writing).
     pub store: Store,
 }
 
@@ -80,8 +81,10 @@ impl Session {
         compute(&self.reader()?, cycle, as_of, today, progress)
     }
 
-    /// Records a measurement and the models' statuses in the store.
+    /// Records a measurement and the models' statuses in the store (opened for writing now:
+    /// measuring opened it read-only).
     pub fn record(&self, measured: &mut Measured) -> Result<Recorded> {
+        measured.store = self.store()?;
         record(measured)
     }
 }
@@ -105,7 +108,7 @@ fn compute(
     if workspace.okrs_for(&cycle.id).is_none() {
         return Err(Error::NoOkrFile { cycle: cycle.id.to_string() });
     }
-    let store = open_store(root)?;
+    let store = open_existing_store(root)?;
     let evidence =
         read_evidence(reader, &workspace, &cycle, &store, &mut files, &mut diagnostics, progress)?;
     diagnostics.extend(check_evidence(&workspace, &evidence));

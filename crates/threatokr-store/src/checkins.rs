@@ -97,10 +97,12 @@ impl Store {
                 expected: "a confidence from 0 to 10",
             });
         }
-        self.conn
-            .prepare_cached("INSERT INTO checkins (kr_id, value, confidence, note, author, source, effective) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+        let tx = self.write_transaction()?;
+        tx.prepare_cached("INSERT INTO checkins (kr_id, value, confidence, note, author, source, effective) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
             .execute(params![checkin.kr_id, checkin.value, checkin.confidence, checkin.note, checkin.author, checkin.source.as_str(), SqlDate(checkin.effective)])?;
-        Ok(CheckinRow { order: self.conn.last_insert_rowid(), checkin: checkin.clone() })
+        let order = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(CheckinRow { order, checkin: checkin.clone() })
     }
 
     /// A key result's check-ins by effective date, then in the order recorded.

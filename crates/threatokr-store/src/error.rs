@@ -8,8 +8,19 @@ use std::fmt;
 pub enum StoreError {
     /// SQLite failed (file unreadable, locked beyond the busy timeout, constraint violated, ...).
     Sqlite(rusqlite::Error),
-    /// The schema could not be brought up to date (for example, the file comes from a newer threatokr).
-    Migration(rusqlite_migration::Error),
+    /// The store was written by a newer threatokr, whose schema this one does not know.
+    NewerSchema {
+        /// The file's schema version.
+        found: u32,
+        /// The newest version this threatokr knows.
+        known: u32,
+    },
+    /// The file is not a threatokr store (another application's SQLite database, or not SQLite);
+    /// it was left as it was.
+    NotAStore {
+        /// What it is instead.
+        reason: String,
+    },
     /// A write dated before what the store already holds for the same subject; history is never rewritten.
     OutOfOrder {
         /// What was being written (`scan of semgrep for shop/prod`).
@@ -40,12 +51,20 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            // The SQLite and migration causes are given by `source()`, so that a printed chain
-            // (`{:#}` with anyhow) does not repeat them.
+            // The SQLite cause is given by `source()`, so that a printed chain (`{:#}` with
+            // anyhow) does not repeat it.
+            Self::Sqlite(e) if is_busy(e) => f.write_str(
+                "the history store stayed locked by another writer for longer than the busy timeout; run the command again when that writer is done",
+            ),
             Self::Sqlite(_) => f.write_str("the history store failed"),
-            Self::Migration(_) => {
-                f.write_str("the history store's schema could not be brought up to date")
-            }
+            Self::NewerSchema { found, known } => write!(
+                f,
+                "the history store comes from a newer version of threatokr (schema {found}; this version knows up to {known}): upgrade threatokr to read and write it"
+            ),
+            Self::NotAStore { reason } => write!(
+                f,
+                "this file is not a threatokr history store ({reason}); threatokr leaves it untouched: move it away or use another workspace"
+            ),
             Self::OutOfOrder { subject, at, newest } => {
                 write!(
                     f,
@@ -68,21 +87,28 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            // "database is locked" would only repeat what the message says.
+            Self::Sqlite(e) if is_busy(e) => None,
             Self::Sqlite(e) => Some(e),
-            Self::Migration(e) => Some(e),
-            Self::OutOfOrder { .. } | Self::AlreadyFrozen { .. } | Self::Invalid { .. } => None,
+            Self::NewerSchema { .. }
+            | Self::NotAStore { .. }
+            | Self::OutOfOrder { .. }
+            | Self::AlreadyFrozen { .. }
+            | Self::Invalid { .. } => None,
         }
     }
+}
+
+/// Whether SQLite gave up waiting for another connection's lock.
+pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         Self::Sqlite(e)
-    }
-}
-
-impl From<rusqlite_migration::Error> for StoreError {
-    fn from(e: rusqlite_migration::Error) -> Self {
-        Self::Migration(e)
     }
 }

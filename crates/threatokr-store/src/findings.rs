@@ -8,6 +8,9 @@
 //! - a fixed finding seen again is reopened (`fixed_at` cleared, `reopened + 1`);
 //! - an open finding of the same tool, app and environment missing from the scan is fixed at `at`.
 //!
+//! - a scan that did not complete (`ScanOutcome::Incomplete`: the scanner failed, or its SARIF run
+//!   has no `results`) records what it saw but fixes nothing, since it proves nothing about absence.
+//!
 //! Scans must come in date order per (tool, app, environment): one dated before the newest scan
 //! already ingested is refused with `StoreError::OutOfOrder`, because fixing and reopening are
 //! decided against the newest state and an older scan would rewrite history. Several ingests with
@@ -38,6 +41,33 @@ pub struct ScanInput {
     pub at: Date,
     /// What it found.
     pub findings: Vec<FindingInput>,
+    /// Whether the scan ran to the end, and so whether what it did not see is fixed.
+    pub outcome: ScanOutcome,
+}
+
+/// Whether a scan ran to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScanOutcome {
+    /// It ran to the end: a finding it did not report is fixed.
+    #[default]
+    Complete,
+    /// It failed or stopped early: its findings are seen, but nothing is fixed by it.
+    Incomplete,
+}
+
+/// An evidence file, recorded with the scans read from it so that it is ingested only once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestedFile {
+    /// A hash of its content.
+    pub hash: String,
+    /// Its name as shown (workspace-relative).
+    pub name: String,
+    /// The app its scans were filed under.
+    pub app: String,
+    /// Their environment.
+    pub environment: String,
+    /// Their date.
+    pub at: Date,
 }
 
 /// One finding as a scan reports it.
@@ -192,56 +222,78 @@ fn cwes_json(cwes: &[u32]) -> String {
 impl Store {
     /// Ingests one scan in one transaction (see the module documentation for the rules).
     pub fn ingest_findings(&mut self, scan: &ScanInput) -> Result<IngestSummary, StoreError> {
-        check_not_empty(&scan.tool, "scan tool")?;
-        check_not_empty(&scan.app, "scan app")?;
-        check_not_empty(&scan.environment, "scan environment")?;
-        check_date(scan.at, "scan date")?;
-        let tx = self.conn.transaction()?;
-        let newest: Option<Date> = tx.query_row(
-            "SELECT max(at) FROM scans WHERE tool = ?1 AND app = ?2 AND environment = ?3",
-            params![scan.tool, scan.app, scan.environment],
-            |row| optional_date_column(row, 0),
-        )?;
-        if let Some(newest) = newest
-            && newest > scan.at
-        {
-            return Err(StoreError::OutOfOrder {
-                subject: format!("scan of {} for {}/{}", scan.tool, scan.app, scan.environment),
-                at: scan.at,
-                newest,
-            });
-        }
-        tx.execute(
-            "INSERT OR IGNORE INTO scans (tool, app, environment, at) VALUES (?1, ?2, ?3, ?4)",
-            params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)],
-        )?;
+        let summaries = self.ingest_scans(std::slice::from_ref(scan), None)?;
+        Ok(summaries.into_iter().next().unwrap_or_default())
+    }
 
-        let mut summary = IngestSummary::default();
-        let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
-        for finding in &scan.findings {
-            if !seen.insert(finding.fingerprint.as_str()) {
-                continue;
-            }
-            // Checked one by one inside the transaction: a bad finding halfway through the scan
-            // rolls back the ones before it.
-            check_finding(finding)?;
-            upsert_finding(&tx, scan, finding, &mut summary)?;
+    /// Ingests every scan of one evidence file in one transaction: all of them land or none does
+    /// (one refused scan, an older one say, refuses the file; a crash halfway leaves nothing).
+    /// The file, when given, is recorded so that [`Store::is_ingested`] knows it. Returns one
+    /// summary per scan, in order.
+    pub fn ingest_scans(
+        &mut self,
+        scans: &[ScanInput],
+        file: Option<&IngestedFile>,
+    ) -> Result<Vec<IngestSummary>, StoreError> {
+        for scan in scans {
+            check_not_empty(&scan.tool, "scan tool")?;
+            check_not_empty(&scan.app, "scan app")?;
+            check_not_empty(&scan.environment, "scan environment")?;
+            check_date(scan.at, "scan date")?;
         }
-
-        // Open findings of this scope that no ingest of this date has seen are fixed now.
-        tx.execute(
-            "INSERT INTO finding_events (finding_id, at, kind)
-             SELECT id, ?4, 'fixed' FROM findings
-             WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
-            params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)],
-        )?;
-        summary.fixed = tx.execute(
-            "UPDATE findings SET fixed_at = ?4
-             WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
-            params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)],
-        )?;
+        let tx = self.write_transaction()?;
+        let mut summaries = Vec::with_capacity(scans.len());
+        for scan in scans {
+            summaries.push(ingest_scan(&tx, scan)?);
+        }
+        if let Some(file) = file {
+            check_not_empty(&file.hash, "ingested file hash")?;
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO ingested_files (hash, name, app, environment, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![file.hash, file.name, file.app, file.environment, SqlDate(file.at)])?;
+        }
         tx.commit()?;
-        Ok(summary)
+        Ok(summaries)
+    }
+
+    /// Whether a file with this content hash was ingested before for this app and environment.
+    pub fn is_ingested(
+        &self,
+        hash: &str,
+        app: &str,
+        environment: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM ingested_files WHERE hash = ?1 AND app = ?2 AND environment = ?3",
+            )?
+            .query_row(params![hash, app, environment], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// For each app other than `app`, how many of these fingerprints of `tool` it already holds:
+    /// a scan whose findings belong to another app was most likely filed under the wrong one.
+    pub fn fingerprints_elsewhere(
+        &self,
+        tool: &str,
+        app: &str,
+        fingerprints: &[&str],
+    ) -> Result<std::collections::BTreeMap<String, usize>, StoreError> {
+        let mut owners = std::collections::BTreeMap::new();
+        let mut statement = self.conn.prepare_cached(
+            "SELECT app FROM findings WHERE fingerprint = ?1 AND tool = ?2 AND app <> ?3",
+        )?;
+        for fingerprint in fingerprints {
+            let apps = statement.query_map(params![fingerprint, tool, app], |row| row.get(0))?;
+            let apps: HashSet<String> = apps.collect::<Result<_, _>>()?;
+            for other in apps {
+                *owners.entry(other).or_default() += 1;
+            }
+        }
+        Ok(owners)
     }
 
     /// Findings matching `filter`, sorted by app, environment, tool and fingerprint.
@@ -265,6 +317,63 @@ impl Store {
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// One scan inside the caller's transaction.
+fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, StoreError> {
+    let newest: Option<Date> = tx
+        .prepare_cached(
+            "SELECT max(at) FROM scans WHERE tool = ?1 AND app = ?2 AND environment = ?3",
+        )?
+        .query_row(params![scan.tool, scan.app, scan.environment], |row| {
+            optional_date_column(row, 0)
+        })?;
+    if let Some(newest) = newest
+        && newest > scan.at
+    {
+        return Err(StoreError::OutOfOrder {
+            subject: format!("scan of {} for {}/{}", scan.tool, scan.app, scan.environment),
+            at: scan.at,
+            newest,
+        });
+    }
+    let complete = scan.outcome == ScanOutcome::Complete;
+    // Several ingests on one date are one scan, complete when any of them was.
+    tx.prepare_cached(
+        "INSERT INTO scans (tool, app, environment, at, complete) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (tool, app, environment, at) DO UPDATE SET complete = max(complete, excluded.complete)",
+    )?
+    .execute(params![scan.tool, scan.app, scan.environment, SqlDate(scan.at), complete])?;
+
+    let mut summary = IngestSummary::default();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
+    for finding in &scan.findings {
+        if !seen.insert(finding.fingerprint.as_str()) {
+            continue;
+        }
+        // Checked one by one inside the transaction: a bad finding halfway through the scan
+        // rolls back the ones before it.
+        check_finding(finding)?;
+        upsert_finding(tx, scan, finding, &mut summary)?;
+    }
+    if !complete {
+        return Ok(summary);
+    }
+
+    // Open findings of this scope that no ingest of this date has seen are fixed now.
+    tx.prepare_cached(
+        "INSERT INTO finding_events (finding_id, at, kind)
+         SELECT id, ?4, 'fixed' FROM findings
+         WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
+    )?
+    .execute(params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)])?;
+    summary.fixed = tx
+        .prepare_cached(
+            "UPDATE findings SET fixed_at = ?4
+             WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
+        )?
+        .execute(params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)])?;
+    Ok(summary)
 }
 
 fn upsert_finding(

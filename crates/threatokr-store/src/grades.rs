@@ -56,7 +56,7 @@ impl Store {
         overwrite: Overwrite,
     ) -> Result<usize, StoreError> {
         check_not_empty(cycle, "grade cycle")?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let existing: u32 =
             tx.query_row("SELECT count(*) FROM grades WHERE cycle = ?1", params![cycle], |row| {
                 row.get(0)

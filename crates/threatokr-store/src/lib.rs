@@ -5,8 +5,10 @@
 //! check-ins, the status history of threats and controls, and grades frozen at a cycle's close.
 //!
 //! The schema is a list of numbered migrations (`migrations/NNNN_*.sql`) applied on open, with the
-//! version kept in `PRAGMA user_version`. Every write is one transaction: it lands whole or not at
-//! all. Every list comes back sorted, so output built on it is deterministic. History is never
+//! version kept in `PRAGMA user_version` and the file marked as ours by `PRAGMA application_id`
+//! (an SQLite file of another application is refused, never altered). Every write is one
+//! `BEGIN IMMEDIATE` transaction: it takes the write lock before reading, so concurrent writers
+//! queue on the busy timeout instead of failing, and it lands whole or not at all. Every list comes back sorted, so output built on it is deterministic. History is never
 //! rewritten: an ingest dated before the newest scan of its tool, app and environment is refused.
 
 #![warn(missing_docs)]
@@ -22,25 +24,34 @@ mod tests;
 
 pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use error::StoreError;
-pub use findings::{FindingFilter, FindingInput, FindingRow, IngestSummary, ScanInput};
+pub use findings::{
+    FindingFilter, FindingInput, FindingRow, IngestSummary, IngestedFile, ScanInput, ScanOutcome,
+};
 pub use grades::{GradeRow, Overwrite};
 pub use measurements::{MeasurementRow, SerializedMeasurement};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;
-use rusqlite::Connection;
-use rusqlite_migration::{M, Migrations};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 
 /// The schema, one migration per file; append new files, never edit a released one.
-fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))])
-}
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_scan_outcome_and_ingested_files.sql"),
+];
 
-/// How long a writer waits for another process's lock before giving up (a CI job ingesting while
-/// `threatokr serve` reads, say).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other
+/// applications' SQLite files, which threatokr must never alter.
+const APPLICATION_ID: i32 = 0x544F_4B52;
+
+/// How long a writer waits for another writer's lock before giving up. Writers queue (every write
+/// transaction takes the lock up front), so the wait must cover the writes ahead in the queue: a
+/// large ingest (a 60 MB SARIF file, tens of thousands of findings) holds the lock for several
+/// seconds on a slow disk, and a CI job, a dashboard and a person may all be writing at once. A
+/// minute covers that queue with room to spare and still fails a lock that is really stuck.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// An open history store.
 #[derive(Debug)]
@@ -50,28 +61,96 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating the file if needed, but not its folder) and migrates the store at `path`,
-    /// in WAL mode so readers never block the writer, with a 5 s busy timeout.
+    /// in WAL mode so readers never block the writer, with a busy timeout of a minute. A file
+    /// that is not a threatokr store is refused with `StoreError::NotAStore` and left as it was;
+    /// one from a newer threatokr with `StoreError::NewerSchema`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // Switching a new file to WAL takes an exclusive lock that SQLite does not wait for, so
+        // several processes creating the store at once may be told "busy" at once; each tries
+        // again, within the same busy timeout as any write.
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match Self::open_once(path) {
+                Err(StoreError::Sqlite(e))
+                    if error::is_busy(&e) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        // Some filesystems (network mounts) refuse WAL and keep the old mode; the store still
-        // works then, only with readers and writer taking turns.
-        let _mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        // Checked before anything writes to the file (switching to WAL rewrites its header).
+        let identity = read_identity(&conn)?;
+        identity.check()?;
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            // Some filesystems (network mounts) refuse WAL and keep the old mode; the store still
+            // works then, only with readers and writer taking turns.
+            let _mode: String =
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        }
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::prepare(conn)
+        Self::prepare(conn, identity)
+    }
+
+    /// Opens the store at `path` for reading only: commands that only read (`status`, `report`)
+    /// work on a read-only workspace and never change the file. A missing store reads as an empty
+    /// one (in memory), and no file or folder is created.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Self::open_in_memory();
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let identity = match read_identity(&conn) {
+            Ok(identity) => identity,
+            // A WAL store on a read-only filesystem whose `-shm` file is gone cannot be opened
+            // for shared reading; nothing can write to it there, so it is read as immutable.
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == rusqlite::ErrorCode::CannotOpen =>
+            {
+                conn = Connection::open_with_flags(
+                    format!("file:{}?immutable=1", uri_path(path)),
+                    flags | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                read_identity(&conn)?
+            }
+            Err(e) => return Err(e),
+        };
+        identity.check()?;
+        // An older schema is read as it is: the tables the readers use are all in the first one.
+        Ok(Self { conn })
     }
 
     /// A fresh store in memory, for tests and dry runs.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::prepare(Connection::open_in_memory()?)
+        let conn = Connection::open_in_memory()?;
+        let identity = read_identity(&conn)?;
+        Self::prepare(conn, identity)
     }
 
-    fn prepare(mut conn: Connection) -> Result<Self, StoreError> {
+    fn prepare(mut conn: Connection, identity: Identity) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", true)?;
-        migrations().to_latest(&mut conn)?;
+        if !identity.is_current() {
+            migrate(&mut conn)?;
+        }
         Ok(Self { conn })
+    }
+
+    /// Starts a write: `BEGIN IMMEDIATE` takes the write lock before the first read, so a writer
+    /// waits its turn (up to the busy timeout) instead of failing when another process wrote
+    /// between its read and its write, which a deferred transaction cannot recover from.
+    fn write_transaction(&mut self) -> Result<Transaction<'_>, StoreError> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
     /// The schema version (`PRAGMA user_version`): the number of migrations applied.
@@ -83,6 +162,110 @@ impl Store {
     pub fn journal_mode(&self) -> Result<String, StoreError> {
         Ok(self.conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?)
     }
+}
+
+/// What a database file says about itself before threatokr touches it.
+#[derive(Debug, Clone, Copy)]
+struct Identity {
+    application_id: i32,
+    version: u32,
+    /// It holds tables, indexes or views.
+    has_objects: bool,
+    /// It holds the tables of the first schema (a store written before `application_id` was set).
+    has_store_tables: bool,
+}
+
+impl Identity {
+    fn is_current(self) -> bool {
+        self.application_id == APPLICATION_ID && self.version as usize == MIGRATIONS.len()
+    }
+
+    /// Ours (or empty, or an older store of ours), and not from a newer threatokr.
+    fn check(self) -> Result<(), StoreError> {
+        let ours = self.application_id == APPLICATION_ID
+            || (self.application_id == 0
+                && (!self.has_objects || (self.version >= 1 && self.has_store_tables)));
+        if !ours {
+            return Err(StoreError::NotAStore {
+                reason: if self.application_id == 0 {
+                    "it is an SQLite database with tables of another application".to_owned()
+                } else {
+                    format!(
+                        "it is the SQLite database of another application (application id {:#010x})",
+                        self.application_id
+                    )
+                },
+            });
+        }
+        if self.version as usize > MIGRATIONS.len() {
+            return Err(StoreError::NewerSchema {
+                found: self.version,
+                known: MIGRATIONS.len() as u32,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn read_identity(conn: &Connection) -> Result<Identity, StoreError> {
+    // One statement, so one snapshot: read piece by piece, another process creating the store
+    // in between would show an empty header beside its new tables.
+    conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id()),
+                (SELECT user_version FROM pragma_user_version()),
+                (SELECT count(*) > 0 FROM sqlite_master),
+                (SELECT count(*) = 2 FROM sqlite_master
+                 WHERE type = 'table' AND name IN ('scans', 'findings'))",
+        [],
+        |row| {
+            Ok(Identity {
+                application_id: row.get(0)?,
+                version: row.get(1)?,
+                has_objects: row.get(2)?,
+                has_store_tables: row.get(3)?,
+            })
+        },
+    )
+    .map_err(not_a_database)
+}
+
+/// A file that is not SQLite at all gets the same clear refusal as another application's database.
+fn not_a_database(error: rusqlite::Error) -> StoreError {
+    match error {
+        rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase => {
+            StoreError::NotAStore { reason: "it is not an SQLite database".to_owned() }
+        }
+        other => StoreError::Sqlite(other),
+    }
+}
+
+/// Applies the migrations the file lacks, in one immediate transaction, checking again under the
+/// lock: several processes may open a new store at once, and only the first migrates it.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let identity = read_identity(&tx)?;
+    identity.check()?;
+    for migration in &MIGRATIONS[identity.version as usize..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as u32)?;
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A path for an SQLite `file:` URI: `%`, `?` and `#` are escaped so they stay part of the name.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Refuses dates whose ISO text would not sort in date order (years before 1).

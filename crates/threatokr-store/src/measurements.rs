@@ -125,7 +125,7 @@ impl Store {
         &mut self,
         rows: impl IntoIterator<Item = SerializedMeasurement<'a>>,
     ) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut changed = 0;
         {
             let mut upsert = tx.prepare_cached(

@@ -108,7 +108,7 @@ impl Store {
         rows: &[StatusObservation],
     ) -> Result<usize, StoreError> {
         check_date(at, "status date")?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut recorded = 0;
         {
             let mut latest = tx.prepare_cached(

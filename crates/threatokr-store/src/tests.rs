@@ -33,6 +33,7 @@ fn scan_in(environment: &str, at: Date, fingerprints: &[&str]) -> ScanInput {
         environment: environment.into(),
         at,
         findings: fingerprints.iter().map(|f| finding(f, "high")).collect(),
+        outcome: ScanOutcome::Complete,
     }
 }
 
@@ -88,7 +89,7 @@ fn dump(store: &Store) -> Vec<String> {
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
     let store = store();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     assert_eq!(store.journal_mode().unwrap(), "memory");
     let foreign_keys: bool =
         store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
@@ -123,12 +124,12 @@ fn file_store_uses_wal_and_keeps_history_across_reopening() {
         assert_eq!(store.journal_mode().unwrap(), "wal");
         let busy_ms: i64 =
             store.conn.pragma_query_value(None, "busy_timeout", |row| row.get(0)).unwrap();
-        assert_eq!(busy_ms, 5000);
+        assert_eq!(busy_ms, 60_000);
         store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
     }
     assert!(path.exists());
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     assert_eq!(store.journal_mode().unwrap(), "wal");
     assert_eq!(all_findings(&store).len(), 2);
     // The reopened store still knows the newest scan and refuses an older one.
@@ -145,8 +146,106 @@ fn opening_a_store_from_a_newer_threatokr_fails_cleanly() {
     drop(Store::open(&path).unwrap());
     Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
     let error = Store::open(&path).unwrap_err();
-    assert!(matches!(error, StoreError::Migration(_)), "{error:?}");
-    assert_eq!(error.to_string(), "the history store's schema could not be brought up to date");
+    assert!(matches!(error, StoreError::NewerSchema { found: 99, known: 2 }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "the history store comes from a newer version of threatokr (schema 99; this version knows up to 2): upgrade threatokr to read and write it"
+    );
+    // The cause is not repeated underneath in library words.
+    assert!(std::error::Error::source(&error).is_none());
+    assert!(matches!(Store::open_read_only(&path), Err(StoreError::NewerSchema { .. })));
+}
+
+#[test]
+fn another_applications_sqlite_file_is_refused_and_left_untouched() {
+    let folder = TempFolder::new("foreign");
+    let path = folder.0.join("notes.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::NotAStore { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("this file is not a threatokr history store"), "{error}");
+    assert!(matches!(Store::open_read_only(&path), Err(StoreError::NotAStore { .. })));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let tables: Vec<String> = Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, ["notes"]);
+
+    // Not SQLite at all, and an empty database carrying another application's id.
+    let text = folder.0.join("text.sqlite");
+    std::fs::write(
+        &text,
+        "this is a text file, long enough to be looked at as a database header .....",
+    )
+    .unwrap();
+    assert!(matches!(Store::open(&text), Err(StoreError::NotAStore { .. })));
+    let other = folder.0.join("other.sqlite");
+    Connection::open(&other).unwrap().pragma_update(None, "application_id", 42).unwrap();
+    assert!(matches!(Store::open(&other), Err(StoreError::NotAStore { .. })));
+}
+
+#[test]
+fn a_store_written_before_the_application_id_is_adopted() {
+    let folder = TempFolder::new("legacy");
+    let path = folder.0.join("store.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_init.sql")).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a"])).unwrap();
+    let id: i32 = store.conn.pragma_query_value(None, "application_id", |row| row.get(0)).unwrap();
+    assert_eq!(id, APPLICATION_ID);
+}
+
+#[test]
+fn a_read_only_store_reads_and_refuses_to_write_and_a_missing_one_reads_as_empty() {
+    let folder = TempFolder::new("read-only");
+    let path = folder.0.join("store.sqlite");
+    let missing = Store::open_read_only(&path).unwrap();
+    assert!(all_findings(&missing).is_empty());
+    assert!(!path.exists(), "reading created the store");
+    Store::open(&path).unwrap().ingest_findings(&scan(date(2027, 1, 5), &["a"])).unwrap();
+    let mut store = Store::open_read_only(&path).unwrap();
+    assert_eq!(all_findings(&store).len(), 1);
+    assert!(matches!(
+        store.ingest_findings(&scan(date(2027, 1, 6), &[])),
+        Err(StoreError::Sqlite(_))
+    ));
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 6)), ["a"]);
+}
+
+#[test]
+fn writes_take_the_lock_up_front_and_a_second_writer_waits_for_it() {
+    let folder = TempFolder::new("immediate");
+    let path = folder.0.join("store.sqlite");
+    let mut first = Store::open(&path).unwrap();
+    let mut second = Store::open(&path).unwrap();
+    second.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+    // While the first writer holds a write transaction, the second cannot even begin one: with a
+    // deferred transaction it would read first and fail only when upgrading, past any waiting.
+    let tx = first.write_transaction().unwrap();
+    let error = second.add_checkin(&checkin(1.0, None, date(2027, 1, 5))).unwrap_err();
+    assert!(error.to_string().starts_with("the history store stayed locked by another writer"));
+    assert!(std::error::Error::source(&error).is_none());
+    assert!(
+        matches!(&error, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)),
+        "{error:?}"
+    );
+    drop(tx);
+    second.add_checkin(&checkin(1.0, None, date(2027, 1, 5))).unwrap();
 }
 
 #[test]
@@ -375,6 +474,64 @@ fn invalid_scan_values_are_refused() {
         Err(StoreError::Invalid { field: "scan tool", .. })
     ));
     assert!(all_findings(&store).is_empty());
+}
+
+#[test]
+fn an_incomplete_scan_records_what_it_saw_and_fixes_nothing() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b", "c"])).unwrap();
+    let failed = ScanInput { outcome: ScanOutcome::Incomplete, ..scan(date(2027, 1, 12), &["a"]) };
+    assert_eq!(store.ingest_findings(&failed).unwrap(), summary(0, 1, 0, 0));
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 12)), ["a", "b", "c"]);
+    let complete: bool = store
+        .conn
+        .query_row("SELECT complete FROM scans WHERE at = '2027-01-12'", [], |row| row.get(0))
+        .unwrap();
+    assert!(!complete);
+    // A complete scan the same day makes the day's scan complete, and fixes what it lacks.
+    assert_eq!(
+        store.ingest_findings(&scan(date(2027, 1, 12), &["a"])).unwrap(),
+        summary(0, 1, 2, 0)
+    );
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 12)), ["a"]);
+}
+
+#[test]
+fn a_file_whose_second_scan_is_refused_leaves_the_store_unchanged() {
+    let mut store = store();
+    let semgrep = scan(date(2027, 1, 10), &["a"]);
+    let codeql = ScanInput { tool: "codeql".into(), ..scan(date(2027, 1, 10), &["x"]) };
+    store.ingest_findings(&codeql).unwrap();
+    let before = dump(&store);
+    let file = IngestedFile {
+        hash: "h1".into(),
+        name: "evidence/sarif/shop/prod/2027-01-05.sarif".into(),
+        app: "shop".into(),
+        environment: "prod".into(),
+        at: date(2027, 1, 5),
+    };
+    // The file's first run (semgrep) is new; its second (codeql) is older than the store's.
+    let older = [
+        ScanInput { at: date(2027, 1, 5), ..semgrep.clone() },
+        ScanInput { at: date(2027, 1, 5), ..codeql.clone() },
+    ];
+    assert!(matches!(store.ingest_scans(&older, Some(&file)), Err(StoreError::OutOfOrder { .. })));
+    assert_eq!(dump(&store), before);
+    assert!(!store.is_ingested("h1", "shop", "prod").unwrap());
+    let summaries = store.ingest_scans(&[semgrep, codeql], Some(&file)).unwrap();
+    assert_eq!(summaries, [summary(1, 0, 0, 0), summary(0, 1, 0, 0)]);
+    assert!(store.is_ingested("h1", "shop", "prod").unwrap());
+    assert!(!store.is_ingested("h1", "blog", "prod").unwrap());
+}
+
+#[test]
+fn fingerprints_held_by_another_app_are_counted_per_app() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
+    let elsewhere = store.fingerprints_elsewhere("semgrep", "blog", &["a", "b", "z"]).unwrap();
+    assert_eq!(elsewhere.into_iter().collect::<Vec<_>>(), [("shop".to_owned(), 2)]);
+    assert!(store.fingerprints_elsewhere("semgrep", "shop", &["a"]).unwrap().is_empty());
+    assert!(store.fingerprints_elsewhere("codeql", "blog", &["a"]).unwrap().is_empty());
 }
 
 fn finding_scan(at: Date, present: &[bool]) -> ScanInput {

@@ -299,7 +299,11 @@ fn report_draws_open_risk_over_time_from_the_recorded_status_history() {
     let text = std::fs::read_to_string(&model).unwrap();
     std::fs::write(&model, text.replacen("    status: identified\n", "    status: mitigated\n", 1))
         .unwrap();
-    assert!(threatokr(&["-w", "acme", "measure", "--as-of", "2027-03-01"], &dir).status.success());
+    assert!(
+        threatokr(&["-w", "acme", "measure", "--as-of", "2027-03-01", "--force"], &dir)
+            .status
+            .success()
+    );
     let report = threatokr(
         &["-w", "acme", "report", "--as-of", "2027-03-01", "--format", "markdown", "-o", "r.md"],
         &dir,

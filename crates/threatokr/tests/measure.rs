@@ -38,7 +38,8 @@ fn stderr(output: &Output) -> String {
 }
 
 fn measure_json(workspace: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["measure", "--as-of", "2027-02-15", "--format", "json"];
+    // The demo's dates may lie ahead of the machine's clock; --force records them anyway.
+    let mut args = vec!["measure", "--as-of", "2027-02-15", "--force", "--format", "json"];
     args.extend_from_slice(extra);
     let output = threatokr(&args, workspace);
     assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
@@ -172,7 +173,7 @@ fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
 fn measuring_twice_on_the_same_evidence_changes_nothing() {
     let workspace = demo("measure-twice");
     // The demo measured 2027-02-15 already: measuring again records no change.
-    let first = threatokr(&["measure", "--as-of", "2027-02-15"], &workspace);
+    let first = threatokr(&["measure", "--as-of", "2027-02-15", "--force"], &workspace);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
         stdout(&first)
@@ -188,7 +189,7 @@ fn measuring_twice_on_the_same_evidence_changes_nothing() {
     assert!(status.status.success());
     assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap(), a);
     // A new day is a new measurement of each of the 13 key results; the models did not change.
-    let next = threatokr(&["measure", "--as-of", "2027-02-16"], &workspace);
+    let next = threatokr(&["measure", "--as-of", "2027-02-16", "--force"], &workspace);
     assert!(
         stdout(&next).contains("13 measurement(s) and 0 threat or control status change(s)"),
         "{}",
@@ -239,6 +240,7 @@ fn status_and_measure_fit_the_width_that_columns_gives() {
     for (command, width) in [("status", 60), ("status", 40), ("measure", 60)] {
         let output = Command::new(env!("CARGO_BIN_EXE_threatokr"))
             .args([command, "--as-of", "2027-02-15"])
+            .args(if command == "measure" { &["--force"][..] } else { &[] })
             .current_dir(&workspace)
             .env("NO_COLOR", "1")
             .env("COLUMNS", width.to_string())
@@ -296,7 +298,8 @@ fn a_problem_in_the_evidence_is_reported_with_its_position_and_the_rest_is_measu
         "app: back-office\nversion: 5.0.0\nrequirements:\n  - { id: v5.0.0-8.1.1, status: pass }\n  - { id: v5.0.0-99.9.9, status: pass }\n",
     )
     .unwrap();
-    let output = threatokr(&["measure", "--as-of", "2027-02-15", "--format", "json"], &workspace);
+    let output =
+        threatokr(&["measure", "--as-of", "2027-02-15", "--force", "--format", "json"], &workspace);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("evidence/asvs/back-office.yaml:5:"), "{}", stderr(&output));
     assert!(stderr(&output).contains("invalid-asvs-id"), "{}", stderr(&output));

@@ -27,6 +27,10 @@
 //!   rule, file and the flagged line's text (the first non-blank line of `region.snippet.text`,
 //!   trimmed, else the start line number).
 //!   Identical identities within a file get `#2`, `#3` ... in file order.
+//! - A run that did not complete (issue 13) proves nothing about absence: one whose `results` is
+//!   absent or null (SARIF §3.14.23: the tool failed or computed no results), or with an
+//!   invocation whose `executionSuccessful` is false. Its tool is listed in `incomplete`, with a
+//!   `sarif-incomplete-run` warning; its findings that are present are still read.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -95,6 +99,12 @@ pub struct SarifLog {
     pub tools: Vec<String>,
     /// The findings.
     pub findings: Vec<Finding>,
+    /// The driver name of every run that did not complete, sorted and deduplicated: such a run's
+    /// silence says nothing, so it fixes no finding.
+    pub incomplete: Vec<String>,
+    /// The repositories the runs say they scanned (`versionControlProvenance[].repositoryUri`),
+    /// sorted and deduplicated.
+    pub repositories: Vec<String>,
 }
 
 /// Reads one SARIF file. A JSON syntax error gives one diagnostic and no findings; a file that is
@@ -107,7 +117,14 @@ pub fn parse_sarif(files: &Files, file: FileId) -> (Vec<Finding>, Vec<Diagnostic
 /// Like `parse_sarif`, and also says which tools ran.
 pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic>) {
     let (root, diagnostics) = parse_json(files, file, Budget::default());
-    let mut reader = Reader { file, diagnostics, reported: HashSet::new(), tools: Vec::new() };
+    let mut reader = Reader {
+        file,
+        diagnostics,
+        reported: HashSet::new(),
+        tools: Vec::new(),
+        incomplete: Vec::new(),
+        repositories: Vec::new(),
+    };
     let Some(root) = root else {
         return (SarifLog::default(), reader.diagnostics);
     };
@@ -145,10 +162,18 @@ pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic
     let findings = assign_identities(&mut reader, drafts);
     let mut diagnostics = reader.diagnostics;
     crate::diag::sort_diagnostics(files, &mut diagnostics);
-    let mut tools = reader.tools;
-    tools.sort();
-    tools.dedup();
-    (SarifLog { tools, findings }, diagnostics)
+    let sorted = |mut names: Vec<String>| {
+        names.sort();
+        names.dedup();
+        names
+    };
+    let log = SarifLog {
+        tools: sorted(reader.tools),
+        findings,
+        incomplete: sorted(reader.incomplete),
+        repositories: sorted(reader.repositories),
+    };
+    (log, diagnostics)
 }
 
 /// `{"findings", "by_severity", "by_tool", "cwes", "diagnostics"}`: the `ingest sarif --dry-run
@@ -194,6 +219,10 @@ struct Reader {
     reported: HashSet<(Code, Span)>,
     /// The driver name of each run.
     tools: Vec<String>,
+    /// The driver name of each run that did not complete.
+    incomplete: Vec<String>,
+    /// The repository URI of each run's version-control provenance.
+    repositories: Vec<String>,
 }
 
 impl Reader {
@@ -291,12 +320,15 @@ fn read_run(reader: &mut Reader, run: &Node, drafts: &mut Vec<Draft>) {
         artifacts,
     };
 
-    let Some(results) = run.get("results") else {
+    check_completion(reader, run, &context.tool);
+    for provenance in run.get("versionControlProvenance").and_then(Node::as_seq).unwrap_or(&[]) {
+        if let Some(uri) = provenance.get("repositoryUri").and_then(Node::as_str) {
+            reader.repositories.push(uri.trim().to_owned());
+        }
+    }
+    let Some(results) = run.get("results").filter(|results| !results.is_null()) else {
         return;
     };
-    if results.is_null() {
-        return;
-    }
     let Some(results) = results.as_seq() else {
         reader.unreadable(
             results.span,
@@ -316,6 +348,47 @@ fn read_run(reader: &mut Reader, run: &Node, drafts: &mut Vec<Draft>) {
             drafts.push(draft);
         }
     }
+}
+
+/// Lists the run's tool as incomplete, with a warning, when the run says it failed or has no
+/// `results` at all.
+fn check_completion(reader: &mut Reader, run: &Node, tool: &str) {
+    let failed =
+        run.get("invocations").and_then(Node::as_seq).unwrap_or(&[]).iter().find(|invocation| {
+            invocation.get("executionSuccessful").and_then(Node::as_bool) == Some(false)
+        });
+    let (span, why) = match (failed, run.get("results")) {
+        (Some(invocation), _) => {
+            let error = invocation
+                .get("toolExecutionNotifications")
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .find_map(|n| n.get("message").and_then(|m| m.get("text")).and_then(Node::as_str));
+            let why = match error {
+                Some(text) => {
+                    format!("the scan failed (`executionSuccessful: false`: {})", text.trim())
+                }
+                None => "the scan failed (`executionSuccessful: false`)".to_owned(),
+            };
+            (invocation.span, why)
+        }
+        (None, Some(results)) if results.is_null() => {
+            (results.span, "its `results` is null: the tool computed no results".to_owned())
+        }
+        (None, None) => (run.span, "it has no `results`: the tool computed no results".to_owned()),
+        (None, Some(_)) => return,
+    };
+    reader.incomplete.push(tool.to_owned());
+    reader.diagnostics.push(
+        Diagnostic::new(
+            Code::SarifIncompleteRun,
+            reader.file,
+            span,
+            format!("the run of {tool} did not complete: {why}"),
+        )
+        .with_help("its findings are recorded as seen, but none is marked fixed by this scan; rerun the scanner and ingest its complete output"),
+    );
 }
 
 fn read_result(reader: &mut Reader, run: &Run<'_>, result: &Node) -> Option<Draft> {

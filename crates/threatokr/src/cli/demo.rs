@@ -1,5 +1,6 @@
 //! `threatokr demo`: the whole loop on the bundled example, ending with a report on disk.
 
+use super::atomic_write::write_atomically;
 use super::example;
 use super::measure::note_refused_statuses;
 use super::output::{ProgressLine, print, print_diagnostics, stdout_color, terminal_width};
@@ -26,8 +27,7 @@ const MARKER: &str = ".threatokr-demo";
 pub(crate) fn run(args: &Args) -> Result<Outcome> {
     prepare_folder(&args.out)?;
     super::init::write_files(&args.out, example::FILES)?;
-    std::fs::write(args.out.join(MARKER), "written by `threatokr demo`; safe to delete\n")
-        .context("writing the demo marker")?;
+    write_atomically(&args.out.join(MARKER), b"written by `threatokr demo`; safe to delete\n")?;
     print(&format!("1. wrote the example workspace of Acme Corp into {}", args.out.display()));
 
     let session = open_session(&args.out)?;
@@ -60,8 +60,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     // second OKR set for the cycle; a person reviews it and merges what they want with `plan -o`.
     std::fs::create_dir_all(args.out.join("plans")).context("creating the plans folder")?;
     let plan_path = args.out.join("plans/2027-Q1.yaml");
-    std::fs::write(&plan_path, threatokr_core::planner::to_okr_yaml(&planned))
-        .with_context(|| format!("writing {}", plan_path.display()))?;
+    write_atomically(&plan_path, threatokr_core::planner::to_okr_yaml(&planned).as_bytes())?;
     if let Some(top) = planned.objectives.first() {
         print(&format!(
             "3. planned 2027-Q1 from the threat models: \"{}\" ({} key results); wrote {}",
@@ -123,11 +122,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         threatokr_core::report::render_status_tree(&model, terminal_width(), stdout_color()),
     ));
     let report_path = args.out.join("report.md");
-    std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
-        .with_context(|| format!("writing {}", report_path.display()))?;
+    write_atomically(&report_path, threatokr_core::report::render_markdown(&model).as_bytes())?;
     let html_path = args.out.join("report.html");
-    std::fs::write(&html_path, threatokr_core::report::render_html(&model))
-        .with_context(|| format!("writing {}", html_path.display()))?;
+    write_atomically(&html_path, threatokr_core::report::render_html(&model).as_bytes())?;
     print(&format!("7. wrote the report: {} and {}", report_path.display(), html_path.display()));
     Ok(Outcome::Ok)
 }
@@ -177,9 +174,10 @@ fn ingest_bundled_sarif(root: &Path) -> Result<(usize, usize, usize)> {
             std::fs::read_to_string(root.join(path)).with_context(|| format!("reading {path}"))?;
         let id = files.add(*path, text);
         let (log, _) = parse_sarif_log(&files, id);
-        for scan in super::ingest::scans_by_tool(app, environment, *at, log.tools, log.findings) {
-            store.ingest_findings(&scan)?;
-        }
+        store.ingest_scans(
+            &threatokr_app::ingest::scans_by_tool(app, environment, *at, log),
+            None,
+        )?;
     }
     let stored = store.findings(&threatokr_store::FindingFilter::default())?;
     let fixed = stored.iter().filter(|f| f.fixed_at.is_some()).count();

@@ -120,5 +120,5 @@ pub(crate) fn write_output(out: &Path, text: &str, force: bool) -> Result<()> {
     if out.exists() && !force {
         bail!("{} exists; pass --force to replace it", out.display());
     }
-    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
+    super::atomic_write::write_atomically(out, text.as_bytes())
 }

@@ -62,7 +62,7 @@ pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        super::atomic_write::write_atomically(&path, text.as_bytes())?;
     }
     Ok(())
 }

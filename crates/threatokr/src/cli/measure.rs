@@ -10,6 +10,7 @@ use std::path::Path;
 use threatokr_app::Session;
 use threatokr_app::measure::value_text;
 use threatokr_app::measure::{Measured, Recorded};
+use threatokr_app::store::check_not_in_future;
 use threatokr_core::metrics::{CycleMeasurement, write_measurement_json};
 use threatokr_core::report::{render_table, status_label};
 
@@ -24,6 +25,10 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Record a day more than one day after today (refused otherwise: a mistyped year would block
+    /// every later status change).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -41,6 +46,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         &mut ProgressLine::default(),
     )?;
     print_diagnostics(&measured.files, &measured.diagnostics);
+    check_not_in_future(measured.measurement.as_of, today(), "measurement date", args.force)?;
     let recorded = session.record(&mut measured)?;
     note_refused_statuses(&recorded);
     match args.format {

@@ -99,8 +99,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                     std::fs::create_dir_all(parent)
                         .with_context(|| format!("creating {}", parent.display()))?;
                 }
-                std::fs::write(path, &text)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                super::atomic_write::write_atomically(path, text.as_bytes())?;
                 if changes.is_none() {
                     let krs: usize =
                         planned_plan.objectives.iter().map(|o| o.key_results.len()).sum();

@@ -1,0 +1,392 @@
+//! Ingesting SARIF files into the history store.
+//!
+//! Each file is one transaction: all of its runs land or none does. A file's app, environment and
+//! date come from the caller, else from its path in the evidence folder
+//! (`evidence/sarif/<app>/<env>/<date>.sarif`). Files already ingested (the store keeps a hash
+//! of each, with its app and environment) are skipped, so a folder can be ingested again. A file
+//! that looks like another app's (it names another repository than the app's `repos:`, or the
+//! store already holds most of its findings under another app) is refused unless forced. Only
+//! `threatokr.yaml` of the workspace is read (the apps, their environments and repositories),
+//! not the models or the OKRs, unless the app is one that only a model defines.
+
+use crate::files::Reader;
+use crate::store::{check_not_in_future, open_store};
+use crate::{Error, Result, Session};
+use jiff::civil::Date;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
+use threatokr_core::evidence::sarif::{SarifLog, fnv1a64, parse_sarif_log};
+use threatokr_core::model::App;
+use threatokr_core::native::lower_workspace_config;
+use threatokr_store::{FindingInput, IngestSummary, IngestedFile, ScanInput, ScanOutcome, Store};
+
+/// One SARIF file to ingest, with what the caller and its path say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SarifFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The app it goes under.
+    pub app: Option<String>,
+    /// The environment scanned.
+    pub env: Option<String>,
+    /// The scan's date.
+    pub at: Option<Date>,
+}
+
+/// App, environment and date from `.../sarif/<app>/<env>/<YYYY-MM-DD>.sarif` (or `.sarif.json`).
+pub fn path_layout(path: &Path) -> Option<(String, String, Date)> {
+    let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+    let [.., "sarif", app, env, name] = parts.as_slice() else { return None };
+    let stem = name.strip_suffix(".sarif.json").or_else(|| name.strip_suffix(".sarif"))?;
+    Some(((*app).to_owned(), (*env).to_owned(), stem.parse().ok()?))
+}
+
+/// Files named by the caller, with `app`, `env` and `at` (when given) over what their path says;
+/// oldest first, as the store wants them (files without a date keep their order).
+pub fn files_named(
+    paths: &[PathBuf],
+    app: Option<&str>,
+    env: Option<&str>,
+    at: Option<Date>,
+) -> Vec<SarifFile> {
+    let mut files: Vec<SarifFile> = paths
+        .iter()
+        .map(|path| {
+            let layout = path_layout(path);
+            SarifFile {
+                path: path.clone(),
+                app: app.map(str::to_owned).or_else(|| layout.as_ref().map(|l| l.0.clone())),
+                env: env.map(str::to_owned).or_else(|| layout.as_ref().map(|l| l.1.clone())),
+                at: at.or_else(|| layout.map(|l| l.2)),
+            }
+        })
+        .collect();
+    files.sort_by_key(|f| f.at);
+    files
+}
+
+/// The SARIF files of an evidence folder whose path gives their app, environment and date,
+/// oldest first; and the SARIF files whose path does not (left out).
+pub fn evidence_folder(
+    reader: &Reader,
+    folder: &Path,
+    files: &mut Files,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(Vec<SarifFile>, Vec<PathBuf>)> {
+    if !folder.is_dir() {
+        return Err(Error::NoSuchFolder { path: folder.to_owned() });
+    }
+    let mut found = Vec::new();
+    let mut unlaid = Vec::new();
+    for path in reader.list(folder, &["sarif", "json"], true, files, diagnostics)? {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !(name.ends_with(".sarif") || name.ends_with(".sarif.json")) {
+            continue;
+        }
+        match path_layout(&path) {
+            Some((app, env, at)) => {
+                found.push(SarifFile { app: Some(app), env: Some(env), at: Some(at), path })
+            }
+            None => unlaid.push(path),
+        }
+    }
+    found.sort_by(|a, b| (a.at, &a.path).cmp(&(b.at, &b.path)));
+    Ok((found, unlaid))
+}
+
+/// One SARIF file, read and checked.
+pub struct ReadSarif {
+    /// Its name as shown.
+    pub name: String,
+    /// What it holds.
+    pub log: SarifLog,
+    /// The file, to render the diagnostics.
+    pub files: Files,
+    /// Its problems, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Its content hash; `None` when it has errors, so that nothing of it is ingested.
+    pub hash: Option<String>,
+}
+
+/// Reads and checks one SARIF file.
+pub fn read_sarif(reader: &Reader, path: &Path) -> Result<ReadSarif> {
+    let mut files = Files::new();
+    let mut diagnostics = Vec::new();
+    let (log, hash) = match reader.read(&mut files, path, &mut diagnostics)? {
+        Some(id) => {
+            let hash = content_hash(files.text(id));
+            let (log, more) = parse_sarif_log(&files, id);
+            diagnostics.extend(more);
+            (log, Some(hash))
+        }
+        None => (SarifLog::default(), None),
+    };
+    sort_diagnostics(&files, &mut diagnostics);
+    let hash = hash.filter(|_| Summary::of(&diagnostics).errors == 0);
+    let name = files.ids().next().map_or_else(String::new, |id| files.name(id).to_owned());
+    Ok(ReadSarif { name, log, files, diagnostics, hash })
+}
+
+/// A file's identity for "already ingested": its length and an FNV-1a hash of its text.
+fn content_hash(text: &str) -> String {
+    format!("{}-{:016x}", text.len(), fnv1a64(&[text]))
+}
+
+/// What one file's ingest did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingested {
+    /// The file's name.
+    pub file: String,
+    /// The app it went under.
+    pub app: String,
+    /// The environment.
+    pub env: String,
+    /// The scan's date.
+    pub at: Date,
+    /// Per tool, whether its run completed and what it changed; `None` when the file had been
+    /// ingested before and was skipped.
+    pub scans: Option<Vec<(String, ScanOutcome, IngestSummary)>>,
+}
+
+/// Ingests files one at a time into a workspace's store, reading the apps once.
+pub struct Ingester {
+    session: Session,
+    store: Store,
+    apps: Vec<App>,
+}
+
+/// Whether to ingest what would be refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Checks {
+    /// Refuse a date after tomorrow and a file that looks like another app's.
+    #[default]
+    Apply,
+    /// Ingest it anyway.
+    Skip,
+}
+
+impl Session {
+    /// An ingester into this workspace's store (created on first use).
+    pub fn ingester(&self) -> Result<Ingester> {
+        let reader = self.reader()?;
+        let mut files = Files::new();
+        let path = self.root().join("threatokr.yaml");
+        let apps = match reader.read(&mut files, &path, &mut Vec::new())? {
+            Some(id) => lower_workspace_config(&files, id).0.apps,
+            None => Vec::new(),
+        };
+        Ok(Ingester { session: self.clone(), store: open_store(self.root())?, apps })
+    }
+}
+
+impl Ingester {
+    /// The app and environment a file goes under, checked against the workspace, so findings
+    /// are never filed under a typo.
+    pub fn target(&mut self, file: &SarifFile) -> Result<(App, String)> {
+        let (Some(app), Some(env)) = (&file.app, &file.env) else {
+            return Err(Error::NoAppForFile { path: file.path.clone() });
+        };
+        let app = self.app(app)?;
+        if !app.environments.is_empty() && !app.environments.iter().any(|e| e == env) {
+            return Err(Error::UnknownEnvironment {
+                app: app.id.to_string(),
+                env: env.clone(),
+                known: app.environments.clone(),
+            });
+        }
+        Ok((app, env.clone()))
+    }
+
+    /// Ingests a file read without errors (its `hash` is set) in one transaction, dated `at`.
+    pub fn ingest(
+        &mut self,
+        app: &App,
+        env: &str,
+        read: ReadSarif,
+        at: Date,
+        today: Date,
+        checks: Checks,
+    ) -> Result<Ingested> {
+        let ReadSarif { name, log, hash, .. } = read;
+        let hash = hash.unwrap_or_default();
+        let app_id = app.id.to_string();
+        let mut ingested = Ingested {
+            file: name.clone(),
+            app: app_id.clone(),
+            env: env.to_owned(),
+            at,
+            scans: None,
+        };
+        if self.store.is_ingested(&hash, &app_id, env)? {
+            return Ok(ingested);
+        }
+        if checks == Checks::Apply {
+            check_not_in_future(at, today, "scan date", false)?;
+            check_repository(app, &self.apps, &log, &name)?;
+            check_fingerprints(&self.store, &app_id, &log, &name)?;
+        }
+        let scans = scans_by_tool(&app_id, env, at, log);
+        let record =
+            IngestedFile { hash, name: name.clone(), app: app_id, environment: env.to_owned(), at };
+        let summaries = self
+            .store
+            .ingest_scans(&scans, Some(&record))
+            .map_err(Error::store(format!("ingesting {name} (nothing of it was stored)")))?;
+        let rows =
+            scans.into_iter().zip(summaries).map(|(s, summary)| (s.tool, s.outcome, summary));
+        ingested.scans = Some(rows.collect());
+        Ok(ingested)
+    }
+
+    /// An app defined only by a model (no entry in threatokr.yaml) needs the whole workspace,
+    /// read only then.
+    fn app(&mut self, id: &str) -> Result<App> {
+        if let Some(app) = self.apps.iter().find(|a| a.id.as_str() == id) {
+            return Ok(app.clone());
+        }
+        let workspace = self.session.load()?.workspace;
+        self.apps = workspace.config.apps;
+        self.apps.iter().find(|a| a.id.as_str() == id).cloned().ok_or_else(|| Error::UnknownApp {
+            id: id.to_owned(),
+            known: self.apps.iter().map(|a| a.id.to_string()).collect(),
+        })
+    }
+}
+
+/// A file that names the repository it scanned must name one of the app's (when the app lists any).
+fn check_repository(app: &App, apps: &[App], log: &SarifLog, name: &str) -> Result<()> {
+    if app.repos.is_empty() || log.repositories.is_empty() {
+        return Ok(());
+    }
+    let matches =
+        |a: &App| log.repositories.iter().any(|r| a.repos.iter().any(|o| same_repository(r, o)));
+    if matches(app) {
+        return Ok(());
+    }
+    Err(Error::AnotherAppsRepository {
+        file: name.to_owned(),
+        scanned: log.repositories.clone(),
+        owner: apps.iter().find(|a| matches(a)).map(|a| a.id.to_string()),
+        app: app.id.to_string(),
+        repos: app.repos.clone(),
+    })
+}
+
+/// Whether two repository names (URLs, `git@host:owner/name`, or local paths) are the same
+/// repository: the same name, and the same owner when both are remote.
+fn same_repository(a: &str, b: &str) -> bool {
+    let (a, remote_a) = repository_segments(a);
+    let (b, remote_b) = repository_segments(b);
+    let tail = |s: &[String], n: usize| s.iter().rev().take(n).cloned().collect::<Vec<_>>();
+    let n = if remote_a && remote_b { 2 } else { 1 };
+    !a.is_empty() && !b.is_empty() && tail(&a, n) == tail(&b, n)
+}
+
+/// Lowercase path segments of a repository name without scheme, credentials, host and `.git`;
+/// and whether it was remote.
+fn repository_segments(repository: &str) -> (Vec<String>, bool) {
+    let text = repository.trim().to_lowercase();
+    let (path, remote) = match text.split_once("://") {
+        Some((_, rest)) => (rest.split_once('/').map_or("", |(_, path)| path).to_owned(), true),
+        None => match text.split_once(':') {
+            // `git@github.com:owner/name.git`
+            Some((host, path)) if host.contains('@') || host.contains('.') => {
+                (path.to_owned(), true)
+            }
+            _ => (text.clone(), false),
+        },
+    };
+    let segments = path
+        .split(['/', '\\'])
+        .filter(|s| !s.is_empty() && *s != ".")
+        .map(|s| s.strip_suffix(".git").unwrap_or(s).to_owned())
+        .collect();
+    (segments, remote)
+}
+
+/// A file most of whose findings the store already holds under one other app was most likely
+/// filed under the wrong one.
+fn check_fingerprints(store: &Store, app: &str, log: &SarifLog, name: &str) -> Result<()> {
+    let mut by_tool: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for finding in &log.findings {
+        by_tool.entry(finding.tool.as_str()).or_default().push(finding.fingerprint.as_str());
+    }
+    for (tool, fingerprints) in by_tool {
+        let elsewhere = store.fingerprints_elsewhere(tool, app, &fingerprints)?;
+        if let Some((other, count)) = elsewhere.into_iter().max_by_key(|(_, count)| *count)
+            && count * 2 >= fingerprints.len()
+        {
+            return Err(Error::AnotherAppsFindings {
+                file: name.to_owned(),
+                tool: tool.to_owned(),
+                count,
+                total: fingerprints.len(),
+                owner: other,
+                app: app.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One store scan per tool that ran: a tool that ran and found nothing still gets its (empty)
+/// scan, so the findings it reported before are marked fixed, unless its run did not complete.
+pub fn scans_by_tool(app: &str, env: &str, at: Date, log: SarifLog) -> Vec<ScanInput> {
+    let mut by_tool: BTreeMap<String, Vec<FindingInput>> =
+        log.tools.into_iter().map(|t| (t, Vec::new())).collect();
+    for finding in log.findings {
+        by_tool.entry(finding.tool.clone()).or_default().push(FindingInput {
+            fingerprint: finding.fingerprint,
+            rule_id: finding.rule_id,
+            severity: finding.severity.as_str().to_owned(),
+            score: finding.score,
+            cwes: finding.cwes,
+            file: finding.file,
+            line: finding.line,
+            message: finding.message,
+        });
+    }
+    by_tool
+        .into_iter()
+        .map(|(tool, findings)| ScanInput {
+            outcome: if log.incomplete.contains(&tool) {
+                ScanOutcome::Incomplete
+            } else {
+                ScanOutcome::Complete
+            },
+            tool,
+            app: app.to_owned(),
+            environment: env.to_owned(),
+            at,
+            findings,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_evidence_layout_gives_app_environment_and_date() {
+        let layout = path_layout(Path::new("ws/evidence/sarif/checkout/prod/2027-01-10.sarif"));
+        assert_eq!(layout, Some(("checkout".into(), "prod".into(), "2027-01-10".parse().unwrap())));
+        assert!(path_layout(Path::new("evidence/sarif/checkout/prod/latest.sarif")).is_none());
+        assert!(path_layout(Path::new("scans/checkout/prod/2027-01-10.sarif")).is_none());
+    }
+
+    #[test]
+    fn repositories_match_by_owner_and_name_across_url_forms() {
+        assert!(same_repository("https://github.com/Acme/Shop.git", "git@github.com:acme/shop"));
+        assert!(same_repository(
+            "https://github.com/acme/shop/",
+            "https://gitlab.example/acme/shop"
+        ));
+        assert!(!same_repository("https://github.com/acme/shop", "https://github.com/other/shop"));
+        assert!(!same_repository("https://github.com/acme/blog", "https://github.com/acme/shop"));
+        // A local path names only the repository.
+        assert!(same_repository("https://github.com/acme/checkout", "evidence/ci/checkout"));
+        assert!(!same_repository("https://github.com/acme/storefront", "evidence/ci/checkout"));
+    }
+}
