@@ -151,9 +151,10 @@ mod tests;
 
 pub use check::check_evidence;
 pub use cycle::{
-    CycleMeasurement, KrMeasurement, ObjectiveMeasurement, measure_cycle, measurement_json,
-    write_measurement_json,
+    CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, ObjectiveMeasurement, measure_cycle,
+    measurement_json, write_measurement_json,
 };
 pub use measure::{
-    CheckinRecord, EvidenceRef, EvidenceSet, FindingRecord, KrValue, measure_key_result,
+    CheckinRecord, Coverage, EvidenceRef, EvidenceSet, FindingRecord, KrValue, ScanRecord,
+    measure_key_result,
 };

@@ -22,7 +22,7 @@ mod tests;
 
 pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use error::StoreError;
-pub use findings::{FindingFilter, FindingInput, FindingRow, IngestSummary, ScanInput};
+pub use findings::{FindingFilter, FindingInput, FindingRow, IngestSummary, ScanInput, ScanRow};
 pub use grades::{GradeRow, Overwrite};
 pub use measurements::{MeasurementRow, SerializedMeasurement};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};

@@ -92,19 +92,7 @@ fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
         assert_eq!(keys, ["id", "progress", "status", "key_results"]);
         for kr in objective["key_results"].as_array().unwrap() {
             let keys: Vec<&String> = kr.as_object().unwrap().keys().collect();
-            assert_eq!(
-                keys,
-                [
-                    "id",
-                    "metric",
-                    "value",
-                    "numerator",
-                    "denominator",
-                    "progress",
-                    "status",
-                    "evidence"
-                ]
-            );
+            assert_eq!(keys, threatokr_core::metrics::KEY_RESULT_JSON_KEYS);
             let status = kr["status"].as_str().unwrap();
             assert!(
                 ["on_track", "at_risk", "off_track", "stale", "no_data"].contains(&status),

@@ -1,7 +1,7 @@
 //! Measuring a whole cycle: every key result once, its progress and status, and the objectives'
 //! rollup (DESIGN.md §5), plus the `measure --format json` contract.
 
-use super::measure::{EvidenceRef, EvidenceSet, KrValue, measure_key_result};
+use super::measure::{Coverage, EvidenceRef, EvidenceSet, KrValue, measure_key_result};
 use crate::diag::Diagnostic;
 use crate::model::{
     Commitment, Cycle, CycleId, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
@@ -117,13 +117,17 @@ pub fn measure_cycle(
         let history: Vec<(Date, f64)> =
             history.iter().copied().filter(|(d, _)| *d < as_of).collect();
         let progress = progress::kr_progress(&kr.target, value.value, &history, window);
-        let status = progress::status(
+        let mut status = progress::status(
             progress,
             expected,
             value.measured_on,
             as_of,
             settings.stale_after_days,
         );
+        // Part of the scope without evidence could hide anything: never better than at risk.
+        if status == Status::OnTrack && value.coverage.as_ref().is_some_and(|c| c.is_partial()) {
+            status = Status::AtRisk;
+        }
         progress_of.insert(kr.id.clone(), progress);
         let metric = match (&kr.measure, &kr.target) {
             (Some(measure), _) => measure.metric.clone(),
@@ -233,6 +237,20 @@ struct ObjectiveJson<'m> {
     key_results: Vec<KrJson<'m>>,
 }
 
+/// The keys of one key result in the JSON contract, in order: every key is always present.
+pub const KEY_RESULT_JSON_KEYS: &[&str] = &[
+    "id",
+    "metric",
+    "value",
+    "numerator",
+    "denominator",
+    "progress",
+    "status",
+    "coverage",
+    "notes",
+    "evidence",
+];
+
 /// One key result in the JSON contract.
 #[derive(serde::Serialize)]
 struct KrJson<'m> {
@@ -243,6 +261,10 @@ struct KrJson<'m> {
     denominator: Option<f64>,
     progress: Option<f64>,
     status: &'static str,
+    /// How much of the scope had evidence (`null` for key results read from check-ins or files).
+    coverage: Option<&'m Coverage>,
+    /// What the reader must know: missing or partial evidence, old evidence, parameters.
+    notes: &'m [String],
     evidence: &'m [EvidenceRef],
 }
 
@@ -279,6 +301,8 @@ impl<'m> KrJson<'m> {
             denominator: kr.value.denominator,
             progress: kr.progress,
             status: kr.status.as_str(),
+            coverage: kr.value.coverage.as_ref(),
+            notes: &kr.value.notes,
             evidence: &kr.value.evidence,
         }
     }

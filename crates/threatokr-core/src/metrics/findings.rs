@@ -1,7 +1,8 @@
 //! Finding metrics: `findings.open`, `findings.sla` and `findings.mttr`.
 
 use super::measure::{
-    EvidenceRef, EvidenceSet, FindingRecord, KrValue, severity_param, severity_rank, text_param,
+    Coverage, EvidenceRef, EvidenceSet, FindingRecord, KrValue, severity_param, severity_rank,
+    text_param,
 };
 use super::scope::Scope;
 use crate::model::{Comparison, Measure, Settings, Severity};
@@ -17,6 +18,55 @@ fn in_scope<'e>(
     evidence.findings.iter().filter(move |f| {
         scope.has_app(&f.app) && scope.has_environment(&f.environment) && scope.has_cwes(&f.cwes)
     })
+}
+
+/// Which in-scope apps were scanned inside the window. An app counts when every in-scope
+/// environment it runs in had a scan in the window; an app that lists no environments needs one
+/// scan in any in-scope environment; an app that runs in none of the key result's environments is
+/// out of scope. A finding's first-seen and fixed dates are scans too.
+pub(crate) fn scan_coverage(scope: &Scope<'_>, as_of: Date, evidence: &EvidenceSet) -> Coverage {
+    let scan_days =
+        evidence.scans.iter().map(|s| (s.app.as_str(), s.environment.as_str(), s.date)).chain(
+            evidence.findings.iter().flat_map(|f| {
+                std::iter::once(f.first_seen)
+                    .chain(f.fixed_at)
+                    .map(move |day| (f.app.as_str(), f.environment.as_str(), day))
+            }),
+        );
+    let mut scanned: std::collections::BTreeSet<(&str, &str)> = std::collections::BTreeSet::new();
+    for (app, environment, day) in scan_days {
+        if scope.in_window(day, as_of) && scope.has_app(app) && scope.has_environment(environment) {
+            scanned.insert((app, environment));
+        }
+    }
+    let (mut covered, mut total, mut missing) = (0, 0, Vec::new());
+    for app in &scope.apps {
+        let id = app.id.as_str();
+        let needed: Vec<&str> = app
+            .environments
+            .iter()
+            .map(String::as_str)
+            .filter(|e| scope.has_environment(e))
+            .collect();
+        let is_scanned = if app.environments.is_empty() {
+            match &scope.environments {
+                Some(envs) => envs.iter().all(|e| scanned.contains(&(id, e.as_str()))),
+                None => scanned.range((id, "")..).next().is_some_and(|(a, _)| *a == id),
+            }
+        } else if needed.is_empty() {
+            continue;
+        } else {
+            needed.iter().all(|e| scanned.contains(&(id, *e)))
+        };
+        total += 1;
+        if is_scanned {
+            covered += 1;
+        } else {
+            missing.push(id.to_owned());
+        }
+    }
+    missing.sort();
+    Coverage { covered, total, of: "apps scanned in the window", missing }
 }
 
 fn finding_ref(finding: &FindingRecord) -> EvidenceRef {
@@ -85,7 +135,12 @@ pub(crate) fn open(
         }
     }
     let count = evidence_refs.len() as f64;
-    KrValue { evidence: evidence_refs, notes, ..KrValue::count(count, as_of) }
+    KrValue {
+        evidence: evidence_refs,
+        notes,
+        coverage: Some(scan_coverage(scope, as_of, evidence)),
+        ..KrValue::count(count, as_of)
+    }
 }
 
 /// Days allowed to fix a finding of this severity; info and unknown have no deadline.
@@ -137,7 +192,12 @@ pub(crate) fn sla(
         }
         evidence_refs.push(reference);
     }
-    KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+    KrValue {
+        evidence: evidence_refs,
+        notes,
+        coverage: Some(scan_coverage(scope, as_of, evidence)),
+        ..KrValue::ratio(numerator, denominator, as_of)
+    }
 }
 
 /// `findings.mttr`: the median number of days from first seen to fixed, over the in-scope
@@ -181,5 +241,6 @@ pub(crate) fn mttr(
         notes,
         measured_on: Some(as_of),
         confidence: None,
+        coverage: Some(scan_coverage(scope, as_of, evidence)),
     }
 }

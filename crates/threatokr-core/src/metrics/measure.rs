@@ -45,6 +45,20 @@ impl FindingRecord {
     }
 }
 
+/// One scan of a tool for an app and environment, as the history store keeps it: the evidence
+/// that an app was looked at, whether or not the scan found anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRecord {
+    /// The tool.
+    pub tool: String,
+    /// The app scanned.
+    pub app: String,
+    /// The environment scanned.
+    pub environment: String,
+    /// The scan's date.
+    pub date: Date,
+}
+
 /// One check-in of a key result.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CheckinRecord {
@@ -61,6 +75,8 @@ pub struct CheckinRecord {
 pub struct EvidenceSet {
     /// Every finding ever ingested.
     pub findings: Vec<FindingRecord>,
+    /// Every scan ever ingested (a scan with no finding still shows the app was scanned).
+    pub scans: Vec<ScanRecord>,
     /// CI scans, one per repository, keyed by the repository path as the apps' `repos` write it.
     pub ci: Vec<RepoScan>,
     /// ASVS verifications.
@@ -218,6 +234,42 @@ pub enum EvidenceRef {
     },
 }
 
+/// How much of a key result's scope had evidence: `covered` of `total` units (apps, repositories)
+/// each needing its own evidence. None covered is no data; some covered caps the status at
+/// `at_risk`, because the part without evidence could hide anything.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Coverage {
+    /// Units with evidence.
+    pub covered: u32,
+    /// Units in scope.
+    pub total: u32,
+    /// What was counted, as in "2 of 3 `apps scanned`".
+    pub of: &'static str,
+    /// The units without evidence, sorted.
+    pub missing: Vec<String>,
+}
+
+impl Coverage {
+    /// Whether some, but not all, of the scope has evidence.
+    pub fn is_partial(&self) -> bool {
+        0 < self.covered && self.covered < self.total
+    }
+
+    /// Whether nothing in a non-empty scope has evidence.
+    pub fn is_empty(&self) -> bool {
+        self.covered == 0 && self.total > 0
+    }
+
+    /// "2 of 3 apps scanned (missing: billing)".
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} of {} {}", self.covered, self.total, self.of);
+        if !self.missing.is_empty() {
+            text.push_str(&format!(" (no evidence: {})", self.missing.join(", ")));
+        }
+        text
+    }
+}
+
 /// The value of one key result on one day, with what it was computed from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KrValue {
@@ -237,6 +289,8 @@ pub struct KrValue {
     pub measured_on: Option<Date>,
     /// The newest check-in's confidence, shown apart from progress.
     pub confidence: Option<u8>,
+    /// How much of the scope had evidence, for metrics whose scope units each need their own.
+    pub coverage: Option<Coverage>,
 }
 
 impl KrValue {
@@ -252,6 +306,13 @@ impl KrValue {
             measured_on: Some(as_of),
             ..Self::default()
         }
+    }
+
+    /// The same value with what its scope's evidence covered (the missing units sorted).
+    pub(crate) fn covering(mut self, mut coverage: Coverage) -> Self {
+        coverage.missing.sort();
+        self.coverage = Some(coverage);
+        self
     }
 
     /// A count (no denominator).
@@ -286,6 +347,7 @@ pub fn measure_key_result(
             let mut notes = scope.notes;
             notes.append(&mut value.notes);
             value.notes = notes;
+            apply_coverage(&mut value);
             value
         }
         (None, KrTarget::Milestones(milestones)) => {
@@ -351,6 +413,23 @@ pub fn measure_key_result(
     // doubling can be nearly half spare capacity (thousands of findings per key result).
     value.evidence.shrink_to_fit();
     value
+}
+
+/// A scope with no evidence at all is no data, whatever the metric would have counted (0 findings
+/// in apps nobody scanned is not "no findings"); a partly covered scope says so in a note.
+fn apply_coverage(value: &mut KrValue) {
+    let Some(coverage) = &value.coverage else { return };
+    if coverage.is_empty() {
+        value.notes.push(format!("no data: {}", coverage.describe()));
+        value.value = None;
+        value.numerator = None;
+        value.denominator = None;
+    } else if coverage.is_partial() {
+        value.notes.push(format!(
+            "partial evidence: {}; the status is at best at_risk",
+            coverage.describe()
+        ));
+    }
 }
 
 fn measure_metric(

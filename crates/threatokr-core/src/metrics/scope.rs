@@ -1,7 +1,7 @@
 //! The scope parameters every metric accepts: apps (ids or `tag:<tag>`), teams, themes,
 //! environments and the window.
 
-use super::measure::{list_param, text_param};
+use super::measure::{Coverage, list_param, text_param};
 use crate::model::{App, Cycle, Measure, Theme, Threat, ThreatModel, Workspace};
 use crate::taxonomy::{cwe, theme_of};
 use jiff::ToSpan;
@@ -134,6 +134,25 @@ impl<'w> Scope<'w> {
             let app = model.app.as_ref()?.as_str();
             self.has_app(app).then_some((app, model))
         })
+    }
+
+    /// Which in-scope apps have a threat model: an app without one has threats and controls
+    /// nobody has written down, not none.
+    pub(crate) fn model_coverage(&self, workspace: &Workspace) -> Coverage {
+        let modeled: BTreeSet<&str> = self.models(workspace).map(|(app, _)| app).collect();
+        let mut missing: Vec<String> = self
+            .apps
+            .iter()
+            .filter(|app| !modeled.contains(app.id.as_str()))
+            .map(|app| app.id.to_string())
+            .collect();
+        missing.sort();
+        Coverage {
+            covered: modeled.len() as u32,
+            total: self.apps.len() as u32,
+            of: "apps with a threat model",
+            missing,
+        }
     }
 
     /// Whether a threat is about one of the themes (always, when no theme is given).

@@ -78,14 +78,19 @@ threats:
 "#;
 
 fn load(okrs: Option<&str>) -> (Workspace, Files) {
+    load_models(
+        &[("models/api.tm.yaml", API), ("models/ops.tm.yaml", OPS), ("models/shop.tm.yaml", SHOP)],
+        okrs,
+    )
+}
+
+fn load_models(models: &[(&str, &str)], okrs: Option<&str>) -> (Workspace, Files) {
     let mut files = Files::new();
     let mut inputs = WorkspaceFiles {
         config: Some(files.add("threatokr.yaml", CONFIG)),
         ..WorkspaceFiles::default()
     };
-    for (name, text) in
-        [("models/api.tm.yaml", API), ("models/ops.tm.yaml", OPS), ("models/shop.tm.yaml", SHOP)]
-    {
+    for &(name, text) in models {
         inputs.models.push(files.add(name, text));
     }
     if let Some(okrs) = okrs {
@@ -591,6 +596,97 @@ fn finding_evidence() -> EvidenceSet {
     }
 }
 
+fn scan(app: &str, env: &str, day: Date) -> ScanRecord {
+    ScanRecord { tool: "semgrep".into(), app: app.into(), environment: env.into(), date: day }
+}
+
+const PROD_OKRS: &str = r#"
+cycle: 2027-Q1
+objectives:
+  - id: O-1
+    title: No prod vulns
+    level: team
+    key_results:
+      - { id: KR-OPEN, title: No vulns above 4, type: threshold, at_most: 0, measure: { metric: findings.open, env: prod, score: "> 4.0" } }
+"#;
+
+fn measured_kr(ws: &Workspace, evidence: &EvidenceSet, id: &str) -> KrMeasurement {
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let measured = measure_cycle(ws, cycle, AS_OF, evidence);
+    measured.key_results.into_iter().find(|k| k.id.as_str() == id).unwrap()
+}
+
+#[test]
+fn issue_10_findings_open_before_any_scan_is_no_data_not_on_track() {
+    let (ws, _) = load(Some(PROD_OKRS));
+    let kr = measured_kr(&ws, &EvidenceSet::default(), "KR-OPEN");
+    assert_eq!((kr.value.value, kr.progress, kr.status), (None, None, Status::NoData));
+    let coverage = kr.value.coverage.unwrap();
+    assert_eq!((coverage.covered, coverage.total), (0, 3));
+    assert!(
+        kr.value.notes.iter().any(|n| n.contains("0 of 3 apps scanned")),
+        "{:?}",
+        kr.value.notes
+    );
+
+    // A scan before the window (the cycle) does not cover it either.
+    let old = EvidenceSet {
+        scans: vec![scan("shop", "prod", date(2026, 12, 20))],
+        ..EvidenceSet::default()
+    };
+    assert_eq!(measured_kr(&ws, &old, "KR-OPEN").status, Status::NoData);
+}
+
+#[test]
+fn issue_10_findings_open_with_part_of_the_scope_scanned_says_so_and_is_at_best_at_risk() {
+    let (ws, _) = load(Some(PROD_OKRS));
+    // shop and api scanned in prod with nothing found; ops never scanned.
+    let evidence = EvidenceSet {
+        scans: vec![scan("shop", "prod", date(2027, 2, 1)), scan("api", "prod", date(2027, 2, 10))],
+        ..EvidenceSet::default()
+    };
+    let kr = measured_kr(&ws, &evidence, "KR-OPEN");
+    // 0 open findings meets `at_most: 0`: progress 1, but ops has no evidence.
+    assert_eq!((kr.value.value, kr.progress), (Some(0.0), Some(1.0)));
+    assert_eq!(kr.status, Status::AtRisk);
+    let coverage = kr.value.coverage.clone().unwrap();
+    assert_eq!((coverage.covered, coverage.total, coverage.missing), (2, 3, vec!["ops".into()]));
+    assert!(kr.value.notes.iter().any(|n| n.contains("2 of 3 apps scanned in the window")));
+
+    // Once ops is scanned too, the key result is on track.
+    let mut all = evidence;
+    all.scans.push(scan("ops", "prod", date(2027, 2, 12)));
+    assert_eq!(measured_kr(&ws, &all, "KR-OPEN").status, Status::OnTrack);
+}
+
+#[test]
+fn issue_10_every_family_without_evidence_is_no_data() {
+    let (ws, _) = load(None);
+    let none = EvidenceSet::default();
+    for (metric, params) in [
+        ("findings.sla", vec![]),
+        ("findings.mttr", vec![]),
+        ("asvs.compliance", vec![("level", MeasureParam::Number(1.0))]),
+        ("ci.coverage", vec![]),
+        ("training.coverage", vec![("course", text("access-control"))]),
+        ("threats.tested", vec![]),
+    ] {
+        let value = measure(&ws, metric, &params, &none);
+        assert_eq!(value.value, None, "{metric}: {:?}", value.notes);
+        assert!(
+            value.notes.iter().any(|n| n.starts_with("no data")),
+            "{metric}: {:?}",
+            value.notes
+        );
+    }
+    // Threats of an app without a threat model are unknown, not absent.
+    let (ws, _) = load_models(&[("models/shop.tm.yaml", SHOP)], None);
+    let value = measure(&ws, "threats.open", &[], &none);
+    let coverage = value.coverage.unwrap();
+    assert_eq!((coverage.covered, coverage.total), (1, 3));
+    assert_eq!(coverage.missing, ["api", "ops"]);
+}
+
 #[test]
 fn findings_open_counts_open_findings_meeting_the_score_in_the_environment() {
     let (ws, _) = load(None);
@@ -817,9 +913,10 @@ fn measures_a_cycle_once_per_key_result_and_rolls_objectives_up() {
     );
     let keys: Vec<&str> =
         o1["key_results"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, KEY_RESULT_JSON_KEYS);
     assert_eq!(
-        keys,
-        ["id", "metric", "value", "numerator", "denominator", "progress", "status", "evidence"]
+        o1["key_results"][0]["coverage"],
+        serde_json::json!({"covered": 3, "total": 3, "of": "apps with a threat model", "missing": []})
     );
     let keys: Vec<&str> = o1.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["id", "progress", "status", "key_results"]);
@@ -890,7 +987,8 @@ proptest! {
     #[test]
     fn more_passing_evidence_never_lowers_coverage(
         people in proptest::collection::vec((0u8..4, any::<bool>()), 0..12),
-        trained in proptest::collection::vec(0u8..12, 0..12),
+        // At least one completion: with none, training is no data rather than 0%.
+        trained in proptest::collection::vec(0u8..12, 1..12),
         extra in 0u8..12,
         upgraded in proptest::collection::vec((0usize..3, 0usize..6), 0..6),
         upgraded_results in proptest::collection::vec((0usize..4, 0usize..8), 0..8),

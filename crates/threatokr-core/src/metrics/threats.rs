@@ -54,7 +54,11 @@ pub(crate) fn mitigated(
     }
     // Risk sums are multiples of 0.1; rounding keeps 0.1 + 0.2 from showing as 0.30000000000000004.
     let round = |x: f64| if by_risk { (x * 10.0).round() / 10.0 } else { x };
-    KrValue { evidence, ..KrValue::ratio(round(numerator), round(denominator), as_of) }
+    KrValue {
+        evidence,
+        coverage: Some(scope.model_coverage(workspace)),
+        ..KrValue::ratio(round(numerator), round(denominator), as_of)
+    }
 }
 
 /// The severity of a threat for `threats.open`: its own, else the band of its numeric risk when
@@ -102,7 +106,12 @@ pub(crate) fn open(
             });
         }
     }
-    KrValue { evidence, notes, ..KrValue::count(count, as_of) }
+    KrValue {
+        evidence,
+        notes,
+        coverage: Some(scope.model_coverage(workspace)),
+        ..KrValue::count(count, as_of)
+    }
 }
 
 /// `threats.tested`: % of in-scope threats exercised by a test execution inside the window. An
@@ -173,5 +182,15 @@ pub(crate) fn tested(
     if undated > 0 {
         notes.push(format!("{undated} test execution(s) without a date were not counted"));
     }
-    KrValue { evidence, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+    if evidence_set.tests.is_empty() {
+        // No test results at all is not "nothing tested": nobody has handed in the evidence.
+        notes.push("no data: no threat-scenario test results were read".into());
+        return KrValue { evidence, notes, ..KrValue::default() };
+    }
+    KrValue {
+        evidence,
+        notes,
+        coverage: Some(scope.model_coverage(workspace)),
+        ..KrValue::ratio(numerator, denominator, as_of)
+    }
 }

@@ -28,6 +28,11 @@ pub(crate) fn coverage(
         return KrValue { notes, ..KrValue::default() };
     };
     let course = course_key(course);
+    if evidence.completions.is_empty() {
+        // Without any completion record, 0% trained would be a guess: nobody handed in evidence.
+        notes.push("no data: no training completions were read".into());
+        return KrValue { notes, ..KrValue::default() };
+    }
     let teams: Option<BTreeSet<String>> = match &scope.teams {
         Some(teams) => Some(teams.clone()),
         None if scope.apps_filtered => {

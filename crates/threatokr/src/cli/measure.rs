@@ -17,8 +17,8 @@ use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
-    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, check_evidence,
-    measure_cycle, write_measurement_json,
+    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, ScanRecord,
+    check_evidence, measure_cycle, write_measurement_json,
 };
 use threatokr_core::model::{Cycle, Severity, Workspace};
 use threatokr_core::report::format_number;
@@ -237,6 +237,14 @@ pub(crate) fn read_evidence(
             fixed_at: row.fixed_at,
         });
     }
+    for row in store.scans()? {
+        evidence.scans.push(ScanRecord {
+            tool: row.tool,
+            app: row.app,
+            environment: row.environment,
+            date: row.at,
+        });
+    }
     if let Some(okrs) = workspace.okrs_for(&cycle.id) {
         for kr in with_progress("reading key result history", &okrs.key_results) {
             let id = kr.id.to_string();
@@ -366,9 +374,30 @@ fn table(measurement: &CycleMeasurement, width: usize) -> String {
     ));
     for kr in &measurement.key_results {
         for note in &kr.value.notes {
-            out.push_str(&format!("note: {}: {note}\n", kr.id));
+            out.push_str(&wrap(&format!("note: {}: {note}", kr.id), width));
         }
     }
+    out
+}
+
+/// Wraps text at spaces so no line is wider than `width` (a word longer than that stands alone),
+/// continuation lines indented by two spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let used = line.chars().count();
+        if used > 2 && used + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = "  ".to_owned();
+        } else if !line.is_empty() && !line.ends_with("  ") {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
     out
 }
 
