@@ -155,6 +155,6 @@ pub use cycle::{
     measurement_json, write_measurement_json,
 };
 pub use measure::{
-    CheckinRecord, Coverage, EvidenceRef, EvidenceSet, FindingRecord, KrValue, ScanRecord,
-    measure_key_result,
+    CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue,
+    ScanRecord, measure_key_result,
 };

@@ -292,3 +292,29 @@ fn a_problem_in_the_evidence_is_reported_with_its_position_and_the_rest_is_measu
     // back-office is internal, not consumer-facing: the ASVS key result is unchanged.
     assert_figures(&json, "KR-AC-ASVS", 9000.0 / 165.0, 90.0, Some(165.0));
 }
+
+#[test]
+fn issue_10_status_names_the_evidence_that_made_a_key_result_stale() {
+    let workspace = demo("stale-evidence");
+    // The demo's newest scans are from February; on 2027-03-25 the storefront's is older than
+    // the 30 days scans may be.
+    let output = Command::new(env!("CARGO_BIN_EXE_threatokr"))
+        .args(["status", "--as-of", "2027-03-25"])
+        .current_dir(&workspace)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "400")
+        .output()
+        .expect("the binary runs");
+    let text = stdout(&output);
+    let line = text.lines().find(|l| l.contains("[findings.open")).expect("a findings hint");
+    assert!(line.contains("[stale evidence = the newest scan of `"), "{line}");
+    assert!(line.contains("older than 30 days"), "{line}");
+    let kr = text.lines().find(|l| l.contains("KR-PROD-VULNS")).unwrap();
+    assert!(kr.ends_with("stale"), "{kr}");
+    // And `measure --format json` carries the same note.
+    let output = threatokr(&["measure", "--as-of", "2027-03-25", "--format", "json"], &workspace);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let kr = key_result(&json, "KR-PROD-VULNS");
+    assert_eq!(kr["status"], "stale");
+    assert!(kr["notes"].to_string().contains("stale evidence: the newest scan of"), "{kr}");
+}

@@ -1,7 +1,7 @@
 //! `asvs.compliance`: the share of applicable ASVS requirements passed across in-scope apps.
 
 use super::measure::{
-    Coverage, EvidenceRef, EvidenceSet, KrValue, list_param, number_param, text_param,
+    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, KrValue, list_param, number_param, text_param,
 };
 use super::scope::Scope;
 use crate::evidence::asvs::AsvsStatus;
@@ -85,6 +85,8 @@ pub(crate) fn compliance(
 
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
+    // The app whose newest verification is oldest.
+    let mut oldest: Option<(Date, String)> = None;
     let mut coverage = Coverage {
         covered: 0,
         total: 0,
@@ -95,7 +97,15 @@ pub(crate) fn compliance(
         let app_results = results.get(app.id.as_str());
         coverage.total += 1;
         match app_results {
-            Some(_) => coverage.covered += 1,
+            Some(by_requirement) => {
+                coverage.covered += 1;
+                let newest = by_requirement.values().filter_map(|(date, _)| *date).max();
+                if let Some(newest) = newest
+                    && oldest.as_ref().is_none_or(|(known, _)| newest < *known)
+                {
+                    oldest = Some((newest, app.id.to_string()));
+                }
+            }
             None => coverage.missing.push(app.id.to_string()),
         }
         let (mut passed, mut failed, mut missing, mut not_applicable) = (0, 0, 0, 0);
@@ -126,4 +136,10 @@ pub(crate) fn compliance(
     }
     KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
         .covering(coverage)
+        .aged(oldest.map(|(newest, app)| EvidenceAge {
+            what: format!("the newest ASVS verification of `{app}`"),
+            newest,
+            setting: "evidence_max_age_days.asvs",
+            max_age_days: settings.evidence_max_age.asvs,
+        }))
 }

@@ -128,6 +128,10 @@ pub fn measure_cycle(
         if status == Status::OnTrack && value.coverage.as_ref().is_some_and(|c| c.is_partial()) {
             status = Status::AtRisk;
         }
+        // Evidence older than its kind allows cannot say where things stand today.
+        if value.has_stale_evidence(as_of) {
+            status = Status::Stale;
+        }
         progress_of.insert(kr.id.clone(), progress);
         let metric = match (&kr.measure, &kr.target) {
             (Some(measure), _) => measure.metric.clone(),

@@ -270,6 +270,27 @@ impl Coverage {
     }
 }
 
+/// How old a key result's evidence is: the newest evidence of its stalest unit (the app scanned
+/// longest ago), against the maximum age its kind allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceAge {
+    /// Which evidence, for people: "the newest scan of `ops`".
+    pub what: String,
+    /// Its date.
+    pub newest: Date,
+    /// The setting that bounds it: `evidence_max_age_days.scans`.
+    pub setting: &'static str,
+    /// The maximum age in days.
+    pub max_age_days: u32,
+}
+
+impl EvidenceAge {
+    /// Whether the evidence is older on `as_of` than its maximum age.
+    pub fn is_stale(&self, as_of: Date) -> bool {
+        i64::from((as_of - self.newest).get_days()) > i64::from(self.max_age_days)
+    }
+}
+
 /// The value of one key result on one day, with what it was computed from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KrValue {
@@ -291,6 +312,8 @@ pub struct KrValue {
     pub confidence: Option<u8>,
     /// How much of the scope had evidence, for metrics whose scope units each need their own.
     pub coverage: Option<Coverage>,
+    /// How old the evidence is, for metrics whose evidence ages.
+    pub evidence_age: Option<EvidenceAge>,
 }
 
 impl KrValue {
@@ -313,6 +336,17 @@ impl KrValue {
         coverage.missing.sort();
         self.coverage = Some(coverage);
         self
+    }
+
+    /// The same value with how old its evidence is.
+    pub(crate) fn aged(mut self, age: Option<EvidenceAge>) -> Self {
+        self.evidence_age = age;
+        self
+    }
+
+    /// Whether the evidence behind a value is older than its kind allows on `as_of`.
+    pub fn has_stale_evidence(&self, as_of: Date) -> bool {
+        self.value.is_some() && self.evidence_age.as_ref().is_some_and(|age| age.is_stale(as_of))
     }
 
     /// A count (no denominator).
@@ -348,6 +382,14 @@ pub fn measure_key_result(
             notes.append(&mut value.notes);
             value.notes = notes;
             apply_coverage(&mut value);
+            if let Some(age) = value.evidence_age.as_ref().filter(|age| age.is_stale(as_of))
+                && value.value.is_some()
+            {
+                value.notes.push(format!(
+                    "stale evidence: {} is from {}, older than {} days (settings.{})",
+                    age.what, age.newest, age.max_age_days, age.setting
+                ));
+            }
             value
         }
         (None, KrTarget::Milestones(milestones)) => {
@@ -444,17 +486,19 @@ fn measure_metric(
     match measure.metric.as_str() {
         "threats.mitigated" => super::threats::mitigated(workspace, measure, scope, as_of),
         "threats.open" => super::threats::open(workspace, measure, scope, as_of),
-        "threats.tested" => super::threats::tested(workspace, measure, scope, as_of, evidence),
+        "threats.tested" => {
+            super::threats::tested(workspace, measure, scope, as_of, evidence, settings)
+        }
         "apps.threat_modeled" => super::apps::threat_modeled(workspace, measure, scope, as_of),
         "controls.implemented" => super::controls::implemented(workspace, measure, scope, as_of),
         "asvs.compliance" => super::asvs::compliance(measure, scope, as_of, evidence, settings),
         "training.coverage" => {
-            super::training::coverage(workspace, measure, scope, as_of, evidence)
+            super::training::coverage(workspace, measure, scope, as_of, evidence, settings)
         }
         "ci.coverage" => super::ci::coverage(measure, scope, as_of, evidence),
-        "findings.open" => super::findings::open(measure, scope, as_of, evidence),
+        "findings.open" => super::findings::open(measure, scope, as_of, evidence, settings),
         "findings.sla" => super::findings::sla(measure, scope, as_of, evidence, settings),
-        "findings.mttr" => super::findings::mttr(measure, scope, as_of, evidence),
+        "findings.mttr" => super::findings::mttr(measure, scope, as_of, evidence, settings),
         "manual" => match evidence.latest_checkin(kr.id.as_str(), as_of) {
             Some(c) => {
                 KrValue { value: Some(c.value), measured_on: Some(c.date), ..KrValue::default() }

@@ -688,6 +688,53 @@ fn issue_10_every_family_without_evidence_is_no_data() {
 }
 
 #[test]
+fn issue_10_evidence_older_than_its_kind_allows_makes_the_key_result_stale_and_names_it() {
+    let (ws, _) = load(Some(PROD_OKRS));
+    // Every app scanned in the cycle, but ops last on 2027-01-05: 41 days before 2027-02-15,
+    // more than the 30 days scans may be old. The count (0) and progress still show.
+    let evidence = EvidenceSet {
+        scans: vec![
+            scan("shop", "prod", date(2027, 2, 1)),
+            scan("api", "prod", date(2027, 2, 10)),
+            scan("ops", "prod", date(2027, 1, 5)),
+        ],
+        ..EvidenceSet::default()
+    };
+    let kr = measured_kr(&ws, &evidence, "KR-OPEN");
+    assert_eq!((kr.value.value, kr.progress, kr.status), (Some(0.0), Some(1.0), Status::Stale));
+    assert!(
+        kr.value.notes.contains(
+            &"stale evidence: the newest scan of `ops` in prod is from 2027-01-05, older than 30 days (settings.evidence_max_age_days.scans)"
+                .to_owned()
+        ),
+        "{:?}",
+        kr.value.notes
+    );
+    // 30 days old is still fresh.
+    let mut fresh = evidence.clone();
+    fresh.scans.push(scan("ops", "prod", date(2027, 1, 16)));
+    assert_eq!(measured_kr(&ws, &fresh, "KR-OPEN").status, Status::OnTrack);
+
+    // ASVS: shop's verification, redated 2026-06-01, is 259 days old on 2027-02-15: more than 180.
+    let mut asvs = asvs_evidence();
+    for verification in asvs.asvs.iter_mut().filter(|v| v.app == "shop") {
+        verification.date = Some(date(2026, 6, 1));
+        for result in &mut verification.requirements {
+            result.date = Some(date(2026, 6, 1));
+        }
+    }
+    let params = [("level", MeasureParam::Number(1.0)), ("apps", list(&["shop"]))];
+    let value = measure(&ws, "asvs.compliance", &params, &asvs);
+    assert!(value.has_stale_evidence(AS_OF), "{:?}", value.evidence_age);
+    assert_eq!(value.evidence_age.unwrap().what, "the newest ASVS verification of `shop`");
+
+    // Training: the newest access-control completion (2027-02-01) is within 365 days.
+    let course = [("course", text("access-control"))];
+    let value = measure(&ws, "training.coverage", &course, &training_evidence());
+    assert!(!value.has_stale_evidence(AS_OF));
+}
+
+#[test]
 fn findings_open_counts_open_findings_meeting_the_score_in_the_environment() {
     let (ws, _) = load(None);
     let evidence = finding_evidence();

@@ -1,10 +1,11 @@
 //! Threat metrics: `threats.mitigated`, `threats.open` and `threats.tested`.
 
 use super::measure::{
-    EvidenceRef, EvidenceSet, KrValue, bool_param, severity_param, severity_rank, text_param,
+    EvidenceAge, EvidenceRef, EvidenceSet, KrValue, bool_param, severity_param, severity_rank,
+    text_param,
 };
 use super::scope::Scope;
-use crate::model::{Measure, Severity, Threat, Workspace};
+use crate::model::{Measure, Settings, Severity, Threat, Workspace};
 use crate::taxonomy::{RiskBasis, risk_of};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,6 +125,7 @@ pub(crate) fn tested(
     scope: &Scope<'_>,
     as_of: Date,
     evidence_set: &EvidenceSet,
+    settings: &Settings,
 ) -> KrValue {
     let passed_only = bool_param(measure, "passed_only");
     // Scenario id → the threats it exercises, across every model (ids are global in test results).
@@ -187,10 +189,13 @@ pub(crate) fn tested(
         notes.push("no data: no threat-scenario test results were read".into());
         return KrValue { evidence, notes, ..KrValue::default() };
     }
-    KrValue {
-        evidence,
-        notes,
-        coverage: Some(scope.model_coverage(workspace)),
-        ..KrValue::ratio(numerator, denominator, as_of)
-    }
+    let newest = evidence_set.tests.iter().filter_map(|e| e.date).filter(|d| *d <= as_of).max();
+    KrValue { evidence, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+        .covering(scope.model_coverage(workspace))
+        .aged(newest.map(|newest| EvidenceAge {
+            what: "the newest threat-scenario test execution".into(),
+            newest,
+            setting: "evidence_max_age_days.tests",
+            max_age_days: settings.evidence_max_age.tests,
+        }))
 }

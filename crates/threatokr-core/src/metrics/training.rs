@@ -1,9 +1,9 @@
 //! `training.coverage`: the share of active developers who completed a course inside the window.
 
-use super::measure::{EvidenceRef, EvidenceSet, KrValue, text_param};
+use super::measure::{EvidenceAge, EvidenceRef, EvidenceSet, KrValue, text_param};
 use super::scope::Scope;
 use crate::evidence::training::course_key;
-use crate::model::{Measure, Workspace};
+use crate::model::{Measure, Settings, Workspace};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +20,7 @@ pub(crate) fn coverage(
     scope: &Scope<'_>,
     as_of: Date,
     evidence: &EvidenceSet,
+    settings: &Settings,
 ) -> KrValue {
     let mut notes = Vec::new();
     let Some(course) = text_param(measure, "course").or_else(|| text_param(measure, "topic"))
@@ -92,9 +93,21 @@ pub(crate) fn coverage(
             trained,
         })
         .collect();
+    let newest = evidence
+        .completions
+        .iter()
+        .filter(|c| course_key(&c.course) == course && c.date <= as_of)
+        .map(|c| c.date)
+        .max();
     KrValue {
         evidence: evidence_refs,
         notes,
         ..KrValue::ratio(f64::from(numerator), f64::from(denominator), as_of)
     }
+    .aged(newest.map(|newest| EvidenceAge {
+        what: format!("the newest completion of `{course}`"),
+        newest,
+        setting: "courses[].validity_days",
+        max_age_days: settings.course_validity_days(&course),
+    }))
 }

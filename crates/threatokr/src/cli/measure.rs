@@ -423,12 +423,17 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
         if kr.value.value.is_some() {
             evidence.push(EvidenceRow { label: kr.metric.clone(), value: value_text(kr) });
         }
-        evidence.extend(
-            kr.value
-                .notes
+        // Old and partial evidence is named in every view (the status tree shows these rows);
+        // other notes are left to `measure`.
+        evidence.extend(kr.value.notes.iter().map(|note| {
+            match ["stale evidence", "partial evidence"]
                 .iter()
-                .map(|note| EvidenceRow { label: "note".into(), value: note.clone() }),
-        );
+                .find_map(|label| Some((*label, note.strip_prefix(label)?.strip_prefix(": ")?)))
+            {
+                Some((label, rest)) => EvidenceRow { label: label.into(), value: rest.into() },
+                None => EvidenceRow { label: "note".into(), value: note.clone() },
+            }
+        }));
         numbers.key_results.insert(
             kr.id.to_string(),
             MeasuredKr {
