@@ -91,13 +91,14 @@ impl<'w> Scope<'w> {
         let cycle_start = cycle.start.min(as_of);
         let window_start = match text_param(measure, "window").map(str::trim) {
             None | Some("cycle") => cycle_start,
+            Some("all") => Date::MIN,
             Some(text) => match text.strip_suffix('d').and_then(|n| n.trim().parse::<i64>().ok()) {
                 Some(days) if (0..=36_500).contains(&days) => {
                     as_of.checked_sub(days.days()).unwrap_or(cycle_start)
                 }
                 _ => {
                     notes.push(format!(
-                        "`window: {text}` is neither `cycle` nor `<N>d`; the cycle is used"
+                        "`window: {text}` is not `cycle`, `all` or `<N>d`; the cycle is used"
                     ));
                     cycle_start
                 }

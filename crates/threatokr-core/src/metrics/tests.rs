@@ -1154,3 +1154,65 @@ fn checks_evidence_against_the_workspace_with_positions() {
     assert_eq!((got[1].0, got[1].2), ("invalid-asvs-id", 5));
     assert_eq!((got[2].0, got[2].1), ("dangling-reference", crate::diag::Severity::Warning));
 }
+
+#[test]
+fn issue_10_unknown_course_and_environment_are_errors_with_a_suggestion() {
+    let mut files = Files::new();
+    let config = format!(
+        "{CONFIG}settings:\n  courses:\n    - {{ id: access-control, validity_days: 730 }}\n"
+    );
+    let okrs = r#"
+cycle: 2027-Q1
+objectives:
+  - id: O-1
+    title: Typos
+    level: team
+    key_results:
+      - { id: KR-1, title: Course, type: metric, start: 0, target: 80, measure: { metric: training.coverage, course: acces-control } }
+      - { id: KR-2, title: Env, type: threshold, at_most: 0, measure: { metric: findings.open, env: prdo, score: ">= 4.0" } }
+      - { id: KR-3, title: Fine, type: metric, start: 0, target: 80, measure: { metric: training.coverage, course: Access-Control } }
+"#;
+    let inputs = WorkspaceFiles {
+        config: Some(files.add("threatokr.yaml", config)),
+        okrs: vec![files.add("okrs/2027-Q1.yaml", okrs)],
+        ..WorkspaceFiles::default()
+    };
+    let (ws, diagnostics) = load_workspace(&files, &inputs);
+    let messages: Vec<(String, Option<String>)> =
+        diagnostics.iter().map(|d| (d.message.clone(), d.help.clone())).collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "key result `KR-1` refers to the course `acces-control`, which does not exist"
+                    .into(),
+                Some("did you mean `access-control`?".into())
+            ),
+            (
+                "key result `KR-2` refers to the environment `prdo`, which does not exist".into(),
+                Some("did you mean `prod`?".into())
+            ),
+        ]
+    );
+    assert_eq!(ws.config.settings.course_validity_days("ACCESS-control"), 730);
+    assert_eq!(ws.config.settings.course_validity_days("other"), 365);
+}
+
+#[test]
+fn issue_10_the_json_schema_of_measure_comes_from_the_catalogue() {
+    let schema = crate::decode::json_schema(&crate::native::shapes::OKRS, "okrs", "okrs");
+    let text = schema.to_string();
+    for metric in CATALOGUE {
+        assert!(text.contains(&format!("{{\"const\":\"{}\"}}", metric.name)), "{}", metric.name);
+    }
+    // `window` is offered only to the metrics that use one.
+    let measure = &schema["$defs"]["key_result"]["properties"]["measure"]["oneOf"];
+    let mitigated = measure
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["properties"]["metric"]["const"] == "threats.mitigated")
+        .unwrap();
+    assert!(mitigated["properties"].get("window").is_none());
+    assert_eq!(mitigated["additionalProperties"], false);
+}

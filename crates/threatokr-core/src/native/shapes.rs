@@ -439,7 +439,7 @@ pub static KEY_RESULT: Shape = Shape {
         opt("done", Ty::Date, "Binary: the date it was done."),
         opt(
             "measure",
-            Ty::MapOf(&Ty::Any),
+            Ty::Measure,
             "How it is measured: `metric:` from the catalogue plus its parameters.",
         ),
         opt("derived_from", IDS, "Threat ids that justify this key result."),
