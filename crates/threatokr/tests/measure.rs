@@ -103,11 +103,12 @@ fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
 
     // training.coverage of access-control over payments, web and mobile: the roster's active
     // developers are priya, omar, jun, ada, tom, eva, raj, kim, lena, sol, ben = 11 (abhay and
-    // noor are not developers, zoe left). Completions in 2027-01-01..2027-02-15: omar, jun, eva,
-    // raj, sol, priya = 6 (zoe's does not count). 6/11 = 54.55%.
+    // noor are not developers, zoe left). Completions valid on 2027-02-15 (365 days): omar, jun,
+    // eva, raj, sol, priya = 6 (zoe's does not count). 6/11 = 54.55%.
     assert_figures(&json, "KR-AC-TRAIN", 600.0 / 11.0, 6.0, Some(11.0));
-    // security-essentials, every team: jun, ada, eva, kim, ben, lena = 6 (omar's is from November).
-    assert_figures(&json, "KR-ESSENTIALS", 600.0 / 11.0, 6.0, Some(11.0));
+    // security-essentials, every team: jun, ada, eva, kim, ben, lena and omar, whose November
+    // training is still valid (a training lasts 365 days, not a quarter) = 7/11 = 63.64%.
+    assert_figures(&json, "KR-ESSENTIALS", 700.0 / 11.0, 7.0, Some(11.0));
     // ci.coverage of sast + secrets over the five repos: checkout (semgrep, gitleaks on push and
     // PR), payments-api (codeql and trufflehog on PR) and back-office (GitLab SAST and secret
     // detection templates) run both; storefront's gitleaks is manual only; mobile-app has no CI.

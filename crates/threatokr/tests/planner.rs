@@ -218,6 +218,8 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
     assert_eq!(carried["title"], "Carried over from 2027-Q1");
     // Every security key result of 2027-Q1 scored below expectation at its close (the demo's
     // evidence stops in February); the CEO's and CRO's revenue key results are the business's.
+    // KR-ESSENTIALS is not carried: omar's November training is still valid, so 7 of 11 hold
+    // one, (63.6 − 20) / (80 − 20) = 0.727, at or above the 0.7 expected of an aspirational one.
     let ids: Vec<&str> = carried["key_results"]
         .as_array()
         .expect("key results")
@@ -235,7 +237,6 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
             "KR-AC-OIDC-2027-Q2",
             "KR-PROD-VULNS-2027-Q2",
             "KR-CI-TOOLS-2027-Q2",
-            "KR-ESSENTIALS-2027-Q2",
             "KR-EVA-1-2027-Q2",
             "KR-EVA-2-2027-Q2",
         ]

@@ -171,7 +171,7 @@ pub enum EvidenceRef {
         team: String,
         /// Active developers on the roster.
         developers: u32,
-        /// Of them, those with a completion inside the window.
+        /// Of them, those holding a valid training of the course.
         trained: u32,
     },
     /// A repository's CI.

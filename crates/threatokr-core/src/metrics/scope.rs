@@ -27,6 +27,8 @@ pub(crate) struct Scope<'w> {
     /// First day of the window: the cycle's start (`window: cycle`, the default) or `as_of − N`
     /// days (`window: <N>d`); never after `as_of`.
     pub(crate) window_start: Date,
+    /// Whether `window` was written (metrics whose default is not the cycle read it).
+    pub(crate) window_given: bool,
     /// Parameters that could not be understood, for the reader.
     pub(crate) notes: Vec<String>,
 }
@@ -112,6 +114,7 @@ impl<'w> Scope<'w> {
             themes,
             environments,
             window_start,
+            window_given: measure.params.contains_key("window"),
             notes,
         }
     }

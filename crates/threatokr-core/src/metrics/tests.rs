@@ -469,19 +469,60 @@ fn training_evidence() -> EvidenceSet {
 }
 
 #[test]
-fn training_coverage_counts_active_developers_trained_inside_the_window() {
+fn training_coverage_counts_active_developers_holding_a_valid_training() {
     let (ws, _) = load(None);
     let evidence = training_evidence();
-    // Active developers: ann, bob (red), cat, fay (blue) = 4. Access control in the cycle:
-    // ann (course names compare case-insensitively), cat. bob's was in December. 2/4.
+    // Active developers: ann, bob (red), cat, fay (blue) = 4. Valid access-control training on
+    // 2027-02-15 (365 days): ann (course names compare case-insensitively), bob (December: still
+    // valid), cat. cat's March completion is after the day. 3/4.
     let value = measure(&ws, "training.coverage", &[("course", text("access-control"))], &evidence);
-    assert_numbers(&value, Some(50.0), Some(2.0), Some(4.0));
+    assert_numbers(&value, Some(75.0), Some(3.0), Some(4.0));
     // Counts per team, never the names of people.
     let json = evidence_json(&value);
     assert_eq!(
         json,
-        r#"[{"kind":"training","team":"blue","developers":2,"trained":1},{"kind":"training","team":"red","developers":2,"trained":1}]"#
+        r#"[{"kind":"training","team":"blue","developers":2,"trained":1},{"kind":"training","team":"red","developers":2,"trained":2}]"#
     );
+}
+
+#[test]
+fn issue_10_training_lasts_its_validity_not_the_quarter() {
+    let mut files = Files::new();
+    let roster = files
+        .add("roster.csv", "person,team,active,developer\nann,red,true,true\nbob,red,true,true\n");
+    let completions = files.add(
+        "completions.csv",
+        "person,course,date\nann,access-control,2026-02-16\nbob,access-control,2026-02-15\n",
+    );
+    let evidence = EvidenceSet {
+        roster: parse_roster(&files, roster).0,
+        completions: parse_completions(&files, completions).0,
+        ..EvidenceSet::default()
+    };
+    let course = [("course", text("access-control"))];
+    // On 2027-02-15 ann's training is 364 days old (valid), bob's 365 days (valid, the last day).
+    let (ws, _) = load(None);
+    assert_numbers(
+        &measure(&ws, "training.coverage", &course, &evidence),
+        Some(100.0),
+        Some(2.0),
+        Some(2.0),
+    );
+    // A day later bob's has lapsed.
+    let kr = kr("training.coverage", &course);
+    let value = measure_on(&ws, &kr, &evidence, date(2027, 2, 16));
+    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
+    // A course can last longer: with 730 days both hold; the newest completion is not stale.
+    let mut ws = ws;
+    ws.config.settings.courses.push(crate::model::Course {
+        id: "Access-Control".into(),
+        title: None,
+        validity_days: Some(730),
+        origin: origin(),
+    });
+    let value = measure_on(&ws, &kr, &evidence, date(2027, 2, 16));
+    assert_numbers(&value, Some(100.0), Some(2.0), Some(2.0));
+    assert!(!value.has_stale_evidence(date(2027, 2, 16)));
 }
 
 #[test]
@@ -489,14 +530,15 @@ fn training_coverage_filters_by_team_app_and_window() {
     let (ws, _) = load(None);
     let evidence = training_evidence();
     let course = ("course", text("access-control"));
-    // Team red: ann, bob; ann trained: 1/2.
+    // Team red: ann, bob; both hold a valid training: 2/2.
     let value =
         measure(&ws, "training.coverage", &[course.clone(), ("teams", list(&["red"]))], &evidence);
-    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
-    // 90 days back (from 2026-11-17) bob's December course counts: ann, bob, cat = 3/4.
+    assert_numbers(&value, Some(100.0), Some(2.0), Some(2.0));
+    // A written window also requires the completion inside it: 30 days back (from 2027-01-16)
+    // only cat's February course counts: 1/4.
     let value =
-        measure(&ws, "training.coverage", &[course.clone(), ("window", text("90d"))], &evidence);
-    assert_numbers(&value, Some(75.0), Some(3.0), Some(4.0));
+        measure(&ws, "training.coverage", &[course.clone(), ("window", text("30d"))], &evidence);
+    assert_numbers(&value, Some(25.0), Some(1.0), Some(4.0));
     // apps: ops without teams means ops's team, blue: cat, fay; cat trained: 1/2.
     let value = measure(&ws, "training.coverage", &[course, ("apps", list(&["ops"]))], &evidence);
     assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));

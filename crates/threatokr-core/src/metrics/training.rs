@@ -1,4 +1,4 @@
-//! `training.coverage`: the share of active developers who completed a course inside the window.
+//! `training.coverage`: the share of active developers who hold a valid training of a course.
 
 use super::measure::{EvidenceAge, EvidenceRef, EvidenceSet, KrValue, text_param};
 use super::scope::Scope;
@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// `training.coverage`: % of the active developers of the roster (of `teams` when given; of the
 /// teams owning the in-scope apps when only `apps` is given) with a completion of `course` (or
-/// `topic`, compared case-insensitively) dated inside the window.
+/// `topic`, compared case-insensitively) still valid on `as_of`: dated on or before it and no more
+/// than the course's `validity_days` (default 365) before it, so coverage does not restart at 0
+/// every quarter. A written `window` also requires the completion inside it.
 ///
 /// A roster row's `developer` column decides who is a developer; when it is empty, the person's
 /// `developer` flag in `threatokr.yaml` does, else they count. With no roster at all, the
@@ -65,10 +67,18 @@ pub(crate) fn coverage(
             .map(|r| (r.person.clone(), r.team.clone()))
             .collect()
     };
+    // Trained means holding a valid training on `as_of`: a completion on or before it, no older
+    // than the course's validity, and inside the window only when one is written.
+    let validity = i64::from(settings.course_validity_days(&course));
+    let holds = |day: Date| {
+        day <= as_of
+            && i64::from((as_of - day).get_days()) <= validity
+            && (!scope.window_given || scope.in_window(day, as_of))
+    };
     let trained: BTreeSet<&str> = evidence
         .completions
         .iter()
-        .filter(|c| course_key(&c.course) == course && scope.in_window(c.date, as_of))
+        .filter(|c| course_key(&c.course) == course && holds(c.date))
         .map(|c| c.person.as_str())
         .collect();
     let mut by_team: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
