@@ -389,6 +389,7 @@ pub fn param_of(metric: &'static MetricSpec, name: &str) -> Option<&'static Para
 mod apps;
 mod asvs;
 mod check;
+mod checkin;
 mod ci;
 mod controls;
 mod cycle;
@@ -402,6 +403,7 @@ mod training;
 mod tests;
 
 pub use check::check_evidence;
+pub use checkin::{CheckinRefusal, check_checkin};
 pub use cycle::{
     CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, ObjectiveMeasurement, measure_cycle,
     measurement_json, write_measurement_json,

@@ -250,10 +250,15 @@ fn status_and_measure_fit_the_width_that_columns_gives() {
 #[test]
 fn grade_freezes_once_and_refuses_to_refreeze_without_force() {
     let workspace = demo("measure-grade");
-    let output = threatokr(&["grade", "--cycle", "2027-Q1", "--format", "json"], &workspace);
+    let after_close = ["--as-of", "2027-04-01"];
+    let output = threatokr(
+        &["grade", "--cycle", "2027-Q1", "--format", "json", after_close[0], after_close[1]],
+        &workspace,
+    );
     assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["as_of"], "2027-03-31");
+    assert_eq!(json["early"], false);
     let grades = json["grades"].as_array().unwrap();
     // One grade per key result per objective that lists it: 14 (KR-CI-TOOLS is listed twice).
     assert_eq!(grades.len(), 14);
@@ -262,11 +267,65 @@ fn grade_freezes_once_and_refuses_to_refreeze_without_force() {
     };
     assert_eq!(expected_of("O-TACT-VULNS"), 1.0, "committed");
     assert_eq!(expected_of("O-STRAT-ALIGN"), 0.7, "aspirational");
-    let again = threatokr(&["grade", "--cycle", "2027-Q1"], &workspace);
+    let again = threatokr(&["grade", "--cycle", "2027-Q1", "--as-of", "2027-04-01"], &workspace);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
-    let forced = threatokr(&["grade", "--cycle", "2027-Q1", "--force"], &workspace);
+    let forced =
+        threatokr(&["grade", "--cycle", "2027-Q1", "--force", "--as-of", "2027-04-01"], &workspace);
     assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(
+        stdout(&forced).contains("2027-Q1 graded at its close, 2027-03-31"),
+        "{}",
+        stdout(&forced)
+    );
+}
+
+#[test]
+fn issue_10_grading_before_the_close_is_refused_and_a_forced_early_grade_says_so() {
+    let workspace = demo("measure-grade-early");
+    let early = threatokr(&["grade", "--cycle", "2027-Q1", "--as-of", "2027-02-15"], &workspace);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(stderr(&early).contains("closes on 2027-03-31"), "{}", stderr(&early));
+    assert!(stderr(&early).contains("--force"), "{}", stderr(&early));
+    assert!(!stdout(&early).contains("graded at its close"));
+    let forced =
+        threatokr(&["grade", "--cycle", "2027-Q1", "--as-of", "2027-02-15", "--force"], &workspace);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let text = stdout(&forced);
+    assert!(
+        text.starts_with("2027-Q1 graded early, on 2027-02-15, before its close on 2027-03-31"),
+        "{text}"
+    );
+    assert!(!text.contains("graded at its close"), "{text}");
+    assert!(stderr(&forced).contains("note: graded early"), "{}", stderr(&forced));
+}
+
+#[test]
+fn issue_10_checkins_that_no_view_would_use_are_refused_with_a_reason() {
+    let workspace = demo("measure-checkin-refused");
+    let refused = |args: &[&str], expected: &str| {
+        let output = threatokr(args, &workspace);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stdout(&output));
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    };
+    // Measured from evidence: the value would be ignored.
+    refused(
+        &["checkin", "KR-PROD-VULNS", "--value", "0", "--at", "2027-02-10"],
+        "`KR-PROD-VULNS` is measured from evidence (`findings.open`)",
+    );
+    // After the cycle's end.
+    refused(
+        &["checkin", "KR-CRO-1", "--value", "4.8", "--at", "2027-04-02"],
+        "which closed on 2027-03-31",
+    );
+    // A typo gets a suggestion.
+    refused(
+        &["checkin", "KR-CRO1", "--value", "4.8", "--at", "2027-02-10"],
+        "did you mean `KR-CRO-1`?",
+    );
+    // Nothing was recorded.
+    let json = measure_json(&workspace, &[]);
+    assert_eq!(key_result(&json, "KR-CRO-1")["value"], 4.45, "the demo's own check-in");
 }
 
 #[test]

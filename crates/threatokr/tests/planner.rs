@@ -198,7 +198,10 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
     std::fs::create_dir_all(&dir).unwrap();
     let demo = threatokr(&["demo", "--out", "acme"], &dir);
     assert!(demo.status.success(), "{}", stderr(&demo));
-    let grade = threatokr(&["-w", "acme", "grade", "--cycle", "2027-Q1", "--format", "json"], &dir);
+    let grade = threatokr(
+        &["-w", "acme", "grade", "--cycle", "2027-Q1", "--as-of", "2027-04-01", "--format", "json"],
+        &dir,
+    );
     assert_eq!(json(&grade)["grades"].as_array().map(Vec::len), Some(14));
     // A second quarter in threatokr.yaml.
     let config_path = dir.join("acme/threatokr.yaml");

@@ -1258,3 +1258,24 @@ fn issue_10_the_json_schema_of_measure_comes_from_the_catalogue() {
     assert!(mitigated["properties"].get("window").is_none());
     assert_eq!(mitigated["additionalProperties"], false);
 }
+
+#[test]
+fn issue_10_check_checkin_accepts_manual_key_results_only_inside_their_cycle() {
+    let (ws, _) = load(Some(OKRS));
+    let day = date(2027, 2, 1);
+    assert_eq!(check_checkin(&ws, "KR-MAN", day), Ok(()));
+    assert!(matches!(
+        check_checkin(&ws, "KR-MIT", day),
+        Err(CheckinRefusal::MeasuredFromEvidence { metric, .. }) if metric == "threats.mitigated"
+    ));
+    assert!(matches!(check_checkin(&ws, "KR-MS", day), Err(CheckinRefusal::Milestones { .. })));
+    assert!(matches!(
+        check_checkin(&ws, "KR-MAN", date(2027, 4, 1)),
+        Err(CheckinRefusal::AfterCycleEnd { .. })
+    ));
+    let unknown = check_checkin(&ws, "KR-MAM", day).unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "there is no key result `KR-MAM` in okrs/; did you mean `KR-MAN`?"
+    );
+}

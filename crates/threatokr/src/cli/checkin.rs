@@ -6,6 +6,7 @@ use super::store_io::{open_store, today};
 use super::workspace_io::read_workspace;
 use anyhow::{Result, bail};
 use std::path::Path;
+use threatokr_core::metrics::check_checkin;
 use threatokr_core::workspace::load_workspace;
 use threatokr_store::{Checkin, CheckinSource};
 
@@ -33,17 +34,12 @@ pub(crate) struct Args {
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let loaded = read_workspace(root)?;
     let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
-    let known = workspace
-        .okrs
-        .iter()
-        .flat_map(|s| s.key_results.iter())
-        .any(|kr| kr.id.as_str() == args.kr_id);
-    if !known {
-        bail!("there is no key result `{}` in okrs/", args.kr_id);
-    }
     if !args.value.is_finite() {
         bail!("--value must be a number");
     }
+    let effective = args.at.unwrap_or_else(today);
+    // A check-in no view would use is refused, not accepted and ignored.
+    check_checkin(&workspace, &args.kr_id, effective)?;
     let mut store = open_store(root)?;
     let row = store.add_checkin(&Checkin {
         kr_id: args.kr_id.clone(),
@@ -52,7 +48,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         note: args.note.clone(),
         author: args.author.clone(),
         source: CheckinSource::Manual,
-        effective: args.at.unwrap_or_else(today),
+        effective,
     })?;
     print(&format!("checked in {} = {} (check-in #{})", args.kr_id, args.value, row.order));
     Ok(Outcome::Ok)
