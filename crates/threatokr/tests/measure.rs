@@ -74,7 +74,7 @@ fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
         "{printed}"
     );
     assert!(
-        printed.contains("5. scanned the CI of 5 repositories: 3 run SAST and a secrets scanner"),
+        printed.contains("5. scanned the CI of 5 repositories: 2 run SAST and a secrets scanner"),
         "{printed}"
     );
     assert!(
@@ -110,9 +110,10 @@ fn demo_then_measure_gives_the_figures_of_the_bundled_evidence() {
     // training is still valid (a training lasts 365 days, not a quarter) = 7/11 = 63.64%.
     assert_figures(&json, "KR-ESSENTIALS", 700.0 / 11.0, 7.0, Some(11.0));
     // ci.coverage of sast + secrets over the five repos: checkout (semgrep, gitleaks on push and
-    // PR), payments-api (codeql and trufflehog on PR) and back-office (GitLab SAST and secret
-    // detection templates) run both; storefront's gitleaks is manual only; mobile-app has no CI.
-    assert_figures(&json, "KR-CI-TOOLS", 60.0, 3.0, Some(5.0));
+    // PR) and payments-api (codeql and trufflehog on PR) enforce both; back-office's GitLab SAST
+    // and secret detection templates run but are allowed to fail (GitLab's default), so they
+    // enforce nothing; storefront's gitleaks is manual only; mobile-app has no CI. 2/5.
+    assert_figures(&json, "KR-CI-TOOLS", 40.0, 2.0, Some(5.0));
     // findings.open in prod with score >= 4.0 on 2027-02-15: checkout's 2027-02-10 scan still has
     // the CSRF finding (5.3; the IDOR 7.5 is gone, the log injections are 2.0), storefront's XSS
     // (6.1); payments-api's scan is empty. 2.

@@ -273,8 +273,9 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
         key_result(&planned, "KR-TRUST-1-2027-Q2")["milestones"],
         serde_json::json!([{"title": "Published on the website", "weight": 2.0}])
     );
-    // CI: 3 of the 5 repositories run SAST and a secrets scanner.
-    assert_eq!(key_result(&planned, "KR-CI-TOOLS-2027-Q2")["start"], 60.0);
+    // CI: 2 of the 5 repositories enforce SAST and a secrets scanner (back-office's GitLab
+    // templates are allowed to fail).
+    assert_eq!(key_result(&planned, "KR-CI-TOOLS-2027-Q2")["start"], 40.0);
     // The same inputs give the same bytes.
     assert_eq!(stdout(&threatokr(&args, &dir)), stdout(&threatokr(&args, &dir)));
 
