@@ -13,7 +13,9 @@ mod objective;
 mod tests;
 
 pub use grade::{Band, Grade, grade};
-pub use key_result::{Window, kr_progress, metric_progress};
+pub use key_result::{
+    Window, kr_progress, kr_progress_as_scored, metric_progress, parse_target_record, target_record,
+};
 pub use objective::{ObjectiveProgress, Rollup, RollupItem, RollupSource, objective_progress};
 
 use jiff::civil::Date;

@@ -85,10 +85,13 @@ fn dump(store: &Store) -> Vec<String> {
 
 // ---- opening ----
 
+/// How many migrations `migrations/` holds: the schema version of a fresh store.
+const MIGRATION_COUNT: u32 = 2;
+
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
     let store = store();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     assert_eq!(store.journal_mode().unwrap(), "memory");
     let foreign_keys: bool =
         store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
@@ -128,7 +131,7 @@ fn file_store_uses_wal_and_keeps_history_across_reopening() {
     }
     assert!(path.exists());
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     assert_eq!(store.journal_mode().unwrap(), "wal");
     assert_eq!(all_findings(&store).len(), 2);
     // The reopened store still knows the newest scan and refuses an older one.
@@ -513,6 +516,7 @@ fn serialized_evidence_is_stored_as_the_same_text_as_a_json_value() {
         status: row.status,
         evidence_json: r#"{"apps":["shop"],"passed":EVIDENCE}"#
             .replace("EVIDENCE", &format!("{:?}", row.value.unwrap())),
+        scored_against: None,
     });
     assert_eq!(by_text.record_serialized_measurements(texts).unwrap(), 2);
     assert_eq!(dump(&by_text), dump(&by_value));
@@ -781,4 +785,35 @@ fn a_failed_freeze_keeps_the_grades_already_frozen() {
         .unwrap_err();
     assert!(matches!(error, StoreError::Invalid { field: "grade score", .. }));
     assert_eq!(store.grades("2027-Q1").unwrap(), [graded("O-1", "KR-1", 0.5)]);
+}
+
+#[test]
+fn a_measurement_keeps_the_target_it_was_scored_against() {
+    let mut store = store();
+    let row = |day: Date, target: &str| SerializedMeasurement {
+        kr_id: "KR-1",
+        cycle: "2027-Q1",
+        as_of: day,
+        value: Some(1.0),
+        numerator: Some(1.0),
+        denominator: None,
+        progress: Some(0.0),
+        status: Status::OffTrack,
+        evidence_json: "[]".into(),
+        scored_against: Some(target.into()),
+    };
+    let old = r#"{"type":"threshold","comparison":"at_most","limit":0.0}"#;
+    let new = r#"{"type":"threshold","comparison":"at_most","limit":1.0}"#;
+    store
+        .record_serialized_measurements([row(date(2027, 1, 10), old), row(date(2027, 2, 10), new)])
+        .unwrap();
+    assert_eq!(
+        store.measurement_targets("KR-1", "2027-Q1").unwrap(),
+        [(date(2027, 1, 10), old.to_owned()), (date(2027, 2, 10), new.to_owned())]
+    );
+    // Measuring a day again with another target is a change, not a no-op.
+    let changed = store.record_serialized_measurements([row(date(2027, 2, 10), old)]).unwrap();
+    assert_eq!(changed, 1);
+    // Text that is not JSON is refused by the schema.
+    assert!(store.record_serialized_measurements([row(date(2027, 3, 1), "at_most 0")]).is_err());
 }

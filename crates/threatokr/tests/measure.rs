@@ -379,3 +379,29 @@ fn issue_10_status_names_the_evidence_that_made_a_key_result_stale() {
     assert_eq!(kr["status"], "stale");
     assert!(kr["notes"].to_string().contains("stale evidence: the newest scan of"), "{kr}");
 }
+
+#[test]
+fn issue_10_a_changed_threshold_applies_from_the_day_it_changed_and_past_days_stay_as_they_were() {
+    let workspace = demo("measure-changed-target");
+    let status_of = |day: &str| {
+        let output = threatokr(&["status", "--as-of", day, "--format", "json"], &workspace);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let kr = key_result(&json, "KR-PROD-VULNS").clone();
+        (kr["value"].as_f64(), kr["progress"].as_f64(), kr["status"].as_str().unwrap().to_owned())
+    };
+    // The demo measured 2027-01-31 and 2027-02-15 against `at_most: 0`; 2 findings failed both.
+    assert_eq!(status_of("2027-01-31"), (Some(2.0), Some(0.0), "off_track".to_owned()));
+    // The target is loosened to `at_most: 2` after the fact.
+    let path = workspace.join("okrs/2027-Q1.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.find("id: KR-PROD-VULNS").unwrap();
+    let loosened = format!("{}{}", &text[..at], text[at..].replacen("at_most: 0", "at_most: 2", 1));
+    std::fs::write(&path, loosened).unwrap();
+    // 2027-01-31 is shown as it was, not re-scored to 100% on track.
+    assert_eq!(status_of("2027-01-31"), (Some(2.0), Some(0.0), "off_track".to_owned()));
+    // Measured again on the newest day, the new target applies to that day only: 1 of 2 held.
+    let output = threatokr(&["measure", "--as-of", "2027-02-15", "--format", "json"], &workspace);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(key_result(&json, "KR-PROD-VULNS")["progress"], 0.5);
+}

@@ -4,7 +4,7 @@
 use super::measure::{Coverage, EvidenceRef, EvidenceSet, KrValue, measure_key_result};
 use crate::diag::Diagnostic;
 use crate::model::{
-    Commitment, Cycle, CycleId, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
+    Commitment, Cycle, CycleId, KeyResult, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
 };
 use crate::progress::{self, Status, Window};
 use jiff::civil::Date;
@@ -32,6 +32,9 @@ pub struct KrMeasurement {
     pub lineage: Option<String>,
     /// Its unit, for display.
     pub unit: Option<String>,
+    /// The target it was scored against: the file's, or for a past day measured before a later
+    /// one, the target recorded that day.
+    pub scored_against: KrTarget,
 }
 
 /// One objective's standing.
@@ -113,10 +116,18 @@ pub fn measure_cycle(
             continue; // A duplicated id (a validation error) is measured once.
         }
         let value = measure_key_result(workspace, kr, cycle, as_of, evidence, settings);
-        let history = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let recorded = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
         let history: Vec<(Date, f64)> =
-            history.iter().copied().filter(|(d, _)| *d < as_of).collect();
-        let progress = progress::kr_progress(&kr.target, value.value, &history, window);
+            recorded.iter().copied().filter(|(d, _)| *d < as_of).collect();
+        let scored = evidence.scored_against.get(kr.id.as_str());
+        let scored_against = target_on(kr, as_of, recorded, scored);
+        let progress = progress::kr_progress_as_scored(
+            scored_against,
+            value.value,
+            &history,
+            scored.unwrap_or(&BTreeMap::new()),
+            window,
+        );
         let mut status = progress::status(
             progress,
             expected,
@@ -152,6 +163,7 @@ pub fn measure_cycle(
                 .unwrap_or(Commitment::Committed),
             lineage: kr.lineage.clone(),
             unit: kr.unit.clone(),
+            scored_against: scored_against.clone(),
         });
     }
     let status_of: BTreeMap<&KeyResultId, Status> =
@@ -200,6 +212,28 @@ pub fn measure_cycle(
         key_results,
         objectives,
         diagnostics: rollup.diagnostics,
+    }
+}
+
+/// The target a key result is judged against on `as_of`: the one recorded with that day's
+/// measurement when later days were measured too (a past day shown as it was), else the file's.
+/// Re-measuring the newest day, or a new one, applies the file's target: that is how a changed
+/// target takes effect from the day it changed.
+fn target_on<'k>(
+    kr: &'k KeyResult,
+    as_of: Date,
+    recorded: &[(Date, f64)],
+    scored: Option<&'k BTreeMap<Date, KrTarget>>,
+) -> &'k KrTarget {
+    let measured_later = recorded.iter().any(|(day, _)| *day > as_of);
+    match scored.and_then(|s| s.get(&as_of)) {
+        Some(then)
+            if measured_later
+                && std::mem::discriminant(then) == std::mem::discriminant(&kr.target) =>
+        {
+            then
+        }
+        _ => &kr.target,
     }
 }
 

@@ -92,6 +92,9 @@ pub struct EvidenceSet {
     /// Values recorded by earlier measurements per key result id (threshold key results score the
     /// share of measurements that held).
     pub history: BTreeMap<String, Vec<(Date, f64)>>,
+    /// The target each earlier measurement was scored against, per key result id and day: a past
+    /// day is judged as it was, and a changed target applies from the day it changed.
+    pub scored_against: BTreeMap<String, BTreeMap<Date, KrTarget>>,
 }
 
 impl EvidenceSet {

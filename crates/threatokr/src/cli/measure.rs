@@ -8,6 +8,7 @@ use super::store_io::{open_store, today};
 use super::workspace_io::{add_file, list_files, read_workspace};
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use threatokr_core::diag::{
@@ -20,7 +21,8 @@ use threatokr_core::metrics::{
     CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, ScanRecord,
     check_evidence, measure_cycle, write_measurement_json,
 };
-use threatokr_core::model::{Cycle, Severity, Workspace};
+use threatokr_core::model::{Cycle, KrTarget, Severity, Workspace};
+use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::format_number;
 use threatokr_core::report::{render_table, status_label};
 use threatokr_core::workspace::load_workspace;
@@ -170,6 +172,7 @@ pub(crate) fn record(measured: &mut Measured) -> Result<Recorded> {
         status: kr.status,
         evidence_json: serde_json::to_string(&kr.value.evidence)
             .unwrap_or_else(|_| "null".to_owned()),
+        scored_against: target_record(&kr.scored_against),
     });
     let changed = measured
         .store
@@ -265,6 +268,14 @@ pub(crate) fn read_evidence(
                 .into_iter()
                 .filter_map(|(day, value)| Some((day, value?)))
                 .collect();
+            let scored: BTreeMap<Date, KrTarget> = store
+                .measurement_targets(&id, cycle.id.as_str())?
+                .into_iter()
+                .filter_map(|(day, text)| Some((day, parse_target_record(&text)?)))
+                .collect();
+            if !scored.is_empty() {
+                evidence.scored_against.insert(id.clone(), scored);
+            }
             if !history.is_empty() {
                 evidence.history.insert(id, history);
             }
