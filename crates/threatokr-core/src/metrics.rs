@@ -405,8 +405,8 @@ mod tests;
 pub use check::check_evidence;
 pub use checkin::{CheckinRefusal, check_checkin};
 pub use cycle::{
-    CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, ObjectiveMeasurement, measure_cycle,
-    measurement_json, write_measurement_json,
+    CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, NestedChild, ObjectiveMeasurement,
+    measure_cycle, measurement_json, write_measurement_json,
 };
 pub use measure::{
     CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue,

@@ -405,3 +405,61 @@ fn issue_10_a_changed_threshold_applies_from_the_day_it_changed_and_past_days_st
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(key_result(&json, "KR-PROD-VULNS")["progress"], 0.5);
 }
+
+#[test]
+fn issue_10_an_annual_objective_rolls_up_the_quarters_that_contribute_to_it() {
+    let workspace = demo("measure-annual");
+    std::fs::write(
+        workspace.join("okrs/2027.yaml"),
+        "cycle: \"2027\"\nobjectives:\n  - id: O-Y-TRUST\n    title: Trusted all year\n    level: company\n    rollup: true\n    key_results:\n      - { id: KR-Y-1, title: No breach this year, type: binary }\n",
+    )
+    .unwrap();
+    let path = workspace.join("okrs/2027-Q1.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let linked = text.replacen(
+        "    contributes: [O-SEC-TRUST]\n",
+        "    contributes: [O-SEC-TRUST, O-Y-TRUST]\n",
+        1,
+    );
+    assert_ne!(linked, text, "O-APPSEC-AC contributes to O-SEC-TRUST");
+    std::fs::write(&path, linked).unwrap();
+    let validate = threatokr(&["validate"], &workspace);
+    assert!(validate.status.success(), "{}", stderr(&validate));
+
+    let quarter = measure_json(&workspace, &[]);
+    let appsec = quarter["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "O-APPSEC-AC")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        appsec["parents_elsewhere"],
+        serde_json::json!([{"id": "O-Y-TRUST", "link": "contributes"}])
+    );
+    let appsec_progress = appsec["progress"].as_f64().unwrap();
+
+    let year = measure_json(&workspace, &["--cycle", "2027"]);
+    let annual = &year["objectives"][0];
+    assert_eq!(annual["id"], "O-Y-TRUST");
+    assert_eq!(annual["nested_children"][0]["id"], "O-APPSEC-AC");
+    assert_eq!(annual["nested_children"][0]["cycle"], "2027-Q1");
+    // KR-Y-1 (not done: 0) and the quarter's objective, weight 1 each.
+    let expected = (0.0 + appsec_progress) / 2.0;
+    assert!((annual["progress"].as_f64().unwrap() - expected).abs() < 1e-12, "{annual}");
+
+    // Both status trees show the link.
+    let year_tree = threatokr(&["status", "--cycle", "2027", "--as-of", "2027-02-15"], &workspace);
+    assert!(
+        stdout(&year_tree).contains("[O-APPSEC-AC of 2027-Q1 contributes"),
+        "{}",
+        stdout(&year_tree)
+    );
+    let quarter_tree = threatokr(&["status", "--as-of", "2027-02-15"], &workspace);
+    assert!(
+        stdout(&quarter_tree).contains("[contributes O-Y-TRUST of 2027]"),
+        "{}",
+        stdout(&quarter_tree)
+    );
+}

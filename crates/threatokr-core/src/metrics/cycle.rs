@@ -54,6 +54,24 @@ pub struct ObjectiveMeasurement {
     pub key_results: Vec<KeyResultId>,
     /// Its parents in this cycle, with the link kind.
     pub parents: Vec<(LinkKind, ObjectiveId)>,
+    /// Its parents in another cycle (the year a quarter's objective contributes to).
+    pub parents_elsewhere: Vec<(LinkKind, ObjectiveId)>,
+    /// Objectives of nested cycles (a year's quarters) that contribute to it, with their cycle
+    /// and progress; counted in `progress` when it rolls its children up.
+    pub nested_children: Vec<NestedChild>,
+}
+
+/// An objective of a nested cycle that contributes to an objective of the measured cycle.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NestedChild {
+    /// The child objective.
+    pub id: String,
+    /// Its cycle.
+    pub cycle: String,
+    /// Its progress, measured on the day clamped into its cycle.
+    pub progress: Option<f64>,
+    /// Whether it counts in the parent's progress (the parent rolls up its children).
+    pub counted: bool,
 }
 
 /// Every key result and objective of a cycle, measured on one day.
@@ -89,6 +107,57 @@ pub fn measure_cycle(
     cycle: &Cycle,
     as_of: Date,
     evidence: &EvidenceSet,
+) -> CycleMeasurement {
+    measure_cycle_nested(workspace, cycle, as_of, evidence, 0)
+}
+
+/// How deep `within` nesting is followed (a year holds quarters; a loop of `within` links, a
+/// validation error, must not recurse forever).
+const MAX_NESTING: usize = 4;
+
+/// The objectives of cycles nested in `cycle` (`within: <cycle>`) that contribute to objectives
+/// of `okrs`, each nested cycle measured on `as_of` clamped into it (not at all before it starts).
+fn nested_contributions(
+    workspace: &Workspace,
+    cycle: &Cycle,
+    okrs: &crate::model::OkrSet,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    depth: usize,
+) -> BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> {
+    let mut nested: BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> =
+        BTreeMap::new();
+    if depth >= MAX_NESTING {
+        return nested;
+    }
+    for inner in
+        workspace.config.cycles.iter().filter(|c| {
+            c.within.as_ref() == Some(&cycle.id) && c.id != cycle.id && c.start <= as_of
+        })
+    {
+        let measured =
+            measure_cycle_nested(workspace, inner, as_of.min(inner.end), evidence, depth + 1);
+        for objective in &measured.objectives {
+            for (kind, parent) in &objective.parents_elsewhere {
+                if *kind == LinkKind::Contributes && okrs.objective(parent).is_some() {
+                    nested.entry(parent.clone()).or_default().push((
+                        objective.id.clone(),
+                        inner.id.clone(),
+                        objective.progress,
+                    ));
+                }
+            }
+        }
+    }
+    nested
+}
+
+fn measure_cycle_nested(
+    workspace: &Workspace,
+    cycle: &Cycle,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    depth: usize,
 ) -> CycleMeasurement {
     let settings = &workspace.config.settings;
     let expected = progress::expected_progress(cycle.start, cycle.end, as_of);
@@ -168,7 +237,14 @@ pub fn measure_cycle(
     }
     let status_of: BTreeMap<&KeyResultId, Status> =
         key_results.iter().map(|kr| (&kr.id, kr.status)).collect();
-    let rollup = progress::objective_progress(okrs, &progress_of);
+    let nested = nested_contributions(workspace, cycle, okrs, as_of, evidence, depth);
+    let nested_progress: BTreeMap<ObjectiveId, Vec<(ObjectiveId, Option<f64>)>> = nested
+        .iter()
+        .map(|(parent, children)| {
+            (parent.clone(), children.iter().map(|(id, _, p)| (id.clone(), *p)).collect())
+        })
+        .collect();
+    let rollup = progress::objective_progress_with_nested(okrs, &progress_of, &nested_progress);
     let objectives = okrs
         .objectives
         .iter()
@@ -201,6 +277,23 @@ pub fn measure_cycle(
                     .iter()
                     .filter(|(_, parent)| okrs.objective(parent).is_some())
                     .cloned()
+                    .collect(),
+                parents_elsewhere: objective
+                    .parents
+                    .iter()
+                    .filter(|(_, parent)| okrs.objective(parent).is_none())
+                    .cloned()
+                    .collect(),
+                nested_children: nested
+                    .get(&objective.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|(id, cycle, progress)| NestedChild {
+                        id: id.to_string(),
+                        cycle: cycle.to_string(),
+                        progress: *progress,
+                        counted: objective.rollup_children,
+                    })
                     .collect(),
             }
         })
@@ -272,7 +365,19 @@ struct ObjectiveJson<'m> {
     id: &'m str,
     progress: Option<f64>,
     status: &'static str,
+    /// Objectives of other cycles it contributes to or supports: `[{"id", "link"}]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parents_elsewhere: Vec<LinkJson<'m>>,
+    /// Objectives of nested cycles that contribute to it.
+    #[serde(skip_serializing_if = "<[NestedChild]>::is_empty")]
+    nested_children: &'m [NestedChild],
     key_results: Vec<KrJson<'m>>,
+}
+
+#[derive(serde::Serialize)]
+struct LinkJson<'m> {
+    id: &'m str,
+    link: &'static str,
 }
 
 /// The keys of one key result in the JSON contract, in order: every key is always present.
@@ -317,6 +422,12 @@ impl<'m> MeasurementJson<'m> {
                 id: objective.id.as_str(),
                 progress: objective.progress,
                 status: objective.status.as_str(),
+                parents_elsewhere: objective
+                    .parents_elsewhere
+                    .iter()
+                    .map(|(kind, id)| LinkJson { id: id.as_str(), link: kind.as_str() })
+                    .collect(),
+                nested_children: &objective.nested_children,
                 key_results: objective
                     .key_results
                     .iter()

@@ -248,7 +248,16 @@ pub(crate) fn read_evidence(
             date: row.at,
         });
     }
-    if let Some(okrs) = workspace.okrs_for(&cycle.id) {
+    // The cycle's key results, and those of the cycles nested in it (a year's quarters roll up
+    // into its objectives).
+    let sets = workspace.okrs.iter().filter(|set| {
+        set.cycle == cycle.id
+            || workspace
+                .config
+                .cycle(set.cycle.as_str())
+                .is_some_and(|c| c.within.as_ref() == Some(&cycle.id))
+    });
+    for okrs in sets {
         for kr in with_progress("reading key result history", &okrs.key_results) {
             let id = kr.id.to_string();
             let checkins: Vec<CheckinRecord> = store
@@ -264,12 +273,12 @@ pub(crate) fn read_evidence(
                 evidence.checkins.insert(id.clone(), checkins);
             }
             let history: Vec<(Date, f64)> = store
-                .measurement_values(&id, cycle.id.as_str())?
+                .measurement_values(&id, okrs.cycle.as_str())?
                 .into_iter()
                 .filter_map(|(day, value)| Some((day, value?)))
                 .collect();
             let scored: BTreeMap<Date, KrTarget> = store
-                .measurement_targets(&id, cycle.id.as_str())?
+                .measurement_targets(&id, okrs.cycle.as_str())?
                 .into_iter()
                 .filter_map(|(day, text)| Some((day, parse_target_record(&text)?)))
                 .collect();
@@ -333,6 +342,30 @@ pub(crate) fn read_evidence(
         evidence.ci.push(scan);
     }
     Ok(evidence)
+}
+
+/// An objective's links to other cycles, as the status tree and the report show them.
+fn objective_links(
+    objective: &threatokr_core::metrics::ObjectiveMeasurement,
+    workspace: &Workspace,
+) -> Vec<String> {
+    let cycle_of = |id: &threatokr_core::model::ObjectiveId| {
+        workspace
+            .okrs
+            .iter()
+            .find(|set| set.objective(id).is_some())
+            .map_or_else(|| "?".to_owned(), |set| set.cycle.to_string())
+    };
+    let mut links: Vec<String> = objective
+        .parents_elsewhere
+        .iter()
+        .map(|(kind, parent)| format!("{} {parent} of {}", kind.as_str(), cycle_of(parent)))
+        .collect();
+    links.extend(objective.nested_children.iter().map(|child| {
+        let counted = if child.counted { "" } else { ", not rolled up" };
+        format!("{} of {} contributes {}{counted}", child.id, child.cycle, percent(child.progress))
+    }));
+    links
 }
 
 /// Progress as a percentage, or `no data`.
@@ -461,7 +494,11 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
     for objective in &measurement.objectives {
         numbers.objectives.insert(
             objective.id.to_string(),
-            MeasuredObjective { progress: objective.progress, status: objective.status },
+            MeasuredObjective {
+                progress: objective.progress,
+                status: objective.status,
+                links: objective_links(objective, &measured.workspace),
+            },
         );
     }
     Ok(numbers)
