@@ -402,7 +402,7 @@ mod training;
 #[cfg(test)]
 mod tests;
 
-pub use check::check_evidence;
+pub use check::{check_evidence, metrics_reading};
 pub use checkin::{CheckinRefusal, check_checkin};
 pub use cycle::{
     CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, NestedChild, ObjectiveMeasurement,

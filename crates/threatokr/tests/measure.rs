@@ -463,3 +463,26 @@ fn issue_10_an_annual_objective_rolls_up_the_quarters_that_contribute_to_it() {
         stdout(&quarter_tree)
     );
 }
+
+#[test]
+fn issue_10_validate_reads_the_evidence_and_measure_does_not_record_values_from_broken_evidence() {
+    let workspace = demo("measure-broken-evidence");
+    let path = workspace.join("evidence/asvs/checkout.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("status: pass", "status: passed", 1)).unwrap();
+    // validate finds it, with its position.
+    let validate = threatokr(&["validate", "--format", "json"], &workspace);
+    assert_eq!(validate.status.code(), Some(1), "{}", stdout(&validate));
+    let report = stdout(&validate);
+    assert!(report.contains("evidence/asvs/checkout.yaml"), "{report}");
+    assert!(report.contains("\"line\": 6"), "{report}");
+    // measure shows the value but does not record it, and exits 1.
+    let before = threatokr(&["measure", "--as-of", "2027-02-20", "--format", "json"], &workspace);
+    assert_eq!(before.status.code(), Some(1), "{}", stderr(&before));
+    let json: Value = serde_json::from_slice(&before.stdout).unwrap();
+    let asvs = key_result(&json, "KR-AC-ASVS");
+    assert!(asvs["notes"].to_string().contains("not recorded"), "{asvs}");
+    // Measured on a new day, 12 of the 13 key results get a row; KR-AC-ASVS does not.
+    let table = threatokr(&["measure", "--as-of", "2027-02-21"], &workspace);
+    assert!(stdout(&table).contains("12 measurement(s)"), "{}", stdout(&table));
+}

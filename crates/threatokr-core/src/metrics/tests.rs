@@ -1279,3 +1279,26 @@ fn issue_10_check_checkin_accepts_manual_key_results_only_inside_their_cycle() {
         "there is no key result `KR-MAM` in okrs/; did you mean `KR-MAN`?"
     );
 }
+
+#[test]
+fn issue_10_a_course_no_completion_names_is_reported_with_a_suggestion() {
+    let okrs = r#"
+cycle: 2027-Q1
+objectives:
+  - id: O-1
+    title: Training
+    level: team
+    key_results:
+      - { id: KR-TYPO, title: Course, type: metric, start: 0, target: 80, measure: { metric: training.coverage, course: acces-control } }
+"#;
+    let (ws, files) = load(Some(okrs));
+    let diagnostics = check_evidence(&ws, &training_evidence());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0].message,
+        "key result `KR-TYPO` measures the course `acces-control`, which no training completion names"
+    );
+    assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `access-control`?"));
+    let label = diagnostics[0].primary.as_ref().unwrap();
+    assert_eq!(files.name(label.file), "okrs/2027-Q1.yaml");
+}

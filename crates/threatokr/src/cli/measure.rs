@@ -19,7 +19,7 @@ use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
     CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, ScanRecord,
-    check_evidence, measure_cycle, write_measurement_json,
+    check_evidence, measure_cycle, metrics_reading, write_measurement_json,
 };
 use threatokr_core::model::{Cycle, KrTarget, Severity, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
@@ -54,6 +54,8 @@ pub(crate) struct Measured {
     pub(crate) files: Files,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) store: Store,
+    /// Key results whose value was computed from evidence with errors: shown, never recorded.
+    pub(crate) unrecorded: std::collections::BTreeSet<String>,
 }
 
 impl Measured {
@@ -142,10 +144,27 @@ pub(crate) fn compute(root: &Path, cycle: Option<&str>, as_of: Option<Date>) -> 
     let store = open_store(root)?;
     let evidence = read_evidence(root, &workspace, &cycle, &store, &mut files, &mut diagnostics)?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
-    let measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
+    let mut measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
-    Ok(Measured { workspace, measurement, files, diagnostics, store })
+    // A value computed from a file with errors is not recorded: which metrics read such a file.
+    let broken: std::collections::BTreeSet<&str> = diagnostics
+        .iter()
+        .filter(|d| d.severity == threatokr_core::diag::Severity::Error)
+        .filter_map(|d| d.primary.as_ref())
+        .flat_map(|label| metrics_reading(&workspace, files.name(label.file)).iter().copied())
+        .collect();
+    let mut unrecorded = std::collections::BTreeSet::new();
+    for kr in &mut measurement.key_results {
+        if broken.contains(kr.metric.as_str()) {
+            kr.value.notes.push(
+                "not recorded: the evidence it reads has errors (listed above); fix them and measure again"
+                    .into(),
+            );
+            unrecorded.insert(kr.id.to_string());
+        }
+    }
+    Ok(Measured { workspace, measurement, files, diagnostics, store, unrecorded })
 }
 
 /// What recording changed in the store: both 0 when measuring again on the same evidence.
@@ -161,19 +180,23 @@ pub(crate) fn record(measured: &mut Measured) -> Result<Recorded> {
     let measurement = &measured.measurement;
     // Each key result's evidence is written as JSON text as it is stored, one at a time: the
     // evidence of a large portfolio is never held as `serde_json::Value` trees.
-    let rows = measurement.key_results.iter().map(|kr| SerializedMeasurement {
-        kr_id: kr.id.as_str(),
-        cycle: measurement.cycle.as_str(),
-        as_of: measurement.as_of,
-        value: kr.value.value,
-        numerator: kr.value.numerator,
-        denominator: kr.value.denominator,
-        progress: kr.progress,
-        status: kr.status,
-        evidence_json: serde_json::to_string(&kr.value.evidence)
-            .unwrap_or_else(|_| "null".to_owned()),
-        scored_against: target_record(&kr.scored_against),
-    });
+    let unrecorded = &measured.unrecorded;
+    let rows =
+        measurement.key_results.iter().filter(|kr| !unrecorded.contains(kr.id.as_str())).map(
+            |kr| SerializedMeasurement {
+                kr_id: kr.id.as_str(),
+                cycle: measurement.cycle.as_str(),
+                as_of: measurement.as_of,
+                value: kr.value.value,
+                numerator: kr.value.numerator,
+                denominator: kr.value.denominator,
+                progress: kr.progress,
+                status: kr.status,
+                evidence_json: serde_json::to_string(&kr.value.evidence)
+                    .unwrap_or_else(|_| "null".to_owned()),
+                scored_against: target_record(&kr.scored_against),
+            },
+        );
     let changed = measured
         .store
         .record_serialized_measurements(rows)
@@ -224,7 +247,6 @@ pub(crate) fn read_evidence(
     files: &mut Files,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<EvidenceSet> {
-    let folders = &workspace.config.settings.evidence;
     let mut evidence = EvidenceSet::default();
     for row in store.findings(&FindingFilter::default())? {
         evidence.findings.push(FindingRecord {
@@ -290,6 +312,45 @@ pub(crate) fn read_evidence(
             }
         }
     }
+    read_evidence_files(root, workspace, files, diagnostics, &mut evidence)?;
+    Ok(evidence)
+}
+
+/// An objective's links to other cycles, as the status tree and the report show them.
+fn objective_links(
+    objective: &threatokr_core::metrics::ObjectiveMeasurement,
+    workspace: &Workspace,
+) -> Vec<String> {
+    let cycle_of = |id: &threatokr_core::model::ObjectiveId| {
+        workspace
+            .okrs
+            .iter()
+            .find(|set| set.objective(id).is_some())
+            .map_or_else(|| "?".to_owned(), |set| set.cycle.to_string())
+    };
+    let mut links: Vec<String> = objective
+        .parents_elsewhere
+        .iter()
+        .map(|(kind, parent)| format!("{} {parent} of {}", kind.as_str(), cycle_of(parent)))
+        .collect();
+    links.extend(objective.nested_children.iter().map(|child| {
+        let counted = if child.counted { "" } else { ", not rolled up" };
+        format!("{} of {} contributes {}{counted}", child.id, child.cycle, percent(child.progress))
+    }));
+    links
+}
+
+/// The evidence kept as files in the workspace (ASVS verifications, training records, test
+/// results) and the CI of every app repository that is a folder, read into `evidence` with
+/// their problems: what `validate` checks without a store, and `measure` counts.
+pub(crate) fn read_evidence_files(
+    root: &Path,
+    workspace: &Workspace,
+    files: &mut Files,
+    diagnostics: &mut Vec<Diagnostic>,
+    evidence: &mut EvidenceSet,
+) -> Result<()> {
+    let folders = &workspace.config.settings.evidence;
     for path in with_progress(
         "reading ASVS evidence",
         list_files(&root.join(&folders.asvs), &["yaml", "yml", "csv"], false)?,
@@ -341,31 +402,7 @@ pub(crate) fn read_evidence(
         scan.path = repo.clone();
         evidence.ci.push(scan);
     }
-    Ok(evidence)
-}
-
-/// An objective's links to other cycles, as the status tree and the report show them.
-fn objective_links(
-    objective: &threatokr_core::metrics::ObjectiveMeasurement,
-    workspace: &Workspace,
-) -> Vec<String> {
-    let cycle_of = |id: &threatokr_core::model::ObjectiveId| {
-        workspace
-            .okrs
-            .iter()
-            .find(|set| set.objective(id).is_some())
-            .map_or_else(|| "?".to_owned(), |set| set.cycle.to_string())
-    };
-    let mut links: Vec<String> = objective
-        .parents_elsewhere
-        .iter()
-        .map(|(kind, parent)| format!("{} {parent} of {}", kind.as_str(), cycle_of(parent)))
-        .collect();
-    links.extend(objective.nested_children.iter().map(|child| {
-        let counted = if child.counted { "" } else { ", not rolled up" };
-        format!("{} of {} contributes {}{counted}", child.id, child.cycle, percent(child.progress))
-    }));
-    links
+    Ok(())
 }
 
 /// Progress as a percentage, or `no data`.

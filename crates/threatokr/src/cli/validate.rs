@@ -1,6 +1,7 @@
 //! `threatokr validate`: check every file of the workspace and print the problems found.
 
 use super::Outcome;
+use super::measure::read_evidence_files;
 use super::output::{eprint, print, stderr_color};
 use super::workspace_io::read_workspace;
 use anyhow::Result;
@@ -8,6 +9,7 @@ use std::path::Path;
 use threatokr_core::diag::{
     DiagnosticReport, Summary, render_human, render_json, render_sarif, sort_diagnostics,
 };
+use threatokr_core::metrics::{EvidenceSet, check_evidence};
 use threatokr_core::workspace::load_workspace;
 
 #[derive(Debug, clap::Args)]
@@ -27,10 +29,15 @@ enum Format {
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let loaded = read_workspace(root)?;
     let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
+    let mut files = loaded.files;
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(more);
-    sort_diagnostics(&loaded.files, &mut diagnostics);
-    let report = DiagnosticReport { files: &loaded.files, diagnostics: &diagnostics };
+    // The evidence too: a broken checklist or training file is found before `measure` counts it.
+    let mut evidence = EvidenceSet::default();
+    read_evidence_files(root, &workspace, &mut files, &mut diagnostics, &mut evidence)?;
+    diagnostics.extend(check_evidence(&workspace, &evidence));
+    sort_diagnostics(&files, &mut diagnostics);
+    let report = DiagnosticReport { files: &files, diagnostics: &diagnostics };
     let summary = Summary::of(&diagnostics);
     match args.format {
         Format::Human => {
