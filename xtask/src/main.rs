@@ -1,5 +1,8 @@
 //! `cargo xtask tidy` checks the repository's own rules; `cargo xtask codegen [--check]` writes
 //! (or checks) the generated documentation. Both also run as tests, so `cargo test` enforces them.
+//! `cargo xtask fuzz [--seconds N] [--target NAME]` fuzzes every reader (see `fuzz.rs`).
+
+mod fuzz;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -11,7 +14,10 @@ fn main() -> Result<()> {
         ["tidy"] => report(tidy(&root)),
         ["codegen"] => codegen(&root, false),
         ["codegen", "--check"] => codegen(&root, true),
-        _ => bail!("usage: cargo xtask tidy | codegen [--check]"),
+        ["fuzz", ..] => fuzz::main(&root, &args[1..]),
+        _ => bail!(
+            "usage: cargo xtask tidy | codegen [--check] | fuzz [--seconds N] [--target NAME]"
+        ),
     }
 }
 

@@ -1,16 +1,11 @@
 //! `threatokr validate`: check every file of the workspace and print the problems found.
 
-use super::Outcome;
-use super::measure::read_evidence_files;
-use super::output::{eprint, print, stderr_color};
-use super::workspace_io::read_workspace;
+use super::output::{ProgressLine, eprint, print, stderr_color};
+use super::{Outcome, open_session};
 use anyhow::Result;
 use std::path::Path;
-use threatokr_core::diag::{
-    DiagnosticReport, Summary, render_human, render_json, render_sarif, sort_diagnostics,
-};
-use threatokr_core::metrics::{EvidenceSet, check_evidence};
-use threatokr_core::workspace::load_workspace;
+use threatokr_app::Checked;
+use threatokr_core::diag::{DiagnosticReport, Summary, render_human, render_json, render_sarif};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -27,16 +22,9 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let loaded = read_workspace(root)?;
-    let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
-    let mut files = loaded.files;
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(more);
     // The evidence too: a broken checklist or training file is found before `measure` counts it.
-    let mut evidence = EvidenceSet::default();
-    read_evidence_files(root, &workspace, &mut files, &mut diagnostics, &mut evidence)?;
-    diagnostics.extend(check_evidence(&workspace, &evidence));
-    sort_diagnostics(&files, &mut diagnostics);
+    let Checked { workspace, files, diagnostics } =
+        open_session(root)?.load_with_evidence(&mut ProgressLine::default())?;
     let report = DiagnosticReport { files: &files, diagnostics: &diagnostics };
     let summary = Summary::of(&diagnostics);
     match args.format {

@@ -1,0 +1,482 @@
+//! Measuring a cycle: evidence from the store and the evidence folders into the core's metrics,
+//! and the measurements and the models' threat and control statuses recorded in the store.
+
+use crate::ci::scan_folder;
+use crate::files::{Reader, read_workspace};
+use crate::store::open_store;
+use crate::{Error, Progress, Result, Session, tracked};
+use jiff::civil::Date;
+use std::collections::{BTreeMap, BTreeSet};
+use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
+use threatokr_core::evidence::asvs::parse_asvs;
+use threatokr_core::evidence::tests::parse_test_results;
+use threatokr_core::evidence::training::{parse_completions, parse_roster};
+use threatokr_core::metrics::{
+    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement,
+    ObjectiveMeasurement, ScanRecord, check_evidence, measure_cycle, metrics_reading,
+};
+use threatokr_core::model::{Cycle, KrTarget, Severity, Workspace};
+use threatokr_core::progress::{parse_target_record, target_record};
+use threatokr_core::report::format_number;
+use threatokr_core::workspace::load_workspace;
+use threatokr_store::{
+    EntityKind, FindingFilter, SerializedMeasurement, StatusObservation, Store, StoreError,
+};
+
+/// A workspace measured on one day, with everything needed to print or store it.
+pub struct Measured {
+    /// The loaded workspace.
+    pub workspace: Workspace,
+    /// The cycle's measurement.
+    pub measurement: CycleMeasurement,
+    /// Every file read (workspace and evidence), to render the diagnostics.
+    pub files: Files,
+    /// The problems of the workspace and the evidence, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The workspace's history store.
+    pub store: Store,
+    /// Key results whose value was computed from evidence with errors: shown, never recorded.
+    pub unrecorded: BTreeSet<String>,
+}
+
+impl Measured {
+    /// Whether the workspace or the evidence has errors.
+    pub fn has_errors(&self) -> bool {
+        Summary::of(&self.diagnostics).errors > 0
+    }
+}
+
+/// Picks the cycle: `--cycle`, else the shortest cycle containing the day.
+pub fn pick_cycle<'w>(
+    workspace: &'w Workspace,
+    cycle: Option<&str>,
+    as_of: Date,
+) -> Result<&'w Cycle> {
+    let known = || workspace.config.cycles.iter().map(|c| c.id.to_string()).collect();
+    match cycle {
+        Some(id) => find_cycle(workspace, id),
+        None => workspace
+            .config
+            .cycle_containing(as_of)
+            .ok_or_else(|| Error::NoCycleContains { day: as_of, known: known() }),
+    }
+}
+
+/// The cycle with this id, or an error listing the known cycles.
+pub fn find_cycle<'w>(workspace: &'w Workspace, id: &str) -> Result<&'w Cycle> {
+    workspace.config.cycle(id).ok_or_else(|| Error::UnknownCycle {
+        id: id.to_owned(),
+        known: workspace.config.cycles.iter().map(|c| c.id.to_string()).collect(),
+    })
+}
+
+impl Session {
+    /// Reads the workspace, the evidence folders and the store, and measures `cycle` (default:
+    /// the shortest cycle containing the day) on `as_of` (default `today`; with only a cycle,
+    /// `today` clamped into the cycle). Nothing is recorded: see [`Session::record`].
+    pub fn measure(
+        &self,
+        cycle: Option<&str>,
+        as_of: Option<Date>,
+        today: Date,
+        progress: &mut dyn Progress,
+    ) -> Result<Measured> {
+        compute(&self.reader()?, cycle, as_of, today, progress)
+    }
+
+    /// [`Session::load`] and the evidence too (ASVS, training, test results, CI), with their
+    /// problems: what `validate` reports, so a broken checklist is found before `measure`.
+    pub fn load_with_evidence(&self, progress: &mut dyn Progress) -> Result<crate::Checked> {
+        let reader = self.reader()?;
+        let loaded = read_workspace(&reader)?;
+        let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
+        let mut files = loaded.files;
+        let mut diagnostics = loaded.diagnostics;
+        diagnostics.extend(more);
+        let mut evidence = EvidenceSet::default();
+        read_evidence_files(
+            &reader,
+            &workspace,
+            &mut files,
+            &mut diagnostics,
+            progress,
+            &mut evidence,
+        )?;
+        diagnostics.extend(check_evidence(&workspace, &evidence));
+        sort_diagnostics(&files, &mut diagnostics);
+        Ok(crate::Checked { workspace, files, diagnostics })
+    }
+
+    /// Records a measurement and the models' statuses in the store.
+    pub fn record(&self, measured: &mut Measured) -> Result<Recorded> {
+        record(measured)
+    }
+}
+
+fn compute(
+    reader: &Reader,
+    cycle: Option<&str>,
+    as_of: Option<Date>,
+    today: Date,
+    progress: &mut dyn Progress,
+) -> Result<Measured> {
+    let root = reader.base();
+    let loaded = read_workspace(reader)?;
+    let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
+    let mut files = loaded.files;
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(more);
+    let day = as_of.unwrap_or(today);
+    let cycle = pick_cycle(&workspace, cycle, day)?.clone();
+    let as_of = as_of.unwrap_or_else(|| day.clamp(cycle.start, cycle.end));
+    if workspace.okrs_for(&cycle.id).is_none() {
+        return Err(Error::NoOkrFile { cycle: cycle.id.to_string() });
+    }
+    let store = open_store(root)?;
+    let evidence =
+        read_evidence(reader, &workspace, &cycle, &store, &mut files, &mut diagnostics, progress)?;
+    diagnostics.extend(check_evidence(&workspace, &evidence));
+    let mut measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
+    diagnostics.extend(measurement.diagnostics.iter().cloned());
+    sort_diagnostics(&files, &mut diagnostics);
+    // A value computed from a file with errors is not recorded: which metrics read such a file.
+    let broken: BTreeSet<&str> = diagnostics
+        .iter()
+        .filter(|d| d.severity == threatokr_core::diag::Severity::Error)
+        .filter_map(|d| d.primary.as_ref())
+        .flat_map(|label| metrics_reading(&workspace, files.name(label.file)).iter().copied())
+        .collect();
+    let mut unrecorded = BTreeSet::new();
+    for kr in &mut measurement.key_results {
+        if broken.contains(kr.metric.as_str()) {
+            kr.value.notes.push(
+                "not recorded: the evidence it reads has errors (listed above); fix them and measure again"
+                    .into(),
+            );
+            unrecorded.insert(kr.id.to_string());
+        }
+    }
+    Ok(Measured { workspace, measurement, files, diagnostics, store, unrecorded })
+}
+
+/// What recording changed in the store: both 0 when measuring again on the same evidence.
+pub struct Recorded {
+    /// Measurement rows added or changed.
+    pub measurements: usize,
+    /// Threat and control status changes recorded.
+    pub status_changes: usize,
+    /// Why the statuses were not recorded, when they were not: measuring an earlier day than the
+    /// store already knows must not rewrite history, but the measurements still count.
+    pub statuses_refused: Option<StoreError>,
+}
+
+/// Records the measurements and the models' statuses in the store.
+fn record(measured: &mut Measured) -> Result<Recorded> {
+    let measurement = &measured.measurement;
+    // Each key result's evidence is written as JSON text as it is stored, one at a time: the
+    // evidence of a large portfolio is never held as `serde_json::Value` trees.
+    let unrecorded = &measured.unrecorded;
+    let kept = measurement.key_results.iter().filter(|kr| !unrecorded.contains(kr.id.as_str()));
+    let rows = kept.map(|kr| SerializedMeasurement {
+        kr_id: kr.id.as_str(),
+        cycle: measurement.cycle.as_str(),
+        as_of: measurement.as_of,
+        value: kr.value.value,
+        numerator: kr.value.numerator,
+        denominator: kr.value.denominator,
+        progress: kr.progress,
+        status: kr.status,
+        evidence_json: serde_json::to_string(&kr.value.evidence)
+            .unwrap_or_else(|_| "null".to_owned()),
+        scored_against: target_record(&kr.scored_against),
+    });
+    let changed = measured
+        .store
+        .record_serialized_measurements(rows)
+        .map_err(Error::store("recording the measurements"))?;
+    let mut observations = Vec::new();
+    for model in &measured.workspace.models {
+        let model_file = measured.files.name(model.origin.file).to_owned();
+        let app = model.app.as_ref().map(|a| a.to_string()).unwrap_or_default();
+        for threat in &model.threats {
+            observations.push(StatusObservation {
+                model_file: model_file.clone(),
+                entity_kind: EntityKind::Threat,
+                entity_id: threat.id.to_string(),
+                app: app.clone(),
+                status: threat.status.as_str().to_owned(),
+            });
+        }
+        for control in &model.controls {
+            observations.push(StatusObservation {
+                model_file: model_file.clone(),
+                entity_kind: EntityKind::Control,
+                entity_id: control.id.to_string(),
+                app: app.clone(),
+                status: control.status.as_str().to_owned(),
+            });
+        }
+    }
+    let (status_changes, statuses_refused) =
+        match measured.store.record_statuses(measurement.as_of, &observations) {
+            Ok(recorded) => (recorded, None),
+            Err(error) => (0, Some(error)),
+        };
+    Ok(Recorded { measurements: changed, status_changes, statuses_refused })
+}
+
+/// Everything the metrics count: findings and check-ins from the store, ASVS, training and test
+/// files from the evidence folders, and a CI scan of every app repository that is a folder.
+/// Check-ins and earlier measurements are those of `cycle`'s key results. Shared by `measure`
+/// and `plan` (measured starts).
+pub(crate) fn read_evidence(
+    reader: &Reader,
+    workspace: &Workspace,
+    cycle: &Cycle,
+    store: &Store,
+    files: &mut Files,
+    diagnostics: &mut Vec<Diagnostic>,
+    progress: &mut dyn Progress,
+) -> Result<EvidenceSet> {
+    let mut evidence = EvidenceSet::default();
+    for row in store.findings(&FindingFilter::default())? {
+        evidence.findings.push(FindingRecord {
+            app: row.app,
+            environment: row.environment,
+            tool: row.tool,
+            id: row.fingerprint,
+            rule_id: row.rule_id,
+            severity: row.severity.parse().unwrap_or(Severity::Unknown),
+            score: row.score,
+            cwes: row.cwes,
+            first_seen: row.first_seen,
+            fixed_at: row.fixed_at,
+        });
+    }
+    for row in store.scans()? {
+        evidence.scans.push(ScanRecord {
+            tool: row.tool,
+            app: row.app,
+            environment: row.environment,
+            date: row.at,
+        });
+    }
+    // The cycle's key results, and those of the cycles nested in it (a year's quarters roll up
+    // into its objectives).
+    let sets = workspace.okrs.iter().filter(|set| {
+        set.cycle == cycle.id
+            || workspace
+                .config
+                .cycle(set.cycle.as_str())
+                .is_some_and(|c| c.within.as_ref() == Some(&cycle.id))
+    });
+    for okrs in sets {
+        for kr in tracked(&mut *progress, "reading key result history", &okrs.key_results) {
+            let id = kr.id.to_string();
+            let checkins: Vec<CheckinRecord> = store
+                .checkins(&id)?
+                .into_iter()
+                .map(|row| CheckinRecord {
+                    date: row.checkin.effective,
+                    value: row.checkin.value,
+                    confidence: row.checkin.confidence,
+                })
+                .collect();
+            if !checkins.is_empty() {
+                evidence.checkins.insert(id.clone(), checkins);
+            }
+            let history: Vec<(Date, f64)> = store
+                .measurement_values(&id, okrs.cycle.as_str())?
+                .into_iter()
+                .filter_map(|(day, value)| Some((day, value?)))
+                .collect();
+            let scored: BTreeMap<Date, KrTarget> = store
+                .measurement_targets(&id, okrs.cycle.as_str())?
+                .into_iter()
+                .filter_map(|(day, text)| Some((day, parse_target_record(&text)?)))
+                .collect();
+            if !scored.is_empty() {
+                evidence.scored_against.insert(id.clone(), scored);
+            }
+            if !history.is_empty() {
+                evidence.history.insert(id, history);
+            }
+        }
+    }
+    read_evidence_files(reader, workspace, files, diagnostics, progress, &mut evidence)?;
+    Ok(evidence)
+}
+
+/// The evidence kept as files in the workspace (ASVS verifications, training records, test
+/// results) and the CI of every app repository that is a folder, read into `evidence` with their
+/// problems: what `validate` checks without a store, and `measure` counts.
+pub fn read_evidence_files(
+    reader: &Reader,
+    workspace: &Workspace,
+    files: &mut Files,
+    diagnostics: &mut Vec<Diagnostic>,
+    progress: &mut dyn Progress,
+    evidence: &mut EvidenceSet,
+) -> Result<()> {
+    let root = reader.base();
+    let folders = &workspace.config.settings.evidence;
+    for path in tracked(
+        &mut *progress,
+        "reading ASVS evidence",
+        reader.list(
+            &root.join(&folders.asvs),
+            &["yaml", "yml", "csv"],
+            false,
+            files,
+            diagnostics,
+        )?,
+    ) {
+        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
+        let (verification, more) = parse_asvs(files, id);
+        diagnostics.extend(more);
+        evidence.asvs.extend(verification);
+    }
+    for path in tracked(
+        &mut *progress,
+        "reading training evidence",
+        reader.list(&root.join(&folders.training), &["csv"], false, files, diagnostics)?,
+    ) {
+        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
+        let is_roster = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.to_ascii_lowercase().contains("roster"));
+        if is_roster {
+            let (entries, more) = parse_roster(files, id);
+            diagnostics.extend(more);
+            evidence.roster.extend(entries);
+        } else {
+            let (completions, more) = parse_completions(files, id);
+            diagnostics.extend(more);
+            evidence.completions.extend(completions);
+        }
+    }
+    for path in tracked(
+        &mut *progress,
+        "reading test results",
+        reader.list(&root.join(&folders.tests), &["xml", "csv"], false, files, diagnostics)?,
+    ) {
+        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
+        let (executions, more) = parse_test_results(files, id);
+        diagnostics.extend(more);
+        evidence.tests.extend(executions);
+    }
+    let mut repos: Vec<&String> = workspace.config.apps.iter().flat_map(|a| &a.repos).collect();
+    repos.sort();
+    repos.dedup();
+    for repo in tracked(&mut *progress, "scanning CI of repositories", repos) {
+        let folder = root.join(repo.trim_start_matches("./"));
+        // A URL or a folder that is not checked out here has no scan: it covers nothing.
+        if repo.contains("://") || !folder.is_dir() {
+            continue;
+        }
+        let (mut scan, more) = scan_folder(reader, files, &folder, diagnostics)?;
+        diagnostics.extend(more);
+        scan.path = repo.clone();
+        evidence.ci.push(scan);
+    }
+    Ok(())
+}
+
+/// A key result's value with its unit and, for ratios and counts, what it counts:
+/// `54.5% (6 of 11)`, `1 apps (1 of 3)`, `2`, `-` for no data.
+pub fn value_text(kr: &KrMeasurement) -> String {
+    let Some(value) = kr.value.value else { return "-".to_owned() };
+    let mut text = format_number(value);
+    match kr.unit.as_deref() {
+        Some("%") => text.push('%'),
+        Some(unit) => text = format!("{text} {unit}"),
+        None => {}
+    }
+    if let (Some(n), Some(d)) = (kr.value.numerator, kr.value.denominator) {
+        text.push_str(&format!(" ({} of {})", format_number(n), format_number(d)));
+    }
+    text
+}
+
+/// The measured numbers as the report view model takes them: each key result's value, progress,
+/// status, confidence, its history in the store for this cycle, and one evidence line saying what
+/// was counted.
+pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::report::Measured> {
+    use threatokr_core::report::{EvidenceRow, MeasuredKr, MeasuredObjective};
+    let measurement = &measured.measurement;
+    let mut numbers = threatokr_core::report::Measured {
+        cycle: Some(measurement.cycle.to_string()),
+        ..Default::default()
+    };
+    for kr in &measurement.key_results {
+        let history: Vec<(Date, f64)> = measured
+            .store
+            .measurement_values(kr.id.as_str(), measurement.cycle.as_str())?
+            .into_iter()
+            .filter(|(day, _)| *day <= measurement.as_of)
+            .filter_map(|(day, value)| Some((day, value?)))
+            .collect();
+        let mut evidence = Vec::new();
+        if kr.value.value.is_some() {
+            evidence.push(EvidenceRow { label: kr.metric.clone(), value: value_text(kr) });
+        }
+        // Old and partial evidence is named in every view (the status tree shows these rows);
+        // other notes are left to `measure`.
+        evidence.extend(kr.value.notes.iter().map(|note| {
+            match ["stale evidence", "partial evidence"]
+                .iter()
+                .find_map(|label| Some((*label, note.strip_prefix(label)?.strip_prefix(": ")?)))
+            {
+                Some((label, rest)) => EvidenceRow { label: label.into(), value: rest.into() },
+                None => EvidenceRow { label: "note".into(), value: note.clone() },
+            }
+        }));
+        numbers.key_results.insert(
+            kr.id.to_string(),
+            MeasuredKr {
+                value: kr.value.value,
+                progress: kr.progress,
+                expected: None,
+                status: kr.status,
+                confidence: kr.value.confidence,
+                history,
+                evidence,
+            },
+        );
+    }
+    for objective in &measurement.objectives {
+        numbers.objectives.insert(
+            objective.id.to_string(),
+            MeasuredObjective {
+                progress: objective.progress,
+                status: objective.status,
+                links: objective_links(objective, &measured.workspace),
+            },
+        );
+    }
+    Ok(numbers)
+}
+
+/// An objective's links to other cycles, as the status tree and the report show them.
+fn objective_links(objective: &ObjectiveMeasurement, workspace: &Workspace) -> Vec<String> {
+    let cycle_of = |id: &threatokr_core::model::ObjectiveId| {
+        workspace
+            .okrs
+            .iter()
+            .find(|set| set.objective(id).is_some())
+            .map_or_else(|| "?".to_owned(), |set| set.cycle.to_string())
+    };
+    let mut links: Vec<String> = objective
+        .parents_elsewhere
+        .iter()
+        .map(|(kind, parent)| format!("{} {parent} of {}", kind.as_str(), cycle_of(parent)))
+        .collect();
+    links.extend(objective.nested_children.iter().map(|child| {
+        let counted = if child.counted { "" } else { ", not rolled up" };
+        let progress =
+            child.progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0));
+        format!("{} of {} contributes {progress}{counted}", child.id, child.cycle)
+    }));
+    links
+}
