@@ -4,6 +4,7 @@ use crate::files::read_workspace;
 use crate::store::open_store;
 use crate::{Error, Result, Session};
 use jiff::civil::Date;
+use threatokr_core::metrics::check_checkin;
 use threatokr_core::workspace::load_workspace;
 use threatokr_store::{Checkin, CheckinRow, CheckinSource};
 
@@ -29,17 +30,11 @@ impl Session {
     pub fn checkin(&self, request: &CheckinRequest) -> Result<CheckinRow> {
         let loaded = read_workspace(&self.reader()?)?;
         let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
-        let known = workspace
-            .okrs
-            .iter()
-            .flat_map(|s| s.key_results.iter())
-            .any(|kr| kr.id.as_str() == request.kr_id);
-        if !known {
-            return Err(Error::UnknownKeyResult { id: request.kr_id.clone() });
-        }
         if !request.value.is_finite() {
             return Err(Error::NotANumber);
         }
+        // A check-in no view would use is refused, not accepted and ignored.
+        check_checkin(&workspace, &request.kr_id, request.at).map_err(Error::CheckinRefused)?;
         let mut store = open_store(&self.root)?;
         Ok(store.add_checkin(&Checkin {
             kr_id: request.kr_id.clone(),

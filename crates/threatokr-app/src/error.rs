@@ -62,6 +62,18 @@ pub enum Error {
     },
     /// A check-in value that is not a finite number.
     NotANumber,
+    /// A check-in no view would use (a key result measured from evidence, a milestone list, a
+    /// day after its cycle's close, an unknown id with a suggestion).
+    CheckinRefused(threatokr_core::metrics::CheckinRefusal),
+    /// Grading before the cycle's close without `force`.
+    GradeBeforeClose {
+        /// The cycle.
+        cycle: String,
+        /// Its last day.
+        end: Date,
+        /// The day of grading.
+        day: Date,
+    },
     /// The OKR file a plan would be merged into has errors.
     OkrFileHasErrors {
         /// The file.
@@ -216,6 +228,11 @@ impl fmt::Display for Error {
             ),
             Self::UnknownKeyResult { id } => write!(f, "there is no key result `{id}` in okrs/"),
             Self::NotANumber => f.write_str("--value must be a number"),
+            Self::CheckinRefused(refusal) => refusal.fmt(f),
+            Self::GradeBeforeClose { cycle, end, day } => write!(
+                f,
+                "{cycle} closes on {end}; grading on {day} would freeze scores before the close. Pass --force to grade early"
+            ),
             Self::OkrFileHasErrors { path } => write!(
                 f,
                 "{} has errors (run `threatokr validate`); fix them before planning into it",

@@ -26,6 +26,26 @@ impl Session {
 
     /// Freezes the grades of a cycle measured at its close ([`Session::measure_close`]) in the
     /// store; refused when the cycle was graded already, unless `overwrite` says to replace them.
+    /// Measures `cycle` for grading on `day`: at its close, or, before the close and only with
+    /// `force`, on `day` itself (an early grade; the second value says so).
+    pub fn measure_for_grade(
+        &self,
+        cycle: &str,
+        day: Date,
+        force: bool,
+        progress: &mut dyn Progress,
+    ) -> Result<(Measured, bool)> {
+        let end = {
+            let checked = self.load()?;
+            find_cycle(&checked.workspace, cycle)?.end
+        };
+        let early = day < end;
+        if early && !force {
+            return Err(crate::Error::GradeBeforeClose { cycle: cycle.to_owned(), end, day });
+        }
+        Ok((self.measure(Some(cycle), Some(day.min(end)), day, progress)?, early))
+    }
+
     pub fn freeze_grades(
         &self,
         measured: &mut Measured,

@@ -6,15 +6,17 @@ use crate::files::{Reader, read_workspace};
 use crate::store::open_existing_store;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
+use std::collections::{BTreeMap, BTreeSet};
 use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
 use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
-    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement, check_evidence,
-    measure_cycle,
+    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement,
+    ObjectiveMeasurement, ScanRecord, check_evidence, measure_cycle, metrics_reading,
 };
-use threatokr_core::model::{Cycle, Severity, Workspace};
+use threatokr_core::model::{Cycle, KrTarget, Severity, Workspace};
+use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::format_number;
 use threatokr_core::workspace::load_workspace;
 use threatokr_store::{
@@ -34,6 +36,8 @@ pub struct Measured {
     /// The workspace's history store, opened read-only ([`Session::record`] and
     /// [`Session::freeze_grades`] reopen it for writing).
     pub store: Store,
+    /// Key results whose value was computed from evidence with errors: shown, never recorded.
+    pub unrecorded: BTreeSet<String>,
 }
 
 impl Measured {
@@ -81,6 +85,29 @@ impl Session {
         compute(&self.reader()?, cycle, as_of, today, progress)
     }
 
+    /// [`Session::load`] and the evidence too (ASVS, training, test results, CI), with their
+    /// problems: what `validate` reports, so a broken checklist is found before `measure`.
+    pub fn load_with_evidence(&self, progress: &mut dyn Progress) -> Result<crate::Checked> {
+        let reader = self.reader()?;
+        let loaded = read_workspace(&reader)?;
+        let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
+        let mut files = loaded.files;
+        let mut diagnostics = loaded.diagnostics;
+        diagnostics.extend(more);
+        let mut evidence = EvidenceSet::default();
+        read_evidence_files(
+            &reader,
+            &workspace,
+            &mut files,
+            &mut diagnostics,
+            progress,
+            &mut evidence,
+        )?;
+        diagnostics.extend(check_evidence(&workspace, &evidence));
+        sort_diagnostics(&files, &mut diagnostics);
+        Ok(crate::Checked { workspace, files, diagnostics })
+    }
+
     /// Records a measurement and the models' statuses in the store (opened for writing now:
     /// measuring opened it read-only).
     pub fn record(&self, measured: &mut Measured) -> Result<Recorded> {
@@ -112,10 +139,27 @@ fn compute(
     let evidence =
         read_evidence(reader, &workspace, &cycle, &store, &mut files, &mut diagnostics, progress)?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
-    let measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
+    let mut measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
-    Ok(Measured { workspace, measurement, files, diagnostics, store })
+    // A value computed from a file with errors is not recorded: which metrics read such a file.
+    let broken: BTreeSet<&str> = diagnostics
+        .iter()
+        .filter(|d| d.severity == threatokr_core::diag::Severity::Error)
+        .filter_map(|d| d.primary.as_ref())
+        .flat_map(|label| metrics_reading(&workspace, files.name(label.file)).iter().copied())
+        .collect();
+    let mut unrecorded = BTreeSet::new();
+    for kr in &mut measurement.key_results {
+        if broken.contains(kr.metric.as_str()) {
+            kr.value.notes.push(
+                "not recorded: the evidence it reads has errors (listed above); fix them and measure again"
+                    .into(),
+            );
+            unrecorded.insert(kr.id.to_string());
+        }
+    }
+    Ok(Measured { workspace, measurement, files, diagnostics, store, unrecorded })
 }
 
 /// What recording changed in the store: both 0 when measuring again on the same evidence.
@@ -134,7 +178,9 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     let measurement = &measured.measurement;
     // Each key result's evidence is written as JSON text as it is stored, one at a time: the
     // evidence of a large portfolio is never held as `serde_json::Value` trees.
-    let rows = measurement.key_results.iter().map(|kr| SerializedMeasurement {
+    let unrecorded = &measured.unrecorded;
+    let kept = measurement.key_results.iter().filter(|kr| !unrecorded.contains(kr.id.as_str()));
+    let rows = kept.map(|kr| SerializedMeasurement {
         kr_id: kr.id.as_str(),
         cycle: measurement.cycle.as_str(),
         as_of: measurement.as_of,
@@ -145,6 +191,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         status: kr.status,
         evidence_json: serde_json::to_string(&kr.value.evidence)
             .unwrap_or_else(|_| "null".to_owned()),
+        scored_against: target_record(&kr.scored_against),
     });
     let changed = measured
         .store
@@ -194,8 +241,6 @@ pub(crate) fn read_evidence(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
 ) -> Result<EvidenceSet> {
-    let root = reader.base();
-    let folders = &workspace.config.settings.evidence;
     let mut evidence = EvidenceSet::default();
     for row in store.findings(&FindingFilter::default())? {
         evidence.findings.push(FindingRecord {
@@ -211,7 +256,24 @@ pub(crate) fn read_evidence(
             fixed_at: row.fixed_at,
         });
     }
-    if let Some(okrs) = workspace.okrs_for(&cycle.id) {
+    for row in store.scans()? {
+        evidence.scans.push(ScanRecord {
+            tool: row.tool,
+            app: row.app,
+            environment: row.environment,
+            date: row.at,
+        });
+    }
+    // The cycle's key results, and those of the cycles nested in it (a year's quarters roll up
+    // into its objectives).
+    let sets = workspace.okrs.iter().filter(|set| {
+        set.cycle == cycle.id
+            || workspace
+                .config
+                .cycle(set.cycle.as_str())
+                .is_some_and(|c| c.within.as_ref() == Some(&cycle.id))
+    });
+    for okrs in sets {
         for kr in tracked(&mut *progress, "reading key result history", &okrs.key_results) {
             let id = kr.id.to_string();
             let checkins: Vec<CheckinRecord> = store
@@ -227,15 +289,40 @@ pub(crate) fn read_evidence(
                 evidence.checkins.insert(id.clone(), checkins);
             }
             let history: Vec<(Date, f64)> = store
-                .measurement_values(&id, cycle.id.as_str())?
+                .measurement_values(&id, okrs.cycle.as_str())?
                 .into_iter()
                 .filter_map(|(day, value)| Some((day, value?)))
                 .collect();
+            let scored: BTreeMap<Date, KrTarget> = store
+                .measurement_targets(&id, okrs.cycle.as_str())?
+                .into_iter()
+                .filter_map(|(day, text)| Some((day, parse_target_record(&text)?)))
+                .collect();
+            if !scored.is_empty() {
+                evidence.scored_against.insert(id.clone(), scored);
+            }
             if !history.is_empty() {
                 evidence.history.insert(id, history);
             }
         }
     }
+    read_evidence_files(reader, workspace, files, diagnostics, progress, &mut evidence)?;
+    Ok(evidence)
+}
+
+/// The evidence kept as files in the workspace (ASVS verifications, training records, test
+/// results) and the CI of every app repository that is a folder, read into `evidence` with their
+/// problems: what `validate` checks without a store, and `measure` counts.
+pub fn read_evidence_files(
+    reader: &Reader,
+    workspace: &Workspace,
+    files: &mut Files,
+    diagnostics: &mut Vec<Diagnostic>,
+    progress: &mut dyn Progress,
+    evidence: &mut EvidenceSet,
+) -> Result<()> {
+    let root = reader.base();
+    let folders = &workspace.config.settings.evidence;
     for path in tracked(
         &mut *progress,
         "reading ASVS evidence",
@@ -296,7 +383,7 @@ pub(crate) fn read_evidence(
         scan.path = repo.clone();
         evidence.ci.push(scan);
     }
-    Ok(evidence)
+    Ok(())
 }
 
 /// A key result's value with its unit and, for ratios and counts, what it counts:
@@ -337,12 +424,17 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
         if kr.value.value.is_some() {
             evidence.push(EvidenceRow { label: kr.metric.clone(), value: value_text(kr) });
         }
-        evidence.extend(
-            kr.value
-                .notes
+        // Old and partial evidence is named in every view (the status tree shows these rows);
+        // other notes are left to `measure`.
+        evidence.extend(kr.value.notes.iter().map(|note| {
+            match ["stale evidence", "partial evidence"]
                 .iter()
-                .map(|note| EvidenceRow { label: "note".into(), value: note.clone() }),
-        );
+                .find_map(|label| Some((*label, note.strip_prefix(label)?.strip_prefix(": ")?)))
+            {
+                Some((label, rest)) => EvidenceRow { label: label.into(), value: rest.into() },
+                None => EvidenceRow { label: "note".into(), value: note.clone() },
+            }
+        }));
         numbers.key_results.insert(
             kr.id.to_string(),
             MeasuredKr {
@@ -359,8 +451,35 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
     for objective in &measurement.objectives {
         numbers.objectives.insert(
             objective.id.to_string(),
-            MeasuredObjective { progress: objective.progress, status: objective.status },
+            MeasuredObjective {
+                progress: objective.progress,
+                status: objective.status,
+                links: objective_links(objective, &measured.workspace),
+            },
         );
     }
     Ok(numbers)
+}
+
+/// An objective's links to other cycles, as the status tree and the report show them.
+fn objective_links(objective: &ObjectiveMeasurement, workspace: &Workspace) -> Vec<String> {
+    let cycle_of = |id: &threatokr_core::model::ObjectiveId| {
+        workspace
+            .okrs
+            .iter()
+            .find(|set| set.objective(id).is_some())
+            .map_or_else(|| "?".to_owned(), |set| set.cycle.to_string())
+    };
+    let mut links: Vec<String> = objective
+        .parents_elsewhere
+        .iter()
+        .map(|(kind, parent)| format!("{} {parent} of {}", kind.as_str(), cycle_of(parent)))
+        .collect();
+    links.extend(objective.nested_children.iter().map(|child| {
+        let counted = if child.counted { "" } else { ", not rolled up" };
+        let progress =
+            child.progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0));
+        format!("{} of {} contributes {progress}{counted}", child.id, child.cycle)
+    }));
+    links
 }

@@ -38,6 +38,9 @@ pub enum Ty {
     MapOf(&'static Self),
     /// Anything: checked by the code that reads it.
     Any,
+    /// A key result's `measure:`: a mapping checked against the metric catalogue when lowered;
+    /// its JSON Schema is one alternative per metric, from the same catalogue.
+    Measure,
 }
 
 /// One field of an object.
@@ -113,6 +116,12 @@ pub enum Target {
     App,
     /// A cycle.
     Cycle,
+    /// A tag some app has (`apps: tag:<tag>` of a `measure:`).
+    AppTag,
+    /// An environment some app lists.
+    Environment,
+    /// A training course of `settings.courses` (checked only when courses are declared).
+    Course,
 }
 
 impl Target {
@@ -127,6 +136,9 @@ impl Target {
             Self::Team => "team",
             Self::App => "app",
             Self::Cycle => "cycle",
+            Self::AppTag => "app tag",
+            Self::Environment => "environment",
+            Self::Course => "course",
         }
     }
 }
@@ -347,7 +359,7 @@ impl Decoder {
                 None => return self.check(node, *inner, what),
             },
             // Nested objects are checked when they are opened, so each gets its own shape's messages.
-            Ty::Object(_) => node.as_map().is_some(),
+            Ty::Object(_) | Ty::Measure => node.as_map().is_some(),
             Ty::MapOf(inner) => match node.as_map() {
                 Some(entries) => {
                     let mut all = true;
@@ -482,7 +494,8 @@ pub fn parse_cwe(text: &str) -> Option<u32> {
     digits.parse::<u32>().ok().filter(|&n| n > 0)
 }
 
-fn describe(ty: Ty) -> String {
+/// A type in words, for messages and generated documentation ("text or a list of them").
+pub fn describe(ty: Ty) -> String {
     match ty {
         Ty::Text => "text".into(),
         Ty::Id => "an id".into(),
@@ -498,6 +511,7 @@ fn describe(ty: Ty) -> String {
         Ty::Object(shape) => format!("a {} mapping", shape.name),
         Ty::MapOf(inner) => format!("a mapping of {}", describe(*inner)),
         Ty::Any => "a value".into(),
+        Ty::Measure => "a `measure:` mapping (`metric:` and its parameters)".into(),
     }
 }
 
@@ -554,7 +568,27 @@ fn type_schema(ty: Ty, definitions: &mut Map<String, Json>) -> Json {
             json!({"type": "object", "additionalProperties": type_schema(*inner, definitions)})
         }
         Ty::Any => json!({}),
+        Ty::Measure => measure_schema(definitions),
     }
+}
+
+/// One alternative per metric of the catalogue: `metric` fixed to its name, its parameters typed,
+/// nothing else allowed.
+fn measure_schema(definitions: &mut Map<String, Json>) -> Json {
+    let alternatives: Vec<Json> = crate::metrics::CATALOGUE
+        .iter()
+        .map(|metric| {
+            let mut properties = Map::new();
+            properties.insert("metric".into(), json!({"const": metric.name}));
+            for param in crate::metrics::params_of(metric) {
+                let mut schema = type_schema(param.ty, definitions);
+                schema["description"] = json!(param.doc);
+                properties.insert(param.name.to_owned(), schema);
+            }
+            json!({"type": "object", "description": metric.doc, "properties": properties, "required": ["metric"], "additionalProperties": false})
+        })
+        .collect();
+    json!({"oneOf": alternatives})
 }
 
 #[cfg(test)]

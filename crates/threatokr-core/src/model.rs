@@ -23,7 +23,8 @@ pub use vocab::{
     ObjectiveLevel, Severity, Stride, Theme, ThreatStatus,
 };
 pub use workspace::{
-    App, Cycle, EvidenceFolders, Org, Person, Settings, SlaDays, Team, Workspace, WorkspaceConfig,
+    App, Course, Cycle, EvidenceFolders, EvidenceMaxAge, Org, Person, Settings, SlaDays, Team,
+    Workspace, WorkspaceConfig,
 };
 
 use crate::diag::{FileId, Span};

@@ -13,8 +13,13 @@ mod objective;
 mod tests;
 
 pub use grade::{Band, Grade, grade};
-pub use key_result::{Window, kr_progress, metric_progress};
-pub use objective::{ObjectiveProgress, Rollup, RollupItem, RollupSource, objective_progress};
+pub use key_result::{
+    Window, kr_progress, kr_progress_as_scored, metric_progress, parse_target_record, target_record,
+};
+pub use objective::{
+    ObjectiveProgress, Rollup, RollupItem, RollupSource, objective_progress,
+    objective_progress_with_nested,
+};
 
 use jiff::civil::Date;
 

@@ -186,6 +186,8 @@ pub struct ObjectiveRow {
     pub status: Status,
     /// Its key results, in file order.
     pub key_results: Vec<KrRow>,
+    /// Links to objectives of other cycles (a quarter's objective and the year's it feeds).
+    pub links: Vec<String>,
 }
 
 /// One key result of an objective.
@@ -362,12 +364,15 @@ pub struct MeasuredKr {
 }
 
 /// One objective's numbers.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeasuredObjective {
     /// Progress 0..1.
     pub progress: Option<f64>,
     /// Status.
     pub status: Status,
+    /// Links to objectives of other cycles, for people: "contributes to O-Y (2027)",
+    /// "O-Q1 of 2027-Q1 contributes 40%".
+    pub links: Vec<String>,
 }
 
 impl Default for MeasuredKr {
@@ -388,7 +393,7 @@ impl Default for MeasuredKr {
 impl Default for MeasuredObjective {
     /// Nothing measured.
     fn default() -> Self {
-        Self { progress: None, status: Status::NoData }
+        Self { progress: None, status: Status::NoData, links: Vec::new() }
     }
 }
 
@@ -487,6 +492,7 @@ pub fn build_with(
                 progress: numbers.and_then(|n| n.progress),
                 status: numbers.map_or(Status::NoData, |n| n.status),
                 key_results,
+                links: numbers.map(|n| n.links.clone()).unwrap_or_default(),
             });
         }
     }

@@ -4,6 +4,7 @@
 
 use crate::decode::{Reference, Target};
 use crate::diag::{Code, Diagnostic, FileId, Files, Span, did_you_mean};
+use crate::evidence::training::course_key;
 use crate::model::{App, AppId, Origin, Workspace};
 use crate::native::{lower_okrs, lower_threat_model, lower_workspace_config};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -240,6 +241,10 @@ fn check_references(
     let teams = set(config.org.teams.iter().map(|t| t.id.to_string()).collect());
     let apps = set(config.apps.iter().map(|a| a.id.to_string()).collect());
     let cycles = set(config.cycles.iter().map(|c| c.id.to_string()).collect());
+    let tags = set(config.apps.iter().flat_map(|a| a.tags.iter().cloned()).collect());
+    let environments =
+        set(config.apps.iter().flat_map(|a| a.environments.iter().cloned()).collect());
+    let courses = set(config.settings.courses.iter().map(|c| course_key(&c.id)).collect());
     let empty = HashSet::new();
     // Without threatokr.yaml (validating a lone file), org-level references cannot be checked.
     let has_config = !config.cycles.is_empty() || !config.org.people.is_empty();
@@ -254,7 +259,24 @@ fn check_references(
             Target::Team if has_config => &teams,
             Target::App if has_config => &apps,
             Target::Cycle if has_config => &cycles,
-            Target::Person | Target::Team | Target::App | Target::Cycle => continue,
+            Target::AppTag if has_config => &tags,
+            // An app that lists no environments could run anywhere: only a workspace whose every
+            // app lists them pins the names down.
+            Target::Environment
+                if has_config && config.apps.iter().all(|a| !a.environments.is_empty()) =>
+            {
+                &environments
+            }
+            // Without declared courses, the training completions say which exist (checked with
+            // the evidence).
+            Target::Course if !courses.is_empty() => &courses,
+            Target::Person
+            | Target::Team
+            | Target::App
+            | Target::Cycle
+            | Target::AppTag
+            | Target::Environment
+            | Target::Course => continue,
         };
         if known.contains(&reference.id) {
             continue;

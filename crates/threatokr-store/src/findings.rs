@@ -115,6 +115,19 @@ pub struct FindingFilter {
     pub open_on: Option<Date>,
 }
 
+/// One recorded scan: a tool looked at an app's environment on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    /// The scanner.
+    pub tool: String,
+    /// The app.
+    pub app: String,
+    /// The environment.
+    pub environment: String,
+    /// The scan's date.
+    pub at: Date,
+}
+
 /// A finding with its history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRow {
@@ -294,6 +307,23 @@ impl Store {
             }
         }
         Ok(owners)
+    }
+
+    /// Every recorded scan, sorted by app, environment, tool and date: which apps were looked at,
+    /// whether or not anything was found.
+    pub fn scans(&self) -> Result<Vec<ScanRow>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT tool, app, environment, at FROM scans ORDER BY app, environment, tool, at",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(ScanRow {
+                tool: row.get(0)?,
+                app: row.get(1)?,
+                environment: row.get(2)?,
+                at: date_column(row, 3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Findings matching `filter`, sorted by app, environment, tool and fingerprint.

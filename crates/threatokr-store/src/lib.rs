@@ -26,6 +26,7 @@ pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use error::StoreError;
 pub use findings::{
     FindingFilter, FindingInput, FindingRow, IngestSummary, IngestedFile, ScanInput, ScanOutcome,
+    ScanRow,
 };
 pub use grades::{GradeRow, Overwrite};
 pub use measurements::{MeasurementRow, SerializedMeasurement};
@@ -40,6 +41,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_scan_outcome_and_ingested_files.sql"),
+    include_str!("../migrations/0004_measurement_target.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

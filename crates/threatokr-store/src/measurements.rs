@@ -72,6 +72,9 @@ pub struct SerializedMeasurement<'a> {
     /// The evidence as compact JSON text (what `serde_json::to_string` writes), stored as given:
     /// the same text `MeasurementRow::evidence` stores for the same evidence.
     pub evidence_json: String,
+    /// The target the value was scored against, as JSON text (`progress::target_record`);
+    /// `None` for key results read from their file.
+    pub scored_against: Option<String>,
 }
 
 impl<'a> SerializedMeasurement<'a> {
@@ -87,6 +90,7 @@ impl<'a> SerializedMeasurement<'a> {
             progress: row.progress,
             status: row.status,
             evidence_json: row.evidence.to_string(),
+            scored_against: None,
         }
     }
 }
@@ -129,16 +133,18 @@ impl Store {
         let mut changed = 0;
         {
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence, scored_against)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (kr_id, as_of) DO UPDATE SET
                      cycle = excluded.cycle, value = excluded.value, numerator = excluded.numerator,
                      denominator = excluded.denominator, progress = excluded.progress,
-                     status = excluded.status, evidence = excluded.evidence
+                     status = excluded.status, evidence = excluded.evidence,
+                     scored_against = excluded.scored_against
                  WHERE cycle IS NOT excluded.cycle OR value IS NOT excluded.value
                     OR numerator IS NOT excluded.numerator OR denominator IS NOT excluded.denominator
                     OR progress IS NOT excluded.progress OR status IS NOT excluded.status
-                    OR evidence IS NOT excluded.evidence",
+                    OR evidence IS NOT excluded.evidence
+                    OR scored_against IS NOT excluded.scored_against",
             )?;
             for row in rows {
                 check_measurement(&row)?;
@@ -151,7 +157,8 @@ impl Store {
                     row.denominator,
                     row.progress,
                     row.status.as_str(),
-                    row.evidence_json
+                    row.evidence_json,
+                    row.scored_against
                 ])?;
             }
         }
@@ -180,6 +187,22 @@ impl Store {
         let mut statement = self.conn.prepare_cached(
             "SELECT m.as_of, m.value FROM measurements m
              WHERE m.kr_id = ?1 AND m.cycle = ?2 ORDER BY m.as_of",
+        )?;
+        let rows = statement
+            .query_map(params![kr_id, cycle], |row| Ok((date_column(row, 0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The target each measurement of a key result in `cycle` was scored against, oldest first,
+    /// as `(day, JSON text)`; days recorded without one are left out.
+    pub fn measurement_targets(
+        &self,
+        kr_id: &str,
+        cycle: &str,
+    ) -> Result<Vec<(Date, String)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT m.as_of, m.scored_against FROM measurements m
+             WHERE m.kr_id = ?1 AND m.cycle = ?2 AND m.scored_against IS NOT NULL ORDER BY m.as_of",
         )?;
         let rows = statement
             .query_map(params![kr_id, cycle], |row| Ok((date_column(row, 0)?, row.get(1)?)))?;

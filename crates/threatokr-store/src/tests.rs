@@ -86,10 +86,13 @@ fn dump(store: &Store) -> Vec<String> {
 
 // ---- opening ----
 
+/// How many migrations `migrations/` holds: the schema version of a fresh store.
+const MIGRATION_COUNT: u32 = 3;
+
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
     let store = store();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     assert_eq!(store.journal_mode().unwrap(), "memory");
     let foreign_keys: bool =
         store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
@@ -129,7 +132,7 @@ fn file_store_uses_wal_and_keeps_history_across_reopening() {
     }
     assert!(path.exists());
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     assert_eq!(store.journal_mode().unwrap(), "wal");
     assert_eq!(all_findings(&store).len(), 2);
     // The reopened store still knows the newest scan and refuses an older one.
@@ -146,10 +149,15 @@ fn opening_a_store_from_a_newer_threatokr_fails_cleanly() {
     drop(Store::open(&path).unwrap());
     Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
     let error = Store::open(&path).unwrap_err();
-    assert!(matches!(error, StoreError::NewerSchema { found: 99, known: 2 }), "{error:?}");
+    assert!(
+        matches!(error, StoreError::NewerSchema { found: 99, known } if known == MIGRATION_COUNT),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
-        "the history store comes from a newer version of threatokr (schema 99; this version knows up to 2): upgrade threatokr to read and write it"
+        format!(
+            "the history store comes from a newer version of threatokr (schema 99; this version knows up to {MIGRATION_COUNT}): upgrade threatokr to read and write it"
+        )
     );
     // The cause is not repeated underneath in library words.
     assert!(std::error::Error::source(&error).is_none());
@@ -204,7 +212,7 @@ fn a_store_written_before_the_application_id_is_adopted() {
         conn.pragma_update(None, "user_version", 1).unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     store.ingest_findings(&scan(date(2027, 1, 5), &["a"])).unwrap();
     let id: i32 = store.conn.pragma_query_value(None, "application_id", |row| row.get(0)).unwrap();
     assert_eq!(id, APPLICATION_ID);
@@ -670,6 +678,7 @@ fn serialized_evidence_is_stored_as_the_same_text_as_a_json_value() {
         status: row.status,
         evidence_json: r#"{"apps":["shop"],"passed":EVIDENCE}"#
             .replace("EVIDENCE", &format!("{:?}", row.value.unwrap())),
+        scored_against: None,
     });
     assert_eq!(by_text.record_serialized_measurements(texts).unwrap(), 2);
     assert_eq!(dump(&by_text), dump(&by_value));
@@ -938,4 +947,35 @@ fn a_failed_freeze_keeps_the_grades_already_frozen() {
         .unwrap_err();
     assert!(matches!(error, StoreError::Invalid { field: "grade score", .. }));
     assert_eq!(store.grades("2027-Q1").unwrap(), [graded("O-1", "KR-1", 0.5)]);
+}
+
+#[test]
+fn a_measurement_keeps_the_target_it_was_scored_against() {
+    let mut store = store();
+    let row = |day: Date, target: &str| SerializedMeasurement {
+        kr_id: "KR-1",
+        cycle: "2027-Q1",
+        as_of: day,
+        value: Some(1.0),
+        numerator: Some(1.0),
+        denominator: None,
+        progress: Some(0.0),
+        status: Status::OffTrack,
+        evidence_json: "[]".into(),
+        scored_against: Some(target.into()),
+    };
+    let old = r#"{"type":"threshold","comparison":"at_most","limit":0.0}"#;
+    let new = r#"{"type":"threshold","comparison":"at_most","limit":1.0}"#;
+    store
+        .record_serialized_measurements([row(date(2027, 1, 10), old), row(date(2027, 2, 10), new)])
+        .unwrap();
+    assert_eq!(
+        store.measurement_targets("KR-1", "2027-Q1").unwrap(),
+        [(date(2027, 1, 10), old.to_owned()), (date(2027, 2, 10), new.to_owned())]
+    );
+    // Measuring a day again with another target is a change, not a no-op.
+    let changed = store.record_serialized_measurements([row(date(2027, 2, 10), old)]).unwrap();
+    assert_eq!(changed, 1);
+    // Text that is not JSON is refused by the schema.
+    assert!(store.record_serialized_measurements([row(date(2027, 3, 1), "at_most 0")]).is_err());
 }

@@ -198,7 +198,10 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
     std::fs::create_dir_all(&dir).unwrap();
     let demo = threatokr(&["demo", "--out", "acme"], &dir);
     assert!(demo.status.success(), "{}", stderr(&demo));
-    let grade = threatokr(&["-w", "acme", "grade", "--cycle", "2027-Q1", "--format", "json"], &dir);
+    let grade = threatokr(
+        &["-w", "acme", "grade", "--cycle", "2027-Q1", "--as-of", "2027-04-01", "--format", "json"],
+        &dir,
+    );
     assert_eq!(json(&grade)["grades"].as_array().map(Vec::len), Some(14));
     // A second quarter in threatokr.yaml.
     let config_path = dir.join("acme/threatokr.yaml");
@@ -218,6 +221,8 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
     assert_eq!(carried["title"], "Carried over from 2027-Q1");
     // Every security key result of 2027-Q1 scored below expectation at its close (the demo's
     // evidence stops in February); the CEO's and CRO's revenue key results are the business's.
+    // KR-ESSENTIALS is not carried: omar's November training is still valid, so 7 of 11 hold
+    // one, (63.6 − 20) / (80 − 20) = 0.727, at or above the 0.7 expected of an aspirational one.
     let ids: Vec<&str> = carried["key_results"]
         .as_array()
         .expect("key results")
@@ -235,7 +240,6 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
             "KR-AC-OIDC-2027-Q2",
             "KR-PROD-VULNS-2027-Q2",
             "KR-CI-TOOLS-2027-Q2",
-            "KR-ESSENTIALS-2027-Q2",
             "KR-EVA-1-2027-Q2",
             "KR-EVA-2-2027-Q2",
         ]
@@ -269,8 +273,9 @@ fn plan_carries_the_graded_quarter_over_with_lineage_and_measured_starts() {
         key_result(&planned, "KR-TRUST-1-2027-Q2")["milestones"],
         serde_json::json!([{"title": "Published on the website", "weight": 2.0}])
     );
-    // CI: 3 of the 5 repositories run SAST and a secrets scanner.
-    assert_eq!(key_result(&planned, "KR-CI-TOOLS-2027-Q2")["start"], 60.0);
+    // CI: 2 of the 5 repositories enforce SAST and a secrets scanner (back-office's GitLab
+    // templates are allowed to fail).
+    assert_eq!(key_result(&planned, "KR-CI-TOOLS-2027-Q2")["start"], 40.0);
     // The same inputs give the same bytes.
     assert_eq!(stdout(&threatokr(&args, &dir)), stdout(&threatokr(&args, &dir)));
 

@@ -102,6 +102,7 @@ codes! {
     SarifFingerprintNotUnique => "sarif-fingerprint-not-unique", Note, "A SARIF fingerprint that is a placeholder (Semgrep writes \"requires login\") or that results at different lines of one file share, so their identity falls back to a hash of tool, rule, file and line text.";
     CsvSyntax => "csv-syntax", Error, "A CSV row that cannot be read (broken quoting, invalid UTF-8); the row was left out and the other rows were read.";
     JunitXmlSyntax => "junit-xml-syntax", Error, "A JUnit XML file that is not well-formed; test cases after the error could not be read.";
+    UndatedTestResults => "undated-test-results", Warning, "Test executions with no date: the JUnit suite has no `timestamp` and the file name no YYYY-MM-DD date, so they count in no window; add either.";
     TestsWithoutThreats => "tests-without-threats", Note, "A test-results file in which no test names a threat or test scenario, so it proves nothing about threats; name them like `[T-1]` or give a `threat` property.";
     // Foreign importers: Threagile, pytm, TM-BOM, MS Threat Modeling Tool (imp-a).
     ThreagileRisksMissing => "threagile-risks-missing", Warning, "A Threagile model was imported without its `risks.json`, so only the individual risk categories written in the model became threats; put the file beside the model or pass `--risks FILE`.";

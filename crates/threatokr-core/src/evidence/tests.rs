@@ -52,6 +52,27 @@ pub fn parse_test_results(files: &Files, file: FileId) -> (Vec<TestExecution>, V
         } else {
             parse_junit(files, file)
         };
+    // A JUnit file without a `timestamp` is dated by the date in its name (`pentest-2027-02-10.xml`),
+    // the evidence date its owner gave it; with neither, its executions are said to be skipped.
+    let undated = executions.iter().filter(|e| e.date.is_none() && !e.skipped).count();
+    if undated > 0 {
+        match date_in_name(files.name(file)) {
+            Some(day) => {
+                for execution in executions.iter_mut().filter(|e| e.date.is_none()) {
+                    execution.date = Some(day);
+                }
+            }
+            None => diagnostics.push(
+                Diagnostic::new(
+                    Code::UndatedTestResults,
+                    file,
+                    Span::new(0, 0),
+                    format!("{undated} test execution(s) have no date (no testsuite `timestamp`, no YYYY-MM-DD in the file name); they count in no window"),
+                )
+                .with_help("give the testsuite a `timestamp`, or name the file after its day, like `pentest-2027-02-10.xml`"),
+            ),
+        }
+    }
     if !executions.iter().any(|e| !e.threats.is_empty())
         && !diagnostics.iter().any(|d| d.severity == crate::diag::Severity::Error)
     {
@@ -97,6 +118,19 @@ fn looks_like_id(token: &str) -> bool {
 /// Explicit id lists (properties, CSV cells): separated by commas, semicolons or spaces.
 fn listed_ids(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split([',', ';', ' ', '\t']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+/// The last `YYYY-MM-DD` date in a file's name (its folders included), if any.
+fn date_in_name(name: &str) -> Option<Date> {
+    let bytes = name.as_bytes();
+    (0..bytes.len().saturating_sub(9)).rev().find_map(|start| {
+        let candidate = name.get(start..start + 10)?;
+        let shaped = candidate.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+        shaped.then(|| parse_date(candidate)).flatten()
+    })
 }
 
 /// `YYYY-MM-DD`, or the date part of an ISO timestamp (`2027-01-15T10:00:00`).

@@ -11,7 +11,12 @@
 //! through a job-level `uses: ./.github/workflows/x.yml` of an automatic workflow (transitively).
 //! A tool is blocking unless its step or job has a literal `continue-on-error: true`, its command
 //! ends in `|| true` (or `|| :`, `|| exit 0`, `|| echo`), or the action is told not to fail
-//! (see `signatures::SOFT_FAIL_INPUTS`).
+//! (see `signatures::SOFT_FAIL_INPUTS`). A tool switched off by `if: false` on its step or job, or
+//! by its own skip flag (`signatures::SWITCH_OFF_ARGS`), does not run, so it is not enforced.
+//!
+//! A category is *enforced* only by a tool that runs automatically, is not switched off, and is
+//! blocking: a scan allowed to fail (`continue-on-error`, `|| true`, `allow_failure`) changes
+//! nothing when it finds something.
 //!
 //! GitLab: a job is enforced unless every one of its rules restricts it to schedules, the web
 //! button or the API, or to `when: manual` (`when: never` rules drop the job). It is blocking
@@ -154,7 +159,14 @@ pub fn scan_repository(
             let best = tools
                 .iter()
                 .filter(|tool| tool.category == category)
-                .map(|tool| if tool.enforced { Presence::Enforced } else { Presence::Present })
+                // Allowed to fail is not enforced: a failure would change nothing.
+                .map(|tool| {
+                    if tool.enforced && tool.blocking {
+                        Presence::Enforced
+                    } else {
+                        Presence::Present
+                    }
+                })
                 .max()
                 .unwrap_or(Presence::Absent);
             (category, best)
@@ -230,6 +242,7 @@ fn merge_job_detections(detections: Vec<Detection>) -> Vec<Detection> {
         {
             Some(existing) => {
                 existing.soft_fail &= detection.soft_fail;
+                existing.switched_off &= detection.switched_off;
                 existing.image_only &= detection.image_only;
             }
             None => merged.push(detection),
@@ -237,6 +250,19 @@ fn merge_job_detections(detections: Vec<Detection>) -> Vec<Detection> {
     }
     let ran: BTreeSet<&str> = merged.iter().filter(|d| !d.image_only).map(|d| d.name).collect();
     merged.iter().filter(|d| !d.image_only || !ran.contains(d.name)).copied().collect()
+}
+
+/// A literal `false` (the boolean, the text "false", or the expression `${{ false }}`): an `if:`
+/// that never lets the step or job run.
+fn is_false(node: Option<&Node>) -> bool {
+    node.is_some_and(|n| {
+        n.as_bool() == Some(false)
+            || n.as_str().is_some_and(|s| {
+                let s = s.trim();
+                let s = s.strip_prefix("${{").and_then(|s| s.strip_suffix("}}")).unwrap_or(s);
+                s.trim().eq_ignore_ascii_case("false")
+            })
+    })
 }
 
 /// A literal `true` (the boolean, or the text "true"); expressions like `${{ matrix.x }}` are not.

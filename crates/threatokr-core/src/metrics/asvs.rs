@@ -1,6 +1,8 @@
 //! `asvs.compliance`: the share of applicable ASVS requirements passed across in-scope apps.
 
-use super::measure::{EvidenceRef, EvidenceSet, KrValue, list_param, number_param, text_param};
+use super::measure::{
+    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, KrValue, list_param, number_param, text_param,
+};
 use super::scope::Scope;
 use crate::evidence::asvs::AsvsStatus;
 use crate::model::{Measure, Settings};
@@ -83,8 +85,29 @@ pub(crate) fn compliance(
 
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
+    // The app whose newest verification is oldest.
+    let mut oldest: Option<(Date, String)> = None;
+    let mut coverage = Coverage {
+        covered: 0,
+        total: 0,
+        of: "apps with an ASVS verification",
+        missing: Vec::new(),
+    };
     for app in &scope.apps {
         let app_results = results.get(app.id.as_str());
+        coverage.total += 1;
+        match app_results {
+            Some(by_requirement) => {
+                coverage.covered += 1;
+                let newest = by_requirement.values().filter_map(|(date, _)| *date).max();
+                if let Some(newest) = newest
+                    && oldest.as_ref().is_none_or(|(known, _)| newest < *known)
+                {
+                    oldest = Some((newest, app.id.to_string()));
+                }
+            }
+            None => coverage.missing.push(app.id.to_string()),
+        }
         let (mut passed, mut failed, mut missing, mut not_applicable) = (0, 0, 0, 0);
         for id in &required {
             match app_results.and_then(|r| r.get(id)).map(|(_, status)| *status) {
@@ -112,4 +135,11 @@ pub(crate) fn compliance(
         }
     }
     KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+        .covering(coverage)
+        .aged(oldest.map(|(newest, app)| EvidenceAge {
+            what: format!("the newest ASVS verification of `{app}`"),
+            newest,
+            setting: "evidence_max_age_days.asvs",
+            max_age_days: settings.evidence_max_age.asvs,
+        }))
 }

@@ -62,5 +62,71 @@ pub fn check_evidence(workspace: &Workspace, evidence: &EvidenceSet) -> Vec<Diag
             diagnostics.push(diagnostic);
         }
     }
+    check_courses(workspace, evidence, &mut diagnostics);
     diagnostics
+}
+
+/// Without `settings.courses`, the training completions say which courses exist: a
+/// `training.coverage` key result naming another one would measure 0% in silence.
+fn check_courses(workspace: &Workspace, evidence: &EvidenceSet, diagnostics: &mut Vec<Diagnostic>) {
+    use crate::evidence::training::course_key;
+    if !workspace.config.settings.courses.is_empty() || evidence.completions.is_empty() {
+        return;
+    }
+    let known: BTreeSet<String> =
+        evidence.completions.iter().map(|c| course_key(&c.course)).collect();
+    for kr in workspace.okrs.iter().flat_map(|set| &set.key_results) {
+        let Some(measure) = kr.measure.as_ref().filter(|m| m.metric == "training.coverage") else {
+            continue;
+        };
+        let Some(course) = super::measure::text_param(measure, "course")
+            .or_else(|| super::measure::text_param(measure, "topic"))
+        else {
+            continue;
+        };
+        if known.contains(&course_key(course)) {
+            continue;
+        }
+        let mut diagnostic = Diagnostic::new(
+            Code::DanglingReference,
+            kr.origin.file,
+            kr.origin.span,
+            format!(
+                "key result `{}` measures the course `{course}`, which no training completion names",
+                kr.id
+            ),
+        );
+        // A near miss is a warning with its suggestion; a course nobody has taken yet (a new
+        // one the planner proposed) is a note. Declaring `settings.courses` makes both errors.
+        diagnostic.severity = Severity::Note;
+        if let Some(s) =
+            crate::diag::did_you_mean(&course_key(course), known.iter().map(String::as_str))
+        {
+            diagnostic = diagnostic.with_help(format!("did you mean `{s}`?"));
+            diagnostic.severity = Severity::Warning;
+        }
+        diagnostics.push(diagnostic);
+    }
+}
+
+/// The metrics that read a file of the workspace (a workspace-relative name): a value computed
+/// from a file with errors is not recorded. The threat models feed the threat and control metrics,
+/// and they are checked by loading the workspace, not here.
+pub fn metrics_reading(workspace: &Workspace, file: &str) -> &'static [&'static str] {
+    let folders = &workspace.config.settings.evidence;
+    let under = |folder: &str| {
+        let folder = folder.trim_start_matches("./").trim_end_matches('/');
+        file.strip_prefix(folder).is_some_and(|rest| rest.starts_with('/'))
+    };
+    if under(&folders.asvs) {
+        &["asvs.compliance"]
+    } else if under(&folders.training) {
+        &["training.coverage"]
+    } else if under(&folders.tests) {
+        &["threats.tested"]
+    } else if workspace.config.apps.iter().flat_map(|a| &a.repos).any(|repo| under(repo)) {
+        &["ci.coverage"]
+    } else {
+        &[]
+    }
 }

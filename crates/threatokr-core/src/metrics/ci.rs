@@ -1,7 +1,7 @@
 //! `ci.coverage`: the share of in-scope repositories whose CI runs every required category
 //! automatically on push or pull request.
 
-use super::measure::{EvidenceRef, EvidenceSet, KrValue, list_param};
+use super::measure::{Coverage, EvidenceRef, EvidenceSet, KrValue, list_param};
 use super::scope::Scope;
 use crate::evidence::workflow::{Category, Presence, RepoScan};
 use crate::model::Measure;
@@ -40,6 +40,8 @@ pub(crate) fn coverage(
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut coverage =
+        Coverage { covered: 0, total: 0, of: "repositories scanned", missing: Vec::new() };
     for app in &scope.apps {
         for repo in &app.repos {
             let path = normalize(repo);
@@ -57,6 +59,11 @@ pub(crate) fn coverage(
                 })
                 .map(|category| category.as_str().to_owned())
                 .collect();
+            coverage.total += 1;
+            match scan {
+                Some(_) => coverage.covered += 1,
+                None => coverage.missing.push(path.to_owned()),
+            }
             denominator += 1.0;
             if missing.is_empty() {
                 numerator += 1.0;
@@ -70,6 +77,7 @@ pub(crate) fn coverage(
         }
     }
     KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+        .covering(coverage)
 }
 
 /// Repository paths compare without a leading `./` or a trailing `/`.

@@ -75,6 +75,7 @@ pub(crate) fn implemented(
         return KrValue {
             evidence,
             denominator: Some(scope.apps.len() as f64),
+            coverage: Some(scope.model_coverage(workspace)),
             ..KrValue::count(count, as_of)
         };
     }
@@ -92,5 +93,9 @@ pub(crate) fn implemented(
             counted,
         });
     }
-    KrValue { evidence, ..KrValue::ratio(numerator, denominator, as_of) }
+    KrValue {
+        evidence,
+        coverage: Some(scope.model_coverage(workspace)),
+        ..KrValue::ratio(numerator, denominator, as_of)
+    }
 }

@@ -1,10 +1,10 @@
 //! Measuring a whole cycle: every key result once, its progress and status, and the objectives'
 //! rollup (DESIGN.md §5), plus the `measure --format json` contract.
 
-use super::measure::{EvidenceRef, EvidenceSet, KrValue, measure_key_result};
+use super::measure::{Coverage, EvidenceRef, EvidenceSet, KrValue, measure_key_result};
 use crate::diag::Diagnostic;
 use crate::model::{
-    Commitment, Cycle, CycleId, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
+    Commitment, Cycle, CycleId, KeyResult, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
 };
 use crate::progress::{self, Status, Window};
 use jiff::civil::Date;
@@ -32,6 +32,9 @@ pub struct KrMeasurement {
     pub lineage: Option<String>,
     /// Its unit, for display.
     pub unit: Option<String>,
+    /// The target it was scored against: the file's, or for a past day measured before a later
+    /// one, the target recorded that day.
+    pub scored_against: KrTarget,
 }
 
 /// One objective's standing.
@@ -51,6 +54,24 @@ pub struct ObjectiveMeasurement {
     pub key_results: Vec<KeyResultId>,
     /// Its parents in this cycle, with the link kind.
     pub parents: Vec<(LinkKind, ObjectiveId)>,
+    /// Its parents in another cycle (the year a quarter's objective contributes to).
+    pub parents_elsewhere: Vec<(LinkKind, ObjectiveId)>,
+    /// Objectives of nested cycles (a year's quarters) that contribute to it, with their cycle
+    /// and progress; counted in `progress` when it rolls its children up.
+    pub nested_children: Vec<NestedChild>,
+}
+
+/// An objective of a nested cycle that contributes to an objective of the measured cycle.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NestedChild {
+    /// The child objective.
+    pub id: String,
+    /// Its cycle.
+    pub cycle: String,
+    /// Its progress, measured on the day clamped into its cycle.
+    pub progress: Option<f64>,
+    /// Whether it counts in the parent's progress (the parent rolls up its children).
+    pub counted: bool,
 }
 
 /// Every key result and objective of a cycle, measured on one day.
@@ -87,6 +108,57 @@ pub fn measure_cycle(
     as_of: Date,
     evidence: &EvidenceSet,
 ) -> CycleMeasurement {
+    measure_cycle_nested(workspace, cycle, as_of, evidence, 0)
+}
+
+/// How deep `within` nesting is followed (a year holds quarters; a loop of `within` links, a
+/// validation error, must not recurse forever).
+const MAX_NESTING: usize = 4;
+
+/// The objectives of cycles nested in `cycle` (`within: <cycle>`) that contribute to objectives
+/// of `okrs`, each nested cycle measured on `as_of` clamped into it (not at all before it starts).
+fn nested_contributions(
+    workspace: &Workspace,
+    cycle: &Cycle,
+    okrs: &crate::model::OkrSet,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    depth: usize,
+) -> BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> {
+    let mut nested: BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> =
+        BTreeMap::new();
+    if depth >= MAX_NESTING {
+        return nested;
+    }
+    for inner in
+        workspace.config.cycles.iter().filter(|c| {
+            c.within.as_ref() == Some(&cycle.id) && c.id != cycle.id && c.start <= as_of
+        })
+    {
+        let measured =
+            measure_cycle_nested(workspace, inner, as_of.min(inner.end), evidence, depth + 1);
+        for objective in &measured.objectives {
+            for (kind, parent) in &objective.parents_elsewhere {
+                if *kind == LinkKind::Contributes && okrs.objective(parent).is_some() {
+                    nested.entry(parent.clone()).or_default().push((
+                        objective.id.clone(),
+                        inner.id.clone(),
+                        objective.progress,
+                    ));
+                }
+            }
+        }
+    }
+    nested
+}
+
+fn measure_cycle_nested(
+    workspace: &Workspace,
+    cycle: &Cycle,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    depth: usize,
+) -> CycleMeasurement {
     let settings = &workspace.config.settings;
     let expected = progress::expected_progress(cycle.start, cycle.end, as_of);
     let Some(okrs) = workspace.okrs_for(&cycle.id) else {
@@ -113,17 +185,33 @@ pub fn measure_cycle(
             continue; // A duplicated id (a validation error) is measured once.
         }
         let value = measure_key_result(workspace, kr, cycle, as_of, evidence, settings);
-        let history = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let recorded = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
         let history: Vec<(Date, f64)> =
-            history.iter().copied().filter(|(d, _)| *d < as_of).collect();
-        let progress = progress::kr_progress(&kr.target, value.value, &history, window);
-        let status = progress::status(
+            recorded.iter().copied().filter(|(d, _)| *d < as_of).collect();
+        let scored = evidence.scored_against.get(kr.id.as_str());
+        let scored_against = target_on(kr, as_of, recorded, scored);
+        let progress = progress::kr_progress_as_scored(
+            scored_against,
+            value.value,
+            &history,
+            scored.unwrap_or(&BTreeMap::new()),
+            window,
+        );
+        let mut status = progress::status(
             progress,
             expected,
             value.measured_on,
             as_of,
             settings.stale_after_days,
         );
+        // Part of the scope without evidence could hide anything: never better than at risk.
+        if status == Status::OnTrack && value.coverage.as_ref().is_some_and(|c| c.is_partial()) {
+            status = Status::AtRisk;
+        }
+        // Evidence older than its kind allows cannot say where things stand today.
+        if value.has_stale_evidence(as_of) {
+            status = Status::Stale;
+        }
         progress_of.insert(kr.id.clone(), progress);
         let metric = match (&kr.measure, &kr.target) {
             (Some(measure), _) => measure.metric.clone(),
@@ -144,11 +232,19 @@ pub fn measure_cycle(
                 .unwrap_or(Commitment::Committed),
             lineage: kr.lineage.clone(),
             unit: kr.unit.clone(),
+            scored_against: scored_against.clone(),
         });
     }
     let status_of: BTreeMap<&KeyResultId, Status> =
         key_results.iter().map(|kr| (&kr.id, kr.status)).collect();
-    let rollup = progress::objective_progress(okrs, &progress_of);
+    let nested = nested_contributions(workspace, cycle, okrs, as_of, evidence, depth);
+    let nested_progress: BTreeMap<ObjectiveId, Vec<(ObjectiveId, Option<f64>)>> = nested
+        .iter()
+        .map(|(parent, children)| {
+            (parent.clone(), children.iter().map(|(id, _, p)| (id.clone(), *p)).collect())
+        })
+        .collect();
+    let rollup = progress::objective_progress_with_nested(okrs, &progress_of, &nested_progress);
     let objectives = okrs
         .objectives
         .iter()
@@ -182,6 +278,23 @@ pub fn measure_cycle(
                     .filter(|(_, parent)| okrs.objective(parent).is_some())
                     .cloned()
                     .collect(),
+                parents_elsewhere: objective
+                    .parents
+                    .iter()
+                    .filter(|(_, parent)| okrs.objective(parent).is_none())
+                    .cloned()
+                    .collect(),
+                nested_children: nested
+                    .get(&objective.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|(id, cycle, progress)| NestedChild {
+                        id: id.to_string(),
+                        cycle: cycle.to_string(),
+                        progress: *progress,
+                        counted: objective.rollup_children,
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -192,6 +305,28 @@ pub fn measure_cycle(
         key_results,
         objectives,
         diagnostics: rollup.diagnostics,
+    }
+}
+
+/// The target a key result is judged against on `as_of`: the one recorded with that day's
+/// measurement when later days were measured too (a past day shown as it was), else the file's.
+/// Re-measuring the newest day, or a new one, applies the file's target: that is how a changed
+/// target takes effect from the day it changed.
+fn target_on<'k>(
+    kr: &'k KeyResult,
+    as_of: Date,
+    recorded: &[(Date, f64)],
+    scored: Option<&'k BTreeMap<Date, KrTarget>>,
+) -> &'k KrTarget {
+    let measured_later = recorded.iter().any(|(day, _)| *day > as_of);
+    match scored.and_then(|s| s.get(&as_of)) {
+        Some(then)
+            if measured_later
+                && std::mem::discriminant(then) == std::mem::discriminant(&kr.target) =>
+        {
+            then
+        }
+        _ => &kr.target,
     }
 }
 
@@ -230,8 +365,34 @@ struct ObjectiveJson<'m> {
     id: &'m str,
     progress: Option<f64>,
     status: &'static str,
+    /// Objectives of other cycles it contributes to or supports: `[{"id", "link"}]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parents_elsewhere: Vec<LinkJson<'m>>,
+    /// Objectives of nested cycles that contribute to it.
+    #[serde(skip_serializing_if = "<[NestedChild]>::is_empty")]
+    nested_children: &'m [NestedChild],
     key_results: Vec<KrJson<'m>>,
 }
+
+#[derive(serde::Serialize)]
+struct LinkJson<'m> {
+    id: &'m str,
+    link: &'static str,
+}
+
+/// The keys of one key result in the JSON contract, in order: every key is always present.
+pub const KEY_RESULT_JSON_KEYS: &[&str] = &[
+    "id",
+    "metric",
+    "value",
+    "numerator",
+    "denominator",
+    "progress",
+    "status",
+    "coverage",
+    "notes",
+    "evidence",
+];
 
 /// One key result in the JSON contract.
 #[derive(serde::Serialize)]
@@ -243,6 +404,10 @@ struct KrJson<'m> {
     denominator: Option<f64>,
     progress: Option<f64>,
     status: &'static str,
+    /// How much of the scope had evidence (`null` for key results read from check-ins or files).
+    coverage: Option<&'m Coverage>,
+    /// What the reader must know: missing or partial evidence, old evidence, parameters.
+    notes: &'m [String],
     evidence: &'m [EvidenceRef],
 }
 
@@ -257,6 +422,12 @@ impl<'m> MeasurementJson<'m> {
                 id: objective.id.as_str(),
                 progress: objective.progress,
                 status: objective.status.as_str(),
+                parents_elsewhere: objective
+                    .parents_elsewhere
+                    .iter()
+                    .map(|(kind, id)| LinkJson { id: id.as_str(), link: kind.as_str() })
+                    .collect(),
+                nested_children: &objective.nested_children,
                 key_results: objective
                     .key_results
                     .iter()
@@ -279,6 +450,8 @@ impl<'m> KrJson<'m> {
             denominator: kr.value.denominator,
             progress: kr.progress,
             status: kr.status.as_str(),
+            coverage: kr.value.coverage.as_ref(),
+            notes: &kr.value.notes,
             evidence: &kr.value.evidence,
         }
     }

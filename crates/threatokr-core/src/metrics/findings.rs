@@ -1,13 +1,15 @@
 //! Finding metrics: `findings.open`, `findings.sla` and `findings.mttr`.
 
 use super::measure::{
-    EvidenceRef, EvidenceSet, FindingRecord, KrValue, severity_param, severity_rank, text_param,
+    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue, severity_param,
+    severity_rank, text_param,
 };
 use super::scope::Scope;
 use crate::model::{Comparison, Measure, Settings, Severity};
 use crate::native::parse_score_condition;
 use jiff::ToSpan;
 use jiff::civil::Date;
+use std::collections::BTreeMap;
 
 /// Findings of in-scope apps and environments about the themes (by their CWEs).
 fn in_scope<'e>(
@@ -17,6 +19,83 @@ fn in_scope<'e>(
     evidence.findings.iter().filter(move |f| {
         scope.has_app(&f.app) && scope.has_environment(&f.environment) && scope.has_cwes(&f.cwes)
     })
+}
+
+/// Which in-scope apps were scanned inside the window, and how old the newest scan of the app
+/// scanned longest ago is. An app counts when every in-scope environment it runs in had a scan in
+/// the window; an app that lists no environments needs one scan in any in-scope environment; an
+/// app that runs in none of the key result's environments is out of scope. A finding's
+/// first-seen and fixed dates are scans too.
+pub(crate) fn scan_coverage(
+    scope: &Scope<'_>,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    settings: &Settings,
+) -> (Coverage, Option<EvidenceAge>) {
+    let scan_days =
+        evidence.scans.iter().map(|s| (s.app.as_str(), s.environment.as_str(), s.date)).chain(
+            evidence.findings.iter().flat_map(|f| {
+                std::iter::once(f.first_seen)
+                    .chain(f.fixed_at)
+                    .map(move |day| (f.app.as_str(), f.environment.as_str(), day))
+            }),
+        );
+    // (app, environment) → its newest scan in the window.
+    let mut newest: BTreeMap<(&str, &str), Date> = BTreeMap::new();
+    for (app, environment, day) in scan_days {
+        if scope.in_window(day, as_of) && scope.has_app(app) && scope.has_environment(environment) {
+            let entry = newest.entry((app, environment)).or_insert(day);
+            *entry = (*entry).max(day);
+        }
+    }
+    let mut coverage =
+        Coverage { covered: 0, total: 0, of: "apps scanned in the window", missing: Vec::new() };
+    let mut oldest: Option<(Date, String)> = None;
+    for app in &scope.apps {
+        let id = app.id.as_str();
+        let needed: Vec<&str> = app
+            .environments
+            .iter()
+            .map(String::as_str)
+            .filter(|e| scope.has_environment(e))
+            .collect();
+        // The newest scan of each environment the app needs; `None` when one was not scanned.
+        let scanned: Option<Vec<(Date, &str)>> =
+            match (&scope.environments, app.environments.is_empty()) {
+                (_, false) if needed.is_empty() => continue,
+                (_, false) => {
+                    needed.iter().map(|e| newest.get(&(id, *e)).map(|d| (*d, *e))).collect()
+                }
+                (Some(envs), true) => envs
+                    .iter()
+                    .map(|e| newest.get(&(id, e.as_str())).map(|d| (*d, e.as_str())))
+                    .collect(),
+                (None, true) => newest
+                    .iter()
+                    .filter(|((a, _), _)| *a == id)
+                    .map(|((_, e), d)| (*d, *e))
+                    .max()
+                    .map(|latest| vec![latest]),
+            };
+        coverage.total += 1;
+        match scanned.and_then(|days| days.into_iter().min()) {
+            Some((day, environment)) => {
+                coverage.covered += 1;
+                if oldest.as_ref().is_none_or(|(known, _)| day < *known) {
+                    oldest = Some((day, format!("the newest scan of `{id}` in {environment}")));
+                }
+            }
+            None => coverage.missing.push(id.to_owned()),
+        }
+    }
+    coverage.missing.sort();
+    let age = oldest.map(|(newest, what)| EvidenceAge {
+        what,
+        newest,
+        setting: "evidence_max_age_days.scans",
+        max_age_days: settings.evidence_max_age.scans,
+    });
+    (coverage, age)
 }
 
 fn finding_ref(finding: &FindingRecord) -> EvidenceRef {
@@ -55,6 +134,7 @@ pub(crate) fn open(
     scope: &Scope<'_>,
     as_of: Date,
     evidence: &EvidenceSet,
+    settings: &Settings,
 ) -> KrValue {
     let mut notes = Vec::new();
     let condition: Option<(Comparison, f64)> = match text_param(measure, "score") {
@@ -85,7 +165,10 @@ pub(crate) fn open(
         }
     }
     let count = evidence_refs.len() as f64;
+    let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
     KrValue { evidence: evidence_refs, notes, ..KrValue::count(count, as_of) }
+        .covering(coverage)
+        .aged(age)
 }
 
 /// Days allowed to fix a finding of this severity; info and unknown have no deadline.
@@ -137,7 +220,10 @@ pub(crate) fn sla(
         }
         evidence_refs.push(reference);
     }
+    let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
     KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+        .covering(coverage)
+        .aged(age)
 }
 
 /// `findings.mttr`: the median number of days from first seen to fixed, over the in-scope
@@ -149,6 +235,7 @@ pub(crate) fn mttr(
     scope: &Scope<'_>,
     as_of: Date,
     evidence: &EvidenceSet,
+    settings: &Settings,
 ) -> KrValue {
     let mut notes = Vec::new();
     let only = severity_param(measure, &mut notes);
@@ -173,6 +260,7 @@ pub(crate) fn mttr(
         n if n % 2 == 1 => Some(f64::from(days[n / 2])),
         n => Some((f64::from(days[n / 2 - 1]) + f64::from(days[n / 2])) / 2.0),
     };
+    let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
     KrValue {
         value: median,
         numerator: None,
@@ -180,6 +268,8 @@ pub(crate) fn mttr(
         evidence: evidence_refs,
         notes,
         measured_on: Some(as_of),
-        confidence: None,
+        ..KrValue::default()
     }
+    .covering(coverage)
+    .aged(age)
 }

@@ -45,6 +45,20 @@ impl FindingRecord {
     }
 }
 
+/// One scan of a tool for an app and environment, as the history store keeps it: the evidence
+/// that an app was looked at, whether or not the scan found anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRecord {
+    /// The tool.
+    pub tool: String,
+    /// The app scanned.
+    pub app: String,
+    /// The environment scanned.
+    pub environment: String,
+    /// The scan's date.
+    pub date: Date,
+}
+
 /// One check-in of a key result.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CheckinRecord {
@@ -61,6 +75,8 @@ pub struct CheckinRecord {
 pub struct EvidenceSet {
     /// Every finding ever ingested.
     pub findings: Vec<FindingRecord>,
+    /// Every scan ever ingested (a scan with no finding still shows the app was scanned).
+    pub scans: Vec<ScanRecord>,
     /// CI scans, one per repository, keyed by the repository path as the apps' `repos` write it.
     pub ci: Vec<RepoScan>,
     /// ASVS verifications.
@@ -76,6 +92,9 @@ pub struct EvidenceSet {
     /// Values recorded by earlier measurements per key result id (threshold key results score the
     /// share of measurements that held).
     pub history: BTreeMap<String, Vec<(Date, f64)>>,
+    /// The target each earlier measurement was scored against, per key result id and day: a past
+    /// day is judged as it was, and a changed target applies from the day it changed.
+    pub scored_against: BTreeMap<String, BTreeMap<Date, KrTarget>>,
 }
 
 impl EvidenceSet {
@@ -155,7 +174,7 @@ pub enum EvidenceRef {
         team: String,
         /// Active developers on the roster.
         developers: u32,
-        /// Of them, those with a completion inside the window.
+        /// Of them, those holding a valid training of the course.
         trained: u32,
     },
     /// A repository's CI.
@@ -218,6 +237,63 @@ pub enum EvidenceRef {
     },
 }
 
+/// How much of a key result's scope had evidence: `covered` of `total` units (apps, repositories)
+/// each needing its own evidence. None covered is no data; some covered caps the status at
+/// `at_risk`, because the part without evidence could hide anything.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Coverage {
+    /// Units with evidence.
+    pub covered: u32,
+    /// Units in scope.
+    pub total: u32,
+    /// What was counted, as in "2 of 3 `apps scanned`".
+    pub of: &'static str,
+    /// The units without evidence, sorted.
+    pub missing: Vec<String>,
+}
+
+impl Coverage {
+    /// Whether some, but not all, of the scope has evidence.
+    pub fn is_partial(&self) -> bool {
+        0 < self.covered && self.covered < self.total
+    }
+
+    /// Whether nothing in a non-empty scope has evidence.
+    pub fn is_empty(&self) -> bool {
+        self.covered == 0 && self.total > 0
+    }
+
+    /// "2 of 3 apps scanned (missing: billing)".
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} of {} {}", self.covered, self.total, self.of);
+        if !self.missing.is_empty() {
+            text.push_str(&format!(" (no evidence: {})", self.missing.join(", ")));
+        }
+        text
+    }
+}
+
+/// How old a key result's evidence is: the newest evidence of its stalest unit (the app scanned
+/// longest ago), against the maximum age its kind allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceAge {
+    /// Which evidence, for people: "the newest scan of `ops`".
+    pub what: String,
+    /// Its date.
+    pub newest: Date,
+    /// The setting that bounds it: `evidence_max_age_days.scans`.
+    pub setting: &'static str,
+    /// The maximum age in days.
+    pub max_age_days: u32,
+}
+
+impl EvidenceAge {
+    /// Whether the evidence is older on `as_of` than its maximum age.
+    pub fn is_stale(&self, as_of: Date) -> bool {
+        i64::from((as_of - self.newest).get_days()) > i64::from(self.max_age_days)
+    }
+}
+
 /// The value of one key result on one day, with what it was computed from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KrValue {
@@ -237,6 +313,10 @@ pub struct KrValue {
     pub measured_on: Option<Date>,
     /// The newest check-in's confidence, shown apart from progress.
     pub confidence: Option<u8>,
+    /// How much of the scope had evidence, for metrics whose scope units each need their own.
+    pub coverage: Option<Coverage>,
+    /// How old the evidence is, for metrics whose evidence ages.
+    pub evidence_age: Option<EvidenceAge>,
 }
 
 impl KrValue {
@@ -252,6 +332,24 @@ impl KrValue {
             measured_on: Some(as_of),
             ..Self::default()
         }
+    }
+
+    /// The same value with what its scope's evidence covered (the missing units sorted).
+    pub(crate) fn covering(mut self, mut coverage: Coverage) -> Self {
+        coverage.missing.sort();
+        self.coverage = Some(coverage);
+        self
+    }
+
+    /// The same value with how old its evidence is.
+    pub(crate) fn aged(mut self, age: Option<EvidenceAge>) -> Self {
+        self.evidence_age = age;
+        self
+    }
+
+    /// Whether the evidence behind a value is older than its kind allows on `as_of`.
+    pub fn has_stale_evidence(&self, as_of: Date) -> bool {
+        self.value.is_some() && self.evidence_age.as_ref().is_some_and(|age| age.is_stale(as_of))
     }
 
     /// A count (no denominator).
@@ -286,6 +384,15 @@ pub fn measure_key_result(
             let mut notes = scope.notes;
             notes.append(&mut value.notes);
             value.notes = notes;
+            apply_coverage(&mut value);
+            if let Some(age) = value.evidence_age.as_ref().filter(|age| age.is_stale(as_of))
+                && value.value.is_some()
+            {
+                value.notes.push(format!(
+                    "stale evidence: {} is from {}, older than {} days (settings.{})",
+                    age.what, age.newest, age.max_age_days, age.setting
+                ));
+            }
             value
         }
         (None, KrTarget::Milestones(milestones)) => {
@@ -353,6 +460,23 @@ pub fn measure_key_result(
     value
 }
 
+/// A scope with no evidence at all is no data, whatever the metric would have counted (0 findings
+/// in apps nobody scanned is not "no findings"); a partly covered scope says so in a note.
+fn apply_coverage(value: &mut KrValue) {
+    let Some(coverage) = &value.coverage else { return };
+    if coverage.is_empty() {
+        value.notes.push(format!("no data: {}", coverage.describe()));
+        value.value = None;
+        value.numerator = None;
+        value.denominator = None;
+    } else if coverage.is_partial() {
+        value.notes.push(format!(
+            "partial evidence: {}; the status is at best at_risk",
+            coverage.describe()
+        ));
+    }
+}
+
 fn measure_metric(
     workspace: &Workspace,
     measure: &Measure,
@@ -365,17 +489,19 @@ fn measure_metric(
     match measure.metric.as_str() {
         "threats.mitigated" => super::threats::mitigated(workspace, measure, scope, as_of),
         "threats.open" => super::threats::open(workspace, measure, scope, as_of),
-        "threats.tested" => super::threats::tested(workspace, measure, scope, as_of, evidence),
+        "threats.tested" => {
+            super::threats::tested(workspace, measure, scope, as_of, evidence, settings)
+        }
         "apps.threat_modeled" => super::apps::threat_modeled(workspace, measure, scope, as_of),
         "controls.implemented" => super::controls::implemented(workspace, measure, scope, as_of),
         "asvs.compliance" => super::asvs::compliance(measure, scope, as_of, evidence, settings),
         "training.coverage" => {
-            super::training::coverage(workspace, measure, scope, as_of, evidence)
+            super::training::coverage(workspace, measure, scope, as_of, evidence, settings)
         }
         "ci.coverage" => super::ci::coverage(measure, scope, as_of, evidence),
-        "findings.open" => super::findings::open(measure, scope, as_of, evidence),
+        "findings.open" => super::findings::open(measure, scope, as_of, evidence, settings),
         "findings.sla" => super::findings::sla(measure, scope, as_of, evidence, settings),
-        "findings.mttr" => super::findings::mttr(measure, scope, as_of, evidence),
+        "findings.mttr" => super::findings::mttr(measure, scope, as_of, evidence, settings),
         "manual" => match evidence.latest_checkin(kr.id.as_str(), as_of) {
             Some(c) => {
                 KrValue { value: Some(c.value), measured_on: Some(c.date), ..KrValue::default() }

@@ -1,7 +1,7 @@
 //! The scope parameters every metric accepts: apps (ids or `tag:<tag>`), teams, themes,
 //! environments and the window.
 
-use super::measure::{list_param, text_param};
+use super::measure::{Coverage, list_param, text_param};
 use crate::model::{App, Cycle, Measure, Theme, Threat, ThreatModel, Workspace};
 use crate::taxonomy::{cwe, theme_of};
 use jiff::ToSpan;
@@ -27,6 +27,8 @@ pub(crate) struct Scope<'w> {
     /// First day of the window: the cycle's start (`window: cycle`, the default) or `as_of − N`
     /// days (`window: <N>d`); never after `as_of`.
     pub(crate) window_start: Date,
+    /// Whether `window` was written (metrics whose default is not the cycle read it).
+    pub(crate) window_given: bool,
     /// Parameters that could not be understood, for the reader.
     pub(crate) notes: Vec<String>,
 }
@@ -91,13 +93,14 @@ impl<'w> Scope<'w> {
         let cycle_start = cycle.start.min(as_of);
         let window_start = match text_param(measure, "window").map(str::trim) {
             None | Some("cycle") => cycle_start,
+            Some("all") => Date::MIN,
             Some(text) => match text.strip_suffix('d').and_then(|n| n.trim().parse::<i64>().ok()) {
                 Some(days) if (0..=36_500).contains(&days) => {
                     as_of.checked_sub(days.days()).unwrap_or(cycle_start)
                 }
                 _ => {
                     notes.push(format!(
-                        "`window: {text}` is neither `cycle` nor `<N>d`; the cycle is used"
+                        "`window: {text}` is not `cycle`, `all` or `<N>d`; the cycle is used"
                     ));
                     cycle_start
                 }
@@ -111,6 +114,7 @@ impl<'w> Scope<'w> {
             themes,
             environments,
             window_start,
+            window_given: measure.params.contains_key("window"),
             notes,
         }
     }
@@ -134,6 +138,25 @@ impl<'w> Scope<'w> {
             let app = model.app.as_ref()?.as_str();
             self.has_app(app).then_some((app, model))
         })
+    }
+
+    /// Which in-scope apps have a threat model: an app without one has threats and controls
+    /// nobody has written down, not none.
+    pub(crate) fn model_coverage(&self, workspace: &Workspace) -> Coverage {
+        let modeled: BTreeSet<&str> = self.models(workspace).map(|(app, _)| app).collect();
+        let mut missing: Vec<String> = self
+            .apps
+            .iter()
+            .filter(|app| !modeled.contains(app.id.as_str()))
+            .map(|app| app.id.to_string())
+            .collect();
+        missing.sort();
+        Coverage {
+            covered: modeled.len() as u32,
+            total: self.apps.len() as u32,
+            of: "apps with a threat model",
+            missing,
+        }
     }
 
     /// Whether a threat is about one of the themes (always, when no theme is given).

@@ -78,14 +78,19 @@ threats:
 "#;
 
 fn load(okrs: Option<&str>) -> (Workspace, Files) {
+    load_models(
+        &[("models/api.tm.yaml", API), ("models/ops.tm.yaml", OPS), ("models/shop.tm.yaml", SHOP)],
+        okrs,
+    )
+}
+
+fn load_models(models: &[(&str, &str)], okrs: Option<&str>) -> (Workspace, Files) {
     let mut files = Files::new();
     let mut inputs = WorkspaceFiles {
         config: Some(files.add("threatokr.yaml", CONFIG)),
         ..WorkspaceFiles::default()
     };
-    for (name, text) in
-        [("models/api.tm.yaml", API), ("models/ops.tm.yaml", OPS), ("models/shop.tm.yaml", SHOP)]
-    {
+    for &(name, text) in models {
         inputs.models.push(files.add(name, text));
     }
     if let Some(okrs) = okrs {
@@ -464,19 +469,60 @@ fn training_evidence() -> EvidenceSet {
 }
 
 #[test]
-fn training_coverage_counts_active_developers_trained_inside_the_window() {
+fn training_coverage_counts_active_developers_holding_a_valid_training() {
     let (ws, _) = load(None);
     let evidence = training_evidence();
-    // Active developers: ann, bob (red), cat, fay (blue) = 4. Access control in the cycle:
-    // ann (course names compare case-insensitively), cat. bob's was in December. 2/4.
+    // Active developers: ann, bob (red), cat, fay (blue) = 4. Valid access-control training on
+    // 2027-02-15 (365 days): ann (course names compare case-insensitively), bob (December: still
+    // valid), cat. cat's March completion is after the day. 3/4.
     let value = measure(&ws, "training.coverage", &[("course", text("access-control"))], &evidence);
-    assert_numbers(&value, Some(50.0), Some(2.0), Some(4.0));
+    assert_numbers(&value, Some(75.0), Some(3.0), Some(4.0));
     // Counts per team, never the names of people.
     let json = evidence_json(&value);
     assert_eq!(
         json,
-        r#"[{"kind":"training","team":"blue","developers":2,"trained":1},{"kind":"training","team":"red","developers":2,"trained":1}]"#
+        r#"[{"kind":"training","team":"blue","developers":2,"trained":1},{"kind":"training","team":"red","developers":2,"trained":2}]"#
     );
+}
+
+#[test]
+fn issue_10_training_lasts_its_validity_not_the_quarter() {
+    let mut files = Files::new();
+    let roster = files
+        .add("roster.csv", "person,team,active,developer\nann,red,true,true\nbob,red,true,true\n");
+    let completions = files.add(
+        "completions.csv",
+        "person,course,date\nann,access-control,2026-02-16\nbob,access-control,2026-02-15\n",
+    );
+    let evidence = EvidenceSet {
+        roster: parse_roster(&files, roster).0,
+        completions: parse_completions(&files, completions).0,
+        ..EvidenceSet::default()
+    };
+    let course = [("course", text("access-control"))];
+    // On 2027-02-15 ann's training is 364 days old (valid), bob's 365 days (valid, the last day).
+    let (ws, _) = load(None);
+    assert_numbers(
+        &measure(&ws, "training.coverage", &course, &evidence),
+        Some(100.0),
+        Some(2.0),
+        Some(2.0),
+    );
+    // A day later bob's has lapsed.
+    let kr = kr("training.coverage", &course);
+    let value = measure_on(&ws, &kr, &evidence, date(2027, 2, 16));
+    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
+    // A course can last longer: with 730 days both hold; the newest completion is not stale.
+    let mut ws = ws;
+    ws.config.settings.courses.push(crate::model::Course {
+        id: "Access-Control".into(),
+        title: None,
+        validity_days: Some(730),
+        origin: origin(),
+    });
+    let value = measure_on(&ws, &kr, &evidence, date(2027, 2, 16));
+    assert_numbers(&value, Some(100.0), Some(2.0), Some(2.0));
+    assert!(!value.has_stale_evidence(date(2027, 2, 16)));
 }
 
 #[test]
@@ -484,14 +530,15 @@ fn training_coverage_filters_by_team_app_and_window() {
     let (ws, _) = load(None);
     let evidence = training_evidence();
     let course = ("course", text("access-control"));
-    // Team red: ann, bob; ann trained: 1/2.
+    // Team red: ann, bob; both hold a valid training: 2/2.
     let value =
         measure(&ws, "training.coverage", &[course.clone(), ("teams", list(&["red"]))], &evidence);
-    assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
-    // 90 days back (from 2026-11-17) bob's December course counts: ann, bob, cat = 3/4.
+    assert_numbers(&value, Some(100.0), Some(2.0), Some(2.0));
+    // A written window also requires the completion inside it: 30 days back (from 2027-01-16)
+    // only cat's February course counts: 1/4.
     let value =
-        measure(&ws, "training.coverage", &[course.clone(), ("window", text("90d"))], &evidence);
-    assert_numbers(&value, Some(75.0), Some(3.0), Some(4.0));
+        measure(&ws, "training.coverage", &[course.clone(), ("window", text("30d"))], &evidence);
+    assert_numbers(&value, Some(25.0), Some(1.0), Some(4.0));
     // apps: ops without teams means ops's team, blue: cat, fay; cat trained: 1/2.
     let value = measure(&ws, "training.coverage", &[course, ("apps", list(&["ops"]))], &evidence);
     assert_numbers(&value, Some(50.0), Some(1.0), Some(2.0));
@@ -589,6 +636,144 @@ fn finding_evidence() -> EvidenceSet {
         ],
         ..EvidenceSet::default()
     }
+}
+
+fn scan(app: &str, env: &str, day: Date) -> ScanRecord {
+    ScanRecord { tool: "semgrep".into(), app: app.into(), environment: env.into(), date: day }
+}
+
+const PROD_OKRS: &str = r#"
+cycle: 2027-Q1
+objectives:
+  - id: O-1
+    title: No prod vulns
+    level: team
+    key_results:
+      - { id: KR-OPEN, title: No vulns above 4, type: threshold, at_most: 0, measure: { metric: findings.open, env: prod, score: "> 4.0" } }
+"#;
+
+fn measured_kr(ws: &Workspace, evidence: &EvidenceSet, id: &str) -> KrMeasurement {
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let measured = measure_cycle(ws, cycle, AS_OF, evidence);
+    measured.key_results.into_iter().find(|k| k.id.as_str() == id).unwrap()
+}
+
+#[test]
+fn issue_10_findings_open_before_any_scan_is_no_data_not_on_track() {
+    let (ws, _) = load(Some(PROD_OKRS));
+    let kr = measured_kr(&ws, &EvidenceSet::default(), "KR-OPEN");
+    assert_eq!((kr.value.value, kr.progress, kr.status), (None, None, Status::NoData));
+    let coverage = kr.value.coverage.unwrap();
+    assert_eq!((coverage.covered, coverage.total), (0, 3));
+    assert!(
+        kr.value.notes.iter().any(|n| n.contains("0 of 3 apps scanned")),
+        "{:?}",
+        kr.value.notes
+    );
+
+    // A scan before the window (the cycle) does not cover it either.
+    let old = EvidenceSet {
+        scans: vec![scan("shop", "prod", date(2026, 12, 20))],
+        ..EvidenceSet::default()
+    };
+    assert_eq!(measured_kr(&ws, &old, "KR-OPEN").status, Status::NoData);
+}
+
+#[test]
+fn issue_10_findings_open_with_part_of_the_scope_scanned_says_so_and_is_at_best_at_risk() {
+    let (ws, _) = load(Some(PROD_OKRS));
+    // shop and api scanned in prod with nothing found; ops never scanned.
+    let evidence = EvidenceSet {
+        scans: vec![scan("shop", "prod", date(2027, 2, 1)), scan("api", "prod", date(2027, 2, 10))],
+        ..EvidenceSet::default()
+    };
+    let kr = measured_kr(&ws, &evidence, "KR-OPEN");
+    // 0 open findings meets `at_most: 0`: progress 1, but ops has no evidence.
+    assert_eq!((kr.value.value, kr.progress), (Some(0.0), Some(1.0)));
+    assert_eq!(kr.status, Status::AtRisk);
+    let coverage = kr.value.coverage.clone().unwrap();
+    assert_eq!((coverage.covered, coverage.total, coverage.missing), (2, 3, vec!["ops".into()]));
+    assert!(kr.value.notes.iter().any(|n| n.contains("2 of 3 apps scanned in the window")));
+
+    // Once ops is scanned too, the key result is on track.
+    let mut all = evidence;
+    all.scans.push(scan("ops", "prod", date(2027, 2, 12)));
+    assert_eq!(measured_kr(&ws, &all, "KR-OPEN").status, Status::OnTrack);
+}
+
+#[test]
+fn issue_10_every_family_without_evidence_is_no_data() {
+    let (ws, _) = load(None);
+    let none = EvidenceSet::default();
+    for (metric, params) in [
+        ("findings.sla", vec![]),
+        ("findings.mttr", vec![]),
+        ("asvs.compliance", vec![("level", MeasureParam::Number(1.0))]),
+        ("ci.coverage", vec![]),
+        ("training.coverage", vec![("course", text("access-control"))]),
+        ("threats.tested", vec![]),
+    ] {
+        let value = measure(&ws, metric, &params, &none);
+        assert_eq!(value.value, None, "{metric}: {:?}", value.notes);
+        assert!(
+            value.notes.iter().any(|n| n.starts_with("no data")),
+            "{metric}: {:?}",
+            value.notes
+        );
+    }
+    // Threats of an app without a threat model are unknown, not absent.
+    let (ws, _) = load_models(&[("models/shop.tm.yaml", SHOP)], None);
+    let value = measure(&ws, "threats.open", &[], &none);
+    let coverage = value.coverage.unwrap();
+    assert_eq!((coverage.covered, coverage.total), (1, 3));
+    assert_eq!(coverage.missing, ["api", "ops"]);
+}
+
+#[test]
+fn issue_10_evidence_older_than_its_kind_allows_makes_the_key_result_stale_and_names_it() {
+    let (ws, _) = load(Some(PROD_OKRS));
+    // Every app scanned in the cycle, but ops last on 2027-01-05: 41 days before 2027-02-15,
+    // more than the 30 days scans may be old. The count (0) and progress still show.
+    let evidence = EvidenceSet {
+        scans: vec![
+            scan("shop", "prod", date(2027, 2, 1)),
+            scan("api", "prod", date(2027, 2, 10)),
+            scan("ops", "prod", date(2027, 1, 5)),
+        ],
+        ..EvidenceSet::default()
+    };
+    let kr = measured_kr(&ws, &evidence, "KR-OPEN");
+    assert_eq!((kr.value.value, kr.progress, kr.status), (Some(0.0), Some(1.0), Status::Stale));
+    assert!(
+        kr.value.notes.contains(
+            &"stale evidence: the newest scan of `ops` in prod is from 2027-01-05, older than 30 days (settings.evidence_max_age_days.scans)"
+                .to_owned()
+        ),
+        "{:?}",
+        kr.value.notes
+    );
+    // 30 days old is still fresh.
+    let mut fresh = evidence.clone();
+    fresh.scans.push(scan("ops", "prod", date(2027, 1, 16)));
+    assert_eq!(measured_kr(&ws, &fresh, "KR-OPEN").status, Status::OnTrack);
+
+    // ASVS: shop's verification, redated 2026-06-01, is 259 days old on 2027-02-15: more than 180.
+    let mut asvs = asvs_evidence();
+    for verification in asvs.asvs.iter_mut().filter(|v| v.app == "shop") {
+        verification.date = Some(date(2026, 6, 1));
+        for result in &mut verification.requirements {
+            result.date = Some(date(2026, 6, 1));
+        }
+    }
+    let params = [("level", MeasureParam::Number(1.0)), ("apps", list(&["shop"]))];
+    let value = measure(&ws, "asvs.compliance", &params, &asvs);
+    assert!(value.has_stale_evidence(AS_OF), "{:?}", value.evidence_age);
+    assert_eq!(value.evidence_age.unwrap().what, "the newest ASVS verification of `shop`");
+
+    // Training: the newest access-control completion (2027-02-01) is within 365 days.
+    let course = [("course", text("access-control"))];
+    let value = measure(&ws, "training.coverage", &course, &training_evidence());
+    assert!(!value.has_stale_evidence(AS_OF));
 }
 
 #[test]
@@ -817,9 +1002,10 @@ fn measures_a_cycle_once_per_key_result_and_rolls_objectives_up() {
     );
     let keys: Vec<&str> =
         o1["key_results"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, KEY_RESULT_JSON_KEYS);
     assert_eq!(
-        keys,
-        ["id", "metric", "value", "numerator", "denominator", "progress", "status", "evidence"]
+        o1["key_results"][0]["coverage"],
+        serde_json::json!({"covered": 3, "total": 3, "of": "apps with a threat model", "missing": []})
     );
     let keys: Vec<&str> = o1.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["id", "progress", "status", "key_results"]);
@@ -890,7 +1076,8 @@ proptest! {
     #[test]
     fn more_passing_evidence_never_lowers_coverage(
         people in proptest::collection::vec((0u8..4, any::<bool>()), 0..12),
-        trained in proptest::collection::vec(0u8..12, 0..12),
+        // At least one completion: with none, training is no data rather than 0%.
+        trained in proptest::collection::vec(0u8..12, 1..12),
         extra in 0u8..12,
         upgraded in proptest::collection::vec((0usize..3, 0usize..6), 0..6),
         upgraded_results in proptest::collection::vec((0usize..4, 0usize..8), 0..8),
@@ -1008,4 +1195,110 @@ fn checks_evidence_against_the_workspace_with_positions() {
     assert_eq!((got[0].0, got[0].2), ("dangling-reference", 1));
     assert_eq!((got[1].0, got[1].2), ("invalid-asvs-id", 5));
     assert_eq!((got[2].0, got[2].1), ("dangling-reference", crate::diag::Severity::Warning));
+}
+
+#[test]
+fn issue_10_unknown_course_and_environment_are_errors_with_a_suggestion() {
+    let mut files = Files::new();
+    let config = format!(
+        "{CONFIG}settings:\n  courses:\n    - {{ id: access-control, validity_days: 730 }}\n"
+    );
+    let okrs = r#"
+cycle: 2027-Q1
+objectives:
+  - id: O-1
+    title: Typos
+    level: team
+    key_results:
+      - { id: KR-1, title: Course, type: metric, start: 0, target: 80, measure: { metric: training.coverage, course: acces-control } }
+      - { id: KR-2, title: Env, type: threshold, at_most: 0, measure: { metric: findings.open, env: prdo, score: ">= 4.0" } }
+      - { id: KR-3, title: Fine, type: metric, start: 0, target: 80, measure: { metric: training.coverage, course: Access-Control } }
+"#;
+    let inputs = WorkspaceFiles {
+        config: Some(files.add("threatokr.yaml", config)),
+        okrs: vec![files.add("okrs/2027-Q1.yaml", okrs)],
+        ..WorkspaceFiles::default()
+    };
+    let (ws, diagnostics) = load_workspace(&files, &inputs);
+    let messages: Vec<(String, Option<String>)> =
+        diagnostics.iter().map(|d| (d.message.clone(), d.help.clone())).collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "key result `KR-1` refers to the course `acces-control`, which does not exist"
+                    .into(),
+                Some("did you mean `access-control`?".into())
+            ),
+            (
+                "key result `KR-2` refers to the environment `prdo`, which does not exist".into(),
+                Some("did you mean `prod`?".into())
+            ),
+        ]
+    );
+    assert_eq!(ws.config.settings.course_validity_days("ACCESS-control"), 730);
+    assert_eq!(ws.config.settings.course_validity_days("other"), 365);
+}
+
+#[test]
+fn issue_10_the_json_schema_of_measure_comes_from_the_catalogue() {
+    let schema = crate::decode::json_schema(&crate::native::shapes::OKRS, "okrs", "okrs");
+    let text = schema.to_string();
+    for metric in CATALOGUE {
+        assert!(text.contains(&format!("{{\"const\":\"{}\"}}", metric.name)), "{}", metric.name);
+    }
+    // `window` is offered only to the metrics that use one.
+    let measure = &schema["$defs"]["key_result"]["properties"]["measure"]["oneOf"];
+    let mitigated = measure
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["properties"]["metric"]["const"] == "threats.mitigated")
+        .unwrap();
+    assert!(mitigated["properties"].get("window").is_none());
+    assert_eq!(mitigated["additionalProperties"], false);
+}
+
+#[test]
+fn issue_10_check_checkin_accepts_manual_key_results_only_inside_their_cycle() {
+    let (ws, _) = load(Some(OKRS));
+    let day = date(2027, 2, 1);
+    assert_eq!(check_checkin(&ws, "KR-MAN", day), Ok(()));
+    assert!(matches!(
+        check_checkin(&ws, "KR-MIT", day),
+        Err(CheckinRefusal::MeasuredFromEvidence { metric, .. }) if metric == "threats.mitigated"
+    ));
+    assert!(matches!(check_checkin(&ws, "KR-MS", day), Err(CheckinRefusal::Milestones { .. })));
+    assert!(matches!(
+        check_checkin(&ws, "KR-MAN", date(2027, 4, 1)),
+        Err(CheckinRefusal::AfterCycleEnd { .. })
+    ));
+    let unknown = check_checkin(&ws, "KR-MAM", day).unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "there is no key result `KR-MAM` in okrs/; did you mean `KR-MAN`?"
+    );
+}
+
+#[test]
+fn issue_10_a_course_no_completion_names_is_reported_with_a_suggestion() {
+    let okrs = r#"
+cycle: 2027-Q1
+objectives:
+  - id: O-1
+    title: Training
+    level: team
+    key_results:
+      - { id: KR-TYPO, title: Course, type: metric, start: 0, target: 80, measure: { metric: training.coverage, course: acces-control } }
+"#;
+    let (ws, files) = load(Some(okrs));
+    let diagnostics = check_evidence(&ws, &training_evidence());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0].message,
+        "key result `KR-TYPO` measures the course `acces-control`, which no training completion names"
+    );
+    assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `access-control`?"));
+    let label = diagnostics[0].primary.as_ref().unwrap();
+    assert_eq!(files.name(label.file), "okrs/2027-Q1.yaml");
 }

@@ -1,10 +1,11 @@
 //! Threat metrics: `threats.mitigated`, `threats.open` and `threats.tested`.
 
 use super::measure::{
-    EvidenceRef, EvidenceSet, KrValue, bool_param, severity_param, severity_rank, text_param,
+    EvidenceAge, EvidenceRef, EvidenceSet, KrValue, bool_param, severity_param, severity_rank,
+    text_param,
 };
 use super::scope::Scope;
-use crate::model::{Measure, Severity, Threat, Workspace};
+use crate::model::{Measure, Settings, Severity, Threat, Workspace};
 use crate::taxonomy::{RiskBasis, risk_of};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,7 +55,11 @@ pub(crate) fn mitigated(
     }
     // Risk sums are multiples of 0.1; rounding keeps 0.1 + 0.2 from showing as 0.30000000000000004.
     let round = |x: f64| if by_risk { (x * 10.0).round() / 10.0 } else { x };
-    KrValue { evidence, ..KrValue::ratio(round(numerator), round(denominator), as_of) }
+    KrValue {
+        evidence,
+        coverage: Some(scope.model_coverage(workspace)),
+        ..KrValue::ratio(round(numerator), round(denominator), as_of)
+    }
 }
 
 /// The severity of a threat for `threats.open`: its own, else the band of its numeric risk when
@@ -102,7 +107,12 @@ pub(crate) fn open(
             });
         }
     }
-    KrValue { evidence, notes, ..KrValue::count(count, as_of) }
+    KrValue {
+        evidence,
+        notes,
+        coverage: Some(scope.model_coverage(workspace)),
+        ..KrValue::count(count, as_of)
+    }
 }
 
 /// `threats.tested`: % of in-scope threats exercised by a test execution inside the window. An
@@ -115,6 +125,7 @@ pub(crate) fn tested(
     scope: &Scope<'_>,
     as_of: Date,
     evidence_set: &EvidenceSet,
+    settings: &Settings,
 ) -> KrValue {
     let passed_only = bool_param(measure, "passed_only");
     // Scenario id → the threats it exercises, across every model (ids are global in test results).
@@ -173,5 +184,18 @@ pub(crate) fn tested(
     if undated > 0 {
         notes.push(format!("{undated} test execution(s) without a date were not counted"));
     }
+    if evidence_set.tests.is_empty() {
+        // No test results at all is not "nothing tested": nobody has handed in the evidence.
+        notes.push("no data: no threat-scenario test results were read".into());
+        return KrValue { evidence, notes, ..KrValue::default() };
+    }
+    let newest = evidence_set.tests.iter().filter_map(|e| e.date).filter(|d| *d <= as_of).max();
     KrValue { evidence, notes, ..KrValue::ratio(numerator, denominator, as_of) }
+        .covering(scope.model_coverage(workspace))
+        .aged(newest.map(|newest| EvidenceAge {
+            what: "the newest threat-scenario test execution".into(),
+            newest,
+            setting: "evidence_max_age_days.tests",
+            max_age_days: settings.evidence_max_age.tests,
+        }))
 }

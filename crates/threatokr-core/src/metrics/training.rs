@@ -1,15 +1,17 @@
-//! `training.coverage`: the share of active developers who completed a course inside the window.
+//! `training.coverage`: the share of active developers who hold a valid training of a course.
 
-use super::measure::{EvidenceRef, EvidenceSet, KrValue, text_param};
+use super::measure::{EvidenceAge, EvidenceRef, EvidenceSet, KrValue, text_param};
 use super::scope::Scope;
 use crate::evidence::training::course_key;
-use crate::model::{Measure, Workspace};
+use crate::model::{Measure, Settings, Workspace};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `training.coverage`: % of the active developers of the roster (of `teams` when given; of the
 /// teams owning the in-scope apps when only `apps` is given) with a completion of `course` (or
-/// `topic`, compared case-insensitively) dated inside the window.
+/// `topic`, compared case-insensitively) still valid on `as_of`: dated on or before it and no more
+/// than the course's `validity_days` (default 365) before it, so coverage does not restart at 0
+/// every quarter. A written `window` also requires the completion inside it.
 ///
 /// A roster row's `developer` column decides who is a developer; when it is empty, the person's
 /// `developer` flag in `threatokr.yaml` does, else they count. With no roster at all, the
@@ -20,6 +22,7 @@ pub(crate) fn coverage(
     scope: &Scope<'_>,
     as_of: Date,
     evidence: &EvidenceSet,
+    settings: &Settings,
 ) -> KrValue {
     let mut notes = Vec::new();
     let Some(course) = text_param(measure, "course").or_else(|| text_param(measure, "topic"))
@@ -28,6 +31,11 @@ pub(crate) fn coverage(
         return KrValue { notes, ..KrValue::default() };
     };
     let course = course_key(course);
+    if evidence.completions.is_empty() {
+        // Without any completion record, 0% trained would be a guess: nobody handed in evidence.
+        notes.push("no data: no training completions were read".into());
+        return KrValue { notes, ..KrValue::default() };
+    }
     let teams: Option<BTreeSet<String>> = match &scope.teams {
         Some(teams) => Some(teams.clone()),
         None if scope.apps_filtered => {
@@ -59,10 +67,18 @@ pub(crate) fn coverage(
             .map(|r| (r.person.clone(), r.team.clone()))
             .collect()
     };
+    // Trained means holding a valid training on `as_of`: a completion on or before it, no older
+    // than the course's validity, and inside the window only when one is written.
+    let validity = i64::from(settings.course_validity_days(&course));
+    let holds = |day: Date| {
+        day <= as_of
+            && i64::from((as_of - day).get_days()) <= validity
+            && (!scope.window_given || scope.in_window(day, as_of))
+    };
     let trained: BTreeSet<&str> = evidence
         .completions
         .iter()
-        .filter(|c| course_key(&c.course) == course && scope.in_window(c.date, as_of))
+        .filter(|c| course_key(&c.course) == course && holds(c.date))
         .map(|c| c.person.as_str())
         .collect();
     let mut by_team: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
@@ -87,9 +103,21 @@ pub(crate) fn coverage(
             trained,
         })
         .collect();
+    let newest = evidence
+        .completions
+        .iter()
+        .filter(|c| course_key(&c.course) == course && c.date <= as_of)
+        .map(|c| c.date)
+        .max();
     KrValue {
         evidence: evidence_refs,
         notes,
         ..KrValue::ratio(f64::from(numerator), f64::from(denominator), as_of)
     }
+    .aged(newest.map(|newest| EvidenceAge {
+        what: format!("the newest completion of `{course}`"),
+        newest,
+        setting: "courses[].validity_days",
+        max_age_days: settings.course_validity_days(&course),
+    }))
 }

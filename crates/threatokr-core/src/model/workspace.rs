@@ -192,6 +192,23 @@ pub struct Settings {
     pub asvs_version: String,
     /// Evidence drop folders.
     pub evidence: EvidenceFolders,
+    /// How old each kind of evidence may be before a key result computed from it is stale.
+    pub evidence_max_age: EvidenceMaxAge,
+    /// Training courses: their ids and how long a completion stays valid.
+    pub courses: Vec<Course>,
+}
+
+impl Settings {
+    /// The days a completion of `course` stays valid: the course's `validity_days`, else the
+    /// training evidence's maximum age (365 by default).
+    pub fn course_validity_days(&self, course: &str) -> u32 {
+        let key = crate::evidence::training::course_key(course);
+        self.courses
+            .iter()
+            .find(|c| crate::evidence::training::course_key(&c.id) == key)
+            .and_then(|c| c.validity_days)
+            .unwrap_or(self.evidence_max_age.training)
+    }
 }
 
 impl Default for Settings {
@@ -201,6 +218,42 @@ impl Default for Settings {
             sla_days: SlaDays::default(),
             asvs_version: "5.0.0".into(),
             evidence: EvidenceFolders::default(),
+            evidence_max_age: EvidenceMaxAge::default(),
+            courses: Vec::new(),
         }
     }
+}
+
+/// The maximum age in days of each kind of evidence (`settings.evidence_max_age_days`): a key
+/// result whose newest evidence of its kind is older is stale, whatever its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceMaxAge {
+    /// Scanner results: an app's newest scan (default 30).
+    pub scans: u32,
+    /// ASVS verifications: an app's newest verification (default 180).
+    pub asvs: u32,
+    /// Threat-scenario test results: the newest execution (default 90).
+    pub tests: u32,
+    /// Training: the newest completion of a course, and how long a completion stays valid
+    /// unless the course says otherwise (default 365).
+    pub training: u32,
+}
+
+impl Default for EvidenceMaxAge {
+    fn default() -> Self {
+        Self { scans: 30, asvs: 180, tests: 90, training: 365 }
+    }
+}
+
+/// A training course of `settings.courses`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Course {
+    /// Its id as completions write it (`access-control`).
+    pub id: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// How many days a completion stays valid (default: `evidence_max_age_days.training`).
+    pub validity_days: Option<u32>,
+    /// Where it is declared.
+    pub origin: Origin,
 }

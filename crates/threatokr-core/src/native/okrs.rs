@@ -4,12 +4,15 @@ use super::shapes::{KEY_RESULT, MILESTONE, OBJECTIVE, OKRS};
 use super::{id_field, objects, origin, report_duplicates};
 use crate::decode::{Decoder, MapReader, Reference, Target, Ty};
 use crate::diag::{Code, Diagnostic, FileId, Files, Span, did_you_mean};
-use crate::metrics::{self, CATALOGUE};
+use crate::evidence::training::course_key;
+use crate::evidence::workflow::Category;
+use crate::metrics::{self, CATALOGUE, ParamSpec, Vocab};
 use crate::model::{
     Commitment, Comparison, CycleId, Direction, KeyResult, KeyResultId, KrTarget, KrType, LinkKind,
-    Measure, MeasureParam, Milestone, Objective, ObjectiveLevel, OkrSet, Origin,
+    Measure, MeasureParam, Milestone, Objective, ObjectiveLevel, OkrSet, Origin, Severity, Theme,
 };
 use crate::syntax::{Budget, Node, parse_yaml};
+use crate::taxonomy::{AsvsVersion, asvs_chapter_name};
 use std::collections::BTreeMap;
 
 /// Reads an OKR file. Returns the set (`None` when it has no usable `cycle`), the references it
@@ -154,8 +157,8 @@ fn lower_key_result(decoder: &mut Decoder, r: &MapReader<'_>) -> Option<KeyResul
     if weight < 0.0 {
         decoder.report(Code::InvalidValue, r.span_of("weight"), "a weight cannot be negative");
     }
-    let measure = r.get("measure").and_then(|node| lower_measure(decoder, node));
     let from = format!("key result `{id}`");
+    let measure = r.get("measure").and_then(|node| lower_measure(decoder, node, &from));
     Some(KeyResult {
         derived_from: decoder.references(r, "derived_from", Target::Threat, &from),
         id,
@@ -242,7 +245,7 @@ fn lower_target(
     }
 }
 
-fn lower_measure(decoder: &mut Decoder, node: &Node) -> Option<Measure> {
+fn lower_measure(decoder: &mut Decoder, node: &Node, from: &str) -> Option<Measure> {
     let entries = node.as_map()?;
     let Some(metric_node) = node.get("metric") else {
         decoder.report(Code::MissingField, node.span, "`measure:` has no `metric`").help = Some(
@@ -269,7 +272,7 @@ fn lower_measure(decoder: &mut Decoder, node: &Node) -> Option<Measure> {
     let mut params = BTreeMap::new();
     for (key, value) in entries.iter().filter(|(k, _)| k.text != "metric") {
         let Some(param) = metrics::param_of(spec, &key.text) else {
-            let known = metrics::SCOPE_PARAMS.iter().chain(spec.params).map(|p| p.name);
+            let known = metrics::params_of(spec).map(|p| p.name);
             let diagnostic = decoder.report(
                 Code::InvalidMetricParameter,
                 key.span,
@@ -282,6 +285,7 @@ fn lower_measure(decoder: &mut Decoder, node: &Node) -> Option<Measure> {
         };
         match param_value(param.ty, value) {
             Some(v) => {
+                check_vocabulary(decoder, param, value, from);
                 params.insert(key.text.clone(), v);
             }
             None => {
@@ -298,22 +302,122 @@ fn lower_measure(decoder: &mut Decoder, node: &Node) -> Option<Measure> {
             }
         }
     }
-    if spec.name == "findings.open"
-        && let Some(MeasureParam::Text(score)) = params.get("score")
-        && parse_score_condition(score).is_none()
-    {
-        decoder
-            .report(
-                Code::ThresholdWithoutOperator,
-                node.get("score").map_or(node.span, |n| n.span),
-                format!("`score: {score}` needs an explicit operator"),
-            )
-            .help = Some(
-            "write `\">= 4.0\"` (medium and above) or `\"> 4.0\"`: \"above 4.0\" is ambiguous"
-                .into(),
-        );
-    }
     Some(Measure { metric: spec.name.to_owned(), params })
+}
+
+/// Checks that a parameter's values name what its [`Vocab`] says, at each value's position:
+/// closed vocabularies here, ids of the workspace as references checked once every file is read.
+fn check_vocabulary(decoder: &mut Decoder, param: &ParamSpec, node: &Node, from: &str) {
+    let items: Vec<&Node> = match node.as_seq() {
+        Some(items) => items.iter().collect(),
+        None => vec![node],
+    };
+    for item in items {
+        let text = item.scalar_text().unwrap_or_default().trim();
+        let mut refer = |target: Target, id: String| {
+            decoder.references.push(Reference {
+                target,
+                id,
+                file: decoder.file,
+                span: item.span,
+                from: from.to_owned(),
+            });
+        };
+        let known: Vec<String> = match param.vocab {
+            Vocab::Free => return,
+            Vocab::App => {
+                match text.strip_prefix("tag:") {
+                    Some(tag) => refer(Target::AppTag, tag.trim().to_owned()),
+                    None => refer(Target::App, text.to_owned()),
+                }
+                continue;
+            }
+            Vocab::Team => {
+                refer(Target::Team, text.to_owned());
+                continue;
+            }
+            Vocab::Environment => {
+                refer(Target::Environment, text.to_owned());
+                continue;
+            }
+            Vocab::Course => {
+                refer(Target::Course, course_key(text));
+                continue;
+            }
+            Vocab::ScoreCondition => {
+                let is_text = !matches!(item.value, crate::syntax::Value::Number { .. });
+                if !is_text || parse_score_condition(text).is_none() {
+                    decoder
+                        .report(
+                            Code::ThresholdWithoutOperator,
+                            item.span,
+                            format!("`score: {text}` needs an explicit operator and a score from 0 to 10"),
+                        )
+                        .help = Some(
+                        "write `\">= 4.0\"` (medium and above) or `\"> 4.0\"`, quoted: a bare number is ambiguous"
+                            .into(),
+                    );
+                }
+                continue;
+            }
+            Vocab::Window => {
+                let days = text.strip_suffix('d').and_then(|n| n.trim().parse::<u32>().ok());
+                if !(matches!(text, "cycle" | "all")
+                    || days.is_some_and(|d| (1..=36_500).contains(&d)))
+                {
+                    decoder
+                        .report(
+                            Code::InvalidMetricParameter,
+                            item.span,
+                            format!("`window: {text}` is not `cycle`, `all` or `<N>d`"),
+                        )
+                        .help = Some("for example `window: 90d` for the last 90 days".into());
+                }
+                continue;
+            }
+            Vocab::AsvsLevel => {
+                if !item.as_f64().is_some_and(|l| [1.0, 2.0, 3.0].contains(&l)) {
+                    decoder.report(
+                        Code::InvalidMetricParameter,
+                        item.span,
+                        format!("ASVS `level: {text}` is not 1, 2 or 3"),
+                    );
+                }
+                continue;
+            }
+            Vocab::Theme => Theme::ALL.iter().map(|t| t.as_str().to_owned()).collect(),
+            Vocab::Severity => Severity::ALL
+                .iter()
+                .filter(|s| **s != Severity::Unknown)
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            Vocab::CiCategory => Category::ALL.iter().map(|c| c.as_str().to_owned()).collect(),
+            Vocab::AsvsChapter => {
+                let chapter = format!("V{}", text.trim_start_matches(['v', 'V']));
+                let exists = [AsvsVersion::V5_0_0, AsvsVersion::V4_0_3]
+                    .into_iter()
+                    .any(|version| asvs_chapter_name(version, &chapter).is_some());
+                if !exists {
+                    decoder.report(
+                        Code::InvalidMetricParameter,
+                        item.span,
+                        format!("`{text}` is not an ASVS chapter (V1 to V17)"),
+                    );
+                }
+                continue;
+            }
+        };
+        if !known.iter().any(|k| k == text) {
+            let diagnostic = decoder.report(
+                Code::InvalidMetricParameter,
+                item.span,
+                format!("`{}: {text}`: `{text}` is not one of {}", param.name, known.join(", ")),
+            );
+            if let Some(s) = did_you_mean(text, known.iter().map(String::as_str)) {
+                diagnostic.help = Some(format!("did you mean `{s}`?"));
+            }
+        }
+    }
 }
 
 /// Parses `">= 4.0"` or `"> 7"` into a comparison and a score.

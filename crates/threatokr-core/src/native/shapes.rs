@@ -161,6 +161,45 @@ pub(crate) static SETTINGS: Shape = Shape {
             "The ASVS version used when a key result names none (default 5.0.0).",
         ),
         opt("evidence", Ty::Object(&EVIDENCE), "Evidence drop folders, workspace-relative."),
+        opt(
+            "evidence_max_age_days",
+            Ty::Object(&EVIDENCE_MAX_AGE),
+            "How old each kind of evidence may be before the key results computed from it are stale.",
+        ),
+        opt(
+            "courses",
+            Ty::List(&Ty::Object(&COURSE)),
+            "Training courses that `training.coverage` may name, with how long a completion is valid.",
+        ),
+    ],
+};
+
+pub(crate) static EVIDENCE_MAX_AGE: Shape = Shape {
+    name: "evidence_max_age_days",
+    doc: "Maximum evidence ages in days.",
+    fields: &[
+        opt("scans", Ty::Count, "An app's newest scan (default 30)."),
+        opt("asvs", Ty::Count, "An app's newest ASVS verification (default 180)."),
+        opt("tests", Ty::Count, "The newest threat-scenario test execution (default 90)."),
+        opt(
+            "training",
+            Ty::Count,
+            "The newest completion of a course, and a completion's validity when the course sets none (default 365).",
+        ),
+    ],
+};
+
+pub(crate) static COURSE: Shape = Shape {
+    name: "course",
+    doc: "A training course.",
+    fields: &[
+        req("id", Ty::Text, "The course id as the completions CSV writes it (access-control)."),
+        opt("title", Ty::Text, "Its title."),
+        opt(
+            "validity_days",
+            Ty::Count,
+            "Days a completion counts as valid training (default: evidence_max_age_days.training).",
+        ),
     ],
 };
 
@@ -400,7 +439,7 @@ pub static KEY_RESULT: Shape = Shape {
         opt("done", Ty::Date, "Binary: the date it was done."),
         opt(
             "measure",
-            Ty::MapOf(&Ty::Any),
+            Ty::Measure,
             "How it is measured: `metric:` from the catalogue plus its parameters.",
         ),
         opt("derived_from", IDS, "Threat ids that justify this key result."),

@@ -1,11 +1,14 @@
 //! Lowers `threatokr.yaml` into a `WorkspaceConfig`.
 
-use super::shapes::{APP, CYCLE, EVIDENCE, ORG, PERSON, SETTINGS, SLA, TEAM, WORKSPACE};
+use super::shapes::{
+    APP, COURSE, CYCLE, EVIDENCE, EVIDENCE_MAX_AGE, ORG, PERSON, SETTINGS, SLA, TEAM, WORKSPACE,
+};
 use super::{dedupe, id_field, objects, origin};
 use crate::decode::{Decoder, MapReader};
 use crate::diag::{Code, Diagnostic, FileId, Files};
 use crate::model::{
-    App, Cycle, EvidenceFolders, Org, Person, Settings, SlaDays, Team, WorkspaceConfig,
+    App, Course, Cycle, EvidenceFolders, EvidenceMaxAge, Org, Person, Settings, SlaDays, Team,
+    WorkspaceConfig,
 };
 use crate::syntax::{Budget, Node, parse_yaml};
 
@@ -119,7 +122,31 @@ fn lower_settings(decoder: &mut Decoder, reader: &MapReader<'_>) -> Settings {
             tests: folder("tests", d.tests),
         }
     });
+    let max_age = reader
+        .get("evidence_max_age_days")
+        .and_then(|n| decoder.object(n, &EVIDENCE_MAX_AGE))
+        .map(|r| {
+            let d = EvidenceMaxAge::default();
+            let days = |key: &str, default: u32| r.number(key).map_or(default, |v| v as u32);
+            EvidenceMaxAge {
+                scans: days("scans", d.scans),
+                asvs: days("asvs", d.asvs),
+                tests: days("tests", d.tests),
+                training: days("training", d.training),
+            }
+        });
+    let courses = objects(decoder, reader, "courses", &COURSE, |decoder, r| {
+        Some(Course {
+            id: r.text("id")?,
+            title: r.text("title"),
+            validity_days: r.number("validity_days").map(|v| v as u32),
+            origin: origin(decoder, r.node),
+        })
+    });
+    let courses = dedupe(decoder, "course", courses, |c| (c.id.clone(), c.origin.span));
     Settings {
+        evidence_max_age: max_age.unwrap_or(defaults.evidence_max_age),
+        courses,
         stale_after_days: reader
             .number("stale_after_days")
             .map_or(defaults.stale_after_days, |v| v as u32),

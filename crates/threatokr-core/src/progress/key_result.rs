@@ -1,6 +1,6 @@
 //! Progress of one key result from its target and its measurements.
 
-use crate::model::{Comparison, KrTarget, Milestone};
+use crate::model::{Comparison, Direction, KrTarget, Milestone};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
@@ -36,11 +36,30 @@ pub fn kr_progress(
     history: &[(Date, f64)],
     window: Window,
 ) -> Option<f64> {
+    kr_progress_as_scored(target, current, history, &BTreeMap::new(), window)
+}
+
+/// [`kr_progress`] where each earlier measurement of a threshold key result is judged against the
+/// target it was scored against when it was taken (`scored`, by day; the current target for a day
+/// without a record): history is never rewritten, a changed target applies from the day it changed.
+pub fn kr_progress_as_scored(
+    target: &KrTarget,
+    current: Option<f64>,
+    history: &[(Date, f64)],
+    scored: &BTreeMap<Date, KrTarget>,
+    window: Window,
+) -> Option<f64> {
     let current = current.filter(|v| v.is_finite());
     let progress = match target {
         KrTarget::Metric { start, target, .. } => metric_progress(*start, *target, current?),
         KrTarget::Threshold { comparison, limit } => {
-            threshold_share(*comparison, *limit, current, history, window)
+            let holds = |day: Date, value: f64| match scored.get(&day) {
+                Some(KrTarget::Threshold { comparison, limit }) if day < window.as_of => {
+                    comparison.holds(value, *limit)
+                }
+                _ => comparison.holds(value, *limit),
+            };
+            threshold_share(*limit, holds, current, history, window)
         }
         KrTarget::Milestones(milestones) => milestone_share(milestones, window.as_of),
         KrTarget::Binary { done } => Some(binary_progress(*done, current, window.as_of)),
@@ -63,8 +82,8 @@ pub fn metric_progress(start: f64, target: f64, current: f64) -> Option<f64> {
 }
 
 fn threshold_share(
-    comparison: Comparison,
     limit: f64,
+    holds: impl Fn(Date, f64) -> bool,
     current: Option<f64>,
     history: &[(Date, f64)],
     window: Window,
@@ -84,7 +103,7 @@ fn threshold_share(
     if by_day.is_empty() {
         return None;
     }
-    let satisfied = by_day.values().filter(|&&value| comparison.holds(value, limit)).count();
+    let satisfied = by_day.iter().filter(|&(&day, &value)| holds(day, value)).count();
     // Counts are far below 2^53, so the conversion is exact.
     Some(satisfied as f64 / by_day.len() as f64)
 }
@@ -103,4 +122,38 @@ fn milestone_share(milestones: &[Milestone], as_of: Date) -> Option<f64> {
 fn binary_progress(done: Option<Date>, current: Option<f64>, as_of: Date) -> f64 {
     let reached = done.is_some_and(|d| d <= as_of) || current.is_some_and(|v| v >= 1.0);
     if reached { 1.0 } else { 0.0 }
+}
+
+/// The target a measurement is scored against, as the store records it beside the value:
+/// `{"type":"threshold","comparison":"at_most","limit":0.0}` or
+/// `{"type":"metric","start":20.0,"target":80.0}`. Milestones and binary key results read their
+/// file each time and record none.
+pub fn target_record(target: &KrTarget) -> Option<String> {
+    let value = match target {
+        KrTarget::Metric { start, target, .. } => {
+            serde_json::json!({"type": "metric", "start": start, "target": target})
+        }
+        KrTarget::Threshold { comparison, limit } => {
+            serde_json::json!({"type": "threshold", "comparison": comparison.as_str(), "limit": limit})
+        }
+        KrTarget::Milestones(_) | KrTarget::Binary { .. } => return None,
+    };
+    Some(value.to_string())
+}
+
+/// Reads a [`target_record`] back; `None` for anything else.
+pub fn parse_target_record(text: &str) -> Option<KrTarget> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    match value["type"].as_str()? {
+        "metric" => {
+            let (start, target) = (value["start"].as_f64()?, value["target"].as_f64()?);
+            let direction = if target >= start { Direction::Increase } else { Direction::Decrease };
+            Some(KrTarget::Metric { start, target, direction })
+        }
+        "threshold" => Some(KrTarget::Threshold {
+            comparison: value["comparison"].as_str()?.parse::<Comparison>().ok()?,
+            limit: value["limit"].as_f64()?,
+        }),
+        _ => None,
+    }
 }

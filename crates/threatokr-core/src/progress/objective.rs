@@ -77,6 +77,17 @@ pub fn objective_progress(
     okrs: &OkrSet,
     kr_progress: &BTreeMap<KeyResultId, Option<f64>>,
 ) -> Rollup {
+    objective_progress_with_nested(okrs, kr_progress, &BTreeMap::new())
+}
+
+/// [`objective_progress`] where objectives of nested cycles (a year's quarters) contribute too:
+/// `nested` gives, per objective of this set, its `contributes` children from other OKR sets with
+/// their progress; an objective that rolls up its children counts them like its own, weight 1.
+pub fn objective_progress_with_nested(
+    okrs: &OkrSet,
+    kr_progress: &BTreeMap<KeyResultId, Option<f64>>,
+    nested: &BTreeMap<ObjectiveId, Vec<(ObjectiveId, Option<f64>)>>,
+) -> Rollup {
     let objectives = &okrs.objectives;
     // The first definition of a duplicated id is the one links point at; duplicates are a
     // validation error reported elsewhere.
@@ -133,6 +144,9 @@ pub fn objective_progress(
                         progress[child],
                     ));
                 }
+            }
+            for (child, child_progress) in nested.get(&objective.id).into_iter().flatten() {
+                items.push(item(RollupSource::Child(child.clone()), 1.0, *child_progress));
             }
         }
         progress[node] = weighted_mean(&items);

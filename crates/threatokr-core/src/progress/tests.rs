@@ -76,6 +76,25 @@ fn threshold_counts_the_share_of_measurements_in_the_cycle_that_hold() {
 }
 
 #[test]
+fn issue_10_earlier_measurements_are_judged_against_the_target_they_were_scored_against() {
+    let strict = KrTarget::Threshold { comparison: Comparison::AtMost, limit: 0.0 };
+    let loose = KrTarget::Threshold { comparison: Comparison::AtMost, limit: 1.0 };
+    let history = [(date(2027, 1, 10), 1.0), (date(2027, 1, 20), 1.0)];
+    // Both days were scored against `at_most: 0` and failed; the file now says `at_most: 1`.
+    let scored: BTreeMap<Date, KrTarget> =
+        history.iter().map(|(day, _)| (*day, strict.clone())).collect();
+    let as_of = window(date(2027, 2, 1));
+    // Re-scored, every day would hold (3 of 3); as scored, only today's holds: 1 of 3.
+    assert_close(kr_progress(&loose, Some(1.0), &history, as_of), 1.0);
+    assert_close(kr_progress_as_scored(&loose, Some(1.0), &history, &scored, as_of), 1.0 / 3.0);
+    // The record round-trips.
+    for target in [strict, loose, metric(20.0, 80.0), metric(12.0, 0.0)] {
+        assert_eq!(parse_target_record(&target_record(&target).unwrap()), Some(target));
+    }
+    assert_eq!(target_record(&KrTarget::Binary { done: None }), None);
+}
+
+#[test]
 fn threshold_current_value_replaces_the_same_day_measurement() {
     let target = KrTarget::Threshold { comparison: Comparison::Below, limit: 4.0 };
     let history = [(date(2027, 1, 5), 1.0), (date(2027, 1, 6), 7.0)];

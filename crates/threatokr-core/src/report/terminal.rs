@@ -237,6 +237,9 @@ pub fn render_status_tree(model: &ReportModel, width: usize, color: bool) -> Str
         if node.repeated {
             continue;
         }
+        for link in &objective.links {
+            let _ = writeln!(out, "{}", fit(&format!("{continuation}  [{}]", clean(link)), width));
+        }
         for kr in &objective.key_results {
             let label = format!("{continuation}- {} {}", clean(&kr.id), clean(&kr.title));
             let text = fit(&label, columns.left);

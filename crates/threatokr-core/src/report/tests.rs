@@ -84,6 +84,7 @@ fn objective(
         progress: None,
         status: Status::NoData,
         key_results: Vec::new(),
+        links: Vec::new(),
     }
 }
 
@@ -459,7 +460,7 @@ fn build_with_measured_numbers_fills_key_results_and_derives_changes() {
     );
     measured.objectives.insert(
         "O-SEC".to_owned(),
-        MeasuredObjective { progress: Some(0.425), status: Status::AtRisk },
+        MeasuredObjective { progress: Some(0.425), status: Status::AtRisk, links: Vec::new() },
     );
     measured.overall_score = Some(0.425);
     let themes = vec![ThemeRow {

@@ -12,9 +12,13 @@ pub(crate) struct Args {
     /// The cycle to grade.
     #[arg(long)]
     cycle: String,
-    /// Replace grades frozen earlier.
+    /// Replace grades frozen earlier, or grade before the cycle's close (the output says so).
     #[arg(long)]
     force: bool,
+    /// The day grading happens (YYYY-MM-DD); default today. Before the cycle's last day grading
+    /// is refused unless --force is given.
+    #[arg(long)]
+    as_of: Option<jiff::civil::Date>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -28,17 +32,18 @@ enum Format {
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let session = open_session(root)?;
-    let today = today();
-    // The score is progress at the close: measure on the cycle's last day.
-    let mut measured = session.measure_close(&args.cycle, today, &mut ProgressLine::default())?;
+    let day = args.as_of.unwrap_or_else(today);
+    // The score is progress at the close, or, graded early with --force, on the day of grading.
+    let (mut measured, early) =
+        session.measure_for_grade(&args.cycle, day, args.force, &mut ProgressLine::default())?;
     print_diagnostics(&measured.files, &measured.diagnostics);
     if measured.has_errors() {
         return Ok(Outcome::InputErrors);
     }
-    let end = measured.measurement.as_of;
-    if today < end {
+    let end = measured.workspace.config.cycle(&args.cycle).map_or(day, |c| c.end);
+    if early {
         eprint(&format!(
-            "note: {} closes on {end}; grading now freezes the evidence known today\n",
+            "note: graded early: {} closes on {end}; these scores are progress on {day}\n",
             args.cycle
         ));
     }
@@ -52,12 +57,18 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 .map(|r| serde_json::json!({"objective": r.objective_id, "key_result": r.kr_id, "lineage": r.lineage, "score": r.score, "expected": r.expected, "band": r.band.as_str()}))
                 .collect();
             print(&serde_json::to_string_pretty(
-                &serde_json::json!({"cycle": measurement.cycle.as_str(), "as_of": measurement.as_of.to_string(), "grades": grades}),
+                &serde_json::json!({"cycle": measurement.cycle.as_str(), "as_of": measurement.as_of.to_string(), "early": early, "grades": grades}),
             )?);
         }
         Format::Table => {
-            let mut out =
-                format!("{} graded at its close, {}\n", measurement.cycle, measurement.as_of);
+            let mut out = if early {
+                format!(
+                    "{} graded early, on {}, before its close on {end}\n",
+                    measurement.cycle, measurement.as_of
+                )
+            } else {
+                format!("{} graded at its close, {}\n", measurement.cycle, measurement.as_of)
+            };
             let width =
                 rows.iter().map(|r| r.objective_id.len() + r.kr_id.len() + 1).max().unwrap_or(0);
             for row in &rows {

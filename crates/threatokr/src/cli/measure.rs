@@ -130,8 +130,29 @@ fn table(measurement: &CycleMeasurement, width: usize) -> String {
     ));
     for kr in &measurement.key_results {
         for note in &kr.value.notes {
-            out.push_str(&format!("note: {}: {note}\n", kr.id));
+            out.push_str(&wrap(&format!("note: {}: {note}", kr.id), width));
         }
     }
+    out
+}
+
+/// Wraps text at spaces so no line is wider than `width` (a word longer than that stands alone),
+/// continuation lines indented by two spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let used = line.chars().count();
+        if used > 2 && used + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = "  ".to_owned();
+        } else if !line.is_empty() && !line.ends_with("  ") {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
     out
 }

@@ -1,6 +1,6 @@
 //! `threatokr validate`: check every file of the workspace and print the problems found.
 
-use super::output::{eprint, print, stderr_color};
+use super::output::{ProgressLine, eprint, print, stderr_color};
 use super::{Outcome, open_session};
 use anyhow::Result;
 use std::path::Path;
@@ -22,7 +22,9 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let Checked { workspace, files, diagnostics } = open_session(root)?.load()?;
+    // The evidence too: a broken checklist or training file is found before `measure` counts it.
+    let Checked { workspace, files, diagnostics } =
+        open_session(root)?.load_with_evidence(&mut ProgressLine::default())?;
     let report = DiagnosticReport { files: &files, diagnostics: &diagnostics };
     let summary = Summary::of(&diagnostics);
     match args.format {

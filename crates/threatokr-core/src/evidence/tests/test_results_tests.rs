@@ -65,7 +65,11 @@ fn reads_junit_results_threat_ids_and_suite_dates() {
             ("version 1.2 [v2] mentions T-1000 without brackets", vec![], true, false, None),
         ]
     );
-    assert_eq!(lines_and_codes(&files, file, &diagnostics), vec![(22, "invalid-date")]);
+    // The last two have no date (a bad timestamp, none at all) and the name gives none: said so.
+    assert_eq!(
+        lines_and_codes(&files, file, &diagnostics),
+        vec![(1, "undated-test-results"), (22, "invalid-date")]
+    );
     let refund = executions
         .iter()
         .find(|e| e.test.ends_with("refund_twice [T-CHK-2, AB-CHK-1]"))
@@ -75,6 +79,23 @@ fn reads_junit_results_threat_ids_and_suite_dates() {
         files.text(file)[span.range()].starts_with("<testcase")
             && files.text(file)[span.range()].ends_with("</testcase>")
     );
+}
+
+#[test]
+fn issue_10_junit_without_a_timestamp_is_dated_by_its_file_name() {
+    let text = include_str!("../../../test_data/evidence/tests/0001_junit.xml");
+    let (files, file, executions, diagnostics) = parse("tests/pentest-2027-02-10.xml", text);
+    let dated = |name: &str| executions.iter().find(|e| e.test == name).unwrap().date;
+    // Undated suites take the file's date; a suite's own timestamp wins.
+    assert_eq!(dated("payments.Idor.read_other_card"), Some(jiff::civil::date(2027, 2, 10)));
+    assert_eq!(
+        dated("checkout.LoginTest.test_login[guest-False]"),
+        Some(jiff::civil::date(2027, 1, 15))
+    );
+    assert_eq!(lines_and_codes(&files, file, &diagnostics), vec![(22, "invalid-date")]);
+    // Something that only looks like a date is not one.
+    assert_eq!(date_in_name("runs/2027-13-45.xml"), None);
+    assert_eq!(date_in_name("2027-01-02/run-2027-02-03.xml"), Some(jiff::civil::date(2027, 2, 3)));
 }
 
 #[test]
@@ -126,7 +147,12 @@ fn reads_csv_results_and_reports_bad_rows_by_line() {
     );
     assert_eq!(
         lines_and_codes(&files, file, &diagnostics),
-        vec![(5, "missing-field"), (6, "invalid-value"), (7, "invalid-date")]
+        vec![
+            (1, "undated-test-results"),
+            (5, "missing-field"),
+            (6, "invalid-value"),
+            (7, "invalid-date")
+        ]
     );
 }
 
@@ -139,7 +165,7 @@ fn notes_a_file_whose_tests_name_no_threat() {
     assert_eq!(executions.len(), 2);
     assert_eq!(
         diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(),
-        vec!["tests-without-threats"]
+        vec!["tests-without-threats", "undated-test-results"]
     );
 }
 

@@ -2,7 +2,7 @@
 //! workflows called with a job-level `uses: ./.github/workflows/x.yml`.
 
 use super::signatures::{Detection, match_action, match_image, match_script};
-use super::{ToolUse, is_true, merge_job_detections, normalize_path, script_texts};
+use super::{ToolUse, is_false, is_true, merge_job_detections, normalize_path, script_texts};
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
 use crate::syntax::Node;
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,6 +126,7 @@ fn read_job(
         return Vec::new();
     }
     let job_soft = is_true(job.get("continue-on-error"));
+    let job_off = is_false(job.get("if"));
     let mut found = Vec::new();
     if let Some(uses) = job.get("uses") {
         match uses.as_str() {
@@ -165,6 +166,7 @@ fn read_job(
     }
     for detection in &mut found {
         detection.soft_fail |= job_soft;
+        detection.switched_off |= job_off;
     }
     found
 }
@@ -201,8 +203,10 @@ fn read_step(
         }
     }
     let step_soft = is_true(step.get("continue-on-error"));
+    let step_off = is_false(step.get("if"));
     for detection in &mut found {
         detection.soft_fail |= step_soft;
+        detection.switched_off |= step_off;
     }
     found
 }
@@ -258,7 +262,7 @@ pub(super) fn tool_uses(
                 category: d.category,
                 file: file.clone(),
                 job: job.clone(),
-                enforced,
+                enforced: enforced && !d.switched_off,
                 blocking: !d.soft_fail,
             }));
         }

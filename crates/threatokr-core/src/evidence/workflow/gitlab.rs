@@ -209,7 +209,7 @@ pub(super) fn tool_uses(
                     category: detection.category,
                     file: file_name.clone(),
                     job: key.text.clone(),
-                    enforced,
+                    enforced: enforced && !detection.switched_off,
                     blocking: !(soft || detection.soft_fail),
                 });
             }

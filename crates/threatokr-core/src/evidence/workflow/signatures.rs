@@ -29,6 +29,9 @@ pub(crate) struct Detection {
     /// True when the place itself says a failure must not fail the pipeline (`|| true`,
     /// `fail_action: false`, `--exit-code 0`, ...).
     pub(crate) soft_fail: bool,
+    /// True when the place switches the tool off (its own skip flag or input, `if: false`): it is
+    /// configured but does not scan.
+    pub(crate) switched_off: bool,
     /// True when the tool was only seen as a container image; such a detection gives way to a
     /// command or action of the same tool in the same job, which says more about what it scans.
     pub(crate) image_only: bool,
@@ -36,7 +39,7 @@ pub(crate) struct Detection {
 
 impl Detection {
     fn new(name: &'static str, category: Category) -> Self {
-        Self { name, category, soft_fail: false, image_only: false }
+        Self { name, category, soft_fail: false, switched_off: false, image_only: false }
     }
 }
 
@@ -87,6 +90,30 @@ const ACTIONS: &[(&str, &str, Category)] = &[
     ("aquasecurity/tfsec-sarif-action", "tfsec", Iac),
     ("tenable/terrascan-action", "terrascan", Iac),
     ("hadolint/hadolint-action", "hadolint", Iac),
+];
+
+/// Command-line arguments with which a tool is configured but does not scan, by tool name: the
+/// build plugin's own skip switch. Compared on the whole argument, case-sensitively, as the tools
+/// read them (`-Ddependency-check.skip=true`, the Maven plugin's documented `skip` property;
+/// Maven reads a bare `-Dname` as `true`). Printing a version or the help scans nothing either.
+pub(crate) const SWITCH_OFF_ARGS: &[(&str, &str, &str)] = &[
+    // (tool, argument, a command that runs the tool with it: checked by a test)
+    (
+        "dependency-check",
+        "-Ddependency-check.skip=true",
+        "mvn org.owasp:dependency-check-maven:check -Ddependency-check.skip=true",
+    ),
+    (
+        "dependency-check",
+        "-Ddependency-check.skip",
+        "mvn org.owasp:dependency-check-maven:check -Ddependency-check.skip",
+    ),
+    ("sonarqube", "-Dsonar.skip=true", "mvn sonar:sonar -Dsonar.skip=true"),
+    ("sonarqube", "-Dsonar.skip", "mvn sonar:sonar -Dsonar.skip"),
+    ("snyk", "--help", "snyk test --help"),
+    ("semgrep", "--version", "semgrep --version"),
+    ("trivy", "--version", "trivy --version"),
+    ("gitleaks", "version", "gitleaks version"),
 ];
 
 /// Action inputs that, when written with the given value, stop the action from failing the job.
@@ -467,7 +494,10 @@ fn match_command(words: &[String]) -> Option<Detection> {
         || has_flag(args, "--exit-zero")
         || has_flag(args, "--no-fail")
         || has_flag(args, "--exit-code=0");
-    Some(Detection { soft_fail: detection.soft_fail || soft_fail, ..detection })
+    let switched_off = SWITCH_OFF_ARGS
+        .iter()
+        .any(|(tool, flag, _)| *tool == detection.name && args.iter().any(|a| a == flag));
+    Some(Detection { soft_fail: detection.soft_fail || soft_fail, switched_off, ..detection })
 }
 
 /// True when the command after `||` swallows the failure (`true`, `:`, `exit 0`, `echo ...`).
@@ -518,6 +548,20 @@ mod tests {
 
     fn names(text: &str) -> Vec<(&'static str, Category, bool)> {
         match_script(text).into_iter().map(|d| (d.name, d.category, d.soft_fail)).collect()
+    }
+
+    #[test]
+    fn issue_10_each_switch_off_argument_switches_its_tool_off() {
+        for (tool, flag, command) in SWITCH_OFF_ARGS {
+            let found = match_script(command);
+            assert_eq!(found.len(), 1, "{command}: {found:?}");
+            assert_eq!((found[0].name, found[0].switched_off), (*tool, true), "{command}");
+            // Without the argument the same command scans.
+            let on = command.replace(flag, "");
+            let found = match_script(&on);
+            assert_eq!(found.len(), 1, "{on}: {found:?}");
+            assert_eq!((found[0].name, found[0].switched_off), (*tool, false), "{on}");
+        }
     }
 
     #[test]

@@ -81,7 +81,8 @@ fn threat_dragon_pr_pipeline_has_an_enforced_trivy_and_a_non_failing_zap() {
             row("zap", Dast, "zap_scan_web_app", true, false)
         ]
     );
-    assert_eq!(presence(&scan), [Absent, Absent, Absent, Enforced, Enforced, Absent]);
+    // ZAP runs on pull requests but is allowed to fail: DAST is present, not enforced.
+    assert_eq!(presence(&scan), [Absent, Absent, Absent, Present, Enforced, Absent]);
     // Six jobs call local reusable workflows that are not in the sample set.
     assert_eq!(codes(&diagnostics), vec![Code::CiUnresolvedWorkflow; 6]);
 }
@@ -125,7 +126,8 @@ fn all_four_samples_as_one_repository_cover_four_categories() {
             ".github/workflows/pull_request.yaml"
         ]
     );
-    assert_eq!(presence(&scan), [Enforced, Enforced, Absent, Enforced, Enforced, Absent]);
+    // ZAP runs on pull requests but is allowed to fail: DAST is present, not enforced.
+    assert_eq!(presence(&scan), [Enforced, Enforced, Absent, Present, Enforced, Absent]);
 }
 
 #[test]
@@ -352,7 +354,8 @@ fn gitlab_templates_in_a_list_and_a_single_include_with_overrides() {
         ]
     );
     assert_eq!(scan.tools[4].file, "ci/0011_gitlab_local_include.yml");
-    assert_eq!(presence(&scan), [Enforced, Enforced, Enforced, Enforced, Absent, Enforced]);
+    // GitLab's templates allow failure unless the pipeline says otherwise: not enforced.
+    assert_eq!(presence(&scan), [Present, Enforced, Present, Present, Absent, Enforced]);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }
 
@@ -389,7 +392,8 @@ fn gitlab_allow_failure_manual_and_schedule_rules() {
             row("zap", Dast, "zap", false, false),
         ]
     );
-    assert_eq!(presence(&scan), [Enforced, Enforced, Enforced, Present, Present, Present]);
+    // Allowed to fail is not enforced: semgrep (sast) and npm_audit (sca) only report.
+    assert_eq!(presence(&scan), [Present, Enforced, Present, Present, Present, Present]);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }
 
@@ -448,4 +452,59 @@ proptest! {
         let text: String = lines.iter().map(|(indent, line)| format!("{}{line}\n", "  ".repeat(*indent))).collect();
         let _ = scan_repo(&[(".github/workflows/x.yml", &text), ("ci/x.yml", &text), (".gitlab-ci.yml", &text)]);
     }
+}
+
+#[test]
+fn issue_10_a_tool_switched_off_or_allowed_to_fail_is_not_enforced() {
+    let text = r#"
+on: [push, pull_request]
+jobs:
+  odc:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mvn org.owasp:dependency-check-maven:check -Ddependency-check.skip=true
+  sast:
+    runs-on: ubuntu-latest
+    steps:
+      - if: false
+        run: semgrep ci
+  secrets:
+    runs-on: ubuntu-latest
+    if: ${{ false }}
+    steps:
+      - uses: gitleaks/gitleaks-action@v2
+  iac:
+    runs-on: ubuntu-latest
+    steps:
+      - run: checkov -d . || true
+  container:
+    runs-on: ubuntu-latest
+    steps:
+      - run: trivy image app
+        continue-on-error: true
+"#;
+    let (scan, diagnostics) = scan_repo(&[(".github/workflows/ci.yml", text)]);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(
+        rows(&scan),
+        vec![
+            row("trivy", Container, "container", true, false),
+            row("checkov", Iac, "iac", true, false),
+            row("dependency-check", Sca, "odc", false, true),
+            row("semgrep", Sast, "sast", false, true),
+            row("gitleaks", Secrets, "secrets", false, true),
+        ]
+    );
+    // Nothing is enforced: every tool is off or allowed to fail.
+    assert_eq!(presence(&scan), [Present, Present, Present, Absent, Present, Present]);
+
+    // The same jobs switched on and blocking are enforced.
+    let on = text
+        .replace(" -Ddependency-check.skip=true", "")
+        .replace("      - if: false\n", "      - ")
+        .replace("    if: ${{ false }}\n", "")
+        .replace(" || true", "")
+        .replace("        continue-on-error: true\n", "");
+    let (scan, _) = scan_repo(&[(".github/workflows/ci.yml", &on)]);
+    assert_eq!(presence(&scan), [Enforced, Enforced, Enforced, Absent, Enforced, Enforced]);
 }
