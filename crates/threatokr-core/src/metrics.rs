@@ -32,6 +32,13 @@ const fn param(name: &'static str, ty: Ty, doc: &'static str) -> ParamSpec {
 
 const TEXTS: Ty = Ty::OneOrList(&Ty::Text);
 
+/// The finding classes a finding metric counts (issue 10).
+const CLASSES: ParamSpec = param(
+    "classes",
+    TEXTS,
+    "Finding classes counted: security, quality, license (default [security]).",
+);
+
 /// Scope parameters every metric accepts.
 pub const SCOPE_PARAMS: &[ParamSpec] = &[
     param("apps", TEXTS, "App ids, or `tag:<tag>` to select apps by tag."),
@@ -109,17 +116,18 @@ pub const CATALOGUE: &[MetricSpec] = &[
         params: &[
             param("score", Ty::Text, "An explicit operator and value, such as \">= 4.0\"."),
             param("severity", Ty::Text, "Alternatively, the lowest severity counted."),
+            CLASSES,
         ],
     },
     MetricSpec {
         name: "findings.sla",
         doc: "% of findings whose fix deadline fell in the window that were fixed by it.",
-        params: &[param("severity", Ty::Text, "Only this severity and above.")],
+        params: &[param("severity", Ty::Text, "Only this severity and above."), CLASSES],
     },
     MetricSpec {
         name: "findings.mttr",
         doc: "Median days from first seen to fixed, per severity.",
-        params: &[param("severity", Ty::Text, "Only this severity.")],
+        params: &[param("severity", Ty::Text, "Only this severity."), CLASSES],
     },
     MetricSpec { name: "manual", doc: "The latest check-in value.", params: &[] },
 ];

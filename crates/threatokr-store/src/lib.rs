@@ -35,7 +35,10 @@ use std::time::Duration;
 
 /// The schema, one migration per file; append new files, never edit a released one.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_init.sql")),
+        M::up(include_str!("../migrations/0005_finding_class.sql")),
+    ])
 }
 
 /// How long a writer waits for another process's lock before giving up (a CI job ingesting while

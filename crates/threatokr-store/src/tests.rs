@@ -15,6 +15,7 @@ fn finding(fingerprint: &str, severity: &str) -> FindingInput {
         rule_id: format!("rule-{fingerprint}"),
         severity: severity.into(),
         score: None,
+        class: threatokr_core::model::FindingClass::Security,
         cwes: vec![89, 79, 89],
         file: Some("src/app.py".into()),
         line: Some(12),
@@ -88,7 +89,7 @@ fn dump(store: &Store) -> Vec<String> {
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
     let store = store();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     assert_eq!(store.journal_mode().unwrap(), "memory");
     let foreign_keys: bool =
         store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
@@ -128,7 +129,7 @@ fn file_store_uses_wal_and_keeps_history_across_reopening() {
     }
     assert!(path.exists());
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     assert_eq!(store.journal_mode().unwrap(), "wal");
     assert_eq!(all_findings(&store).len(), 2);
     // The reopened store still knows the newest scan and refuses an older one.
@@ -178,6 +179,7 @@ fn first_scan_records_every_finding_as_new() {
             severity: "high".into(),
             score: Some(7.5),
             cwes: vec![79, 89],
+            class: threatokr_core::model::FindingClass::Security,
             file: Some("src/app.py".into()),
             line: Some(12),
             message: "finding b".into(),
@@ -781,4 +783,28 @@ fn a_failed_freeze_keeps_the_grades_already_frozen() {
         .unwrap_err();
     assert!(matches!(error, StoreError::Invalid { field: "grade score", .. }));
     assert_eq!(store.grades("2027-Q1").unwrap(), [graded("O-1", "KR-1", 0.5)]);
+}
+
+#[test]
+fn keeps_each_findings_class_and_the_latest_scans_word_for_it() {
+    use threatokr_core::model::FindingClass;
+    let mut store = Store::open_in_memory().unwrap();
+    let mut input = scan(date(2027, 1, 5), &["a", "b"]);
+    input.findings[1].class = FindingClass::Quality;
+    store.ingest_findings(&input).unwrap();
+    let classes = |store: &Store| {
+        all_findings(store).iter().map(|f| (f.fingerprint.clone(), f.class)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        classes(&store),
+        [("a".to_owned(), FindingClass::Security), ("b".to_owned(), FindingClass::Quality)]
+    );
+    // A newer reader may classify a rule differently: the latest scan's class is kept.
+    let mut input = scan(date(2027, 2, 5), &["a", "b"]);
+    input.findings[0].class = FindingClass::License;
+    store.ingest_findings(&input).unwrap();
+    assert_eq!(
+        classes(&store),
+        [("a".to_owned(), FindingClass::License), ("b".to_owned(), FindingClass::Security)]
+    );
 }

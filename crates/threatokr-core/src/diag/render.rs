@@ -74,12 +74,13 @@ const MAX_LABEL_LINES: usize = 3;
 fn shown_range(files: &Files, file: super::FileId, span: super::Span) -> std::ops::Range<usize> {
     let source = files.get(file);
     let (start, end) = (source.line_col(span.start), source.line_col(span.end));
+    let range = source.local_range(span);
     if end.line - start.line < MAX_LABEL_LINES {
-        return span.range();
+        return range;
     }
     let text = &source.text;
-    let from = span.start as usize;
-    let line_end = text[from.min(text.len())..].find('\n').map_or(text.len(), |i| from + i);
+    let from = range.start;
+    let line_end = text[from..].find('\n').map_or(text.len(), |i| from + i);
     from..line_end.max(from)
 }
 

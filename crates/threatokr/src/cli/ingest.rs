@@ -3,14 +3,16 @@
 use super::Outcome;
 use super::output::{eprint, print, stderr_color, with_progress};
 use super::store_io::{open_store, today};
-use super::workspace_io::{add_file, read_workspace};
-use anyhow::{Result, bail};
+use super::workspace_io::{display_name, read_workspace};
+use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use threatokr_core::diag::{
-    DiagnosticReport, Files, Summary, diagnostic_json, render_human, sort_diagnostics,
+    Diagnostic, DiagnosticReport, FileId, Files, Span, Summary, diagnostic_json, render_human,
+    sort_diagnostics,
 };
-use threatokr_core::evidence::sarif::{Finding, parse_sarif_log, summary_json};
+use threatokr_core::evidence::sarif::{Finding, SarifLog, read_sarif_log, summary_json};
 use threatokr_core::workspace::load_workspace;
 use threatokr_store::{FindingInput, ScanInput};
 
@@ -62,8 +64,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut tools: Vec<String> = Vec::new();
     let base = std::env::current_dir()?;
     for path in with_progress("reading SARIF files", &args.files) {
-        let Some(id) = add_file(&mut files, &base, path, &mut diagnostics)? else { continue };
-        let (log, more) = parse_sarif_log(&files, id);
+        let (log, more) = read_sarif_file(&mut files, &base, path)?;
         diagnostics.extend(more);
         findings.extend(log.findings);
         tools.extend(log.tools);
@@ -133,6 +134,85 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// Reads one SARIF file as a stream, so that its size is not limited and memory stays bounded by
+/// its largest result and its findings. The file is not held; when it has diagnostics, the lines
+/// they point at are read again as excerpts, so they still show file, line, column and source.
+fn read_sarif_file(
+    files: &mut Files,
+    base: &Path,
+    path: &Path,
+) -> Result<(SarifLog, Vec<Diagnostic>)> {
+    let name = display_name(base, path);
+    let id = files.add(name.clone(), String::new());
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let (log, mut diagnostics) =
+        read_sarif_log(file, id).with_context(|| format!("reading {}", path.display()))?;
+    if !diagnostics.is_empty() {
+        add_excerpts(files, id, &name, path, &mut diagnostics)
+            .with_context(|| format!("reading {}", path.display()))?;
+    }
+    Ok((log, diagnostics))
+}
+
+/// Most lines an excerpt holds: the renderer shows a longer span by its first line.
+const EXCERPT_LINES: usize = 3;
+
+/// Gives each diagnostic label on `id` an excerpt of the lines it covers (at most
+/// `EXCERPT_LINES`), read in one pass over the file.
+fn add_excerpts(
+    files: &mut Files,
+    id: FileId,
+    name: &str,
+    path: &Path,
+    diagnostics: &mut [Diagnostic],
+) -> std::io::Result<()> {
+    let mut wanted: Vec<Span> = diagnostics
+        .iter()
+        .flat_map(|d| d.primary.iter().chain(&d.secondary))
+        .filter(|l| l.file == id)
+        .map(|l| l.span)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut excerpts: BTreeMap<Span, FileId> = BTreeMap::new();
+    // Open excerpts: (span, first byte, first line, lines so far, text).
+    let mut open: Vec<(Span, usize, usize, usize, Vec<u8>)> = Vec::new();
+    let mut next = wanted.iter().peekable();
+    let mut input = std::io::BufReader::new(std::fs::File::open(path)?);
+    let (mut offset, mut line_number, mut line) = (0usize, 1usize, Vec::new());
+    loop {
+        line.clear();
+        let read = input.read_until(b'\n', &mut line)?;
+        let end = offset + read;
+        while let Some(span) = next.next_if(|s| (s.start as usize) < end || read == 0) {
+            open.push((*span, offset, line_number, 0, Vec::new()));
+        }
+        for (span, start, first_line, lines, text) in &mut open {
+            text.extend_from_slice(&line);
+            *lines += 1;
+            if *lines >= EXCERPT_LINES || end >= span.end as usize || read == 0 {
+                let text = String::from_utf8_lossy(text).into_owned();
+                excerpts.insert(*span, files.add_excerpt(name, text, *start, *first_line));
+                *lines = usize::MAX;
+            }
+        }
+        open.retain(|(_, _, _, lines, _)| *lines != usize::MAX);
+        if read == 0 {
+            break;
+        }
+        offset = end;
+        line_number += 1;
+    }
+    for diagnostic in diagnostics {
+        for label in diagnostic.primary.iter_mut().chain(&mut diagnostic.secondary) {
+            if let Some(&excerpt) = excerpts.get(&label.span).filter(|_| label.file == id) {
+                label.file = excerpt;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The app must exist, so findings are never filed under a typo.
 fn check_app(root: &Path, app: &str, env: &str) -> Result<()> {
     let loaded = read_workspace(root)?;
@@ -168,6 +248,7 @@ pub(crate) fn scans_by_tool(
             severity: finding.severity.as_str().to_owned(),
             score: finding.score,
             cwes: finding.cwes,
+            class: finding.class,
             file: finding.file,
             line: finding.line,
             message: finding.message,
