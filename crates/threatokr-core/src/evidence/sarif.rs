@@ -1077,29 +1077,47 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
     }
     let unusable: HashSet<String> = shared.iter().map(|(t, _)| (*t).to_owned()).collect();
 
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    let mut findings = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let mut finding = draft.finding;
-        let base = match draft.fingerprints {
-            Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
-                let file = finding.file.as_deref().unwrap_or_default();
-                format!("{}:{}:{file}:{text}", finding.tool, finding.rule_id)
-            }
-            _ => {
-                let hash = fnv1a64(&[
-                    &finding.tool,
-                    &finding.rule_id,
-                    finding.file.as_deref().unwrap_or_default(),
-                    &draft.line_text,
-                ]);
-                format!("{}:hash:{hash:016x}", finding.tool)
-            }
-        };
-        let count = seen.entry(base.clone()).or_insert(0);
+    drop(shared);
+    drop(sharing);
+    drop(first_line);
+
+    // The drafts' memory becomes the findings' (a 200,000-result log keeps one copy of each).
+    let mut findings: Vec<Finding> = drafts
+        .into_iter()
+        .map(|draft| {
+            let mut finding = draft.finding;
+            finding.fingerprint = match draft.fingerprints {
+                Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
+                    let file = finding.file.as_deref().unwrap_or_default();
+                    format!("{}:{}:{file}:{text}", finding.tool, finding.rule_id)
+                }
+                _ => {
+                    let hash = fnv1a64(&[
+                        &finding.tool,
+                        &finding.rule_id,
+                        finding.file.as_deref().unwrap_or_default(),
+                        &draft.line_text,
+                    ]);
+                    format!("{}:hash:{hash:016x}", finding.tool)
+                }
+            };
+            finding
+        })
+        .collect();
+    // Counted by reference, so the identities are not copied for it.
+    let mut repeats: Vec<(usize, u32)> = Vec::new();
+    let mut seen: HashMap<&str, u32> = HashMap::with_capacity(findings.len());
+    for (index, finding) in findings.iter().enumerate() {
+        let count = seen.entry(finding.fingerprint.as_str()).or_insert(0);
         *count += 1;
-        finding.fingerprint = if *count == 1 { base } else { format!("{base}#{count}") };
-        findings.push(finding);
+        if *count > 1 {
+            repeats.push((index, *count));
+        }
+    }
+    drop(seen);
+    for (index, count) in repeats {
+        let finding = &mut findings[index];
+        finding.fingerprint = format!("{}#{count}", finding.fingerprint);
     }
     findings.sort_by(|a, b| {
         (&a.file, a.line, &a.rule_id, &a.fingerprint).cmp(&(

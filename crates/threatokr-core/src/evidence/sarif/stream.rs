@@ -64,6 +64,13 @@ impl<R: Read> Read for Counted<'_, R> {
         if self.start == self.end {
             self.fill()?;
         }
+        // serde_json reads one byte at a time: no slice copy (a call to memmove) for that.
+        if let ([one], true) = (&mut *out, self.start < self.end) {
+            *one = self.buffer[self.start];
+            self.start += 1;
+            self.position.set(self.position.get() + 1);
+            return Ok(1);
+        }
         let n = out.len().min(self.end - self.start);
         out[..n].copy_from_slice(&self.buffer[self.start..self.start + n]);
         self.start += n;
@@ -254,14 +261,12 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let start = self.stream.at() - 1;
         let mut entries: Vec<(Key, Node)> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let key_end = self.stream.at();
-            let key = Key { span: Span::new(key_end - written_len(&key), key_end), text: key };
-            let shape = match self.shape {
-                Shape::Keys(keys) => keys.iter().find(|(k, _)| *k == key.text).map(|(_, s)| *s),
-                Shape::All | Shape::Each(_) | Shape::First(_) => Some(Shape::All),
-            };
-            let Some(shape) = shape else {
+        let wanted = match self.shape {
+            Shape::Keys(keys) => Some(keys),
+            Shape::All | Shape::Each(_) | Shape::First(_) => None,
+        };
+        while let Some(key) = map.next_key_seed(KeySeed { stream: self.stream, wanted })? {
+            let Some((key, shape)) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
@@ -274,6 +279,36 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
             }
         }
         Ok(Node { value: Value::Map(entries), span: Span::new(start, self.stream.at()) })
+    }
+}
+
+/// A key of an object: `None` when the shape skips it (then no text is copied), else the key
+/// with its span and the shape of its value.
+#[derive(Clone, Copy)]
+struct KeySeed<'a> {
+    stream: Stream<'a>,
+    wanted: Option<&'static [(&'static str, Shape)]>,
+}
+
+seed_is_its_visitor!(KeySeed<'_>);
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<(Key, Shape)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let shape = match self.wanted {
+            None => Shape::All,
+            Some(keys) => match keys.iter().find(|(k, _)| *k == v) {
+                Some((_, shape)) => *shape,
+                None => return Ok(None),
+            },
+        };
+        let end = self.stream.at();
+        Ok(Some((Key { span: Span::new(end - written_len(v), end), text: v.to_owned() }, shape)))
     }
 }
 
