@@ -97,6 +97,7 @@ codes! {
     SarifNotSarif => "sarif-not-sarif", Error, "A file read as SARIF that is not a SARIF 2.1.0 log (no `runs` list); nothing was imported from it.";
     SarifInvalidValue => "sarif-invalid-value", Warning, "A SARIF value outside its vocabulary or range (a `security-severity` of \"undefined\", an unknown level, a `ruleIndex` out of range); the result is kept with the documented fallback.";
     SarifUnreadableResult => "sarif-unreadable-result", Error, "A SARIF run or result that is not a JSON object; it was left out and the rest of the file was read.";
+    SarifIncompleteRun => "sarif-incomplete-run", Warning, "A SARIF run that did not complete (`executionSuccessful: false`, or `results` absent or null); it proves nothing about absence, so its findings are recorded as seen and none is marked fixed by it.";
     SarifFingerprintNotUnique => "sarif-fingerprint-not-unique", Note, "A SARIF fingerprint that is a placeholder (Semgrep writes \"requires login\") or that results at different lines of one file share, so their identity falls back to a hash of tool, rule, file and line text.";
     CsvSyntax => "csv-syntax", Error, "A CSV row that cannot be read (broken quoting, invalid UTF-8); the row was left out and the other rows were read.";
     JunitXmlSyntax => "junit-xml-syntax", Error, "A JUnit XML file that is not well-formed; test cases after the error could not be read.";

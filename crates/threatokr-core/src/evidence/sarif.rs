@@ -31,6 +31,10 @@
 //!   rule, file and the flagged line's text (the first non-blank line of `region.snippet.text`,
 //!   trimmed, else the start line number).
 //!   Identical identities within a file get `#2`, `#3` ... in file order.
+//! - A run that did not complete (issue 13) proves nothing about absence: one whose `results` is
+//!   absent or null (SARIF §3.14.23: the tool failed or computed no results), or with an
+//!   invocation whose `executionSuccessful` is false. Its tool is listed in `incomplete`, with a
+//!   `sarif-incomplete-run` warning; its findings that are present are still read.
 
 mod stream;
 
@@ -103,6 +107,12 @@ pub struct SarifLog {
     pub tools: Vec<String>,
     /// The findings.
     pub findings: Vec<Finding>,
+    /// The driver name of every run that did not complete, sorted and deduplicated: such a run's
+    /// silence says nothing, so it fixes no finding.
+    pub incomplete: Vec<String>,
+    /// The repositories the runs say they scanned (`versionControlProvenance[].repositoryUri`),
+    /// sorted and deduplicated.
+    pub repositories: Vec<String>,
 }
 
 /// Reads one SARIF file. A JSON syntax error gives one diagnostic and no findings; a file that is
@@ -136,6 +146,8 @@ pub fn read_sarif_log<R: std::io::Read>(
         diagnostics: Vec::new(),
         reported: HashSet::new(),
         tools: Vec::new(),
+        incomplete: Vec::new(),
+        repositories: Vec::new(),
         drafts: Vec::new(),
     };
     let tree_diagnostics = std::cell::RefCell::new(Vec::new());
@@ -184,10 +196,18 @@ pub fn read_sarif_log<R: std::io::Read>(
     let findings = assign_identities(&mut reader, drafts);
     let mut diagnostics = reader.diagnostics;
     sort_by_position(&mut diagnostics);
-    let mut tools = reader.tools;
-    tools.sort();
-    tools.dedup();
-    Ok((SarifLog { tools, findings }, diagnostics))
+    let sorted = |mut names: Vec<String>| {
+        names.sort();
+        names.dedup();
+        names
+    };
+    let log = SarifLog {
+        tools: sorted(reader.tools),
+        findings,
+        incomplete: sorted(reader.incomplete),
+        repositories: sorted(reader.repositories),
+    };
+    Ok((log, diagnostics))
 }
 
 /// One file's diagnostics in the order `diag::sort_diagnostics` gives them.
@@ -265,6 +285,10 @@ struct Reader {
     reported: HashSet<(Code, Span)>,
     /// The driver name of each run.
     tools: Vec<String>,
+    /// The driver name of each run that did not complete.
+    incomplete: Vec<String>,
+    /// The repository URI of each run's version-control provenance.
+    repositories: Vec<String>,
     /// The findings so far, before identities.
     drafts: Vec<Draft>,
 }
@@ -391,6 +415,49 @@ fn run_context(reader: &mut Reader, tool_node: Option<Node>, run_span: Span) -> 
     }
 }
 
+/// Lists the run's tool as incomplete, with a warning, when the run says it failed or has no
+/// `results` at all.
+fn check_completion(reader: &mut Reader, run: &stream::RunParts, run_span: Span, tool: &str) {
+    let invocations = run.invocations.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
+    let failed = invocations.iter().find(|invocation| {
+        invocation.get("executionSuccessful").and_then(Node::as_bool) == Some(false)
+    });
+    let (span, why) = match (failed, run.null_results, run.results_seen) {
+        (Some(invocation), _, _) => {
+            let error = invocation
+                .get("toolExecutionNotifications")
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .find_map(|n| n.get("message").and_then(|m| m.get("text")).and_then(Node::as_str));
+            let why = match error {
+                Some(text) => {
+                    format!("the scan failed (`executionSuccessful: false`: {})", text.trim())
+                }
+                None => "the scan failed (`executionSuccessful: false`)".to_owned(),
+            };
+            (invocation.span, why)
+        }
+        (None, Some(span), _) => {
+            (span, "its `results` is null: the tool computed no results".to_owned())
+        }
+        (None, None, false) => {
+            (run_span, "it has no `results`: the tool computed no results".to_owned())
+        }
+        (None, None, true) => return,
+    };
+    reader.incomplete.push(tool.to_owned());
+    reader.diagnostics.push(
+        Diagnostic::new(
+            Code::SarifIncompleteRun,
+            reader.file,
+            span,
+            format!("the run of {tool} did not complete: {why}"),
+        )
+        .with_help("its findings are recorded as seen, but none is marked fixed by this scan; rerun the scanner and ingest its complete output"),
+    );
+}
+
 /// Reads one result of a run whose `tool` has been seen.
 fn read_one_result(reader: &mut Reader, run: &mut stream::RunParts, result: &Node) {
     if result.as_map().is_none() {
@@ -421,6 +488,12 @@ fn finish_run(reader: &mut Reader, mut run: stream::RunParts, span: Span, first_
     }
     for result in std::mem::take(&mut run.waiting) {
         read_one_result(reader, &mut run, &result);
+    }
+    let tool = run.context.as_ref().map_or_else(String::new, |c| c.tool.clone());
+    check_completion(reader, &run, span, &tool);
+    let provenance = run.provenance.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
+    for uri in provenance.iter().filter_map(|p| p.get("repositoryUri")?.as_str()) {
+        reader.repositories.push(uri.trim().to_owned());
     }
     let artifacts = run.artifacts.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
     for draft in &mut reader.drafts[first_draft..] {

@@ -163,6 +163,15 @@ macro_rules! seed_is_its_visitor {
     };
 }
 
+/// A run's `invocations`: whether each ran to the end, and the text of its notifications.
+const INVOCATIONS: Shape = Shape::Each(&Shape::Keys(&[
+    ("executionSuccessful", Shape::All),
+    ("toolExecutionNotifications", Shape::Each(&Shape::Keys(&[("message", Shape::All)]))),
+]));
+
+/// A run's `versionControlProvenance`: the repositories.
+const PROVENANCE: Shape = Shape::Each(&Shape::Keys(&[("repositoryUri", Shape::All)]));
+
 /// Builds a spanned `Node` of the parts `shape` keeps.
 #[derive(Clone, Copy)]
 pub(super) struct NodeSeed<'a> {
@@ -462,6 +471,8 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
             let shape = match &*key {
                 "tool" if !run.tool_seen => TOOL,
                 "artifacts" if run.artifacts.is_none() => ARTIFACTS,
+                "invocations" if run.invocations.is_none() => INVOCATIONS,
+                "versionControlProvenance" if run.provenance.is_none() => PROVENANCE,
                 "results" if !run.results_seen => {
                     run.results_seen = true;
                     let seed = ResultsSeed {
@@ -469,9 +480,12 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                         reader: &mut *self.reader,
                         run: &mut run,
                     };
-                    if let Err(results) = map.next_value_seed(seed)?
-                        && !results.is_null()
+                    let results = map.next_value_seed(seed)?;
+                    if let Err(results) = &results
+                        && results.is_null()
                     {
+                        run.null_results = Some(results.span);
+                    } else if let Err(results) = results {
                         self.reader.unreadable(
                             results.span,
                             format!(
@@ -488,11 +502,14 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                 }
             };
             let node = map.next_value_seed(NodeSeed { stream: self.stream, shape })?;
-            if &*key == "tool" {
-                run.tool = Some(node);
-                run.tool_seen = true;
-            } else {
-                run.artifacts = Some(node);
+            match &*key {
+                "tool" => {
+                    run.tool = Some(node);
+                    run.tool_seen = true;
+                }
+                "artifacts" => run.artifacts = Some(node),
+                "invocations" => run.invocations = Some(node),
+                _ => run.provenance = Some(node),
             }
         }
         let span = Span::new(start, self.stream.at());
@@ -515,6 +532,12 @@ pub(super) struct RunParts {
     pub(super) tool_seen: bool,
     pub(super) artifacts: Option<Node>,
     pub(super) results_seen: bool,
+    /// The span of `"results": null`, which SARIF reserves for a tool that computed no results.
+    pub(super) null_results: Option<Span>,
+    /// `invocations`: whether the tool ran to the end, and its error notifications.
+    pub(super) invocations: Option<Node>,
+    /// `versionControlProvenance`: the repositories scanned.
+    pub(super) provenance: Option<Node>,
     /// Results met before the run's `tool`: they need its rules, so they wait for the run's end.
     pub(super) waiting: Vec<Node>,
     /// The run's tool and rules, once `tool` was seen and a result needed them.

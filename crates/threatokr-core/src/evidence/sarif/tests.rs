@@ -649,3 +649,52 @@ fn reads_every_sample_and_fixture_as_the_first_reader_did() {
         }
     }
 }
+
+fn parse_log(text: &str) -> (SarifLog, Vec<Diagnostic>) {
+    let mut files = Files::new();
+    let id = files.add("scan.sarif", text.to_owned());
+    parse_sarif_log(&files, id)
+}
+
+#[test]
+fn issue_13_a_failed_bandit_run_is_incomplete_and_still_reports_what_it_found() {
+    // The real Bandit sample, as it would look had Bandit crashed partway through.
+    let text = read_sample("samples/sarif/bandit-1.9.4_werkzeug-3.1.3.sarif").replace(
+        "\"executionSuccessful\": true",
+        "\"executionSuccessful\": false, \"toolExecutionNotifications\": [{\"level\": \"error\", \"message\": {\"text\": \"syntax error while parsing AST\"}}]",
+    );
+    let (log, diagnostics) = parse_log(&text);
+    assert_eq!(log.findings.len(), 28);
+    assert_eq!(log.tools, ["Bandit"]);
+    assert_eq!(log.incomplete, ["Bandit"]);
+    assert_eq!(codes(&diagnostics), ["sarif-incomplete-run"]);
+    assert_eq!(
+        diagnostics[0].message,
+        "the run of Bandit did not complete: the scan failed (`executionSuccessful: false`: syntax error while parsing AST)"
+    );
+}
+
+#[test]
+fn issue_13_a_run_with_null_or_absent_results_is_incomplete_and_an_empty_list_is_not() {
+    let run = |results: &str| {
+        format!(
+            r#"{{"version": "2.1.0", "runs": [{{"tool": {{"driver": {{"name": "Semgrep OSS"}}}}{results}}}]}}"#
+        )
+    };
+    for results in [r#", "results": null"#, ""] {
+        let (log, diagnostics) = parse_log(&run(results));
+        assert_eq!(log.incomplete, ["Semgrep OSS"], "{results}");
+        assert_eq!(codes(&diagnostics), ["sarif-incomplete-run"], "{results}");
+    }
+    let (log, diagnostics) = parse_log(&run(r#", "results": []"#));
+    assert_eq!((log.tools.len(), log.incomplete.len(), diagnostics.len()), (1, 0, 0));
+}
+
+#[test]
+fn reads_the_repositories_of_version_control_provenance() {
+    let (log, _) = parse_log(
+        r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "CodeQL"}}, "results": [],
+            "versionControlProvenance": [{"repositoryUri": "https://github.com/acme/shop"}]}]}"#,
+    );
+    assert_eq!(log.repositories, ["https://github.com/acme/shop"]);
+}
