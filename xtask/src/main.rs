@@ -17,8 +17,11 @@ fn main() -> Result<()> {
         ["tidy"] => report(tidy(&root)),
         ["codegen"] => codegen(&root, false),
         ["codegen", "--check"] => codegen(&root, true),
-        ["bench"] => run_bench(&root, "small"),
-        ["bench", "--scale", scale] => run_bench(&root, scale),
+        ["bench"] => run_bench(&root, "small", None),
+        ["bench", "--scale", scale] => run_bench(&root, scale, None),
+        ["bench", "--scale", scale, "--binary", binary] => {
+            run_bench(&root, scale, Some(PathBuf::from(binary)))
+        }
         ["gen-sarif", scanner, results, file] => {
             let scanner = match *scanner {
                 "codeql" => sarif_gen::Scanner::CodeQl,
@@ -38,14 +41,20 @@ fn main() -> Result<()> {
             Ok(std::io::stdout().write_all(line.as_bytes())?)
         }
         _ => bail!(
-            "usage: cargo xtask tidy | codegen [--check] | bench [--scale small|enterprise|N] | gen-sarif codeql|semgrep|snyk RESULTS FILE | limit FILE"
+            "usage: cargo xtask tidy | codegen [--check] | bench [--scale small|enterprise|N [--binary PATH]] | gen-sarif codeql|semgrep|snyk RESULTS FILE | limit FILE"
         ),
     }
 }
 
-/// Runs the benchmark with the release binary (built first) and writes `bench/results.json`.
-fn run_bench(root: &Path, scale: &str) -> Result<()> {
+/// Runs the benchmark with the release binary (built first), or with another build of threatokr
+/// to compare (`--binary`), and writes `bench/results.json`.
+fn run_bench(root: &Path, scale: &str, other: Option<PathBuf>) -> Result<()> {
     let scale = bench::Scale::parse(scale)?;
+    if let Some(binary) = other {
+        let work = std::env::temp_dir().join("threatokr-bench-other");
+        let results = bench::run(&binary, scale, &work)?;
+        return Ok(std::io::stdout().write_all(bench::table(&results).as_bytes())?);
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let built = std::process::Command::new(cargo)
         .args(["build", "--release", "-p", "threatokr"])
