@@ -2,18 +2,18 @@
 
 use super::Outcome;
 use super::output::{eprint, print, stderr_color, with_progress};
-use super::store_io::{open_store, today};
-use super::workspace_io::{display_name, read_workspace};
+use super::{open_session, read_options, today};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use threatokr_app::files::Reader;
+use threatokr_app::store::open_store;
 use threatokr_core::diag::{
     Diagnostic, DiagnosticReport, FileId, Files, Span, Summary, diagnostic_json, render_human,
     sort_diagnostics,
 };
 use threatokr_core::evidence::sarif::{Finding, SarifLog, read_sarif_log, summary_json};
-use threatokr_core::workspace::load_workspace;
 use threatokr_store::{FindingInput, ScanInput};
 
 #[derive(Debug, clap::Args)]
@@ -63,7 +63,15 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut tools: Vec<String> = Vec::new();
     let base = std::env::current_dir()?;
+    // Files named on the command line may be anywhere; they are still read only when regular.
+    let reader = Reader::anywhere(&base, read_options());
     for path in with_progress("reading SARIF files", &args.files) {
+        // A regular file is streamed, whatever its size; anything else is refused by the reader.
+        let is_file = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        if !is_file {
+            reader.read(&mut files, path, &mut diagnostics)?;
+            continue;
+        }
         let (log, more) = read_sarif_file(&mut files, &base, path)?;
         diagnostics.extend(more);
         findings.extend(log.findings);
@@ -142,7 +150,7 @@ fn read_sarif_file(
     base: &Path,
     path: &Path,
 ) -> Result<(SarifLog, Vec<Diagnostic>)> {
-    let name = display_name(base, path);
+    let name = threatokr_app::files::display_name(base, path);
     let id = files.add(name.clone(), String::new());
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let (log, mut diagnostics) =
@@ -215,8 +223,7 @@ fn add_excerpts(
 
 /// The app must exist, so findings are never filed under a typo.
 fn check_app(root: &Path, app: &str, env: &str) -> Result<()> {
-    let loaded = read_workspace(root)?;
-    let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
+    let workspace = open_session(root)?.load()?.workspace;
     let Some(found) = workspace.config.app(app) else {
         let known: Vec<&str> = workspace.config.apps.iter().map(|a| a.id.as_str()).collect();
         bail!("there is no app `{app}` in threatokr.yaml (apps: {})", known.join(", "));
