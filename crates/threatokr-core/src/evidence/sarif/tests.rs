@@ -698,3 +698,33 @@ fn reads_the_repositories_of_version_control_provenance() {
     );
     assert_eq!(log.repositories, ["https://github.com/acme/shop"]);
 }
+
+#[test]
+fn reads_results_written_before_the_tool_and_artifacts_written_after_the_results() {
+    // Key order is free in JSON: results that come before the run's rules wait for them, and an
+    // artifact index is resolved once the run's artifacts have been read.
+    let text = r#"{"version": "2.1.0", "runs": [{
+        "results": [{"ruleIndex": 0, "message": {"text": "m"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"index": 1}, "region": {"startLine": 3}}}]}],
+        "tool": {"driver": {"name": "T", "rules": [{"id": "r1", "properties": {"security-severity": "9.1"}}]}},
+        "artifacts": [{"location": {"uri": "a.py"}}, {"location": {"uri": "b.py"}}]}]}"#;
+    let (findings, diagnostics) = parse("x.sarif", text);
+    assert_eq!(diagnostics, vec![]);
+    assert_eq!(findings.len(), 1);
+    let finding = &findings[0];
+    assert_eq!(
+        (finding.rule_id.as_str(), finding.severity, finding.file.as_deref(), finding.line),
+        ("r1", Severity::Critical, Some("b.py"), Some(3))
+    );
+}
+
+#[test]
+fn skips_a_byte_order_mark_and_keeps_positions_in_the_file() {
+    let text = "\u{feff}{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"T\"}},\n\"results\": [{\"ruleId\": \"a\", \"message\": {\"text\": \"m\"}, \"level\": \"loud\"}]}]}";
+    let mut files = Files::new();
+    let file = files.add("bom.sarif", text);
+    let (findings, diagnostics) = parse_sarif(&files, file);
+    assert_eq!(findings.len(), 1);
+    let label = diagnostics[0].primary.as_ref().expect("a position");
+    assert_eq!(&text[label.span.range()], "\"loud\"");
+}
