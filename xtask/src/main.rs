@@ -1,9 +1,11 @@
 //! `cargo xtask tidy` checks the repository's own rules; `cargo xtask codegen [--check]` writes
 //! (or checks) the generated documentation. Both also run as tests, so `cargo test` enforces them.
+//! `cargo xtask fuzz [--seconds N] [--target NAME]` fuzzes every reader (see `fuzz.rs`).
 //! `cargo run --release -p xtask -- bench [--scale small|enterprise|N]` runs the benchmark and
 //! `gen-sarif codeql|semgrep|snyk RESULTS FILE` writes one generated SARIF log.
 
 mod bench;
+mod fuzz;
 mod sarif_gen;
 
 use anyhow::{Context, Result, bail};
@@ -40,8 +42,9 @@ fn main() -> Result<()> {
                 format!("IgnoredAny: from_slice {in_memory:.3} s, from_reader {streamed:.3} s\n");
             Ok(std::io::stdout().write_all(line.as_bytes())?)
         }
+        ["fuzz", ..] => fuzz::main(&root, &args[1..]),
         _ => bail!(
-            "usage: cargo xtask tidy | codegen [--check] | bench [--scale small|enterprise|N [--binary PATH]] | gen-sarif codeql|semgrep|snyk RESULTS FILE | limit FILE"
+            "usage: cargo xtask tidy | codegen [--check] | fuzz [--seconds N] [--target NAME] | bench [--scale small|enterprise|N [--binary PATH]] | gen-sarif codeql|semgrep|snyk RESULTS FILE | limit FILE"
         ),
     }
 }
