@@ -1,10 +1,15 @@
 //! `cargo xtask tidy` checks the repository's own rules; `cargo xtask codegen [--check]` writes
 //! (or checks) the generated documentation. Both also run as tests, so `cargo test` enforces them.
 //! `cargo xtask fuzz [--seconds N] [--target NAME]` fuzzes every reader (see `fuzz.rs`).
+//! `cargo run --release -p xtask -- bench [--scale small|enterprise|N]` runs the benchmark and
+//! `gen-sarif codeql|semgrep|snyk RESULTS FILE` writes one generated SARIF log.
 
+mod bench;
 mod fuzz;
+mod sarif_gen;
 
 use anyhow::{Context, Result, bail};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn main() -> Result<()> {
@@ -14,11 +19,60 @@ fn main() -> Result<()> {
         ["tidy"] => report(tidy(&root)),
         ["codegen"] => codegen(&root, false),
         ["codegen", "--check"] => codegen(&root, true),
+        ["bench"] => run_bench(&root, "small", None),
+        ["bench", "--scale", scale] => run_bench(&root, scale, None),
+        ["bench", "--scale", scale, "--binary", binary] => {
+            run_bench(&root, scale, Some(PathBuf::from(binary)))
+        }
+        ["gen-sarif", scanner, results, file] => {
+            let scanner = match *scanner {
+                "codeql" => sarif_gen::Scanner::CodeQl,
+                "semgrep" => sarif_gen::Scanner::Semgrep,
+                "snyk" => sarif_gen::Scanner::Snyk,
+                other => bail!("unknown scanner `{other}`: codeql, semgrep or snyk"),
+            };
+            let results = results.parse().context("RESULTS is a number")?;
+            let mut out = std::io::BufWriter::new(std::fs::File::create(file)?);
+            sarif_gen::write_log(&mut out, scanner, results, 1)?;
+            Ok(out.flush()?)
+        }
+        ["limit", file] => {
+            let (in_memory, streamed) = bench::limits(Path::new(file))?;
+            let line =
+                format!("IgnoredAny: from_slice {in_memory:.3} s, from_reader {streamed:.3} s\n");
+            Ok(std::io::stdout().write_all(line.as_bytes())?)
+        }
         ["fuzz", ..] => fuzz::main(&root, &args[1..]),
         _ => bail!(
-            "usage: cargo xtask tidy | codegen [--check] | fuzz [--seconds N] [--target NAME]"
+            "usage: cargo xtask tidy | codegen [--check] | fuzz [--seconds N] [--target NAME] | bench [--scale small|enterprise|N [--binary PATH]] | gen-sarif codeql|semgrep|snyk RESULTS FILE | limit FILE"
         ),
     }
+}
+
+/// Runs the benchmark with the release binary (built first), or with another build of threatokr
+/// to compare (`--binary`), and writes `bench/results.json`.
+fn run_bench(root: &Path, scale: &str, other: Option<PathBuf>) -> Result<()> {
+    let scale = bench::Scale::parse(scale)?;
+    if let Some(binary) = other {
+        let work = std::env::temp_dir().join("threatokr-bench-other");
+        let results = bench::run(&binary, scale, &work)?;
+        return Ok(std::io::stdout().write_all(bench::table(&results).as_bytes())?);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = std::process::Command::new(cargo)
+        .args(["build", "--release", "-p", "threatokr"])
+        .current_dir(root)
+        .status()?;
+    if !built.success() {
+        bail!("cargo build --release -p threatokr failed");
+    }
+    let binary = bench::release_binary(root);
+    let work = std::env::temp_dir().join("threatokr-bench");
+    let results = bench::run(&binary, scale, &work)?;
+    std::fs::create_dir_all(root.join("bench"))?;
+    std::fs::write(root.join("bench/results.json"), serde_json::to_string_pretty(&results)?)?;
+    std::io::stdout().write_all(bench::table(&results).as_bytes())?;
+    Ok(())
 }
 
 fn project_root() -> PathBuf {
@@ -235,6 +289,45 @@ mod tests {
     #[test]
     fn generated_docs_are_up_to_date() {
         codegen(&project_root(), true).unwrap();
+    }
+
+    #[test]
+    fn bench_runs_the_small_scale_with_the_binary_the_workspace_built() {
+        // `cargo test --workspace` builds the binary for its own end-to-end tests; the small scale
+        // runs every phase with it. Times are recorded, never asserted.
+        let root = project_root();
+        let Some(binary) = bench::built_binary(&root) else {
+            return;
+        };
+        let work = std::env::temp_dir().join("threatokr-bench-test");
+        let results = bench::run(&binary, bench::Scale::parse("small").unwrap(), &work).unwrap();
+        let table = bench::table(&results);
+        for phase in
+            ["generate", "IgnoredAny", "ingest sarif --dry-run", "ingest all", "measure", "report"]
+        {
+            assert!(table.contains(phase), "{phase} is missing:\n{table}");
+        }
+        let _ = std::fs::remove_dir_all(work);
+    }
+
+    #[test]
+    fn generated_sarif_is_the_same_for_the_same_seed_and_read_by_the_reader() {
+        use threatokr_core::diag::Files;
+        use threatokr_core::evidence::sarif::parse_sarif_log;
+        for scanner in sarif_gen::Scanner::ALL {
+            let (mut first, mut second) = (Vec::new(), Vec::new());
+            sarif_gen::write_log(&mut first, scanner, 30, 7).unwrap();
+            sarif_gen::write_log(&mut second, scanner, 30, 7).unwrap();
+            assert_eq!(first, second);
+            let mut files = Files::new();
+            let id = files.add("g.sarif", String::from_utf8(first).unwrap());
+            let (log, diagnostics) = parse_sarif_log(&files, id);
+            assert_eq!(log.findings.len(), 30, "{scanner:?}");
+            assert!(
+                diagnostics.iter().all(|d| d.code.as_str() == "sarif-invalid-value"),
+                "{scanner:?}"
+            );
+        }
     }
 
     #[test]

@@ -95,29 +95,10 @@ impl Reader {
             diagnostics.push(Diagnostic::new(code, id, Span::new(0, 0), message));
             Ok(None)
         };
-        let metadata = std::fs::metadata(path).map_err(Error::io(reading()))?;
-        if !metadata.is_file() {
-            return refuse(
-                Code::UnreadableFile,
-                format!(
-                    "{name} is {}, not a regular file; only regular files are read",
-                    kind_of(&metadata)
-                ),
-            );
-        }
-        if let Some((root, scope)) = &self.confine
-            && !self.options.follow_links_outside
-        {
-            let target = std::fs::canonicalize(path).map_err(Error::io(reading()))?;
-            if !target.starts_with(root) {
-                return refuse(
-                    Code::UnreadableFile,
-                    format!(
-                        "{name} resolves to a file outside {scope} (through a link); it was not read: links are followed only inside {scope} unless --follow-links-outside is given"
-                    ),
-                );
-            }
-        }
+        let metadata = match self.admit(path, &name)? {
+            Ok(metadata) => metadata,
+            Err((code, message)) => return refuse(code, message),
+        };
         let limit = self.options.max_bytes;
         if metadata.len() > limit {
             return refuse(Code::InputBudget, too_large(metadata.len(), limit));
@@ -139,6 +120,65 @@ impl Reader {
                 )
             }
         }
+    }
+
+    /// Opens one file to be read as a stream (a SARIF log of any size): the checks of
+    /// [`Reader::read`] but no size limit, since a streaming reader's memory does not grow with
+    /// the file. The file is registered with empty text (its name for diagnostics); a refused
+    /// file becomes a diagnostic and `None`.
+    pub fn open_stream(
+        &self,
+        files: &mut Files,
+        path: &Path,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<Option<(FileId, std::fs::File)>> {
+        let name = display_name(&self.base, path);
+        let id = files.add(name.clone(), String::new());
+        match self.admit(path, &name)? {
+            Ok(_) => {
+                let file = std::fs::File::open(path)
+                    .map_err(Error::io(format!("reading {}", path.display())))?;
+                Ok(Some((id, file)))
+            }
+            Err((code, message)) => {
+                diagnostics.push(Diagnostic::new(code, id, Span::new(0, 0), message));
+                Ok(None)
+            }
+        }
+    }
+
+    /// What every read checks first: a regular file, and (unless allowed) not a link out of the
+    /// folder the reader keeps to. `Ok(Err(..))` is a refusal with its code and message.
+    fn admit(
+        &self,
+        path: &Path,
+        name: &str,
+    ) -> Result<std::result::Result<std::fs::Metadata, (Code, String)>> {
+        let reading = || format!("reading {}", path.display());
+        let metadata = std::fs::metadata(path).map_err(Error::io(reading()))?;
+        if !metadata.is_file() {
+            return Ok(Err((
+                Code::UnreadableFile,
+                format!(
+                    "{name} is {}, not a regular file; only regular files are read",
+                    kind_of(&metadata)
+                ),
+            )));
+        }
+        if let Some((root, scope)) = &self.confine
+            && !self.options.follow_links_outside
+        {
+            let target = std::fs::canonicalize(path).map_err(Error::io(reading()))?;
+            if !target.starts_with(root) {
+                return Ok(Err((
+                    Code::UnreadableFile,
+                    format!(
+                        "{name} resolves to a file outside {scope} (through a link); it was not read: links are followed only inside {scope} unless --follow-links-outside is given"
+                    ),
+                )));
+            }
+        }
+        Ok(Ok(metadata))
     }
 
     /// The files in `dir` (and below it when `recursive`) whose extension is one of `extensions`

@@ -14,9 +14,10 @@ use crate::store::{check_not_in_future, open_store};
 use crate::{Error, Result, Session};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
-use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
-use threatokr_core::evidence::sarif::{SarifLog, fnv1a64, parse_sarif_log};
+use threatokr_core::diag::{Diagnostic, FileId, Files, Span, Summary};
+use threatokr_core::evidence::sarif::{Fnv1a64, SarifLog, read_sarif_log};
 use threatokr_core::model::App;
 use threatokr_core::native::lower_workspace_config;
 use threatokr_store::{FindingInput, IngestSummary, IngestedFile, ScanInput, ScanOutcome, Store};
@@ -109,28 +110,109 @@ pub struct ReadSarif {
     pub hash: Option<String>,
 }
 
-/// Reads and checks one SARIF file.
+/// Reads and checks one SARIF file as a stream, so that its size is not limited and memory is
+/// bounded by its largest result and its findings, hashing it as it passes. The file is not held;
+/// when it has diagnostics, the lines they point at are read again as excerpts, so they still
+/// show file, line, column and source.
 pub fn read_sarif(reader: &Reader, path: &Path) -> Result<ReadSarif> {
     let mut files = Files::new();
     let mut diagnostics = Vec::new();
-    let (log, hash) = match reader.read(&mut files, path, &mut diagnostics)? {
-        Some(id) => {
-            let hash = content_hash(files.text(id));
-            let (log, more) = parse_sarif_log(&files, id);
+    let reading = || format!("reading {}", path.display());
+    let (log, hash) = match reader.open_stream(&mut files, path, &mut diagnostics)? {
+        Some((id, file)) => {
+            let mut input = Hashing { inner: file, length: 0, hash: Fnv1a64::new() };
+            let (log, mut more) = read_sarif_log(&mut input, id).map_err(Error::io(reading()))?;
+            // The parser may stop at the end of the JSON value: the hash covers the whole file.
+            std::io::copy(&mut input, &mut std::io::sink()).map_err(Error::io(reading()))?;
+            if !more.is_empty() {
+                let name = files.name(id).to_owned();
+                add_excerpts(&mut files, id, &name, path, &mut more)
+                    .map_err(Error::io(reading()))?;
+            }
             diagnostics.extend(more);
-            (log, Some(hash))
+            (log, Some(format!("{}-{:016x}", input.length, input.hash.finish())))
         }
         None => (SarifLog::default(), None),
     };
-    sort_diagnostics(&files, &mut diagnostics);
     let hash = hash.filter(|_| Summary::of(&diagnostics).errors == 0);
     let name = files.ids().next().map_or_else(String::new, |id| files.name(id).to_owned());
     Ok(ReadSarif { name, log, files, diagnostics, hash })
 }
 
-/// A file's identity for "already ingested": its length and an FNV-1a hash of its text.
-fn content_hash(text: &str) -> String {
-    format!("{}-{:016x}", text.len(), fnv1a64(&[text]))
+/// A reader that hashes and counts what passes through it: a file's identity for "already
+/// ingested" is its length and an FNV-1a hash of its bytes.
+struct Hashing<R> {
+    inner: R,
+    length: u64,
+    hash: Fnv1a64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.hash.update(&buffer[..read]);
+        self.length += read as u64;
+        Ok(read)
+    }
+}
+
+/// Most lines an excerpt holds: the renderer shows a longer span by its first line.
+const EXCERPT_LINES: usize = 3;
+
+/// Gives each diagnostic label on `id` an excerpt of the lines it covers (at most
+/// `EXCERPT_LINES`), read in one pass over the file.
+fn add_excerpts(
+    files: &mut Files,
+    id: FileId,
+    name: &str,
+    path: &Path,
+    diagnostics: &mut [Diagnostic],
+) -> std::io::Result<()> {
+    let mut wanted: Vec<Span> = diagnostics
+        .iter()
+        .flat_map(|d| d.primary.iter().chain(&d.secondary))
+        .filter(|l| l.file == id)
+        .map(|l| l.span)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut excerpts: BTreeMap<Span, FileId> = BTreeMap::new();
+    // Open excerpts: (span, first byte, first line, lines so far, text).
+    let mut open: Vec<(Span, usize, usize, usize, Vec<u8>)> = Vec::new();
+    let mut next = wanted.iter().peekable();
+    let mut input = std::io::BufReader::new(std::fs::File::open(path)?);
+    let (mut offset, mut line_number, mut line) = (0usize, 1usize, Vec::new());
+    loop {
+        line.clear();
+        let read = input.read_until(b'\n', &mut line)?;
+        let end = offset + read;
+        while let Some(span) = next.next_if(|s| (s.start as usize) < end || read == 0) {
+            open.push((*span, offset, line_number, 0, Vec::new()));
+        }
+        for (span, start, first_line, lines, text) in &mut open {
+            text.extend_from_slice(&line);
+            *lines += 1;
+            if *lines >= EXCERPT_LINES || end >= span.end as usize || read == 0 {
+                let text = String::from_utf8_lossy(text).into_owned();
+                excerpts.insert(*span, files.add_excerpt(name, text, *start, *first_line));
+                *lines = usize::MAX;
+            }
+        }
+        open.retain(|(_, _, _, lines, _)| *lines != usize::MAX);
+        if read == 0 {
+            break;
+        }
+        offset = end;
+        line_number += 1;
+    }
+    for diagnostic in diagnostics {
+        for label in diagnostic.primary.iter_mut().chain(&mut diagnostic.secondary) {
+            if let Some(&excerpt) = excerpts.get(&label.span).filter(|_| label.file == id) {
+                label.file = excerpt;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What one file's ingest did.
@@ -342,6 +424,7 @@ pub fn scans_by_tool(app: &str, env: &str, at: Date, log: SarifLog) -> Vec<ScanI
             severity: finding.severity.as_str().to_owned(),
             score: finding.score,
             cwes: finding.cwes,
+            class: finding.class,
             file: finding.file,
             line: finding.line,
             message: finding.message,

@@ -251,6 +251,7 @@ pub(crate) fn read_evidence(
             rule_id: row.rule_id,
             severity: row.severity.parse().unwrap_or(Severity::Unknown),
             score: row.score,
+            class: row.class,
             cwes: row.cwes,
             first_seen: row.first_seen,
             fixed_at: row.fixed_at,

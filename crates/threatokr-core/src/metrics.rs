@@ -32,6 +32,8 @@ pub enum Vocab {
     ScoreCondition,
     /// An ASVS level: 1, 2 or 3.
     AsvsLevel,
+    /// Finding classes: security, quality, license.
+    FindingClass,
 }
 
 /// A parameter a metric accepts.
@@ -83,6 +85,16 @@ const fn param(
 }
 
 const TEXTS: Ty = Ty::OneOrList(&Ty::Text);
+
+/// The finding classes a finding metric counts (issue 10).
+const CLASSES: ParamSpec = param(
+    "classes",
+    TEXTS,
+    Vocab::FindingClass,
+    "[security]",
+    "[security, quality]",
+    "Finding classes counted: security, quality, license (docs/findings.md says how each finding is classed).",
+);
 
 /// Scope parameters every metric accepts (`window` only where [`MetricSpec::uses_window`]).
 pub const SCOPE_PARAMS: &[ParamSpec] = &[
@@ -325,6 +337,7 @@ pub const CATALOGUE: &[MetricSpec] = &[
                 "high",
                 "Alternatively, the lowest severity counted.",
             ),
+            CLASSES,
         ],
     },
     MetricSpec {
@@ -334,14 +347,17 @@ pub const CATALOGUE: &[MetricSpec] = &[
         reads: "ingested scans and findings (the store)",
         missing: SCANS,
         uses_window: true,
-        params: &[param(
-            "severity",
-            Ty::Text,
-            Vocab::Severity,
-            "every severity",
-            "high",
-            "Only this severity and above.",
-        )],
+        params: &[
+            param(
+                "severity",
+                Ty::Text,
+                Vocab::Severity,
+                "every severity",
+                "high",
+                "Only this severity and above.",
+            ),
+            CLASSES,
+        ],
     },
     MetricSpec {
         name: "findings.mttr",
@@ -350,14 +366,17 @@ pub const CATALOGUE: &[MetricSpec] = &[
         reads: "ingested scans and findings (the store)",
         missing: SCANS,
         uses_window: true,
-        params: &[param(
-            "severity",
-            Ty::Text,
-            Vocab::Severity,
-            "every severity",
-            "critical",
-            "Only this severity.",
-        )],
+        params: &[
+            param(
+                "severity",
+                Ty::Text,
+                Vocab::Severity,
+                "every severity",
+                "critical",
+                "Only this severity.",
+            ),
+            CLASSES,
+        ],
     },
     MetricSpec {
         name: "manual",

@@ -19,8 +19,8 @@ pub use threat_model::{
     TrustBoundary,
 };
 pub use vocab::{
-    Commitment, Comparison, ControlStatus, Direction, ElementKind, KrKind, KrType, Level, LinkKind,
-    ObjectiveLevel, Severity, Stride, Theme, ThreatStatus,
+    Commitment, Comparison, ControlStatus, Direction, ElementKind, FindingClass, KrKind, KrType,
+    Level, LinkKind, ObjectiveLevel, Severity, Stride, Theme, ThreatStatus,
 };
 pub use workspace::{
     App, Course, Cycle, EvidenceFolders, EvidenceMaxAge, Org, Person, Settings, SlaDays, Team,

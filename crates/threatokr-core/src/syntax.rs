@@ -9,6 +9,7 @@ mod yaml;
 
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
 
+pub(crate) use json::duplicate_key;
 pub use json::parse_json;
 pub use yaml::parse_yaml;
 

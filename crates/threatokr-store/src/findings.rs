@@ -26,7 +26,7 @@ use crate::{
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashSet;
-use threatokr_core::model::Severity;
+use threatokr_core::model::{FindingClass, Severity};
 
 /// One scan to ingest.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +83,8 @@ pub struct FindingInput {
     pub score: Option<f64>,
     /// CWE numbers.
     pub cwes: Vec<u32>,
+    /// Security, quality or license.
+    pub class: FindingClass,
     /// The file, workspace- or repository-relative.
     pub file: Option<String>,
     /// The 1-based line.
@@ -147,6 +149,8 @@ pub struct FindingRow {
     pub score: Option<f64>,
     /// CWE numbers, ascending.
     pub cwes: Vec<u32>,
+    /// Security, quality or license.
+    pub class: FindingClass,
     /// The file.
     pub file: Option<String>,
     /// The line.
@@ -163,7 +167,7 @@ pub struct FindingRow {
     pub reopened: u32,
 }
 
-const FINDING_COLUMNS: &str = "f.fingerprint, f.tool, f.app, f.environment, f.rule_id, f.severity, f.score, f.cwes, f.file, f.line, f.message, f.first_seen, f.last_seen, f.fixed_at, f.reopened";
+const FINDING_COLUMNS: &str = "f.fingerprint, f.tool, f.app, f.environment, f.rule_id, f.severity, f.score, f.cwes, f.file, f.line, f.message, f.first_seen, f.last_seen, f.fixed_at, f.reopened, f.class";
 
 fn finding_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
     Ok(FindingRow {
@@ -182,6 +186,19 @@ fn finding_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
         last_seen: date_column(row, 12)?,
         fixed_at: optional_date_column(row, 13)?,
         reopened: row.get(14)?,
+        class: class_column(row, 15)?,
+    })
+}
+
+/// Reads a finding class.
+fn class_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<FindingClass> {
+    let text: String = row.get(index)?;
+    text.parse().map_err(|error: threatokr_core::model::UnknownValue| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            error.to_string().into(),
+        )
     })
 }
 
@@ -419,8 +436,8 @@ fn upsert_finding(
     let cwes = cwes_json(&finding.cwes);
     let Some((id, fixed_at)) = existing else {
         tx.prepare_cached(
-            "INSERT INTO findings (fingerprint, tool, app, environment, rule_id, severity, score, cwes, file, line, message, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+            "INSERT INTO findings (fingerprint, tool, app, environment, rule_id, severity, score, cwes, file, line, message, first_seen, last_seen, class)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
         )?
         .execute(params![
             finding.fingerprint,
@@ -434,7 +451,8 @@ fn upsert_finding(
             finding.file,
             finding.line,
             finding.message,
-            SqlDate(scan.at)
+            SqlDate(scan.at),
+            finding.class.as_str()
         ])?;
         let id = tx.last_insert_rowid();
         tx.prepare_cached(
@@ -445,10 +463,10 @@ fn upsert_finding(
         return Ok(());
     };
     tx.prepare_cached(
-        "UPDATE findings SET rule_id = ?2, severity = ?3, score = ?4, cwes = ?5, file = ?6, line = ?7, message = ?8, last_seen = ?9
+        "UPDATE findings SET rule_id = ?2, severity = ?3, score = ?4, cwes = ?5, file = ?6, line = ?7, message = ?8, last_seen = ?9, class = ?10
          WHERE id = ?1",
     )?
-    .execute(params![id, finding.rule_id, finding.severity, finding.score, cwes, finding.file, finding.line, finding.message, SqlDate(scan.at)])?;
+    .execute(params![id, finding.rule_id, finding.severity, finding.score, cwes, finding.file, finding.line, finding.message, SqlDate(scan.at), finding.class.as_str()])?;
     match fixed_at {
         None => summary.still_open += 1,
         Some(fixed) if fixed == scan.at => {

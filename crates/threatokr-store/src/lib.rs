@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_scan_outcome_and_ingested_files.sql"),
     include_str!("../migrations/0004_measurement_target.sql"),
+    include_str!("../migrations/0005_finding_class.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

@@ -15,6 +15,7 @@ fn finding(fingerprint: &str, severity: &str) -> FindingInput {
         rule_id: format!("rule-{fingerprint}"),
         severity: severity.into(),
         score: None,
+        class: threatokr_core::model::FindingClass::Security,
         cwes: vec![89, 79, 89],
         file: Some("src/app.py".into()),
         line: Some(12),
@@ -87,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 3;
+const MIGRATION_COUNT: u32 = 4;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -285,6 +286,7 @@ fn first_scan_records_every_finding_as_new() {
             severity: "high".into(),
             score: Some(7.5),
             cwes: vec![79, 89],
+            class: threatokr_core::model::FindingClass::Security,
             file: Some("src/app.py".into()),
             line: Some(12),
             message: "finding b".into(),
@@ -978,4 +980,28 @@ fn a_measurement_keeps_the_target_it_was_scored_against() {
     assert_eq!(changed, 1);
     // Text that is not JSON is refused by the schema.
     assert!(store.record_serialized_measurements([row(date(2027, 3, 1), "at_most 0")]).is_err());
+}
+
+#[test]
+fn keeps_each_findings_class_and_the_latest_scans_word_for_it() {
+    use threatokr_core::model::FindingClass;
+    let mut store = Store::open_in_memory().unwrap();
+    let mut input = scan(date(2027, 1, 5), &["a", "b"]);
+    input.findings[1].class = FindingClass::Quality;
+    store.ingest_findings(&input).unwrap();
+    let classes = |store: &Store| {
+        all_findings(store).iter().map(|f| (f.fingerprint.clone(), f.class)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        classes(&store),
+        [("a".to_owned(), FindingClass::Security), ("b".to_owned(), FindingClass::Quality)]
+    );
+    // A newer reader may classify a rule differently: the latest scan's class is kept.
+    let mut input = scan(date(2027, 2, 5), &["a", "b"]);
+    input.findings[0].class = FindingClass::License;
+    store.ingest_findings(&input).unwrap();
+    assert_eq!(
+        classes(&store),
+        [("a".to_owned(), FindingClass::License), ("b".to_owned(), FindingClass::Security)]
+    );
 }

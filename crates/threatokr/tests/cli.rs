@@ -428,3 +428,28 @@ fn issue_13_scan_ci_and_ingest_print_no_escape_sequences() {
     );
     assert_terminal_safe("ingest sarif", &output);
 }
+
+#[test]
+fn ingest_dry_run_streams_sarif_and_still_shows_where_each_problem_is() {
+    let dir = scratch("ingest-stream");
+    // A result whose `level` is odd on line 7, after a long first line the reader does not hold.
+    let padding = "x".repeat(100_000);
+    let text = format!(
+        "{{\"version\": \"2.1.0\", \"$comment\": \"{padding}\",\n  \"runs\": [{{\n    \"tool\": {{\"driver\": {{\"name\": \"T\"}}}},\n    \"results\": [\n      {{\"ruleId\": \"a\", \"message\": {{\"text\": \"m\"}}}},\n      {{\"ruleId\": \"b\", \"message\": {{\"text\": \"n\"}},\n        \"level\": \"loud\"}}\n    ]\n  }}]\n}}\n"
+    );
+    std::fs::write(dir.join("big.sarif"), text).unwrap();
+    let output =
+        threatokr(&["ingest", "sarif", "big.sarif", "--dry-run", "--format", "json"], &dir);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["findings"], 2);
+    let diagnostic = &json["diagnostics"][0];
+    assert_eq!(
+        (&diagnostic["code"], &diagnostic["file"], &diagnostic["line"], &diagnostic["column"]),
+        (&"sarif-invalid-value".into(), &"big.sarif".into(), &7.into(), &18.into()),
+        "{json}"
+    );
+    let output = threatokr(&["ingest", "sarif", "big.sarif", "--dry-run"], &dir);
+    let shown = stderr(&output);
+    assert!(shown.contains("big.sarif:7:18") && shown.contains(r#""level": "loud""#), "{shown}");
+}

@@ -37,14 +37,19 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// One input text.
+/// One input text, or an excerpt of one: a few lines of a file too large to hold, starting at
+/// byte `base` and line `first_line` of the file, so that spans and line numbers stay the file's.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The name shown to users: relative to the workspace, `/` separated.
     pub name: String,
-    /// The whole text.
+    /// The whole text (or the excerpt).
     pub text: String,
     line_starts: Vec<usize>,
+    /// The file offset of the text's first byte: 0 unless this is an excerpt.
+    base: usize,
+    /// The file line of the text's first line: 1 unless this is an excerpt.
+    first_line: usize,
     /// Whether the text is ASCII, so a column is a byte count (a one-line 200 MB file would
     /// otherwise be walked from its start for every position asked for).
     ascii: bool,
@@ -55,12 +60,28 @@ impl SourceFile {
         let line_starts =
             std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         let ascii = text.is_ascii();
-        Self { name, text, line_starts, ascii }
+        Self { name, text, line_starts, base: 0, first_line: 1, ascii }
+    }
+
+    /// The file line of the text's first line: 1 unless this is an excerpt.
+    pub fn first_line(&self) -> usize {
+        self.first_line
+    }
+
+    /// The file offset of byte `local` of the text.
+    pub fn file_offset(&self, local: usize) -> u32 {
+        u32::try_from(local + self.base).unwrap_or(u32::MAX)
+    }
+
+    /// A span's byte range inside `text`, clamped to it (an excerpt holds only a span's first lines).
+    pub fn local_range(&self, span: Span) -> std::ops::Range<usize> {
+        let local = |offset: u32| (offset as usize).saturating_sub(self.base).min(self.text.len());
+        local(span.start)..local(span.end)
     }
 
     /// Line and column of a byte offset; offsets past the end point at the end.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        let offset = (offset as usize).min(self.text.len());
+        let offset = (offset as usize).saturating_sub(self.base).min(self.text.len());
         let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = self.line_starts[line_index];
         let column = if self.ascii {
@@ -68,7 +89,7 @@ impl SourceFile {
         } else {
             self.text.get(line_start..offset).map_or(offset - line_start, |s| s.chars().count())
         } + 1;
-        LineCol { line: line_index + 1, column }
+        LineCol { line: line_index + self.first_line, column }
     }
 
     /// Byte offset of a 1-based line and 0-based character column; used to turn parser markers into spans.
@@ -118,6 +139,22 @@ impl Files {
         id
     }
 
+    /// Adds an excerpt of a file that is not held whole: `text` is the file's bytes from offset
+    /// `base`, which starts line `first_line`. Diagnostics keep their file spans and point into it.
+    pub fn add_excerpt(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<String>,
+        base: usize,
+        first_line: usize,
+    ) -> FileId {
+        let id = self.add(name, text);
+        let file = &mut self.files[id.0 as usize];
+        file.base = base;
+        file.first_line = first_line.max(1);
+        id
+    }
+
     /// The file behind an id.
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
@@ -152,6 +189,11 @@ impl<'a> cs::Files<'a> for Files {
         self.files.get(id.0 as usize).map(|f| f.text.as_str()).ok_or(cs::Error::FileMissing)
     }
 
+    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, cs::Error> {
+        let file = self.files.get(id.0 as usize).ok_or(cs::Error::FileMissing)?;
+        Ok(line_index + file.first_line)
+    }
+
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, cs::Error> {
         let file = self.files.get(id.0 as usize).ok_or(cs::Error::FileMissing)?;
         Ok(file.line_starts.partition_point(|&start| start <= byte_index).saturating_sub(1))
@@ -175,6 +217,16 @@ impl<'a> cs::Files<'a> for Files {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_keeps_the_file_positions() {
+        let mut files = Files::new();
+        // The excerpt is line 40 of a file, which starts at byte 1000.
+        let id = files.add_excerpt("big.sarif", "  \"level\": \"bogus\",\n", 1000, 40);
+        let file = files.get(id);
+        assert_eq!(file.line_col(1011), LineCol { line: 40, column: 12 });
+        assert_eq!(file.local_range(Span::new(1011, 5000)), 11..20);
+    }
 
     #[test]
     fn line_and_column_count_characters_from_one() {

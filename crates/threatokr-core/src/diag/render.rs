@@ -195,9 +195,9 @@ const MAX_LABEL_LINES: usize = 3;
 /// The byte range of a label that is quoted: the span, or its first line when it covers many
 /// lines, never past the end of the text nor ending on a line break.
 fn shown_range(source: &SourceFile, span: super::Span) -> std::ops::Range<usize> {
-    let len = source.text.len();
-    let start = (span.start as usize).min(len);
-    let end = (span.end as usize).clamp(start, len);
+    // In the text's own offsets: an excerpt of a streamed file starts past the file's start.
+    let local = source.local_range(span);
+    let (start, end) = (local.start, local.end.max(local.start));
     let first_line = source.line_index(start);
     let last_line = source.line_index(end.saturating_sub(1).max(start));
     if last_line - first_line >= MAX_LABEL_LINES {
@@ -217,6 +217,8 @@ struct Snippet {
     name: String,
     source: String,
     lines: Vec<SnippetLine>,
+    /// The file line of the source text's first line (1 unless it is an excerpt).
+    first_line: usize,
 }
 
 struct SnippetLine {
@@ -303,6 +305,7 @@ impl Snippet {
             name: sanitize_for_terminal(&source.name).into_owned(),
             source: String::new(),
             lines: Vec::new(),
+            first_line: source.first_line(),
         };
         for (&line, &from) in &covered {
             let bounds = source.line_content(line);
@@ -321,7 +324,7 @@ impl Snippet {
                 real_index: line,
                 range: line_start..snippet.source.len(),
                 content_start,
-                first_column: source.line_col(start as u32).column,
+                first_column: source.line_col(source.file_offset(start)).column,
                 window: start..end,
             });
         }
@@ -380,6 +383,11 @@ impl<'a> cs_files::Files<'a> for Snippets {
             .or(file.lines.last())
             .map(|l| l.real_index)
             .ok_or(cs_files::Error::FileMissing)
+    }
+
+    fn line_number(&'a self, id: usize, line_index: usize) -> Result<usize, cs_files::Error> {
+        let file = self.files.get(id).ok_or(cs_files::Error::FileMissing)?;
+        Ok(line_index + file.first_line)
     }
 
     fn line_range(

@@ -1,10 +1,13 @@
 //! SARIF 2.1.0 logs into findings: which results are open findings, how severe they are, which
 //! CWEs they carry and a stable identity that survives re-scans.
 //!
-//! The log is read with our spanned JSON reader instead of a typed SARIF model, because typed
-//! models reject a whole file for one odd value (an unknown `level`, a missing `message`), and real
-//! producers write odd values (Snyk's `"security-severity": "undefined"`). Every odd value becomes a
-//! diagnostic with its position and the result gets the documented fallback.
+//! The log is streamed (`stream.rs`, issue 12): serde visitors over the byte stream keep only the
+//! parts a finding needs, as small spanned trees (one result at a time, and the current run's rules
+//! and artifacts), so a 200,000-result log is read in memory bounded by its largest result and
+//! the findings. It is not read into a typed SARIF model, because typed models reject a whole file
+//! for one odd value (an unknown `level`, a missing `message`), and real producers write odd values
+//! (Snyk's `"security-severity": "undefined"`). Every odd value becomes a diagnostic with its
+//! position and the result gets the documented fallback.
 //!
 //! The rules (issue 5):
 //! - A finding is a result whose `kind` is absent or `fail`, that is not suppressed (a suppression
@@ -17,6 +20,7 @@
 //!   number in (0, 10] (CVSS bands); else the tool's own severity (Bandit `issue_severity`); else
 //!   the effective level (result `level`, else the rule's `defaultConfiguration.level`, else
 //!   `warning`): error high, warning medium, note low, none info.
+//! - Class: security, quality or licence, by the rule of `classify` (issue 10).
 //! - CWEs: rule and result tags (`external/cwe/cwe-079`, `CWE-78: ...`, `CWE-79`), `cwe`/`cwes`
 //!   properties, and `relationships`/`taxa` into a tool component named CWE.
 //! - Identity: `tool:rule:file:fingerprints`, the fingerprints being the result's `fingerprints`
@@ -32,13 +36,15 @@
 //!   invocation whose `executionSuccessful` is false. Its tool is listed in `incomplete`, with a
 //!   `sarif-incomplete-run` warning; its findings that are present are still read.
 
+mod stream;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value as Json};
 
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
-use crate::model::{Origin, Severity};
-use crate::syntax::{Budget, Node, Value, parse_json};
+use crate::model::{FindingClass, Origin, Severity};
+use crate::syntax::{Node, Value};
 
 /// One open finding reported by a scanner.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +67,8 @@ pub struct Finding {
     pub severity_source: SeveritySource,
     /// CWE ids, sorted and unique.
     pub cwes: Vec<u32>,
+    /// What the finding is about: security, code quality or licence (`classify`).
+    pub class: FindingClass,
     /// The artifact URI of the first location, as the tool wrote it.
     pub file: Option<String>,
     /// The start line of the first location.
@@ -116,27 +124,62 @@ pub fn parse_sarif(files: &Files, file: FileId) -> (Vec<Finding>, Vec<Diagnostic
 
 /// Like `parse_sarif`, and also says which tools ran.
 pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic>) {
-    let (root, diagnostics) = parse_json(files, file, Budget::default());
+    // Reading from memory cannot fail; an error here would be a bug in the reader, shown as one.
+    read_sarif_log(files.text(file).as_bytes(), file).unwrap_or_else(|error| {
+        let message = format!("the SARIF log could not be read: {error}");
+        (
+            SarifLog::default(),
+            vec![Diagnostic::new(Code::JsonSyntax, file, Span::default(), message)],
+        )
+    })
+}
+
+/// Reads a SARIF log from a byte stream as it passes, keeping only what findings need: memory is
+/// bounded by the largest result and the run's rules, not by the file. Diagnostics carry byte
+/// spans into the stream, sorted by position. Fails only when `input` fails.
+pub fn read_sarif_log<R: std::io::Read>(
+    input: R,
+    file: FileId,
+) -> std::io::Result<(SarifLog, Vec<Diagnostic>)> {
     let mut reader = Reader {
         file,
-        diagnostics,
+        diagnostics: Vec::new(),
         reported: HashSet::new(),
         tools: Vec::new(),
         incomplete: Vec::new(),
         repositories: Vec::new(),
+        drafts: Vec::new(),
     };
-    let Some(root) = root else {
-        return (SarifLog::default(), reader.diagnostics);
+    let tree_diagnostics = std::cell::RefCell::new(Vec::new());
+    let outline = match stream::read_log(input, file, &mut reader, &tree_diagnostics) {
+        Ok(outline) => outline,
+        Err((error, position)) => {
+            if error.is_io() {
+                return Err(error.into());
+            }
+            let mut diagnostics = tree_diagnostics.into_inner();
+            diagnostics.push(syntax_error(file, &error, position));
+            sort_by_position(&mut diagnostics);
+            return Ok((SarifLog::default(), diagnostics));
+        }
     };
-    let Some(runs) = root.get("runs").and_then(Node::as_seq) else {
-        let span = root.get("runs").map_or(root.span, |runs| runs.span);
+    reader.diagnostics.append(&mut tree_diagnostics.into_inner());
+    if let Err(runs) = outline.runs {
+        let span = runs.map_or(outline.span, |runs| runs.span);
         reader.diagnostics.push(
             Diagnostic::new(Code::SarifNotSarif, file, span, "this is not a SARIF log: it has no `runs` list")
                 .with_help("pass a SARIF 2.1.0 file, as written by `--format sarif` or `-f sarif` of the scanner"),
         );
-        return (SarifLog::default(), reader.diagnostics);
-    };
-    match root.get("version") {
+        // What was read before `runs` turned out not to be a list is not kept either.
+        let mut diagnostics: Vec<Diagnostic> = reader
+            .diagnostics
+            .into_iter()
+            .filter(|d| matches!(d.code, Code::SarifNotSarif | Code::DuplicateKey))
+            .collect();
+        sort_by_position(&mut diagnostics);
+        return Ok((SarifLog::default(), diagnostics));
+    }
+    match outline.version {
         Some(version) if version.scalar_text() == Some("2.1.0") => {}
         Some(version) => reader.warn(
             version.span,
@@ -145,23 +188,14 @@ pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic
                 version.scalar_text().unwrap_or("?")
             ),
         ),
-        None => reader.warn(root.span, "the log has no `version`; read as SARIF 2.1.0".to_owned()),
-    }
-
-    let mut drafts = Vec::new();
-    for run in runs {
-        if run.as_map().is_none() {
-            reader.unreadable(
-                run.span,
-                format!("a run must be an object, found {}", run.value.kind_name()),
-            );
-            continue;
+        None => {
+            reader.warn(outline.span, "the log has no `version`; read as SARIF 2.1.0".to_owned())
         }
-        read_run(&mut reader, run, &mut drafts);
     }
+    let drafts = std::mem::take(&mut reader.drafts);
     let findings = assign_identities(&mut reader, drafts);
     let mut diagnostics = reader.diagnostics;
-    crate::diag::sort_diagnostics(files, &mut diagnostics);
+    sort_by_position(&mut diagnostics);
     let sorted = |mut names: Vec<String>| {
         names.sort();
         names.dedup();
@@ -173,21 +207,49 @@ pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic
         incomplete: sorted(reader.incomplete),
         repositories: sorted(reader.repositories),
     };
-    (log, diagnostics)
+    Ok((log, diagnostics))
 }
 
-/// `{"findings", "by_severity", "by_tool", "cwes", "diagnostics"}`: the `ingest sarif --dry-run
-/// --format json` contract. Keys are sorted; `by_severity` always has the five bands.
+/// One file's diagnostics in the order `diag::sort_diagnostics` gives them.
+fn sort_by_position(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.primary.as_ref().map(|l| (l.span.start, l.span.end));
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.code.as_str().cmp(b.code.as_str()))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// serde_json's message without its own "at line L column C" (the span says where).
+fn syntax_error(file: FileId, error: &serde_json::Error, position: u64) -> Diagnostic {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    let at = usize::try_from(position).unwrap_or(usize::MAX);
+    Diagnostic::new(
+        Code::JsonSyntax,
+        file,
+        Span::new(at.saturating_sub(1), at),
+        format!("this is not valid JSON: {message}"),
+    )
+}
+
+/// `{"findings", "by_class", "by_severity", "by_tool", "cwes", "diagnostics"}`: the `ingest sarif
+/// --dry-run --format json` contract. Keys are sorted; `by_class` always has the three classes
+/// and `by_severity` the five bands.
 pub fn summary_json(findings: &[Finding], diagnostics_json: Vec<Json>) -> Json {
     let mut by_severity: BTreeMap<&str, u64> =
         [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
             .iter()
             .map(|s| (s.as_str(), 0))
             .collect();
+    let mut by_class: BTreeMap<&str, u64> = FindingClass::names().map(|c| (c, 0)).collect();
     let mut by_tool: BTreeMap<&str, u64> = BTreeMap::new();
     let mut cwes: BTreeMap<String, u64> = BTreeMap::new();
     for finding in findings {
         *by_severity.entry(finding.severity.as_str()).or_default() += 1;
+        *by_class.entry(finding.class.as_str()).or_default() += 1;
         *by_tool.entry(finding.tool.as_str()).or_default() += 1;
         for cwe in &finding.cwes {
             *cwes.entry(cwe.to_string()).or_default() += 1;
@@ -198,6 +260,10 @@ pub fn summary_json(findings: &[Finding], diagnostics_json: Vec<Json>) -> Json {
     };
     // Inserted in key order, so the keys are sorted whether or not serde_json preserves insertion order.
     let mut summary = Map::new();
+    summary.insert(
+        "by_class".into(),
+        to_map(by_class.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+    );
     summary.insert(
         "by_severity".into(),
         to_map(by_severity.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
@@ -223,6 +289,8 @@ struct Reader {
     incomplete: Vec<String>,
     /// The repository URI of each run's version-control provenance.
     repositories: Vec<String>,
+    /// The findings so far, before identities.
+    drafts: Vec<Draft>,
 }
 
 impl Reader {
@@ -254,62 +322,89 @@ struct Draft {
     fingerprints: Option<(String, Span)>,
     /// The flagged line's text, or its number, for the hash.
     line_text: String,
+    /// The `artifactLocation.index` of a location without a `uri`: resolved when the run's
+    /// `artifacts` are known, which may be after its results.
+    artifact_index: Option<usize>,
 }
 
-/// The tool components of one run and an index of their rules.
-struct Run<'n> {
+/// The tool components of one run and an index of their rules. It owns the rules (the run's
+/// `tool` tree), so a result borrows a rule only while it is read.
+struct RunContext {
     tool: String,
-    driver_name: Option<&'n str>,
-    driver_rules: &'n [Node],
-    extensions: &'n [Node],
-    /// Rule id to rule: the driver's rules win over extensions' (SARIF looks in the driver first).
-    rules_by_id: HashMap<&'n str, &'n Node>,
-    /// (component, rule id) to rule; component 0 is the driver, `i + 1` is extension `i`.
-    rules_by_component_and_id: HashMap<(usize, &'n str), &'n Node>,
+    driver_name: Option<String>,
+    driver_rules: Vec<Node>,
+    /// Each extension's name and rules.
+    extensions: Vec<(Option<String>, Vec<Node>)>,
+    /// Rule id to (component, index): the driver's rules win over extensions' (SARIF looks in the driver first).
+    rules_by_id: HashMap<String, (usize, usize)>,
+    /// Per component (0 the driver, `i + 1` extension `i`), rule id to index.
+    rules_by_component_and_id: Vec<HashMap<String, usize>>,
     /// Extension name to its component number.
-    components_by_name: HashMap<&'n str, usize>,
-    artifacts: &'n [Node],
+    components_by_name: HashMap<String, usize>,
 }
 
-fn read_run(reader: &mut Reader, run: &Node, drafts: &mut Vec<Draft>) {
-    let tool_node = run.get("tool");
-    let driver = tool_node.and_then(|t| t.get("driver"));
-    let driver_name = driver
-        .and_then(|d| d.get("name"))
-        .and_then(Node::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    let tool = match driver_name {
-        Some(name) => name.to_owned(),
+impl RunContext {
+    fn rules(&self, component: usize) -> &[Node] {
+        if component == 0 { &self.driver_rules } else { &self.extensions[component - 1].1 }
+    }
+}
+
+/// The run's tool, its name (warned about when missing) and its rules, out of the `tool` tree.
+fn run_context(reader: &mut Reader, tool_node: Option<Node>, run_span: Span) -> RunContext {
+    let take_seq = |node: &mut Node, key: &str| -> Vec<Node> {
+        let Value::Map(entries) = &mut node.value else { return Vec::new() };
+        match entries.iter_mut().find(|(k, _)| k.text == key).map(|(_, v)| &mut v.value) {
+            Some(Value::Seq(items)) => std::mem::take(items),
+            _ => Vec::new(),
+        }
+    };
+    let name_of = |node: &Node| node.get("name").and_then(Node::as_str).map(str::to_owned);
+    let mut tool_node = tool_node;
+    let mut driver = tool_node.as_mut().and_then(|t| match &mut t.value {
+        Value::Map(entries) => entries
+            .iter_mut()
+            .find(|(k, _)| k.text == "driver")
+            .map(|(_, v)| std::mem::replace(v, Node { value: Value::Null, span: v.span })),
+        _ => None,
+    });
+    let driver_name =
+        driver.as_ref().and_then(name_of).map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let tool = match &driver_name {
+        Some(name) => name.clone(),
         None => {
-            reader.warn(driver.map_or(run.span, |d| d.span), "the run's `tool.driver.name` is missing; findings are attributed to tool `unknown`".to_owned());
+            reader.warn(driver.as_ref().map_or(run_span, |d| d.span), "the run's `tool.driver.name` is missing; findings are attributed to tool `unknown`".to_owned());
             "unknown".to_owned()
         }
     };
     reader.tools.push(tool.clone());
-    let driver_rules = driver.and_then(|d| d.get("rules")).and_then(Node::as_seq).unwrap_or(&[]);
-    let extensions =
-        tool_node.and_then(|t| t.get("extensions")).and_then(Node::as_seq).unwrap_or(&[]);
-    let mut rules_by_id: HashMap<&str, &Node> = HashMap::new();
-    let mut rules_by_component_and_id = HashMap::new();
+    let driver_rules = driver.as_mut().map(|d| take_seq(d, "rules")).unwrap_or_default();
+    let extensions: Vec<(Option<String>, Vec<Node>)> = tool_node
+        .as_mut()
+        .map(|t| take_seq(t, "extensions"))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut e| (name_of(&e), take_seq(&mut e, "rules")))
+        .collect();
+    let mut rules_by_id = HashMap::new();
+    let mut rules_by_component_and_id = Vec::with_capacity(extensions.len() + 1);
     let mut components_by_name = HashMap::new();
-    let components =
-        std::iter::once(driver_rules).chain(extensions.iter().enumerate().map(|(i, e)| {
-            if let Some(name) = e.get("name").and_then(Node::as_str) {
-                components_by_name.entry(name).or_insert(i + 1);
-            }
-            e.get("rules").and_then(Node::as_seq).unwrap_or(&[])
-        }));
-    for (component, rules) in components.enumerate() {
-        for rule in rules {
-            if let Some(id) = rule.get("id").and_then(Node::as_str) {
-                rules_by_id.entry(id).or_insert(rule);
-                rules_by_component_and_id.entry((component, id)).or_insert(rule);
-            }
+    for (i, (name, _)) in extensions.iter().enumerate() {
+        if let Some(name) = name {
+            components_by_name.entry(name.clone()).or_insert(i + 1);
         }
     }
-    let artifacts = run.get("artifacts").and_then(Node::as_seq).unwrap_or(&[]);
-    let context = Run {
+    let components = std::iter::once(&driver_rules).chain(extensions.iter().map(|(_, r)| r));
+    for (component, rules) in components.enumerate() {
+        let mut by_id = HashMap::new();
+        for (index, rule) in rules.iter().enumerate() {
+            if let Some(id) = rule.get("id").and_then(Node::as_str) {
+                rules_by_id.entry(id.to_owned()).or_insert((component, index));
+                by_id.entry(id.to_owned()).or_insert(index);
+            }
+        }
+        rules_by_component_and_id.push(by_id);
+    }
+    RunContext {
         tool,
         driver_name,
         driver_rules,
@@ -317,48 +412,18 @@ fn read_run(reader: &mut Reader, run: &Node, drafts: &mut Vec<Draft>) {
         rules_by_id,
         rules_by_component_and_id,
         components_by_name,
-        artifacts,
-    };
-
-    check_completion(reader, run, &context.tool);
-    for provenance in run.get("versionControlProvenance").and_then(Node::as_seq).unwrap_or(&[]) {
-        if let Some(uri) = provenance.get("repositoryUri").and_then(Node::as_str) {
-            reader.repositories.push(uri.trim().to_owned());
-        }
-    }
-    let Some(results) = run.get("results").filter(|results| !results.is_null()) else {
-        return;
-    };
-    let Some(results) = results.as_seq() else {
-        reader.unreadable(
-            results.span,
-            format!("`results` must be a list, found {}", results.value.kind_name()),
-        );
-        return;
-    };
-    for result in results {
-        if result.as_map().is_none() {
-            reader.unreadable(
-                result.span,
-                format!("a result must be an object, found {}", result.value.kind_name()),
-            );
-            continue;
-        }
-        if let Some(draft) = read_result(reader, &context, result) {
-            drafts.push(draft);
-        }
     }
 }
 
 /// Lists the run's tool as incomplete, with a warning, when the run says it failed or has no
 /// `results` at all.
-fn check_completion(reader: &mut Reader, run: &Node, tool: &str) {
-    let failed =
-        run.get("invocations").and_then(Node::as_seq).unwrap_or(&[]).iter().find(|invocation| {
-            invocation.get("executionSuccessful").and_then(Node::as_bool) == Some(false)
-        });
-    let (span, why) = match (failed, run.get("results")) {
-        (Some(invocation), _) => {
+fn check_completion(reader: &mut Reader, run: &stream::RunParts, run_span: Span, tool: &str) {
+    let invocations = run.invocations.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
+    let failed = invocations.iter().find(|invocation| {
+        invocation.get("executionSuccessful").and_then(Node::as_bool) == Some(false)
+    });
+    let (span, why) = match (failed, run.null_results, run.results_seen) {
+        (Some(invocation), _, _) => {
             let error = invocation
                 .get("toolExecutionNotifications")
                 .and_then(Node::as_seq)
@@ -373,11 +438,13 @@ fn check_completion(reader: &mut Reader, run: &Node, tool: &str) {
             };
             (invocation.span, why)
         }
-        (None, Some(results)) if results.is_null() => {
-            (results.span, "its `results` is null: the tool computed no results".to_owned())
+        (None, Some(span), _) => {
+            (span, "its `results` is null: the tool computed no results".to_owned())
         }
-        (None, None) => (run.span, "it has no `results`: the tool computed no results".to_owned()),
-        (None, Some(_)) => return,
+        (None, None, false) => {
+            (run_span, "it has no `results`: the tool computed no results".to_owned())
+        }
+        (None, None, true) => return,
     };
     reader.incomplete.push(tool.to_owned());
     reader.diagnostics.push(
@@ -391,7 +458,55 @@ fn check_completion(reader: &mut Reader, run: &Node, tool: &str) {
     );
 }
 
-fn read_result(reader: &mut Reader, run: &Run<'_>, result: &Node) -> Option<Draft> {
+/// Reads one result of a run whose `tool` has been seen.
+fn read_one_result(reader: &mut Reader, run: &mut stream::RunParts, result: &Node) {
+    if result.as_map().is_none() {
+        reader.unreadable(
+            result.span,
+            format!("a result must be an object, found {}", result.value.kind_name()),
+        );
+        return;
+    }
+    let context = match &mut run.context {
+        Some(context) => context,
+        None => {
+            // Results are read before the run's end only when its `tool` has a driver, so the
+            // missing-name warning points at the driver and the run's span (unknown yet) is not needed.
+            let context = run_context(reader, run.tool.take(), Span::default());
+            run.context.insert(context)
+        }
+    };
+    if let Some(draft) = read_result(reader, context, result) {
+        reader.drafts.push(draft);
+    }
+}
+
+/// At a run's end: results that waited for the tool are read, and artifact indexes are resolved.
+fn finish_run(reader: &mut Reader, mut run: stream::RunParts, span: Span, first_draft: usize) {
+    if run.context.is_none() {
+        run.context = Some(run_context(reader, run.tool.take(), span));
+    }
+    for result in std::mem::take(&mut run.waiting) {
+        read_one_result(reader, &mut run, &result);
+    }
+    let tool = run.context.as_ref().map_or_else(String::new, |c| c.tool.clone());
+    check_completion(reader, &run, span, &tool);
+    let provenance = run.provenance.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
+    for uri in provenance.iter().filter_map(|p| p.get("repositoryUri")?.as_str()) {
+        reader.repositories.push(uri.trim().to_owned());
+    }
+    let artifacts = run.artifacts.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
+    for draft in &mut reader.drafts[first_draft..] {
+        if let Some(index) = draft.artifact_index.take() {
+            draft.finding.file = artifacts
+                .get(index)
+                .and_then(|a| a.get("location")?.get("uri")?.as_str())
+                .map(str::to_owned);
+        }
+    }
+}
+
+fn read_result(reader: &mut Reader, run: &RunContext, result: &Node) -> Option<Draft> {
     if !is_failure(reader, result) || is_suppressed(reader, result) {
         return None;
     }
@@ -438,10 +553,11 @@ fn read_result(reader: &mut Reader, run: &Run<'_>, result: &Node) -> Option<Draf
         .and_then(<[Node]>::first)
         .and_then(|l| l.get("physicalLocation"));
     let artifact = physical.and_then(|p| p.get("artifactLocation"));
-    let uri = artifact.and_then(|a| a.get("uri")).and_then(Node::as_str).or_else(|| {
-        let index = artifact.and_then(|a| a.get("index")).and_then(index_of)?;
-        run.artifacts.get(index)?.get("location")?.get("uri")?.as_str()
-    });
+    let uri = artifact.and_then(|a| a.get("uri")).and_then(Node::as_str);
+    let artifact_index = match uri {
+        Some(_) => None,
+        None => artifact.and_then(|a| a.get("index")).and_then(index_of),
+    };
     let region = physical.and_then(|p| p.get("region"));
     let line = region.and_then(|r| r.get("startLine")).and_then(|node| {
         let line = index_of(node).filter(|&l| l >= 1).and_then(|l| u32::try_from(l).ok());
@@ -465,6 +581,13 @@ fn read_result(reader: &mut Reader, run: &Run<'_>, result: &Node) -> Option<Draf
     let line_text =
         snippet.map_or_else(|| line.map_or_else(String::new, |l| l.to_string()), str::to_owned);
 
+    let class = classify(
+        &rule_id,
+        &tags(rule.and_then(|r| r.get("properties")), result.get("properties")),
+        has_security_severity(result.get("properties"))
+            || has_security_severity(rule.and_then(|r| r.get("properties"))),
+    );
+
     Some(Draft {
         finding: Finding {
             fingerprint: String::new(),
@@ -476,13 +599,83 @@ fn read_result(reader: &mut Reader, run: &Run<'_>, result: &Node) -> Option<Draf
             score,
             severity_source,
             cwes: cwes.into_iter().collect(),
+            class,
             file: uri.map(str::to_owned),
             line,
             origin: Origin { file: reader.file, span: result.span },
         },
         fingerprints: fingerprint_text(result),
         line_text,
+        artifact_index,
     })
+}
+
+/// Rule and result `tags`, as written.
+fn tags<'n>(
+    rule_properties: Option<&'n Node>,
+    result_properties: Option<&'n Node>,
+) -> Vec<&'n str> {
+    [rule_properties, result_properties]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("tags")?.as_seq())
+        .flatten()
+        .filter_map(Node::as_str)
+        .collect()
+}
+
+/// A `security-severity` that is a number above zero (an odd one was reported by `severity`).
+fn has_security_severity(properties: Option<&Node>) -> bool {
+    properties
+        .and_then(|p| p.get("security-severity"))
+        .and_then(Node::as_f64)
+        .is_some_and(|score| score > 0.0)
+}
+
+/// Code-quality categories as tools name them in tags (CodeQL) or in rule ids (Semgrep's
+/// `python.lang.best-practice.open-never-close`).
+const QUALITY_CATEGORIES: &[&str] = &[
+    "correctness",
+    "maintainability",
+    "reliability",
+    "best-practice",
+    "best-practices",
+    "performance",
+    "style",
+    "readability",
+    "useless-code",
+    "quality",
+    "code-quality",
+];
+
+/// What a finding is about (issue 10), decided in this order:
+/// 1. `license` when the rule id starts with `snyk:lic:` (Snyk's licence issues, which Snyk also
+///    tags `security` with a `security-severity` of "undefined") or a tag is `license`/`licence`;
+/// 2. `security` when a `security-severity` (result or rule) is a number above 0, or a tag is
+///    `security` (CodeQL, Semgrep, Bandit and Snyk tag their security rules so);
+/// 3. `quality` when a tag, or a `.`- or `/`-separated part of the rule id, names a code-quality
+///    category (`correctness`, `maintainability`, `reliability`, `best-practice`, `performance`,
+///    `style`, `readability`, `useless-code`, `quality`): CodeQL's quality queries and Semgrep's
+///    `…correctness.return-in-init`;
+/// 4. `security` otherwise: a finding with a CWE, from a security-only scanner, or with no
+///    category at all is counted, so that a scanner that says nothing never hides a finding.
+pub fn classify(rule_id: &str, tags: &[&str], has_security_severity: bool) -> FindingClass {
+    let tagged = |names: &[&str]| {
+        tags.iter().any(|t| names.iter().any(|n| t.trim().eq_ignore_ascii_case(n)))
+    };
+    if rule_id.starts_with("snyk:lic:") || tagged(&["license", "licence"]) {
+        return FindingClass::License;
+    }
+    if has_security_severity || tagged(&["security"]) {
+        return FindingClass::Security;
+    }
+    let quality_id = rule_id
+        .split(['.', '/'])
+        .any(|part| QUALITY_CATEGORIES.iter().any(|c| part.eq_ignore_ascii_case(c)));
+    if quality_id || tagged(QUALITY_CATEGORIES) {
+        return FindingClass::Quality;
+    }
+    FindingClass::Security
 }
 
 /// `kind` absent or `fail`. The other SARIF kinds are not findings; an unknown kind is reported and
@@ -571,7 +764,7 @@ fn is_minus_one(node: &Node) -> bool {
     matches!(node.value, Value::Number { value, .. } if value == -1.0)
 }
 
-fn find_rule<'n>(reader: &mut Reader, run: &Run<'n>, result: &Node) -> Option<&'n Node> {
+fn find_rule<'n>(reader: &mut Reader, run: &'n RunContext, result: &Node) -> Option<&'n Node> {
     let reference = result.get("rule");
     let reference_id = reference.and_then(|r| r.get("id")).and_then(Node::as_str);
     let rule_id = result.get("ruleId").and_then(Node::as_str).or(reference_id);
@@ -594,7 +787,9 @@ fn find_rule<'n>(reader: &mut Reader, run: &Run<'n>, result: &Node) -> Option<&'
                 ),
             }
         }
-        return rule_id.and_then(|id| run.rules_by_component_and_id.get(&(component, id)).copied());
+        return rule_id
+            .and_then(|id| run.rules_by_component_and_id[component].get(id))
+            .map(|&index| &rules[index]);
     }
 
     let index_node = result
@@ -619,20 +814,21 @@ fn find_rule<'n>(reader: &mut Reader, run: &Run<'n>, result: &Node) -> Option<&'
             ),
         }
     }
-    rule_id.and_then(|id| run.rules_by_id.get(id).copied())
+    rule_id
+        .and_then(|id| run.rules_by_id.get(id))
+        .map(|&(component, index)| &run.rules(component)[index])
 }
 
 /// The component number and rules of the tool component a `toolComponent` reference names;
 /// `None` when it names none.
 fn component_rules<'n>(
     reader: &mut Reader,
-    run: &Run<'n>,
+    run: &'n RunContext,
     component: &Node,
 ) -> Option<(usize, &'n [Node])> {
-    let rules_of = |node: &'n Node| node.get("rules").and_then(Node::as_seq).unwrap_or(&[]);
     if let Some(index_node) = component.get("index").filter(|n| !is_minus_one(n)) {
-        return match index_of(index_node).and_then(|i| run.extensions.get(i).map(|e| (i, e))) {
-            Some((i, extension)) => Some((i + 1, rules_of(extension))),
+        return match index_of(index_node).filter(|&i| i < run.extensions.len()) {
+            Some(i) => Some((i + 1, run.rules(i + 1))),
             None => {
                 reader.warn(
                     index_node.span,
@@ -647,13 +843,10 @@ fn component_rules<'n>(
         };
     }
     let name = component.get("name").and_then(Node::as_str)?;
-    if run.driver_name == Some(name) {
-        return Some((0, run.driver_rules));
+    if run.driver_name.as_deref() == Some(name) {
+        return Some((0, &run.driver_rules));
     }
-    let found = run
-        .components_by_name
-        .get(name)
-        .and_then(|&c| run.extensions.get(c - 1).map(|e| (c, rules_of(e))));
+    let found = run.components_by_name.get(name).map(|&c| (c, run.rules(c)));
     if found.is_none() {
         reader.warn(
             component.span,
@@ -893,21 +1086,48 @@ fn fingerprint_text(result: &Node) -> Option<(String, Span)> {
 /// FNV-1a, 64 bits: fixed constants, so identities are stable across Rust releases and platforms
 /// (std's `DefaultHasher` promises neither).
 pub fn fnv1a64(parts: &[&str]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0100_0000_01b3;
-    let mut hash = OFFSET;
+    let mut hash = Fnv1a64::new();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             // A separator byte that cannot occur in text keeps ("ab","c") apart from ("a","bc").
-            hash ^= 0xff;
-            hash = hash.wrapping_mul(PRIME);
+            hash.update(&[0xff]);
         }
-        for byte in part.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(PRIME);
+        hash.update(part.as_bytes());
+    }
+    hash.finish()
+}
+
+/// [`fnv1a64`] fed in pieces, for a file hashed as it streams past.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv1a64(u64);
+
+impl Fnv1a64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+
+    /// A hash of nothing yet.
+    pub fn new() -> Self {
+        Self(Self::OFFSET)
+    }
+
+    /// Feeds the next bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(Self::PRIME);
         }
     }
-    hash
+
+    /// The hash of everything fed.
+    pub fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for Fnv1a64 {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Fingerprint values that tools write when they have no fingerprint (Semgrep OSS without a login).
@@ -957,29 +1177,47 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
     }
     let unusable: HashSet<String> = shared.iter().map(|(t, _)| (*t).to_owned()).collect();
 
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    let mut findings = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let mut finding = draft.finding;
-        let base = match draft.fingerprints {
-            Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
-                let file = finding.file.as_deref().unwrap_or_default();
-                format!("{}:{}:{file}:{text}", finding.tool, finding.rule_id)
-            }
-            _ => {
-                let hash = fnv1a64(&[
-                    &finding.tool,
-                    &finding.rule_id,
-                    finding.file.as_deref().unwrap_or_default(),
-                    &draft.line_text,
-                ]);
-                format!("{}:hash:{hash:016x}", finding.tool)
-            }
-        };
-        let count = seen.entry(base.clone()).or_insert(0);
+    drop(shared);
+    drop(sharing);
+    drop(first_line);
+
+    // The drafts' memory becomes the findings' (a 200,000-result log keeps one copy of each).
+    let mut findings: Vec<Finding> = drafts
+        .into_iter()
+        .map(|draft| {
+            let mut finding = draft.finding;
+            finding.fingerprint = match draft.fingerprints {
+                Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
+                    let file = finding.file.as_deref().unwrap_or_default();
+                    format!("{}:{}:{file}:{text}", finding.tool, finding.rule_id)
+                }
+                _ => {
+                    let hash = fnv1a64(&[
+                        &finding.tool,
+                        &finding.rule_id,
+                        finding.file.as_deref().unwrap_or_default(),
+                        &draft.line_text,
+                    ]);
+                    format!("{}:hash:{hash:016x}", finding.tool)
+                }
+            };
+            finding
+        })
+        .collect();
+    // Counted by reference, so the identities are not copied for it.
+    let mut repeats: Vec<(usize, u32)> = Vec::new();
+    let mut seen: HashMap<&str, u32> = HashMap::with_capacity(findings.len());
+    for (index, finding) in findings.iter().enumerate() {
+        let count = seen.entry(finding.fingerprint.as_str()).or_insert(0);
         *count += 1;
-        finding.fingerprint = if *count == 1 { base } else { format!("{base}#{count}") };
-        findings.push(finding);
+        if *count > 1 {
+            repeats.push((index, *count));
+        }
+    }
+    drop(seen);
+    for (index, count) in repeats {
+        let finding = &mut findings[index];
+        finding.fingerprint = format!("{}#{count}", finding.fingerprint);
     }
     findings.sort_by(|a, b| {
         (&a.file, a.line, &a.rule_id, &a.fingerprint).cmp(&(

@@ -1,23 +1,46 @@
 //! Finding metrics: `findings.open`, `findings.sla` and `findings.mttr`.
 
 use super::measure::{
-    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue, severity_param,
-    severity_rank, text_param,
+    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue, list_param,
+    severity_param, severity_rank, text_param,
 };
 use super::scope::Scope;
-use crate::model::{Comparison, Measure, Settings, Severity};
+use crate::model::{Comparison, FindingClass, Measure, Settings, Severity};
 use crate::native::parse_score_condition;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
-/// Findings of in-scope apps and environments about the themes (by their CWEs).
+/// The classes a key result counts: `classes: [security, quality, license]`, default `[security]`
+/// (issue 10: scanners report code-quality and licence issues in the same SARIF as
+/// vulnerabilities). An unknown class is noted and left out.
+fn classes_param(measure: &Measure, notes: &mut Vec<String>) -> Vec<FindingClass> {
+    let names = list_param(measure, "classes");
+    if names.is_empty() {
+        return vec![FindingClass::Security];
+    }
+    let mut classes = Vec::new();
+    for name in names {
+        match name.trim().to_ascii_lowercase().parse::<FindingClass>() {
+            Ok(class) => classes.push(class),
+            Err(error) => notes.push(format!("`classes`: {error}; left out")),
+        }
+    }
+    classes
+}
+
+/// Findings of in-scope apps and environments about the themes (by their CWEs), of the classes
+/// the key result counts.
 fn in_scope<'e>(
     scope: &'e Scope<'_>,
     evidence: &'e EvidenceSet,
+    classes: Vec<FindingClass>,
 ) -> impl Iterator<Item = &'e FindingRecord> + 'e {
     evidence.findings.iter().filter(move |f| {
-        scope.has_app(&f.app) && scope.has_environment(&f.environment) && scope.has_cwes(&f.cwes)
+        classes.contains(&f.class)
+            && scope.has_app(&f.app)
+            && scope.has_environment(&f.environment)
+            && scope.has_cwes(&f.cwes)
     })
 }
 
@@ -110,6 +133,8 @@ fn finding_ref(finding: &FindingRecord) -> EvidenceRef {
         deadline: None,
         met: None,
         days: None,
+        class: (finding.class != FindingClass::Security).then(|| finding.class.as_str().to_owned()),
+        by_band: None,
     }
 }
 
@@ -126,9 +151,12 @@ fn band_floor(severity: Severity) -> Option<f64> {
     }
 }
 
+/// Every finding metric counts only the classes of `classes` (default `security`).
+///
 /// `findings.open`: the count of findings open on `as_of` (seen by then, not fixed by then) with
 /// a score meeting `score` (`">= 4.0"`, `"> 7"`; a finding without a score stands at the floor
-/// of its severity band), or at or above `severity`; every open finding when neither is given.
+/// of its severity band, and its evidence says `by_band`), or at or above `severity`; every open
+/// finding when neither is given.
 pub(crate) fn open(
     measure: &Measure,
     scope: &Scope<'_>,
@@ -150,8 +178,9 @@ pub(crate) fn open(
         None => None,
     };
     let floor = severity_param(measure, &mut notes).and_then(severity_rank);
+    let classes = classes_param(measure, &mut notes);
     let mut evidence_refs = Vec::new();
-    for finding in in_scope(scope, evidence).filter(|f| f.open_on(as_of)) {
+    for finding in in_scope(scope, evidence, classes).filter(|f| f.open_on(as_of)) {
         let meets_score = condition.is_none_or(|(comparison, limit)| {
             finding
                 .score
@@ -161,7 +190,12 @@ pub(crate) fn open(
         let meets_severity = floor
             .is_none_or(|floor| severity_rank(finding.severity).is_some_and(|rank| rank >= floor));
         if meets_score && meets_severity {
-            evidence_refs.push(finding_ref(finding));
+            let mut reference = finding_ref(finding);
+            if let EvidenceRef::Finding { by_band, .. } = &mut reference {
+                // The evidence shows which findings counted by the band rule, not by a score.
+                *by_band = (condition.is_some() && finding.score.is_none()).then_some(true);
+            }
+            evidence_refs.push(reference);
         }
     }
     let count = evidence_refs.len() as f64;
@@ -195,9 +229,10 @@ pub(crate) fn sla(
 ) -> KrValue {
     let mut notes = Vec::new();
     let floor = severity_param(measure, &mut notes).and_then(severity_rank);
+    let classes = classes_param(measure, &mut notes);
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
-    for finding in in_scope(scope, evidence) {
+    for finding in in_scope(scope, evidence, classes) {
         if floor
             .is_some_and(|floor| severity_rank(finding.severity).is_none_or(|rank| rank < floor))
         {
@@ -239,9 +274,10 @@ pub(crate) fn mttr(
 ) -> KrValue {
     let mut notes = Vec::new();
     let only = severity_param(measure, &mut notes);
+    let classes = classes_param(measure, &mut notes);
     let mut days: Vec<i32> = Vec::new();
     let mut evidence_refs = Vec::new();
-    for finding in in_scope(scope, evidence) {
+    for finding in in_scope(scope, evidence, classes) {
         if only.is_some_and(|s| s != finding.severity) {
             continue;
         }

@@ -7,7 +7,7 @@ use crate::evidence::tests::TestExecution;
 use crate::evidence::training::{Completion, RosterEntry};
 use crate::evidence::workflow::RepoScan;
 use crate::model::{
-    Cycle, KeyResult, KrTarget, Measure, MeasureParam, Settings, Severity, Workspace,
+    Cycle, FindingClass, KeyResult, KrTarget, Measure, MeasureParam, Settings, Severity, Workspace,
 };
 use jiff::civil::Date;
 use std::collections::BTreeMap;
@@ -30,6 +30,8 @@ pub struct FindingRecord {
     pub severity: Severity,
     /// Its 0–10 score, when the scanner gave one.
     pub score: Option<f64>,
+    /// What it is about; finding metrics count `security` unless `classes` says otherwise.
+    pub class: FindingClass,
     /// Its CWE ids, for theme filters.
     pub cwes: Vec<u32>,
     /// The first scan that reported it.
@@ -214,6 +216,12 @@ pub enum EvidenceRef {
         /// Days from first seen to fixed (findings.mttr).
         #[serde(skip_serializing_if = "Option::is_none")]
         days: Option<i32>,
+        /// Its class, when it is not `security` (a key result that opted in to others).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        class: Option<String>,
+        /// True when it has no score and met the `score` condition by its severity band's floor.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by_band: Option<bool>,
     },
     /// A check-in.
     Checkin {

@@ -8,7 +8,8 @@ use crate::evidence::tests::TestExecution;
 use crate::evidence::training::{parse_completions, parse_roster};
 use crate::evidence::workflow::{Category, Presence, RepoScan};
 use crate::model::{
-    Direction, KeyResult, KrTarget, Measure, MeasureParam, Milestone, Origin, Severity, Workspace,
+    Direction, FindingClass, KeyResult, KrTarget, Measure, MeasureParam, Milestone, Origin,
+    Severity, Workspace,
 };
 use crate::progress::Status;
 use crate::workspace::{WorkspaceFiles, load_workspace};
@@ -612,6 +613,7 @@ fn finding(
         rule_id: format!("rule-{id}"),
         severity,
         score,
+        class: FindingClass::Security,
         cwes: cwes.to_vec(),
         first_seen: first,
         fixed_at: fixed,
@@ -826,6 +828,47 @@ fn findings_open_counts_open_findings_meeting_the_score_in_the_environment() {
     );
     assert_numbers(&value, Some(1.0), Some(1.0), None);
     assert!(evidence_json(&value).contains(r#""id":"F5""#));
+}
+
+#[test]
+fn finding_metrics_count_security_findings_unless_the_key_result_names_other_classes() {
+    let (ws, _) = load(None);
+    let mut evidence = finding_evidence();
+    // F2 becomes a code-quality finding and F5 a licence issue; the rest stay security.
+    for finding in &mut evidence.findings {
+        finding.class = match finding.id.as_str() {
+            "F2" => FindingClass::Quality,
+            "F5" => FindingClass::License,
+            _ => FindingClass::Security,
+        };
+    }
+    let prod = ("env", text("prod"));
+    // >= 4.0 open in prod was F1, F2, F5: by default only F1 is security.
+    let value =
+        measure(&ws, "findings.open", &[prod.clone(), ("score", text(">= 4.0"))], &evidence);
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[prod.clone(), ("score", text(">= 4.0")), ("classes", list(&["security", "quality"]))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(2.0), Some(2.0), None);
+    assert!(evidence_json(&value).contains(r#""class":"quality""#));
+    // F5 has no score: it meets ">= 4.0" by its band (medium), and its evidence says so.
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[prod, ("score", text(">= 4.0")), ("classes", list(&["license"]))],
+        &evidence,
+    );
+    assert_numbers(&value, Some(1.0), Some(1.0), None);
+    let json = evidence_json(&value);
+    assert!(json.contains(r#""id":"F5""#) && json.contains(r#""by_band":true"#), "{json}");
+    // An unknown class is noted and counts nothing.
+    let value = measure(&ws, "findings.mttr", &[("classes", list(&["style"]))], &evidence);
+    assert_eq!(value.denominator, Some(0.0));
+    assert!(value.notes.iter().any(|n| n.contains("`classes`")), "{:?}", value.notes);
 }
 
 #[test]

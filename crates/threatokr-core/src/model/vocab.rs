@@ -359,3 +359,16 @@ impl Comparison {
         }
     }
 }
+
+vocabulary! {
+    /// What a scanner finding is about, so that security key results count vulnerabilities and
+    /// not code-quality or licence issues reported in the same SARIF (`evidence::sarif::classify`).
+    FindingClass {
+        /// A weakness or vulnerability.
+        Security => "security",
+        /// Code quality: correctness, maintainability, best practice, performance, style.
+        Quality => "quality",
+        /// A dependency's licence.
+        License => "license",
+    }
+}

@@ -8,8 +8,9 @@ use crate::evidence::training::course_key;
 use crate::evidence::workflow::Category;
 use crate::metrics::{self, CATALOGUE, ParamSpec, Vocab};
 use crate::model::{
-    Commitment, Comparison, CycleId, Direction, KeyResult, KeyResultId, KrTarget, KrType, LinkKind,
-    Measure, MeasureParam, Milestone, Objective, ObjectiveLevel, OkrSet, Origin, Severity, Theme,
+    Commitment, Comparison, CycleId, Direction, FindingClass, KeyResult, KeyResultId, KrTarget,
+    KrType, LinkKind, Measure, MeasureParam, Milestone, Objective, ObjectiveLevel, OkrSet, Origin,
+    Severity, Theme,
 };
 use crate::syntax::{Budget, Node, parse_yaml};
 use crate::taxonomy::{AsvsVersion, asvs_chapter_name};
@@ -391,6 +392,9 @@ fn check_vocabulary(decoder: &mut Decoder, param: &ParamSpec, node: &Node, from:
                 .filter(|s| **s != Severity::Unknown)
                 .map(|s| s.as_str().to_owned())
                 .collect(),
+            Vocab::FindingClass => {
+                FindingClass::ALL.iter().map(|c| c.as_str().to_owned()).collect()
+            }
             Vocab::CiCategory => Category::ALL.iter().map(|c| c.as_str().to_owned()).collect(),
             Vocab::AsvsChapter => {
                 let chapter = format!("V{}", text.trim_start_matches(['v', 'V']));

@@ -3,6 +3,18 @@
 use super::{Budget, Key, Node, Value, too_large};
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
 
+/// A key that appears twice in one object; the first value is kept.
+pub(crate) fn duplicate_key(file: FileId, key: &Key, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateKey,
+        file,
+        key.span,
+        format!("the key `{}` appears twice in this object", key.text),
+    )
+    .with_secondary(file, first, "first here")
+    .with_help("the first value is kept; remove one of them")
+}
+
 /// Parses JSON text into a spanned tree. On a syntax error the tree is `None` and one
 /// `json-syntax` diagnostic says where and what was expected.
 pub fn parse_json(files: &Files, file: FileId, budget: Budget) -> (Option<Node>, Vec<Diagnostic>) {
@@ -320,17 +332,7 @@ impl Parser<'_> {
             self.pos += 1;
             let value = self.value(depth + 1)?;
             if let Some(&first) = seen.get(&key.text) {
-                let first: Span = first;
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateKey,
-                        self.file,
-                        key.span,
-                        format!("the key `{}` appears twice in this object", key.text),
-                    )
-                    .with_secondary(self.file, first, "first here")
-                    .with_help("the first value is kept; remove one of them"),
-                );
+                self.diagnostics.push(duplicate_key(self.file, &key, first));
             } else {
                 seen.insert(key.text.clone(), key.span);
                 entries.push((key, value));

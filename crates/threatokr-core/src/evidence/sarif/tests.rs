@@ -187,8 +187,68 @@ fn summarizes_the_snyk_sample_as_the_dry_run_json_contract() {
     let summary = summary_json(&findings, vec![json!({"code": "x"})]);
     assert_eq!(
         summary.to_string(),
-        r#"{"by_severity":{"critical":0,"high":6,"info":0,"low":2,"medium":6},"by_tool":{"Snyk Open Source":14},"cwes":{"1321":1,"1333":2,"200":1,"405":1,"601":1,"79":4},"diagnostics":[{"code":"x"}],"findings":14}"#
+        r#"{"by_class":{"license":4,"quality":0,"security":10},"by_severity":{"critical":0,"high":6,"info":0,"low":2,"medium":6},"by_tool":{"Snyk Open Source":14},"cwes":{"1321":1,"1333":2,"200":1,"405":1,"601":1,"79":4},"diagnostics":[{"code":"x"}],"findings":14}"#
     );
+}
+
+fn classes(findings: &[Finding]) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for finding in findings {
+        *counts.entry(finding.class.as_str()).or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn classifies_bandit_findings_as_security_by_their_security_tag() {
+    let (findings, _) = sample("bandit-1.9.4_werkzeug-3.1.3.sarif");
+    assert_eq!(classes(&findings), BTreeMap::from([("security", 28)]));
+}
+
+#[test]
+fn classifies_codeql_findings_as_security_by_their_score_even_when_also_tagged_correctness() {
+    let (findings, _) = sample("fabasoad-sarif-to-slack_codeql-ruby.sarif");
+    assert_eq!(classes(&findings), BTreeMap::from([("security", 4)]));
+    // rb/kernel-open is tagged both `correctness` and `security`, with a score.
+    assert!(
+        findings.iter().any(|f| f.rule_id == "rb/kernel-open" && f.class == FindingClass::Security)
+    );
+}
+
+#[test]
+fn classifies_snyk_licence_issues_apart_from_its_vulnerabilities() {
+    let (findings, _) = sample("fabasoad-sarif-to-slack_snyk-npm.sarif");
+    assert_eq!(classes(&findings), BTreeMap::from([("license", 4), ("security", 10)]));
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.class == FindingClass::License)
+            .all(|f| f.rule_id.starts_with("snyk:lic:"))
+    );
+}
+
+#[test]
+fn classifies_semgrep_best_practice_and_maintainability_rules_as_quality() {
+    let (findings, _) = sample("semgrep-1.185.0_werkzeug-3.1.3_rules-python.sarif");
+    assert_eq!(classes(&findings), BTreeMap::from([("quality", 39), ("security", 7)]));
+    let class_of = |rule: &str| findings.iter().find(|f| f.rule_id.contains(rule)).map(|f| f.class);
+    assert_eq!(class_of("correctness.return-in-init"), Some(FindingClass::Quality));
+    assert_eq!(class_of("best-practice.open-never-close"), Some(FindingClass::Quality));
+    assert_eq!(class_of("security.audit.exec-detected"), Some(FindingClass::Security));
+}
+
+#[test]
+fn classifies_by_the_documented_order() {
+    use FindingClass::*;
+    assert_eq!(classify("snyk:lic:npm:x:GPL-3.0", &["security"], false), License);
+    assert_eq!(classify("x", &["License"], true), License);
+    assert_eq!(classify("js/unused", &["maintainability"], true), Security);
+    assert_eq!(classify("js/unused", &["maintainability", "security"], false), Security);
+    assert_eq!(classify("js/unused", &["maintainability", "external/cwe/cwe-561"], false), Quality);
+    assert_eq!(classify("go.lang.performance.x", &[], false), Quality);
+    // A CWE only, or nothing at all: counted as security, never hidden.
+    assert_eq!(classify("B101", &["external/cwe/cwe-703"], false), Security);
+    assert_eq!(classify("gitleaks-aws-key", &[], false), Security);
 }
 
 #[test]
@@ -539,6 +599,57 @@ proptest! {
     }
 }
 
+/// Everything the reader says about one file, as text: each finding's every field and each
+/// diagnostic's code, position and message. The snapshots were recorded with the first reader
+/// (a whole-file spanned tree) before the streaming reader replaced it, so they pin the streaming
+/// reader to the same findings and diagnostics on every sample and fixture.
+fn everything_read(name: &str, text: &str) -> String {
+    let mut files = Files::new();
+    let file = files.add(name, text);
+    let (log, diagnostics) = parse_sarif_log(&files, file);
+    let mut out = format!("tools: {:?}\n", log.tools);
+    for finding in &log.findings {
+        let Finding { origin, .. } = finding;
+        let position = files.get(file).line_col(origin.span.start);
+        // The class came after the recording (issue 10) and has tests of its own.
+        let debug = format!(
+            "{:?}",
+            Finding { origin: Origin { file, span: Span::default() }, ..finding.clone() }
+        )
+        .replace(&format!("class: {:?}, ", finding.class), "");
+        out.push_str(&format!("{}:{} {debug}\n", position.line, position.column));
+    }
+    for diagnostic in &diagnostics {
+        let label = diagnostic.primary.as_ref().expect("every SARIF diagnostic has a position");
+        let position = files.get(file).line_col(label.span.start);
+        out.push_str(&format!(
+            "{}:{} {} {}\n",
+            position.line,
+            position.column,
+            diagnostic.code.as_str(),
+            diagnostic.message
+        ));
+    }
+    out
+}
+
+#[test]
+fn reads_every_sample_and_fixture_as_the_first_reader_did() {
+    let samples = ["samples/sarif", "../crates/threatokr-core/test_data/evidence/sarif"];
+    for folder in samples {
+        let mut paths: Vec<_> = std::fs::read_dir(crate::test_support::sample_path(folder))
+            .expect("the SARIF test folders exist")
+            .map(|entry| entry.expect("a directory entry").path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 name").to_owned();
+            let text = std::fs::read_to_string(&path).expect("a readable sample");
+            insta::assert_snapshot!(format!("read_{name}"), everything_read(&name, &text));
+        }
+    }
+}
+
 fn parse_log(text: &str) -> (SarifLog, Vec<Diagnostic>) {
     let mut files = Files::new();
     let id = files.add("scan.sarif", text.to_owned());
@@ -586,4 +697,34 @@ fn reads_the_repositories_of_version_control_provenance() {
             "versionControlProvenance": [{"repositoryUri": "https://github.com/acme/shop"}]}]}"#,
     );
     assert_eq!(log.repositories, ["https://github.com/acme/shop"]);
+}
+
+#[test]
+fn reads_results_written_before_the_tool_and_artifacts_written_after_the_results() {
+    // Key order is free in JSON: results that come before the run's rules wait for them, and an
+    // artifact index is resolved once the run's artifacts have been read.
+    let text = r#"{"version": "2.1.0", "runs": [{
+        "results": [{"ruleIndex": 0, "message": {"text": "m"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"index": 1}, "region": {"startLine": 3}}}]}],
+        "tool": {"driver": {"name": "T", "rules": [{"id": "r1", "properties": {"security-severity": "9.1"}}]}},
+        "artifacts": [{"location": {"uri": "a.py"}}, {"location": {"uri": "b.py"}}]}]}"#;
+    let (findings, diagnostics) = parse("x.sarif", text);
+    assert_eq!(diagnostics, vec![]);
+    assert_eq!(findings.len(), 1);
+    let finding = &findings[0];
+    assert_eq!(
+        (finding.rule_id.as_str(), finding.severity, finding.file.as_deref(), finding.line),
+        ("r1", Severity::Critical, Some("b.py"), Some(3))
+    );
+}
+
+#[test]
+fn skips_a_byte_order_mark_and_keeps_positions_in_the_file() {
+    let text = "\u{feff}{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"T\"}},\n\"results\": [{\"ruleId\": \"a\", \"message\": {\"text\": \"m\"}, \"level\": \"loud\"}]}]}";
+    let mut files = Files::new();
+    let file = files.add("bom.sarif", text);
+    let (findings, diagnostics) = parse_sarif(&files, file);
+    assert_eq!(findings.len(), 1);
+    let label = diagnostics[0].primary.as_ref().expect("a position");
+    assert_eq!(&text[label.span.range()], "\"loud\"");
 }

@@ -1,0 +1,611 @@
+//! Streaming SARIF: serde visitors over a byte stream that build small spanned trees of only the
+//! parts a finding needs (one result at a time, the rules and artifacts of the current run) and
+//! hand each result to the reader as it passes, so memory is bounded by the largest result.
+//!
+//! Positions come from a counting reader: serde_json reads one byte at a time, so the number of
+//! bytes handed over when a visitor is called says where the value ends (and, for objects and
+//! lists, where they start). Diagnostics keep exact byte spans without the file held in memory.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::io::{self, Read};
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::Reader;
+use crate::diag::{Diagnostic, FileId, Span};
+use crate::syntax::{Key, Node, Value, duplicate_key};
+
+/// A reader that counts the bytes it hands over and skips a UTF-8 byte order mark (counted,
+/// so positions stay byte offsets in the file).
+pub(super) struct Counted<'p, R> {
+    inner: R,
+    buffer: Box<[u8]>,
+    start: usize,
+    end: usize,
+    position: &'p Cell<u64>,
+    first_fill: bool,
+}
+
+impl<'p, R: Read> Counted<'p, R> {
+    pub(super) fn new(inner: R, position: &'p Cell<u64>) -> Self {
+        Self {
+            inner,
+            buffer: vec![0; 64 << 10].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            position,
+            first_fill: true,
+        }
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        self.start = 0;
+        self.end = loop {
+            match self.inner.read(&mut self.buffer) {
+                Ok(n) => break n,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        };
+        if std::mem::take(&mut self.first_fill) {
+            // Short reads could split the mark; a file that starts with a partial mark is not JSON anyway.
+            if self.buffer[..self.end].starts_with(&[0xEF, 0xBB, 0xBF]) {
+                self.start = 3;
+                self.position.set(3);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.start == self.end {
+            self.fill()?;
+        }
+        // serde_json reads one byte at a time: no slice copy (a call to memmove) for that.
+        if let ([one], true) = (&mut *out, self.start < self.end) {
+            *one = self.buffer[self.start];
+            self.start += 1;
+            self.position.set(self.position.get() + 1);
+            return Ok(1);
+        }
+        let n = out.len().min(self.end - self.start);
+        out[..n].copy_from_slice(&self.buffer[self.start..self.start + n]);
+        self.start += n;
+        self.position.set(self.position.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// What the visitors share: where the stream is, the file, and diagnostics met while building trees.
+#[derive(Clone, Copy)]
+pub(super) struct Stream<'a> {
+    pub(super) position: &'a Cell<u64>,
+    pub(super) file: FileId,
+    pub(super) diagnostics: &'a RefCell<Vec<Diagnostic>>,
+}
+
+impl Stream<'_> {
+    fn at(&self) -> usize {
+        usize::try_from(self.position.get()).unwrap_or(usize::MAX)
+    }
+}
+
+/// Which parts of a value to keep: everything, only some keys of an object (each with its own
+/// shape), each item of a list with a shape, or only a list's first item.
+#[derive(Clone, Copy)]
+pub(super) enum Shape {
+    All,
+    Keys(&'static [(&'static str, Self)]),
+    Each(&'static Self),
+    First(&'static Self),
+}
+
+/// The parts of a result that the reader reads (see the module docs of `sarif`).
+pub(super) const RESULT: Shape = Shape::Keys(&[
+    ("kind", Shape::All),
+    ("level", Shape::All),
+    ("message", Shape::All),
+    ("ruleId", Shape::All),
+    ("ruleIndex", Shape::All),
+    ("rule", Shape::All),
+    ("suppressions", Shape::All),
+    ("baselineState", Shape::All),
+    ("properties", Shape::All),
+    ("taxa", Shape::All),
+    ("fingerprints", Shape::All),
+    ("partialFingerprints", Shape::All),
+    (
+        "locations",
+        Shape::First(&Shape::Keys(&[(
+            "physicalLocation",
+            Shape::Keys(&[
+                ("artifactLocation", Shape::All),
+                ("region", Shape::Keys(&[("startLine", Shape::All), ("snippet", Shape::All)])),
+            ]),
+        )])),
+    ),
+]);
+
+/// The parts of a rule the reader reads: not its help text, which is most of a rule's bytes.
+const RULE: Shape = Shape::Keys(&[
+    ("id", Shape::All),
+    ("name", Shape::All),
+    ("shortDescription", Shape::All),
+    ("defaultConfiguration", Shape::All),
+    ("properties", Shape::All),
+    ("relationships", Shape::All),
+    ("messageStrings", Shape::All),
+]);
+
+const COMPONENT: Shape = Shape::Keys(&[("name", Shape::All), ("rules", Shape::Each(&RULE))]);
+
+/// A run's `tool`: the driver and the extensions with their rules.
+pub(super) const TOOL: Shape =
+    Shape::Keys(&[("driver", COMPONENT), ("extensions", Shape::Each(&COMPONENT))]);
+
+/// A run's `artifacts`: only their URIs.
+pub(super) const ARTIFACTS: Shape =
+    Shape::Each(&Shape::Keys(&[("location", Shape::Keys(&[("uri", Shape::All)]))]));
+
+/// A seed that is its own visitor: it deserializes whatever value comes.
+macro_rules! seed_is_its_visitor {
+    ($seed:ident<$($lifetime:lifetime),*>) => {
+        impl<'de> DeserializeSeed<'de> for $seed<$($lifetime),*> {
+            type Value = <Self as Visitor<'de>>::Value;
+
+            fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+                deserializer.deserialize_any(self)
+            }
+        }
+    };
+}
+
+/// A run's `invocations`: whether each ran to the end, and the text of its notifications.
+const INVOCATIONS: Shape = Shape::Each(&Shape::Keys(&[
+    ("executionSuccessful", Shape::All),
+    ("toolExecutionNotifications", Shape::Each(&Shape::Keys(&[("message", Shape::All)]))),
+]));
+
+/// A run's `versionControlProvenance`: the repositories.
+const PROVENANCE: Shape = Shape::Each(&Shape::Keys(&[("repositoryUri", Shape::All)]));
+
+/// Builds a spanned `Node` of the parts `shape` keeps.
+#[derive(Clone, Copy)]
+pub(super) struct NodeSeed<'a> {
+    pub(super) stream: Stream<'a>,
+    pub(super) shape: Shape,
+}
+
+seed_is_its_visitor!(NodeSeed<'_>);
+
+/// The length a string had in the file, assuming the shortest escapes (what producers write).
+fn written_len(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+impl NodeSeed<'_> {
+    /// A scalar that ended where the stream is now (`peeked` when serde read one byte past it).
+    fn scalar(&self, value: Value, written: usize, peeked: bool) -> Node {
+        let end = self.stream.at() - usize::from(peeked);
+        Node { value, span: Span::new(end.saturating_sub(written), end) }
+    }
+
+    fn number(&self, text: String, value: f64) -> Node {
+        let written = text.len();
+        self.scalar(Value::Number { value, text }, written, true)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Node, E> {
+        Ok(self.scalar(Value::Bool(v), if v { 4 } else { 5 }, false))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Node, E> {
+        Ok(self.scalar(Value::Null, 4, false))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Node, E> {
+        Ok(self.number(v.to_string(), v as f64))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Node, E> {
+        Ok(self.number(v.to_string(), v as f64))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Node, E> {
+        // Debug keeps the `.0` of a whole number, as most producers write it.
+        Ok(self.number(format!("{v:?}"), v))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Node, E> {
+        Ok(self.scalar(Value::Str(v.to_owned()), written_len(v), false))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Node, E> {
+        let written = written_len(&v);
+        Ok(self.scalar(Value::Str(v), written, false))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let start = self.stream.at() - 1;
+        let mut items = Vec::new();
+        match self.shape {
+            Shape::First(item) => {
+                if let Some(first) = seq.next_element_seed(Self { shape: *item, ..self })? {
+                    items.push(first);
+                }
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+            }
+            Shape::Each(item) => {
+                while let Some(node) = seq.next_element_seed(Self { shape: *item, ..self })? {
+                    items.push(node);
+                }
+            }
+            Shape::All | Shape::Keys(_) => {
+                while let Some(node) = seq.next_element_seed(Self { shape: Shape::All, ..self })? {
+                    items.push(node);
+                }
+            }
+        }
+        Ok(Node { value: Value::Seq(items), span: Span::new(start, self.stream.at()) })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let start = self.stream.at() - 1;
+        let mut entries: Vec<(Key, Node)> = Vec::new();
+        let wanted = match self.shape {
+            Shape::Keys(keys) => Some(keys),
+            Shape::All | Shape::Each(_) | Shape::First(_) => None,
+        };
+        while let Some(key) = map.next_key_seed(KeySeed { stream: self.stream, wanted })? {
+            let Some((key, shape)) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let value = map.next_value_seed(Self { shape, ..self })?;
+            if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
+                let diagnostic = duplicate_key(self.stream.file, &key, first.span);
+                self.stream.diagnostics.borrow_mut().push(diagnostic);
+            } else {
+                entries.push((key, value));
+            }
+        }
+        Ok(Node { value: Value::Map(entries), span: Span::new(start, self.stream.at()) })
+    }
+}
+
+/// A key of an object: `None` when the shape skips it (then no text is copied), else the key
+/// with its span and the shape of its value.
+#[derive(Clone, Copy)]
+struct KeySeed<'a> {
+    stream: Stream<'a>,
+    wanted: Option<&'static [(&'static str, Shape)]>,
+}
+
+seed_is_its_visitor!(KeySeed<'_>);
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<(Key, Shape)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let shape = match self.wanted {
+            None => Shape::All,
+            Some(keys) => match keys.iter().find(|(k, _)| *k == v) {
+                Some((_, shape)) => *shape,
+                None => return Ok(None),
+            },
+        };
+        let end = self.stream.at();
+        Ok(Some((Key { span: Span::new(end - written_len(v), end), text: v.to_owned() }, shape)))
+    }
+}
+
+/// Consumes an object where something else was expected and returns it as an empty mapping with its span.
+fn skip_map<'de, A: MapAccess<'de>>(stream: Stream<'_>, mut map: A) -> Result<Node, A::Error> {
+    let start = stream.at() - 1;
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(Node { value: Value::Map(Vec::new()), span: Span::new(start, stream.at()) })
+}
+
+/// Consumes a list where something else was expected and returns it as an empty list with its span.
+fn skip_seq<'de, A: SeqAccess<'de>>(stream: Stream<'_>, mut seq: A) -> Result<Node, A::Error> {
+    let start = stream.at() - 1;
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(Node { value: Value::Seq(Vec::new()), span: Span::new(start, stream.at()) })
+}
+
+/// The scalar `visit_*` methods of a visitor whose value is `Result<T, Node>`: a scalar is never
+/// what it expects, so it comes back as `Err(node)` for the caller to report.
+macro_rules! scalars_are_unexpected {
+    () => {
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            NodeSeed { stream: self.stream, shape: Shape::All }.visit_bool(v).map(Err)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            NodeSeed { stream: self.stream, shape: Shape::All }.visit_unit().map(Err)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            NodeSeed { stream: self.stream, shape: Shape::All }.visit_u64(v).map(Err)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            NodeSeed { stream: self.stream, shape: Shape::All }.visit_i64(v).map(Err)
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            NodeSeed { stream: self.stream, shape: Shape::All }.visit_f64(v).map(Err)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            NodeSeed { stream: self.stream, shape: Shape::All }.visit_str(v).map(Err)
+        }
+    };
+}
+
+/// What the top level of the log said: the `version` node, whether `runs` was a list (else the
+/// node to point at), and the span of the whole log.
+pub(super) struct LogOutline {
+    pub(super) version: Option<Node>,
+    pub(super) runs: Result<(), Option<Node>>,
+    pub(super) span: Span,
+}
+
+/// The whole log: reads `version`, streams `runs`, skips everything else.
+pub(super) struct LogSeed<'a, 'r> {
+    pub(super) stream: Stream<'a>,
+    pub(super) reader: &'r mut Reader,
+}
+
+seed_is_its_visitor!(LogSeed<'_, '_>);
+
+impl<'de> Visitor<'de> for LogSeed<'_, '_> {
+    type Value = Result<LogOutline, Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a SARIF log")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let start = self.stream.at() - 1;
+        let mut version = None;
+        let mut runs = Err(None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "version" if version.is_none() => {
+                    let seed = NodeSeed { stream: self.stream, shape: Shape::All };
+                    version = Some(map.next_value_seed(seed)?);
+                }
+                "runs" if matches!(runs, Err(None)) => {
+                    let seed = RunsSeed { stream: self.stream, reader: &mut *self.reader };
+                    runs = map.next_value_seed(seed)?.map_err(Some);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Ok(LogOutline { version, runs, span: Span::new(start, self.stream.at()) }))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(self.stream, seq).map(Err)
+    }
+
+    scalars_are_unexpected!();
+}
+
+/// `runs`: each run as it passes. `Err(node)` when it is not a list.
+struct RunsSeed<'a, 'r> {
+    stream: Stream<'a>,
+    reader: &'r mut Reader,
+}
+
+seed_is_its_visitor!(RunsSeed<'_, '_>);
+
+impl<'de> Visitor<'de> for RunsSeed<'_, '_> {
+    type Value = Result<(), Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of runs")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        loop {
+            let seed = RunSeed { stream: self.stream, reader: &mut *self.reader };
+            match seq.next_element_seed(seed)? {
+                None => return Ok(Ok(())),
+                Some(Ok(())) => {}
+                Some(Err(run)) => self.reader.unreadable(
+                    run.span,
+                    format!("a run must be an object, found {}", run.value.kind_name()),
+                ),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(self.stream, map).map(Err)
+    }
+
+    scalars_are_unexpected!();
+}
+
+/// One run: its tool and artifacts as small trees, its results streamed through the reader.
+struct RunSeed<'a, 'r> {
+    stream: Stream<'a>,
+    reader: &'r mut Reader,
+}
+
+seed_is_its_visitor!(RunSeed<'_, '_>);
+
+impl<'de> Visitor<'de> for RunSeed<'_, '_> {
+    type Value = Result<(), Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a run")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let start = self.stream.at() - 1;
+        let mut run = RunParts::default();
+        let first_draft = self.reader.drafts.len();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let shape = match &*key {
+                "tool" if !run.tool_seen => TOOL,
+                "artifacts" if run.artifacts.is_none() => ARTIFACTS,
+                "invocations" if run.invocations.is_none() => INVOCATIONS,
+                "versionControlProvenance" if run.provenance.is_none() => PROVENANCE,
+                "results" if !run.results_seen => {
+                    run.results_seen = true;
+                    let seed = ResultsSeed {
+                        stream: self.stream,
+                        reader: &mut *self.reader,
+                        run: &mut run,
+                    };
+                    let results = map.next_value_seed(seed)?;
+                    if let Err(results) = &results
+                        && results.is_null()
+                    {
+                        run.null_results = Some(results.span);
+                    } else if let Err(results) = results {
+                        self.reader.unreadable(
+                            results.span,
+                            format!(
+                                "`results` must be a list, found {}",
+                                results.value.kind_name()
+                            ),
+                        );
+                    }
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let node = map.next_value_seed(NodeSeed { stream: self.stream, shape })?;
+            match &*key {
+                "tool" => {
+                    run.tool = Some(node);
+                    run.tool_seen = true;
+                }
+                "artifacts" => run.artifacts = Some(node),
+                "invocations" => run.invocations = Some(node),
+                _ => run.provenance = Some(node),
+            }
+        }
+        let span = Span::new(start, self.stream.at());
+        super::finish_run(self.reader, run, span, first_draft);
+        Ok(Ok(()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(self.stream, seq).map(Err)
+    }
+
+    scalars_are_unexpected!();
+}
+
+/// What a run has shown so far.
+#[derive(Default)]
+pub(super) struct RunParts {
+    /// The run's `tool` until its rules are indexed into `context`.
+    pub(super) tool: Option<Node>,
+    pub(super) tool_seen: bool,
+    pub(super) artifacts: Option<Node>,
+    pub(super) results_seen: bool,
+    /// The span of `"results": null`, which SARIF reserves for a tool that computed no results.
+    pub(super) null_results: Option<Span>,
+    /// `invocations`: whether the tool ran to the end, and its error notifications.
+    pub(super) invocations: Option<Node>,
+    /// `versionControlProvenance`: the repositories scanned.
+    pub(super) provenance: Option<Node>,
+    /// Results met before the run's `tool`: they need its rules, so they wait for the run's end.
+    pub(super) waiting: Vec<Node>,
+    /// The run's tool and rules, once `tool` was seen and a result needed them.
+    pub(super) context: Option<super::RunContext>,
+}
+
+impl RunParts {
+    /// Results can be read as they pass once the run's tool and its driver are known (a run
+    /// without a driver is warned about at its own span, which is known only at its end).
+    fn can_read_results(&self) -> bool {
+        self.context.is_some() || self.tool.as_ref().is_some_and(|t| t.get("driver").is_some())
+    }
+}
+
+/// `results`: each result is read as it passes. `Err(node)` when it is not a list.
+struct ResultsSeed<'a, 'r> {
+    stream: Stream<'a>,
+    reader: &'r mut Reader,
+    run: &'r mut RunParts,
+}
+
+seed_is_its_visitor!(ResultsSeed<'_, '_>);
+
+impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
+    type Value = Result<(), Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of results")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while let Some(result) =
+            seq.next_element_seed(NodeSeed { stream: self.stream, shape: RESULT })?
+        {
+            if self.run.can_read_results() {
+                super::read_one_result(self.reader, self.run, &result);
+            } else {
+                self.run.waiting.push(result);
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(self.stream, map).map(Err)
+    }
+
+    scalars_are_unexpected!();
+}
+
+/// Reads a whole log from `input`: `Ok(outline)`, or a JSON error (syntax, or the input failing).
+pub(super) fn read_log<R: Read>(
+    input: R,
+    file: FileId,
+    reader: &mut Reader,
+    diagnostics: &RefCell<Vec<Diagnostic>>,
+) -> Result<LogOutline, (serde_json::Error, u64)> {
+    let position = Cell::new(0);
+    let stream = Stream { position: &position, file, diagnostics };
+    let mut deserializer = serde_json::Deserializer::from_reader(Counted::new(input, &position));
+    let outline = LogSeed { stream, reader }
+        .deserialize(&mut deserializer)
+        .and_then(|outline| deserializer.end().map(|()| outline))
+        .map_err(|error| (error, position.get()))?;
+    // A log that is not an object has no `runs`: it is reported as not SARIF, at the value.
+    Ok(outline.unwrap_or_else(|node| LogOutline {
+        version: None,
+        runs: Err(None),
+        span: node.span,
+    }))
+}
