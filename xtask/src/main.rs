@@ -1,5 +1,8 @@
 //! `cargo xtask tidy` checks the repository's own rules; `cargo xtask codegen [--check]` writes
 //! (or checks) the generated documentation. Both also run as tests, so `cargo test` enforces them.
+//! `cargo xtask load ADDR PATH` measures the dashboard's latency under a fixed request rate.
+
+mod load;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -11,7 +14,10 @@ fn main() -> Result<()> {
         ["tidy"] => report(tidy(&root)),
         ["codegen"] => codegen(&root, false),
         ["codegen", "--check"] => codegen(&root, true),
-        _ => bail!("usage: cargo xtask tidy | codegen [--check]"),
+        ["load", rest @ ..] => load::run(rest),
+        _ => bail!(
+            "usage: cargo xtask tidy | codegen [--check] | load ADDR PATH [--rate N] [--seconds S]"
+        ),
     }
 }
 

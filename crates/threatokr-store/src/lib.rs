@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+mod access;
 mod checkins;
 mod error;
 mod findings;
@@ -20,6 +21,7 @@ mod statuses;
 #[cfg(test)]
 mod tests;
 
+pub use access::{Hash, Role, SessionRow, TokenRow};
 pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use error::StoreError;
 pub use findings::{FindingFilter, FindingInput, FindingRow, IngestSummary, ScanInput};
@@ -35,7 +37,10 @@ use std::time::Duration;
 
 /// The schema, one migration per file; append new files, never edit a released one.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_init.sql")),
+        M::up(include_str!("../migrations/0003_tokens_sessions.sql")),
+    ])
 }
 
 /// How long a writer waits for another process's lock before giving up (a CI job ingesting while
@@ -130,6 +135,18 @@ where
     })
 }
 
+/// Like `parse_column` for a nullable column.
+fn optional_parsed_column<T>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: Option<String> = row.get(index)?;
+    text.map(|text| text.parse()).transpose().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 /// Reads a JSON text column.
 fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<serde_json::Value> {
     let text: String = row.get(index)?;
@@ -154,6 +171,11 @@ impl rusqlite::types::FromSql for SqlDate {
             .as_str()
             .and_then(|text| text.parse().map(Self).map_err(rusqlite::types::FromSqlError::other))
     }
+}
+
+/// A moment as stored: UTC to the second, so that the text sorts in time order.
+fn stamp(moment: jiff::Timestamp) -> String {
+    moment.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Reads a date column.

@@ -85,10 +85,19 @@ fn dump(store: &Store) -> Vec<String> {
 
 // ---- opening ----
 
+/// How many migrations the store has: one per file in `migrations/`.
+fn migration_files() -> u32 {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql")))
+        .count() as u32
+}
+
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
     let store = store();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), migration_files());
     assert_eq!(store.journal_mode().unwrap(), "memory");
     let foreign_keys: bool =
         store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
@@ -128,7 +137,7 @@ fn file_store_uses_wal_and_keeps_history_across_reopening() {
     }
     assert!(path.exists());
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), migration_files());
     assert_eq!(store.journal_mode().unwrap(), "wal");
     assert_eq!(all_findings(&store).len(), 2);
     // The reopened store still knows the newest scan and refuses an older one.
@@ -781,4 +790,65 @@ fn a_failed_freeze_keeps_the_grades_already_frozen() {
         .unwrap_err();
     assert!(matches!(error, StoreError::Invalid { field: "grade score", .. }));
     assert_eq!(store.grades("2027-Q1").unwrap(), [graded("O-1", "KR-1", 0.5)]);
+}
+
+// ---- access: tokens and sessions ----
+
+fn moment(second: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_800_000_000 + second).unwrap()
+}
+
+#[test]
+fn tokens_keep_only_their_hash_and_names_are_never_reused() {
+    let mut store = store();
+    let row = store.create_token("ci", Role::Editor, &[7; 32], moment(0)).unwrap();
+    assert_eq!(row.role, Role::Editor);
+    let active = store.active_token_hashes().unwrap();
+    assert_eq!(active, vec![([7; 32], row.clone())]);
+    assert!(matches!(
+        store.create_token("ci", Role::Viewer, &[8; 32], moment(1)),
+        Err(StoreError::Invalid { field: "token name", .. })
+    ));
+    assert!(store.revoke_token("ci", moment(2)).unwrap());
+    assert!(!store.revoke_token("ci", moment(3)).unwrap(), "revoking twice changes nothing");
+    assert!(store.active_token_hashes().unwrap().is_empty());
+    let listed = store.tokens().unwrap();
+    assert_eq!(listed[0].revoked_at, Some(moment(2)));
+    assert!(
+        store.create_token("ci", Role::Viewer, &[9; 32], moment(4)).is_err(),
+        "a revoked name stays taken"
+    );
+}
+
+#[test]
+fn sessions_end_when_they_expire_or_their_token_is_revoked() {
+    let mut store = store();
+    let token = store.create_token("eva", Role::Editor, &[1; 32], moment(0)).unwrap();
+    store.create_session(&[2; 32], token.id, "csrf", moment(100), moment(0)).unwrap();
+    let live = store.session(&[2; 32], moment(50)).unwrap().unwrap();
+    assert_eq!((live.token.name.as_str(), live.csrf.as_str()), ("eva", "csrf"));
+    assert_eq!(store.session(&[2; 32], moment(100)).unwrap(), None, "expired");
+    assert_eq!(store.session(&[3; 32], moment(50)).unwrap(), None, "unknown");
+    store.revoke_token("eva", moment(60)).unwrap();
+    assert_eq!(store.session(&[2; 32], moment(50)).unwrap(), None, "revoked");
+}
+
+#[test]
+fn checkins_from_the_dashboard_keep_who_and_when() {
+    let mut store = store();
+    let checkin = Checkin {
+        kr_id: "KR-1".into(),
+        value: 3.0,
+        confidence: Some(6),
+        note: Some("<b>note</b>".into()),
+        author: Some("eva".into()),
+        source: CheckinSource::Api,
+        effective: date(2027, 2, 15),
+    };
+    store.add_checkin_at(&checkin, moment(5)).unwrap();
+    store.add_checkin(&checkin).unwrap();
+    let rows = store.checkins("KR-1").unwrap();
+    assert_eq!(rows[0].recorded_at, Some(moment(5)));
+    assert_eq!(rows[0].checkin, checkin);
+    assert_eq!(rows[1].recorded_at, None);
 }

@@ -192,6 +192,8 @@ pub struct Settings {
     pub asvs_version: String,
     /// Evidence drop folders.
     pub evidence: EvidenceFolders,
+    /// Whether reading the dashboard needs a token (`dashboard_read: token`); writing always does.
+    pub read_needs_token: bool,
 }
 
 impl Default for Settings {
@@ -201,6 +203,7 @@ impl Default for Settings {
             sla_days: SlaDays::default(),
             asvs_version: "5.0.0".into(),
             evidence: EvidenceFolders::default(),
+            read_needs_token: false,
         }
     }
 }

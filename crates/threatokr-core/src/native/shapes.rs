@@ -161,6 +161,11 @@ pub(crate) static SETTINGS: Shape = Shape {
             "The ASVS version used when a key result names none (default 5.0.0).",
         ),
         opt("evidence", Ty::Object(&EVIDENCE), "Evidence drop folders, workspace-relative."),
+        opt(
+            "dashboard_read",
+            Ty::Enum(|| vec!["open", "token"]),
+            "Who may read `threatokr serve`'s pages and API: anyone who reaches it (open, the default) or token holders only; writing always needs a token.",
+        ),
     ],
 };
 

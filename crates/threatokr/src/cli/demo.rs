@@ -128,6 +128,10 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     std::fs::write(&html_path, threatokr_core::report::render_html(&model))
         .with_context(|| format!("writing {}", html_path.display()))?;
     print(&format!("7. wrote the report: {} and {}", report_path.display(), html_path.display()));
+    print(&format!(
+        "next: `threatokr serve -w {}` shows the dashboard at http://127.0.0.1:8080/",
+        args.out.display()
+    ));
     Ok(Outcome::Ok)
 }
 

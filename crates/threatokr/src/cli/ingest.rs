@@ -134,7 +134,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
 }
 
 /// The app must exist, so findings are never filed under a typo.
-fn check_app(root: &Path, app: &str, env: &str) -> Result<()> {
+pub(crate) fn check_app(root: &Path, app: &str, env: &str) -> Result<()> {
     let loaded = read_workspace(root)?;
     let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
     let Some(found) = workspace.config.app(app) else {

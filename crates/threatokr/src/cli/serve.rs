@@ -1,0 +1,276 @@
+//! `threatokr serve`: the dashboard and JSON API over a workspace folder. The backend below
+//! builds every snapshot with the same functions as `report` and `measure`, and writes through
+//! the same functions as `checkin` and `ingest sarif`.
+
+use super::Outcome;
+use super::measure::compute;
+use super::output::print;
+use super::store_io::{open_store, today};
+use anyhow::{Context, Result};
+use jiff::civil::Date;
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use threatokr_core::diag::Summary;
+use threatokr_core::evidence::sarif::parse_sarif_log;
+use threatokr_core::metrics::write_measurement_json;
+use threatokr_core::model::Workspace;
+use threatokr_server::{
+    AppState, Backend, BackendError, CheckinRequest, CycleInfo, IngestRequest, ReadAccess,
+    Settings, Snapshot,
+};
+use threatokr_store::{FindingFilter, Store};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The address to listen on; loopback unless told otherwise (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The largest request body accepted, in bytes (SARIF logs included).
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    body_limit: usize,
+}
+
+pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
+    let loaded = super::workspace_io::read_workspace(root)?;
+    let (workspace, _) = threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
+    let settings = Settings {
+        read_access: if workspace.config.settings.read_needs_token {
+            ReadAccess::Token
+        } else {
+            ReadAccess::Open
+        },
+        body_limit: args.body_limit,
+        ..Settings::default()
+    };
+    let access = open_store(root)?;
+    let backend = Arc::new(FolderBackend { root: root.to_path_buf() });
+    // Build the first snapshot before listening, so a broken workspace fails here, loudly.
+    backend.snapshot(None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = AppState::new(settings, backend, access);
+    let runtime = tokio::runtime::Runtime::new().context("starting the server's runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("listening on {}", args.addr))?;
+        let local = listener.local_addr().context("reading the bound address")?;
+        print(&format!(
+            "threatokr serve: listening on http://{local}/ (workspace {})",
+            root.display()
+        ));
+        if !local.ip().is_loopback() {
+            print(
+                "warning: the dashboard is reachable from other machines; put TLS in front of it",
+            );
+        }
+        threatokr_server::serve(listener, state).await.context("serving")
+    })?;
+    Ok(Outcome::Ok)
+}
+
+/// The backend over a workspace folder.
+struct FolderBackend {
+    root: PathBuf,
+}
+
+fn internal(error: anyhow::Error) -> BackendError {
+    BackendError::Internal(format!("{error:#}"))
+}
+
+impl FolderBackend {
+    /// The cycle shown by default: the one containing today that has OKRs, else the one whose
+    /// newest measurement is the latest, else the last cycle with OKRs.
+    fn default_cycle(&self, workspace: &Workspace, store: &Store) -> Result<Option<String>> {
+        let day = today();
+        let with_okrs: Vec<_> = workspace
+            .config
+            .cycles
+            .iter()
+            .filter(|c| workspace.okrs_for(&c.id).is_some())
+            .collect();
+        if let Some(cycle) = with_okrs
+            .iter()
+            .filter(|c| c.start <= day && day <= c.end)
+            .min_by_key(|c| (c.end - c.start).get_days())
+        {
+            return Ok(Some(cycle.id.to_string()));
+        }
+        let mut newest: Option<(Date, String)> = None;
+        for cycle in &with_okrs {
+            if let Some(day) = newest_measurement(workspace, store, cycle.id.as_str())?
+                && newest.as_ref().is_none_or(|(d, _)| day > *d)
+            {
+                newest = Some((day, cycle.id.to_string()));
+            }
+        }
+        Ok(newest.map(|(_, id)| id).or_else(|| with_okrs.last().map(|c| c.id.to_string())))
+    }
+}
+
+/// The newest day a key result of the cycle was measured.
+fn newest_measurement(workspace: &Workspace, store: &Store, cycle: &str) -> Result<Option<Date>> {
+    let Some(okrs) = workspace.config.cycle(cycle).and_then(|c| workspace.okrs_for(&c.id)) else {
+        return Ok(None);
+    };
+    let mut newest = None;
+    for kr in &okrs.key_results {
+        for (day, _) in store.measurement_values(kr.id.as_str(), cycle)? {
+            newest = newest.max(Some(day));
+        }
+    }
+    Ok(newest)
+}
+
+impl Backend for FolderBackend {
+    fn fingerprint(&self) -> Result<u64, BackendError> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        today().hash(&mut hasher);
+        fingerprint_folder(&self.root, &mut hasher).map_err(|e| internal(e.into()))?;
+        Ok(hasher.finish())
+    }
+
+    fn snapshot(&self, cycle: Option<&str>) -> Result<Snapshot, BackendError> {
+        let loaded = super::workspace_io::read_workspace(&self.root).map_err(internal)?;
+        let (workspace, _) =
+            threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
+        let store = open_store(&self.root).map_err(internal)?;
+        let cycle = match cycle {
+            Some(id) => {
+                if workspace.config.cycle(id).is_none_or(|c| workspace.okrs_for(&c.id).is_none()) {
+                    return Err(BackendError::NotFound(format!(
+                        "there is no cycle `{id}` with OKRs"
+                    )));
+                }
+                id.to_owned()
+            }
+            None => self.default_cycle(&workspace, &store).map_err(internal)?.ok_or_else(|| {
+                BackendError::NotFound("no cycle of threatokr.yaml has OKRs".into())
+            })?,
+        };
+        let bounds = workspace.config.cycle(&cycle).map(|c| (c.start, c.end));
+        let newest = newest_measurement(&workspace, &store, &cycle).map_err(internal)?;
+        let as_of =
+            bounds.map(|(start, end)| today().max(newest.unwrap_or(start)).clamp(start, end));
+        let measured = compute(&self.root, Some(&cycle), as_of).map_err(internal)?;
+        let report = super::reporting::report_model(&measured).map_err(internal)?;
+        let mut json = Vec::new();
+        write_measurement_json(&mut json, &measured.measurement).map_err(|e| internal(e.into()))?;
+        let measurement = serde_json::from_slice(&json).map_err(|e| internal(e.into()))?;
+        let mut checkins = std::collections::BTreeMap::new();
+        if let Some(okrs) =
+            measured.workspace.config.cycle(&cycle).and_then(|c| measured.workspace.okrs_for(&c.id))
+        {
+            for kr in &okrs.key_results {
+                let rows = measured.store.checkins(kr.id.as_str())?;
+                if !rows.is_empty() {
+                    checkins.insert(kr.id.to_string(), rows);
+                }
+            }
+        }
+        let findings = measured.store.findings(&FindingFilter::default())?;
+        let mut cycles = Vec::new();
+        for c in &measured.workspace.config.cycles {
+            cycles.push(CycleInfo {
+                id: c.id.to_string(),
+                start: c.start,
+                end: c.end,
+                within: c.within.as_ref().map(|w| w.to_string()),
+                has_okrs: measured.workspace.okrs_for(&c.id).is_some(),
+                closed: !measured.store.grades(c.id.as_str())?.is_empty(),
+            });
+        }
+        let model_files = measured
+            .workspace
+            .models
+            .iter()
+            .map(|m| measured.files.name(m.origin.file).to_owned())
+            .collect();
+        let analysis = threatokr_core::analysis::analyze(&measured.workspace);
+        Ok(Snapshot {
+            report,
+            workspace: measured.workspace,
+            analysis,
+            cycles,
+            measurement,
+            checkins,
+            findings,
+            model_files,
+        })
+    }
+
+    fn checkin(&self, request: &CheckinRequest) -> Result<serde_json::Value, BackendError> {
+        let mut store = open_store(&self.root).map_err(internal)?;
+        let row = store.add_checkin_at(&request.to_checkin(), request.recorded_at)?;
+        Ok(serde_json::json!({
+            "kr": request.kr_id, "value": request.value, "confidence": request.confidence,
+            "note": request.note, "author": request.author, "effective": request.effective.to_string(),
+            "recorded_at": request.recorded_at.to_string(), "order": row.order,
+        }))
+    }
+
+    fn ingest(&self, request: &IngestRequest) -> Result<serde_json::Value, BackendError> {
+        let mut files = threatokr_core::diag::Files::new();
+        let id = files.add("request body".to_owned(), request.body.clone());
+        let (log, diagnostics) = parse_sarif_log(&files, id);
+        let rendered: Vec<serde_json::Value> =
+            diagnostics.iter().map(|d| threatokr_core::diag::diagnostic_json(&files, d)).collect();
+        if Summary::of(&diagnostics).errors > 0 {
+            // An ingest lands whole or not at all, as with `ingest sarif`.
+            return Err(BackendError::Invalid(format!(
+                "nothing was ingested: the SARIF log has errors: {}",
+                serde_json::Value::from(rendered)
+            )));
+        }
+        super::ingest::check_app(&self.root, &request.app, &request.env)
+            .map_err(|e| BackendError::NotFound(format!("{e:#}")))?;
+        let mut store = open_store(&self.root).map_err(internal)?;
+        let scans = super::ingest::scans_by_tool(
+            &request.app,
+            &request.env,
+            request.scanned_at,
+            log.tools,
+            log.findings,
+        );
+        let mut rows = Vec::new();
+        for scan in scans {
+            let result = store.ingest_findings(&scan)?;
+            rows.push(serde_json::json!({"tool": scan.tool, "new": result.new, "still_open": result.still_open, "fixed": result.fixed, "reopened": result.reopened}));
+        }
+        Ok(serde_json::json!({
+            "app": request.app, "env": request.env, "at": request.scanned_at.to_string(),
+            "ingested": rows, "diagnostics": rendered,
+        }))
+    }
+
+    fn now(&self) -> jiff::Timestamp {
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the server's clock for sessions and check-in times"
+        )]
+        jiff::Timestamp::now()
+    }
+}
+
+/// Hashes the name, size and modification time of every file under `dir` (the store included,
+/// `.git` left out): any edit, `git pull` or write to the store changes it.
+fn fingerprint_folder(dir: &Path, hasher: &mut impl Hasher) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        let metadata = entry.metadata()?;
+        entry.file_name().hash(hasher);
+        if metadata.is_dir() {
+            fingerprint_folder(&entry.path(), hasher)?;
+        } else {
+            metadata.len().hash(hasher);
+            if let Ok(modified) = metadata.modified() {
+                modified.hash(hasher);
+            }
+        }
+    }
+    Ok(())
+}

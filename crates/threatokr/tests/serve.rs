@@ -1,0 +1,162 @@
+//! `threatokr serve` end to end, as a user would: the demo workspace, a token, the real binary
+//! listening on loopback, a pipeline posting SARIF with `curl`'s request, and a headless browser.
+
+#[path = "serve/browser.rs"]
+mod browser;
+#[path = "serve/http.rs"]
+mod http;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn threatokr(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_threatokr"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running threatokr")
+}
+
+/// A fresh demo workspace in the target's temporary folder.
+pub(crate) fn demo(name: &str) -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).expect("temporary folder");
+    let output = threatokr(&["demo", "--out", "acme"], &base);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("threatokr serve -w acme"), "the demo tells how to serve it: {stdout}");
+    base.join("acme")
+}
+
+/// Creates a token and returns it.
+pub(crate) fn token(workspace: &Path, name: &str, role: &str) -> String {
+    let output = threatokr(&["token", "create", "--name", name, "--role", role], workspace);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let token = stdout.lines().next().unwrap_or("").to_owned();
+    assert!(token.starts_with("thok_") && token.len() == 5 + 64, "{stdout}");
+    token
+}
+
+/// `threatokr serve` on a free loopback port; stopped when dropped.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) address: String,
+}
+
+impl Server {
+    pub(crate) fn start(workspace: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_threatokr"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .current_dir(workspace)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting threatokr serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("the server says where it listens");
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        assert!(address.starts_with("127.0.0.1:"), "binds to loopback: {line}");
+        Self { child, address }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn findings_open_in_prod(workspace: &Path) -> serde_json::Value {
+    let output = threatokr(&["measure", "--as-of", "2027-02-20", "--format", "json"], workspace);
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("measure --format json");
+    json["objectives"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|o| o["key_results"].as_array().cloned().unwrap_or_default())
+        .find(|kr| kr["id"] == "KR-PROD-VULNS")
+        .map(|kr| kr["value"].clone())
+        .unwrap_or_default()
+}
+
+const SARIF: &str = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "pipeline-scanner"}},
+  "results": [{"ruleId": "sqli", "level": "error", "message": {"text": "SQL injection"},
+    "properties": {"security-severity": "9.1"},
+    "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/db.rs"}, "region": {"startLine": 7}}}]}]}]}"#;
+
+#[test]
+fn a_pipeline_posts_sarif_with_an_editor_token_and_the_next_measure_counts_it() {
+    let workspace = demo("serve-sarif");
+    let editor = token(&workspace, "pipeline", "editor");
+    let before = findings_open_in_prod(&workspace);
+    let server = Server::start(&workspace);
+    let path = "/api/evidence/sarif?app=checkout&env=prod&scanned_at=2027-02-18";
+    let refused = http::request(
+        &server.address,
+        "POST",
+        path,
+        &[("Content-Type", "application/sarif+json")],
+        SARIF.as_bytes(),
+    );
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(refused.header("content-type"), Some("application/json"));
+    assert_eq!(findings_open_in_prod(&workspace), before, "a refused post changes nothing");
+    let bearer = format!("Bearer {editor}");
+    let reply = http::request(
+        &server.address,
+        "POST",
+        path,
+        &[("Authorization", &bearer)],
+        SARIF.as_bytes(),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    drop(server);
+    let after = findings_open_in_prod(&workspace);
+    assert_eq!(after.as_f64(), before.as_f64().map(|v| v + 1.0), "before {before}, after {after}");
+}
+
+#[test]
+fn every_page_of_the_demo_answers() {
+    let workspace = demo("serve-pages");
+    let server = Server::start(&workspace);
+    for path in [
+        "/",
+        "/objectives/O-CEO-1",
+        "/objectives/O-APPSEC-AC",
+        "/teams/appsec",
+        "/people/eva",
+        "/apps/checkout",
+        "/threats/T-WEB-1",
+        "/search?q=access",
+        "/cycles",
+        "/signin",
+        "/api/cycles",
+        "/api/objectives",
+        "/api/objectives/O-EVA-1",
+        "/api/key-results/KR-EVA-1/history",
+        "/api/threats?app=storefront",
+        "/api/apps/checkout",
+        "/api/openapi.json",
+    ] {
+        let reply = http::request(&server.address, "GET", path, &[], b"");
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    }
+    let status = threatokr(&["status", "--format", "json", "--as-of", "2027-02-15"], &workspace);
+    let cli: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status json");
+    let api: serde_json::Value = serde_json::from_str(
+        &http::request(&server.address, "GET", "/api/objectives", &[], b"").body,
+    )
+    .expect("api json");
+    assert_eq!(api, cli, "the API and `status --format json` give the same numbers");
+}
