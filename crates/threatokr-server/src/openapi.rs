@@ -128,6 +128,9 @@ fn schemas() -> Value {
             "threats": { "type": "array", "items": reference("Threat") },
             "findings": object(&["open", "new", "fixed"], json!({ "open": findings, "new": findings, "fixed": findings })),
         })),
+        "Kept": object(&["kind", "kept", "records", "diagnostics"], json!({
+            "kind": { "type": "string" }, "kept": { "type": "string" }, "records": { "type": "integer" }, "diagnostics": { "type": "array" },
+        })),
         "Ingested": object(&["app", "env", "at", "ingested", "diagnostics"], json!({
             "app": { "type": "string" }, "env": { "type": "string" }, "at": { "type": "string" },
             "ingested": { "type": "array", "items": object(&["tool", "new", "still_open", "fixed", "reopened"], json!({
@@ -137,6 +140,24 @@ fn schemas() -> Value {
             "diagnostics": { "type": "array" },
         })),
     })
+}
+
+fn file_evidence(what: &str, needs_app: bool) -> Value {
+    let mut parameters = vec![query("name", true, "The file name to keep it under")];
+    if needs_app {
+        parameters.push(query("app", true, "The app whose repository runs it"));
+    }
+    json!({ "post": {
+        "summary": format!("Check {what} with the reader `measure` uses"),
+        "parameters": parameters,
+        "requestBody": { "required": true, "content": { "text/plain": { "schema": { "type": "string" } } } },
+        "responses": {
+            "201": response("Where it was kept and what was read", "Kept"),
+            "400": response("An error", "Error"), "401": response("An error", "Error"), "403": response("An error", "Error"),
+            "404": response("An error", "Error"), "413": { "description": "The body is too large" }, "422": response("An error", "Error"),
+        },
+        "security": [{ "bearer": [] }],
+    } })
 }
 
 /// The document.
@@ -186,6 +207,10 @@ pub(crate) fn document() -> Value {
                 },
                 "security": [{ "bearer": [] }],
             } },
+            "/api/evidence/asvs": file_evidence("an ASVS verification (YAML or CSV), kept in the ASVS evidence folder", false),
+            "/api/evidence/training": file_evidence("a training roster or completion export (CSV; `roster` in the name for a roster), kept in the training evidence folder", false),
+            "/api/evidence/tests": file_evidence("threat-scenario test results (JUnit XML or CSV), kept in the tests evidence folder", false),
+            "/api/evidence/ci": file_evidence("a CI file (a GitHub Actions workflow, or `.gitlab-ci.yml`), kept in the app's repository folder", true),
             "/api/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "The OpenAPI document", "content": { "application/json": { "schema": { "type": "object" } } } } } } },
         },
     })

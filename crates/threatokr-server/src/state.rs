@@ -80,8 +80,29 @@ impl CheckinRequest {
 /// The kinds of evidence the API accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvidenceKind {
-    /// A SARIF 2.1.0 log of a scanner's findings.
+    /// A SARIF 2.1.0 log of a scanner's findings, ingested into the store.
     Sarif,
+    /// An ASVS verification (YAML or CSV), kept in the ASVS evidence folder.
+    Asvs,
+    /// A training roster or completion export (CSV), kept in the training evidence folder.
+    Training,
+    /// Threat-scenario test results (JUnit XML or CSV), kept in the tests evidence folder.
+    Tests,
+    /// A CI pipeline file (GitHub Actions workflow or `.gitlab-ci.yml`), kept in the app's repository folder.
+    Ci,
+}
+
+impl EvidenceKind {
+    /// The name in the route (`/api/evidence/{name}`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sarif => "sarif",
+            Self::Asvs => "asvs",
+            Self::Training => "training",
+            Self::Tests => "tests",
+            Self::Ci => "ci",
+        }
+    }
 }
 
 /// Evidence posted to the API.
@@ -89,12 +110,14 @@ pub enum EvidenceKind {
 pub struct IngestRequest {
     /// What it is.
     pub kind: EvidenceKind,
-    /// The app it is about.
-    pub app: String,
-    /// The environment scanned.
-    pub env: String,
-    /// The scan's day.
+    /// The app it is about (required for SARIF and CI).
+    pub app: Option<String>,
+    /// The environment scanned (required for SARIF).
+    pub env: Option<String>,
+    /// The scan's day (SARIF).
     pub scanned_at: Date,
+    /// The file name to keep it under (required for the file kinds).
+    pub name: Option<String>,
     /// The body as text.
     pub body: String,
 }

@@ -160,3 +160,90 @@ fn every_page_of_the_demo_answers() {
     .expect("api json");
     assert_eq!(api, cli, "the API and `status --format json` give the same numbers");
 }
+
+#[test]
+fn evidence_files_posted_by_a_pipeline_are_checked_and_kept_where_measure_reads_them() {
+    let workspace = demo("serve-files");
+    let editor = token(&workspace, "files", "editor");
+    let bearer = format!("Bearer {editor}");
+    let server = Server::start(&workspace);
+    let results = std::fs::read_to_string(workspace.join("evidence/tests/pentest-2027-02.xml"))
+        .expect("demo results");
+    let reply = http::request(
+        &server.address,
+        "POST",
+        "/api/evidence/tests?name=pentest-posted.xml",
+        &[("Authorization", &bearer)],
+        results.as_bytes(),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let kept =
+        std::fs::read_to_string(workspace.join("evidence/tests/pentest-posted.xml")).expect("kept");
+    assert_eq!(kept, results);
+    for (path, body, status) in [
+        ("/api/evidence/tests?name=broken.xml", "<testsuite><testcase", 422),
+        ("/api/evidence/tests?name=../escape.csv", results.as_str(), 422),
+        ("/api/evidence/asvs", "app: checkout", 400),
+    ] {
+        let reply = http::request(
+            &server.address,
+            "POST",
+            path,
+            &[("Authorization", &bearer)],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, status, "{path}: {}", reply.body);
+    }
+    assert!(
+        !workspace.join("evidence/tests/broken.xml").exists(),
+        "a file with errors is not kept"
+    );
+    assert!(!workspace.join("evidence/escape.csv").exists());
+}
+
+#[test]
+fn the_cli_and_the_server_check_in_at_once_without_losing_a_write() {
+    let workspace = demo("serve-concurrent");
+    let editor = token(&workspace, "concurrent", "editor");
+    let server = Server::start(&workspace);
+    let before = checkin_count(&server.address);
+    let address = server.address.clone();
+    let api = std::thread::spawn(move || {
+        let bearer = format!("Bearer {editor}");
+        for i in 0..20 {
+            let body = format!(r#"{{"value": {i}, "note": "api {i}"}}"#);
+            let reply = http::request(
+                &address,
+                "POST",
+                "/api/key-results/KR-CEO-1/checkins",
+                &[("Authorization", &bearer), ("Content-Type", "application/json")],
+                body.as_bytes(),
+            );
+            assert_eq!(reply.status, 201, "{}", reply.body);
+        }
+    });
+    let cli: Vec<_> = (0..10)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_threatokr"))
+                .args(["checkin", "KR-CEO-1", "--value", &i.to_string(), "--at", "2027-02-15"])
+                .current_dir(&workspace)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("threatokr checkin")
+        })
+        .collect();
+    for child in cli {
+        let output = child.wait_with_output().expect("checkin ran");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && !stderr.contains("locked"), "{stderr}");
+    }
+    api.join().expect("the API thread");
+    assert_eq!(checkin_count(&server.address), before + 30);
+}
+
+fn checkin_count(address: &str) -> usize {
+    let reply = http::request(address, "GET", "/api/key-results/KR-CEO-1/history", &[], b"");
+    let json: serde_json::Value = serde_json::from_str(&reply.body).expect("history JSON");
+    json["checkins"].as_array().map_or(0, Vec::len)
+}

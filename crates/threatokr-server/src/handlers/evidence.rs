@@ -1,5 +1,7 @@
-//! `POST /api/evidence/sarif?app=&env=&scanned_at=`: a SARIF log in the body, read with exactly
-//! the rules of `ingest sarif`.
+//! Evidence from pipelines: `POST /api/evidence/sarif?app=&env=&scanned_at=` (a SARIF log, read
+//! with exactly the rules of `ingest sarif`), and ASVS, training, test-result and CI files
+//! (`POST /api/evidence/{asvs,training,tests,ci}?name=[&app=]`), checked by the same readers as
+//! `measure` and kept where `measure` reads them.
 
 use crate::api::Json;
 use crate::auth::Editor;
@@ -34,15 +36,96 @@ pub(crate) async fn sarif(
         })?,
         None => state.backend.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
     };
-    let body = String::from_utf8(body.to_vec()).map_err(|e| {
-        AppError::bad_request(format!(
-            "the body is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let request = IngestRequest { kind: EvidenceKind::Sarif, app, env, scanned_at, body };
+    let body = text(&body)?;
+    let request = IngestRequest {
+        kind: EvidenceKind::Sarif,
+        app: Some(app),
+        env: Some(env),
+        scanned_at,
+        name: None,
+        body,
+    };
+    ingest(&state, request).await
+}
+
+async fn ingest(state: &AppState, request: IngestRequest) -> Result<Response, AppError> {
     let backend = state.backend.clone();
     let reply = blocking(move || backend.ingest(&request)).await?;
     state.wrote();
     Ok((StatusCode::CREATED, Json(reply)).into_response())
+}
+
+fn text(body: &Bytes) -> Result<String, AppError> {
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        AppError::bad_request(format!(
+            "the body is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The query of the file kinds.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct FileQuery {
+    name: Option<String>,
+    app: Option<String>,
+}
+
+async fn file(
+    state: &AppState,
+    kind: EvidenceKind,
+    query: FileQuery,
+    body: &Bytes,
+) -> Result<Response, AppError> {
+    let Some(name) = query.name.filter(|n| !n.is_empty()) else {
+        return Err(AppError::bad_request(
+            "`name` (the file name to keep it under) is a required query parameter",
+        ));
+    };
+    let scanned_at = state.backend.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let request = IngestRequest {
+        kind,
+        app: query.app.filter(|a| !a.is_empty()),
+        env: None,
+        scanned_at,
+        name: Some(name),
+        body: text(body)?,
+    };
+    ingest(state, request).await
+}
+
+pub(crate) async fn asvs(
+    State(state): State<AppState>,
+    _editor: Editor,
+    Query(query): Query<FileQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    file(&state, EvidenceKind::Asvs, query, &body).await
+}
+
+pub(crate) async fn training(
+    State(state): State<AppState>,
+    _editor: Editor,
+    Query(query): Query<FileQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    file(&state, EvidenceKind::Training, query, &body).await
+}
+
+pub(crate) async fn tests(
+    State(state): State<AppState>,
+    _editor: Editor,
+    Query(query): Query<FileQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    file(&state, EvidenceKind::Tests, query, &body).await
+}
+
+pub(crate) async fn ci(
+    State(state): State<AppState>,
+    _editor: Editor,
+    Query(query): Query<FileQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    file(&state, EvidenceKind::Ci, query, &body).await
 }

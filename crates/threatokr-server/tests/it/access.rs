@@ -73,6 +73,15 @@ fn writes() -> Vec<(&'static str, &'static str, String, u16)> {
             sarif_log(),
             201,
         ),
+        ("/api/evidence/asvs?name=shop.yaml", "application/yaml", "app: shop".to_owned(), 201),
+        (
+            "/api/evidence/training?name=completions.csv",
+            "text/csv",
+            "person,course".to_owned(),
+            201,
+        ),
+        ("/api/evidence/tests?name=results.xml", "application/xml", "<testsuite/>".to_owned(), 201),
+        ("/api/evidence/ci?app=shop&name=ci.yml", "application/yaml", "on: push".to_owned(), 201),
         // A bearer caller has no cookie a forged form could ride, so the form route needs no CSRF field from it.
         (
             "/key-results/KR-WEB/checkins",

@@ -111,6 +111,8 @@ async fn every_api_response_matches_its_documented_schema() {
             Some(r#"{"value": 1, "confidence": 12}"#.to_owned()),
         ),
         ("post", "/api/evidence/sarif?env=prod", Some(sarif_log())),
+        ("post", "/api/evidence/asvs?name=shop.yaml", Some("app: shop".to_owned())),
+        ("post", "/api/evidence/ci?app=shop", Some("on: push".to_owned())),
         ("get", "/api/openapi.json", None),
     ];
     let mut problems = Vec::new();

@@ -9,8 +9,8 @@ use threatokr_core::diag::Files;
 use threatokr_core::metrics::{CheckinRecord, EvidenceSet, measure_cycle, write_measurement_json};
 use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
 use threatokr_server::{
-    AppState, Backend, BackendError, CheckinRequest, CycleInfo, IngestRequest, ReadAccess,
-    Settings, Snapshot,
+    AppState, Backend, BackendError, CheckinRequest, CycleInfo, EvidenceKind, IngestRequest,
+    ReadAccess, Settings, Snapshot,
 };
 use threatokr_store::{FindingFilter, FindingInput, Role, ScanInput, Store};
 use tower::ServiceExt;
@@ -110,6 +110,8 @@ pub(crate) struct TestBackend {
     files: Files,
     inputs: WorkspaceFiles,
     pub(crate) store: Mutex<Store>,
+    /// Names of the evidence files posted.
+    kept: Mutex<Vec<String>>,
 }
 
 pub(crate) fn as_of() -> jiff::civil::Date {
@@ -127,7 +129,8 @@ impl TestBackend {
         let checkins =
             ["KR-TOP", "KR-WEB"].iter().map(|kr| store.checkins(kr).map_or(0, |r| r.len())).sum();
         let findings = store.findings(&FindingFilter::default()).map_or(0, |r| r.len());
-        (checkins, findings)
+        let kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len();
+        (checkins, findings + kept)
     }
 }
 
@@ -195,6 +198,16 @@ impl Backend for TestBackend {
     }
 
     fn ingest(&self, request: &IngestRequest) -> Result<serde_json::Value, BackendError> {
+        if request.kind != EvidenceKind::Sarif {
+            // The file kinds are checked and kept by the binary's backend; here they are counted.
+            let name = request.name.clone().unwrap_or_default();
+            self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(name.clone());
+            return Ok(
+                serde_json::json!({ "kind": request.kind.as_str(), "kept": name, "records": 1, "diagnostics": [] }),
+            );
+        }
+        let app = request.app.clone().unwrap_or_default();
+        let env = request.env.clone().unwrap_or_default();
         let mut files = Files::new();
         let id = files.add("body", request.body.clone());
         let (log, diagnostics) = threatokr_core::evidence::sarif::parse_sarif_log(&files, id);
@@ -218,13 +231,13 @@ impl Backend for TestBackend {
         let tool = log.tools.first().cloned().unwrap_or_default();
         let summary = self.store().ingest_findings(&ScanInput {
             tool: tool.clone(),
-            app: request.app.clone(),
-            environment: request.env.clone(),
+            app: app.clone(),
+            environment: env.clone(),
             at: request.scanned_at,
             findings,
         })?;
         Ok(serde_json::json!({
-            "app": request.app, "env": request.env, "at": request.scanned_at.to_string(),
+            "app": app, "env": env, "at": request.scanned_at.to_string(),
             "ingested": [{ "tool": tool, "new": summary.new, "still_open": summary.still_open, "fixed": summary.fixed, "reopened": summary.reopened }],
             "diagnostics": [],
         }))
@@ -260,6 +273,7 @@ pub(crate) fn server_with(settings: Settings) -> TestServer {
         files,
         inputs,
         store: Mutex::new(Store::open_in_memory().expect("store")),
+        kept: Mutex::default(),
     });
     let mut access = Store::open_in_memory().expect("access store");
     let now = backend.now();

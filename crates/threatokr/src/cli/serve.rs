@@ -13,12 +13,16 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use threatokr_core::diag::Summary;
+use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::sarif::parse_sarif_log;
+use threatokr_core::evidence::tests::parse_test_results;
+use threatokr_core::evidence::training::{parse_completions, parse_roster};
+use threatokr_core::evidence::workflow::scan_repository;
 use threatokr_core::metrics::write_measurement_json;
 use threatokr_core::model::Workspace;
 use threatokr_server::{
-    AppState, Backend, BackendError, CheckinRequest, CycleInfo, IngestRequest, ReadAccess,
-    Settings, Snapshot,
+    AppState, Backend, BackendError, CheckinRequest, CycleInfo, EvidenceKind, IngestRequest,
+    ReadAccess, Settings, Snapshot,
 };
 use threatokr_store::{FindingFilter, Store};
 
@@ -106,6 +110,152 @@ impl FolderBackend {
         }
         Ok(newest.map(|(_, id)| id).or_else(|| with_okrs.last().map(|c| c.id.to_string())))
     }
+}
+
+impl FolderBackend {
+    /// `ingest sarif` for a log posted to the API.
+    fn ingest_sarif(&self, request: &IngestRequest) -> Result<serde_json::Value, BackendError> {
+        let (Some(app), Some(env)) = (&request.app, &request.env) else {
+            return Err(BackendError::Invalid("a SARIF log needs `app` and `env`".into()));
+        };
+        let mut files = threatokr_core::diag::Files::new();
+        let id = files.add("request body", request.body.clone());
+        let (log, diagnostics) = parse_sarif_log(&files, id);
+        let rendered = refuse_errors(&files, &diagnostics)?;
+        super::ingest::check_app(&self.root, app, env)
+            .map_err(|e| BackendError::NotFound(format!("{e:#}")))?;
+        let mut store = open_store(&self.root).map_err(internal)?;
+        let scans =
+            super::ingest::scans_by_tool(app, env, request.scanned_at, log.tools, log.findings);
+        let mut rows = Vec::new();
+        for scan in scans {
+            let result = store.ingest_findings(&scan)?;
+            rows.push(serde_json::json!({"tool": scan.tool, "new": result.new, "still_open": result.still_open, "fixed": result.fixed, "reopened": result.reopened}));
+        }
+        Ok(serde_json::json!({
+            "app": app, "env": env, "at": request.scanned_at.to_string(),
+            "ingested": rows, "diagnostics": rendered,
+        }))
+    }
+
+    /// Checks an ASVS, training, test-result or CI file with the reader `measure` uses, then keeps
+    /// it where `measure` reads it (replacing a file of the same name in one rename).
+    fn keep_file(
+        &self,
+        kind: EvidenceKind,
+        request: &IngestRequest,
+    ) -> Result<serde_json::Value, BackendError> {
+        let name = request.name.as_deref().unwrap_or("");
+        let loaded = super::workspace_io::read_workspace(&self.root).map_err(internal)?;
+        let (workspace, _) =
+            threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
+        let folders = &workspace.config.settings.evidence;
+        let (folder, extensions): (PathBuf, &[&str]) = match kind {
+            EvidenceKind::Asvs => (PathBuf::from(&folders.asvs), &["yaml", "yml", "csv"]),
+            EvidenceKind::Training => (PathBuf::from(&folders.training), &["csv"]),
+            EvidenceKind::Tests => (PathBuf::from(&folders.tests), &["xml", "csv"]),
+            EvidenceKind::Ci => {
+                (self.ci_folder(&workspace, request.app.as_deref(), name)?, &["yml", "yaml"])
+            }
+            EvidenceKind::Sarif => return self.ingest_sarif(request),
+        };
+        check_file_name(name, extensions, kind == EvidenceKind::Ci)?;
+        let shown = format!("{}/{name}", folder.to_string_lossy().trim_end_matches('/'));
+        let mut files = threatokr_core::diag::Files::new();
+        let id = files.add(shown.clone(), request.body.clone());
+        let (records, diagnostics) = match kind {
+            EvidenceKind::Asvs => {
+                let (verification, d) = parse_asvs(&files, id);
+                (verification.map_or(0, |v| v.requirements.len()), d)
+            }
+            EvidenceKind::Training if name.to_ascii_lowercase().contains("roster") => {
+                let (entries, d) = parse_roster(&files, id);
+                (entries.len(), d)
+            }
+            EvidenceKind::Training => {
+                let (completions, d) = parse_completions(&files, id);
+                (completions.len(), d)
+            }
+            EvidenceKind::Tests => {
+                let (executions, d) = parse_test_results(&files, id);
+                (executions.len(), d)
+            }
+            _ => {
+                let (scan, d) = scan_repository(&files, &folder.to_string_lossy(), &[id]);
+                (scan.tools.len(), d)
+            }
+        };
+        let rendered = refuse_errors(&files, &diagnostics)?;
+        let target = self.root.join(&folder);
+        std::fs::create_dir_all(&target).map_err(|e| internal(e.into()))?;
+        let temporary = target.join(format!(".{name}.partial"));
+        std::fs::write(&temporary, &request.body).map_err(|e| internal(e.into()))?;
+        std::fs::rename(&temporary, target.join(name)).map_err(|e| internal(e.into()))?;
+        Ok(
+            serde_json::json!({ "kind": kind.as_str(), "kept": shown, "records": records, "diagnostics": rendered }),
+        )
+    }
+
+    /// Where a CI file goes: the app's first repository that is a folder of the workspace, under
+    /// `.github/workflows/` (or at its root for `.gitlab-ci.yml`).
+    fn ci_folder(
+        &self,
+        workspace: &Workspace,
+        app: Option<&str>,
+        name: &str,
+    ) -> Result<PathBuf, BackendError> {
+        let app = app.ok_or_else(|| BackendError::Invalid("a CI file needs `app`".into()))?;
+        let found = workspace.config.app(app).ok_or_else(|| {
+            BackendError::NotFound(format!("there is no app `{app}` in threatokr.yaml"))
+        })?;
+        let repo = found
+            .repos
+            .iter()
+            .find(|r| !r.contains("://") && !r.split('/').any(|part| part == ".."))
+            .ok_or_else(|| {
+                BackendError::Invalid(format!(
+                    "the app `{app}` has no repository folder in the workspace"
+                ))
+            })?;
+        let repo = PathBuf::from(repo.trim_start_matches("./"));
+        Ok(if name == ".gitlab-ci.yml" { repo } else { repo.join(".github/workflows") })
+    }
+}
+
+/// Refuses input with errors (nothing is kept: an ingest lands whole or not at all) and renders
+/// the other diagnostics for the reply.
+fn refuse_errors(
+    files: &threatokr_core::diag::Files,
+    diagnostics: &[threatokr_core::diag::Diagnostic],
+) -> Result<Vec<serde_json::Value>, BackendError> {
+    let rendered: Vec<serde_json::Value> =
+        diagnostics.iter().map(|d| threatokr_core::diag::diagnostic_json(files, d)).collect();
+    if Summary::of(diagnostics).errors > 0 {
+        return Err(BackendError::Invalid(format!(
+            "nothing was kept: the file has errors: {}",
+            serde_json::Value::from(rendered)
+        )));
+    }
+    Ok(rendered)
+}
+
+/// A plain file name with one of the extensions: no folders, no hidden files (but
+/// `.gitlab-ci.yml` for CI), at most 100 characters.
+fn check_file_name(name: &str, extensions: &[&str], ci: bool) -> Result<(), BackendError> {
+    let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let hidden = name.starts_with('.') && !(ci && name == ".gitlab-ci.yml");
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    if !plain
+        || hidden
+        || name.len() > 100
+        || !extension.is_some_and(|e| extensions.contains(&e.as_str()))
+    {
+        return Err(BackendError::Invalid(format!(
+            "`{name}` is not a plain file name ending in .{}",
+            extensions.join(", .")
+        )));
+    }
+    Ok(())
 }
 
 /// The newest day a key result of the cycle was measured.
@@ -210,37 +360,10 @@ impl Backend for FolderBackend {
     }
 
     fn ingest(&self, request: &IngestRequest) -> Result<serde_json::Value, BackendError> {
-        let mut files = threatokr_core::diag::Files::new();
-        let id = files.add("request body".to_owned(), request.body.clone());
-        let (log, diagnostics) = parse_sarif_log(&files, id);
-        let rendered: Vec<serde_json::Value> =
-            diagnostics.iter().map(|d| threatokr_core::diag::diagnostic_json(&files, d)).collect();
-        if Summary::of(&diagnostics).errors > 0 {
-            // An ingest lands whole or not at all, as with `ingest sarif`.
-            return Err(BackendError::Invalid(format!(
-                "nothing was ingested: the SARIF log has errors: {}",
-                serde_json::Value::from(rendered)
-            )));
+        match request.kind {
+            EvidenceKind::Sarif => self.ingest_sarif(request),
+            kind => self.keep_file(kind, request),
         }
-        super::ingest::check_app(&self.root, &request.app, &request.env)
-            .map_err(|e| BackendError::NotFound(format!("{e:#}")))?;
-        let mut store = open_store(&self.root).map_err(internal)?;
-        let scans = super::ingest::scans_by_tool(
-            &request.app,
-            &request.env,
-            request.scanned_at,
-            log.tools,
-            log.findings,
-        );
-        let mut rows = Vec::new();
-        for scan in scans {
-            let result = store.ingest_findings(&scan)?;
-            rows.push(serde_json::json!({"tool": scan.tool, "new": result.new, "still_open": result.still_open, "fixed": result.fixed, "reopened": result.reopened}));
-        }
-        Ok(serde_json::json!({
-            "app": request.app, "env": request.env, "at": request.scanned_at.to_string(),
-            "ingested": rows, "diagnostics": rendered,
-        }))
     }
 
     fn now(&self) -> jiff::Timestamp {
