@@ -45,6 +45,10 @@ pub struct Snapshot {
     pub findings: Vec<FindingRow>,
     /// Model file names, by index in `workspace.models`.
     pub model_files: Vec<String>,
+    /// The CI scan of every repository folder of the workspace's apps.
+    pub ci: Vec<threatokr_core::evidence::workflow::RepoScan>,
+    /// The ASVS verifications in the evidence folder.
+    pub asvs: Vec<threatokr_core::evidence::asvs::AsvsVerification>,
 }
 
 impl Snapshot {

@@ -152,6 +152,8 @@ fn every_page_of_the_demo_answers() {
         let reply = http::request(&server.address, "GET", path, &[], b"");
         assert_eq!(reply.status, 200, "{path}: {}", reply.body);
     }
+    let app = http::request(&server.address, "GET", "/apps/checkout", &[], b"").body;
+    assert!(app.contains("<li>sast: ") && app.contains("ASVS 5.0.0"), "CI and ASVS coverage: {app}");
     let status = threatokr(&["status", "--format", "json", "--as-of", "2027-02-15"], &workspace);
     let cli: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status json");
     let api: serde_json::Value = serde_json::from_str(
@@ -246,4 +248,22 @@ fn checkin_count(address: &str) -> usize {
     let reply = http::request(address, "GET", "/api/key-results/KR-CEO-1/history", &[], b"");
     let json: serde_json::Value = serde_json::from_str(&reply.body).expect("history JSON");
     json["checkins"].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn an_edited_workspace_file_shows_without_a_restart() {
+    let workspace = demo("serve-edit");
+    let server = Server::start(&workspace);
+    let page = http::request(&server.address, "GET", "/objectives/O-EVA-1", &[], b"").body;
+    assert!(page.contains("Close the broken access control findings in the storefront"));
+    let okrs = workspace.join("okrs/2027-Q1.yaml");
+    let text = std::fs::read_to_string(&okrs).expect("okrs");
+    let edited = text.replace(
+        "Close the broken access control findings in the storefront",
+        "Renamed after a git pull",
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&okrs, edited).expect("editing the okrs");
+    let page = http::request(&server.address, "GET", "/objectives/O-EVA-1", &[], b"").body;
+    assert!(page.contains("Renamed after a git pull"), "{page}");
 }

@@ -1,8 +1,8 @@
 //! The app page (threat models, threats by status, theme and risk with the key results citing
-//! each, open findings with what the newest scan added and fixed, and the coverage key results)
+//! each, open findings with what the newest scan added and fixed, CI and ASVS coverage)
 //! and the threat page.
 
-use super::{PageContext, layout, url_encode, value_with_unit};
+use super::{PageContext, layout, url_encode};
 use crate::snapshot::Snapshot;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -133,23 +133,16 @@ pub(crate) fn app_page(snapshot: &Snapshot, app: &App, context: &PageContext) ->
         .filter_map(|(i, _)| snapshot.model_files.get(i).map(String::as_str))
         .collect();
     let findings = finding_picture(snapshot, app.id.as_str());
-    let coverage: Vec<_> = snapshot
-        .workspace
-        .okrs
+    let scans: Vec<_> = snapshot
+        .ci
         .iter()
-        .filter(|set| set.cycle.as_str() == snapshot.cycle_id())
-        .flat_map(|set| &set.key_results)
-        .filter(|kr| {
-            kr.measure
-                .as_ref()
-                .is_some_and(|m| m.metric == "ci.coverage" || m.metric == "asvs.compliance")
-        })
-        .filter_map(|kr| {
-            snapshot
-                .key_result(kr.id.as_str())
-                .map(|(row, _)| (kr.measure.as_ref().map_or("", |m| m.metric.as_str()), row))
+        .filter(|scan| {
+            app.repos
+                .iter()
+                .any(|repo| repo.trim_start_matches("./") == scan.path.trim_start_matches("./"))
         })
         .collect();
+    let verifications: Vec<_> = snapshot.asvs.iter().filter(|v| v.app == app.id.as_str()).collect();
     layout(
         &app.name,
         Some(snapshot),
@@ -177,9 +170,21 @@ pub(crate) fn app_page(snapshot: &Snapshot, app: &App, context: &PageContext) ->
             (finding_list(&findings.new))
             h3 { "Fixed by the newest scan" }
             (finding_list(&findings.fixed))
-            h2 { "CI and ASVS coverage" }
-            @if coverage.is_empty() { p { "No key result of this cycle measures CI or ASVS coverage." } }
-            ul { @for (metric, kr) in &coverage { li { (metric) ": " (value_with_unit(kr.value, &kr.unit)) " — " (kr.title) } } }
+            h2 { "CI coverage" }
+            @if scans.is_empty() { p { "No repository of this app is checked out in the workspace." } }
+            @for scan in &scans {
+                h3.file { (scan.path) }
+                ul { @for (category, presence) in &scan.categories { li { (category.as_str()) ": " (presence.as_str()) } } }
+            }
+            h2 { "ASVS coverage" }
+            @if verifications.is_empty() { p { "No ASVS verification of this app in the evidence folder." } }
+            @for verification in &verifications {
+                p {
+                    "ASVS " (verification.version)
+                    @if let Some(date) = verification.date { ", verified " (date.to_string()) }
+                    ": " @for (status, n) in counts(verification.requirements.iter().map(|r| r.status.as_str())) { (status) " " (n) ". " }
+                }
+            }
         },
     )
 }

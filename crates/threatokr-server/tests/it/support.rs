@@ -188,6 +188,8 @@ impl Backend for TestBackend {
             checkins,
             findings: store.findings(&FindingFilter::default())?,
             model_files,
+            ci: Vec::new(),
+            asvs: Vec::new(),
             workspace,
         })
     }

@@ -337,7 +337,27 @@ impl Backend for FolderBackend {
             .map(|m| measured.files.name(m.origin.file).to_owned())
             .collect();
         let analysis = threatokr_core::analysis::analyze(&measured.workspace);
+        // The evidence as `measure` read it, for the app pages' CI and ASVS coverage.
+        let (ci, asvs) = match measured.workspace.config.cycle(&cycle) {
+            Some(bounds) => {
+                let mut files = threatokr_core::diag::Files::new();
+                let mut ignored = Vec::new();
+                let evidence = super::measure::read_evidence(
+                    &self.root,
+                    &measured.workspace,
+                    bounds,
+                    &measured.store,
+                    &mut files,
+                    &mut ignored,
+                )
+                .map_err(internal)?;
+                (evidence.ci, evidence.asvs)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         Ok(Snapshot {
+            ci,
+            asvs,
             report,
             workspace: measured.workspace,
             analysis,
