@@ -77,6 +77,19 @@ impl Snapshot {
         Some((kr, holders))
     }
 
+    /// What the measurement counted (and left out) for a key result, item by item.
+    pub(crate) fn counted_evidence(&self, kr_id: &str) -> Vec<&serde_json::Value> {
+        self.measurement["objectives"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|o| o["key_results"].as_array().into_iter().flatten())
+            .find(|kr| kr["id"] == kr_id)
+            .and_then(|kr| kr["evidence"].as_array())
+            .map(|items| items.iter().collect())
+            .unwrap_or_default()
+    }
+
     /// The model of the workspace's current OKR set for this cycle.
     pub(crate) fn okr_objective(&self, id: &str) -> Option<&threatokr_core::model::Objective> {
         self.workspace

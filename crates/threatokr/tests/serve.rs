@@ -152,8 +152,16 @@ fn every_page_of_the_demo_answers() {
         let reply = http::request(&server.address, "GET", path, &[], b"");
         assert_eq!(reply.status, 200, "{path}: {}", reply.body);
     }
+    let objective = http::request(&server.address, "GET", "/objectives/O-APPSEC-AC", &[], b"").body;
+    assert!(
+        objective.contains(r#"<table class="evidence">"#) && objective.contains("id: T-CHK-1"),
+        "drill-down: {objective}"
+    );
     let app = http::request(&server.address, "GET", "/apps/checkout", &[], b"").body;
-    assert!(app.contains("<li>sast: ") && app.contains("ASVS 5.0.0"), "CI and ASVS coverage: {app}");
+    assert!(
+        app.contains("<li>sast: ") && app.contains("ASVS 5.0.0"),
+        "CI and ASVS coverage: {app}"
+    );
     let status = threatokr(&["status", "--format", "json", "--as-of", "2027-02-15"], &workspace);
     let cli: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status json");
     let api: serde_json::Value = serde_json::from_str(

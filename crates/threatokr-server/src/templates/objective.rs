@@ -106,9 +106,10 @@ fn key_result(
     evidence_page: usize,
 ) -> Markup {
     let checkins = snapshot.checkins.get(&kr.id).map(Vec::as_slice).unwrap_or_default();
-    let pages = kr.evidence.len().div_ceil(EVIDENCE_PAGE).max(1);
+    let items = snapshot.counted_evidence(&kr.id);
+    let pages = items.len().div_ceil(EVIDENCE_PAGE).max(1);
     let page = evidence_page.clamp(1, pages);
-    let shown = kr.evidence.iter().skip((page - 1) * EVIDENCE_PAGE).take(EVIDENCE_PAGE);
+    let shown = items.iter().skip((page - 1) * EVIDENCE_PAGE).take(EVIDENCE_PAGE);
     let anchor = format!("kr-{}", kr.id);
     html! {
         article.kr id=(anchor) {
@@ -158,7 +159,15 @@ fn key_result(
             }
             h4 { "Evidence counted" }
             @if kr.evidence.is_empty() { p { "No evidence counted yet." } }
-            ul.evidence { @for row in shown { li { (row.label) ": " (row.value) } } }
+            ul.evidence { @for row in &kr.evidence { li { (row.label) ": " (row.value) } } }
+            @if !items.is_empty() {
+                div.scroll {
+                    table.evidence {
+                        thead { tr { th { "What" } th { "Counted" } th { "Details" } } }
+                        tbody { @for item in shown { (evidence_item(context, item)) } }
+                    }
+                }
+            }
             @if pages > 1 {
                 nav.pager aria-label="Evidence pages" {
                     @if page > 1 { a href=(format!("{}{}evidence={}#{anchor}", context.href(""), if context.cycle.is_some() { "&" } else { "?" }, page - 1)) { "← previous" } " " }
@@ -187,6 +196,39 @@ fn key_result(
                     }
                 }
             }
+        }
+    }
+}
+
+/// One item of the measurement's evidence: its kind, whether it counted, its fields, and a link
+/// to the threat or app it names.
+fn evidence_item(context: &PageContext, item: &serde_json::Value) -> Markup {
+    let kind = item["kind"].as_str().unwrap_or("");
+    let link = match (kind, item["id"].as_str(), item["app"].as_str()) {
+        ("threat", Some(id), _) => Some(format!("/threats/{}", url_encode(id))),
+        ("app", Some(id), _) => Some(format!("/apps/{}", url_encode(id))),
+        (_, _, Some(app)) => Some(format!("/apps/{}", url_encode(app))),
+        _ => None,
+    };
+    let counted = match item.get("counted") {
+        Some(serde_json::Value::Bool(false)) => "no",
+        _ => "yes",
+    };
+    let details: Vec<String> = item
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| !matches!(key.as_str(), "kind" | "counted"))
+        .map(|(key, value)| match value {
+            serde_json::Value::String(text) => format!("{key}: {text}"),
+            other => format!("{key}: {other}"),
+        })
+        .collect();
+    html! {
+        tr {
+            td { @if let Some(link) = link { a href=(context.href(&link)) { (kind) } } @else { (kind) } }
+            td { (counted) }
+            td { (details.join(", ")) }
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::support::{Reply, TestServer, sarif_log, server, server_with};
 use axum::body::Body;
 use axum::http::{Request, header};
+use futures_util::StreamExt;
 use threatokr_server::{ReadAccess, Settings};
 
 /// Every page and read-only API route of the test workspace.
@@ -359,4 +360,24 @@ async fn a_real_socket_serves_the_home_page() {
     task.abort();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("Hostile Org"));
+}
+
+#[tokio::test]
+async fn a_client_that_stops_sending_its_body_gets_408_and_changes_nothing() {
+    let server = server_with(Settings {
+        request_timeout: std::time::Duration::from_millis(200),
+        ..Settings::default()
+    });
+    // One chunk of a JSON body, then nothing more, ever: a slow (or hostile) client.
+    let first: Result<axum::body::Bytes, std::io::Error> =
+        Ok(axum::body::Bytes::from_static(b"{\"value\": "));
+    let body = futures_util::stream::iter([first]).chain(futures_util::stream::pending());
+    let request = Request::post("/api/key-results/KR-WEB/checkins")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", server.tokens.editor))
+        .body(Body::from_stream(body))
+        .expect("request");
+    let reply = server.send(request).await;
+    assert_eq!(reply.status, 408);
+    assert_eq!(server.backend.writes(), (0, 0));
 }
