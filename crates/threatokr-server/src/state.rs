@@ -27,17 +27,20 @@ pub struct Settings {
     pub body_limit: usize,
     /// How long a request may take, reading its body included (408 beyond).
     pub request_timeout: std::time::Duration,
+    /// How long a request's headers may take to arrive (the connection is closed beyond).
+    pub header_timeout: std::time::Duration,
     /// How long a browser session lasts.
     pub session_lifetime: jiff::SignedDuration,
 }
 
 impl Default for Settings {
-    /// Open reading, 10 MiB bodies, 30 s per request, 12 h sessions.
+    /// Open reading, 10 MiB bodies, 30 s per request, 10 s for headers, 12 h sessions.
     fn default() -> Self {
         Self {
             read_access: ReadAccess::Open,
             body_limit: 10 * 1024 * 1024,
             request_timeout: std::time::Duration::from_secs(30),
+            header_timeout: std::time::Duration::from_secs(10),
             session_lifetime: jiff::SignedDuration::from_hours(12),
         }
     }

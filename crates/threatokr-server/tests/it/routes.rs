@@ -381,3 +381,27 @@ async fn a_client_that_stops_sending_its_body_gets_408_and_changes_nothing() {
     assert_eq!(reply.status, 408);
     assert_eq!(server.backend.writes(), (0, 0));
 }
+
+#[tokio::test]
+async fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
+    let server = server_with(Settings {
+        header_timeout: std::time::Duration::from_millis(200),
+        ..Settings::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let task = tokio::spawn(threatokr_server::serve(listener, server.state.clone()));
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: loc").await.expect("write");
+    // The server closes the connection (possibly with a 408) instead of waiting for the rest;
+    // the outer bound only keeps a broken server from hanging the test.
+    let mut response = Vec::new();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(20), stream.read_to_end(&mut response))
+            .await;
+    task.abort();
+    assert!(read.is_ok(), "the connection stayed open");
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+}
