@@ -275,3 +275,39 @@ fn an_edited_workspace_file_shows_without_a_restart() {
     let page = http::request(&server.address, "GET", "/objectives/O-EVA-1", &[], b"").body;
     assert!(page.contains("Renamed after a git pull"), "{page}");
 }
+
+#[test]
+fn a_workspace_that_says_dashboard_read_token_is_read_only_with_a_token() {
+    let workspace = demo("serve-private");
+    let config = workspace.join("threatokr.yaml");
+    let text = std::fs::read_to_string(&config).expect("threatokr.yaml");
+    let private =
+        text.replace("  asvs_version: 5.0.0\n", "  asvs_version: 5.0.0\n  dashboard_read: token\n");
+    assert_ne!(text, private);
+    std::fs::write(&config, private).expect("writing threatokr.yaml");
+    let viewer = token(&workspace, "reader", "viewer");
+    let server = Server::start(&workspace);
+    assert_eq!(http::request(&server.address, "GET", "/", &[], b"").status, 401);
+    assert_eq!(http::request(&server.address, "GET", "/api/objectives", &[], b"").status, 401);
+    assert_eq!(http::request(&server.address, "GET", "/signin", &[], b"").status, 200);
+    let bearer = format!("Bearer {viewer}");
+    assert_eq!(
+        http::request(
+            &server.address,
+            "GET",
+            "/api/objectives",
+            &[("Authorization", &bearer)],
+            b""
+        )
+        .status,
+        200
+    );
+    let refused = http::request(
+        &server.address,
+        "POST",
+        "/api/key-results/KR-CEO-1/checkins",
+        &[("Authorization", &bearer), ("Content-Type", "application/json")],
+        br#"{"value": 22}"#,
+    );
+    assert_eq!(refused.status, 403, "a viewer may not write");
+}
