@@ -311,3 +311,33 @@ fn a_workspace_that_says_dashboard_read_token_is_read_only_with_a_token() {
     );
     assert_eq!(refused.status, 403, "a viewer may not write");
 }
+
+#[test]
+fn a_token_is_shown_once_listed_without_its_value_and_refused_once_revoked() {
+    let workspace = demo("serve-tokens");
+    let editor = token(&workspace, "ci-bot", "editor");
+    let again = threatokr(&["token", "create", "--name", "ci-bot", "--role", "viewer"], &workspace);
+    assert_eq!(again.status.code(), Some(2), "a name is never reused");
+    let list = threatokr(&["token", "list"], &workspace);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains("ci-bot") && listed.contains("editor"), "{listed}");
+    assert!(!listed.contains(&editor[5..]), "the list never shows a token");
+    let store = std::fs::read(workspace.join(".threatokr/store.sqlite")).expect("store");
+    assert!(
+        !store.windows(editor.len()).any(|w| w == editor.as_bytes()),
+        "the store keeps only a hash"
+    );
+    let server = Server::start(&workspace);
+    let bearer = format!("Bearer {editor}");
+    let body = br#"{"value": 21}"#;
+    let path = "/api/key-results/KR-CEO-1/checkins";
+    let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/json")];
+    assert_eq!(http::request(&server.address, "POST", path, &headers, body).status, 201);
+    let revoke = threatokr(&["token", "revoke", "ci-bot"], &workspace);
+    assert!(revoke.status.success());
+    assert_eq!(
+        http::request(&server.address, "POST", path, &headers, body).status,
+        401,
+        "revoked at once"
+    );
+}
