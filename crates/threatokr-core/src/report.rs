@@ -55,6 +55,24 @@ pub struct ReportModel {
     pub grades: Vec<GradeRow>,
 }
 
+impl ReportModel {
+    /// Where the overall score should be on the report's day: linear over the cycle (DESIGN.md §5).
+    pub fn overall_expected(&self) -> Option<f64> {
+        let cycle = self.cycle.as_ref()?;
+        Some(crate::progress::expected_progress(cycle.start, cycle.end, self.as_of?))
+    }
+
+    /// The status the overall score earns against the expected one, judged as a key result is.
+    pub fn overall_status(&self) -> Status {
+        match (self.overall_expected(), self.as_of) {
+            (Some(expected), Some(as_of)) => {
+                crate::progress::status(self.overall_score, expected, None, as_of, 0)
+            }
+            _ => Status::NoData,
+        }
+    }
+}
+
 /// The cycle a report is about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CycleRow {
@@ -206,6 +224,19 @@ pub struct KrRow {
     pub evidence: Vec<EvidenceRow>,
     /// Threats that justify it.
     pub derived_from: Vec<String>,
+    /// For a milestones key result: how many milestones are done by the report's day, of how many.
+    pub milestones: Option<(usize, usize)>,
+}
+
+impl KrRow {
+    /// The value as a person reads it: `1 of 3` for milestones (the weighted share is the
+    /// progress), else the number with its unit, or `no data`.
+    pub fn value_text(&self) -> String {
+        match self.milestones {
+            Some((done, total)) if self.value.is_some() => format!("{done} of {total}"),
+            _ => format_value(self.value, &self.unit),
+        }
+    }
 }
 
 /// One line of evidence behind a number: `findings open in prod: 3`.
@@ -437,6 +468,7 @@ pub fn build_with(
                         kr.commitment.unwrap_or(objective.commitment),
                         measured.key_results.get(kr.id.as_str()),
                         linear_expected,
+                        as_of,
                     )
                 })
                 .collect();
@@ -605,6 +637,7 @@ fn kr_row(
     commitment: Commitment,
     numbers: Option<&MeasuredKr>,
     linear_expected: Option<f64>,
+    as_of: Date,
 ) -> KrRow {
     let unit = kr.unit.clone().unwrap_or_default();
     let with_unit = |v: f64| format_value(Some(v), &unit);
@@ -629,6 +662,13 @@ fn kr_row(
     let mut derived_from: Vec<String> = kr.derived_from.iter().map(|t| t.to_string()).collect();
     derived_from.sort();
     derived_from.dedup();
+    let milestones = match &kr.target {
+        KrTarget::Milestones(items) => {
+            let done = items.iter().filter(|m| m.done.is_some_and(|d| d <= as_of)).count();
+            Some((done, items.len()))
+        }
+        _ => None,
+    };
     KrRow {
         id: kr.id.to_string(),
         title: kr.title.clone(),
@@ -646,6 +686,7 @@ fn kr_row(
         history: numbers.map(|n| n.history.clone()).unwrap_or_default(),
         evidence: numbers.map(|n| n.evidence.clone()).unwrap_or_default(),
         derived_from,
+        milestones,
     }
 }
 

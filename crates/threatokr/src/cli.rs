@@ -14,19 +14,19 @@ mod measure;
 mod output;
 mod plan;
 mod report;
-mod reporting;
 mod scan_ci;
 mod schema;
 mod serve;
 mod status;
-mod store_io;
 mod token;
 mod validate;
-mod workspace_io;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use threatokr_app::Session;
+use threatokr_app::files::ReadOptions;
 
 /// Turn threat models into security OKRs and measure them from evidence.
 #[derive(Debug, Parser)]
@@ -35,6 +35,10 @@ pub(crate) struct Cli {
     /// The workspace folder (holds threatokr.yaml).
     #[arg(short = 'w', long = "workspace", global = true, default_value = ".")]
     workspace: PathBuf,
+    /// Follow links that lead out of the workspace (or the repository scanned); by default
+    /// they are refused, so that a link cannot make threatokr read and quote any file.
+    #[arg(long, global = true)]
+    follow_links_outside: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,7 +101,30 @@ impl Outcome {
     }
 }
 
+/// Today's date in the local time zone: the one place the binary reads the clock, for commands
+/// whose `--at`/`--as-of` was not given. The application layer takes "today" as a parameter.
+pub(crate) fn today() -> jiff::civil::Date {
+    #[allow(clippy::disallowed_methods, reason = "the one place the binary reads the clock")]
+    jiff::ZonedDateTime::now().date()
+}
+
+/// How input files are read: set once from the command line, before the command runs.
+static READ_OPTIONS: OnceLock<ReadOptions> = OnceLock::new();
+
+/// How input files are read (`--follow-links-outside`).
+pub(crate) fn read_options() -> ReadOptions {
+    READ_OPTIONS.get().copied().unwrap_or_default()
+}
+
+/// Opens the workspace at `root`, reading its files as the command line says.
+pub(crate) fn open_session(root: &Path) -> anyhow::Result<Session> {
+    Ok(Session::open_with(root, read_options())?)
+}
+
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let options =
+        ReadOptions { follow_links_outside: cli.follow_links_outside, ..ReadOptions::default() };
+    let _ = READ_OPTIONS.set(options);
     match cli.command {
         Command::Init(args) => init::run(&args),
         Command::Demo(args) => demo::run(&args),

@@ -83,7 +83,8 @@ codes! {
     // Workspace.
     UnclaimedModel => "unclaimed-model", Warning, "A threat model that no app claims; it becomes an app of its own, named after the model.";
     ModelClaimedTwice => "model-claimed-twice", Error, "Two apps claim the same threat model file.";
-    UnreadableFile => "unreadable-file", Error, "A file in the workspace could not be read as text.";
+    UnreadableFile => "unreadable-file", Error, "A file that could not be read as text, or was not read: not a regular file (a pipe, a device), a link out of the workspace, or not UTF-8.";
+    FolderLoop => "folder-loop", Warning, "A link leads to a folder already read (a loop such as `ln -s . models/again`, or a second way to the same folder); it is not followed, so no file is read twice.";
     // Foreign formats.
     UnrecognizedFormat => "unrecognized-format", Error, "A file that matches none of the known threat-model formats; the message says what each format needed.";
     UnknownStatus => "unknown-status", Warning, "A status that the source format does not define; the threat is kept with status `unknown` and the raw value.";

@@ -72,7 +72,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}\
 th,td{border-bottom:1px solid #d0d7de;padding:.3rem .4rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa;white-space:nowrap}\
 table.wide{min-width:42rem}td.prog{min-width:8.5rem}td.spark{min-width:7.5rem}\
-td.num{text-align:right;white-space:nowrap}td.id{white-space:nowrap}\
+td.num,th.num{text-align:right;white-space:nowrap}.id{overflow-wrap:anywhere;word-break:break-all}\
 svg{max-width:100%;height:auto;vertical-align:middle}\
 figure{margin:.5rem 0}\
 details.data{font-size:.85rem;color:#57606a}\
@@ -86,6 +86,12 @@ details.data{font-size:.85rem;color:#57606a}\
 .krs .title{min-width:12rem}\
 .nodata{color:#57606a;font-style:italic}\
 .legend span{margin-right:1rem}\
+.note{font-size:.8em;color:#57606a}\
+@media (max-width:40rem){table.cards{min-width:0}table.cards thead{display:none}\
+table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}\
+table.cards tr{border:1px solid #d0d7de;border-radius:.4rem;margin:.6rem 0;padding:.2rem .4rem}\
+table.cards td{border:0;padding:.15rem 0;text-align:left;white-space:normal;min-width:0}\
+table.cards td[data-label]::before{content:attr(data-label) \": \";font-weight:600;color:#57606a}}\
 @media print{@page{margin:15mm}body{font-size:11pt}main{max-width:none;padding:0}\
 .page{break-before:page}h2,h3{break-after:avoid}tr,figure,.objective>h3{break-inside:avoid}a{color:inherit;text-decoration:none}\
 .table-wrap{overflow:visible}}\n",
@@ -152,8 +158,10 @@ fn summary(out: &mut String, model: &ReportModel, by_id: &HashMap<&str, &Objecti
     out.push_str("<section id=\"summary\"><h2>Executive summary</h2>\n");
     let _ = writeln!(
         out,
-        r#"<p class="score">Overall score: <strong>{}</strong></p>"#,
-        format_percent(model.overall_score)
+        r#"<p class="score">Overall score: <strong>{}</strong> {} <small>(expected by now {})</small></p>"#,
+        format_percent(model.overall_score),
+        badge(model.overall_status()),
+        format_percent(model.overall_expected())
     );
     out.push_str("<h3>What security does for the business</h3>\n");
     if model.summary.business.is_empty() {
@@ -317,7 +325,7 @@ fn objectives(
             out.push_str("<p class=\"nodata\">No key results.</p></article>\n");
             continue;
         }
-        out.push_str("<div class=\"table-wrap\"><table class=\"krs wide\"><thead><tr><th scope=\"col\">Key result</th><th scope=\"col\">Value</th><th scope=\"col\">Goal</th><th scope=\"col\">Progress</th><th scope=\"col\">Status</th><th scope=\"col\">Confidence</th><th scope=\"col\">History</th></tr></thead><tbody>\n");
+        out.push_str("<div class=\"table-wrap\"><table class=\"krs wide cards\"><thead><tr><th scope=\"col\">Key result</th><th scope=\"col\">Value</th><th scope=\"col\">Goal</th><th scope=\"col\">Progress</th><th scope=\"col\">Status</th><th scope=\"col\">Confidence</th><th scope=\"col\">History</th></tr></thead><tbody>\n");
         for kr in &objective.key_results {
             kr_row(out, kr, register_ids, charts);
         }
@@ -329,7 +337,7 @@ fn objectives(
 fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &mut usize) {
     let _ = write!(
         out,
-        "<tr><td class=\"title\"><strong>{}</strong> {}<br><small>{}, {}</small>",
+        "<tr><td class=\"title\"><strong class=\"id\">{}</strong> {}<br><small>{}, {}</small>",
         escape_html(&kr.id),
         escape_html(&kr.title),
         kr.kind.map_or("untagged", |k| k.as_str()),
@@ -363,10 +371,10 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
         out.push_str("</small>");
     }
     out.push_str("</td>");
-    let value = format_value(kr.value, &kr.unit);
+    let value = kr.value_text();
     let _ = write!(
         out,
-        "<td class=\"num{}\">{}</td><td>{}</td>",
+        "<td class=\"num{}\" data-label=\"Value\">{}</td><td data-label=\"Goal\">{}</td>",
         if kr.value.is_none() { " nodata" } else { "" },
         escape_html(&value),
         escape_html(&kr.goal)
@@ -379,7 +387,7 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
     );
     let _ = write!(
         out,
-        "<td class=\"prog\">{}<br><span{}>{}</span> <small>(expected {})</small></td>",
+        "<td class=\"prog\" data-label=\"Progress\">{}<br><span{}>{}</span> <small>(expected {})</small></td>",
         svg::progress_bar(
             &format!("chart-{charts}"),
             &bar_title,
@@ -393,20 +401,25 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
     );
     let _ = write!(
         out,
-        "<td>{}</td><td class=\"num\">{}</td>",
+        "<td data-label=\"Status\">{}</td><td class=\"num\" data-label=\"Confidence\">{}</td>",
         badge(kr.status),
         kr.confidence.map_or_else(|| "no data".to_owned(), |c| format!("{c}/10"))
     );
     if kr.history.is_empty() {
-        out.push_str("<td class=\"nodata\">no data</td></tr>\n");
+        out.push_str("<td class=\"nodata\" data-label=\"History\">no data</td></tr>\n");
         return;
     }
     *charts += 1;
     let spark_title = format!("History of {} over {} measurements", kr.id, kr.history.len());
     let _ = write!(
         out,
-        "<td class=\"spark\">{}<details class=\"data\"><summary>values</summary><table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Value</th></tr></thead><tbody>",
-        svg::sparkline(&format!("chart-{charts}"), &spark_title, &kr.history)
+        "<td class=\"spark\" data-label=\"History\">{}{}<details class=\"data\"><summary>values</summary><table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Value</th></tr></thead><tbody>",
+        svg::sparkline(&format!("chart-{charts}"), &spark_title, &kr.history),
+        if kr.history.len() == 1 {
+            "<br><span class=\"note\">one measurement so far: a point, not a trend</span>"
+        } else {
+            ""
+        }
     );
     for (date, value) in &kr.history {
         let _ = write!(
@@ -524,7 +537,7 @@ fn balance(out: &mut String, model: &ReportModel, charts: &mut usize) {
     ));
     let _ = write!(
         out,
-        "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Strategic</th><th scope=\"col\">Tactical</th><th scope=\"col\">Untagged</th><th scope=\"col\">Committed</th><th scope=\"col\">Aspirational</th></tr></thead><tbody><tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></tbody></table></div>",
+        "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\" class=\"num\">Strategic</th><th scope=\"col\" class=\"num\">Tactical</th><th scope=\"col\" class=\"num\">Untagged</th><th scope=\"col\" class=\"num\">Committed</th><th scope=\"col\" class=\"num\">Aspirational</th></tr></thead><tbody><tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></tbody></table></div>",
         b.strategic, b.tactical, b.untagged, b.committed, b.aspirational
     );
     out.push_str("</figure></section>\n");
@@ -567,7 +580,7 @@ fn register(out: &mut String, model: &ReportModel) {
         out.push_str("</section>\n");
         return;
     }
-    out.push_str("<div class=\"table-wrap\"><table class=\"wide\"><thead><tr><th scope=\"col\">App</th><th scope=\"col\">Threat</th><th scope=\"col\">Title</th><th scope=\"col\">Theme</th><th scope=\"col\">Severity</th><th scope=\"col\">Status</th><th scope=\"col\">Cited by</th></tr></thead><tbody>\n");
+    out.push_str("<div class=\"table-wrap\"><table class=\"wide cards\"><thead><tr><th scope=\"col\">App</th><th scope=\"col\">Threat</th><th scope=\"col\">Title</th><th scope=\"col\">Theme</th><th scope=\"col\">Severity</th><th scope=\"col\">Status</th><th scope=\"col\">Cited by</th></tr></thead><tbody>\n");
     let mut anchored: HashSet<&str> = HashSet::new();
     for threat in &model.register {
         let id_attribute = if anchored.insert(threat.id.as_str()) {
@@ -577,7 +590,7 @@ fn register(out: &mut String, model: &ReportModel) {
         };
         let _ = write!(
             out,
-            "<tr{id_attribute}><td>{}</td><td class=\"id\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
+            "<tr{id_attribute}><td data-label=\"App\">{}</td><td class=\"id\" data-label=\"Threat\">{}</td><td data-label=\"Title\">{}</td><td data-label=\"Theme\">{}</td><td data-label=\"Severity\">{}</td><td data-label=\"Status\">{}</td><td data-label=\"Cited by\">",
             escape_html(&threat.app),
             escape_html(&threat.id),
             escape_html(&threat.title),

@@ -203,7 +203,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
                 "| **{}** {} | {} | {} | {} | {} | {} | {} | {}, {} |",
                 escape(&kr.id),
                 escape(&kr.title),
-                escape(&format_value(kr.value, &kr.unit)),
+                escape(&kr.value_text()),
                 escape(&kr.goal),
                 progress_cell(kr),
                 format_percent(kr.expected),

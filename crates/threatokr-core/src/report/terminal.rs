@@ -274,7 +274,7 @@ pub fn render_kr_table(model: &ReportModel, width: usize, color: bool) -> String
                 objective.id.clone(),
                 kr.id.clone(),
                 kr.title.clone(),
-                super::format_value(kr.value, &kr.unit),
+                kr.value_text(),
                 format_percent(kr.progress),
                 format_percent(kr.expected),
                 status_label(kr.status).to_owned(),

@@ -64,6 +64,7 @@ fn kr(id: &str, title: &str) -> KrRow {
         history: Vec::new(),
         evidence: Vec::new(),
         derived_from: Vec::new(),
+        milestones: None,
     }
 }
 
@@ -758,11 +759,65 @@ fn unmeasured_numbers_show_no_data_in_html() {
     let html = render_html(&build(&workspace, &files, date("2027-02-15")));
     assert!(!html.contains(">0.0%"));
     assert!(html.contains("Overall score: <strong>no data</strong>"));
-    // Five key-result rows (KR-SEC-2 twice), each with a "no data" badge, plus the objectives.
+    // The overall score, five key-result rows (KR-SEC-2 twice), each with a "no data" badge, plus
+    // the objectives.
     assert_eq!(
         html.matches(r#"<span class="badge s-no_data">no data</span>"#).count(),
-        5 + 3 + 3 + 2
+        1 + 5 + 3 + 3 + 2
     );
+}
+
+#[test]
+fn the_overall_score_shows_the_expected_score_and_its_status() {
+    let mut model = sample_model();
+    model.overall_score = Some(0.2);
+    let expected = model.overall_expected().expect("the sample has a cycle and a day");
+    assert!(expected > 0.4, "{expected}");
+    assert_eq!(model.overall_status(), Status::OffTrack);
+    let html = render_html(&model);
+    assert!(
+        html.contains(
+            r#"<span class="badge s-off_track">off track</span> <small>(expected by now"#
+        ),
+        "{html}"
+    );
+}
+
+#[test]
+fn milestones_read_as_done_of_total() {
+    let mut row = kr("KR-M", "Certifications");
+    row.value = Some(25.0);
+    row.milestones = Some((1, 3));
+    assert_eq!(row.value_text(), "1 of 3");
+    row.value = None;
+    assert_eq!(row.value_text(), "no data");
+}
+
+#[test]
+fn tables_become_labelled_cards_on_narrow_screens_and_long_ids_wrap() {
+    let mut model = sample_model();
+    let long =
+        "unencrypted-communication@user-management-client>auth-traffic@customer-portal-backend";
+    model.register[0].id = long.to_owned();
+    let html = render_html(&model);
+    assert!(html.contains("@media (max-width:40rem)"));
+    assert!(html.contains(r#"<table class="krs wide cards">"#));
+    assert!(html.contains(r#"<table class="wide cards">"#));
+    for label in ["Value", "Goal", "Progress", "Status", "Threat", "Cited by"] {
+        assert!(html.contains(&format!(r#"data-label="{label}""#)), "{label}");
+    }
+    let escaped = long.replace('>', "&gt;");
+    assert!(html.contains(&format!(r#"<td class="id" data-label="Threat">{escaped}</td>"#)));
+    assert!(html.contains(".id{overflow-wrap:anywhere;word-break:break-all}"));
+}
+
+#[test]
+fn a_history_of_one_measurement_is_called_a_point() {
+    let mut model = sample_model();
+    let kr = &mut model.objectives[1].key_results[0];
+    kr.history = vec![(date("2027-02-01"), 10.0)];
+    let html = render_html(&model);
+    assert!(html.contains("one measurement so far: a point, not a trend"));
 }
 
 #[test]

@@ -1,14 +1,14 @@
 //! `threatokr align`: security objectives aligned to nothing, business objectives that no
 //! security objective supports, and the `supports` links the planner proposes.
 
-use super::Outcome;
 use super::analyze::load_checked;
 use super::output::print;
-use super::plan::find_cycle;
+use super::{Outcome, open_session};
 use anyhow::{Result, bail};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::Path;
+use threatokr_app::measure::find_cycle;
 use threatokr_core::analysis::analyze;
 use threatokr_core::planner::{PlanOptions, alignment, plan};
 
@@ -29,7 +29,7 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let checked = load_checked(root)?;
+    let checked = load_checked(&open_session(root)?)?;
     let workspace = &checked.workspace;
     let cycle_id = match &args.cycle {
         Some(id) => id.clone(),
@@ -93,5 +93,5 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             print(&out);
         }
     }
-    Ok(if checked.has_errors { Outcome::InputErrors } else { Outcome::Ok })
+    Ok(if checked.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

@@ -1,16 +1,12 @@
 //! `threatokr analyze`: where the portfolio's open risk is, by theme, app and team.
 
-use super::Outcome;
-use super::output::{eprint, print, stderr_color, terminal_width};
-use super::workspace_io::read_workspace;
+use super::output::{eprint, print, print_diagnostics, terminal_width};
+use super::{Outcome, open_session};
 use anyhow::Result;
 use std::path::Path;
+use threatokr_app::{Checked, Session};
 use threatokr_core::analysis::{analysis_json, analyze, render_markdown, render_table};
-use threatokr_core::diag::{
-    Diagnostic, DiagnosticReport, Severity, Summary, render_human, sort_diagnostics,
-};
-use threatokr_core::model::Workspace;
-use threatokr_core::workspace::load_workspace;
+use threatokr_core::diag::{Diagnostic, Severity, Summary};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -26,27 +22,15 @@ enum Format {
     Markdown,
 }
 
-/// A workspace read and loaded, with its diagnostics already printed on stderr.
-pub(crate) struct Checked {
-    pub(crate) workspace: Workspace,
-    /// Whether any diagnostic is an error.
-    pub(crate) has_errors: bool,
-}
-
-/// Reads and loads the workspace at `root`; prints its errors on stderr and counts its warnings.
-pub(crate) fn load_checked(root: &Path) -> Result<Checked> {
-    let loaded = read_workspace(root)?;
-    let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
-    let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(more);
-    sort_diagnostics(&loaded.files, &mut diagnostics);
-    let summary = Summary::of(&diagnostics);
+/// Reads and loads the session's workspace; prints its errors on stderr and counts its warnings.
+pub(crate) fn load_checked(session: &Session) -> Result<Checked> {
+    let checked = session.load()?;
+    let summary = Summary::of(&checked.diagnostics);
     // Errors in full; warnings only counted, since `validate` is where they are read.
     let errors: Vec<Diagnostic> =
-        diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+        checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
     if !errors.is_empty() {
-        let report = DiagnosticReport { files: &loaded.files, diagnostics: &errors };
-        eprint(&render_human(report, stderr_color()));
+        print_diagnostics(&checked.files, &errors);
     }
     if summary.warnings > 0 {
         eprint(&format!(
@@ -54,16 +38,16 @@ pub(crate) fn load_checked(root: &Path) -> Result<Checked> {
             summary.warnings
         ));
     }
-    Ok(Checked { workspace, has_errors: summary.errors > 0 })
+    Ok(checked)
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let checked = load_checked(root)?;
+    let checked = load_checked(&open_session(root)?)?;
     let analysis = analyze(&checked.workspace);
     match args.format {
         Format::Table => print(&render_table(&analysis, terminal_width())),
         Format::Json => print(&serde_json::to_string_pretty(&analysis_json(&analysis))?),
         Format::Markdown => print(&render_markdown(&analysis)),
     }
-    Ok(if checked.has_errors { Outcome::InputErrors } else { Outcome::Ok })
+    Ok(if checked.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

@@ -1,13 +1,10 @@
 //! `threatokr checkin`: record a value (and confidence) for a key result by hand.
 
-use super::Outcome;
 use super::output::print;
-use super::store_io::{open_store, today};
-use super::workspace_io::read_workspace;
-use anyhow::{Result, bail};
+use super::{Outcome, open_session, today};
+use anyhow::Result;
 use std::path::Path;
-use threatokr_core::workspace::load_workspace;
-use threatokr_store::{Checkin, CheckinSource};
+use threatokr_app::checkin::CheckinRequest;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -31,28 +28,13 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let loaded = read_workspace(root)?;
-    let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
-    let known = workspace
-        .okrs
-        .iter()
-        .flat_map(|s| s.key_results.iter())
-        .any(|kr| kr.id.as_str() == args.kr_id);
-    if !known {
-        bail!("there is no key result `{}` in okrs/", args.kr_id);
-    }
-    if !args.value.is_finite() {
-        bail!("--value must be a number");
-    }
-    let mut store = open_store(root)?;
-    let row = store.add_checkin(&Checkin {
+    let row = open_session(root)?.checkin(&CheckinRequest {
         kr_id: args.kr_id.clone(),
         value: args.value,
         confidence: args.confidence,
         note: args.note.clone(),
         author: args.author.clone(),
-        source: CheckinSource::Manual,
-        effective: args.at.unwrap_or_else(today),
+        at: args.at.unwrap_or_else(today),
     })?;
     print(&format!("checked in {} = {} (check-in #{})", args.kr_id, args.value, row.order));
     Ok(Outcome::Ok)

@@ -1,17 +1,17 @@
 //! `threatokr demo`: the whole loop on the bundled example, ending with a report on disk.
 
-use super::Outcome;
 use super::example;
-use super::output::{eprint, print, stderr_color, stdout_color, terminal_width};
-use super::scan_ci::scan_folder;
-use super::store_io::open_store;
-use super::workspace_io::read_workspace;
+use super::measure::note_refused_statuses;
+use super::output::{ProgressLine, print, print_diagnostics, stdout_color, terminal_width};
+use super::{Outcome, open_session};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
-use threatokr_core::diag::{DiagnosticReport, Summary, render_human, sort_diagnostics};
+use threatokr_app::ci::scan_folder;
+use threatokr_app::report::report_model;
+use threatokr_app::store::open_store;
+use threatokr_core::diag::Summary;
 use threatokr_core::evidence::sarif::parse_sarif_log;
 use threatokr_core::evidence::workflow::{Category, Presence};
-use threatokr_core::workspace::load_workspace;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -30,16 +30,11 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         .context("writing the demo marker")?;
     print(&format!("1. wrote the example workspace of Acme Corp into {}", args.out.display()));
 
-    let loaded = read_workspace(&args.out)?;
-    let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(more);
-    sort_diagnostics(&loaded.files, &mut diagnostics);
-    let summary = Summary::of(&diagnostics);
-    eprint(&render_human(
-        DiagnosticReport { files: &loaded.files, diagnostics: &diagnostics },
-        stderr_color(),
-    ));
+    let session = open_session(&args.out)?;
+    let checked = session.load()?;
+    let workspace = &checked.workspace;
+    let summary = Summary::of(&checked.diagnostics);
+    print_diagnostics(&checked.files, &checked.diagnostics);
     let threats: usize = workspace.models.iter().map(|m| m.threats.len()).sum();
     print(&format!(
         "2. validated: {} apps, {} threat models, {threats} threats, {} objectives; {} error(s), {} warning(s)",
@@ -55,8 +50,8 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     let as_of: jiff::civil::Date = example::AS_OF.parse().context("the demo date")?;
     let cycle = workspace.config.cycle("2027-Q1").context("the demo cycle")?;
     let planned = threatokr_core::planner::plan(
-        &workspace,
-        &threatokr_core::analysis::analyze(&workspace),
+        workspace,
+        &threatokr_core::analysis::analyze(workspace),
         cycle,
         &threatokr_core::planner::PlanOptions::default(),
         workspace.okrs_for(&cycle.id),
@@ -84,6 +79,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
 
     let mut files = threatokr_core::diag::Files::new();
     let mut scan_diagnostics = Vec::new();
+    let reader = session.reader()?;
     let mut repos = 0;
     let mut enforced = 0;
     for repo in workspace.config.apps.iter().flat_map(|a| &a.repos) {
@@ -91,7 +87,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         if !folder.is_dir() {
             continue;
         }
-        let (scan, more) = scan_folder(&mut files, &folder, &mut scan_diagnostics)?;
+        let (scan, more) = scan_folder(&reader, &mut files, &folder, &mut scan_diagnostics)?;
         scan_diagnostics.extend(more);
         repos += 1;
         let runs = |c: Category| scan.categories.get(&c) == Some(&Presence::Enforced);
@@ -107,11 +103,14 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     // changed" an earlier point, as a team measuring every fortnight would have.
     let earlier: jiff::civil::Date =
         example::EARLIER_MEASUREMENT.parse().context("the demo's first measurement date")?;
-    let mut first = super::measure::compute(&args.out, None, Some(earlier))?;
-    let first_recorded = super::measure::record(&mut first)?;
-    let mut measured = super::measure::compute(&args.out, None, Some(as_of))?;
-    measured.print_diagnostics();
-    let recorded = super::measure::record(&mut measured)?;
+    // The demo's days are fixed, so the demo needs no "today": the measured days stand in for it.
+    let mut first = session.measure(None, Some(earlier), earlier, &mut ProgressLine::default())?;
+    let first_recorded = session.record(&mut first)?;
+    note_refused_statuses(&first_recorded);
+    let mut measured = session.measure(None, Some(as_of), as_of, &mut ProgressLine::default())?;
+    print_diagnostics(&measured.files, &measured.diagnostics);
+    let recorded = session.record(&mut measured)?;
+    note_refused_statuses(&recorded);
     print(&format!(
         "6. measured {} key results of {} as of {as_of} (and on {earlier}, for history) and recorded {} threat and control statuses; the status:",
         measured.measurement.key_results.len(),
@@ -119,7 +118,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         first_recorded.status_changes + recorded.status_changes
     ));
     // The status tree and the report show the numbers just measured, from one model.
-    let model = super::reporting::report_model(&measured)?;
+    let model = report_model(&measured)?;
     print(&threatokr_core::report::render_status_tree(&model, terminal_width(), stdout_color()));
     let report_path = args.out.join("report.md");
     std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))

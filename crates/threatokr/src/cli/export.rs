@@ -1,13 +1,11 @@
 //! `threatokr export threats`: the workspace's threats for issue trackers (CSV), programs (JSON)
 //! or other threat-modeling tools (OTM).
 
-use super::Outcome;
 use super::import::write_output;
 use super::output::print;
-use super::workspace_io::read_workspace;
+use super::{Outcome, open_session};
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
-use threatokr_core::workspace::load_workspace;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -46,8 +44,7 @@ enum Format {
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let What::Threats(args) = &args.what;
-    let loaded = read_workspace(root)?;
-    let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
+    let workspace = open_session(root)?.load()?.workspace;
     let rows: Vec<(String, &threatokr_core::model::ThreatModel)> = workspace
         .models
         .iter()

@@ -1,14 +1,11 @@
 //! `threatokr grade`: freeze a cycle's scores at its close (committed key results expect 1.0,
 //! aspirational ones 0.7) and print them.
 
-use super::Outcome;
-use super::measure::compute;
-use super::output::{eprint, print};
-use super::store_io::today;
-use anyhow::{Result, bail};
+use super::output::{ProgressLine, eprint, print, print_diagnostics};
+use super::{Outcome, open_session, today};
+use anyhow::Result;
 use std::path::Path;
-use threatokr_core::progress::grade;
-use threatokr_store::{GradeRow, Overwrite, StoreError};
+use threatokr_store::Overwrite;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -30,57 +27,24 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
+    let session = open_session(root)?;
+    let today = today();
     // The score is progress at the close: measure on the cycle's last day.
-    let end = {
-        let loaded = super::workspace_io::read_workspace(root)?;
-        let (workspace, _) =
-            threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
-        match workspace.config.cycle(&args.cycle) {
-            Some(cycle) => cycle.end,
-            None => bail!("there is no cycle `{}` in threatokr.yaml", args.cycle),
-        }
-    };
-    // Nothing is recorded but the grades: a measurement dated at a close still to come would
-    // sit in the history before the days that lead up to it.
-    let mut measured = compute(root, Some(&args.cycle), Some(end))?;
-    measured.print_diagnostics();
+    let mut measured = session.measure_close(&args.cycle, today, &mut ProgressLine::default())?;
+    print_diagnostics(&measured.files, &measured.diagnostics);
     if measured.has_errors() {
         return Ok(Outcome::InputErrors);
     }
-    if today() < end {
+    let end = measured.measurement.as_of;
+    if today < end {
         eprint(&format!(
             "note: {} closes on {end}; grading now freezes the evidence known today\n",
             args.cycle
         ));
     }
-    let measurement = &measured.measurement;
-    let mut rows = Vec::new();
-    for objective in &measurement.objectives {
-        for kr_id in &objective.key_results {
-            let Some(kr) = measurement.key_result(kr_id) else { continue };
-            // A key result shared by objectives of different commitments keeps its own when it
-            // declares one, else takes each objective's.
-            let okrs = measured.workspace.okrs_for(&measurement.cycle);
-            let own = okrs.and_then(|s| s.key_result(kr_id)).and_then(|k| k.commitment);
-            let graded = grade(kr.progress.unwrap_or(0.0), own.unwrap_or(objective.commitment));
-            rows.push(GradeRow {
-                kr_id: kr_id.to_string(),
-                objective_id: objective.id.to_string(),
-                lineage: kr.lineage.clone(),
-                score: graded.score,
-                expected: graded.expected,
-                band: graded.band,
-            });
-        }
-    }
     let overwrite = if args.force { Overwrite::Replace } else { Overwrite::Refuse };
-    match measured.store.freeze_grades(measurement.cycle.as_str(), &rows, overwrite) {
-        Ok(_) => {}
-        Err(StoreError::AlreadyFrozen { cycle, grades }) => bail!(
-            "the cycle `{cycle}` was graded already ({grades} grades are frozen); pass --force to grade it again"
-        ),
-        Err(error) => return Err(error.into()),
-    }
+    let rows = session.freeze_grades(&mut measured, overwrite)?;
+    let measurement = &measured.measurement;
     match args.format {
         Format::Json => {
             let grades: Vec<serde_json::Value> = rows

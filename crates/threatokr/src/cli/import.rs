@@ -1,11 +1,11 @@
 //! `threatokr import`: read a threat model written by another tool and print it in the native
 //! format (or the import JSON contract).
 
-use super::Outcome;
 use super::output::{eprint, print, stderr_color};
-use super::workspace_io::add_file;
+use super::{Outcome, read_options};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
+use threatokr_app::files::Reader;
 use threatokr_core::diag::{DiagnosticReport, Files, Summary, render_human, sort_diagnostics};
 use threatokr_core::model::{AppId, SourceFormat};
 
@@ -57,9 +57,11 @@ fn foreign_format(text: &str) -> Result<SourceFormat, String> {
 
 pub(crate) fn run(args: &Args) -> Result<Outcome> {
     let base = std::env::current_dir().context("reading the current folder")?;
+    // Files named on the command line may be anywhere; they are still read only when regular.
+    let reader = Reader::anywhere(&base, read_options());
     let mut files = Files::new();
     let mut diagnostics = Vec::new();
-    let Some(file) = add_file(&mut files, &base, &args.file, &mut diagnostics)? else {
+    let Some(file) = reader.read(&mut files, &args.file, &mut diagnostics)? else {
         eprint(&render_human(
             DiagnosticReport { files: &files, diagnostics: &diagnostics },
             stderr_color(),
@@ -72,7 +74,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         .map(|p| p.join("risks.json"))
         .filter(|p| p.is_file() && args.file.file_name().is_some_and(|n| n != "risks.json"));
     let companion = match args.risks.clone().or(beside) {
-        Some(path) => add_file(&mut files, &base, &path, &mut diagnostics)?,
+        Some(path) => reader.read(&mut files, &path, &mut diagnostics)?,
         None => None,
     };
     let app: Option<AppId> = match &args.app {

@@ -2,16 +2,16 @@
 
 use super::Outcome;
 use super::output::{eprint, print, stderr_color, with_progress};
-use super::store_io::{open_store, today};
-use super::workspace_io::{add_file, read_workspace};
+use super::{open_session, read_options, today};
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use threatokr_app::files::Reader;
+use threatokr_app::store::open_store;
 use threatokr_core::diag::{
     DiagnosticReport, Files, Summary, diagnostic_json, render_human, sort_diagnostics,
 };
 use threatokr_core::evidence::sarif::{Finding, parse_sarif_log, summary_json};
-use threatokr_core::workspace::load_workspace;
 use threatokr_store::{FindingInput, ScanInput};
 
 #[derive(Debug, clap::Args)]
@@ -61,8 +61,10 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut tools: Vec<String> = Vec::new();
     let base = std::env::current_dir()?;
+    // Files named on the command line may be anywhere; they are still read only when regular.
+    let reader = Reader::anywhere(&base, read_options());
     for path in with_progress("reading SARIF files", &args.files) {
-        let Some(id) = add_file(&mut files, &base, path, &mut diagnostics)? else { continue };
+        let Some(id) = reader.read(&mut files, path, &mut diagnostics)? else { continue };
         let (log, more) = parse_sarif_log(&files, id);
         diagnostics.extend(more);
         findings.extend(log.findings);
@@ -135,8 +137,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
 
 /// The app must exist, so findings are never filed under a typo.
 pub(crate) fn check_app(root: &Path, app: &str, env: &str) -> Result<()> {
-    let loaded = read_workspace(root)?;
-    let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
+    let workspace = open_session(root)?.load()?.workspace;
     let Some(found) = workspace.config.app(app) else {
         let known: Vec<&str> = workspace.config.apps.iter().map(|a| a.id.as_str()).collect();
         bail!("there is no app `{app}` in threatokr.yaml (apps: {})", known.join(", "));

@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
+use threatokr_app::{Tracked, tracked};
 
 /// Prints to stdout; a closed pipe (`threatokr ... | head`) is not an error worth a panic.
 pub(crate) fn print(text: &str) {
@@ -16,6 +17,17 @@ pub(crate) fn print(text: &str) {
 /// Prints to stderr.
 pub(crate) fn eprint(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Prints diagnostics to stderr, in colour when stderr is a terminal.
+pub(crate) fn print_diagnostics(
+    files: &threatokr_core::diag::Files,
+    diagnostics: &[threatokr_core::diag::Diagnostic],
+) {
+    eprint(&threatokr_core::diag::render_human(
+        threatokr_core::diag::DiagnosticReport { files, diagnostics },
+        stderr_color(),
+    ));
 }
 
 /// Whether NO_COLOR is unset or empty (https://no-color.org).
@@ -96,11 +108,6 @@ impl Progress {
         }
     }
 
-    /// Clears the line, so what is printed next starts on a clean line.
-    pub(crate) fn finish(self) {
-        // Dropping clears it.
-    }
-
     fn draw(&mut self) {
         let line = progress_line(&self.label, self.done, self.total, self.width);
         eprint(&format!("\r{line}\u{1b}[K"));
@@ -119,39 +126,32 @@ impl Drop for Progress {
 /// The items of `items`, drawing a progress line labelled `label` while the caller works through
 /// them: an item counts as done when the next one is asked for, and the line is cleared when the
 /// loop ends or is left early.
-pub(crate) fn with_progress<I>(label: &str, items: I) -> ProgressIter<I::IntoIter>
+pub(crate) fn with_progress<I>(label: &str, items: I) -> Tracked<ProgressLine, I::IntoIter>
 where
     I: IntoIterator,
     I::IntoIter: ExactSizeIterator,
 {
-    let items = items.into_iter();
-    ProgressIter { progress: Some(Progress::new(label, items.len())), items, started: false }
+    tracked(ProgressLine::default(), label, items)
 }
 
-/// The iterator of [`with_progress`].
-pub(crate) struct ProgressIter<I> {
-    progress: Option<Progress>,
-    items: I,
-    started: bool,
-}
+/// The progress line drawn for the application layer's long jobs.
+#[derive(Default)]
+pub(crate) struct ProgressLine(Option<Progress>);
 
-impl<I: Iterator> Iterator for ProgressIter<I> {
-    type Item = I::Item;
+impl threatokr_app::Progress for ProgressLine {
+    fn begin(&mut self, label: &str, total: usize) {
+        self.0 = Some(Progress::new(label, total));
+    }
 
-    fn next(&mut self) -> Option<I::Item> {
-        if self.started
-            && let Some(progress) = &mut self.progress
-        {
+    fn advance(&mut self) {
+        if let Some(progress) = &mut self.0 {
             progress.tick();
         }
-        self.started = true;
-        let item = self.items.next();
-        if item.is_none()
-            && let Some(progress) = self.progress.take()
-        {
-            progress.finish();
-        }
-        item
+    }
+
+    fn end(&mut self) {
+        // Dropping the line clears it.
+        self.0 = None;
     }
 }
 

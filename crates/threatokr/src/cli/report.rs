@@ -2,9 +2,11 @@
 
 use super::Outcome;
 use super::import::write_output;
+use super::measure::measure_and_show_problems;
 use super::output::print;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
+use threatokr_app::report::report_model;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -33,9 +35,8 @@ enum Format {
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     // The report shows what `measure` would compute now; it records nothing.
-    let measured = super::measure::compute(root, args.cycle.as_deref(), args.as_of)?;
-    measured.print_diagnostics();
-    let model = super::reporting::report_model(&measured)?;
+    let (_, measured) = measure_and_show_problems(root, args.cycle.as_deref(), args.as_of)?;
+    let model = report_model(&measured)?;
     let text = match args.format {
         Format::Html => threatokr_core::report::render_html(&model),
         Format::Markdown => threatokr_core::report::render_markdown(&model),

@@ -1,12 +1,12 @@
 //! `threatokr scan-ci`: which security tools each repository's CI runs, and whether they are enforced.
 
-use super::Outcome;
 use super::output::{eprint, print, stderr_color};
-use super::workspace_io::{add_file, list_files};
+use super::{Outcome, read_options};
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use threatokr_app::ci::scan_repository_folder;
 use threatokr_core::diag::{DiagnosticReport, Files, Summary, render_human, sort_diagnostics};
-use threatokr_core::evidence::workflow::{RepoScan, scan_json, scan_repository};
+use threatokr_core::evidence::workflow::{RepoScan, scan_json};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -29,7 +29,8 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     let mut diagnostics = Vec::new();
     let mut scans = Vec::new();
     for repo in &args.paths {
-        let (scan, more) = scan_folder(&mut files, repo, &mut diagnostics)?;
+        let (scan, more) =
+            scan_repository_folder(&mut files, repo, read_options(), &mut diagnostics)?;
         diagnostics.extend(more);
         scans.push(scan);
     }
@@ -43,29 +44,6 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         Format::Table => print(&table(&scans)),
     }
     Ok(if Summary::of(&diagnostics).errors > 0 { Outcome::InputErrors } else { Outcome::Ok })
-}
-
-/// Scans one repository folder: its GitHub workflows, `.gitlab-ci.yml` and files under `.gitlab/`.
-pub(crate) fn scan_folder(
-    files: &mut Files,
-    repo: &Path,
-    diagnostics: &mut Vec<threatokr_core::diag::Diagnostic>,
-) -> Result<(RepoScan, Vec<threatokr_core::diag::Diagnostic>)> {
-    if !repo.is_dir() {
-        anyhow::bail!("{} is not a folder (scan-ci takes repository folders)", repo.display());
-    }
-    let mut paths = list_files(&repo.join(".github/workflows"), &["yml", "yaml"], false)?;
-    if repo.join(".gitlab-ci.yml").is_file() {
-        paths.push(repo.join(".gitlab-ci.yml"));
-    }
-    paths.extend(list_files(&repo.join(".gitlab"), &["yml", "yaml"], true)?);
-    paths.sort();
-    let ids: Vec<_> = paths
-        .iter()
-        .filter_map(|p| add_file(files, repo, p, diagnostics).transpose())
-        .collect::<Result<_>>()?;
-    let name = repo.to_string_lossy().trim_end_matches('/').to_owned();
-    Ok(scan_repository(files, &name, &ids))
 }
 
 fn table(scans: &[RepoScan]) -> String {

@@ -3,15 +3,16 @@
 //! the same functions as `checkin` and `ingest sarif`.
 
 use super::Outcome;
-use super::measure::compute;
 use super::output::print;
-use super::store_io::{open_store, today};
+use super::{open_session, today};
 use anyhow::{Context, Result};
 use jiff::civil::Date;
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use threatokr_app::NoProgress;
+use threatokr_app::store::open_store;
 use threatokr_core::diag::Summary;
 use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::sarif::parse_sarif_log;
@@ -37,8 +38,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let loaded = super::workspace_io::read_workspace(root)?;
-    let (workspace, _) = threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
+    let workspace = open_session(root)?.load()?.workspace;
     let settings = Settings {
         read_access: if workspace.config.settings.read_needs_token {
             ReadAccess::Token
@@ -82,7 +82,21 @@ fn internal(error: anyhow::Error) -> BackendError {
     BackendError::Internal(format!("{error:#}"))
 }
 
+/// The application layer's errors: the user's mistakes are 4xx, the rest are logged as 500.
+fn app_error(error: threatokr_app::Error) -> BackendError {
+    if error.is_user_error() {
+        BackendError::Invalid(error.to_string())
+    } else {
+        BackendError::Internal(format!("{:#}", anyhow::Error::from(error)))
+    }
+}
+
 impl FolderBackend {
+    /// The workspace, opened as the command line says (links, size limits).
+    fn session(&self) -> Result<threatokr_app::Session, BackendError> {
+        open_session(&self.root).map_err(internal)
+    }
+
     /// The cycle shown by default: the one containing today that has OKRs, else the one whose
     /// newest measurement is the latest, else the last cycle with OKRs.
     fn default_cycle(&self, workspace: &Workspace, store: &Store) -> Result<Option<String>> {
@@ -124,7 +138,7 @@ impl FolderBackend {
         let rendered = refuse_errors(&files, &diagnostics)?;
         super::ingest::check_app(&self.root, app, env)
             .map_err(|e| BackendError::NotFound(format!("{e:#}")))?;
-        let mut store = open_store(&self.root).map_err(internal)?;
+        let mut store = open_store(&self.root).map_err(app_error)?;
         let scans =
             super::ingest::scans_by_tool(app, env, request.scanned_at, log.tools, log.findings);
         let mut rows = Vec::new();
@@ -146,9 +160,7 @@ impl FolderBackend {
         request: &IngestRequest,
     ) -> Result<serde_json::Value, BackendError> {
         let name = request.name.as_deref().unwrap_or("");
-        let loaded = super::workspace_io::read_workspace(&self.root).map_err(internal)?;
-        let (workspace, _) =
-            threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
+        let workspace = self.session()?.load().map_err(app_error)?.workspace;
         let folders = &workspace.config.settings.evidence;
         let (folder, extensions): (PathBuf, &[&str]) = match kind {
             EvidenceKind::Asvs => (PathBuf::from(&folders.asvs), &["yaml", "yml", "csv"]),
@@ -281,10 +293,9 @@ impl Backend for FolderBackend {
     }
 
     fn snapshot(&self, cycle: Option<&str>) -> Result<Snapshot, BackendError> {
-        let loaded = super::workspace_io::read_workspace(&self.root).map_err(internal)?;
-        let (workspace, _) =
-            threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
-        let store = open_store(&self.root).map_err(internal)?;
+        let session = self.session()?;
+        let workspace = session.load().map_err(app_error)?.workspace;
+        let store = open_store(&self.root).map_err(app_error)?;
         let cycle = match cycle {
             Some(id) => {
                 if workspace.config.cycle(id).is_none_or(|c| workspace.okrs_for(&c.id).is_none()) {
@@ -302,8 +313,9 @@ impl Backend for FolderBackend {
         let newest = newest_measurement(&workspace, &store, &cycle).map_err(internal)?;
         let as_of =
             bounds.map(|(start, end)| today().max(newest.unwrap_or(start)).clamp(start, end));
-        let measured = compute(&self.root, Some(&cycle), as_of).map_err(internal)?;
-        let report = super::reporting::report_model(&measured).map_err(internal)?;
+        let measured =
+            session.measure(Some(&cycle), as_of, today(), &mut NoProgress).map_err(app_error)?;
+        let report = threatokr_app::report::report_model(&measured).map_err(app_error)?;
         let mut json = Vec::new();
         write_measurement_json(&mut json, &measured.measurement).map_err(|e| internal(e.into()))?;
         let measurement = serde_json::from_slice(&json).map_err(|e| internal(e.into()))?;
@@ -342,15 +354,16 @@ impl Backend for FolderBackend {
             Some(bounds) => {
                 let mut files = threatokr_core::diag::Files::new();
                 let mut ignored = Vec::new();
-                let evidence = super::measure::read_evidence(
-                    &self.root,
+                let evidence = threatokr_app::measure::read_evidence(
+                    &session.reader().map_err(app_error)?,
                     &measured.workspace,
                     bounds,
                     &measured.store,
                     &mut files,
                     &mut ignored,
+                    &mut NoProgress,
                 )
-                .map_err(internal)?;
+                .map_err(app_error)?;
                 (evidence.ci, evidence.asvs)
             }
             None => (Vec::new(), Vec::new()),
@@ -370,7 +383,7 @@ impl Backend for FolderBackend {
     }
 
     fn checkin(&self, request: &CheckinRequest) -> Result<serde_json::Value, BackendError> {
-        let mut store = open_store(&self.root).map_err(internal)?;
+        let mut store = open_store(&self.root).map_err(app_error)?;
         let row = store.add_checkin_at(&request.to_checkin(), request.recorded_at)?;
         Ok(serde_json::json!({
             "kr": request.kr_id, "value": request.value, "confidence": request.confidence,

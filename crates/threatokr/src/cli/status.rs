@@ -5,12 +5,12 @@
 //! terminal, the Markdown and the HTML never show different numbers.
 
 use super::Outcome;
-use super::measure::{compute, print_measurement_json};
+use super::measure::{measure_and_show_problems, print_measurement_json};
 use super::output::{print, stdout_color, terminal_width};
-use super::reporting::report_model;
 use anyhow::Result;
 use jiff::civil::Date;
 use std::path::Path;
+use threatokr_app::report::report_model;
 use threatokr_core::report::render_status_tree;
 
 #[derive(Debug, clap::Args)]
@@ -33,8 +33,7 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let measured = compute(root, args.cycle.as_deref(), args.as_of)?;
-    measured.print_diagnostics();
+    let (_, measured) = measure_and_show_problems(root, args.cycle.as_deref(), args.as_of)?;
     match args.format {
         Format::Json => print_measurement_json(&measured.measurement),
         Format::Table => {

@@ -4,9 +4,9 @@
 
 use super::Outcome;
 use super::output::print;
-use super::store_io::open_store;
 use anyhow::{Context, Result, bail};
 use std::path::Path;
+use threatokr_app::store::open_store;
 use threatokr_core::report::render_table;
 use threatokr_store::Role;
 

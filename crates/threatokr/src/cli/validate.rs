@@ -1,14 +1,11 @@
 //! `threatokr validate`: check every file of the workspace and print the problems found.
 
-use super::Outcome;
 use super::output::{eprint, print, stderr_color};
-use super::workspace_io::read_workspace;
+use super::{Outcome, open_session};
 use anyhow::Result;
 use std::path::Path;
-use threatokr_core::diag::{
-    DiagnosticReport, Summary, render_human, render_json, render_sarif, sort_diagnostics,
-};
-use threatokr_core::workspace::load_workspace;
+use threatokr_app::Checked;
+use threatokr_core::diag::{DiagnosticReport, Summary, render_human, render_json, render_sarif};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -25,12 +22,8 @@ enum Format {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let loaded = read_workspace(root)?;
-    let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(more);
-    sort_diagnostics(&loaded.files, &mut diagnostics);
-    let report = DiagnosticReport { files: &loaded.files, diagnostics: &diagnostics };
+    let Checked { workspace, files, diagnostics } = open_session(root)?.load()?;
+    let report = DiagnosticReport { files: &files, diagnostics: &diagnostics };
     let summary = Summary::of(&diagnostics);
     match args.format {
         Format::Human => {

@@ -1,13 +1,14 @@
 //! Building the report view model from the workspace, the measurements and the frozen grades.
-//! `report` and `demo` both go through here, so the two never show different numbers.
+//! `report`, `status`, `demo` and the server all go through here, so they never show different
+//! numbers; the overall score is computed here and nowhere else.
 
-use super::measure::{Measured, report_numbers};
-use anyhow::Result;
+use crate::Result;
+use crate::measure::{Measured, report_numbers};
 use threatokr_core::report::{GradeRow, ReportModel};
 
 /// The report model of a measured cycle: its numbers, and the grades of every cycle frozen so
 /// far (quarter over quarter, by lineage; a key result without a lineage follows its id).
-pub(crate) fn report_model(measured: &Measured) -> Result<ReportModel> {
+pub fn report_model(measured: &Measured) -> Result<ReportModel> {
     let mut numbers = report_numbers(measured)?;
     for cycle in &measured.workspace.config.cycles {
         for grade in measured.store.grades(cycle.id.as_str())? {

@@ -1,0 +1,54 @@
+//! Recording a value (and confidence) for a key result by hand.
+
+use crate::files::read_workspace;
+use crate::store::open_store;
+use crate::{Error, Result, Session};
+use jiff::civil::Date;
+use threatokr_core::workspace::load_workspace;
+use threatokr_store::{Checkin, CheckinRow, CheckinSource};
+
+/// A check-in as a person makes it.
+#[derive(Debug, Clone)]
+pub struct CheckinRequest {
+    /// The key result's id.
+    pub kr_id: String,
+    /// The value reached.
+    pub value: f64,
+    /// How confident the owner is of reaching the target, 0 to 10.
+    pub confidence: Option<u8>,
+    /// A note.
+    pub note: Option<String>,
+    /// Who checks in.
+    pub author: Option<String>,
+    /// The day the value holds for.
+    pub at: Date,
+}
+
+impl Session {
+    /// Records a check-in for a key result that some OKR file declares.
+    pub fn checkin(&self, request: &CheckinRequest) -> Result<CheckinRow> {
+        let loaded = read_workspace(&self.reader()?)?;
+        let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
+        let known = workspace
+            .okrs
+            .iter()
+            .flat_map(|s| s.key_results.iter())
+            .any(|kr| kr.id.as_str() == request.kr_id);
+        if !known {
+            return Err(Error::UnknownKeyResult { id: request.kr_id.clone() });
+        }
+        if !request.value.is_finite() {
+            return Err(Error::NotANumber);
+        }
+        let mut store = open_store(&self.root)?;
+        Ok(store.add_checkin(&Checkin {
+            kr_id: request.kr_id.clone(),
+            value: request.value,
+            confidence: request.confidence,
+            note: request.note.clone(),
+            author: request.author.clone(),
+            source: CheckinSource::Manual,
+            effective: request.at,
+        })?)
+    }
+}

@@ -1,0 +1,84 @@
+//! The application layer's file reading, as the server calls it: links, loops and sizes.
+#![cfg(unix)] // Symbolic links, named pipes and /dev/zero as Unix has them.
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use threatokr_app::files::{ReadOptions, Reader};
+use threatokr_app::{Error, Session};
+use threatokr_core::diag::{Code, Files};
+
+/// A fresh, empty folder for one test (removed first if an earlier run left it).
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("reader").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn names(root: &Path, paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect()
+}
+
+#[test]
+fn a_folder_reached_twice_is_listed_once_with_a_warning_per_link() {
+    let root = scratch("loop");
+    std::fs::create_dir_all(root.join("models/team")).unwrap();
+    std::fs::write(root.join("models/a.yaml"), "a").unwrap();
+    std::fs::write(root.join("models/team/b.yaml"), "b").unwrap();
+    symlink(".", root.join("models/again")).unwrap();
+    symlink("..", root.join("models/team/up")).unwrap();
+    let reader = Reader::workspace(&root, ReadOptions::default()).unwrap();
+    let (mut files, mut diagnostics) = (Files::new(), Vec::new());
+    let listed =
+        reader.list(&root.join("models"), &[], true, &mut files, &mut diagnostics).unwrap();
+    assert_eq!(names(&root, &listed), ["models/a.yaml", "models/team/b.yaml"]);
+    let mut warned: Vec<(Code, &str)> = diagnostics
+        .iter()
+        .map(|d| (d.code, files.name(d.primary.as_ref().unwrap().file)))
+        .collect();
+    warned.sort();
+    assert_eq!(warned, [(Code::FolderLoop, "models/again"), (Code::FolderLoop, "models/team/up")]);
+}
+
+#[test]
+fn a_link_out_of_the_workspace_is_read_only_when_the_options_allow_it() {
+    let dir = scratch("outside");
+    let root = dir.join("ws");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(dir.join("secret.yaml"), "secret").unwrap();
+    symlink(dir.join("secret.yaml"), root.join("model.yaml")).unwrap();
+    let read = |options| {
+        let reader = Reader::workspace(&root, options).unwrap();
+        let (mut files, mut diagnostics) = (Files::new(), Vec::new());
+        let id = reader.read(&mut files, &root.join("model.yaml"), &mut diagnostics).unwrap();
+        (id.map(|id| files.text(id).to_owned()), diagnostics.len())
+    };
+    assert_eq!(read(ReadOptions::default()), (None, 1));
+    let follow = ReadOptions { follow_links_outside: true, ..ReadOptions::default() };
+    assert_eq!(read(follow), (Some("secret".to_owned()), 0));
+    // Named on the command line, the same file is read wherever it is.
+    let anywhere = Reader::anywhere(&dir, ReadOptions::default());
+    let mut files = Files::new();
+    let id = anywhere.read(&mut files, &root.join("model.yaml"), &mut Vec::new()).unwrap();
+    assert_eq!(id.map(|id| files.text(id)), Some("secret"));
+}
+
+#[test]
+fn a_file_over_the_limit_is_refused_without_reading_it() {
+    let root = scratch("limit");
+    std::fs::write(root.join("big.csv"), "0123456789").unwrap();
+    let reader = Reader::workspace(&root, ReadOptions { max_bytes: 9, ..ReadOptions::default() });
+    let (mut files, mut diagnostics) = (Files::new(), Vec::new());
+    let id = reader.unwrap().read(&mut files, &root.join("big.csv"), &mut diagnostics).unwrap();
+    assert_eq!(id, None);
+    assert_eq!(diagnostics[0].code, Code::InputBudget);
+    assert_eq!(diagnostics[0].message, "the file is 10 bytes; the limit is 9 bytes");
+}
+
+#[test]
+fn a_folder_without_threatokr_yaml_is_not_a_workspace_and_that_is_the_callers_mistake() {
+    let root = scratch("empty");
+    let error = Session::open(&root).unwrap_err();
+    assert!(matches!(error, Error::NotAWorkspace { .. }), "{error:?}");
+    assert!(error.is_user_error());
+}
