@@ -1,7 +1,9 @@
 //! `cargo xtask tidy` checks the repository's own rules; `cargo xtask codegen [--check]` writes
 //! (or checks) the generated documentation. Both also run as tests, so `cargo test` enforces them.
+//! `cargo xtask fuzz [--seconds N] [--target NAME]` fuzzes every reader (see `fuzz.rs`);
 //! `cargo xtask load ADDR PATH` measures the dashboard's latency under a fixed request rate.
 
+mod fuzz;
 mod load;
 
 use anyhow::{Context, Result, bail};
@@ -14,9 +16,10 @@ fn main() -> Result<()> {
         ["tidy"] => report(tidy(&root)),
         ["codegen"] => codegen(&root, false),
         ["codegen", "--check"] => codegen(&root, true),
+        ["fuzz", ..] => fuzz::main(&root, &args[1..]),
         ["load", rest @ ..] => load::run(rest),
         _ => bail!(
-            "usage: cargo xtask tidy | codegen [--check] | load ADDR PATH [--rate N] [--seconds S]"
+            "usage: cargo xtask tidy | codegen [--check] | fuzz [--seconds N] [--target NAME] | load ADDR PATH [--rate N] [--seconds S]"
         ),
     }
 }

@@ -6,12 +6,15 @@
 mod code;
 mod files;
 mod render;
+mod terminal_text;
 
 pub use code::{Code, CodeInfo};
 pub use files::{FileId, Files, LineCol, SourceFile, Span};
 pub use render::{
-    DiagnosticReport, Summary, diagnostic_json, render_human, render_json, render_sarif,
+    DiagnosticReport, HumanDiagnostics, Summary, diagnostic_json, render_human, render_json,
+    render_sarif,
 };
+pub use terminal_text::{TerminalText, sanitize_for_terminal};
 
 /// How bad a diagnostic is. Ordered so that `max()` gives the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

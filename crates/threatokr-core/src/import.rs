@@ -67,7 +67,13 @@ pub fn import(
         return (None, diagnostics);
     };
     let format = match from {
-        Some(format) => format,
+        Some(format) => {
+            if let Some(mismatch) = forced_mismatch(&node, format, file) {
+                diagnostics.push(mismatch);
+                return (None, diagnostics);
+            }
+            format
+        }
         None => match detect(&node) {
             Ok(format) => format,
             Err(reasons) => {
@@ -137,6 +143,57 @@ pub fn detect(node: &Node) -> Result<SourceFormat, Vec<(SourceFormat, String)>> 
     }
     reasons.push((SourceFormat::Tm7, "not XML".to_owned()));
     Err(reasons)
+}
+
+/// When `--from` names a format the file does not look like but another format does, an
+/// error that names both: importing it anyway would give an empty model and a success.
+/// A file that looks like no format is still read as forced, for files detection misses.
+fn forced_mismatch(node: &Node, forced: SourceFormat, file: FileId) -> Option<Diagnostic> {
+    let found = detect(node).ok()?;
+    let same_importer = |f: SourceFormat| match f {
+        SourceFormat::ThreatDragonV1 => SourceFormat::ThreatDragonV2,
+        other => other,
+    };
+    if same_importer(found) == same_importer(forced) {
+        return None;
+    }
+    let why = detect_one(node, forced).err().unwrap_or_default();
+    Some(
+        Diagnostic::new(
+            Code::UnrecognizedFormat,
+            file,
+            Span::new(0, 0),
+            format!(
+                "`--from {}` was given, but the file looks like {} ({})",
+                forced.as_str(),
+                found.as_str(),
+                if why.is_empty() {
+                    "not like the format asked for".to_owned()
+                } else {
+                    format!("for {}: {why}", forced.as_str())
+                },
+            ),
+        )
+        .with_help(format!(
+            "use `--from {}`, or leave `--from` out to detect the format",
+            found.as_str()
+        )),
+    )
+}
+
+/// One format's detector.
+fn detect_one(node: &Node, format: SourceFormat) -> Result<(), String> {
+    match format {
+        SourceFormat::Otm => otm::looks_like(node),
+        SourceFormat::ThreatComposer => threat_composer::looks_like(node),
+        SourceFormat::ThreatDragonV2 => threat_dragon::looks_like_v2(node),
+        SourceFormat::ThreatDragonV1 => threat_dragon::looks_like_v1(node),
+        SourceFormat::Pytm => pytm::looks_like(node),
+        SourceFormat::TmBom => tm_bom::looks_like(node),
+        SourceFormat::Threagile => threagile::looks_like(node),
+        SourceFormat::Tm7 => Err("not XML".to_owned()),
+        SourceFormat::Native => Err("a native model".to_owned()),
+    }
 }
 
 fn looks_like_xml(text: &str) -> bool {

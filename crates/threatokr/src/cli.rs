@@ -39,6 +39,9 @@ pub(crate) struct Cli {
     /// they are refused, so that a link cannot make threatokr read and quote any file.
     #[arg(long, global = true)]
     follow_links_outside: bool,
+    /// Print only errors among the diagnostics (no warnings or notes).
+    #[arg(short = 'q', long = "quiet", global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -125,6 +128,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let options =
         ReadOptions { follow_links_outside: cli.follow_links_outside, ..ReadOptions::default() };
     let _ = READ_OPTIONS.set(options);
+    output::set_quiet(cli.quiet);
     match cli.command {
         Command::Init(args) => init::run(&args),
         Command::Demo(args) => demo::run(&args),

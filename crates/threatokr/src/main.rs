@@ -13,7 +13,9 @@ fn main() -> ExitCode {
         Err(error) => {
             #[allow(clippy::print_stderr, reason = "the binary is where errors are printed")]
             {
-                eprintln!("error: {error:#}");
+                // Paths and values in the message may come from input: no raw escapes.
+                let message = format!("{error:#}");
+                eprintln!("error: {}", threatokr_core::diag::sanitize_for_terminal(&message));
             }
             ExitCode::from(2)
         }

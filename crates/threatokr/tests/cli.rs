@@ -296,3 +296,117 @@ fn report_draws_open_risk_over_time_from_the_recorded_status_history() {
     assert!(rows[0].starts_with("| 2027-01-31 | 43.8 |"), "{rows:?}");
     assert!(rows[1].starts_with("| 2027-03-01 | 37.4 |"), "{rows:?}");
 }
+
+// Hostile input reaching a terminal: escape sequences in threat titles, notes, ids and file
+// names are shown as visible characters by every command that prints them (issue 13).
+
+/// Retitles the window and clears the screen when printed raw.
+const PWN: &str = "\\e]0;pwned\\a\\e[2J";
+
+/// The example workspace plus a model whose file name, title, threat titles and notes carry
+/// escape sequences (YAML's `\e` and `\a` escapes), claimed by no app so it warns.
+fn hostile_workspace(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
+    let model = format!(
+        "title: \"Evil {PWN} model\"\nthreats:\n  - id: T-EVIL-1\n    title: \"Pwn {PWN} title\"\n    \
+         cwe: [639]\n    likelihood: high\n    impact: high\n    status: identified\n    owner: \"mallory{PWN}\"\n"
+    );
+    std::fs::write(dir.join("ws/models/evil\u{1b}[2J.tm.yaml"), model).unwrap();
+    dir
+}
+
+/// Fails when the output holds an escape or a bell byte; returns stdout and stderr together.
+fn assert_terminal_safe(what: &str, output: &Output) -> String {
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !bytes.iter().any(|b| matches!(b, 0x1b | 0x07 | 0x0d)),
+            "{what}: raw control characters on {stream}: {text:?}"
+        );
+    }
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn issue_13_validate_shows_escape_sequences_in_messages_snippets_and_file_names() {
+    let dir = hostile_workspace("hostile-validate");
+    // Raw escapes in a title: the unclaimed-model warning quotes the line that holds them.
+    std::fs::write(dir.join("ws/models/raw.tm.yaml"), "title: Raw \u{1b}]0;pwned\u{7}\u{1b}[2J\n")
+        .unwrap();
+    let output = threatokr(&["-w", "ws", "validate"], &dir);
+    let text = assert_terminal_safe("validate", &output);
+    assert!(text.contains("models/evil␛[2J.tm.yaml"), "{text}");
+    assert!(text.contains("title: Raw ␛]0;pwned␇␛[2J"), "{text}");
+    // `-q` leaves the warnings out.
+    let quiet = threatokr(&["-q", "-w", "ws", "validate"], &dir);
+    let quiet_text = assert_terminal_safe("validate -q", &quiet);
+    assert!(text.contains("warning["), "{text}");
+    assert!(!quiet_text.contains("warning["), "{quiet_text}");
+    assert!(quiet_text.contains("0 error(s), 2 warning(s)"), "{quiet_text}");
+}
+
+#[test]
+fn issue_13_export_analyze_and_plan_print_no_escape_sequences() {
+    let dir = hostile_workspace("hostile-commands");
+    for args in [
+        &["-w", "ws", "export", "threats"][..],
+        &["-w", "ws", "export", "threats", "--format", "json"],
+        &["-w", "ws", "analyze"],
+        &["-w", "ws", "analyze", "--format", "markdown"],
+        &["-w", "ws", "plan", "--cycle", "2027-Q1"],
+    ] {
+        let output = threatokr(args, &dir);
+        let text = assert_terminal_safe(&args.join(" "), &output);
+        assert!(output.status.code().is_some_and(|c| c < 2), "{args:?}: {text}");
+    }
+    let csv = threatokr(&["-w", "ws", "export", "threats"], &dir);
+    assert!(String::from_utf8_lossy(&csv.stdout).contains("Pwn ␛]0;pwned␇␛[2J title"));
+}
+
+#[test]
+fn issue_13_scan_ci_and_ingest_print_no_escape_sequences() {
+    let dir = hostile_workspace("hostile-evidence");
+    let repo = dir.join("ws/evil\u{1b}]0;pwned\u{7}");
+    std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
+    std::fs::write(
+        repo.join(".github/workflows/ci\u{1b}[2J.yml"),
+        "name: \"ci \\e[2J\"\non: [push]\njobs:\n  \"scan\\e]0;pwned\\a\":\n    runs-on: ubuntu-latest\n    \
+         steps:\n      - uses: \"github/codeql-action/analyze@v3\\e[2J\"\n      - run: \"gitleaks \\e[2J\"\n",
+    )
+    .unwrap();
+    for format in ["table", "json"] {
+        let output = threatokr(&["scan-ci", repo.to_str().unwrap(), "--format", format], &dir);
+        assert_terminal_safe("scan-ci", &output);
+    }
+    let sarif = dir.join("ws/evil\u{1b}[2J.sarif");
+    std::fs::write(
+        &sarif,
+        r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "scan\u001b]0;pwned\u0007", "rules": [{"id": "R\u001b[2J", "properties": {"security-severity": "bad\u001b[2J"}}]}},
+            "results": [{"ruleId": "R\u001b[2J", "level": "odd\u001b[2J", "message": {"text": "x\u001b[2J"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a\u001b[2J.py"}, "region": {"startLine": 1}}}]}]}]}"#,
+    )
+    .unwrap();
+    let output = threatokr(
+        &[
+            "-w",
+            "ws",
+            "ingest",
+            "sarif",
+            sarif.to_str().unwrap(),
+            "--app",
+            "checkout",
+            "--env",
+            "prod",
+            "--dry-run",
+        ],
+        &dir,
+    );
+    assert_terminal_safe("ingest sarif", &output);
+}

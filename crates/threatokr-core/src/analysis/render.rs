@@ -1,6 +1,7 @@
 //! Renderers of an [`Analysis`]: the JSON contract, Markdown, and a plain-text table for terminals.
 
 use super::{Analysis, AnalyzedThreat, Figures, ThemeBreakdown, ThemeSummary};
+use crate::report::escape_markdown as escape;
 use crate::taxonomy::{AsvsVersion, asvs_chapters};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -183,33 +184,14 @@ fn top_theme(rows: &[ThemeBreakdown]) -> String {
         .map_or_else(|| "–".to_owned(), |row| row.theme.to_string())
 }
 
-/// Makes text safe inside a Markdown table cell: `|` is escaped and line breaks become spaces.
-fn cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last_was_break = false;
-    for c in text.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\r' | '\n' => {
-                if !last_was_break {
-                    out.push(' ');
-                }
-                last_was_break = true;
-                continue;
-            }
-            _ => out.push(c),
-        }
-        last_was_break = false;
-    }
-    out
-}
-
+/// A Markdown table whose cells go through the report's escaper, so text from threat models
+/// cannot open HTML, links or images, nor break out of its cell.
 fn markdown_table(out: &mut String, headers: &[&str], right: &[bool], rows: &[Vec<String>]) {
     let _ = writeln!(out, "| {} |", headers.join(" | "));
     let rule: Vec<&str> = right.iter().map(|&r| if r { "---:" } else { "---" }).collect();
     let _ = writeln!(out, "|{}|", rule.join("|"));
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
 }

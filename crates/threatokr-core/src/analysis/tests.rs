@@ -585,3 +585,16 @@ proptest::proptest! {
         proptest::prop_assert_eq!(analysis_json(&analysis), analysis_json(&analyze(&workspace)));
     }
 }
+
+#[test]
+fn markdown_escapes_html_and_links_from_threat_models_like_the_report() {
+    let mut workspace = two_app_workspace();
+    let hostile =
+        "<script>alert(1)</script> <svg/onload=alert(2)> [x](javascript:alert(3)) ![i](http://x/)";
+    workspace.models[0].threats[0].title = hostile.into();
+    let markdown = render_markdown(&analyze(&workspace));
+    for raw in ["<script>", "<svg/onload", "[x](javascript:", "![i]("] {
+        assert!(!markdown.contains(raw), "{raw} in {markdown}");
+    }
+    assert!(markdown.contains(&crate::report::escape_markdown(hostile)), "{markdown}");
+}

@@ -45,13 +45,17 @@ pub struct SourceFile {
     /// The whole text.
     pub text: String,
     line_starts: Vec<usize>,
+    /// Whether the text is ASCII, so a column is a byte count (a one-line 200 MB file would
+    /// otherwise be walked from its start for every position asked for).
+    ascii: bool,
 }
 
 impl SourceFile {
     fn new(name: String, text: String) -> Self {
         let line_starts =
             std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        Self { name, text, line_starts }
+        let ascii = text.is_ascii();
+        Self { name, text, line_starts, ascii }
     }
 
     /// Line and column of a byte offset; offsets past the end point at the end.
@@ -59,9 +63,11 @@ impl SourceFile {
         let offset = (offset as usize).min(self.text.len());
         let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = self.line_starts[line_index];
-        let column =
+        let column = if self.ascii {
+            offset - line_start
+        } else {
             self.text.get(line_start..offset).map_or(offset - line_start, |s| s.chars().count())
-                + 1;
+        } + 1;
         LineCol { line: line_index + 1, column }
     }
 
@@ -72,6 +78,19 @@ impl SourceFile {
         };
         let rest = &self.text[line_start..];
         rest.char_indices().nth(char_column).map_or(self.text.len(), |(i, _)| line_start + i)
+    }
+
+    /// The index (from 0) of the line that holds byte `offset`.
+    pub(crate) fn line_index(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// The bytes of line `index` (from 0) without its line break.
+    pub(crate) fn line_content(&self, index: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts.get(index).copied().unwrap_or(self.text.len());
+        let end = self.line_starts.get(index + 1).copied().unwrap_or(self.text.len());
+        let line = &self.text[start..end];
+        start..start + line.trim_end_matches(['\n', '\r']).len()
     }
 
     /// Number of lines.

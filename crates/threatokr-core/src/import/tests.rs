@@ -246,3 +246,19 @@ proptest! {
         import_as_every_format("doc.json", &document.to_string());
     }
 }
+
+#[test]
+fn issue_10_forcing_a_format_the_file_is_not_says_which_format_it_looks_like() {
+    let mut files = Files::new();
+    let file = files.add("v2-demo.json", read_sample("samples/models/threat-dragon/v2-demo.json"));
+    let (model, diagnostics) = import(&files, file, Some(SourceFormat::Otm), None, None);
+    assert!(model.is_none());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, Code::UnrecognizedFormat);
+    assert_eq!(diagnostics[0].severity, crate::diag::Severity::Error);
+    let message = &diagnostics[0].message;
+    assert!(message.contains("`--from otm`") && message.contains("threat-dragon-v2"), "{message}");
+    // Version 1 and 2 of Threat Dragon share an importer: forcing either reads the file.
+    let (model, _) = import(&files, file, Some(SourceFormat::ThreatDragonV1), None, None);
+    assert!(model.is_some_and(|m| !m.threats.is_empty()));
+}

@@ -9,9 +9,13 @@ use crate::model::LinkKind;
 use std::fmt::Write;
 
 /// Escapes text for a Markdown table cell or line: Markdown syntax characters, HTML and newlines.
+/// The one escaper for every Markdown we write (the report and `analyze --format markdown`).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = None;
     for (i, c) in text.chars().enumerate() {
+        let after_break = matches!(previous, Some('\n' | '\r'));
+        previous = Some(c);
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' | '~' => {
                 out.push('\\');
@@ -25,6 +29,8 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
+            // A run of line breaks (`\r\n`) is one space: a table row stays on its line.
+            '\n' | '\r' if after_break => {}
             '\n' | '\r' => out.push(' '),
             c if c.is_control() => out.push('\u{FFFD}'),
             _ => out.push(c),

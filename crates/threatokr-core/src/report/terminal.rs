@@ -155,7 +155,8 @@ fn evidence_hint(kr: &KrRow) -> String {
 /// and title cut to fit, a progress bar in eighths (hidden below 50 columns), the percentage or
 /// "no data", and the status in words. An objective under several parents is drawn in full at
 /// its first place in the tree and as a one-line pointer, `(shown above)`, elsewhere. No line is
-/// wider than `width` characters (at least 20); ANSI colours only when `color` is true.
+/// wider than `width` characters (at least 20); ANSI colours only when `color` is true. Text
+/// from the model has its control characters replaced (`clean`), so the tree is printed as it is.
 pub fn render_status_tree(model: &ReportModel, width: usize, color: bool) -> String {
     let width = width.max(20);
     let mut out = String::new();

@@ -114,18 +114,67 @@ impl Parser<'_> {
         }
     }
 
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [-+]? [0-9]+)?` (RFC 8259 §6), as a finite `f64`.
     fn number(&mut self) -> Result<Value, Diagnostic> {
         let start = self.pos;
-        while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.bytes.get(self.pos) {
-            self.pos += 1;
+        self.eat(b'-');
+        match self.bytes.get(self.pos) {
+            Some(b'0') => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.bytes.get(self.pos) {
+                    return Err(self.error("a number does not start with `0` unless it is 0"));
+                }
+            }
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.error("expected a digit")),
+        }
+        if self.eat(b'.') {
+            if !matches!(self.bytes.get(self.pos), Some(b'0'..=b'9')) {
+                return Err(self.error("expected a digit after the decimal point"));
+            }
+            self.digits();
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            if !self.eat(b'-') {
+                self.eat(b'+');
+            }
+            if !matches!(self.bytes.get(self.pos), Some(b'0'..=b'9')) {
+                return Err(self.error("expected a digit in the exponent"));
+            }
+            self.digits();
         }
         let text = &self.text[start..self.pos];
         match text.parse::<f64>() {
             Ok(value) if value.is_finite() => Ok(Value::Number { value, text: text.to_owned() }),
             _ => {
+                let shown = if text.len() > 24 {
+                    format!("{}… ({} characters)", &text[..20], text.len())
+                } else {
+                    text.to_owned()
+                };
                 self.pos = start;
-                Err(self.error("expected a number"))
+                Err(Diagnostic::new(
+                    Code::JsonSyntax,
+                    self.file,
+                    Span::new(start, start + text.len()),
+                    format!(
+                        "the number `{shown}` is too large: numbers are read as 64-bit floats, at most about 1.8e308"
+                    ),
+                ))
             }
+        }
+    }
+
+    /// Skips `byte` when it is next.
+    fn eat(&mut self, byte: u8) -> bool {
+        let next = self.bytes.get(self.pos) == Some(&byte);
+        self.pos += usize::from(next);
+        next
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.bytes.get(self.pos) {
+            self.pos += 1;
         }
     }
 
@@ -167,21 +216,37 @@ impl Parser<'_> {
                         Some(b'r') => '\r',
                         Some(b't') => '\t',
                         Some(b'u') => {
+                            let escape_start = self.pos - 1;
                             self.pos += 1;
-                            let high = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&high)
+                            let unit = self.hex4()?;
+                            let low = if (0xD800..0xDC00).contains(&unit)
                                 && self.text[self.pos..].starts_with("\\u")
                             {
                                 self.pos += 2;
-                                let low = self.hex4()?;
-                                0x10000
-                                    + ((high - 0xD800) << 10)
-                                    + (low.wrapping_sub(0xDC00) & 0x3FF)
+                                Some(self.hex4()?)
                             } else {
-                                high
+                                None
                             };
-                            // Lone surrogates cannot be represented in Rust strings; keep a visible marker.
-                            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                            let code = match low {
+                                Some(low @ 0xDC00..0xE000) => {
+                                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                                }
+                                _ => unit,
+                            };
+                            // A lone surrogate is no character: refuse it rather than decode
+                            // `\uD800\u0041` into something that was never written.
+                            let Some(c) = char::from_u32(code) else {
+                                let escape = &self.text[escape_start..self.pos];
+                                self.pos = escape_start;
+                                return Err(Diagnostic::new(
+                                    Code::JsonSyntax,
+                                    self.file,
+                                    Span::new(escape_start, escape_start + escape.len()),
+                                    format!("`{escape}` is a lone UTF-16 surrogate, which is no character"),
+                                )
+                                .with_help("a character above U+FFFF is written as a high surrogate `\\uD800`-`\\uDBFF` followed by a low one `\\uDC00`-`\\uDFFF`"));
+                            };
+                            out.push(c);
                             continue;
                         }
                         _ => return Err(self.error("expected an escape sequence")),

@@ -1,5 +1,9 @@
 //! Builds the spanned tree from saphyr-parser's YAML events, resolving plain scalars with the
-//! YAML 1.2 core schema and expanding aliases only within the node budget.
+//! YAML 1.2 core schema, expanding aliases only within the node budget, and applying YAML 1.1
+//! merge keys (`<<: *base`), which Go's and Python's YAML libraries write.
+//!
+//! Linear in the input: markers become byte offsets through a cursor that walks forward from the
+//! previous event, and duplicate keys are found through a hash of each mapping's keys.
 
 use super::{Budget, Key, Node, Value, too_large};
 use crate::diag::{Code, Diagnostic, FileId, Files, SourceFile, Span};
@@ -28,6 +32,8 @@ pub fn parse_yaml(files: &Files, file: FileId, budget: Budget) -> (Option<Node>,
             root: None,
             documents: 0,
             quoted_indent_error: None,
+            cursor: std::cell::Cell::new(Cursor { line: 1, column: 0, byte: 0 }),
+            merge_key_next: false,
         };
         let outcome = builder.run();
         // libyaml (PyYAML, Ruby, ...) accepts continuation lines of a quoted scalar that are
@@ -119,11 +125,27 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
-        pending_key: Option<Key>,
+        /// Each key's text and span, to find a duplicate without scanning the entries.
+        seen: HashMap<String, Span>,
+        /// The key waiting for its value, and whether it is a merge key (`<<`, plain).
+        pending_key: Option<(Key, bool)>,
+        /// The mappings named by merge keys, in order: earlier ones win, the mapping's own keys win over all.
+        merges: Vec<Node>,
         start: usize,
         anchor: usize,
         nodes_before: usize,
     },
+}
+
+/// Where the last marker was turned into a byte offset, so the next one walks from there.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    /// Line, from 1.
+    line: usize,
+    /// Column in characters, from 0.
+    column: usize,
+    /// Byte offset of that line and column in the source.
+    byte: usize,
 }
 
 struct Builder<'a> {
@@ -141,11 +163,34 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
     root: Option<Node>,
     documents: usize,
+    cursor: std::cell::Cell<Cursor>,
+    /// The scalar being pushed is a plain `<<`: a merge key when it is in key position.
+    merge_key_next: bool,
 }
 
 impl Builder<'_> {
+    /// The byte offset of a parser marker. Events arrive in file order, so walking from the
+    /// previous marker keeps this linear even when the whole file is one line (a long flow sequence).
     fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
-        self.source.offset_of(marker.line(), marker.col())
+        let (line, column) = (marker.line(), marker.col());
+        let text = self.source.text.as_str();
+        let cursor = self.cursor.get();
+        let byte = if line == cursor.line && column >= cursor.column {
+            text[cursor.byte..]
+                .char_indices()
+                .nth(column - cursor.column)
+                .map_or(text.len(), |(i, _)| cursor.byte + i)
+        } else if line == cursor.line {
+            text[..cursor.byte]
+                .char_indices()
+                .rev()
+                .nth(cursor.column - column - 1)
+                .map_or(0, |(i, _)| i)
+        } else {
+            self.source.offset_of(line, column)
+        };
+        self.cursor.set(Cursor { line, column, byte });
+        byte
     }
 
     fn budget_error(&self, at: usize, message: String) -> Diagnostic {
@@ -194,6 +239,7 @@ impl Builder<'_> {
                             format!("a scalar longer than {} bytes", self.budget.max_scalar_bytes),
                         ));
                     }
+                    let merge_key = style == ScalarStyle::Plain && text == "<<";
                     let value = if style == ScalarStyle::Plain {
                         resolve_plain(&text)
                     } else {
@@ -203,6 +249,7 @@ impl Builder<'_> {
                     if anchor > 0 {
                         self.anchors.insert(anchor, (node.clone(), 1));
                     }
+                    self.merge_key_next = merge_key;
                     self.push(node);
                 }
                 Event::Alias(anchor) => {
@@ -235,7 +282,9 @@ impl Builder<'_> {
                     self.enter(start)?;
                     self.stack.push(Frame::Map {
                         entries: Vec::new(),
+                        seen: HashMap::new(),
                         pending_key: None,
+                        merges: Vec::new(),
                         start,
                         anchor,
                         nodes_before: self.nodes,
@@ -250,9 +299,17 @@ impl Builder<'_> {
                     }
                 }
                 Event::MappingEnd => {
-                    if let Some(Frame::Map { entries, start, anchor, nodes_before, .. }) =
-                        self.stack.pop()
+                    if let Some(Frame::Map {
+                        mut entries,
+                        mut seen,
+                        merges,
+                        start,
+                        anchor,
+                        nodes_before,
+                        ..
+                    }) = self.stack.pop()
                     {
+                        merge(&mut entries, &mut seen, merges);
                         let node = Node { value: Value::Map(entries), span: Span::new(start, end) };
                         self.finish(node, anchor, nodes_before);
                     }
@@ -294,13 +351,15 @@ impl Builder<'_> {
     }
 
     fn push(&mut self, node: Node) {
+        let merge_key = std::mem::take(&mut self.merge_key_next);
         if self.documents > 1 {
             return;
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map { entries, seen, pending_key, merges, .. }) => match pending_key.take()
+            {
                 None => {
                     let text = node.scalar_text().map(str::to_owned).unwrap_or_else(|| {
                         self.diagnostics.push(Diagnostic::new(
@@ -311,10 +370,34 @@ impl Builder<'_> {
                         ));
                         String::new()
                     });
-                    *pending_key = Some(Key { text, span: node.span });
+                    *pending_key = Some((Key { text, span: node.span }, merge_key));
                 }
-                Some(key) => {
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
+                Some((key, true)) => {
+                    let sources = match node.value {
+                        Value::Seq(items) => items,
+                        _ => vec![node],
+                    };
+                    for source in sources {
+                        if matches!(source.value, Value::Map(_)) {
+                            merges.push(source);
+                        } else {
+                            self.diagnostics.push(
+                                Diagnostic::new(
+                                    Code::WrongType,
+                                    self.file,
+                                    source.span,
+                                    format!(
+                                        "a merge key `<<` takes a mapping or a list of mappings, found {}",
+                                        source.value.kind_name()
+                                    ),
+                                )
+                                .with_secondary(self.file, key.span, "merge key"),
+                            );
+                        }
+                    }
+                }
+                Some((key, false)) => {
+                    if let Some(&first) = seen.get(&key.text) {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 Code::DuplicateKey,
@@ -322,14 +405,33 @@ impl Builder<'_> {
                                 key.span,
                                 format!("the key `{}` appears twice in this mapping", key.text),
                             )
-                            .with_secondary(self.file, first.span, "first here")
+                            .with_secondary(self.file, first, "first here")
                             .with_help("the first value is kept; remove one of them"),
                         );
                     } else {
+                        seen.insert(key.text.clone(), key.span);
                         entries.push((key, node));
                     }
                 }
             },
+        }
+    }
+}
+
+/// Applies merge keys: entries of the merged mappings whose keys the mapping does not have yet,
+/// in order, so the mapping's own keys win and an earlier merged mapping wins over a later one.
+/// The entries keep the spans of the anchored mapping they were written in.
+fn merge(entries: &mut Vec<(Key, Node)>, seen: &mut HashMap<String, Span>, merges: Vec<Node>) {
+    for source in merges {
+        if let Value::Map(merged) = source.value {
+            for (key, value) in merged {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    seen.entry(key.text.clone())
+                {
+                    slot.insert(key.span);
+                    entries.push((key, value));
+                }
+            }
         }
     }
 }

@@ -42,7 +42,7 @@ fn check(fixture: &Path) -> (Files, Vec<Diagnostic>) {
 }
 
 fn render(files: &Files, diagnostics: &[Diagnostic]) -> String {
-    render_human(DiagnosticReport { files, diagnostics }, false)
+    render_human(DiagnosticReport { files, diagnostics }, false).to_string()
 }
 
 #[test]

@@ -119,7 +119,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     ));
     // The status tree and the report show the numbers just measured, from one model.
     let model = report_model(&measured)?;
-    print(&threatokr_core::report::render_status_tree(&model, terminal_width(), stdout_color()));
+    print(&threatokr_core::diag::TerminalText::already_sanitized(
+        threatokr_core::report::render_status_tree(&model, terminal_width(), stdout_color()),
+    ));
     let report_path = args.out.join("report.md");
     std::fs::write(&report_path, threatokr_core::report::render_markdown(&model))
         .with_context(|| format!("writing {}", report_path.display()))?;

@@ -1,12 +1,60 @@
 //! Writing to stdout and stderr: the only place the binary prints, plus colour and width
 //! detection and the progress line that long commands draw on stderr.
+//!
+//! Everything printed goes through [`Printable`]: plain text (which may hold threat titles, ids,
+//! notes and file names from input) has its control characters made visible here, once, so no
+//! command can send an input's `\x1b]0;pwned\x07` to the terminal; only text a renderer built
+//! from sanitized parts ([`TerminalText`], [`HumanDiagnostics`]) keeps its own colour codes.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use threatokr_app::{Tracked, tracked};
+use threatokr_core::diag::{HumanDiagnostics, TerminalText, sanitize_for_terminal};
+
+/// Set by `-q`: diagnostics below error are not printed.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Prints only errors among diagnostics from now on (`-q`).
+pub(crate) fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Something the binary prints, as the bytes that may reach a terminal.
+pub(crate) trait Printable {
+    /// The text to write, control characters from input made visible.
+    fn terminal_safe(&self) -> Cow<'_, str>;
+}
+
+impl Printable for str {
+    fn terminal_safe(&self) -> Cow<'_, str> {
+        sanitize_for_terminal(self)
+    }
+}
+
+impl Printable for String {
+    fn terminal_safe(&self) -> Cow<'_, str> {
+        sanitize_for_terminal(self)
+    }
+}
+
+impl Printable for TerminalText {
+    fn terminal_safe(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_str())
+    }
+}
+
+impl Printable for HumanDiagnostics {
+    fn terminal_safe(&self) -> Cow<'_, str> {
+        let text = if QUIET.load(Ordering::Relaxed) { self.errors_only() } else { self.all() };
+        Cow::Borrowed(text.as_str())
+    }
+}
 
 /// Prints to stdout; a closed pipe (`threatokr ... | head`) is not an error worth a panic.
-pub(crate) fn print(text: &str) {
+pub(crate) fn print<T: Printable + ?Sized>(text: &T) {
+    let text = text.terminal_safe();
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     if !text.ends_with('\n') && !text.is_empty() {
@@ -15,7 +63,12 @@ pub(crate) fn print(text: &str) {
 }
 
 /// Prints to stderr.
-pub(crate) fn eprint(text: &str) {
+pub(crate) fn eprint<T: Printable + ?Sized>(text: &T) {
+    let _ = std::io::stderr().lock().write_all(text.terminal_safe().as_bytes());
+}
+
+/// Writes our own escape codes (the progress line's `\r` and erase) to stderr as they are.
+fn eprint_raw(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
@@ -110,7 +163,7 @@ impl Progress {
 
     fn draw(&mut self) {
         let line = progress_line(&self.label, self.done, self.total, self.width);
-        eprint(&format!("\r{line}\u{1b}[K"));
+        eprint_raw(&format!("\r{}\u{1b}[K", sanitize_for_terminal(&line)));
         self.last_drawn = Some(Instant::now());
     }
 }
@@ -118,7 +171,7 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         if self.last_drawn.is_some() {
-            eprint("\r\u{1b}[K");
+            eprint_raw("\r\u{1b}[K");
         }
     }
 }

@@ -11,6 +11,7 @@ use anyhow::Result;
 use jiff::civil::Date;
 use std::path::Path;
 use threatokr_app::report::report_model;
+use threatokr_core::diag::TerminalText;
 use threatokr_core::report::render_status_tree;
 
 #[derive(Debug, clap::Args)]
@@ -36,9 +37,11 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let (_, measured) = measure_and_show_problems(root, args.cycle.as_deref(), args.as_of)?;
     match args.format {
         Format::Json => print_measurement_json(&measured.measurement),
-        Format::Table => {
-            print(&render_status_tree(&report_model(&measured)?, terminal_width(), stdout_color()))
-        }
+        Format::Table => print(&TerminalText::already_sanitized(render_status_tree(
+            &report_model(&measured)?,
+            terminal_width(),
+            stdout_color(),
+        ))),
     }
     Ok(if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

@@ -451,3 +451,20 @@ fn imp_a_detectors_leave_the_other_formats_samples_alone() {
         assert!(crate::import::tm_bom::looks_like(&node).is_err(), "tm-bom claims {sample}");
     }
 }
+
+#[test]
+fn issue_10_merge_keys_give_links_their_target() {
+    let text = include_str!("../../../test_data/import/threagile/0002_merge_keys.threagile.yaml");
+    let (model, diagnostics) = import(text, None);
+    assert!(
+        !diagnostics.iter().any(|d| d.message.contains("has no `target`")),
+        "{:?}",
+        codes(&diagnostics)
+    );
+    let flows: Vec<(&str, &str)> =
+        model.flows.iter().map(|f| (f.id.as_str(), f.target.as_str())).collect();
+    assert_eq!(flows, [("web>call-api", "api"), ("api>call-store", "store")]);
+    let kind = |id: &str| model.elements.iter().find(|e| e.id.as_str() == id).map(|e| e.kind);
+    assert_eq!(kind("store"), Some(ElementKind::DataStore));
+    assert_eq!(kind("web"), Some(ElementKind::Process));
+}
