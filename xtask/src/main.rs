@@ -3,9 +3,11 @@
 //! `cargo xtask fuzz [--seconds N] [--target NAME]` fuzzes every reader (see `fuzz.rs`).
 //! `cargo run --release -p xtask -- bench [--scale small|enterprise|N]` runs the benchmark and
 //! `gen-sarif codeql|semgrep|snyk RESULTS FILE` writes one generated SARIF log.
+//! `cargo xtask load ADDR PATH` measures the dashboard's latency under a fixed request rate.
 
 mod bench;
 mod fuzz;
+mod load;
 mod sarif_gen;
 
 use anyhow::{Context, Result, bail};
@@ -43,8 +45,9 @@ fn main() -> Result<()> {
             Ok(std::io::stdout().write_all(line.as_bytes())?)
         }
         ["fuzz", ..] => fuzz::main(&root, &args[1..]),
+        ["load", rest @ ..] => load::run(rest),
         _ => bail!(
-            "usage: cargo xtask tidy | codegen [--check] | fuzz [--seconds N] [--target NAME] | bench [--scale small|enterprise|N [--binary PATH]] | gen-sarif codeql|semgrep|snyk RESULTS FILE | limit FILE"
+            "usage: cargo xtask tidy | codegen [--check] | fuzz [--seconds N] [--target NAME] | bench [--scale small|enterprise|N [--binary PATH]] | gen-sarif codeql|semgrep|snyk RESULTS FILE | limit FILE | load ADDR PATH [--rate N] [--seconds S]"
         ),
     }
 }

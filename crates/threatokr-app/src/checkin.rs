@@ -23,6 +23,10 @@ pub struct CheckinRequest {
     pub author: Option<String>,
     /// The day the value holds for.
     pub at: Date,
+    /// Where it comes from: the command line or the dashboard and API.
+    pub source: CheckinSource,
+    /// When it was recorded, shown in the key result's history (the dashboard says who and when).
+    pub recorded_at: Option<jiff::Timestamp>,
 }
 
 impl Session {
@@ -36,14 +40,18 @@ impl Session {
         // A check-in no view would use is refused, not accepted and ignored.
         check_checkin(&workspace, &request.kr_id, request.at).map_err(Error::CheckinRefused)?;
         let mut store = open_store(&self.root)?;
-        Ok(store.add_checkin(&Checkin {
+        let checkin = Checkin {
             kr_id: request.kr_id.clone(),
             value: request.value,
             confidence: request.confidence,
             note: request.note.clone(),
             author: request.author.clone(),
-            source: CheckinSource::Manual,
+            source: request.source,
             effective: request.at,
-        })?)
+        };
+        Ok(match request.recorded_at {
+            Some(moment) => store.add_checkin_at(&checkin, moment)?,
+            None => store.add_checkin(&checkin)?,
+        })
     }
 }

@@ -139,6 +139,18 @@ pub fn read_sarif(reader: &Reader, path: &Path) -> Result<ReadSarif> {
     Ok(ReadSarif { name, log, files, diagnostics, hash })
 }
 
+/// Reads and checks a SARIF log received whole (a request body), under `name`.
+pub fn read_sarif_text(name: &str, text: String) -> ReadSarif {
+    let mut files = Files::new();
+    let mut hash = Fnv1a64::new();
+    hash.update(text.as_bytes());
+    let hash = format!("{}-{:016x}", text.len(), hash.finish());
+    let id = files.add(name.to_owned(), text);
+    let (log, diagnostics) = threatokr_core::evidence::sarif::parse_sarif_log(&files, id);
+    let hash = Some(hash).filter(|_| Summary::of(&diagnostics).errors == 0);
+    ReadSarif { name: name.to_owned(), log, files, diagnostics, hash }
+}
+
 /// A reader that hashes and counts what passes through it: a file's identity for "already
 /// ingested" is its length and an FNV-1a hash of its bytes.
 struct Hashing<R> {

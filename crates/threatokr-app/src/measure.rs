@@ -232,7 +232,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
 /// files from the evidence folders, and a CI scan of every app repository that is a folder.
 /// Check-ins and earlier measurements are those of `cycle`'s key results. Shared by `measure`
 /// and `plan` (measured starts).
-pub(crate) fn read_evidence(
+pub fn read_evidence(
     reader: &Reader,
     workspace: &Workspace,
     cycle: &Cycle,

@@ -15,6 +15,7 @@ mod tests;
 
 pub use html::{escape_html, render_html};
 pub use markdown::{escape as escape_markdown, render_markdown};
+pub use svg::{progress_bar, sparkline};
 pub use terminal::{render_kr_table, render_status_tree, render_table};
 
 use crate::diag::Files;

@@ -2,7 +2,7 @@
 
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
-    parse_column,
+    optional_parsed_column, parse_column, stamp,
 };
 use jiff::civil::Date;
 use rusqlite::params;
@@ -79,12 +79,31 @@ pub struct CheckinRow {
     pub order: i64,
     /// The check-in.
     pub checkin: Checkin,
+    /// When it was recorded, for check-ins recorded with `add_checkin_at` (the dashboard's).
+    pub recorded_at: Option<jiff::Timestamp>,
 }
 
 impl Store {
     /// Records a check-in; a confidence above 10 or a value that is not a finite number is
     /// refused with `StoreError::Invalid`.
     pub fn add_checkin(&mut self, checkin: &Checkin) -> Result<CheckinRow, StoreError> {
+        self.insert_checkin(checkin, None)
+    }
+
+    /// Records a check-in with the moment it was recorded, shown in the key result's history.
+    pub fn add_checkin_at(
+        &mut self,
+        checkin: &Checkin,
+        recorded_at: jiff::Timestamp,
+    ) -> Result<CheckinRow, StoreError> {
+        self.insert_checkin(checkin, Some(recorded_at))
+    }
+
+    fn insert_checkin(
+        &mut self,
+        checkin: &Checkin,
+        recorded_at: Option<jiff::Timestamp>,
+    ) -> Result<CheckinRow, StoreError> {
         check_not_empty(&checkin.kr_id, "check-in key result")?;
         check_finite(Some(checkin.value), "check-in value")?;
         check_date(checkin.effective, "check-in date")?;
@@ -98,18 +117,18 @@ impl Store {
             });
         }
         let tx = self.write_transaction()?;
-        tx.prepare_cached("INSERT INTO checkins (kr_id, value, confidence, note, author, source, effective) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-            .execute(params![checkin.kr_id, checkin.value, checkin.confidence, checkin.note, checkin.author, checkin.source.as_str(), SqlDate(checkin.effective)])?;
+        tx.prepare_cached("INSERT INTO checkins (kr_id, value, confidence, note, author, source, effective, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+            .execute(params![checkin.kr_id, checkin.value, checkin.confidence, checkin.note, checkin.author, checkin.source.as_str(), SqlDate(checkin.effective), recorded_at.map(stamp)])?;
         let order = tx.last_insert_rowid();
         tx.commit()?;
-        Ok(CheckinRow { order, checkin: checkin.clone() })
+        Ok(CheckinRow { order, checkin: checkin.clone(), recorded_at })
     }
 
     /// A key result's check-ins by effective date, then in the order recorded.
     pub fn checkins(&self, kr_id: &str) -> Result<Vec<CheckinRow>, StoreError> {
         let mut statement = self
             .conn
-            .prepare_cached("SELECT id, kr_id, value, confidence, note, author, source, effective FROM checkins WHERE kr_id = ?1 ORDER BY effective, id")?;
+            .prepare_cached("SELECT id, kr_id, value, confidence, note, author, source, effective, recorded_at FROM checkins WHERE kr_id = ?1 ORDER BY effective, id")?;
         let rows = statement.query_map(params![kr_id], |row| {
             Ok(CheckinRow {
                 order: row.get(0)?,
@@ -122,6 +141,7 @@ impl Store {
                     source: parse_column(row, 6)?,
                     effective: date_column(row, 7)?,
                 },
+                recorded_at: optional_parsed_column(row, 8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

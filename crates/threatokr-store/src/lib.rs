@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod access;
 mod checkins;
 mod error;
 mod findings;
@@ -22,6 +23,7 @@ mod statuses;
 #[cfg(test)]
 mod tests;
 
+pub use access::{Hash, Role, SessionRow, TokenRow};
 pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use error::StoreError;
 pub use findings::{
@@ -41,6 +43,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_scan_outcome_and_ingested_files.sql"),
+    include_str!("../migrations/0003_tokens_sessions.sql"),
     include_str!("../migrations/0004_measurement_target.sql"),
     include_str!("../migrations/0005_finding_class.sql"),
 ];
@@ -316,6 +319,18 @@ where
     })
 }
 
+/// Like `parse_column` for a nullable column.
+fn optional_parsed_column<T>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: Option<String> = row.get(index)?;
+    text.map(|text| text.parse()).transpose().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 /// Reads a JSON text column.
 fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<serde_json::Value> {
     let text: String = row.get(index)?;
@@ -340,6 +355,11 @@ impl rusqlite::types::FromSql for SqlDate {
             .as_str()
             .and_then(|text| text.parse().map(Self).map_err(rusqlite::types::FromSqlError::other))
     }
+}
+
+/// A moment as stored: UTC to the second, so that the text sorts in time order.
+fn stamp(moment: jiff::Timestamp) -> String {
+    moment.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Reads a date column.

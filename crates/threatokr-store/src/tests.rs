@@ -88,12 +88,18 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 4;
+const MIGRATION_COUNT: u32 = 5;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
     let store = store();
     assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
+    // Every file in `migrations/` is applied: one that was added but not listed would be skipped.
+    let files = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql")))
+        .count();
+    assert_eq!(files, MIGRATION_COUNT as usize);
     assert_eq!(store.journal_mode().unwrap(), "memory");
     let foreign_keys: bool =
         store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
@@ -1004,4 +1010,65 @@ fn keeps_each_findings_class_and_the_latest_scans_word_for_it() {
         classes(&store),
         [("a".to_owned(), FindingClass::License), ("b".to_owned(), FindingClass::Security)]
     );
+}
+
+// ---- access: tokens and sessions ----
+
+fn moment(second: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_800_000_000 + second).unwrap()
+}
+
+#[test]
+fn tokens_keep_only_their_hash_and_names_are_never_reused() {
+    let mut store = store();
+    let row = store.create_token("ci", Role::Editor, &[7; 32], moment(0)).unwrap();
+    assert_eq!(row.role, Role::Editor);
+    let active = store.active_token_hashes().unwrap();
+    assert_eq!(active, vec![([7; 32], row.clone())]);
+    assert!(matches!(
+        store.create_token("ci", Role::Viewer, &[8; 32], moment(1)),
+        Err(StoreError::Invalid { field: "token name", .. })
+    ));
+    assert!(store.revoke_token("ci", moment(2)).unwrap());
+    assert!(!store.revoke_token("ci", moment(3)).unwrap(), "revoking twice changes nothing");
+    assert!(store.active_token_hashes().unwrap().is_empty());
+    let listed = store.tokens().unwrap();
+    assert_eq!(listed[0].revoked_at, Some(moment(2)));
+    assert!(
+        store.create_token("ci", Role::Viewer, &[9; 32], moment(4)).is_err(),
+        "a revoked name stays taken"
+    );
+}
+
+#[test]
+fn sessions_end_when_they_expire_or_their_token_is_revoked() {
+    let mut store = store();
+    let token = store.create_token("eva", Role::Editor, &[1; 32], moment(0)).unwrap();
+    store.create_session(&[2; 32], token.id, "csrf", moment(100), moment(0)).unwrap();
+    let live = store.session(&[2; 32], moment(50)).unwrap().unwrap();
+    assert_eq!((live.token.name.as_str(), live.csrf.as_str()), ("eva", "csrf"));
+    assert_eq!(store.session(&[2; 32], moment(100)).unwrap(), None, "expired");
+    assert_eq!(store.session(&[3; 32], moment(50)).unwrap(), None, "unknown");
+    store.revoke_token("eva", moment(60)).unwrap();
+    assert_eq!(store.session(&[2; 32], moment(50)).unwrap(), None, "revoked");
+}
+
+#[test]
+fn checkins_from_the_dashboard_keep_who_and_when() {
+    let mut store = store();
+    let checkin = Checkin {
+        kr_id: "KR-1".into(),
+        value: 3.0,
+        confidence: Some(6),
+        note: Some("<b>note</b>".into()),
+        author: Some("eva".into()),
+        source: CheckinSource::Api,
+        effective: date(2027, 2, 15),
+    };
+    store.add_checkin_at(&checkin, moment(5)).unwrap();
+    store.add_checkin(&checkin).unwrap();
+    let rows = store.checkins("KR-1").unwrap();
+    assert_eq!(rows[0].recorded_at, Some(moment(5)));
+    assert_eq!(rows[0].checkin, checkin);
+    assert_eq!(rows[1].recorded_at, None);
 }

@@ -17,7 +17,9 @@ mod plan;
 mod report;
 mod scan_ci;
 mod schema;
+mod serve;
 mod status;
+mod token;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -79,6 +81,10 @@ enum Command {
     Status(status::Args),
     /// Freeze a cycle's scores at its close.
     Grade(grade::Args),
+    /// The dashboard and JSON API (OpenAPI at /api/openapi.json).
+    Serve(serve::Args),
+    /// Create, list and revoke the dashboard's tokens.
+    Token(token::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -141,5 +147,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Measure(args) => measure::run(&cli.workspace, &args),
         Command::Status(args) => status::run(&cli.workspace, &args),
         Command::Grade(args) => grade::run(&cli.workspace, &args),
+        Command::Serve(args) => serve::run(&cli.workspace, &args),
+        Command::Token(args) => token::run(&cli.workspace, &args),
     }
 }

@@ -196,6 +196,8 @@ pub struct Settings {
     pub evidence_max_age: EvidenceMaxAge,
     /// Training courses: their ids and how long a completion stays valid.
     pub courses: Vec<Course>,
+    /// Whether reading the dashboard needs a token (`dashboard_read: token`); writing always does.
+    pub read_needs_token: bool,
 }
 
 impl Settings {
@@ -220,6 +222,7 @@ impl Default for Settings {
             evidence: EvidenceFolders::default(),
             evidence_max_age: EvidenceMaxAge::default(),
             courses: Vec::new(),
+            read_needs_token: false,
         }
     }
 }

@@ -171,6 +171,11 @@ pub(crate) static SETTINGS: Shape = Shape {
             Ty::List(&Ty::Object(&COURSE)),
             "Training courses that `training.coverage` may name, with how long a completion is valid.",
         ),
+        opt(
+            "dashboard_read",
+            Ty::Enum(|| vec!["open", "token"]),
+            "Who may read `threatokr serve`'s pages and API: anyone who reaches it (open, the default) or token holders only; writing always needs a token.",
+        ),
     ],
 };
 

@@ -153,5 +153,8 @@ fn lower_settings(decoder: &mut Decoder, reader: &MapReader<'_>) -> Settings {
         sla_days: sla.unwrap_or(defaults.sla_days),
         asvs_version: reader.text("asvs_version").unwrap_or(defaults.asvs_version),
         evidence: evidence.unwrap_or(defaults.evidence),
+        read_needs_token: reader
+            .text("dashboard_read")
+            .map_or(defaults.read_needs_token, |value| value == "token"),
     }
 }

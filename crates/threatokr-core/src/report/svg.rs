@@ -49,7 +49,7 @@ fn open_svg(out: &mut String, id: &str, title: &str, width: u32, height: u32, cl
 }
 
 /// A horizontal progress bar with an expected-progress marker; "no data" draws an empty, hatched-looking bar.
-pub(crate) fn progress_bar(
+pub fn progress_bar(
     id: &str,
     title: &str,
     progress: Option<f64>,
@@ -80,7 +80,7 @@ pub(crate) fn progress_bar(
 }
 
 /// A sparkline of a history (oldest first): one line, a dot on the newest point.
-pub(crate) fn sparkline(id: &str, title: &str, points: &[(Date, f64)]) -> String {
+pub fn sparkline(id: &str, title: &str, points: &[(Date, f64)]) -> String {
     const WIDTH: f64 = 100.0;
     const HEIGHT: f64 = 24.0;
     let mut out = String::with_capacity(256 + points.len() * 16);

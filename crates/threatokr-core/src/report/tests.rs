@@ -640,8 +640,8 @@ fn svg_charts_escape_their_titles_and_labels() {
     let series = vec![(date("2027-01-01"), vec![(hostile.to_owned(), 1.0)])];
     for svg in [
         svg::stacked_bars("c", hostile, &series),
-        svg::sparkline("c", hostile, &[(date("2027-01-01"), 1.0)]),
-        svg::progress_bar("c", hostile, Some(0.5), Some(0.5), Status::OnTrack),
+        sparkline("c", hostile, &[(date("2027-01-01"), 1.0)]),
+        progress_bar("c", hostile, Some(0.5), Some(0.5), Status::OnTrack),
         svg::horizontal_bars("c", hostile, &[(hostile.to_owned(), 2.0)]),
         svg::balance_bars("c", hostile, &[(hostile, 1, hostile, 2)]),
     ] {
@@ -652,16 +652,16 @@ fn svg_charts_escape_their_titles_and_labels() {
 
 #[test]
 fn svg_numbers_are_placed_and_formatted_deterministically() {
-    let bar = svg::progress_bar("p", "t", Some(0.5), Some(0.25), Status::AtRisk);
+    let bar = progress_bar("p", "t", Some(0.5), Some(0.25), Status::AtRisk);
     assert!(
         bar.contains(r##"<rect x="0" y="2" width="60.0" height="10" rx="2" fill="#f2c744"/>"##),
         "{bar}"
     );
     assert!(bar.contains(r#"x1="30.0""#), "{bar}");
-    let empty = svg::progress_bar("p", "t", None, Some(0.25), Status::NoData);
+    let empty = progress_bar("p", "t", None, Some(0.25), Status::NoData);
     assert_eq!(empty.matches("<rect").count(), 1, "no data draws only the track");
     let points = [(date("2027-01-01"), 0.0), (date("2027-01-08"), 5.0), (date("2027-01-15"), 10.0)];
-    let spark = svg::sparkline("s", "t", &points);
+    let spark = sparkline("s", "t", &points);
     assert!(spark.contains(r#"points="0.0,22.0 50.0,12.0 100.0,2.0""#), "{spark}");
     let series = vec![
         (date("2027-01-01"), vec![("a".to_owned(), 30.0), ("b".to_owned(), 10.0)]),

@@ -35,6 +35,8 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         note: args.note.clone(),
         author: args.author.clone(),
         at: args.at.unwrap_or_else(today),
+        source: threatokr_store::CheckinSource::Manual,
+        recorded_at: None,
     })?;
     print(&format!("checked in {} = {} (check-in #{})", args.kr_id, args.value, row.order));
     Ok(Outcome::Ok)

@@ -126,6 +126,10 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     let html_path = args.out.join("report.html");
     write_atomically(&html_path, threatokr_core::report::render_html(&model).as_bytes())?;
     print(&format!("7. wrote the report: {} and {}", report_path.display(), html_path.display()));
+    print(&format!(
+        "next: `threatokr serve -w {}` shows the dashboard at http://127.0.0.1:8080/",
+        args.out.display()
+    ));
     Ok(Outcome::Ok)
 }
 
