@@ -6,6 +6,7 @@
 //! is still read. Outputs are sorted so that the same input always gives the same records.
 
 pub mod asvs;
+pub mod formats;
 pub mod sarif;
 pub mod tests;
 pub mod training;

@@ -180,6 +180,12 @@ static VERIFICATION: Shape = Shape {
     ],
 };
 
+/// The YAML shapes the reader decodes with: the verification and one requirement
+/// (`docs/evidence.md` lists their fields).
+pub(crate) fn shapes() -> [&'static Shape; 2] {
+    [&VERIFICATION, &REQUIREMENT]
+}
+
 /// Reads an ASVS verification file (CSV when the name ends in `.csv`, YAML otherwise).
 /// `None` when the app or version is missing or unusable; bad requirements are reported and left out.
 pub fn parse_asvs(files: &Files, file: FileId) -> (Option<AsvsVerification>, Vec<Diagnostic>) {
@@ -417,7 +423,7 @@ fn parse_csv(files: &Files, file: FileId) -> (Option<AsvsVerification>, Vec<Diag
                 table.header_span,
                 "the ASVS CSV needs the columns `requirement` and `status`",
             )
-            .with_help("the header is `requirement,status,evidence,date`"),
+            .with_help(format!("the header is `{}`", super::formats::ASVS_CSV.header_line())),
         );
         return (None, diagnostics);
     };

@@ -343,7 +343,7 @@ fn parse_csv(files: &Files, file: FileId) -> (Vec<TestExecution>, Vec<Diagnostic
         };
         diagnostics.push(
             Diagnostic::new(Code::MissingField, file, table.header_span, message)
-                .with_help("the header is `test,threats,result,date`"),
+                .with_help(format!("the header is `{}`", super::formats::TESTS_CSV.header_line())),
         );
         return (Vec::new(), diagnostics);
     };

@@ -18,6 +18,7 @@ use jiff::civil::Date;
 
 use crate::decode::parse_date;
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
+use crate::evidence::formats::{COMPLETIONS, FormatSpec, ROSTER};
 use crate::evidence::{CsvRow, CsvTable, field_span, read_csv};
 use crate::model::Origin;
 
@@ -59,7 +60,7 @@ pub fn parse_roster(files: &Files, file: FileId) -> (Vec<RosterEntry>, Vec<Diagn
     let mut diagnostics = Vec::new();
     let table = read_csv(files, file, &mut diagnostics);
     let Some([person_column, team_column, active_column]) =
-        require_columns(file, &table, &["person", "team", "active"], &mut diagnostics)
+        require_columns(file, &table, &["person", "team", "active"], &ROSTER, &mut diagnostics)
     else {
         return (Vec::new(), diagnostics);
     };
@@ -146,9 +147,13 @@ pub fn parse_completions(files: &Files, file: FileId) -> (Vec<Completion>, Vec<D
     } else {
         "course"
     };
-    let Some([person_column, course_column, date_column]) =
-        require_columns(file, &table, &["person", course_name, "date"], &mut diagnostics)
-    else {
+    let Some([person_column, course_column, date_column]) = require_columns(
+        file,
+        &table,
+        &["person", course_name, "date"],
+        &COMPLETIONS,
+        &mut diagnostics,
+    ) else {
         return (Vec::new(), diagnostics);
     };
     let mut completions = Vec::new();
@@ -207,6 +212,7 @@ fn require_columns<const N: usize>(
     file: FileId,
     table: &CsvTable,
     names: &[&str; N],
+    format: &FormatSpec,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<[usize; N]> {
     let found: Vec<Option<usize>> = names.iter().map(|n| table.column(n)).collect();
@@ -225,7 +231,7 @@ fn require_columns<const N: usize>(
     };
     diagnostics.push(
         Diagnostic::new(Code::MissingField, file, table.header_span, message)
-            .with_help(format!("the header needs {}", names.join(","))),
+            .with_help(format!("the header is `{}`", format.header_line())),
     );
     None
 }

@@ -208,6 +208,38 @@ pub fn scan_json(scans: &[RepoScan]) -> Value {
     json!({ "repos": repos })
 }
 
+/// How a tool is recognised, for `docs/evidence.md`: the signature tables the scanner reads.
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureTables {
+    /// Actions by `owner/repo[/path]`: (action, tool, category).
+    pub actions: &'static [(&'static str, &'static str, Category)],
+    /// Actions whose category depends on their inputs: (action, tool, how).
+    pub actions_by_input: &'static [(&'static str, &'static str, &'static str)],
+    /// Container images by repository path: (image, tool, category).
+    pub images: &'static [(&'static str, &'static str, Category)],
+    /// Commands that are a tool whatever their arguments: (command, tool, category).
+    pub commands: &'static [(&'static str, &'static str, Category)],
+    /// Commands whose category depends on a subcommand: (example command, tool, category).
+    pub subcommands: &'static [(&'static str, &'static str, Category)],
+    /// Action inputs that stop a tool from failing the job: (action prefix, input, value).
+    pub soft_fail_inputs: &'static [(&'static str, &'static str, &'static str)],
+    /// Arguments that switch a tool off: (tool, argument, example command).
+    pub switch_off_args: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// The signature tables the scanner reads.
+pub fn signature_tables() -> SignatureTables {
+    SignatureTables {
+        actions: signatures::ACTIONS,
+        actions_by_input: signatures::ACTIONS_BY_INPUT,
+        images: signatures::IMAGES,
+        commands: signatures::COMMANDS,
+        subcommands: signatures::SUBCOMMAND_EXAMPLES,
+        soft_fail_inputs: signatures::SOFT_FAIL_INPUTS,
+        switch_off_args: signatures::SWITCH_OFF_ARGS,
+    }
+}
+
 /// True for files that GitHub reads as workflows.
 fn is_github_workflow(name: &str) -> bool {
     let name = normalize_path(name);

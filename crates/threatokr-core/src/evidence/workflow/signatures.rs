@@ -43,10 +43,26 @@ impl Detection {
     }
 }
 
+/// Actions whose category depends on their inputs, matched in [`match_action`]: (action, tool,
+/// how the category is chosen), with a test per spelling.
+pub(crate) const ACTIONS_BY_INPUT: &[(&str, &str, &str)] = &[
+    (
+        "aquasecurity/trivy-action",
+        "trivy",
+        "`scan-type: fs`, `repo`, `rootfs` or `sbom`: sca; `config`: iac; otherwise container",
+    ),
+    ("anchore/scan-action", "grype", "with an `image:` input: container; otherwise sca"),
+    (
+        "snyk/actions/<language>",
+        "snyk",
+        "`snyk/actions/docker`: container; `snyk/actions/iac`: iac; otherwise by the `command:` input (containing `code`: sast, `container`: container, `iac`: iac), else sca; `snyk/actions/setup` only installs the CLI and is no scan",
+    ),
+];
+
 /// Actions and remote reusable workflows by `owner/repo[/path]` (lower case).
 /// Trivy, Snyk and Anchore are handled in [`match_action`] because their category depends on
 /// their inputs.
-const ACTIONS: &[(&str, &str, Category)] = &[
+pub(crate) const ACTIONS: &[(&str, &str, Category)] = &[
     // SAST. CodeQL's `init` + `analyze` (+ `autobuild`) are one tool; `upload-sarif` is not here.
     ("github/codeql-action/init", "codeql", Sast),
     ("github/codeql-action/analyze", "codeql", Sast),
@@ -92,6 +108,76 @@ const ACTIONS: &[(&str, &str, Category)] = &[
     ("hadolint/hadolint-action", "hadolint", Iac),
 ];
 
+/// Commands that are a tool whatever their arguments: (command name, tool, category). The
+/// commands whose category depends on a subcommand are matched in [`match_command`] and listed,
+/// with an example each, in [`SUBCOMMAND_EXAMPLES`].
+pub(crate) const COMMANDS: &[(&str, &str, Category)] = &[
+    ("semgrep", "semgrep", Sast),
+    ("bandit", "bandit", Sast),
+    ("gosec", "gosec", Sast),
+    ("njsscan", "njsscan", Sast),
+    ("horusec", "horusec", Sast),
+    ("brakeman", "brakeman", Sast),
+    ("flawfinder", "flawfinder", Sast),
+    ("sonar-scanner", "sonarqube", Sast),
+    ("gitleaks", "gitleaks", Secrets),
+    ("trufflehog", "trufflehog", Secrets),
+    ("detect-secrets", "detect-secrets", Secrets),
+    ("detect-secrets-hook", "detect-secrets", Secrets),
+    ("pip-audit", "pip-audit", Sca),
+    ("osv-scanner", "osv-scanner", Sca),
+    ("govulncheck", "govulncheck", Sca),
+    ("bundle-audit", "bundler-audit", Sca),
+    ("bundler-audit", "bundler-audit", Sca),
+    ("retire", "retire", Sca),
+    ("audit-ci", "audit-ci", Sca),
+    ("dependency-check", "dependency-check", Sca),
+    ("dependency-check.sh", "dependency-check", Sca),
+    ("zap-baseline.py", "zap", Dast),
+    ("zap-full-scan.py", "zap", Dast),
+    ("zap-api-scan.py", "zap", Dast),
+    ("zap.sh", "zap", Dast),
+    ("nuclei", "nuclei", Dast),
+    ("nikto", "nikto", Dast),
+    ("nikto.pl", "nikto", Dast),
+    ("dockle", "dockle", Container),
+    ("checkov", "checkov", Iac),
+    ("tfsec", "tfsec", Iac),
+    ("kics", "kics", Iac),
+    ("terrascan", "terrascan", Iac),
+    ("hadolint", "hadolint", Iac),
+];
+
+/// Commands whose tool or category depends on their subcommand or target, one example each:
+/// (command, tool, category). A test runs each through [`match_script`], so the documentation
+/// generated from this table says what the scanner does.
+pub(crate) const SUBCOMMAND_EXAMPLES: &[(&str, &str, Category)] = &[
+    ("codeql database analyze db", "codeql", Sast),
+    ("snyk code test", "snyk", Sast),
+    ("mvn sonar:sonar", "sonarqube", Sast),
+    ("ggshield secret scan repo .", "ggshield", Secrets),
+    ("git secrets --scan", "git-secrets", Secrets),
+    ("snyk test", "snyk", Sca),
+    ("snyk monitor", "snyk", Sca),
+    ("npm audit --audit-level=high", "npm-audit", Sca),
+    ("yarn audit", "yarn-audit", Sca),
+    ("pnpm audit", "pnpm-audit", Sca),
+    ("safety check", "safety", Sca),
+    ("bundle audit", "bundler-audit", Sca),
+    ("cargo audit", "cargo-audit", Sca),
+    ("cargo deny check", "cargo-deny", Sca),
+    ("mvn org.owasp:dependency-check-maven:check", "dependency-check", Sca),
+    ("trivy fs .", "trivy", Sca),
+    ("grype dir:.", "grype", Sca),
+    ("trivy image app:1", "trivy", Container),
+    ("grype alpine:3", "grype", Container),
+    ("snyk container test app:1", "snyk", Container),
+    ("docker scout cves app:1", "docker-scout", Container),
+    ("docker run --rm aquasec/trivy image app:1", "trivy", Container),
+    ("trivy config ./terraform", "trivy", Iac),
+    ("snyk iac test", "snyk", Iac),
+];
+
 /// Command-line arguments with which a tool is configured but does not scan, by tool name: the
 /// build plugin's own skip switch. Compared on the whole argument, case-sensitively, as the tools
 /// read them (`-Ddependency-check.skip=true`, the Maven plugin's documented `skip` property;
@@ -119,7 +205,7 @@ pub(crate) const SWITCH_OFF_ARGS: &[(&str, &str, &str)] = &[
 /// Action inputs that, when written with the given value, stop the action from failing the job.
 /// Only explicit settings count: an action's default is not modelled, so a workflow that says
 /// nothing is read as blocking.
-const SOFT_FAIL_INPUTS: &[(&str, &str, &str)] = &[
+pub(crate) const SOFT_FAIL_INPUTS: &[(&str, &str, &str)] = &[
     ("zaproxy/", "fail_action", "false"),
     ("aquasecurity/trivy-action", "exit-code", "0"),
     ("anchore/scan-action", "fail-build", "false"),
@@ -133,7 +219,7 @@ const SOFT_FAIL_INPUTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Container image repositories (lower case, without registry host and tag).
-const IMAGES: &[(&str, &str, Category)] = &[
+pub(crate) const IMAGES: &[(&str, &str, Category)] = &[
     ("semgrep/semgrep", "semgrep", Sast),
     ("returntocorp/semgrep", "semgrep", Sast),
     ("sonarsource/sonar-scanner-cli", "sonarqube", Sast),
@@ -396,19 +482,8 @@ fn match_command(words: &[String]) -> Option<Detection> {
     let sub = sub.as_deref();
     let any_arg = |needle: &str| args.iter().any(|a| a.to_ascii_lowercase().contains(needle));
     let detection = match name.as_str() {
-        "semgrep" => Detection::new("semgrep", Sast),
-        "bandit" => Detection::new("bandit", Sast),
-        "gosec" => Detection::new("gosec", Sast),
-        "njsscan" => Detection::new("njsscan", Sast),
-        "horusec" => Detection::new("horusec", Sast),
-        "brakeman" => Detection::new("brakeman", Sast),
-        "flawfinder" => Detection::new("flawfinder", Sast),
-        "sonar-scanner" => Detection::new("sonarqube", Sast),
         "codeql" if sub == Some("database") => Detection::new("codeql", Sast),
-        "gitleaks" => Detection::new("gitleaks", Secrets),
-        "trufflehog" => Detection::new("trufflehog", Secrets),
         "ggshield" if sub == Some("secret") => Detection::new("ggshield", Secrets),
-        "detect-secrets" | "detect-secrets-hook" => Detection::new("detect-secrets", Secrets),
         "git" if sub == Some("secrets") => Detection::new("git-secrets", Secrets),
         "trivy" => {
             let category = match sub {
@@ -436,17 +511,10 @@ fn match_command(words: &[String]) -> Option<Detection> {
             },
             Sca,
         ),
-        "pip-audit" => Detection::new("pip-audit", Sca),
         "safety" if matches!(sub, Some("check" | "scan")) => Detection::new("safety", Sca),
-        "osv-scanner" => Detection::new("osv-scanner", Sca),
-        "govulncheck" => Detection::new("govulncheck", Sca),
-        "bundle-audit" | "bundler-audit" => Detection::new("bundler-audit", Sca),
         "bundle" if sub == Some("audit") => Detection::new("bundler-audit", Sca),
         "cargo" if sub == Some("audit") => Detection::new("cargo-audit", Sca),
         "cargo" if sub == Some("deny") => Detection::new("cargo-deny", Sca),
-        "retire" => Detection::new("retire", Sca),
-        "audit-ci" => Detection::new("audit-ci", Sca),
-        "dependency-check" | "dependency-check.sh" => Detection::new("dependency-check", Sca),
         "mvn" | "mvnw" | "gradle" | "gradlew"
             if any_arg("dependency-check") || any_arg("dependencycheck") =>
         {
@@ -467,17 +535,6 @@ fn match_command(words: &[String]) -> Option<Detection> {
             };
             Detection::new("snyk", category)
         }
-        "checkov" => Detection::new("checkov", Iac),
-        "tfsec" => Detection::new("tfsec", Iac),
-        "kics" => Detection::new("kics", Iac),
-        "terrascan" => Detection::new("terrascan", Iac),
-        "hadolint" => Detection::new("hadolint", Iac),
-        "zap-baseline.py" | "zap-full-scan.py" | "zap-api-scan.py" | "zap.sh" => {
-            Detection::new("zap", Dast)
-        }
-        "nuclei" => Detection::new("nuclei", Dast),
-        "nikto" | "nikto.pl" => Detection::new("nikto", Dast),
-        "dockle" => Detection::new("dockle", Container),
         "docker" if sub == Some("scout") => Detection::new("docker-scout", Container),
         "docker" | "podman" if matches!(sub, Some("run" | "container")) => {
             // The image is the first word after `run` that names a known scanner image; options
@@ -487,7 +544,10 @@ fn match_command(words: &[String]) -> Option<Detection> {
             detection.image_only = false; // a `docker run` is a command that runs the tool
             detection
         }
-        _ => return None,
+        _ => {
+            let &(_, tool, category) = COMMANDS.iter().find(|(command, _, _)| *command == name)?;
+            Detection::new(tool, category)
+        }
     };
     let soft_fail = exit_code_zero(args)
         || has_flag(args, "--soft-fail")
@@ -561,6 +621,38 @@ mod tests {
             let found = match_script(&on);
             assert_eq!(found.len(), 1, "{on}: {found:?}");
             assert_eq!((found[0].name, found[0].switched_off), (*tool, false), "{on}");
+        }
+    }
+
+    #[test]
+    fn actions_by_input_choose_the_documented_category() {
+        let category = |uses: &str, inputs: &str| {
+            let mut files = crate::diag::Files::new();
+            let id = files.add("with.yaml", inputs);
+            let (node, _) = crate::syntax::parse_yaml(&files, id, crate::syntax::Budget::default());
+            match_action(uses, node.as_ref()).map(|d| (d.name, d.category))
+        };
+        let trivy = ACTIONS_BY_INPUT[0].0;
+        assert_eq!(category(trivy, "scan-type: fs"), Some(("trivy", Sca)));
+        assert_eq!(category(trivy, "scan-type: config"), Some(("trivy", Iac)));
+        assert_eq!(category(trivy, "image-ref: app:1"), Some(("trivy", Container)));
+        assert_eq!(category(ACTIONS_BY_INPUT[1].0, "image: app:1"), Some(("grype", Container)));
+        assert_eq!(category(ACTIONS_BY_INPUT[1].0, "path: ."), Some(("grype", Sca)));
+        assert_eq!(category("snyk/actions/docker", "x: 1"), Some(("snyk", Container)));
+        assert_eq!(category("snyk/actions/iac", "x: 1"), Some(("snyk", Iac)));
+        assert_eq!(category("snyk/actions/node", "command: code test"), Some(("snyk", Sast)));
+        assert_eq!(category("snyk/actions/node", "x: 1"), Some(("snyk", Sca)));
+        assert_eq!(category("snyk/actions/setup", "x: 1"), None);
+    }
+
+    #[test]
+    fn every_documented_command_is_found_as_its_tool_and_category() {
+        for (command, tool, category) in SUBCOMMAND_EXAMPLES {
+            assert_eq!(names(command), vec![(*tool, *category, false)], "{command}");
+        }
+        for (command, tool, category) in COMMANDS {
+            let line = format!("{command} --some-option");
+            assert_eq!(names(&line), vec![(*tool, *category, false)], "{line}");
         }
     }
 
