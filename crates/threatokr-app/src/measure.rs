@@ -123,6 +123,18 @@ fn compute(
     today: Date,
     progress: &mut dyn Progress,
 ) -> Result<Measured> {
+    compute_with_evidence(reader, cycle, as_of, today, progress).map(|(measured, _)| measured)
+}
+
+/// Measures as [`Session::measure`] does, and returns the evidence read too (`explain` names
+/// the scans and files the value came from).
+pub(crate) fn compute_with_evidence(
+    reader: &Reader,
+    cycle: Option<&str>,
+    as_of: Option<Date>,
+    today: Date,
+    progress: &mut dyn Progress,
+) -> Result<(Measured, EvidenceSet)> {
     let root = reader.base();
     let loaded = read_workspace(reader)?;
     let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
@@ -159,7 +171,7 @@ fn compute(
             unrecorded.insert(kr.id.to_string());
         }
     }
-    Ok(Measured { workspace, measurement, files, diagnostics, store, unrecorded })
+    Ok((Measured { workspace, measurement, files, diagnostics, store, unrecorded }, evidence))
 }
 
 /// What recording changed in the store: both 0 when measuring again on the same evidence.
@@ -255,6 +267,8 @@ pub fn read_evidence(
             cwes: row.cwes,
             first_seen: row.first_seen,
             fixed_at: row.fixed_at,
+            file: row.file,
+            line: row.line,
         });
     }
     for row in store.scans()? {

@@ -415,6 +415,7 @@ mod cycle;
 mod findings;
 mod measure;
 mod scope;
+mod sources;
 mod threats;
 mod training;
 
@@ -425,9 +426,10 @@ pub use check::{check_evidence, metrics_reading};
 pub use checkin::{CheckinRefusal, check_checkin};
 pub use cycle::{
     CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, NestedChild, ObjectiveMeasurement,
-    measure_cycle, measurement_json, write_measurement_json,
+    key_result_json, measure_cycle, measurement_json, write_measurement_json,
 };
 pub use measure::{
     CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue,
-    ScanRecord, measure_key_result,
+    LeftOut, ScanRecord, measure_key_result,
 };
+pub use sources::{EvidenceSource, evidence_sources};

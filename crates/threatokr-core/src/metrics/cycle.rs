@@ -341,6 +341,12 @@ pub fn measurement_json(measurement: &CycleMeasurement) -> Value {
     serde_json::to_value(MeasurementJson::of(measurement)).unwrap_or_default()
 }
 
+/// One key result as the `measure --format json` contract writes it (the keys of
+/// [`KEY_RESULT_JSON_KEYS`]), for `explain --format json`.
+pub fn key_result_json(kr: &KrMeasurement) -> Value {
+    serde_json::to_value(KrJson::of(kr)).unwrap_or_default()
+}
+
 /// Writes the `measure --format json` contract of [`measurement_json`], pretty-printed, straight
 /// to `writer`: the same bytes as `serde_json::to_string_pretty(&measurement_json(m))`, without
 /// building a `serde_json::Value` or copying the evidence of a key result shared by objectives.

@@ -1,8 +1,8 @@
 //! Finding metrics: `findings.open`, `findings.sla` and `findings.mttr`.
 
 use super::measure::{
-    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue, list_param,
-    severity_param, severity_rank, text_param,
+    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue, LeftOutTally,
+    list_param, severity_param, severity_rank, text_param,
 };
 use super::scope::Scope;
 use crate::model::{Comparison, FindingClass, Measure, Settings, Severity};
@@ -30,18 +30,52 @@ fn classes_param(measure: &Measure, notes: &mut Vec<String>) -> Vec<FindingClass
 }
 
 /// Findings of in-scope apps and environments about the themes (by their CWEs), of the classes
-/// the key result counts.
+/// the key result counts; the others are tallied in `left_out` with the reason.
 fn in_scope<'e>(
     scope: &'e Scope<'_>,
     evidence: &'e EvidenceSet,
     classes: Vec<FindingClass>,
+    left_out: &'e mut LeftOutTally,
 ) -> impl Iterator<Item = &'e FindingRecord> + 'e {
     evidence.findings.iter().filter(move |f| {
-        classes.contains(&f.class)
-            && scope.has_app(&f.app)
-            && scope.has_environment(&f.environment)
-            && scope.has_cwes(&f.cwes)
+        let reason = if !scope.has_app(&f.app) {
+            "app out of scope"
+        } else if !scope.has_environment(&f.environment) {
+            "environment out of scope"
+        } else if !scope.has_cwes(&f.cwes) {
+            "theme out of scope (by its CWEs)"
+        } else if !classes.contains(&f.class) {
+            match f.class {
+                FindingClass::Quality => "class quality, not counted",
+                FindingClass::License => "class license, not counted",
+                FindingClass::Security => "class security, not counted",
+            }
+        } else {
+            return true;
+        };
+        left_out.add(reason, || describe_finding(f));
+        false
     })
+}
+
+/// One finding for people: "semgrep rule-x (high 7.5) in shop/prod, src/a.py:3".
+pub(crate) fn describe_finding(finding: &FindingRecord) -> String {
+    let score = finding.score.map(|s| format!(" {s:.1}")).unwrap_or_default();
+    let mut text = format!(
+        "{} {} ({}{score}) in {}/{}",
+        finding.tool,
+        finding.rule_id,
+        finding.severity.as_str(),
+        finding.app,
+        finding.environment
+    );
+    if let Some(file) = &finding.file {
+        text.push_str(&format!(", {file}"));
+        if let Some(line) = finding.line {
+            text.push_str(&format!(":{line}"));
+        }
+    }
+    text
 }
 
 /// Which in-scope apps were scanned inside the window, and how old the newest scan of the app
@@ -135,6 +169,8 @@ fn finding_ref(finding: &FindingRecord) -> EvidenceRef {
         days: None,
         class: (finding.class != FindingClass::Security).then(|| finding.class.as_str().to_owned()),
         by_band: None,
+        file: finding.file.clone(),
+        line: finding.line,
     }
 }
 
@@ -180,7 +216,18 @@ pub(crate) fn open(
     let floor = severity_param(measure, &mut notes).and_then(severity_rank);
     let classes = classes_param(measure, &mut notes);
     let mut evidence_refs = Vec::new();
-    for finding in in_scope(scope, evidence, classes).filter(|f| f.open_on(as_of)) {
+    let mut left_out = LeftOutTally::default();
+    let mut not_open = LeftOutTally::default();
+    for finding in in_scope(scope, evidence, classes, &mut left_out) {
+        if !finding.open_on(as_of) {
+            let reason = if finding.first_seen > as_of {
+                "first seen after the day measured"
+            } else {
+                "fixed by the day measured"
+            };
+            not_open.add(reason, || describe_finding(finding));
+            continue;
+        }
         let meets_score = condition.is_none_or(|(comparison, limit)| {
             finding
                 .score
@@ -196,11 +243,17 @@ pub(crate) fn open(
                 *by_band = (condition.is_some() && finding.score.is_none()).then_some(true);
             }
             evidence_refs.push(reference);
+        } else if !meets_score {
+            not_open.add("below the score", || describe_finding(finding));
+        } else {
+            not_open.add("below the severity", || describe_finding(finding));
         }
     }
     let count = evidence_refs.len() as f64;
     let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
-    KrValue { evidence: evidence_refs, notes, ..KrValue::count(count, as_of) }
+    let mut left_out = left_out.into_vec();
+    left_out.extend(not_open.into_vec());
+    KrValue { evidence: evidence_refs, notes, left_out, ..KrValue::count(count, as_of) }
         .covering(coverage)
         .aged(age)
 }
@@ -232,15 +285,22 @@ pub(crate) fn sla(
     let classes = classes_param(measure, &mut notes);
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
-    for finding in in_scope(scope, evidence, classes) {
+    let mut left_out = LeftOutTally::default();
+    let mut not_due = LeftOutTally::default();
+    for finding in in_scope(scope, evidence, classes, &mut left_out) {
         if floor
             .is_some_and(|floor| severity_rank(finding.severity).is_none_or(|rank| rank < floor))
         {
+            not_due.add("below the severity", || describe_finding(finding));
             continue;
         }
-        let Some(days) = sla_days(settings, finding.severity) else { continue };
+        let Some(days) = sla_days(settings, finding.severity) else {
+            not_due.add("no fix deadline (info or unknown severity)", || describe_finding(finding));
+            continue;
+        };
         let Ok(deadline) = finding.first_seen.checked_add(i64::from(days).days()) else { continue };
         if !scope.in_window(deadline, as_of) {
+            not_due.add("deadline outside the window", || describe_finding(finding));
             continue;
         }
         let met = finding.fixed_at.is_some_and(|fixed| fixed <= deadline);
@@ -256,9 +316,16 @@ pub(crate) fn sla(
         evidence_refs.push(reference);
     }
     let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
-    KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
-        .covering(coverage)
-        .aged(age)
+    let mut left_out = left_out.into_vec();
+    left_out.extend(not_due.into_vec());
+    KrValue {
+        evidence: evidence_refs,
+        notes,
+        left_out,
+        ..KrValue::ratio(numerator, denominator, as_of)
+    }
+    .covering(coverage)
+    .aged(age)
 }
 
 /// `findings.mttr`: the median number of days from first seen to fixed, over the in-scope
@@ -277,11 +344,17 @@ pub(crate) fn mttr(
     let classes = classes_param(measure, &mut notes);
     let mut days: Vec<i32> = Vec::new();
     let mut evidence_refs = Vec::new();
-    for finding in in_scope(scope, evidence, classes) {
+    let mut left_out = LeftOutTally::default();
+    let mut not_fixed = LeftOutTally::default();
+    for finding in in_scope(scope, evidence, classes, &mut left_out) {
         if only.is_some_and(|s| s != finding.severity) {
+            not_fixed.add("another severity", || describe_finding(finding));
             continue;
         }
-        let Some(fixed) = finding.fixed_at.filter(|d| scope.in_window(*d, as_of)) else { continue };
+        let Some(fixed) = finding.fixed_at.filter(|d| scope.in_window(*d, as_of)) else {
+            not_fixed.add("not fixed inside the window", || describe_finding(finding));
+            continue;
+        };
         let took = (fixed - finding.first_seen).get_days();
         days.push(took);
         let mut reference = finding_ref(finding);
@@ -297,7 +370,10 @@ pub(crate) fn mttr(
         n => Some((f64::from(days[n / 2 - 1]) + f64::from(days[n / 2])) / 2.0),
     };
     let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
+    let mut left_out = left_out.into_vec();
+    left_out.extend(not_fixed.into_vec());
     KrValue {
+        left_out,
         value: median,
         numerator: None,
         denominator: Some(days.len() as f64),

@@ -38,6 +38,10 @@ pub struct FindingRecord {
     pub first_seen: Date,
     /// The scan that no longer reported it; `None` while open.
     pub fixed_at: Option<Date>,
+    /// The file it is in, as the scanner wrote it.
+    pub file: Option<String>,
+    /// Its line in the file.
+    pub line: Option<u32>,
 }
 
 impl FindingRecord {
@@ -222,6 +226,12 @@ pub enum EvidenceRef {
         /// True when it has no score and met the `score` condition by its severity band's floor.
         #[serde(skip_serializing_if = "Option::is_none")]
         by_band: Option<bool>,
+        /// The file it is in.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+        /// Its line.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<u32>,
     },
     /// A check-in.
     Checkin {
@@ -302,6 +312,49 @@ impl EvidenceAge {
     }
 }
 
+/// Things of one kind a measurement left out for one reason ("app out of scope"): how many, and
+/// the first few, so that `threatokr explain` can say what was not counted and why without a key
+/// result holding a copy of every finding of the portfolio.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    /// Why: "app out of scope", "below the score".
+    pub reason: &'static str,
+    /// How many things were left out for it.
+    pub count: u32,
+    /// The first [`LeftOut::EXAMPLES`] of them, for people ("semgrep sql-injection in billing/prod").
+    pub examples: Vec<String>,
+}
+
+impl LeftOut {
+    /// How many examples each reason keeps.
+    pub const EXAMPLES: usize = 5;
+}
+
+/// What a measurement left out, by reason, in the order the reasons were first met.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LeftOutTally(Vec<LeftOut>);
+
+impl LeftOutTally {
+    /// Counts one thing left out for `reason`; `example` is only built for the first few.
+    pub(crate) fn add(&mut self, reason: &'static str, example: impl FnOnce() -> String) {
+        let entry = match self.0.iter().position(|l| l.reason == reason) {
+            Some(index) => &mut self.0[index],
+            None => {
+                self.0.push(LeftOut { reason, count: 0, examples: Vec::new() });
+                self.0.last_mut().expect("just pushed")
+            }
+        };
+        entry.count += 1;
+        if entry.examples.len() < LeftOut::EXAMPLES {
+            entry.examples.push(example());
+        }
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<LeftOut> {
+        self.0
+    }
+}
+
 /// The value of one key result on one day, with what it was computed from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KrValue {
@@ -325,6 +378,11 @@ pub struct KrValue {
     pub coverage: Option<Coverage>,
     /// How old the evidence is, for metrics whose evidence ages.
     pub evidence_age: Option<EvidenceAge>,
+    /// What the metric did not count, and why (shown by `threatokr explain`, not recorded).
+    pub left_out: Vec<LeftOut>,
+    /// Who was counted, where the recorded evidence keeps only counts (training: each developer
+    /// in the denominator and whether trained); shown by `threatokr explain`, never recorded.
+    pub people: Vec<String>,
 }
 
 impl KrValue {

@@ -617,6 +617,8 @@ fn finding(
         cwes: cwes.to_vec(),
         first_seen: first,
         fixed_at: fixed,
+        file: None,
+        line: None,
     }
 }
 
@@ -776,6 +778,32 @@ fn issue_10_evidence_older_than_its_kind_allows_makes_the_key_result_stale_and_n
     let course = [("course", text("access-control"))];
     let value = measure(&ws, "training.coverage", &course, &training_evidence());
     assert!(!value.has_stale_evidence(AS_OF));
+}
+
+#[test]
+fn findings_open_says_what_it_left_out_and_why_with_counts_that_add_up() {
+    let (ws, _) = load(None);
+    let evidence = finding_evidence();
+    let value = measure(
+        &ws,
+        "findings.open",
+        &[("env", text("prod")), ("score", text(">= 4.0"))],
+        &evidence,
+    );
+    let reasons: Vec<(&str, u32)> = value.left_out.iter().map(|l| (l.reason, l.count)).collect();
+    // F4 staging; F3 below 4.0; F7 seen after the day; F6 F8 F9 F10 fixed by it.
+    assert_eq!(
+        reasons,
+        vec![
+            ("environment out of scope", 1),
+            ("below the score", 1),
+            ("fixed by the day measured", 4),
+            ("first seen after the day measured", 1),
+        ]
+    );
+    let left: u32 = value.left_out.iter().map(|l| l.count).sum();
+    assert_eq!(left as usize + value.evidence.len(), evidence.findings.len());
+    assert!(value.left_out[1].examples[0].starts_with("semgrep rule-F3 (low 3.9) in shop/prod"));
 }
 
 #[test]

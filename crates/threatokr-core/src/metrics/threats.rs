@@ -1,8 +1,8 @@
 //! Threat metrics: `threats.mitigated`, `threats.open` and `threats.tested`.
 
 use super::measure::{
-    EvidenceAge, EvidenceRef, EvidenceSet, KrValue, bool_param, severity_param, severity_rank,
-    text_param,
+    EvidenceAge, EvidenceRef, EvidenceSet, KrValue, LeftOutTally, bool_param, severity_param,
+    severity_rank, text_param,
 };
 use super::scope::Scope;
 use crate::model::{Measure, Settings, Severity, Threat, Workspace};
@@ -11,18 +11,29 @@ use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// In-scope threats: those of in-scope apps about the themes, not_applicable and
-/// false_positive left out.
+/// false_positive left out (tallied in `left_out` with the reason, as are other apps' threats).
 fn in_scope<'w>(
     workspace: &'w Workspace,
     scope: &'w Scope<'w>,
-) -> impl Iterator<Item = (&'w str, &'w Threat)> + 'w {
-    scope.models(workspace).flat_map(move |(app, model)| {
-        model
-            .threats
-            .iter()
-            .filter(move |t| !t.status.is_out_of_scope() && scope.has_threat(t))
-            .map(move |t| (app, t))
-    })
+    left_out: &mut LeftOutTally,
+) -> Vec<(&'w str, &'w Threat)> {
+    let mut threats = Vec::new();
+    for model in &workspace.models {
+        let app = model.app.as_ref().map_or("", |a| a.as_str());
+        for threat in &model.threats {
+            let describe = || format!("{app}:{} ({})", threat.id, threat.status.as_str());
+            if !scope.has_app(app) {
+                left_out.add("app out of scope", describe);
+            } else if threat.status.is_out_of_scope() {
+                left_out.add("not_applicable or false_positive", describe);
+            } else if !scope.has_threat(threat) {
+                left_out.add("theme out of scope", describe);
+            } else {
+                threats.push((app, threat));
+            }
+        }
+    }
+    threats
 }
 
 /// `threats.mitigated`: % of in-scope threats that are mitigated or verified. With
@@ -37,7 +48,8 @@ pub(crate) fn mitigated(
     let by_risk = text_param(measure, "weighting") == Some("risk");
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence = Vec::new();
-    for (app, threat) in in_scope(workspace, scope) {
+    let mut left_out = LeftOutTally::default();
+    for (app, threat) in in_scope(workspace, scope, &mut left_out) {
         let weight = if by_risk { risk_of(threat).score } else { 1.0 };
         let counted = threat.status.is_mitigated();
         denominator += weight;
@@ -58,6 +70,7 @@ pub(crate) fn mitigated(
     KrValue {
         evidence,
         coverage: Some(scope.model_coverage(workspace)),
+        left_out: left_out.into_vec(),
         ..KrValue::ratio(round(numerator), round(denominator), as_of)
     }
 }
@@ -88,7 +101,13 @@ pub(crate) fn open(
     let floor = severity_param(measure, &mut notes);
     let mut count = 0.0;
     let mut evidence = Vec::new();
-    for (app, threat) in in_scope(workspace, scope).filter(|(_, t)| t.status.is_open()) {
+    let mut left_out = LeftOutTally::default();
+    for (app, threat) in in_scope(workspace, scope, &mut left_out) {
+        let describe = || format!("{app}:{} ({})", threat.id, threat.status.as_str());
+        if !threat.status.is_open() {
+            left_out.add("not open", describe);
+            continue;
+        }
         let severity = effective_severity(threat);
         let counted = match floor {
             None => severity != Severity::Info,
@@ -105,12 +124,15 @@ pub(crate) fn open(
                 weight: None,
                 tests: Vec::new(),
             });
+        } else {
+            left_out.add("below the severity", describe);
         }
     }
     KrValue {
         evidence,
         notes,
         coverage: Some(scope.model_coverage(workspace)),
+        left_out: left_out.into_vec(),
         ..KrValue::count(count, as_of)
     }
 }
@@ -140,15 +162,27 @@ pub(crate) fn tested(
     }
     let mut tests_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut undated = 0;
+    let mut left_out = LeftOutTally::default();
     for execution in &evidence_set.tests {
-        if execution.skipped || (passed_only && !execution.passed) {
+        let describe = || {
+            let day = execution.date.map(|d| format!(" on {d}")).unwrap_or_default();
+            format!("test `{}`{day}", execution.test)
+        };
+        if execution.skipped {
+            left_out.add("test skipped", describe);
+            continue;
+        }
+        if passed_only && !execution.passed {
+            left_out.add("test failed (passed_only)", describe);
             continue;
         }
         let Some(day) = execution.date else {
             undated += 1;
+            left_out.add("test without a date", describe);
             continue;
         };
         if !scope.in_window(day, as_of) {
+            left_out.add("test outside the window", describe);
             continue;
         }
         for id in &execution.threats {
@@ -161,7 +195,7 @@ pub(crate) fn tested(
     }
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence = Vec::new();
-    for (app, threat) in in_scope(workspace, scope) {
+    for (app, threat) in in_scope(workspace, scope, &mut left_out) {
         let tests: Vec<String> = tests_of
             .get(threat.id.as_str())
             .map(|set| set.iter().map(|t| (*t).to_owned()).collect())
@@ -187,15 +221,20 @@ pub(crate) fn tested(
     if evidence_set.tests.is_empty() {
         // No test results at all is not "nothing tested": nobody has handed in the evidence.
         notes.push("no data: no threat-scenario test results were read".into());
-        return KrValue { evidence, notes, ..KrValue::default() };
+        return KrValue { evidence, notes, left_out: left_out.into_vec(), ..KrValue::default() };
     }
     let newest = evidence_set.tests.iter().filter_map(|e| e.date).filter(|d| *d <= as_of).max();
-    KrValue { evidence, notes, ..KrValue::ratio(numerator, denominator, as_of) }
-        .covering(scope.model_coverage(workspace))
-        .aged(newest.map(|newest| EvidenceAge {
-            what: "the newest threat-scenario test execution".into(),
-            newest,
-            setting: "evidence_max_age_days.tests",
-            max_age_days: settings.evidence_max_age.tests,
-        }))
+    KrValue {
+        evidence,
+        notes,
+        left_out: left_out.into_vec(),
+        ..KrValue::ratio(numerator, denominator, as_of)
+    }
+    .covering(scope.model_coverage(workspace))
+    .aged(newest.map(|newest| EvidenceAge {
+        what: "the newest threat-scenario test execution".into(),
+        newest,
+        setting: "evidence_max_age_days.tests",
+        max_age_days: settings.evidence_max_age.tests,
+    }))
 }

@@ -1,6 +1,6 @@
 //! `training.coverage`: the share of active developers who hold a valid training of a course.
 
-use super::measure::{EvidenceAge, EvidenceRef, EvidenceSet, KrValue, text_param};
+use super::measure::{EvidenceAge, EvidenceRef, EvidenceSet, KrValue, LeftOutTally, text_param};
 use super::scope::Scope;
 use crate::evidence::training::course_key;
 use crate::model::{Measure, Settings, Workspace};
@@ -46,6 +46,7 @@ pub(crate) fn coverage(
     let flag_of: BTreeMap<&str, bool> =
         workspace.config.org.people.iter().map(|p| (p.id.as_str(), p.developer)).collect();
     // (person, team) of every active developer in scope.
+    let mut left_out = LeftOutTally::default();
     let developers: Vec<(String, String)> = if evidence.roster.is_empty() {
         notes.push("no training roster: the people of threatokr.yaml are counted".into());
         workspace
@@ -57,15 +58,22 @@ pub(crate) fn coverage(
             .filter_map(|p| Some((p.id.to_string(), p.team.as_ref()?.to_string())))
             .collect()
     } else {
-        evidence
-            .roster
-            .iter()
-            .filter(|r| r.active)
-            .filter(|r| {
-                r.developer.or_else(|| flag_of.get(r.person.as_str()).copied()).unwrap_or(true)
-            })
-            .map(|r| (r.person.clone(), r.team.clone()))
-            .collect()
+        let mut developers = Vec::new();
+        for entry in &evidence.roster {
+            let describe = || format!("{} ({})", entry.person, entry.team);
+            if !entry.active {
+                left_out.add("person not active", describe);
+            } else if !entry
+                .developer
+                .or_else(|| flag_of.get(entry.person.as_str()).copied())
+                .unwrap_or(true)
+            {
+                left_out.add("person not a developer", describe);
+            } else {
+                developers.push((entry.person.clone(), entry.team.clone()));
+            }
+        }
+        developers
     };
     // Trained means holding a valid training on `as_of`: a completion on or before it, no older
     // than the course's validity, and inside the window only when one is written.
@@ -75,22 +83,41 @@ pub(crate) fn coverage(
             && i64::from((as_of - day).get_days()) <= validity
             && (!scope.window_given || scope.in_window(day, as_of))
     };
-    let trained: BTreeSet<&str> = evidence
-        .completions
-        .iter()
-        .filter(|c| course_key(&c.course) == course && holds(c.date))
-        .map(|c| c.person.as_str())
-        .collect();
+    let mut trained: BTreeSet<&str> = BTreeSet::new();
+    let mut invalid = LeftOutTally::default();
+    for completion in &evidence.completions {
+        let describe =
+            || format!("{} {} on {}", completion.person, completion.course, completion.date);
+        if course_key(&completion.course) != course {
+            invalid.add("another course", describe);
+        } else if completion.date > as_of {
+            invalid.add("completed after the day measured", describe);
+        } else if i64::from((as_of - completion.date).get_days()) > validity {
+            invalid.add("training expired (older than the course's validity)", describe);
+        } else if !holds(completion.date) {
+            invalid.add("completed outside the window", describe);
+        } else {
+            trained.insert(completion.person.as_str());
+        }
+    }
     let mut by_team: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut people = Vec::new();
     for (person, team) in &developers {
-        if teams.as_ref().is_some_and(|teams| !teams.contains(team)) || !seen.insert(person) {
+        if teams.as_ref().is_some_and(|teams| !teams.contains(team)) {
+            left_out.add("team out of scope", || format!("{person} ({team})"));
+            continue;
+        }
+        if !seen.insert(person) {
             continue;
         }
         let entry = by_team.entry(team).or_default();
         entry.0 += 1;
         if trained.contains(person.as_str()) {
             entry.1 += 1;
+            people.push(format!("{person} ({team}): trained"));
+        } else {
+            people.push(format!("{person} ({team}): not trained"));
         }
     }
     let numerator: u32 = by_team.values().map(|(_, trained)| trained).sum();
@@ -109,9 +136,21 @@ pub(crate) fn coverage(
         .filter(|c| course_key(&c.course) == course && c.date <= as_of)
         .map(|c| c.date)
         .max();
+    // Valid completions of people who are not counted developers in scope.
+    for completion in evidence.completions.iter().filter(|c| {
+        course_key(&c.course) == course && holds(c.date) && !seen.contains(c.person.as_str())
+    }) {
+        invalid.add("completed by someone not counted (not an active developer in scope)", || {
+            format!("{} {} on {}", completion.person, completion.course, completion.date)
+        });
+    }
+    let mut left_out = left_out.into_vec();
+    left_out.extend(invalid.into_vec());
     KrValue {
         evidence: evidence_refs,
         notes,
+        left_out,
+        people,
         ..KrValue::ratio(f64::from(numerator), f64::from(denominator), as_of)
     }
     .aged(newest.map(|newest| EvidenceAge {
