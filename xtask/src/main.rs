@@ -242,8 +242,15 @@ fn metrics_doc() -> String {
          A key result whose evidence is missing is `no_data`; where only part of its scope has evidence, its \
          `coverage` and notes say so (\"2 of 3 apps scanned\") and its status is at best `at_risk`; where its newest \
          evidence is older than `settings.evidence_max_age_days` allows, it is `stale` and the notes name that evidence. \
-         [evidence.md](evidence.md) describes every evidence file, with an example of each; \
-         `threatokr explain KR-ID` shows how one key result's value was computed.\n\n\
+         [evidence.md](evidence.md) describes every evidence file, with an example of each.\n\n\
+         `threatokr explain KR-ID [--as-of DATE] [--cycle C] [--format text|json]` shows how one key result's value \
+         was computed, from the same measurement as `measure`: the metric and its formula (the **Computed** line below), \
+         the parameters as written, what was counted (findings with severity, app, environment and file; the people; \
+         the tests; the threats; the first 20 of each and how many more), what was left out and why (an app, environment, \
+         theme or class out of scope, below the score or severity, outside the window, a training expired or of another \
+         course, a test skipped or undated), the evidence read (scans, files, models) with its age on the day measured, \
+         and the value, progress, expected progress, status and notes. An id no OKR file declares exits with 2 and a \
+         \"did you mean\".\n\n\
          ## Scope parameters\n\nEvery metric takes these (`window` only the metrics that say they use one).\n\n",
     );
     out.push_str(&table(&mut SCOPE_PARAMS.iter()));

@@ -59,6 +59,8 @@ pub enum Error {
     UnknownKeyResult {
         /// The id asked for.
         id: String,
+        /// The closest id some OKR file declares.
+        suggestion: Option<String>,
     },
     /// A check-in value that is not a finite number.
     NotANumber,
@@ -226,7 +228,13 @@ impl fmt::Display for Error {
                 f,
                 "the cycle `{cycle}` has no OKR file in okrs/ (write okrs/{cycle}.yaml or run `threatokr plan`)"
             ),
-            Self::UnknownKeyResult { id } => write!(f, "there is no key result `{id}` in okrs/"),
+            Self::UnknownKeyResult { id, suggestion } => {
+                write!(f, "there is no key result `{id}` in okrs/")?;
+                match suggestion {
+                    Some(suggestion) => write!(f, "; did you mean `{suggestion}`?"),
+                    None => Ok(()),
+                }
+            }
             Self::NotANumber => f.write_str("--value must be a number"),
             Self::CheckinRefused(refusal) => refusal.fmt(f),
             Self::GradeBeforeClose { cycle, end, day } => write!(

@@ -4,12 +4,13 @@
 //! A [`Session`] is opened on a workspace folder; it reads the workspace's files (`files`),
 //! its history store (`store`) and its evidence (`measure`), and measures a cycle, builds the
 //! report view model (`report`), plans (`plan`), grades (`grade`), records check-ins
-//! (`checkin`) and ingests SARIF files (`ingest`). It returns values and typed [`Error`]s: it never prints, never chooses an exit
+//! (`checkin`), ingests SARIF files (`ingest`) and explains a key result's value (`explain`). It returns values and typed [`Error`]s: it never prints, never chooses an exit
 //! code and never reads the clock ("today" is a parameter).
 
 pub mod checkin;
 pub mod ci;
 mod error;
+pub mod explain;
 pub mod files;
 pub mod grade;
 pub mod ingest;

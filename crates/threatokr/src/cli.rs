@@ -6,6 +6,7 @@ mod atomic_write;
 mod checkin;
 mod demo;
 mod example;
+mod explain;
 mod export;
 mod grade;
 mod import;
@@ -81,6 +82,8 @@ enum Command {
     Status(status::Args),
     /// Freeze a cycle's scores at its close.
     Grade(grade::Args),
+    /// Show how a key result's value was computed: formula, what counted, what not, evidence ages.
+    Explain(explain::Args),
     /// The dashboard and JSON API (OpenAPI at /api/openapi.json).
     Serve(serve::Args),
     /// Create, list and revoke the dashboard's tokens.
@@ -147,6 +150,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Measure(args) => measure::run(&cli.workspace, &args),
         Command::Status(args) => status::run(&cli.workspace, &args),
         Command::Grade(args) => grade::run(&cli.workspace, &args),
+        Command::Explain(args) => explain::run(&cli.workspace, &args),
         Command::Serve(args) => serve::run(&cli.workspace, &args),
         Command::Token(args) => token::run(&cli.workspace, &args),
     }

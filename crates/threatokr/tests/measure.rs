@@ -1,5 +1,6 @@
-//! End-to-end tests of `measure`, `status` and `grade` on the demo workspace and its bundled
-//! evidence, with figures computed by reading the bundled files.
+//! End-to-end tests of `measure`, `status`, `grade` and `explain` on the demo workspace and its
+//! bundled evidence, with figures computed by reading the bundled files; what `explain` says was
+//! counted agrees with `measure --format json` on the same day.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -491,4 +492,108 @@ fn issue_10_validate_reads_the_evidence_and_measure_does_not_record_values_from_
     // Measured on a new day, 12 of the 13 key results get a row; KR-AC-ASVS does not.
     let table = threatokr(&["measure", "--as-of", "2027-02-21", "--force"], &workspace);
     assert!(stdout(&table).contains("12 measurement(s)"), "{}", stdout(&table));
+}
+
+/// The day `measure_json` measures, which `explain` explains.
+const DAY: &str = "2027-02-15";
+
+fn explained(workspace: &Path, id: &str) -> Value {
+    let output = threatokr(&["explain", id, "--as-of", DAY, "--format", "json"], workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn reason<'a>(explanation: &'a Value, reason: &str) -> &'a Value {
+    explanation["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["reason"] == reason)
+        .unwrap_or_else(|| panic!("no `{reason}` in {}", explanation["left_out"]))
+}
+
+#[test]
+fn explained_counts_agree_with_measure_for_findings_training_and_threats() {
+    let workspace = demo("explain-agrees");
+    let measured = measure_json(&workspace, &[]);
+    for id in ["KR-PROD-VULNS", "KR-AC-TRAIN", "KR-AC-PENTEST"] {
+        let explanation = explained(&workspace, id);
+        let kr = &explanation["key_result"];
+        let same = key_result(&measured, id);
+        for key in ["value", "numerator", "denominator", "progress", "status", "evidence"] {
+            assert_eq!(kr[key], same[key], "{id}: {key}");
+        }
+        assert_eq!(explanation["as_of"], DAY);
+        assert!(explanation["metric"]["computed"].as_str().is_some_and(|c| !c.is_empty()), "{id}");
+    }
+
+    // findings.open: every counted finding is an evidence row with its file; what was left out
+    // says why (two low findings below `>= 4.0`, the IDOR fixed by checkout's February scan).
+    let vulns = explained(&workspace, "KR-PROD-VULNS");
+    let findings = vulns["key_result"]["evidence"].as_array().unwrap();
+    assert_eq!(findings.len() as f64, vulns["key_result"]["value"].as_f64().unwrap());
+    assert!(findings.iter().all(|f| f["file"].is_string()), "{findings:?}");
+    assert_eq!(reason(&vulns, "below the score")["count"], 2);
+    assert_eq!(reason(&vulns, "fixed by the day measured")["count"], 1);
+    assert_eq!(vulns["params"]["score"], ">= 4.0");
+    let scans = vulns["sources"].as_array().unwrap();
+    assert!(scans.iter().all(|s| s["kind"] == "scan" && s["age_days"].is_i64()), "{scans:?}");
+
+    // training.coverage: the people listed are the denominator, the trained ones the numerator.
+    let training = explained(&workspace, "KR-AC-TRAIN");
+    let people: Vec<&str> =
+        training["people"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let trained = people.iter().filter(|p| p.ends_with(": trained")).count();
+    assert_eq!(people.len() as f64, training["key_result"]["denominator"].as_f64().unwrap());
+    assert_eq!(trained as f64, training["key_result"]["numerator"].as_f64().unwrap());
+    assert_eq!(reason(&training, "person not active")["count"], 1);
+    assert!(
+        training["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["file"] == "evidence/training/completions.csv" && s["newest"].is_string()),
+        "{}",
+        training["sources"]
+    );
+
+    // threats.tested: the counted threats are those with tests; the others of other themes left out.
+    let pentest = explained(&workspace, "KR-AC-PENTEST");
+    let threats = pentest["key_result"]["evidence"].as_array().unwrap();
+    let tested = threats.iter().filter(|t| t["counted"] == true).count();
+    assert_eq!(tested as f64, pentest["key_result"]["numerator"].as_f64().unwrap());
+    assert_eq!(threats.len() as f64, pentest["key_result"]["denominator"].as_f64().unwrap());
+    assert!(reason(&pentest, "theme out of scope")["count"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn explain_prints_the_formula_what_counted_what_not_and_the_evidence_ages() {
+    let workspace = demo("explain-text");
+    let output = threatokr(&["explain", "KR-PROD-VULNS", "--as-of", DAY], &workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    for line in [
+        "KR-PROD-VULNS Open production findings with CVSS >= 4.0 stay at 0",
+        "2027-Q1 as of 2027-02-15 (a linear plan expects 51%)",
+        "metric: findings.open: Count of open findings",
+        "parameters: env: prod, score: >= 4.0",
+        "status: off_track",
+        "counted (2):",
+        "  medium 5.3 Semgrep java.spring.csrf.disabled in checkout/prod, src/main/java/acme/checkout/SecurityConfig.java:17",
+        "left out (2):",
+        "  fixed by the day measured: 1 (Semgrep java.spring.idor.missing-owner-check (high 7.5) in checkout/prod, src/main/java/acme/checkout/OrderController.java:42)",
+        "  scan Semgrep of checkout/prod (its newest scan): 2027-02-10, 5 day(s) old",
+    ] {
+        assert!(printed.contains(line), "`{line}` is missing from:\n{printed}");
+    }
+}
+
+#[test]
+fn an_unknown_key_result_is_a_usage_error_with_a_suggestion() {
+    let workspace = demo("explain-unknown");
+    let output = threatokr(&["explain", "KR-AC-TRAN", "--as-of", DAY], &workspace);
+    assert_eq!(output.status.code(), Some(2));
+    let printed = stderr(&output);
+    assert!(printed.contains("did you mean `KR-AC-TRAIN`?"), "{printed}");
+    assert!(output.stdout.is_empty());
 }
