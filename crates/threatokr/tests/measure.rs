@@ -597,3 +597,19 @@ fn an_unknown_key_result_is_a_usage_error_with_a_suggestion() {
     assert!(printed.contains("did you mean `KR-AC-TRAIN`?"), "{printed}");
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn explain_makes_control_characters_from_the_okr_file_visible() {
+    let workspace = demo("explain-control-characters");
+    let okrs = workspace.join("okrs/2027-Q1.yaml");
+    let text = std::fs::read_to_string(&okrs).unwrap().replace(
+        "title: Open production findings with CVSS >= 4.0 stay at 0",
+        "title: \"Open production findings\\e[2J\"",
+    );
+    std::fs::write(&okrs, text).unwrap();
+    let output = threatokr(&["explain", "KR-PROD-VULNS", "--as-of", DAY], &workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    assert!(printed.contains("KR-PROD-VULNS Open production findings␛[2J"), "{printed}");
+    assert!(!printed.contains('\x1b'), "{printed}");
+}

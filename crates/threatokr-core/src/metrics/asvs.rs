@@ -1,7 +1,8 @@
 //! `asvs.compliance`: the share of applicable ASVS requirements passed across in-scope apps.
 
 use super::measure::{
-    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, KrValue, list_param, number_param, text_param,
+    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, KrValue, LeftOutTally, list_param,
+    number_param, text_param,
 };
 use super::scope::Scope;
 use crate::evidence::asvs::AsvsStatus;
@@ -63,14 +64,24 @@ pub(crate) fn compliance(
 
     // App → requirement id → (date, status), newest known result first.
     let mut results: BTreeMap<&str, BTreeMap<String, (Option<Date>, AsvsStatus)>> = BTreeMap::new();
+    let mut left_out = LeftOutTally::default();
     for verification in &evidence.asvs {
-        if verification.version != version.as_str() || !scope.has_app(&verification.app) {
+        let describe = || format!("{} against ASVS {}", verification.app, verification.version);
+        if !scope.has_app(&verification.app) {
+            left_out.add("verification of an app out of scope", describe);
+            continue;
+        }
+        if verification.version != version.as_str() {
+            left_out.add("verification of another ASVS version", describe);
             continue;
         }
         let by_requirement = results.entry(verification.app.as_str()).or_default();
         for result in &verification.requirements {
             let date = result.date.or(verification.date);
             if date.is_some_and(|d| d > as_of) {
+                left_out.add("result dated after the day measured", || {
+                    format!("{} {} of {}", result.id, result.status.as_str(), verification.app)
+                });
                 continue;
             }
             let id = result.id.to_string();
@@ -83,6 +94,14 @@ pub(crate) fn compliance(
         }
     }
 
+    let wanted: BTreeSet<&str> = required.iter().map(String::as_str).collect();
+    for (app, by_requirement) in &results {
+        for id in by_requirement.keys().filter(|id| !wanted.contains(id.as_str())) {
+            left_out.add("requirement above the level or outside the chapters", || {
+                format!("{id} of {app}")
+            });
+        }
+    }
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
     // The app whose newest verification is oldest.
@@ -134,12 +153,17 @@ pub(crate) fn compliance(
             ));
         }
     }
-    KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
-        .covering(coverage)
-        .aged(oldest.map(|(newest, app)| EvidenceAge {
-            what: format!("the newest ASVS verification of `{app}`"),
-            newest,
-            setting: "evidence_max_age_days.asvs",
-            max_age_days: settings.evidence_max_age.asvs,
-        }))
+    KrValue {
+        evidence: evidence_refs,
+        notes,
+        left_out: left_out.into_vec(),
+        ..KrValue::ratio(numerator, denominator, as_of)
+    }
+    .covering(coverage)
+    .aged(oldest.map(|(newest, app)| EvidenceAge {
+        what: format!("the newest ASVS verification of `{app}`"),
+        newest,
+        setting: "evidence_max_age_days.asvs",
+        max_age_days: settings.evidence_max_age.asvs,
+    }))
 }

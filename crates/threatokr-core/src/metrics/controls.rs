@@ -1,29 +1,41 @@
 //! `controls.implemented`: controls implemented or verified, as a share of controls or as a count
 //! of apps.
 
-use super::measure::{EvidenceRef, KrValue, text_param};
+use super::measure::{EvidenceRef, KrValue, LeftOutTally, text_param};
 use super::scope::Scope;
 use crate::model::{Control, ControlStatus, Measure, ThreatModel, Workspace};
 use jiff::civil::Date;
 use std::collections::BTreeSet;
 
 /// Controls of in-scope apps, with `control_tag` when given, about the themes when given (a
-/// control is about a theme when a threat it addresses is), `not_applicable` left out.
+/// control is about a theme when a threat it addresses is), `not_applicable` left out; what is
+/// left out is tallied with the reason.
 fn in_scope<'w>(
     workspace: &'w Workspace,
     scope: &'w Scope<'w>,
     tag: Option<&'w str>,
-) -> impl Iterator<Item = (&'w str, &'w Control)> + 'w {
-    scope.models(workspace).flat_map(move |(app, model)| {
+    left_out: &mut LeftOutTally,
+) -> Vec<(&'w str, &'w Control)> {
+    let mut controls = Vec::new();
+    for model in &workspace.models {
+        let app = model.app.as_ref().map_or("", |a| a.as_str());
         let about = scope.themes.is_some().then(|| controls_about_themes(model, scope));
-        model
-            .controls
-            .iter()
-            .filter(move |c| c.status != ControlStatus::NotApplicable)
-            .filter(move |c| tag.is_none_or(|tag| c.tags.iter().any(|t| t == tag)))
-            .filter(move |c| about.as_ref().is_none_or(|about| about.contains(c.id.as_str())))
-            .map(move |c| (app, c))
-    })
+        for control in &model.controls {
+            let describe = || format!("{app}:{} ({})", control.id, control.status.as_str());
+            if !scope.has_app(app) {
+                left_out.add("app out of scope", describe);
+            } else if control.status == ControlStatus::NotApplicable {
+                left_out.add("not_applicable", describe);
+            } else if tag.is_some_and(|tag| !control.tags.iter().any(|t| t == tag)) {
+                left_out.add("without the control tag", describe);
+            } else if about.as_ref().is_some_and(|about| !about.contains(control.id.as_str())) {
+                left_out.add("addresses no threat of the themes", describe);
+            } else {
+                controls.push((app, control));
+            }
+        }
+    }
+    controls
 }
 
 /// Ids of the controls of a model that address a threat about the scope's themes (links read
@@ -59,10 +71,13 @@ pub(crate) fn implemented(
     let tag = text_param(measure, "control_tag");
     let count_apps = text_param(measure, "count") == Some("apps");
     let mut evidence = Vec::new();
+    let mut left_out = LeftOutTally::default();
+    let controls = in_scope(workspace, scope, tag, &mut left_out);
     if count_apps {
-        let implemented: BTreeSet<&str> = in_scope(workspace, scope, tag)
+        let implemented: BTreeSet<&str> = controls
+            .iter()
             .filter(|(_, c)| c.status.is_implemented())
-            .map(|(app, _)| app)
+            .map(|(app, _)| *app)
             .collect();
         for app in &scope.apps {
             evidence.push(EvidenceRef::App {
@@ -76,11 +91,12 @@ pub(crate) fn implemented(
             evidence,
             denominator: Some(scope.apps.len() as f64),
             coverage: Some(scope.model_coverage(workspace)),
+            left_out: left_out.into_vec(),
             ..KrValue::count(count, as_of)
         };
     }
     let (mut numerator, mut denominator) = (0.0, 0.0);
-    for (app, control) in in_scope(workspace, scope, tag) {
+    for (app, control) in controls {
         let counted = control.status.is_implemented();
         denominator += 1.0;
         if counted {
@@ -96,6 +112,7 @@ pub(crate) fn implemented(
     KrValue {
         evidence,
         coverage: Some(scope.model_coverage(workspace)),
+        left_out: left_out.into_vec(),
         ..KrValue::ratio(numerator, denominator, as_of)
     }
 }
