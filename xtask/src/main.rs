@@ -397,6 +397,19 @@ fn ci_tools_doc(
             code_list(commands)
         ));
     }
+    out.push_str(
+        "\nGitLab's security templates (`include: - template: Security/SAST.gitlab-ci.yml`, `Jobs/...`, `.latest` \
+         and `.v2` variants) and CI/CD catalog components (`include: - component: .../components/sast/sast@~latest`) \
+         run their category. They set `allow_failure: true` themselves, so one is enforced only when the pipeline \
+         overrides its job with `allow_failure: false`; the variable switches it off:\n\n\
+         | template or component | tool | category | job to override | switched off by |\n|---|---|---|---|---|\n",
+    );
+    for (name, tool, category, job, variable) in &tables.gitlab_templates {
+        out.push_str(&format!(
+            "| `{name}` | {tool} | {} | `{job}` | `{variable}: \"true\"` |\n",
+            category.as_str()
+        ));
+    }
     out.push_str("\nActions whose category depends on their inputs:\n\n| action | tool | category |\n|---|---|---|\n");
     for (action, tool, how) in tables.actions_by_input {
         out.push_str(&format!("| `{action}` | {tool} | {how} |\n"));

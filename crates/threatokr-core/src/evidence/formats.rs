@@ -279,9 +279,9 @@ pub const GITLAB_CI: FormatSpec = FormatSpec {
         ),
         field("<job>.image", false, "A container image of a scanner."),
         field(
-            "include[].template",
+            "include[].template, include[].component",
             false,
-            "GitLab's security templates (`Security/SAST.gitlab-ci.yml`, `Jobs/Secret-Detection.gitlab-ci.yml`, ...) run their category.",
+            "GitLab's security templates and catalog components run their category (the table below).",
         ),
         field(
             "<job>.rules",

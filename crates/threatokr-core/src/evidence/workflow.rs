@@ -209,7 +209,7 @@ pub fn scan_json(scans: &[RepoScan]) -> Value {
 }
 
 /// How a tool is recognised, for `docs/evidence.md`: the signature tables the scanner reads.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SignatureTables {
     /// Actions by `owner/repo[/path]`: (action, tool, category).
     pub actions: &'static [(&'static str, &'static str, Category)],
@@ -225,6 +225,9 @@ pub struct SignatureTables {
     pub soft_fail_inputs: &'static [(&'static str, &'static str, &'static str)],
     /// Arguments that switch a tool off: (tool, argument, example command).
     pub switch_off_args: &'static [(&'static str, &'static str, &'static str)],
+    /// GitLab's security templates and components: (name, tool, category, the job a pipeline
+    /// overrides, the variable that switches it off).
+    pub gitlab_templates: Vec<(&'static str, &'static str, Category, &'static str, &'static str)>,
 }
 
 /// The signature tables the scanner reads.
@@ -237,6 +240,7 @@ pub fn signature_tables() -> SignatureTables {
         subcommands: signatures::SUBCOMMAND_EXAMPLES,
         soft_fail_inputs: signatures::SOFT_FAIL_INPUTS,
         switch_off_args: signatures::SWITCH_OFF_ARGS,
+        gitlab_templates: gitlab::template_rows(),
     }
 }
 

@@ -89,6 +89,13 @@ const TEMPLATES: &[Template] = &[
     },
 ];
 
+/// The security templates as rows for `docs/evidence.md`: (template or component name, tool,
+/// category, the job a pipeline overrides, the variable that switches it off).
+pub(crate) fn template_rows()
+-> Vec<(&'static str, &'static str, Category, &'static str, &'static str)> {
+    TEMPLATES.iter().map(|t| (t.key, t.name, t.category, t.job, t.disabled_by)).collect()
+}
+
 /// Pipeline sources that need someone (or a timer) to start them.
 const ON_DEMAND_SOURCES: &[&str] = &["schedule", "web", "api", "trigger", "chat"];
 /// The same for the legacy `only:` keyword.
