@@ -72,7 +72,7 @@ impl Explanation {
 
     /// The `explain --format json` contract: the key result's measurement as `measure --format
     /// json` gives it (same keys), plus the metric's formula, the parameters, what was left out,
-    /// the people counted and the evidence read with ages.
+    /// the items counted (people, requirements) and the evidence read with ages.
     pub fn to_json(&self) -> Value {
         let measured = key_result_json(&self.kr);
         let sources: Vec<Value> = self
@@ -97,7 +97,7 @@ impl Explanation {
             },
             "params": self.params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
             "key_result": measured,
-            "people": self.kr.value.people,
+            "items": self.kr.value.items,
             "left_out": self.kr.value.left_out,
             "sources": sources,
         })

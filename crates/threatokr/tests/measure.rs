@@ -516,7 +516,7 @@ fn reason<'a>(explanation: &'a Value, reason: &str) -> &'a Value {
 fn explained_counts_agree_with_measure_for_findings_training_and_threats() {
     let workspace = demo("explain-agrees");
     let measured = measure_json(&workspace, &[]);
-    for id in ["KR-PROD-VULNS", "KR-AC-TRAIN", "KR-AC-PENTEST"] {
+    for id in ["KR-PROD-VULNS", "KR-AC-TRAIN", "KR-AC-PENTEST", "KR-AC-ASVS"] {
         let explanation = explained(&workspace, id);
         let kr = &explanation["key_result"];
         let same = key_result(&measured, id);
@@ -542,7 +542,7 @@ fn explained_counts_agree_with_measure_for_findings_training_and_threats() {
     // training.coverage: the people listed are the denominator, the trained ones the numerator.
     let training = explained(&workspace, "KR-AC-TRAIN");
     let people: Vec<&str> =
-        training["people"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        training["items"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
     let trained = people.iter().filter(|p| p.ends_with(": trained")).count();
     assert_eq!(people.len() as f64, training["key_result"]["denominator"].as_f64().unwrap());
     assert_eq!(trained as f64, training["key_result"]["numerator"].as_f64().unwrap());
@@ -556,6 +556,16 @@ fn explained_counts_agree_with_measure_for_findings_training_and_threats() {
         "{}",
         training["sources"]
     );
+
+    // asvs.compliance: every requirement of the scope with its result; n/a ones leave the
+    // denominator, passes are the numerator.
+    let asvs = explained(&workspace, "KR-AC-ASVS");
+    let requirements: Vec<&str> =
+        asvs["items"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    let applicable = requirements.iter().filter(|r| !r.ends_with("n-a (left out)")).count();
+    let passed = requirements.iter().filter(|r| r.ends_with(": pass")).count();
+    assert_eq!(applicable as f64, asvs["key_result"]["denominator"].as_f64().unwrap());
+    assert_eq!(passed as f64, asvs["key_result"]["numerator"].as_f64().unwrap());
 
     // threats.tested: the counted threats are those with tests; the others of other themes left out.
     let pentest = explained(&workspace, "KR-AC-PENTEST");

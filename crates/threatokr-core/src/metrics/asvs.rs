@@ -104,6 +104,7 @@ pub(crate) fn compliance(
     }
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
+    let mut items = Vec::new();
     // The app whose newest verification is oldest.
     let mut oldest: Option<(Date, String)> = None;
     let mut coverage = Coverage {
@@ -129,12 +130,20 @@ pub(crate) fn compliance(
         }
         let (mut passed, mut failed, mut missing, mut not_applicable) = (0, 0, 0, 0);
         for id in &required {
-            match app_results.and_then(|r| r.get(id)).map(|(_, status)| *status) {
+            let status = app_results.and_then(|r| r.get(id)).map(|(_, status)| *status);
+            match status {
                 Some(AsvsStatus::Pass) => passed += 1,
                 Some(AsvsStatus::Fail) => failed += 1,
                 Some(AsvsStatus::NotApplicable) => not_applicable += 1,
                 None => missing += 1,
             }
+            // What needs work first: failed, then missing, then n/a, then passed.
+            let (rank, result) = status.map_or((1, "missing (not passed)"), |s| match s {
+                AsvsStatus::Fail => (0, "fail"),
+                AsvsStatus::NotApplicable => (2, "n-a (left out)"),
+                AsvsStatus::Pass => (3, "pass"),
+            });
+            items.push((rank, format!("{id} of {}: {result}", app.id)));
         }
         numerator += f64::from(passed);
         denominator += f64::from(passed + failed + missing);
@@ -157,6 +166,10 @@ pub(crate) fn compliance(
         evidence: evidence_refs,
         notes,
         left_out: left_out.into_vec(),
+        items: {
+            items.sort_by_key(|(rank, _)| *rank);
+            items.into_iter().map(|(_, item)| item).collect()
+        },
         ..KrValue::ratio(numerator, denominator, as_of)
     }
     .covering(coverage)

@@ -380,9 +380,10 @@ pub struct KrValue {
     pub evidence_age: Option<EvidenceAge>,
     /// What the metric did not count, and why (shown by `threatokr explain`, not recorded).
     pub left_out: Vec<LeftOut>,
-    /// Who was counted, where the recorded evidence keeps only counts (training: each developer
-    /// in the denominator and whether trained); shown by `threatokr explain`, never recorded.
-    pub people: Vec<String>,
+    /// What the denominator held item by item, where the recorded evidence keeps only counts
+    /// (training: each developer and whether trained; ASVS: each requirement and its result);
+    /// shown by `threatokr explain`, never recorded.
+    pub items: Vec<String>,
 }
 
 impl KrValue {

@@ -102,7 +102,7 @@ pub(crate) fn coverage(
     }
     let mut by_team: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut people = Vec::new();
+    let mut items = Vec::new();
     for (person, team) in &developers {
         if teams.as_ref().is_some_and(|teams| !teams.contains(team)) {
             left_out.add("team out of scope", || format!("{person} ({team})"));
@@ -115,9 +115,9 @@ pub(crate) fn coverage(
         entry.0 += 1;
         if trained.contains(person.as_str()) {
             entry.1 += 1;
-            people.push(format!("{person} ({team}): trained"));
+            items.push(format!("{person} ({team}): trained"));
         } else {
-            people.push(format!("{person} ({team}): not trained"));
+            items.push(format!("{person} ({team}): not trained"));
         }
     }
     let numerator: u32 = by_team.values().map(|(_, trained)| trained).sum();
@@ -150,7 +150,7 @@ pub(crate) fn coverage(
         evidence: evidence_refs,
         notes,
         left_out,
-        people,
+        items,
         ..KrValue::ratio(f64::from(numerator), f64::from(denominator), as_of)
     }
     .aged(newest.map(|newest| EvidenceAge {

@@ -95,7 +95,12 @@ fn text(explanation: &Explanation) -> String {
         "in the denominator, not counted",
         explanation.not_counted().into_iter().map(describe).collect(),
     );
-    list_if_any(&mut out, "people", kr.value.people.clone());
+    let items_title = match kr.metric.as_str() {
+        "training.coverage" => "people",
+        "asvs.compliance" => "requirements",
+        _ => "items",
+    };
+    list_if_any(&mut out, items_title, kr.value.items.clone());
     let left_out: Vec<String> = explanation
         .left_out()
         .iter()
