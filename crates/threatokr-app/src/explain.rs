@@ -65,6 +65,21 @@ impl Explanation {
         self.kr.value.evidence.iter().filter(|e| !is_counted(e)).collect()
     }
 
+    /// How the value is computed, in words: the catalogue's text, or for key results without
+    /// `measure:` the rule of their type (DESIGN.md §5).
+    pub fn computed(&self) -> &'static str {
+        match (self.spec, self.kr.metric.as_str()) {
+            (Some(spec), _) => spec.computed,
+            (None, "milestones") => {
+                "the weighted share of the milestones done on or before the day measured (their `done:` dates in the OKR file)"
+            }
+            (None, "binary") => {
+                "1 when done on or before the day measured (its `done:` date in the OKR file, or a check-in of 1 or more), else 0"
+            }
+            (None, _) => "the newest check-in on or before the day measured",
+        }
+    }
+
     /// What was left out of the measurement, by reason.
     pub fn left_out(&self) -> &[LeftOut] {
         &self.kr.value.left_out
@@ -92,7 +107,7 @@ impl Explanation {
             "metric": {
                 "name": self.kr.metric,
                 "doc": self.spec.map(|s| s.doc),
-                "computed": self.spec.map(|s| s.computed),
+                "computed": self.computed(),
                 "reads": self.spec.map(|s| s.reads),
             },
             "params": self.params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),

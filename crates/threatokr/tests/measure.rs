@@ -623,3 +623,18 @@ fn explain_makes_control_characters_from_the_okr_file_visible() {
     assert!(printed.contains("KR-PROD-VULNS Open production findings␛[2J"), "{printed}");
     assert!(!printed.contains('\x1b'), "{printed}");
 }
+
+#[test]
+fn explain_says_how_milestones_and_check_ins_are_computed() {
+    let workspace = demo("explain-no-metric");
+    let milestones = explained(&workspace, "KR-TRUST-1");
+    assert_eq!(milestones["metric"]["name"], "milestones");
+    assert!(milestones["metric"]["computed"].as_str().unwrap().contains("weighted share"));
+    let checkin = explained(&workspace, "KR-CRO-1");
+    assert_eq!(checkin["metric"]["name"], "manual");
+    let sources = checkin["sources"].as_array().unwrap();
+    assert!(
+        sources.iter().any(|s| s["kind"] == "check-in" && s["newest"].is_string()),
+        "{sources:?}"
+    );
+}

@@ -64,12 +64,12 @@ fn text(explanation: &Explanation) -> String {
         explanation.expected * 100.0
     );
     match explanation.spec {
-        Some(spec) => {
-            out.push_str(&format!("metric: {}: {}\n", spec.name, spec.doc));
-            out.push_str(&format!("computed: {}\n", spec.computed));
-            out.push_str(&format!("reads: {}\n", spec.reads));
-        }
+        Some(spec) => out.push_str(&format!("metric: {}: {}\n", spec.name, spec.doc)),
         None => out.push_str(&format!("metric: {}\n", kr.metric)),
+    }
+    out.push_str(&format!("computed: {}\n", explanation.computed()));
+    if let Some(spec) = explanation.spec {
+        out.push_str(&format!("reads: {}\n", spec.reads));
     }
     if !explanation.params.is_empty() {
         let params: Vec<String> =
