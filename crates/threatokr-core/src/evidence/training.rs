@@ -59,8 +59,9 @@ pub fn course_key(course: &str) -> String {
 pub fn parse_roster(files: &Files, file: FileId) -> (Vec<RosterEntry>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let table = read_csv(files, file, &mut diagnostics);
+    // The required columns are those the format declares (docs/evidence.md lists them).
     let Some([person_column, team_column, active_column]) =
-        require_columns(file, &table, &["person", "team", "active"], &ROSTER, &mut diagnostics)
+        require_columns(file, &table, &ROSTER.required(), &ROSTER, &mut diagnostics)
     else {
         return (Vec::new(), diagnostics);
     };
@@ -150,7 +151,11 @@ pub fn parse_completions(files: &Files, file: FileId) -> (Vec<Completion>, Vec<D
     let Some([person_column, course_column, date_column]) = require_columns(
         file,
         &table,
-        &["person", course_name, "date"],
+        &COMPLETIONS
+            .required()
+            .into_iter()
+            .map(|name| if name == "course" { course_name } else { name })
+            .collect::<Vec<_>>(),
         &COMPLETIONS,
         &mut diagnostics,
     ) else {
@@ -207,11 +212,12 @@ fn date_of(text: &str) -> Option<Date> {
     })
 }
 
-/// The column indexes of `names`, or one `missing-field` diagnostic naming every missing column.
+/// The column indexes of `names` (the required fields of `format`), or one `missing-field`
+/// diagnostic naming every missing column and the documented header.
 fn require_columns<const N: usize>(
     file: FileId,
     table: &CsvTable,
-    names: &[&str; N],
+    names: &[&str],
     format: &FormatSpec,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<[usize; N]> {
