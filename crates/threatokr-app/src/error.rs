@@ -62,6 +62,15 @@ pub enum Error {
         /// The closest id some OKR file declares.
         suggestion: Option<String>,
     },
+    /// A key result asked for in a cycle whose OKR file does not declare it.
+    KeyResultNotInCycle {
+        /// The id asked for.
+        id: String,
+        /// The cycle asked for.
+        cycle: String,
+        /// The cycles whose OKR files declare it.
+        declared_in: Vec<String>,
+    },
     /// A check-in value that is not a finite number.
     NotANumber,
     /// A check-in no view would use (a key result measured from evidence, a milestone list, a
@@ -235,6 +244,12 @@ impl fmt::Display for Error {
                     None => Ok(()),
                 }
             }
+            Self::KeyResultNotInCycle { id, cycle, declared_in } => write!(
+                f,
+                "the key result `{id}` is not in the OKR file of {cycle}; it is declared in {} (pass --cycle {})",
+                declared_in.join(", "),
+                declared_in.first().map_or("", String::as_str)
+            ),
             Self::NotANumber => f.write_str("--value must be a number"),
             Self::CheckinRefused(refusal) => refusal.fmt(f),
             Self::GradeBeforeClose { cycle, end, day } => write!(

@@ -185,7 +185,24 @@ impl Session {
         let (measured, evidence) =
             compute_with_evidence(&self.reader()?, Some(&cycle), as_of, today, progress)?;
         let measurement = &measured.measurement;
-        let kr = measurement.key_result(&id).cloned().ok_or_else(unknown)?;
+        let kr = measurement.key_result(&id).cloned().ok_or_else(|| {
+            let declared_in: Vec<String> = measured
+                .workspace
+                .okrs
+                .iter()
+                .filter(|set| set.key_results.iter().any(|kr| kr.id == id))
+                .map(|set| set.cycle.to_string())
+                .collect();
+            if declared_in.is_empty() {
+                unknown()
+            } else {
+                Error::KeyResultNotInCycle {
+                    id: kr_id.to_owned(),
+                    cycle: cycle.clone(),
+                    declared_in,
+                }
+            }
+        })?;
         let declared = measured
             .workspace
             .okrs

@@ -638,3 +638,23 @@ fn explain_says_how_milestones_and_check_ins_are_computed() {
         "{sources:?}"
     );
 }
+
+#[test]
+fn explaining_a_key_result_in_a_cycle_that_does_not_declare_it_names_the_cycle_that_does() {
+    let workspace = demo("explain-other-cycle");
+    std::fs::write(
+        workspace.join("okrs/2027.yaml"),
+        "cycle: \"2027\"\nobjectives:\n  - id: O-YEAR\n    title: A year\n    level: company\n    owner: ceo\n    key_results:\n      - { id: KR-YEAR, title: Revenue, type: metric, start: 20, target: 25 }\n",
+    )
+    .unwrap();
+    let output =
+        threatokr(&["explain", "KR-AC-TRAIN", "--cycle", "2027", "--as-of", DAY], &workspace);
+    assert_eq!(output.status.code(), Some(2), "{}{}", stdout(&output), stderr(&output));
+    let printed = stderr(&output);
+    assert!(
+        printed.contains(
+            "not in the OKR file of 2027; it is declared in 2027-Q1 (pass --cycle 2027-Q1)"
+        ),
+        "{printed}"
+    );
+}
