@@ -516,7 +516,7 @@ fn reason<'a>(explanation: &'a Value, reason: &str) -> &'a Value {
 fn explained_counts_agree_with_measure_for_findings_training_and_threats() {
     let workspace = demo("explain-agrees");
     let measured = measure_json(&workspace, &[]);
-    for id in ["KR-PROD-VULNS", "KR-AC-TRAIN", "KR-AC-PENTEST", "KR-AC-ASVS"] {
+    for id in ["KR-PROD-VULNS", "KR-AC-TRAIN", "KR-AC-PENTEST", "KR-AC-ASVS", "KR-CI-TOOLS"] {
         let explanation = explained(&workspace, id);
         let kr = &explanation["key_result"];
         let same = key_result(&measured, id);
@@ -566,6 +566,24 @@ fn explained_counts_agree_with_measure_for_findings_training_and_threats() {
     let passed = requirements.iter().filter(|r| r.ends_with(": pass")).count();
     assert_eq!(applicable as f64, asvs["key_result"]["denominator"].as_f64().unwrap());
     assert_eq!(passed as f64, asvs["key_result"]["numerator"].as_f64().unwrap());
+
+    // ci.coverage: each required category of each repository with its tools and verdict; the
+    // repositories whose every category is enforced are the numerator.
+    let ci = explained(&workspace, "KR-CI-TOOLS");
+    let categories: Vec<&str> =
+        ci["items"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert!(
+        categories.contains(&"evidence/ci/back-office sast: not enforced (gitlab-sast in .gitlab-ci.yml job sast: not enforced: allowed to fail)"),
+        "{categories:?}"
+    );
+    let mut repos: std::collections::BTreeMap<&str, bool> = std::collections::BTreeMap::new();
+    for item in &categories {
+        let repo = item.split(' ').next().unwrap();
+        *repos.entry(repo).or_insert(true) &= item.contains(": enforced");
+    }
+    let enforced = repos.values().filter(|all| **all).count();
+    assert_eq!(enforced as f64, ci["key_result"]["numerator"].as_f64().unwrap());
+    assert_eq!(repos.len() as f64, ci["key_result"]["denominator"].as_f64().unwrap());
 
     // threats.tested: the counted threats are those with tests; the others of other themes left out.
     let pentest = explained(&workspace, "KR-AC-PENTEST");

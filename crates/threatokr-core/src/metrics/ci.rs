@@ -1,7 +1,7 @@
 //! `ci.coverage`: the share of in-scope repositories whose CI runs every required category
 //! automatically on push or pull request.
 
-use super::measure::{Coverage, EvidenceRef, EvidenceSet, KrValue, list_param};
+use super::measure::{Coverage, EvidenceRef, EvidenceSet, KrValue, LeftOutTally, list_param};
 use super::scope::Scope;
 use crate::evidence::workflow::{Category, Presence, RepoScan};
 use crate::model::Measure;
@@ -40,6 +40,7 @@ pub(crate) fn coverage(
     let (mut numerator, mut denominator) = (0.0, 0.0);
     let mut evidence_refs = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut items = Vec::new();
     let mut coverage =
         Coverage { covered: 0, total: 0, of: "repositories scanned", missing: Vec::new() };
     for app in &scope.apps {
@@ -59,6 +60,9 @@ pub(crate) fn coverage(
                 })
                 .map(|category| category.as_str().to_owned())
                 .collect();
+            for category in &required {
+                items.push(category_item(repo, *category, scan.copied()));
+            }
             coverage.total += 1;
             match scan {
                 Some(_) => coverage.covered += 1,
@@ -76,8 +80,55 @@ pub(crate) fn coverage(
             });
         }
     }
-    KrValue { evidence: evidence_refs, notes, ..KrValue::ratio(numerator, denominator, as_of) }
-        .covering(coverage)
+    let mut left_out = LeftOutTally::default();
+    for scan in &evidence.ci {
+        if !seen.contains(normalize(&scan.path)) {
+            left_out.add("repository of no in-scope app", || scan.path.clone());
+        }
+    }
+    KrValue {
+        evidence: evidence_refs,
+        notes,
+        items,
+        left_out: left_out.into_vec(),
+        ..KrValue::ratio(numerator, denominator, as_of)
+    }
+    .covering(coverage)
+}
+
+/// One required category of one repository for people: the tools of the category, each with
+/// where it runs and why it does or does not enforce the category.
+fn category_item(repo: &str, category: Category, scan: Option<&RepoScan>) -> String {
+    let Some(scan) = scan else {
+        return format!(
+            "{repo} {}: not scanned (not a folder checked out here)",
+            category.as_str()
+        );
+    };
+    let tools: Vec<String> = scan
+        .tools
+        .iter()
+        .filter(|tool| tool.category == category)
+        .map(|tool| {
+            let verdict = match (tool.enforced, tool.blocking) {
+                (true, true) => "enforced",
+                (false, _) => {
+                    "not enforced: not run automatically on push or pull request, or switched off"
+                }
+                (true, false) => "not enforced: allowed to fail",
+            };
+            format!("{} in {} job {}: {verdict}", tool.name, tool.file, tool.job)
+        })
+        .collect();
+    let verdict = match scan.categories.get(&category).copied().unwrap_or(Presence::Absent) {
+        Presence::Enforced => "enforced",
+        Presence::Present | Presence::Absent => "not enforced",
+    };
+    if tools.is_empty() {
+        format!("{repo} {}: {verdict}, no tool", category.as_str())
+    } else {
+        format!("{repo} {}: {verdict} ({})", category.as_str(), tools.join("; "))
+    }
 }
 
 /// Repository paths compare without a leading `./` or a trailing `/`.

@@ -381,7 +381,8 @@ pub struct KrValue {
     /// What the metric did not count, and why (shown by `threatokr explain`, not recorded).
     pub left_out: Vec<LeftOut>,
     /// What the denominator held item by item, where the recorded evidence keeps only counts
-    /// (training: each developer and whether trained; ASVS: each requirement and its result);
+    /// (training: each developer and whether trained; ASVS: each requirement and its result; CI:
+    /// each required category of each repository, with its tools and why they enforce it or not);
     /// shown by `threatokr explain`, never recorded.
     pub items: Vec<String>,
 }

@@ -98,6 +98,7 @@ fn text(explanation: &Explanation) -> String {
     let items_title = match kr.metric.as_str() {
         "training.coverage" => "people",
         "asvs.compliance" => "requirements",
+        "ci.coverage" => "required categories",
         _ => "items",
     };
     list_if_any(&mut out, items_title, kr.value.items.clone());
