@@ -246,7 +246,8 @@ fn metrics_doc() -> String {
          `threatokr explain KR-ID [--as-of DATE] [--cycle C] [--format text|json]` shows how one key result's value \
          was computed, from the same measurement as `measure`: the metric and its formula (the **Computed** line below), \
          the parameters as written, what was counted (findings with severity, app, environment and file; the people; \
-         the tests; the threats; the first 20 of each and how many more), what was left out and why (an app, environment, \
+         the tests; the threats; each ASVS requirement; each required CI category with its tools; the first 20 of each \
+         and how many more), what was left out and why (an app, environment, \
          theme or class out of scope, below the score or severity, outside the window, a training expired or of another \
          course, a test skipped or undated), the evidence read (scans, files, models) with its age on the day measured, \
          and the value, progress, expected progress, status and notes. An id no OKR file declares exits with 2 and a \
