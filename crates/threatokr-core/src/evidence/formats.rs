@@ -95,8 +95,8 @@ pub const SARIF: FormatSpec = FormatSpec {
     fields: &[
         field(
             "runs[].tool.driver.name",
-            true,
-            "The tool; findings are tracked per tool, app and environment.",
+            false,
+            "The tool; findings are tracked per tool, app and environment. Missing: a warning, and the tool `unknown`.",
         ),
         field(
             "runs[].tool.driver.rules[]",
@@ -105,7 +105,7 @@ pub const SARIF: FormatSpec = FormatSpec {
         ),
         field(
             "runs[].results[]",
-            true,
+            false,
             "The results; a run whose `results` is absent or null did not complete (see below).",
         ),
         field(
