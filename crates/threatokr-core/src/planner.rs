@@ -112,6 +112,18 @@ pub struct Plan {
     /// Proposals a person deleted from the cycle's OKR file (ids in its `proposed:` list that it
     /// no longer holds): not proposed again, sorted.
     pub declined: Vec<String>,
+    /// How the OKR file writes the threats the plan names whose own id is foreign (long, or with
+    /// characters beyond letters, digits, `-`, `_` and `.`): by their alias (`checkout:T-4821`).
+    pub threat_names: BTreeMap<ThreatId, String>,
+}
+
+/// The longest threat id the OKR file writes as it is; longer ones are written by alias.
+const MAX_PLAIN_THREAT_ID: usize = 24;
+
+/// Whether a threat id reads well in a file: short, letters, digits, `-`, `_` and `.` only.
+fn is_plain_threat_id(id: &str) -> bool {
+    id.len() <= MAX_PLAIN_THREAT_ID
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// A proposed objective.
@@ -402,12 +414,21 @@ pub fn plan(
     if !balance.is_balanced() {
         warnings.push(balance_warning("the plan", balance));
     }
+    let threat_names = objectives
+        .iter()
+        .flat_map(|o| {
+            o.derived_from.iter().chain(o.key_results.iter().flat_map(|k| &k.derived_from))
+        })
+        .filter(|id| !is_plain_threat_id(id.as_str()))
+        .filter_map(|id| Some((id.clone(), workspace.aliases.alias_of(id)?.to_owned())))
+        .collect();
     Plan {
         cycle: cycle.id.clone(),
         objectives,
         balance,
         warnings,
         declined: declined.into_iter().map(str::to_owned).collect(),
+        threat_names,
     }
 }
 

@@ -149,7 +149,9 @@ fn assert_done_means(files_in: Vec<(String, String)>) -> Plan {
             .collect();
         let expected: HashSet<&str> =
             counting.iter().flat_map(|o| &o.derived_from).map(|t| t.as_str()).collect();
-        let read: HashSet<&str> = kr.derived_from.iter().map(|t| t.as_str()).collect();
+        // Foreign ids are written by alias; the workspace reads them back as the threat.
+        let read: HashSet<&str> =
+            kr.derived_from.iter().map(|t| workspace.threat_name(t.as_str())).collect();
         assert_eq!(read, expected, "{}", kr.id);
     }
     for template in [Template::CiScanning, Template::ProdFindings] {
@@ -430,6 +432,13 @@ fn measured_starts_replace_declared_ones_and_lift_or_drop_targets() {
 fn samples_plan_meets_the_done_means() {
     let planned = assert_done_means(samples_files());
     assert_eq!(planned.objectives.len(), 3);
+    // Foreign threat ids (UUIDs, `DS06@Insert query…`) are written by their short aliases.
+    let yaml = to_okr_yaml(&planned);
+    assert!(planned.threat_names.keys().any(|id| id.as_str().starts_with("DS06@")));
+    for (id, alias) in &planned.threat_names {
+        assert!(!yaml.contains(&format!("- {id}\n")) && !yaml.contains(&format!("\"{id}\"")));
+        assert!(yaml.contains(&format!("- {alias}\n")) || yaml.contains(&format!(" {alias},")));
+    }
 }
 
 // ------------------------------------------------------------------ alignment

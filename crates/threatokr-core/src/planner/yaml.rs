@@ -15,7 +15,7 @@
 use super::{Plan, PlannedKr, PlannedObjective, PlannedTarget, number};
 use crate::diag::{FileId, Files};
 use crate::export::yaml::{block_scalar, scalar};
-use crate::model::MeasureParam;
+use crate::model::{MeasureParam, ThreatId};
 use crate::syntax::{Budget, Node, Value as YamlValue, parse_yaml};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -42,12 +42,12 @@ pub fn to_okr_yaml(plan: &Plan) -> String {
         return out;
     }
     out.push_str("\nobjectives:\n");
-    let mut defined = BTreeSet::new();
+    let mut written = Written { defined: BTreeSet::new(), plan };
     for (index, objective) in plan.objectives.iter().enumerate() {
         if index > 0 {
             out.push('\n');
         }
-        out.push_str(&objective_block(objective, 2, &mut defined));
+        out.push_str(&objective_block(objective, 2, &mut written));
     }
     out.push_str(&proposed_block(&proposal_ids(plan)));
     out
@@ -97,7 +97,21 @@ fn wrapped_ids(ids: &[&str], first_column: usize) -> String {
     out
 }
 
-fn objective_block(o: &PlannedObjective, dash: usize, defined: &mut BTreeSet<String>) -> String {
+/// What a file being written holds so far: the key results it defines, and the plan whose
+/// threat names it writes.
+struct Written<'p> {
+    defined: BTreeSet<String>,
+    plan: &'p Plan,
+}
+
+impl Written<'_> {
+    /// How a threat is written: its alias when its own id is foreign (see [`Plan::threat_names`]).
+    fn threat<'t>(&'t self, id: &'t ThreatId) -> &'t str {
+        self.plan.threat_names.get(id).map_or(id.as_str(), String::as_str)
+    }
+}
+
+fn objective_block(o: &PlannedObjective, dash: usize, written: &mut Written<'_>) -> String {
     let mut out = String::new();
     let key = dash + 2;
     let _ = writeln!(out, "{:dash$}- id: {}", "", block_scalar(o.id.as_str()));
@@ -112,7 +126,7 @@ fn objective_block(o: &PlannedObjective, dash: usize, defined: &mut BTreeSet<Str
     }
     field(&mut out, key, "description", &block_scalar(&o.description));
     if !o.derived_from.is_empty() {
-        id_list(&mut out, key, "derived_from", o.derived_from.iter().map(|t| t.as_str()));
+        id_list(&mut out, key, "derived_from", o.derived_from.iter().map(|t| written.threat(t)));
     }
     if o.key_results.is_empty() {
         field(&mut out, key, "key_results", "[]");
@@ -120,15 +134,15 @@ fn objective_block(o: &PlannedObjective, dash: usize, defined: &mut BTreeSet<Str
     }
     field(&mut out, key, "key_results", "");
     for kr in &o.key_results {
-        out.push_str(&kr_block(kr, key + 2, defined));
+        out.push_str(&kr_block(kr, key + 2, written));
     }
     out
 }
 
-/// A key result as a block list item at `dash`; `- ref: ID` when `defined` already has it.
-fn kr_block(kr: &PlannedKr, dash: usize, defined: &mut BTreeSet<String>) -> String {
+/// A key result as a block list item at `dash`; `- ref: ID` when the file defines it already.
+fn kr_block(kr: &PlannedKr, dash: usize, written: &mut Written<'_>) -> String {
     let mut out = String::new();
-    if !defined.insert(kr.id.clone()) {
+    if !written.defined.insert(kr.id.clone()) {
         let _ = writeln!(out, "{:dash$}- ref: {}", "", block_scalar(&kr.id));
         return out;
     }
@@ -177,7 +191,7 @@ fn kr_block(kr: &PlannedKr, dash: usize, defined: &mut BTreeSet<String>) -> Stri
         field(&mut out, key, "measure", &format!("{{ {} }}", parts.join(", ")));
     }
     if !kr.derived_from.is_empty() {
-        id_list(&mut out, key, "derived_from", kr.derived_from.iter().map(|t| t.as_str()));
+        id_list(&mut out, key, "derived_from", kr.derived_from.iter().map(|t| written.threat(t)));
     }
     if let Some(lineage) = &kr.lineage {
         field(&mut out, key, "lineage", &block_scalar(lineage));
@@ -259,13 +273,13 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
         None => Vec::new(),
     };
     // Key results the file defines (by `id:`), anywhere.
-    let mut defined: BTreeSet<String> = BTreeSet::new();
+    let mut written = Written { defined: BTreeSet::new(), plan };
     for item in &items {
         for kr in item.get("key_results").and_then(Node::as_seq).unwrap_or(&[]) {
             if kr.get("ref").is_none()
                 && let Some(id) = kr.get("id").and_then(Node::scalar_text)
             {
-                defined.insert(id.to_owned());
+                written.defined.insert(id.to_owned());
             }
         }
     }
@@ -331,8 +345,8 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
         };
         let mut block = header;
         for kr in missing {
-            let verb = if defined.contains(&kr.id) { "counted" } else { "added" };
-            block.push_str(&kr_block(kr, dash, &mut defined));
+            let verb = if written.defined.contains(&kr.id) { "counted" } else { "added" };
+            block.push_str(&kr_block(kr, dash, &mut written));
             changes.push(format!("{verb} key result {} in {}: {}", kr.id, planned.id, kr.title));
         }
         insertions.push((at, block));
@@ -358,7 +372,7 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
             if index > 0 || !items.is_empty() {
                 block.push('\n');
             }
-            block.push_str(&objective_block(objective, dash, &mut defined));
+            block.push_str(&objective_block(objective, dash, &mut written));
             changes.push(format!("added objective {}: {}", objective.id, objective.title));
             if let Some(theme) = objective.theme {
                 let same_theme = items
