@@ -70,13 +70,13 @@ fn proposed_block(ids: &[&str]) -> String {
     format!(
         "\n# Every id `threatokr plan` has proposed in this file. A proposal deleted from the file is\n\
          # not proposed again; delete its id here too to have it proposed again.\nproposed: [{}]\n",
-        wrapped_ids(ids, "proposed: [".len())
+        wrapped_ids(ids, "proposed: [".len(), 2)
     )
 }
 
 /// Ids separated by commas, wrapped before [`MAX_FLOW_LINE`] with continuation lines indented
-/// by two; `first_column` is where the first id starts.
-fn wrapped_ids(ids: &[&str], first_column: usize) -> String {
+/// by `indent`; `first_column` is where the first id starts.
+fn wrapped_ids(ids: &[&str], first_column: usize, indent: usize) -> String {
     let mut out = String::new();
     let mut column = first_column;
     for (index, id) in ids.iter().enumerate() {
@@ -84,8 +84,8 @@ fn wrapped_ids(ids: &[&str], first_column: usize) -> String {
         if index > 0 {
             out.push(',');
             if column + 2 + item.len() + 1 > MAX_FLOW_LINE {
-                out.push_str("\n  ");
-                column = 2;
+                let _ = write!(out, "\n{:indent$}", "");
+                column = indent;
             } else {
                 out.push(' ');
                 column += 2;
@@ -221,18 +221,12 @@ fn field(out: &mut String, indent: usize, key: &str, value: &str) {
     }
 }
 
-/// A list of ids: a flow list when the line stays short, a block list otherwise.
+/// A list of ids as a flow list, wrapped before [`MAX_FLOW_LINE`] onto lines indented under the
+/// key: one line for a few ids, a handful for a theme's dozens of threats.
 fn id_list<'a>(out: &mut String, indent: usize, key: &str, ids: impl Iterator<Item = &'a str>) {
     let ids: Vec<&str> = ids.collect();
-    let flow = format!("[{}]", ids.iter().map(|i| scalar(i)).collect::<Vec<_>>().join(", "));
-    if indent + key.len() + 2 + flow.len() <= MAX_FLOW_LINE {
-        field(out, indent, key, &flow);
-    } else {
-        field(out, indent, key, "");
-        for id in ids {
-            let _ = writeln!(out, "{:indent$}  - {}", "", block_scalar(id));
-        }
-    }
+    let first_column = indent + key.len() + 3;
+    field(out, indent, key, &format!("[{}]", wrapped_ids(&ids, first_column, indent + 2)));
 }
 
 // ------------------------------------------------------------------ merging
@@ -408,7 +402,7 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
             Some(node) if is_flow(text, node) && node.as_seq().is_some() => {
                 let close = content_end(text, node) - 1;
                 let separator = if recorded.is_empty() { "" } else { ",\n  " };
-                insertions.push((close, format!("{separator}{}", wrapped_ids(&unrecorded, 2))));
+                insertions.push((close, format!("{separator}{}", wrapped_ids(&unrecorded, 2, 2))));
             }
             Some(_) => {
                 return Err(format!(
