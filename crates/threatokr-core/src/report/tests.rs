@@ -369,8 +369,8 @@ fn build_fills_what_the_workspace_gives() {
         ]
     );
     // Each threat carries its short alias, shown beside the id in the register.
-    let html = crate::report::render_html(&model);
-    let markdown = crate::report::render_markdown(&model);
+    let html = render_html(&model);
+    let markdown = render_markdown(&model);
     for row in &model.register {
         let alias = row.alias.as_deref().expect("every threat has an alias");
         assert!(alias.starts_with(&format!("{}:T-", row.app)), "{alias}");
