@@ -435,6 +435,10 @@ fn samples_plan_meets_the_done_means() {
     // Foreign threat ids (UUIDs, `DS06@Insert query…`) are written by their short aliases.
     let yaml = to_okr_yaml(&planned);
     assert!(planned.threat_names.keys().any(|id| id.as_str().starts_with("DS06@")));
+    let json = plan_json(&planned);
+    for (id, alias) in &planned.threat_names {
+        assert_eq!(json["threat_aliases"][id.as_str()], alias.as_str());
+    }
     let tokens: HashSet<&str> = yaml.split([',', '[', ']', ' ', '\n', '"']).collect();
     for (id, alias) in &planned.threat_names {
         assert!(!tokens.contains(id.as_str()) && tokens.contains(alias.as_str()), "{id}");

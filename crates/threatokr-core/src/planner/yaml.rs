@@ -509,8 +509,9 @@ fn params_json(kr: &PlannedKr) -> Value {
 /// (milestones; `start` and `target` are null) and `lineage` (null unless carried over from the
 /// previous cycle); each objective has its own `balance` and `derived_from` (a key result's
 /// `derived_from` is its objective's unless it differs); and the document has `warnings` and
-/// `declined` (proposals deleted from the OKR file, not proposed again). Shares are rounded to
-/// 0.01.
+/// `declined` (proposals deleted from the OKR file, not proposed again) and `threat_aliases`
+/// (the alias of each foreign threat id the plan names, as the YAML writes it). Shares are
+/// rounded to 0.01.
 pub fn plan_json(plan: &Plan) -> Value {
     let objectives: Vec<Value> = plan
         .objectives
@@ -575,5 +576,6 @@ pub fn plan_json(plan: &Plan) -> Value {
         "balance": {"strategic": round2(plan.balance.strategic), "tactical": round2(plan.balance.tactical)},
         "warnings": plan.warnings,
         "declined": plan.declined,
+        "threat_aliases": plan.threat_names,
     })
 }
