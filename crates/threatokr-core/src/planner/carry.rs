@@ -168,6 +168,18 @@ fn carried_target(target: &KrTarget, score: f64, title: &str) -> Option<PlannedT
     }
 }
 
+/// Adds a carried key result to the objective it descends from. When that objective's plan
+/// proposes the same key result afresh (the carried id less its `-<cycle>` is a planned id, as
+/// when the previous cycle was planned too), the carried one takes its place: the same goal,
+/// with its lineage, once.
+fn join(home: &mut PlannedObjective, kr: PlannedKr, cycle: &CycleId) {
+    let base = kr.id.strip_suffix(&format!("-{cycle}")).unwrap_or(&kr.id).to_owned();
+    match home.key_results.iter().position(|k| k.id == base && k.template != Template::Carried) {
+        Some(fresh) => home.key_results[fresh] = kr,
+        None => home.key_results.push(kr),
+    }
+}
+
 /// Puts carried key results under their old objective when the plan has it, else when the
 /// cycle's OKR file `current` has it (the objective is then proposed with the file's wording, so
 /// merging adds the key results to it), else under `O-<cycle>-CARRIED`. A carried id the plan
@@ -188,7 +200,7 @@ pub fn place(
         }
         let new_id = carried_objective_id(&objective_id, &previous.cycle, cycle);
         if let Some(home) = objectives.iter_mut().find(|o| o.id == objective_id || o.id == new_id) {
-            home.key_results.push(kr);
+            join(home, kr, cycle);
             continue;
         }
         let by_id =
@@ -210,7 +222,7 @@ pub fn place(
         if by_id.is_none()
             && let Some(home) = objectives.iter_mut().find(|o| same_purpose(o))
         {
-            home.key_results.push(kr);
+            join(home, kr, cycle);
             continue;
         }
         // The cycle's file may hold the heir already (a plan merged before).

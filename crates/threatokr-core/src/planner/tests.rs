@@ -747,6 +747,36 @@ fn example_files_with_q2(okrs: bool) -> Vec<(String, String)> {
     files
 }
 
+/// A quarter planned by threatokr, graded below expectation: the next quarter's plan carries
+/// its key result back into the objective of the same theme, in place of the fresh proposal.
+#[test]
+fn a_carried_key_result_replaces_the_fresh_proposal_it_continues() {
+    let (workspace, _) = load(&example_files_with_q2(false));
+    let (q1_set, diagnostics) = lower_text(&to_okr_yaml(&plan_of(&workspace, None)));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let carry = CarryOver {
+        cycle: "2027-Q1".parse().expect("an id"),
+        okrs: q1_set.expect("a set"),
+        grades: vec![graded("O-2027-Q1-AC", "KR-AC-TRAINING", 0.25, 0.7)],
+    };
+    let analysis = crate::analysis::analyze(&workspace);
+    let q2 = workspace.config.cycle("2027-Q2").expect("Q2");
+    let options = PlanOptions { carry: Some(carry), ..PlanOptions::default() };
+    let planned = plan(&workspace, &analysis, q2, &options, None);
+    let ac = &planned.objectives[0];
+    assert_eq!(ac.id.as_str(), "O-2027-Q2-AC");
+    let ids: Vec<&str> = ac.key_results.iter().map(|kr| kr.id.as_str()).collect();
+    assert_eq!(ids[0], "KR-AC-TRAINING-2027-Q2", "{ids:?}");
+    assert!(!ids.contains(&"KR-AC-TRAINING"), "{ids:?}");
+    assert_eq!(ac.key_results[0].lineage.as_deref(), Some("KR-AC-TRAINING"));
+    // 0 + 0.25 × 80 = 20.
+    assert_eq!(ac.key_results[0].target, PlannedTarget::Metric { start: 20.0, target: 80.0 });
+    assert!(planned.objectives.iter().all(|o| o.id.as_str() != "O-2027-Q2-CARRIED"));
+    let yaml = to_okr_yaml(&planned);
+    let (_, diagnostics) = lower_text(&yaml);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{yaml}");
+}
+
 fn find_kr<'p>(planned: &'p Plan, id: &str) -> Option<&'p PlannedKr> {
     planned.objectives.iter().flat_map(|o| &o.key_results).find(|kr| kr.id == id)
 }
