@@ -3,7 +3,8 @@
 //!
 //! When the target file exists (`-o FILE`, else `okrs/<cycle>.yaml`), the plan is merged into it:
 //! everything the user wrote stays byte for byte, new proposals are appended, and every change is
-//! printed on stderr before anything is written. The planning itself (measured starts, carried
+//! printed on stderr before anything is written. Without `-o` nothing is written, and stderr says
+//! so ("would change …", "would write …"); proposals deleted by hand are named, not proposed again. The planning itself (measured starts, carried
 //! over key results) is the application layer's `Session::plan`.
 
 use super::analyze::load_checked;
@@ -23,7 +24,8 @@ pub(crate) struct Args {
     /// At most this many theme objectives.
     #[arg(long, default_value_t = 3)]
     pub(crate) max_objectives: usize,
-    /// Write (or merge into) this file instead of printing on stdout.
+    /// Write (or merge into) this file. Without it nothing is written: the plan (or the cycle's
+    /// OKR file with the plan merged in) is printed, and stderr says what a write would change.
     #[arg(short = 'o', long = "output")]
     pub(crate) output: Option<PathBuf>,
     /// Output format: yaml (an okrs/<cycle>.yaml) or json (the contract).
