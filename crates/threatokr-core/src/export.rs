@@ -31,7 +31,8 @@ use serde_json::{Value, json};
 use crate::diag::{Diagnostic, Files, diagnostic_json};
 use crate::import::otm_markers;
 use crate::model::{
-    ControlStatus, ElementId, SourceFormat, Stride, Threat, ThreatModel, ThreatStatus,
+    ControlStatus, ElementId, SourceFormat, Stride, Threat, ThreatAliases, ThreatModel,
+    ThreatStatus,
 };
 
 pub use yaml::to_native_yaml;
@@ -79,6 +80,7 @@ pub fn import_json(
 pub const CSV_COLUMNS: &[&str] = &[
     "app",
     "id",
+    "alias",
     "title",
     "status",
     "status_raw",
@@ -95,7 +97,8 @@ pub const CSV_COLUMNS: &[&str] = &[
 /// Threats of several apps' models as CSV for issue trackers and spreadsheets: one row per
 /// threat, lists joined with `;`, CWEs as `CWE-79`. A cell that a spreadsheet would run as a
 /// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`.
-pub fn threats_csv(rows: &[(String, &ThreatModel)]) -> String {
+/// Each threat's short alias (`checkout:T-4821`) is beside its id.
+pub fn threats_csv(rows: &[(String, &ThreatModel)], aliases: &ThreatAliases) -> String {
     let mut writer =
         csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let mut records: Vec<Vec<String>> = vec![CSV_COLUMNS.iter().map(|c| (*c).to_owned()).collect()];
@@ -105,6 +108,7 @@ pub fn threats_csv(rows: &[(String, &ThreatModel)]) -> String {
             records.push(vec![
                 app.clone(),
                 t.id.to_string(),
+                aliases.alias_in(app, &t.id).unwrap_or_default().to_owned(),
                 t.title.clone(),
                 t.status.as_str().to_owned(),
                 t.status_raw.clone(),
@@ -140,10 +144,10 @@ fn defuse_formula(cell: &str) -> String {
     }
 }
 
-/// Threats of several apps' models as JSON: `{"threats": [{"app", "id", "title", "description",
+/// Threats of several apps' models as JSON: `{"threats": [{"app", "id", "alias", "title", "description",
 /// "status", "status_raw", "severity", "severity_raw", "likelihood", "impact", "cvss", "stride",
 /// "cwes", "elements", "controls", "owner", "ticket"}]}`; absent values are `null`.
-pub fn threats_json(rows: &[(String, &ThreatModel)]) -> Value {
+pub fn threats_json(rows: &[(String, &ThreatModel)], aliases: &ThreatAliases) -> Value {
     let threats: Vec<Value> = rows
         .iter()
         .flat_map(|(app, model)| {
@@ -152,6 +156,7 @@ pub fn threats_json(rows: &[(String, &ThreatModel)]) -> Value {
                 json!({
                     "app": app,
                     "id": t.id,
+                    "alias": aliases.alias_in(app, &t.id),
                     "title": t.title,
                     "description": t.description,
                     "status": t.status.as_str(),

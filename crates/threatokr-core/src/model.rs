@@ -24,7 +24,7 @@ pub use vocab::{
 };
 pub use workspace::{
     App, Course, Cycle, EvidenceFolders, EvidenceMaxAge, Org, Person, Settings, SlaDays, Team,
-    Workspace, WorkspaceConfig,
+    ThreatAliases, Workspace, WorkspaceConfig,
 };
 
 use crate::diag::{FileId, Span};

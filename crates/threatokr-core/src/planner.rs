@@ -15,14 +15,23 @@
 //!   [`measure_starts`] measures a plan's key results with the metric engine to give those starts
 //!   (see [`starts`]); the rationale names the measured figure, or says the start is declared when
 //!   there was no evidence ([`PlanOptions::unmeasured`]).
-//!   Every key result's `derived_from` is the theme's open threats, highest risk first; the
-//!   certifications key result is one definition shared by every objective that supports a
-//!   business objective, with no `derived_from` (it comes from the alignment, not from threats).
+//!   Provenance is written once per objective: the objective's `derived_from` is the theme's open
+//!   threats, highest risk first, and a key result lists threats only where they differ (a
+//!   carried one's); lowering gives a key result without its own the threats of every objective
+//!   counting it. Key results about the whole portfolio are one definition that the first
+//!   objective holding them defines and the others `ref:` ([`share_portfolio_wide`]):
+//!   `KR-CI-SCAN` and `KR-PROD-HIGH`, scoped to the apps of every objective counting them, and
+//!   `KR-TRUST-CERTS`, shared by every objective that supports a business objective.
+//! - **Declined proposals**: the OKR file's `proposed:` list records every id the planner put in
+//!   it; an id there that the file no longer holds was deleted by a person, and is not proposed
+//!   again ([`Plan::declined`]).
 //! - **Carry-over** ([`carry`]): with [`PlanOptions::carry`], key results of the previous cycle
 //!   whose frozen grade is below what their commitment expected are proposed again with their
-//!   lineage, under the objective they belonged to when this cycle has it, else under
-//!   `O-<cycle>-CARRIED`.
-//! - **Ids**: `O-<cycle>-<THEME-ABBR>` and `KR-<THEME-ABBR>-<TEMPLATE>`; the customer-confidence
+//!   lineage, under the objective they descend from (same id, carried id, the cycle's OKR file,
+//!   the same theme), else under `O-<cycle>-CARRIED`; business objectives with unfinished key
+//!   results are carried too, and aligned to like the cycle's own.
+//! - **Ids**: `O-<cycle>-<THEME-ABBR>` and `KR-<THEME-ABBR>-<TEMPLATE>` (`KR-<TEMPLATE>` for the
+//!   portfolio-wide ones); the customer-confidence
 //!   objective is `O-<cycle>-TRUST` with `KR-TRUST-FEATURES` and `KR-TRUST-CERTS`. Re-planning
 //!   gives the same ids; with `existing`, objectives and key results of the same id keep the
 //!   user's title, target, weight, kind and commitment.
@@ -100,6 +109,21 @@ pub struct Plan {
     pub balance: Balance,
     /// Warnings (balance outside 30–70%, dropped key results), in a stable order.
     pub warnings: Vec<String>,
+    /// Proposals a person deleted from the cycle's OKR file (ids in its `proposed:` list that it
+    /// no longer holds): not proposed again, sorted.
+    pub declined: Vec<String>,
+    /// How the OKR file writes the threats the plan names whose own id is foreign (long, or with
+    /// characters beyond letters, digits, `-`, `_` and `.`): by their alias (`checkout:T-4821`).
+    pub threat_names: BTreeMap<ThreatId, String>,
+}
+
+/// The longest threat id the OKR file writes as it is; longer ones are written by alias.
+const MAX_PLAIN_THREAT_ID: usize = 24;
+
+/// Whether a threat id reads well in a file: short, letters, digits, `-`, `_` and `.` only.
+fn is_plain_threat_id(id: &str) -> bool {
+    id.len() <= MAX_PLAIN_THREAT_ID
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// A proposed objective.
@@ -123,6 +147,9 @@ pub struct PlannedObjective {
     pub supports: Vec<ObjectiveId>,
     /// One line on the scope, written as the objective's description.
     pub description: String,
+    /// The threats it is planned from (the theme's open threats, highest risk first): the
+    /// provenance of its key results, written once.
+    pub derived_from: Vec<ThreatId>,
     /// Its key results.
     pub key_results: Vec<PlannedKr>,
     /// Its strategic/tactical balance.
@@ -152,7 +179,9 @@ pub struct PlannedKr {
     pub commitment: Commitment,
     /// Weight in the objective's mean.
     pub weight: f64,
-    /// The theme's open threats.
+    /// Threats that justify it where they differ from its objective's (a carried key result's);
+    /// empty means its objective's, and a shared key result's are those of every objective
+    /// counting it (as lowering reads them).
     pub derived_from: Vec<ThreatId>,
     /// One line naming the figures.
     pub rationale: String,
@@ -244,7 +273,26 @@ pub fn plan(
     let mut warnings = Vec::new();
     let mut objectives = Vec::new();
 
-    let business = business_objectives(workspace, &cycle.id, existing);
+    let current = existing.or_else(|| workspace.okrs_for(&cycle.id));
+    let mut business = business_objectives(workspace, &cycle.id, existing);
+    // Business objectives carried from the previous cycle are aligned to like the cycle's own.
+    let carried_business = match &options.carry {
+        Some(previous) => {
+            let mut cycle_sets: Vec<&OkrSet> = existing.into_iter().collect();
+            cycle_sets.extend(workspace.okrs.iter().filter(|s| s.cycle == cycle.id));
+            let carried = carry::carried_business(previous, &cycle.id, &cycle_sets);
+            for objective in &previous.okrs.objectives {
+                let id = carry::carried_objective_id(&objective.id, &previous.cycle, &cycle.id);
+                if carried.iter().any(|c| c.id == id) {
+                    let mut read = business_objective(objective, &previous.okrs, &config.apps);
+                    read.id = id;
+                    business.push(read);
+                }
+            }
+            carried
+        }
+        None => Vec::new(),
+    };
     for summary in
         analysis.themes.iter().filter(|t| t.figures.open_risk > 0.0).take(options.max_objectives)
     {
@@ -270,6 +318,7 @@ pub fn plan(
             teams: cx.teams.clone(),
             supports,
             description: scope_description(&cx),
+            derived_from: cx.derived_from.clone(),
             key_results,
             balance: Balance::default(),
         });
@@ -313,6 +362,7 @@ pub fn plan(
             apps: scoped_apps,
             teams,
             supports,
+            derived_from: Vec::new(),
             key_results: vec![
                 templates::security_features(&product, headline.clone()),
                 templates::certifications(pci, String::new(), Vec::new()),
@@ -321,8 +371,8 @@ pub fn plan(
         });
     }
     share_certifications(&mut objectives, &apps);
+    share_portfolio_wide(&mut objectives, &apps);
     if let Some(previous) = &options.carry {
-        let current = existing.or_else(|| workspace.okrs_for(&cycle.id));
         let mut carried = carry::carried(previous, &cycle.id);
         // Threats removed from the models since are no longer a reason (and would not validate).
         let threats: BTreeSet<&ThreatId> =
@@ -332,8 +382,18 @@ pub fn plan(
         }
         carry::place(&mut objectives, carried, &cycle.id, previous, current);
     }
+    objectives.extend(carried_business);
+    let declined = existing.map(declined_proposals).unwrap_or_default();
+    objectives.retain(|o| !declined.contains(o.id.as_str()));
 
     for objective in &mut objectives {
+        objective.key_results.retain(|kr| !declined.contains(kr.id.as_str()));
+        // A key result lists threats only where they differ from its objective's.
+        for kr in &mut objective.key_results {
+            if same_threats(&kr.derived_from, &objective.derived_from) {
+                kr.derived_from.clear();
+            }
+        }
         objective.key_results.retain_mut(|kr| apply_start(kr, options, &mut warnings));
         if let Some(set) = existing {
             keep_user_edits(objective, set);
@@ -354,7 +414,84 @@ pub fn plan(
     if !balance.is_balanced() {
         warnings.push(balance_warning("the plan", balance));
     }
-    Plan { cycle: cycle.id.clone(), objectives, balance, warnings }
+    let threat_names = objectives
+        .iter()
+        .flat_map(|o| {
+            o.derived_from.iter().chain(o.key_results.iter().flat_map(|k| &k.derived_from))
+        })
+        .filter(|id| !is_plain_threat_id(id.as_str()))
+        .filter_map(|id| Some((id.clone(), workspace.aliases.alias_of(id)?.to_owned())))
+        .collect();
+    Plan {
+        cycle: cycle.id.clone(),
+        objectives,
+        balance,
+        warnings,
+        declined: declined.into_iter().map(str::to_owned).collect(),
+        threat_names,
+    }
+}
+
+/// The ids of an OKR file's `proposed:` list that the file no longer holds: proposals a person
+/// deleted, which planning does not bring back.
+fn declined_proposals(set: &OkrSet) -> BTreeSet<&str> {
+    let held: BTreeSet<&str> = set
+        .objectives
+        .iter()
+        .map(|o| o.id.as_str())
+        .chain(set.key_results.iter().map(|kr| kr.id.as_str()))
+        .collect();
+    set.proposed.iter().map(String::as_str).filter(|id| !held.contains(id)).collect()
+}
+
+/// Whether two threat lists name the same threats, in any order.
+fn same_threats(a: &[ThreatId], b: &[ThreatId]) -> bool {
+    a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
+}
+
+/// Key results about the whole portfolio rather than one theme (CI scanning, no high findings in
+/// production) are one definition, `KR-CI-SCAN` and `KR-PROD-HIGH`, scoped to the apps of every
+/// objective that counts it: the first defines it, the others `ref:` it.
+fn share_portfolio_wide(objectives: &mut [PlannedObjective], apps: &HashMap<&str, &App>) {
+    for template in [Template::ProdFindings, Template::CiScanning] {
+        let holders: Vec<&PlannedObjective> = objectives
+            .iter()
+            .filter(|o| o.key_results.iter().any(|kr| kr.template == template))
+            .collect();
+        let Some(first) = holders.first() else { continue };
+        let ids: Vec<AppId> = unique(holders.iter().flat_map(|o| o.apps.iter().cloned()));
+        let scope = scope_of(&ids, apps);
+        let counted_by = join_ids(&holders.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
+        let mut shared = first
+            .key_results
+            .iter()
+            .find(|kr| kr.template == template)
+            .expect("a holder holds it")
+            .clone();
+        shared.id = format!("KR-{}", template.abbr());
+        shared.params.insert("apps".into(), scope.param);
+        let (title, why) = match template {
+            Template::CiScanning => (
+                format!(
+                    "SAST and secret scanning in the CI of every repository of {}",
+                    scope.phrase
+                ),
+                "scanning every change keeps new flaws out",
+            ),
+            _ => (
+                format!("No open production finding with CVSS >= 7.0 in {}", scope.phrase),
+                "high and critical findings in production are where it gets exploited",
+            ),
+        };
+        shared.title = title;
+        shared.rationale =
+            format!("one key result for the portfolio, counted by {counted_by}; {why}");
+        for objective in objectives.iter_mut() {
+            for kr in objective.key_results.iter_mut().filter(|kr| kr.template == template) {
+                *kr = shared.clone();
+            }
+        }
+    }
 }
 
 /// `O-<cycle>-<abbr>`; `O-<abbr>` when the cycle's id is too long to make a valid id.
@@ -502,26 +639,8 @@ fn theme_context(
     let words = themes::words(theme);
     let affected: Vec<&App> =
         summary.apps.iter().filter_map(|a| apps.get(a.as_str()).copied()).collect();
-    let shared_tag = shared_tag(&summary.apps, &affected, apps);
-    let names: Vec<String> = summary
-        .apps
-        .iter()
-        .map(|a| apps.get(a.as_str()).map_or_else(|| a.to_string(), |app| app.name.clone()))
-        .collect();
-    let (apps_param, scope_phrase, scope_adjective) = match &shared_tag {
-        Some(tag) if summary.apps.len() > 1 => {
-            (MeasureParam::Text(format!("tag:{tag}")), format!("the {tag} apps"), tag.clone())
-        }
-        _ => (
-            MeasureParam::List(summary.apps.iter().map(|a| a.to_string()).collect()),
-            if names.len() <= MAX_NAMED_APPS {
-                templates::join_and(&names)
-            } else {
-                format!("{} apps", names.len())
-            },
-            String::new(),
-        ),
-    };
+    let Scope { param: apps_param, phrase: scope_phrase, adjective: scope_adjective } =
+        scope_of(&summary.apps, apps);
     let f = &summary.figures;
     let headline = format!(
         "{} carries {}% of open risk: {} open threat{} across {} app{}",
@@ -573,6 +692,42 @@ fn theme_context(
         controls_implemented: f.controls_implemented,
         has_prod,
         pci: affected.iter().any(|a| a.tags.iter().any(|t| t == "pci")),
+    }
+}
+
+/// How a key result names a set of apps: its `apps:` parameter, a phrase and an adjective.
+struct Scope {
+    /// `tag:consumer-facing` or the app ids.
+    param: MeasureParam,
+    /// "the consumer-facing apps", "Checkout and Web", "6 apps".
+    phrase: String,
+    /// "consumer-facing", or empty when the scope is not a tag.
+    adjective: String,
+}
+
+/// The scope of `ids`: their shared tag when there is one (and more than one app), else the
+/// apps by id, named one by one up to [`MAX_NAMED_APPS`].
+fn scope_of(ids: &[AppId], apps: &HashMap<&str, &App>) -> Scope {
+    let affected: Vec<&App> = ids.iter().filter_map(|a| apps.get(a.as_str()).copied()).collect();
+    let names: Vec<String> = ids
+        .iter()
+        .map(|a| apps.get(a.as_str()).map_or_else(|| a.to_string(), |app| app.name.clone()))
+        .collect();
+    match shared_tag(ids, &affected, apps) {
+        Some(tag) if ids.len() > 1 => Scope {
+            param: MeasureParam::Text(format!("tag:{tag}")),
+            phrase: format!("the {tag} apps"),
+            adjective: tag,
+        },
+        _ => Scope {
+            param: MeasureParam::List(ids.iter().map(|a| a.to_string()).collect()),
+            phrase: if names.len() <= MAX_NAMED_APPS {
+                templates::join_and(&names)
+            } else {
+                format!("{} apps", names.len())
+            },
+            adjective: String::new(),
+        },
     }
 }
 
@@ -688,49 +843,57 @@ pub fn business_objectives(
             if out.iter().any(|b| b.id == objective.id) {
                 continue;
             }
-            let mut text = objective.title.clone();
-            let heading =
-                format!("{} {}", objective.title, objective.description.as_deref().unwrap_or(""));
-            for id in &objective.key_results {
-                if let Some(kr) = set.key_result(id) {
-                    text.push_str(" . ");
-                    text.push_str(&kr.title);
-                }
-            }
-            if let Some(d) = &objective.description {
-                text.push_str(" . ");
-                text.push_str(d);
-            }
-            let words = words_of(&text);
-            let heading_words = words_of(&heading);
-            let mut named = Vec::new();
-            let mut product = None;
-            for app in apps {
-                let by_name = contains_phrase(&heading_words, &app.name)
-                    || contains_phrase(&heading_words, app.id.as_str());
-                let by_tag = app.tags.iter().find(|t| contains_phrase(&heading_words, t));
-                if by_name || by_tag.is_some() {
-                    named.push(app.id.clone());
-                    if product.is_none() {
-                        product = Some(if by_name {
-                            app.name.clone()
-                        } else {
-                            capitalise(by_tag.expect("a tag matched"))
-                        });
-                    }
-                }
-            }
-            out.push(BusinessObjective {
-                id: objective.id.clone(),
-                title: objective.title.clone(),
-                about_revenue: heading_words.iter().any(|w| REVENUE_WORDS.contains(&w.as_str())),
-                words,
-                apps: named,
-                product,
-            });
+            out.push(business_objective(objective, set, apps));
         }
     }
     out
+}
+
+/// What the planner reads from the business objective `objective` of `set`.
+fn business_objective(
+    objective: &crate::model::Objective,
+    set: &OkrSet,
+    apps: &[App],
+) -> BusinessObjective {
+    let mut text = objective.title.clone();
+    let heading = format!("{} {}", objective.title, objective.description.as_deref().unwrap_or(""));
+    for id in &objective.key_results {
+        if let Some(kr) = set.key_result(id) {
+            text.push_str(" . ");
+            text.push_str(&kr.title);
+        }
+    }
+    if let Some(d) = &objective.description {
+        text.push_str(" . ");
+        text.push_str(d);
+    }
+    let words = words_of(&text);
+    let heading_words = words_of(&heading);
+    let mut named = Vec::new();
+    let mut product = None;
+    for app in apps {
+        let by_name = contains_phrase(&heading_words, &app.name)
+            || contains_phrase(&heading_words, app.id.as_str());
+        let by_tag = app.tags.iter().find(|t| contains_phrase(&heading_words, t));
+        if by_name || by_tag.is_some() {
+            named.push(app.id.clone());
+            if product.is_none() {
+                product = Some(if by_name {
+                    app.name.clone()
+                } else {
+                    capitalise(by_tag.expect("a tag matched"))
+                });
+            }
+        }
+    }
+    BusinessObjective {
+        id: objective.id.clone(),
+        title: objective.title.clone(),
+        about_revenue: heading_words.iter().any(|w| REVENUE_WORDS.contains(&w.as_str())),
+        words,
+        apps: named,
+        product,
+    }
 }
 
 fn capitalise(text: &str) -> String {

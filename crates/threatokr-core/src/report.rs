@@ -281,6 +281,8 @@ pub struct ThreatRow {
     pub app: String,
     /// Threat id.
     pub id: String,
+    /// Its short alias (`checkout:T-4821`), shown beside the id.
+    pub alias: Option<String>,
     /// Title.
     pub title: String,
     /// Theme, when analysed.
@@ -531,6 +533,7 @@ pub fn build_with(
             register.push(ThreatRow {
                 app: app.to_string(),
                 id: threat.id.to_string(),
+                alias: workspace.aliases.alias_in(app.as_str(), &threat.id).map(str::to_owned),
                 title: threat.title.clone(),
                 theme: analysed.map(|t| t.theme.clone()),
                 severity: threat.severity,

@@ -5,9 +5,12 @@
 use crate::decode::{Reference, Target};
 use crate::diag::{Code, Diagnostic, FileId, Files, Span, did_you_mean};
 use crate::evidence::training::course_key;
-use crate::model::{App, AppId, Origin, Workspace};
+use crate::model::{App, AppId, Origin, ThreatId, Workspace};
 use crate::native::{lower_okrs, lower_threat_model, lower_workspace_config};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+pub mod aliases;
+pub use aliases::is_alias;
 
 /// The files of a workspace, already read.
 #[derive(Debug, Clone, Default)]
@@ -73,9 +76,62 @@ pub fn load_workspace(files: &Files, input: &WorkspaceFiles) -> (Workspace, Vec<
     }
     workspace.models.sort_by(|a, b| files.name(a.origin.file).cmp(files.name(b.origin.file)));
     workspace.okrs.sort_by(|a, b| a.cycle.cmp(&b.cycle));
+    workspace.aliases =
+        aliases::assign(&workspace.models, |m| files.name(m.origin.file).to_owned());
     check_config_references(&workspace, &mut diagnostics);
     check_references(&workspace, &references, &local_elements, &local_threats, &mut diagnostics);
+    resolve_threat_aliases(&mut workspace);
     (workspace, diagnostics)
+}
+
+/// OKR files may name threats by alias; the model keeps the threats' own ids.
+fn resolve_threat_aliases(workspace: &mut Workspace) {
+    let aliases = workspace.aliases.clone();
+    let resolve = |ids: &mut Vec<ThreatId>| {
+        for id in ids {
+            if let Some(threat) = aliases.threat(id.as_str()) {
+                *id = threat.clone();
+            }
+        }
+    };
+    for set in &mut workspace.okrs {
+        set.objectives.iter_mut().for_each(|o| resolve(&mut o.derived_from));
+        set.key_results.iter_mut().for_each(|kr| resolve(&mut kr.derived_from));
+    }
+}
+
+/// A threat reference by an id that threats of several apps have: the diagnostic names their
+/// aliases, one of which says which is meant.
+fn ambiguous_threat(workspace: &Workspace, reference: &Reference) -> Option<Diagnostic> {
+    let holders: BTreeSet<&AppId> = workspace
+        .models
+        .iter()
+        .filter(|m| m.threats.iter().any(|t| t.id.as_str() == reference.id))
+        .filter_map(|m| m.app.as_ref())
+        .collect();
+    if holders.len() < 2 {
+        return None;
+    }
+    let id: ThreatId = reference.id.parse().ok()?;
+    let aliases = workspace.aliases.aliases_of(&id);
+    Some(
+        Diagnostic::new(
+            Code::AmbiguousThreat,
+            reference.file,
+            reference.span,
+            format!(
+                "{} refers to the threat `{}`, which threats of {} apps have: {}",
+                reference.from,
+                reference.id,
+                holders.len(),
+                aliases.join(", ")
+            ),
+        )
+        .with_help(format!(
+            "name the threat by its alias; did you mean `{}`?",
+            aliases.first().copied().unwrap_or_default()
+        )),
+    )
 }
 
 /// Each model belongs to an app: claimed by an app's `models:`, or named by the model's `app:`,
@@ -222,10 +278,12 @@ fn check_references(
 ) {
     let config = &workspace.config;
     let set = |ids: Vec<String>| ids.into_iter().collect::<HashSet<String>>();
+    // A threat is named by its id or its alias.
     let all_threats = set(workspace
         .models
         .iter()
         .flat_map(|m| m.threats.iter().map(|t| t.id.to_string()))
+        .chain(workspace.aliases.aliases().map(str::to_owned))
         .collect());
     let objectives = set(workspace
         .okrs
@@ -279,6 +337,11 @@ fn check_references(
             | Target::Course => continue,
         };
         if known.contains(&reference.id) {
+            if reference.target == Target::Threat
+                && let Some(diagnostic) = ambiguous_threat(workspace, reference)
+            {
+                diagnostics.push(diagnostic);
+            }
             continue;
         }
         let code = if reference.target == Target::Cycle {

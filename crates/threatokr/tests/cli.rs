@@ -285,8 +285,10 @@ fn export_threats_as_csv_lists_every_threat() {
     let output = threatokr(&["-w", "ws", "export", "threats"], &dir);
     assert!(output.status.success());
     let text = stdout(&output);
-    assert!(text.starts_with("app,id,title,status"), "{text}");
+    assert!(text.starts_with("app,id,alias,title,status"), "{text}");
     assert_eq!(text.lines().count(), 1 + 15);
+    // Each threat's short alias is beside its id.
+    assert!(text.lines().any(|l| l.starts_with("checkout,T-CHK-1,checkout:T-")), "{text}");
 }
 
 #[test]

@@ -177,6 +177,7 @@ fn two_app_workspace() -> Workspace {
         },
         models: vec![shop, pay, legacy],
         okrs: Vec::new(),
+        aliases: Default::default(),
     }
 }
 

@@ -69,6 +69,7 @@ codes! {
     // Identity and references.
     DuplicateId => "duplicate-id", Error, "Two things of the same kind share an id; references to it would be ambiguous.";
     DanglingReference => "dangling-reference", Error, "A reference to an id that does not exist (threat to element, control to threat, key result to threat, objective to parent, ...).";
+    AmbiguousThreat => "ambiguous-threat", Warning, "An OKR file names a threat by an id that threats of several apps have; its alias (`app:T-1234`) says which is meant.";
     UnknownCycle => "unknown-cycle", Error, "An OKR file names a cycle that `threatokr.yaml` does not define.";
     // Security vocabularies.
     InvalidCvss => "invalid-cvss", Error, "A CVSS vector that does not parse, or a v3 vector missing one of the eight base metrics (AV AC PR UI S C I A).";

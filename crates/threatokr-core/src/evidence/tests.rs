@@ -5,7 +5,8 @@
 //! - in brackets in the test name or class name: `test_refund_other_user [T-CHK-1]`,
 //!   `[T-1, AB-CHK-2]`. A bracket counts only when every comma- or space-separated token in it is
 //!   an id: upper-case letters and digits in at least two dash-separated parts, the last with a
-//!   digit (`T-1`, `AB-CHK-1`). So pytest's `test_login[admin-True]` is not read as an id;
+//!   digit (`T-1`, `AB-CHK-1`), or a threat's alias (`checkout:T-4821`, see
+//!   `workspace/aliases.rs`). So pytest's `test_login[admin-True]` is not read as an id;
 //! - in a JUnit property named `threat` or `threats` (on the test case, or on a test suite for all
 //!   its cases): `<property name="threats" value="T-1, T-2"/>`; these values are taken as written;
 //! - in the CSV `threats` column (ids separated by commas, semicolons or spaces).
@@ -95,7 +96,9 @@ pub fn bracketed_ids(name: &str) -> Vec<String> {
         let Some(close) = after.find(']') else { break };
         let tokens: Vec<&str> =
             after[..close].split([',', ' ', ';']).filter(|t| !t.is_empty()).collect();
-        if !tokens.is_empty() && tokens.iter().all(|t| looks_like_id(t)) {
+        if !tokens.is_empty()
+            && tokens.iter().all(|t| looks_like_id(t) || crate::workspace::is_alias(t))
+        {
             ids.extend(tokens.iter().map(|t| (*t).to_owned()));
         }
         rest = &after[close + 1..];

@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, FileId, Files, Span};
 use crate::import::import;
 use crate::model::{
     Control, ControlId, CvssScore, DataAsset, Element, ElementKind, Flow, Level, Origin, Severity,
-    TestScenario, Threat, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
+    TestScenario, Threat, ThreatAliases, ThreatId, ThreatModel, ThreatStatus, TrustBoundary,
 };
 use crate::syntax::{Budget, Node, parse_yaml};
 use crate::test_support::read_sample;
@@ -535,7 +535,10 @@ fn threats_csv_quotes_cells_and_defuses_formulas() {
     model.threats[0].title = "=HYPERLINK(\"http://evil\", \"click\")".to_owned();
     model.threats[0].owner = Some("a, \"b\"\nc".to_owned());
     model.threats[0].cwes = vec![79, 89];
-    let csv_text = threats_csv(&[("checkout".to_owned(), &model), ("@app".to_owned(), &model)]);
+    let mut aliases = ThreatAliases::default();
+    aliases.insert("checkout:T-4821".to_owned(), "T-0".parse().expect("an id"));
+    let csv_text =
+        threats_csv(&[("checkout".to_owned(), &model), ("@app".to_owned(), &model)], &aliases);
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let headers: Vec<String> =
         reader.headers().map(|h| h.iter().map(str::to_owned).collect()).unwrap_or_default();
@@ -545,19 +548,22 @@ fn threats_csv_quotes_cells_and_defuses_formulas() {
     assert_eq!(&rows[0][0], "checkout");
     assert_eq!(&rows[1][0], "'@app");
     assert_eq!(&rows[0][1], "T-0");
-    assert_eq!(&rows[0][2], "'=HYPERLINK(\"http://evil\", \"click\")");
-    assert_eq!(&rows[0][3], "identified");
-    assert_eq!(&rows[0][8], "CWE-79;CWE-89");
-    assert_eq!(&rows[0][9], "api");
-    assert_eq!(&rows[0][10], "C-0");
-    assert_eq!(&rows[0][11], "a, \"b\"\nc");
+    // The alias sits beside the id; another app's threat of the same id is not its alias.
+    assert_eq!(&rows[0][2], "checkout:T-4821");
+    assert_eq!(&rows[1][2], "");
+    assert_eq!(&rows[0][3], "'=HYPERLINK(\"http://evil\", \"click\")");
+    assert_eq!(&rows[0][4], "identified");
+    assert_eq!(&rows[0][9], "CWE-79;CWE-89");
+    assert_eq!(&rows[0][10], "api");
+    assert_eq!(&rows[0][11], "C-0");
+    assert_eq!(&rows[0][12], "a, \"b\"\nc");
 }
 
 #[test]
 fn threats_json_lists_every_threat_with_its_app() {
     let mut files = Files::new();
     let model = native_model(&mut files);
-    let value = threats_json(&[("checkout".to_owned(), &model)]);
+    let value = threats_json(&[("checkout".to_owned(), &model)], &Default::default());
     let threats = value["threats"].as_array().cloned().unwrap_or_default();
     assert_eq!(threats.len(), model.threats.len());
     let rich = threats.iter().find(|t| t["id"] == "T-RICH").cloned().unwrap_or_default();

@@ -48,7 +48,7 @@ pub fn check_evidence(workspace: &Workspace, evidence: &EvidenceSet) -> Vec<Diag
         known.extend(model.tests.iter().map(|t| t.id.as_str()));
     }
     for execution in &evidence.tests {
-        for id in execution.threats.iter().filter(|id| !known.contains(id.as_str())) {
+        for id in execution.threats.iter().filter(|id| !known.contains(workspace.threat_name(id))) {
             let mut diagnostic = Diagnostic::new(
                 Code::DanglingReference,
                 execution.origin.file,
@@ -59,6 +59,10 @@ pub fn check_evidence(workspace: &Workspace, evidence: &EvidenceSet) -> Vec<Diag
                 ),
             );
             diagnostic.severity = Severity::Warning;
+            let names = known.iter().copied().chain(workspace.aliases.aliases());
+            if let Some(near) = crate::diag::did_you_mean(id, names) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"));
+            }
             diagnostics.push(diagnostic);
         }
     }

@@ -186,7 +186,8 @@ pub(crate) fn tested(
             continue;
         }
         for id in &execution.threats {
-            let id = id.as_str();
+            // A test may name a threat by its alias.
+            let id = workspace.threat_name(id);
             tests_of.entry(id).or_default().insert(execution.test.as_str());
             for threat in scenarios.get(id).into_iter().flatten() {
                 tests_of.entry(threat).or_default().insert(execution.test.as_str());

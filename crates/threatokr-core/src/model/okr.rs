@@ -18,6 +18,9 @@ pub struct OkrSet {
     pub objectives: Vec<Objective>,
     /// Key results, each defined once; objectives refer to them by id.
     pub key_results: Vec<KeyResult>,
+    /// Ids `threatokr plan` has proposed in this file (`proposed:`); one the file no longer
+    /// holds was deleted by a person, and planning does not propose it again.
+    pub proposed: Vec<String>,
 }
 
 impl OkrSet {
@@ -57,6 +60,8 @@ pub struct Objective {
     pub theme: Option<Theme>,
     /// Free description.
     pub description: Option<String>,
+    /// Threats that justify it; its key results without a `derived_from` of their own take it.
+    pub derived_from: Vec<ThreatId>,
     /// Where it is defined.
     pub origin: Origin,
 }
@@ -80,7 +85,8 @@ pub struct KeyResult {
     pub unit: Option<String>,
     /// How it is measured; `None` means check-ins only.
     pub measure: Option<Measure>,
-    /// Threats that justify it.
+    /// Threats that justify it: its own `derived_from`, else that of every objective that counts
+    /// it (lowering fills it in, so a plan writes provenance once per objective).
     pub derived_from: Vec<ThreatId>,
     /// Stable across cycles so grades can be compared quarter over quarter.
     pub lineage: Option<String>,

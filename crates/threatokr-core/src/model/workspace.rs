@@ -1,7 +1,8 @@
 //! The workspace: `threatokr.yaml` (org, apps, cycles, settings) plus models and OKR sets.
 
-use super::{AppId, CycleId, OkrSet, Origin, PersonId, TeamId, ThreatModel};
+use super::{AppId, CycleId, OkrSet, Origin, PersonId, TeamId, ThreatId, ThreatModel};
 use jiff::civil::Date;
+use std::collections::BTreeMap;
 
 /// Everything one workspace defines, after lowering and linking.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -12,9 +13,74 @@ pub struct Workspace {
     pub models: Vec<ThreatModel>,
     /// OKR sets, one per cycle file.
     pub okrs: Vec<OkrSet>,
+    /// Every threat's short alias (`checkout:T-4821`), assigned when the workspace is loaded.
+    pub aliases: ThreatAliases,
+}
+
+/// Short, stable aliases of threats (see `workspace/aliases.rs` for the rule), both ways.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ThreatAliases {
+    by_alias: BTreeMap<String, ThreatId>,
+    by_threat: BTreeMap<ThreatId, String>,
+}
+
+impl ThreatAliases {
+    /// Records `alias` for `threat` (the first alias of a threat is its alias).
+    pub fn insert(&mut self, alias: String, threat: ThreatId) {
+        self.by_threat.entry(threat.clone()).or_insert_with(|| alias.clone());
+        self.by_alias.insert(alias, threat);
+    }
+
+    /// The alias of a threat.
+    pub fn alias_of(&self, threat: &ThreatId) -> Option<&str> {
+        self.by_threat.get(threat).map(String::as_str)
+    }
+
+    /// The threat an alias names.
+    pub fn threat(&self, alias: &str) -> Option<&ThreatId> {
+        self.by_alias.get(alias)
+    }
+
+    /// Every alias of threats with this id (one per app that has such a threat), sorted.
+    pub fn aliases_of(&self, threat: &ThreatId) -> Vec<&str> {
+        self.by_alias.iter().filter(|(_, t)| *t == threat).map(|(a, _)| a.as_str()).collect()
+    }
+
+    /// The alias of the threat `threat` of the app `app`.
+    pub fn alias_in(&self, app: &str, threat: &ThreatId) -> Option<&str> {
+        self.aliases_of(threat)
+            .into_iter()
+            .find(|a| a.strip_prefix(app).is_some_and(|rest| rest.starts_with(":T-")))
+    }
+
+    /// Every alias, sorted.
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        self.by_alias.keys().map(String::as_str)
+    }
 }
 
 impl Workspace {
+    /// What a name of a threat (in an OKR file, a test result, a search) stands for: the
+    /// threat's own id when `name` is an alias, else `name` as written. This is the one place an
+    /// alias is resolved; everything that accepts a threat id calls it.
+    pub fn threat_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.aliases.threat(name).map_or(name, ThreatId::as_str)
+    }
+
+    /// The threat `name` names: a threat's own id, or its alias.
+    pub fn resolve_threat<'a>(&'a self, name: &'a str) -> Option<&'a ThreatId> {
+        let name = self.threat_name(name);
+        self.models.iter().flat_map(|m| &m.threats).map(|t| &t.id).find(|id| id.as_str() == name)
+    }
+
+    /// A threat's id with its alias beside it when the two differ: `26@5d15… (checkout:T-4821)`.
+    pub fn threat_label(&self, threat: &ThreatId) -> String {
+        match self.aliases.alias_of(threat) {
+            Some(alias) => format!("{threat} ({alias})"),
+            None => threat.to_string(),
+        }
+    }
+
     /// The OKR set of a cycle.
     pub fn okrs_for(&self, cycle: &CycleId) -> Option<&OkrSet> {
         self.okrs.iter().find(|set| &set.cycle == cycle)

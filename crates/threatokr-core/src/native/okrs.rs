@@ -52,12 +52,30 @@ fn lower(decoder: &mut Decoder, node: &Node) -> Option<OkrSet> {
             );
         }
     }
+    inherit_derived_from(&objectives, &mut key_results);
+    let proposed = root.texts("proposed");
     Some(OkrSet {
         origin: Origin { file: decoder.file, span: node.span },
         cycle,
         objectives,
         key_results,
+        proposed,
     })
+}
+
+/// A key result without a `derived_from` of its own is justified by the threats of every
+/// objective that counts it (in objective order, each threat once): provenance is written once
+/// per objective, and a key result lists threats only where it differs.
+fn inherit_derived_from(objectives: &[Objective], key_results: &mut [KeyResult]) {
+    for kr in key_results.iter_mut().filter(|kr| kr.derived_from.is_empty()) {
+        for objective in objectives.iter().filter(|o| o.key_results.contains(&kr.id)) {
+            for threat in &objective.derived_from {
+                if !kr.derived_from.contains(threat) {
+                    kr.derived_from.push(threat.clone());
+                }
+            }
+        }
+    }
 }
 
 fn lower_objective(
@@ -125,6 +143,7 @@ fn lower_objective(
         key_results: listed,
         theme: r.parse("theme"),
         description: r.text("description"),
+        derived_from: decoder.references(r, "derived_from", Target::Threat, &from),
         origin: origin(decoder, r.node),
     })
 }

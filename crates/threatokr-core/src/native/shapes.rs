@@ -379,6 +379,11 @@ pub static OKRS: Shape = Shape {
     fields: &[
         req("cycle", Ty::Id, "The cycle id from threatokr.yaml."),
         opt("objectives", Ty::List(&Ty::Object(&OBJECTIVE)), "Objectives."),
+        opt(
+            "proposed",
+            IDS,
+            "Ids `threatokr plan` has proposed here; one deleted from the file is not proposed again.",
+        ),
     ],
 };
 
@@ -409,6 +414,11 @@ pub(crate) static OBJECTIVE: Shape = Shape {
         ),
         opt("theme", Ty::Enum(theme_names), "The theme the objective was planned from."),
         opt("description", Ty::Text, "Longer text."),
+        opt(
+            "derived_from",
+            IDS,
+            "Threat ids that justify this objective; its key results without their own take them.",
+        ),
         opt(
             "key_results",
             Ty::List(&Ty::Object(&KEY_RESULT)),

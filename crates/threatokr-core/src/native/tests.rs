@@ -41,8 +41,9 @@ fn the_design_sketch_okrs_read_with_only_reference_problems() {
         .add("okrs/2027-Q1.yaml", crate::test_support::read_sample("sketch/okrs/2027-Q1.yaml"));
     let (set, _, diagnostics) = lower_okrs(&files, file);
     let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
-    // The sketch derives its objective with `derived_from: { theme: ... }`; our format says `theme:`.
-    assert_eq!(codes, vec![Code::UnknownKey], "{diagnostics:#?}");
+    // The sketch derives its objective with `derived_from: { theme: ... }`; our format says
+    // `theme:`, and an objective's `derived_from` is a list of threat ids.
+    assert_eq!(codes, vec![Code::WrongType], "{diagnostics:#?}");
     let set = set.unwrap();
     assert_eq!(set.objectives.len(), 5);
     assert_eq!(set.key_results.len(), 10);

@@ -3,8 +3,12 @@
 //! in the planned cycle with the same lineage, so grades can be compared quarter over quarter.
 //!
 //! Rules:
-//! - Only security objectives are carried: business objectives ([`super::is_business`]) belong
-//!   to the business and are read for alignment only.
+//! - Security objectives' key results are carried into the objective they descend from (below).
+//! - Business objectives ([`super::is_business`]) are carried too, so the security objectives of
+//!   the new cycle have something to support: each one with a key result below expectation that
+//!   the planned cycle does not have yet (by its carried id, or by the same title) is proposed
+//!   again with its wording, level and links, holding its carried key results. One whose key
+//!   results all met expectation is done and stays in its cycle.
 //! - Objectives are walked in file order and their key results in order; a key result is carried
 //!   once, under the first objective whose grade of it is below expectation.
 //! - The new id is the old one without a trailing `-<previous cycle>`, then `-<cycle>`
@@ -15,8 +19,13 @@
 //!   keep their limit; milestones keep the items not done; a binary key result becomes a
 //!   milestone of its title.
 //! - The rationale reads "carried over from 2027-Q1: scored 0.43 of an expected 0.7".
-//! - A carried key result goes under its old objective when the planned cycle's plan or OKR file
-//!   has that objective id, else under `O-<cycle>-CARRIED`, "Carried over from <previous>".
+//! - A carried key result goes back under the objective it descends from: the planned objective
+//!   with the old objective's id, else with its carried id (`O-2027-Q1-AC` → `O-2027-Q2-AC`, the
+//!   same rule as key results); else the objective of the cycle's OKR file with one of those
+//!   ids; else the planned objective of the old objective's theme (for an objective without a
+//!   theme: the planned one without a theme that supports a business objective it supported,
+//!   such as customer confidence); only when none exists under
+//!   `O-<cycle>-CARRIED`, "Carried over from <previous>".
 
 use super::templates::Template;
 use super::{Balance, PlannedKr, PlannedObjective, PlannedTarget, is_business};
@@ -68,12 +77,28 @@ pub fn carried_id(old: &str, previous: &CycleId, cycle: &CycleId) -> String {
     format!("{base}-{cycle}")
 }
 
-/// The key results to carry into `cycle`, each with the id of the objective it belonged to.
+/// The id an objective of the previous cycle takes in `cycle`: the previous cycle's id inside it
+/// swapped for the new one (`O-2027-Q1-AC` → `O-2027-Q2-AC`); an id without it stays.
+pub fn carried_objective_id(old: &ObjectiveId, previous: &CycleId, cycle: &CycleId) -> ObjectiveId {
+    old.as_str().replace(previous.as_str(), cycle.as_str()).parse().unwrap_or_else(|_| old.clone())
+}
+
+/// The key results of security objectives to carry into `cycle`, each with the id of the
+/// objective it belonged to.
 pub fn carried(previous: &CarryOver, cycle: &CycleId) -> Vec<(ObjectiveId, PlannedKr)> {
+    let set = &previous.okrs;
+    carried_of(previous, cycle, set.objectives.iter().filter(|o| !is_business(o, set)))
+}
+
+fn carried_of<'a>(
+    previous: &CarryOver,
+    cycle: &CycleId,
+    objectives: impl Iterator<Item = &'a crate::model::Objective>,
+) -> Vec<(ObjectiveId, PlannedKr)> {
     let set = &previous.okrs;
     let mut out = Vec::new();
     let mut done = BTreeSet::new();
-    for objective in set.objectives.iter().filter(|o| !is_business(o, set)) {
+    for objective in objectives {
         for kr_id in &objective.key_results {
             if done.contains(kr_id.as_str()) {
                 continue;
@@ -143,6 +168,18 @@ fn carried_target(target: &KrTarget, score: f64, title: &str) -> Option<PlannedT
     }
 }
 
+/// Adds a carried key result to the objective it descends from. When that objective's plan
+/// proposes the same key result afresh (the carried id less its `-<cycle>` is a planned id, as
+/// when the previous cycle was planned too), the carried one takes its place: the same goal,
+/// with its lineage, once.
+fn join(home: &mut PlannedObjective, kr: PlannedKr, cycle: &CycleId) {
+    let base = kr.id.strip_suffix(&format!("-{cycle}")).unwrap_or(&kr.id).to_owned();
+    match home.key_results.iter().position(|k| k.id == base && k.template != Template::Carried) {
+        Some(fresh) => home.key_results[fresh] = kr,
+        None => home.key_results.push(kr),
+    }
+}
+
 /// Puts carried key results under their old objective when the plan has it, else when the
 /// cycle's OKR file `current` has it (the objective is then proposed with the file's wording, so
 /// merging adds the key results to it), else under `O-<cycle>-CARRIED`. A carried id the plan
@@ -161,11 +198,45 @@ pub fn place(
         if !planned.insert(kr.id.clone()) {
             continue;
         }
-        if let Some(home) = objectives.iter_mut().find(|o| o.id == objective_id) {
-            home.key_results.push(kr);
+        let new_id = carried_objective_id(&objective_id, &previous.cycle, cycle);
+        if let Some(home) = objectives.iter_mut().find(|o| o.id == objective_id || o.id == new_id) {
+            join(home, kr, cycle);
             continue;
         }
-        if let Some(theirs) = current.and_then(|set| set.objective(&objective_id)) {
+        let by_id =
+            current.and_then(|set| set.objective(&objective_id).or_else(|| set.objective(&new_id)));
+        let old = previous.okrs.objective(&objective_id);
+        let theme = old.and_then(|o| o.theme);
+        // The business objectives the old objective served, by their ids in this cycle.
+        let served: Vec<ObjectiveId> = old
+            .into_iter()
+            .flat_map(|o| &o.parents)
+            .map(|(_, parent)| carried_objective_id(parent, &previous.cycle, cycle))
+            .collect();
+        let same_purpose = |o: &PlannedObjective| {
+            (theme.is_some() && o.theme == theme)
+                || (theme.is_none()
+                    && o.theme.is_none()
+                    && o.supports.iter().any(|s| served.contains(s)))
+        };
+        if by_id.is_none()
+            && let Some(home) = objectives.iter_mut().find(|o| same_purpose(o))
+        {
+            join(home, kr, cycle);
+            continue;
+        }
+        // The cycle's file may hold the heir already (a plan merged before).
+        let theirs = by_id.or_else(|| {
+            current.and_then(|set| {
+                set.objectives.iter().find(|o| {
+                    (theme.is_some() && o.theme == theme)
+                        || (theme.is_none()
+                            && o.theme.is_none()
+                            && o.parents.iter().any(|(_, p)| served.contains(p)))
+                })
+            })
+        });
+        if let Some(theirs) = theirs {
             objectives.push(PlannedObjective {
                 id: theirs.id.clone(),
                 title: theirs.title.clone(),
@@ -183,6 +254,7 @@ pub fn place(
                 description: theirs.description.clone().unwrap_or_else(|| {
                     format!("Key results carried over from {}.", previous.cycle)
                 }),
+                derived_from: theirs.derived_from.clone(),
                 key_results: vec![kr],
                 balance: Balance::default(),
             });
@@ -206,7 +278,53 @@ pub fn place(
             "Key results of {} that scored below what their commitment expected, proposed again with their lineage.",
             previous.cycle
         ),
+        derived_from: Vec::new(),
         key_results: leftover,
         balance: Balance::default(),
     });
+}
+
+/// The business objectives of the previous cycle carried into `cycle` (see the module
+/// documentation); `cycle_sets` are the OKR sets the planned cycle has already.
+pub fn carried_business(
+    previous: &CarryOver,
+    cycle: &CycleId,
+    cycle_sets: &[&OkrSet],
+) -> Vec<PlannedObjective> {
+    let set = &previous.okrs;
+    let mut out = Vec::new();
+    for objective in set.objectives.iter().filter(|o| is_business(o, set)) {
+        let id = carried_objective_id(&objective.id, &previous.cycle, cycle);
+        let exists = cycle_sets
+            .iter()
+            .flat_map(|s| &s.objectives)
+            .any(|o| o.id == id || o.title == objective.title);
+        if exists {
+            continue;
+        }
+        let key_results: Vec<PlannedKr> = carried_of(previous, cycle, std::iter::once(objective))
+            .into_iter()
+            .map(|(_, kr)| kr)
+            .collect();
+        if key_results.is_empty() {
+            continue;
+        }
+        out.push(PlannedObjective {
+            id,
+            title: objective.title.clone(),
+            theme: None,
+            level: objective.level,
+            commitment: objective.commitment,
+            apps: Vec::new(),
+            teams: Vec::new(),
+            supports: Vec::new(),
+            description: objective.description.clone().unwrap_or_else(|| {
+                format!("Carried over from {}: its key results are not done yet.", previous.cycle)
+            }),
+            derived_from: Vec::new(),
+            key_results,
+            balance: Balance::default(),
+        });
+    }
+    out
 }

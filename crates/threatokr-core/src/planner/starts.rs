@@ -27,7 +27,8 @@ pub struct MeasuredStarts {
 }
 
 /// A planned key result as the model key result its YAML would lower to: same id, title,
-/// target, kind, commitment, weight, unit, `measure:`, `derived_from` and lineage. `origin` is
+/// target, kind, commitment, weight, unit, `measure:`, `derived_from` and lineage (its own
+/// `derived_from`: lowering adds its objectives' when it has none). `origin` is
 /// where it is said to be defined (it is not in any file yet). `None` when the id is not a valid
 /// id.
 pub fn to_key_result(kr: &PlannedKr, origin: Origin) -> Option<KeyResult> {

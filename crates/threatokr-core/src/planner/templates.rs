@@ -38,10 +38,11 @@ pub enum Template {
     /// `findings.open` with `env: prod, score: ">= 7.0"`: a threshold, at most 0 open high or
     /// critical findings in production in the affected apps. Tactical, committed, unit
     /// `findings`. Only when an affected app lists a `prod` environment (or none lists any).
+    /// About the portfolio: one `KR-PROD-HIGH` over the apps of every objective that has it.
     ProdFindings,
     /// `ci.coverage` with `require: [sast, secrets]`: every repository of the affected apps runs
     /// static analysis and secret scanning on push or pull request. Strategic, committed,
-    /// start 0, unit `%`.
+    /// start 0, unit `%`. About the portfolio: one `KR-CI-SCAN` over the apps of every objective.
     CiScanning,
     /// Milestones (no §4 metric: progress is the weighted share of milestones with a `done:`
     /// date, DESIGN.md §5): ISO 27001 and SOC 2, plus PCI DSS when an app in scope is tagged
@@ -232,7 +233,7 @@ fn text(value: &str) -> MeasureParam {
 pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
     let id = format!("KR-{}-{}", cx.words.abbr, template.abbr());
     let noun = cx.words.noun;
-    let mut kr = match template {
+    let kr = match template {
         Template::Training => {
             let who = if cx.teams.is_empty() {
                 "developers".to_owned()
@@ -438,7 +439,6 @@ pub fn build(template: Template, cx: &ThemeContext) -> Option<PlannedKr> {
         }
         Template::Certifications | Template::SecurityFeatures | Template::Carried => return None,
     };
-    kr.derived_from = cx.derived_from.clone();
     Some(kr)
 }
 

@@ -104,28 +104,26 @@ fn assert_done_means(files_in: Vec<(String, String)>) -> Plan {
         themes_of.entry(threat.id.as_str()).or_default().insert(threat.theme);
     }
     for objective in &planned.objectives {
-        let Some(theme) = objective.theme else { continue };
+        let Some(theme) = objective.theme else {
+            assert!(objective.derived_from.is_empty(), "{}", objective.id);
+            continue;
+        };
         assert_eq!(
-            objective.key_results[0].derived_from.len(),
+            objective.derived_from.len(),
             analysis.theme(theme).expect("a theme").figures.open_threats,
             "{} derives from every open threat of {theme}",
             objective.id
         );
-        for kr in &objective.key_results {
-            // Certifications come from the alignment, not from threats.
-            assert_eq!(
-                kr.derived_from.is_empty(),
-                kr.template == Template::Certifications,
-                "{}",
-                kr.id
+        for threat in &objective.derived_from {
+            assert!(
+                themes_of.get(threat.as_str()).is_some_and(|t| t.contains(&theme)),
+                "{} derives from {threat}, which is not an open {theme} threat",
+                objective.id
             );
-            for threat in &kr.derived_from {
-                assert!(
-                    themes_of.get(threat.as_str()).is_some_and(|t| t.contains(&theme)),
-                    "{} derives from {threat}, which is not an open {theme} threat",
-                    kr.id
-                );
-            }
+        }
+        // Provenance is written once per objective: no key result repeats it.
+        for kr in &objective.key_results {
+            assert!(kr.derived_from.is_empty(), "{} repeats its objective's threats", kr.id);
         }
     }
     // The output validates: the YAML lowers with no diagnostics, and the workspace with it too.
@@ -141,6 +139,31 @@ fn assert_done_means(files_in: Vec<(String, String)>) -> Plan {
         .collect::<HashSet<_>>()
         .len();
     assert_eq!(set.key_results.len(), planned_krs);
+    // Read back, a key result is justified by the threats of every objective that counts it,
+    // and a key result about the portfolio is defined once.
+    for kr in &set.key_results {
+        let counting: Vec<&PlannedObjective> = planned
+            .objectives
+            .iter()
+            .filter(|o| o.key_results.iter().any(|k| k.id == kr.id.as_str()))
+            .collect();
+        let expected: HashSet<&str> =
+            counting.iter().flat_map(|o| &o.derived_from).map(|t| t.as_str()).collect();
+        // Foreign ids are written by alias; the workspace reads them back as the threat.
+        let read: HashSet<&str> =
+            kr.derived_from.iter().map(|t| workspace.threat_name(t.as_str())).collect();
+        assert_eq!(read, expected, "{}", kr.id);
+    }
+    for template in [Template::CiScanning, Template::ProdFindings] {
+        let ids: HashSet<&str> = planned
+            .objectives
+            .iter()
+            .flat_map(|o| &o.key_results)
+            .filter(|kr| kr.template == template)
+            .map(|kr| kr.id.as_str())
+            .collect();
+        assert!(ids.len() <= 1, "{template:?} is one key result: {ids:?}");
+    }
     let mut with_plan = files_in.clone();
     with_plan.push(("okrs/2027-Q1.plan.yaml".to_owned(), yaml.clone()));
     let (_, diagnostics) = load(&with_plan);
@@ -297,8 +320,8 @@ fn example_plan_puts_access_control_first_with_every_template_that_applies() {
             "KR-AC-SCENARIOS",
             "KR-AC-MITIGATED",
             "KR-AC-CONTROLS",
-            "KR-AC-PROD-HIGH",
-            "KR-AC-CI-SCAN",
+            "KR-PROD-HIGH",
+            "KR-CI-SCAN",
         ]
     );
     // 7 open access-control threats, 43.8 of 63.7 open risk.
@@ -409,6 +432,17 @@ fn measured_starts_replace_declared_ones_and_lift_or_drop_targets() {
 fn samples_plan_meets_the_done_means() {
     let planned = assert_done_means(samples_files());
     assert_eq!(planned.objectives.len(), 3);
+    // Foreign threat ids (UUIDs, `DS06@Insert query…`) are written by their short aliases.
+    let yaml = to_okr_yaml(&planned);
+    assert!(planned.threat_names.keys().any(|id| id.as_str().starts_with("DS06@")));
+    let json = plan_json(&planned);
+    for (id, alias) in &planned.threat_names {
+        assert_eq!(json["threat_aliases"][id.as_str()], alias.as_str());
+    }
+    let tokens: HashSet<&str> = yaml.split([',', '[', ']', ' ', '\n', '"']).collect();
+    for (id, alias) in &planned.threat_names {
+        assert!(!tokens.contains(id.as_str()) && tokens.contains(alias.as_str()), "{id}");
+    }
 }
 
 // ------------------------------------------------------------------ alignment
@@ -484,7 +518,7 @@ fn example_okrs_alignment_finds_the_unaligned_tactical_objective() {
 // ------------------------------------------------------------------ re-planning
 
 #[test]
-fn replanning_keeps_the_users_edits_and_adds_what_is_missing() {
+fn replanning_keeps_the_users_edits_and_does_not_bring_back_a_deleted_proposal() {
     let (workspace, _) = load(&example_files(false));
     let fresh = to_okr_yaml(&plan_of(&workspace, None));
     // The user retitles the objective, lowers a target, adds an owner and deletes a key result.
@@ -505,27 +539,82 @@ fn replanning_keeps_the_users_edits_and_adds_what_is_missing() {
     let ac = &replanned.objectives[0];
     assert_eq!(ac.title, "Consistent access control everywhere");
     assert_eq!(ac.key_results[0].target, PlannedTarget::Metric { start: 0.0, target: 60.0 });
+    // The deleted proposal is declined: not proposed again, and said so.
+    assert!(ac.key_results.iter().all(|kr| kr.id != "KR-AC-SCENARIOS"));
+    assert_eq!(replanned.declined, ["KR-AC-SCENARIOS"]);
+    assert_eq!(plan_json(&replanned)["declined"], serde_json::json!(["KR-AC-SCENARIOS"]));
     let mut files = Files::new();
     let file = files.add("okrs/2027-Q1.yaml", edited.clone());
+    let merged = merge_into(&files, file, &replanned).expect("merges");
+    assert!(merged.changes.is_empty(), "{:?}", merged.changes);
+    // Everything the user wrote is still there, byte for byte, and the result lowers cleanly.
+    assert_eq!(merged.text, edited);
+    // A file written before `proposed:` existed has no memory: the key result comes back, and
+    // the proposals are recorded from then on.
+    let proposed_at = edited.find("\n# Every id").expect("the proposed list");
+    let unrecorded = &edited[..=proposed_at];
+    let (set, diagnostics) = lower_text(unrecorded);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let replanned = plan_of(&workspace, Some(&set.expect("set")));
+    assert!(replanned.declined.is_empty());
+    let mut files = Files::new();
+    let file = files.add("okrs/2027-Q1.yaml", unrecorded.to_owned());
     let merged = merge_into(&files, file, &replanned).expect("merges");
     assert_eq!(
         merged.changes,
         [
-            "added key result KR-AC-SCENARIOS in O-2027-Q1-AC: Every access control threat scenario in the threat models tested by a pentest, red team or automated test"
+            "added key result KR-AC-SCENARIOS in O-2027-Q1-AC: Every access control threat scenario in the threat models tested by a pentest, red team or automated test",
+            "recorded 19 proposal id(s) in `proposed:` (delete a proposal and it stays deleted)",
         ]
     );
-    // Everything the user wrote is still there, byte for byte, and the result lowers cleanly.
-    assert!(
-        merged.text.contains(
-            "title: Consistent access control everywhere # our words\n    owner: abhay\n"
-        )
-    );
-    assert!(merged.text.contains("target: 60\n"));
-    assert_eq!(merged.text.len(), edited.len() + (scenarios_end - scenarios_start));
+    assert!(merged.text.starts_with(&unrecorded[..scenarios_start]));
     let (set, diagnostics) = lower_text(&merged.text);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{}", merged.text);
-    let ac = set.expect("set").objectives[0].clone();
+    let set = set.expect("set");
+    let ac = set.objectives[0].clone();
     assert_eq!(ac.key_results.last().map(KeyResultId::as_str), Some("KR-AC-SCENARIOS"));
+    assert_eq!(set.proposed.len(), 19);
+}
+
+/// A person deletes a proposal from a file `plan -o` wrote; every later plan leaves it out,
+/// the file stays valid, and deleting the id from `proposed:` brings the proposal back.
+#[test]
+fn a_deleted_proposal_stays_deleted_across_replanning() {
+    let files_in = example_files(false);
+    let (workspace, _) = load(&files_in);
+    let written = to_okr_yaml(&plan_of(&workspace, None));
+    // Delete the shared CI key result: its definition and each `ref:` to it.
+    let start = written.find("      - id: KR-CI-SCAN").expect("defined");
+    let end = start + written[start..].find("\n\n").expect("the objective ends");
+    let deleted = format!("{}{}", &written[..start], &written[end + 1..])
+        .replace("      - ref: KR-CI-SCAN\n", "");
+    assert!(!deleted.contains("- ref: KR-CI-SCAN") && !deleted.contains("- id: KR-CI-SCAN"));
+    let mut text = deleted.clone();
+    for _ in 0..2 {
+        let (set, diagnostics) = lower_text(&text);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{text}");
+        let replanned = plan_of(&workspace, Some(&set.expect("set")));
+        assert_eq!(replanned.declined, ["KR-CI-SCAN"]);
+        let mut files = Files::new();
+        let file = files.add("okrs/2027-Q1.yaml", text.clone());
+        let merged = merge_into(&files, file, &replanned).expect("merges");
+        assert_eq!(merged.text, deleted, "{:?}", merged.changes);
+        text = merged.text;
+    }
+    // The re-planned file validates with the workspace.
+    let mut with_plan = files_in.clone();
+    with_plan.push(("okrs/2027-Q1.yaml".to_owned(), text.clone()));
+    let (_, diagnostics) = load(&with_plan);
+    assert!(errors(&diagnostics).is_empty(), "{:#?}", errors(&diagnostics));
+    // Taking the id out of `proposed:` asks for it again.
+    let wanted = text.replace(" KR-CI-SCAN,", "");
+    let (set, _) = lower_text(&wanted);
+    let replanned = plan_of(&workspace, Some(&set.expect("set")));
+    assert!(replanned.declined.is_empty());
+    let mut files = Files::new();
+    let file = files.add("okrs/2027-Q1.yaml", wanted);
+    let merged = merge_into(&files, file, &replanned).expect("merges");
+    assert!(merged.changes.iter().any(|c| c.starts_with("added key result KR-CI-SCAN")));
 }
 
 #[test]
@@ -545,8 +634,11 @@ fn merging_into_the_example_okrs_appends_objectives_and_keeps_every_byte() {
             "note: O-APPSEC-AC is also about access_control; merge the two by hand if they are the same objective",
             "added objective O-2027-Q1-SUPPLY: Trust every dependency and build step of Back Office",
             "added objective O-2027-Q1-AUTHN: Make every login to Payments API strong and centrally managed",
+            "recorded 20 proposal id(s) in `proposed:` (delete a proposal and it stays deleted)",
         ]
     );
+    assert!(merged.text.ends_with(", KR-AUTHN-SSO]\n"), "{}", merged.text);
+    assert!(merged.text.contains("\nproposed: [O-2027-Q1-AC, KR-AC-TRAINING,"));
     let mut with_plan = files_in.clone();
     with_plan.last_mut().expect("okrs").1 = merged.text.clone();
     let (_, diagnostics) = load(&with_plan);
@@ -653,6 +745,36 @@ fn example_files_with_q2(okrs: bool) -> Vec<(String, String)> {
         ),
     );
     files
+}
+
+/// A quarter planned by threatokr, graded below expectation: the next quarter's plan carries
+/// its key result back into the objective of the same theme, in place of the fresh proposal.
+#[test]
+fn a_carried_key_result_replaces_the_fresh_proposal_it_continues() {
+    let (workspace, _) = load(&example_files_with_q2(false));
+    let (q1_set, diagnostics) = lower_text(&to_okr_yaml(&plan_of(&workspace, None)));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let carry = CarryOver {
+        cycle: "2027-Q1".parse().expect("an id"),
+        okrs: q1_set.expect("a set"),
+        grades: vec![graded("O-2027-Q1-AC", "KR-AC-TRAINING", 0.25, 0.7)],
+    };
+    let analysis = crate::analysis::analyze(&workspace);
+    let q2 = workspace.config.cycle("2027-Q2").expect("Q2");
+    let options = PlanOptions { carry: Some(carry), ..PlanOptions::default() };
+    let planned = plan(&workspace, &analysis, q2, &options, None);
+    let ac = &planned.objectives[0];
+    assert_eq!(ac.id.as_str(), "O-2027-Q2-AC");
+    let ids: Vec<&str> = ac.key_results.iter().map(|kr| kr.id.as_str()).collect();
+    assert_eq!(ids[0], "KR-AC-TRAINING-2027-Q2", "{ids:?}");
+    assert!(!ids.contains(&"KR-AC-TRAINING"), "{ids:?}");
+    assert_eq!(ac.key_results[0].lineage.as_deref(), Some("KR-AC-TRAINING"));
+    // 0 + 0.25 × 80 = 20.
+    assert_eq!(ac.key_results[0].target, PlannedTarget::Metric { start: 20.0, target: 80.0 });
+    assert!(planned.objectives.iter().all(|o| o.id.as_str() != "O-2027-Q2-CARRIED"));
+    let yaml = to_okr_yaml(&planned);
+    let (_, diagnostics) = lower_text(&yaml);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{yaml}");
 }
 
 fn find_kr<'p>(planned: &'p Plan, id: &str) -> Option<&'p PlannedKr> {
@@ -771,7 +893,11 @@ fn a_planned_key_result_converts_to_what_its_yaml_lowers_to() {
     for kr in planned.objectives.iter().flat_map(|o| &o.key_results) {
         let lowered = set.key_result(&kr.id.parse().expect("an id")).expect("lowered");
         let converted = to_key_result(kr, lowered.origin).expect("a valid id");
-        assert_eq!(&converted, lowered, "{}", kr.id);
+        // The file writes provenance once, on the objective; lowering gives it to the key result.
+        assert!(kr.derived_from.is_empty() && !lowered.derived_from.is_empty(), "{}", kr.id);
+        let mut written = lowered.clone();
+        written.derived_from.clear();
+        assert_eq!(converted, written, "{}", kr.id);
         compared += 1;
     }
     // Access control 7, supply chain 6 and authentication 7 (with SSO) key results.
@@ -852,7 +978,18 @@ fn carry_over_picks_exactly_the_key_results_below_expectation_and_keeps_lineage(
     let q2 = workspace.config.cycle("2027-Q2").expect("Q2");
     let options = PlanOptions { carry: Some(carry_q1()), ..PlanOptions::default() };
     let planned = plan(&workspace, &analysis, q2, &options, None);
-    let carried = planned.objectives.last().expect("objectives");
+    let ids: Vec<&str> = planned.objectives.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["O-2027-Q2-AC", "O-2027-Q2-SUPPLY", "O-2027-Q2-AUTHN", "O-2027-Q2-CARRIED", "O-CEO-1"]
+    );
+    // The business objective is carried with its unfinished key result, so the new cycle's
+    // security objectives have something to support.
+    let business = &planned.objectives[4];
+    assert_eq!(business.level, ObjectiveLevel::Company);
+    let business_krs: Vec<&str> = business.key_results.iter().map(|kr| kr.id.as_str()).collect();
+    assert_eq!(business_krs, ["KR-CEO-1-2027-Q2"]);
+    let carried = &planned.objectives[3];
     assert_eq!(carried.id.as_str(), "O-2027-Q2-CARRIED");
     assert_eq!(carried.title, "Carried over from 2027-Q1");
     let rows: Vec<(&str, Option<&str>, &PlannedTarget, &str)> = carried
@@ -874,13 +1011,6 @@ fn carry_over_picks_exactly_the_key_results_below_expectation_and_keeps_lineage(
                 "carried over from 2027-Q1: scored 0.33 of an expected 1.0"
             ),
             (
-                "KR-AC-TRAIN-2027-Q2",
-                Some("ac-training"),
-                // 35 + 0.4333 × (80 − 35) = 54.4985.
-                &PlannedTarget::Metric { start: 54.5, target: 80.0 },
-                "carried over from 2027-Q1: scored 0.43 of an expected 0.7; it starts at the 54.5% its score implies"
-            ),
-            (
                 "KR-CI-TOOLS-2027-Q2",
                 Some("KR-CI-TOOLS"),
                 // 10 + 0.56 × (100 − 10) = 60.4, graded under O-TACT-VULNS, listed first.
@@ -895,7 +1025,14 @@ fn carry_over_picks_exactly_the_key_results_below_expectation_and_keeps_lineage(
             ),
         ]
     );
-    let training = &carried.key_results[1];
+    // The access-control key result goes back under the objective it descends from: the one
+    // planned from the old objective's theme (O-APPSEC-AC was about access control).
+    let training = planned.objectives[0].key_results.last().expect("key results");
+    assert_eq!(planned.objectives[0].theme, Some(Theme::AccessControl));
+    assert_eq!(training.id, "KR-AC-TRAIN-2027-Q2");
+    assert_eq!(training.lineage.as_deref(), Some("ac-training"));
+    // 35 + 0.4333 × (80 − 35) = 54.4985.
+    assert_eq!(training.target, PlannedTarget::Metric { start: 54.5, target: 80.0 });
     assert_eq!(training.metric.as_deref(), Some("training.coverage"));
     assert_eq!(training.commitment, Commitment::Aspirational); // from O-APPSEC-AC
     assert_eq!(training.kind, KrKind::Strategic);
@@ -925,7 +1062,14 @@ fn carried_key_results_join_their_objective_when_the_cycle_has_it_and_replan_ide
     let ids: Vec<&str> = planned.objectives.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["O-2027-Q2-AC", "O-2027-Q2-SUPPLY", "O-2027-Q2-AUTHN", "O-APPSEC-AC", "O-2027-Q2-CARRIED"]
+        [
+            "O-2027-Q2-AC",
+            "O-2027-Q2-SUPPLY",
+            "O-2027-Q2-AUTHN",
+            "O-APPSEC-AC",
+            "O-2027-Q2-CARRIED",
+            "O-CEO-1"
+        ]
     );
     let home = &planned.objectives[3];
     assert_eq!(home.title, "Consistent access control, continued");

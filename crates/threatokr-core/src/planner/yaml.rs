@@ -6,11 +6,16 @@
 //! an existing objective of the same id lacks are appended to its `key_results:` list (as
 //! `- ref: ID` when the file already defines that id). Nothing is ever removed or rewritten, so
 //! merging an unchanged plan into its own output gives the same bytes.
+//!
+//! The file's `proposed:` list remembers every id the planner has put in it: the ids a merge
+//! adds are appended to it (the list is created at the end of the file when missing), so a
+//! proposal a person deleted is known as declined and not proposed again (see
+//! [`super::Plan::declined`]).
 
 use super::{Plan, PlannedKr, PlannedObjective, PlannedTarget, number};
 use crate::diag::{FileId, Files};
 use crate::export::yaml::{block_scalar, scalar};
-use crate::model::MeasureParam;
+use crate::model::{MeasureParam, ThreatId};
 use crate::syntax::{Budget, Node, Value as YamlValue, parse_yaml};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -37,17 +42,76 @@ pub fn to_okr_yaml(plan: &Plan) -> String {
         return out;
     }
     out.push_str("\nobjectives:\n");
-    let mut defined = BTreeSet::new();
+    let mut written = Written { defined: BTreeSet::new(), plan };
     for (index, objective) in plan.objectives.iter().enumerate() {
         if index > 0 {
             out.push('\n');
         }
-        out.push_str(&objective_block(objective, 2, &mut defined));
+        out.push_str(&objective_block(objective, 2, &mut written));
+    }
+    out.push_str(&proposed_block(&proposal_ids(plan)));
+    out
+}
+
+/// Every id the plan proposes: its objectives' and their key results', each once, in order.
+fn proposal_ids(plan: &Plan) -> Vec<&str> {
+    let mut seen = BTreeSet::new();
+    plan.objectives
+        .iter()
+        .flat_map(|o| {
+            std::iter::once(o.id.as_str()).chain(o.key_results.iter().map(|kr| kr.id.as_str()))
+        })
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
+
+/// The `proposed:` list with the comment that says what it is for.
+fn proposed_block(ids: &[&str]) -> String {
+    format!(
+        "\n# Every id `threatokr plan` has proposed in this file. A proposal deleted from the file is\n\
+         # not proposed again; delete its id here too to have it proposed again.\nproposed: [{}]\n",
+        wrapped_ids(ids, "proposed: [".len(), 2)
+    )
+}
+
+/// Ids separated by commas, wrapped before [`MAX_FLOW_LINE`] with continuation lines indented
+/// by `indent`; `first_column` is where the first id starts.
+fn wrapped_ids(ids: &[&str], first_column: usize, indent: usize) -> String {
+    let mut out = String::new();
+    let mut column = first_column;
+    for (index, id) in ids.iter().enumerate() {
+        let item = scalar(id);
+        if index > 0 {
+            out.push(',');
+            if column + 2 + item.len() + 1 > MAX_FLOW_LINE {
+                let _ = write!(out, "\n{:indent$}", "");
+                column = indent;
+            } else {
+                out.push(' ');
+                column += 2;
+            }
+        }
+        out.push_str(&item);
+        column += item.len();
     }
     out
 }
 
-fn objective_block(o: &PlannedObjective, dash: usize, defined: &mut BTreeSet<String>) -> String {
+/// What a file being written holds so far: the key results it defines, and the plan whose
+/// threat names it writes.
+struct Written<'p> {
+    defined: BTreeSet<String>,
+    plan: &'p Plan,
+}
+
+impl Written<'_> {
+    /// How a threat is written: its alias when its own id is foreign (see [`Plan::threat_names`]).
+    fn threat<'t>(&'t self, id: &'t ThreatId) -> &'t str {
+        self.plan.threat_names.get(id).map_or(id.as_str(), String::as_str)
+    }
+}
+
+fn objective_block(o: &PlannedObjective, dash: usize, written: &mut Written<'_>) -> String {
     let mut out = String::new();
     let key = dash + 2;
     let _ = writeln!(out, "{:dash$}- id: {}", "", block_scalar(o.id.as_str()));
@@ -61,21 +125,24 @@ fn objective_block(o: &PlannedObjective, dash: usize, defined: &mut BTreeSet<Str
         id_list(&mut out, key, "supports", o.supports.iter().map(|s| s.as_str()));
     }
     field(&mut out, key, "description", &block_scalar(&o.description));
+    if !o.derived_from.is_empty() {
+        id_list(&mut out, key, "derived_from", o.derived_from.iter().map(|t| written.threat(t)));
+    }
     if o.key_results.is_empty() {
         field(&mut out, key, "key_results", "[]");
         return out;
     }
     field(&mut out, key, "key_results", "");
     for kr in &o.key_results {
-        out.push_str(&kr_block(kr, key + 2, defined));
+        out.push_str(&kr_block(kr, key + 2, written));
     }
     out
 }
 
-/// A key result as a block list item at `dash`; `- ref: ID` when `defined` already has it.
-fn kr_block(kr: &PlannedKr, dash: usize, defined: &mut BTreeSet<String>) -> String {
+/// A key result as a block list item at `dash`; `- ref: ID` when the file defines it already.
+fn kr_block(kr: &PlannedKr, dash: usize, written: &mut Written<'_>) -> String {
     let mut out = String::new();
-    if !defined.insert(kr.id.clone()) {
+    if !written.defined.insert(kr.id.clone()) {
         let _ = writeln!(out, "{:dash$}- ref: {}", "", block_scalar(&kr.id));
         return out;
     }
@@ -124,7 +191,7 @@ fn kr_block(kr: &PlannedKr, dash: usize, defined: &mut BTreeSet<String>) -> Stri
         field(&mut out, key, "measure", &format!("{{ {} }}", parts.join(", ")));
     }
     if !kr.derived_from.is_empty() {
-        id_list(&mut out, key, "derived_from", kr.derived_from.iter().map(|t| t.as_str()));
+        id_list(&mut out, key, "derived_from", kr.derived_from.iter().map(|t| written.threat(t)));
     }
     if let Some(lineage) = &kr.lineage {
         field(&mut out, key, "lineage", &block_scalar(lineage));
@@ -154,18 +221,12 @@ fn field(out: &mut String, indent: usize, key: &str, value: &str) {
     }
 }
 
-/// A list of ids: a flow list when the line stays short, a block list otherwise.
+/// A list of ids as a flow list, wrapped before [`MAX_FLOW_LINE`] onto lines indented under the
+/// key: one line for a few ids, a handful for a theme's dozens of threats.
 fn id_list<'a>(out: &mut String, indent: usize, key: &str, ids: impl Iterator<Item = &'a str>) {
     let ids: Vec<&str> = ids.collect();
-    let flow = format!("[{}]", ids.iter().map(|i| scalar(i)).collect::<Vec<_>>().join(", "));
-    if indent + key.len() + 2 + flow.len() <= MAX_FLOW_LINE {
-        field(out, indent, key, &flow);
-    } else {
-        field(out, indent, key, "");
-        for id in ids {
-            let _ = writeln!(out, "{:indent$}  - {}", "", block_scalar(id));
-        }
-    }
+    let first_column = indent + key.len() + 3;
+    field(out, indent, key, &format!("[{}]", wrapped_ids(&ids, first_column, indent + 2)));
 }
 
 // ------------------------------------------------------------------ merging
@@ -206,13 +267,13 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
         None => Vec::new(),
     };
     // Key results the file defines (by `id:`), anywhere.
-    let mut defined: BTreeSet<String> = BTreeSet::new();
+    let mut written = Written { defined: BTreeSet::new(), plan };
     for item in &items {
         for kr in item.get("key_results").and_then(Node::as_seq).unwrap_or(&[]) {
             if kr.get("ref").is_none()
                 && let Some(id) = kr.get("id").and_then(Node::scalar_text)
             {
-                defined.insert(id.to_owned());
+                written.defined.insert(id.to_owned());
             }
         }
     }
@@ -278,8 +339,8 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
         };
         let mut block = header;
         for kr in missing {
-            let verb = if defined.contains(&kr.id) { "counted" } else { "added" };
-            block.push_str(&kr_block(kr, dash, &mut defined));
+            let verb = if written.defined.contains(&kr.id) { "counted" } else { "added" };
+            block.push_str(&kr_block(kr, dash, &mut written));
             changes.push(format!("{verb} key result {} in {}: {}", kr.id, planned.id, kr.title));
         }
         insertions.push((at, block));
@@ -305,7 +366,7 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
             if index > 0 || !items.is_empty() {
                 block.push('\n');
             }
-            block.push_str(&objective_block(objective, dash, &mut defined));
+            block.push_str(&objective_block(objective, dash, &mut written));
             changes.push(format!("added objective {}: {}", objective.id, objective.title));
             if let Some(theme) = objective.theme {
                 let same_theme = items
@@ -322,6 +383,39 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
         }
         insertions.push((at, block));
     }
+    let recorded: BTreeSet<&str> = match root.get("proposed") {
+        Some(node) => node.as_seq().unwrap_or(&[]).iter().filter_map(Node::scalar_text).collect(),
+        None => BTreeSet::new(),
+    };
+    let unrecorded: Vec<&str> =
+        proposal_ids(plan).into_iter().filter(|id| !recorded.contains(id)).collect();
+    if !unrecorded.is_empty() {
+        match root.get("proposed") {
+            None => insertions.push((text.len(), proposed_block(&unrecorded))),
+            Some(node) if node.as_seq().is_some_and(|s| !s.is_empty()) && !is_flow(text, node) => {
+                let last = node.as_seq().expect("a list").last().expect("not empty");
+                let (_, dash) = columns(text, last.span.start as usize);
+                let lines: String =
+                    unrecorded.iter().map(|id| format!("{:dash$}- {}\n", "", scalar(id))).collect();
+                insertions.push((after_line(text, content_end(text, last)), lines));
+            }
+            Some(node) if is_flow(text, node) && node.as_seq().is_some() => {
+                let close = content_end(text, node) - 1;
+                let separator = if recorded.is_empty() { "" } else { ",\n  " };
+                insertions.push((close, format!("{separator}{}", wrapped_ids(&unrecorded, 2, 2))));
+            }
+            Some(_) => {
+                return Err(format!(
+                    "`proposed:` in {} is not a list of ids; fix it so plan can record its proposals",
+                    files.name(file)
+                ));
+            }
+        }
+        changes.push(format!(
+            "recorded {} proposal id(s) in `proposed:` (delete a proposal and it stays deleted)",
+            unrecorded.len()
+        ));
+    }
     // Apply in file order; insertions at the same place keep their order (key results first).
     insertions.sort_by_key(|(at, _)| *at);
     let mut out =
@@ -329,7 +423,9 @@ pub fn merge_into(files: &Files, file: FileId, plan: &Plan) -> Result<MergeOutco
     let mut cursor = 0;
     for (at, block) in insertions {
         out.push_str(&text[cursor..at]);
-        if !out.is_empty() && !out.ends_with('\n') {
+        // Blocks start on a line of their own; additions inside a flow list do not.
+        let inside_flow = block.starts_with(',') || !block.ends_with('\n');
+        if !out.is_empty() && !out.ends_with('\n') && !inside_flow {
             out.push('\n');
         }
         out.push_str(&block);
@@ -411,8 +507,11 @@ fn params_json(kr: &PlannedKr) -> Value {
 /// {"strategic", "tactical"}}`. Beyond the contract, each key result also has `type`, `weight`,
 /// `comparison` (thresholds; `target` is then the limit and `start` is null), `milestones`
 /// (milestones; `start` and `target` are null) and `lineage` (null unless carried over from the
-/// previous cycle); each objective has its own `balance`; and the
-/// document has `warnings`. Shares are rounded to 0.01.
+/// previous cycle); each objective has its own `balance` and `derived_from` (a key result's
+/// `derived_from` is its objective's unless it differs); and the document has `warnings` and
+/// `declined` (proposals deleted from the OKR file, not proposed again) and `threat_aliases`
+/// (the alias of each foreign threat id the plan names, as the YAML writes it). Shares are
+/// rounded to 0.01.
 pub fn plan_json(plan: &Plan) -> Value {
     let objectives: Vec<Value> = plan
         .objectives
@@ -437,7 +536,7 @@ pub fn plan_json(plan: &Plan) -> Value {
                         "unit": kr.unit,
                         "kind": kr.kind,
                         "commitment": kr.commitment,
-                        "derived_from": kr.derived_from,
+                        "derived_from": if kr.derived_from.is_empty() { &o.derived_from } else { &kr.derived_from },
                         "lineage": kr.lineage,
                         "rationale": kr.rationale,
                         "type": kind,
@@ -465,6 +564,7 @@ pub fn plan_json(plan: &Plan) -> Value {
                 "apps": o.apps,
                 "teams": o.teams,
                 "supports": o.supports,
+                "derived_from": o.derived_from,
                 "key_results": key_results,
                 "balance": {"strategic": round2(o.balance.strategic), "tactical": round2(o.balance.tactical)},
             })
@@ -475,5 +575,7 @@ pub fn plan_json(plan: &Plan) -> Value {
         "objectives": objectives,
         "balance": {"strategic": round2(plan.balance.strategic), "tactical": round2(plan.balance.tactical)},
         "warnings": plan.warnings,
+        "declined": plan.declined,
+        "threat_aliases": plan.threat_names,
     })
 }

@@ -210,6 +210,7 @@ impl SetBuilder {
                 cycle: "2027-Q1".parse().unwrap(),
                 objectives: Vec::new(),
                 key_results: Vec::new(),
+                proposed: Vec::new(),
             },
         }
     }
@@ -253,6 +254,7 @@ impl SetBuilder {
             key_results: krs.iter().map(|k| k.parse().unwrap()).collect(),
             theme: None,
             description: None,
+            derived_from: Vec::new(),
             origin: Origin { file: self.set.origin.file, span: Span::new(at, at + 5) },
         });
         self

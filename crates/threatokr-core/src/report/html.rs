@@ -7,7 +7,8 @@
 
 use super::svg::{self, band_colours, status_colours};
 use super::{
-    Band, KrRow, ObjectiveRow, ReportModel, Status, format_percent, format_value, status_label,
+    Band, KrRow, ObjectiveRow, ReportModel, Status, ThreatRow, format_percent, format_value,
+    status_label,
 };
 use crate::model::LinkKind;
 use std::collections::{HashMap, HashSet};
@@ -569,6 +570,16 @@ fn quarters(out: &mut String, model: &ReportModel) {
     out.push_str("</tbody></table></div></section>\n");
 }
 
+/// A threat's alias, with its own id beside it when the two differ.
+fn threat_cell(threat: &ThreatRow) -> String {
+    match &threat.alias {
+        Some(alias) => {
+            format!("{}<br><small>{}</small>", escape_html(alias), escape_html(&threat.id))
+        }
+        None => escape_html(&threat.id),
+    }
+}
+
 fn register(out: &mut String, model: &ReportModel) {
     out.push_str("<section id=\"register\" class=\"page\"><h2>Appendix: threat register</h2>\n");
     let _ = writeln!(
@@ -592,7 +603,7 @@ fn register(out: &mut String, model: &ReportModel) {
             out,
             "<tr{id_attribute}><td data-label=\"App\">{}</td><td class=\"id\" data-label=\"Threat\">{}</td><td data-label=\"Title\">{}</td><td data-label=\"Theme\">{}</td><td data-label=\"Severity\">{}</td><td data-label=\"Status\">{}</td><td data-label=\"Cited by\">",
             escape_html(&threat.app),
-            escape_html(&threat.id),
+            threat_cell(threat),
             escape_html(&threat.title),
             threat.theme.as_deref().map_or_else(|| "no data".to_owned(), escape_html),
             threat.severity,

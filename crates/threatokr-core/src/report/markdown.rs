@@ -383,7 +383,10 @@ fn register(out: &mut String, model: &ReportModel) {
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
             escape(&threat.app),
-            escape(&threat.id),
+            match &threat.alias {
+                Some(alias) => format!("{} ({})", escape(alias), escape(&threat.id)),
+                None => escape(&threat.id),
+            },
             escape(&threat.title),
             threat.theme.as_deref().map_or_else(|| "no data".to_owned(), escape),
             threat.severity,

@@ -208,6 +208,7 @@ pub(super) fn sample_model() -> ReportModel {
         },
         register: vec![
             ThreatRow {
+                alias: None,
                 app: "checkout".to_owned(),
                 id: "T-CHK-1".to_owned(),
                 title: "IDOR on orders".to_owned(),
@@ -217,6 +218,7 @@ pub(super) fn sample_model() -> ReportModel {
                 cited_by: vec!["KR-TRAIN".to_owned()],
             },
             ThreatRow {
+                alias: None,
                 app: "checkout".to_owned(),
                 id: "T-CHK-5".to_owned(),
                 title: "Weak hashing".to_owned(),
@@ -366,6 +368,15 @@ fn build_fills_what_the_workspace_gives() {
             ("admin", "T-10", Severity::Low, &[][..]),
         ]
     );
+    // Each threat carries its short alias, shown beside the id in the register.
+    let html = render_html(&model);
+    let markdown = render_markdown(&model);
+    for row in &model.register {
+        let alias = row.alias.as_deref().expect("every threat has an alias");
+        assert!(alias.starts_with(&format!("{}:T-", row.app)), "{alias}");
+        assert!(html.contains(&format!("{alias}<br><small>{}</small>", row.id)));
+        assert!(markdown.contains(&format!("| {alias} ({}) |", row.id)), "{markdown}");
+    }
     assert_eq!(
         model.risk.by_status,
         vec![
@@ -848,6 +859,7 @@ fn ten_thousand_threats_render_well_under_a_second() {
     let template = model.register[0].clone();
     model.register = (0..10_000)
         .map(|i| ThreatRow {
+            alias: None,
             id: format!("T-{i}"),
             title: format!("Threat <{i}> & co"),
             ..template.clone()

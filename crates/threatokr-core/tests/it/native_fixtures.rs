@@ -71,6 +71,10 @@ const COVERED_ELSEWHERE: &[(Code, &str)] = &[
     ),
     (Code::UnknownStatus, "import::* tests of each foreign format"),
     (Code::UnknownSeverity, "import::* tests of each foreign format"),
+    (
+        Code::AmbiguousThreat,
+        "workspace::aliases::tests: an_id_that_threats_of_two_apps_have_is_ambiguous_and_*",
+    ),
 ];
 
 #[test]

@@ -1,4 +1,4 @@
-//! Search across objectives, key results, threats, apps, teams and people.
+//! Search across objectives, key results, threats (by id, title or alias), apps, teams and people.
 
 use super::{PageContext, layout, url_encode};
 use crate::snapshot::Snapshot;
@@ -46,10 +46,14 @@ pub(crate) fn search(snapshot: &Snapshot, query: &str) -> Vec<Hit> {
         }
     }
     for threat in &snapshot.analysis.threats {
-        if matches(threat.id.as_str(), &threat.title) {
+        // A threat is found by its id, its title or its short alias (`shop:T-4821`).
+        let alias = snapshot.workspace.aliases.alias_in(threat.app.as_str(), &threat.id);
+        if matches(threat.id.as_str(), &threat.title)
+            || alias.is_some_and(|a| a.to_lowercase().contains(&needle))
+        {
             hits.push(Hit {
                 kind: "threat",
-                id: threat.id.to_string(),
+                id: alias.map_or_else(|| threat.id.to_string(), |a| format!("{} ({a})", threat.id)),
                 title: threat.title.clone(),
                 path: format!("/threats/{}", url_encode(threat.id.as_str())),
             });

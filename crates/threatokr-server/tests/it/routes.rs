@@ -112,6 +112,15 @@ async fn objective_page_walks_up_to_the_company_and_lists_key_results_and_threat
 }
 
 #[tokio::test]
+async fn search_finds_a_threat_by_its_alias_and_shows_it_beside_the_id() {
+    let server = server(ReadAccess::Open);
+    // Only the alias has `shop:T-` in it: not the id `T-1`, not the title.
+    let page = server.get("/search?q=shop%3AT-", None).await.body;
+    assert!(page.contains(r#"href="/threats/T-1""#), "{page}");
+    assert!(page.contains("T-1 (shop:T-"), "{page}");
+}
+
+#[tokio::test]
 async fn api_objectives_is_the_status_json_contract() {
     let server = server(ReadAccess::Open);
     let json = server.get("/api/objectives", None).await.json();

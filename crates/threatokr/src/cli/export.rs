@@ -52,9 +52,12 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         .filter(|(app, _)| args.app.as_ref().is_none_or(|wanted| wanted == app))
         .collect();
     let text = match args.format {
-        Format::Csv => threatokr_core::export::threats_csv(&rows),
+        Format::Csv => threatokr_core::export::threats_csv(&rows, &workspace.aliases),
         Format::Json => {
-            serde_json::to_string_pretty(&threatokr_core::export::threats_json(&rows))? + "\n"
+            serde_json::to_string_pretty(&threatokr_core::export::threats_json(
+                &rows,
+                &workspace.aliases,
+            ))? + "\n"
         }
         Format::Otm => match rows.as_slice() {
             [(_, model)] => {

@@ -3,7 +3,8 @@
 //!
 //! When the target file exists (`-o FILE`, else `okrs/<cycle>.yaml`), the plan is merged into it:
 //! everything the user wrote stays byte for byte, new proposals are appended, and every change is
-//! printed on stderr before anything is written. The planning itself (measured starts, carried
+//! printed on stderr before anything is written. Without `-o` nothing is written, and stderr says
+//! so ("would change …", "would write …"); proposals deleted by hand are named, not proposed again. The planning itself (measured starts, carried
 //! over key results) is the application layer's `Session::plan`.
 
 use super::analyze::load_checked;
@@ -23,7 +24,8 @@ pub(crate) struct Args {
     /// At most this many theme objectives.
     #[arg(long, default_value_t = 3)]
     pub(crate) max_objectives: usize,
-    /// Write (or merge into) this file instead of printing on stdout.
+    /// Write (or merge into) this file. Without it nothing is written: the plan (or the cycle's
+    /// OKR file with the plan merged in) is printed, and stderr says what a write would change.
     #[arg(short = 'o', long = "output")]
     pub(crate) output: Option<PathBuf>,
     /// Output format: yaml (an okrs/<cycle>.yaml) or json (the contract).
@@ -79,18 +81,41 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         Format::Yaml => planned.to_yaml()?,
     };
     let name = target.display();
+    let writes = args.output.is_some();
+    if !planned_plan.declined.is_empty() {
+        eprint(&format!(
+            "not proposed again (deleted from the OKR file by hand): {}; take an id out of its `proposed:` list to have it back\n",
+            planned_plan.declined.join(", ")
+        ));
+    }
     if let Some(changes) = &changes {
         if changes.is_empty() {
             eprint(&format!("{name} already holds every proposal: nothing to change\n"));
         } else {
-            eprint(&format!("changes to {name}:\n"));
+            // Without -o nothing is written: say what a write would do.
+            let verb = if writes { "changes to" } else { "would change" };
+            eprint(&format!("{verb} {name}:\n"));
             for change in changes {
                 eprint(&format!("  {change}\n"));
             }
+            if !writes {
+                eprint(&format!(
+                    "nothing written: the merged file is on stdout; `-o {name}` writes it\n"
+                ));
+            }
         }
     }
+    let krs: usize = planned_plan.objectives.iter().map(|o| o.key_results.len()).sum();
     match &args.output {
-        None => print(&text),
+        None => {
+            if changes.is_none() && matches!(args.format, Format::Yaml) {
+                eprint(&format!(
+                    "would write {name}: {} objective(s), {krs} key result(s); nothing written (the plan is on stdout; `-o {name}` writes it)\n",
+                    planned_plan.objectives.len()
+                ));
+            }
+            print(&text);
+        }
         Some(path) => {
             let unchanged = changes.is_some()
                 && existing.as_ref().is_some_and(|e| e.files.text(e.file) == text);
@@ -101,8 +126,6 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 }
                 super::atomic_write::write_atomically(path, text.as_bytes())?;
                 if changes.is_none() {
-                    let krs: usize =
-                        planned_plan.objectives.iter().map(|o| o.key_results.len()).sum();
                     eprint(&format!(
                         "wrote {}: {} objective(s), {krs} key result(s)\n",
                         path.display(),
