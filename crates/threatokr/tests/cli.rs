@@ -453,3 +453,87 @@ fn ingest_dry_run_streams_sarif_and_still_shows_where_each_problem_is() {
     let shown = stderr(&output);
     assert!(shown.contains("big.sarif:7:18") && shown.contains(r#""level": "loud""#), "{shown}");
 }
+
+#[test]
+fn issue_11_a_date_that_does_not_parse_says_the_form_expected_and_exits_2() {
+    let dir = scratch("bad-date");
+    assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
+    for args in [
+        &["status", "--as-of", "2027-13-01"][..],
+        &["measure", "--as-of", "2027-13-01"],
+        &["checkin", "KR-CRO-1", "--value", "4", "--at", "2027-13-01"],
+        &["ingest", "sarif", "--app", "checkout", "--env", "prod", "--at", "2027-13-01", "x"],
+    ] {
+        let output = threatokr(&[&["-w", "ws"], args].concat(), &dir);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output)
+                .contains("`2027-13-01` is not a date: write YYYY-MM-DD, e.g. 2027-02-20"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn issue_11_a_format_a_command_does_not_write_is_refused_listing_those_it_does() {
+    let dir = scratch("bad-format");
+    let output = threatokr(&["status", "--format", "markdown"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("[possible values: table, json]"), "{}", stderr(&output));
+}
+
+#[test]
+fn issue_11_every_unknown_id_gets_a_did_you_mean_and_exits_2() {
+    let dir = scratch("did-you-mean");
+    assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
+    let ws = dir.join("ws");
+    assert!(
+        threatokr(&["token", "create", "--name", "eva-ci", "--role", "editor"], &ws)
+            .status
+            .success()
+    );
+    std::fs::write(ws.join("scan.sarif"), "{}").unwrap();
+    for (args, suggestion) in [
+        (&["status", "--cycle", "2027-Q2"][..], "did you mean `2027-Q1`?"),
+        (&["plan", "--cycle", "2027-Q2"], "did you mean `2027-Q1`?"),
+        (
+            &["checkin", "KR-CRO-2", "--value", "4", "--at", "2027-02-01"],
+            "did you mean `KR-CRO-1`?",
+        ),
+        (&["export", "threats", "--app", "chekout"], "did you mean `checkout`?"),
+        (
+            &[
+                "ingest",
+                "sarif",
+                "--app",
+                "chekout",
+                "--env",
+                "prod",
+                "--at",
+                "2027-01-01",
+                "scan.sarif",
+            ],
+            "did you mean `checkout`?",
+        ),
+        (
+            &[
+                "ingest",
+                "sarif",
+                "--app",
+                "checkout",
+                "--env",
+                "prd",
+                "--at",
+                "2027-01-01",
+                "scan.sarif",
+            ],
+            "did you mean `prod`?",
+        ),
+        (&["token", "revoke", "eva-cj"], "did you mean `eva-ci`?"),
+    ] {
+        let output = threatokr(args, &ws);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(suggestion), "{args:?}: {}", stderr(&output));
+    }
+}

@@ -1,6 +1,7 @@
 //! `threatokr measure`: compute every key result of a cycle from the store and the evidence
 //! folders, record the measurements and the models' threat and control statuses, and print them.
 
+use super::args::{Format, formats};
 use super::output::{ProgressLine, eprint, print, print_diagnostics, terminal_width};
 use super::{Outcome, open_session, today};
 use anyhow::Result;
@@ -17,24 +18,18 @@ use threatokr_core::report::{render_table, status_label};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The day to measure (YYYY-MM-DD); default today.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     as_of: Option<Date>,
     /// The cycle; default the shortest cycle containing the day.
     #[arg(long)]
     cycle: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
     /// Record a day more than one day after today (refused otherwise: a mistyped year would block
     /// every later status change).
     #[arg(long)]
     force: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -58,6 +53,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 recorded.measurements, recorded.status_changes
             ));
         }
+        other => return Err(other.unsupported()),
     }
     Ok(if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

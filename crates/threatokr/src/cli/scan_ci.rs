@@ -1,5 +1,6 @@
 //! `threatokr scan-ci`: which security tools each repository's CI runs, and whether they are enforced.
 
+use super::args::{Format, formats};
 use super::output::{eprint, print, stderr_color};
 use super::{Outcome, read_options};
 use anyhow::Result;
@@ -14,14 +15,8 @@ pub(crate) struct Args {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(args: &Args) -> Result<Outcome> {
@@ -42,6 +37,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     match args.format {
         Format::Json => print(&serde_json::to_string_pretty(&scan_json(&scans))?),
         Format::Table => print(&table(&scans)),
+        other => return Err(other.unsupported()),
     }
     Ok(if Summary::of(&diagnostics).errors > 0 { Outcome::InputErrors } else { Outcome::Ok })
 }
