@@ -253,6 +253,10 @@ pub fn read_evidence(
             score: row.score,
             class: row.class,
             cwes: row.cwes,
+            location: row.file.map(|file| match row.line {
+                Some(line) => format!("{file}:{line}"),
+                None => file,
+            }),
             first_seen: row.first_seen,
             fixed_at: row.fixed_at,
         });
@@ -407,6 +411,7 @@ pub fn value_text(kr: &KrMeasurement) -> String {
 /// status, confidence, its history in the store for this cycle, and one evidence line saying what
 /// was counted.
 pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::report::Measured> {
+    use threatokr_core::metrics::EvidenceRef;
     use threatokr_core::report::{EvidenceRow, MeasuredKr, MeasuredObjective};
     let measurement = &measured.measurement;
     let mut numbers = threatokr_core::report::Measured {
@@ -446,6 +451,7 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
                 confidence: kr.value.confidence,
                 history,
                 evidence,
+                counted: kr.value.evidence.iter().filter_map(EvidenceRef::counted_line).collect(),
             },
         );
     }

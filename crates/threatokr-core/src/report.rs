@@ -224,6 +224,9 @@ pub struct KrRow {
     pub history: Vec<(Date, f64)>,
     /// What the number is made of (counts, never names of people who did not train).
     pub evidence: Vec<EvidenceRow>,
+    /// The items counted, one line each (findings with severity and file, teams trained,
+    /// threats and their tests, check-ins); renderers show the first [`COUNTED_SHOWN`].
+    pub counted: Vec<String>,
     /// Threats that justify it.
     pub derived_from: Vec<String>,
     /// For a milestones key result: how many milestones are done by the report's day, of how many.
@@ -231,6 +234,13 @@ pub struct KrRow {
 }
 
 impl KrRow {
+    /// The counted items a report lists (the first [`COUNTED_SHOWN`]) and how many it leaves
+    /// to "and M more".
+    pub fn counted_shown(&self) -> (&[String], usize) {
+        let shown = &self.counted[..self.counted.len().min(COUNTED_SHOWN)];
+        (shown, self.counted.len() - shown.len())
+    }
+
     /// The value as a person reads it: `1 of 3` for milestones (the weighted share is the
     /// progress), else the number with its unit, or `no data`.
     pub fn value_text(&self) -> String {
@@ -240,6 +250,9 @@ impl KrRow {
         }
     }
 }
+
+/// How many counted items a report lists under a key result before "and M more".
+pub const COUNTED_SHOWN: usize = 10;
 
 /// One line of evidence behind a number: `findings open in prod: 3`.
 #[derive(Debug, Clone, PartialEq)]
@@ -362,6 +375,8 @@ pub struct MeasuredKr {
     pub history: Vec<(Date, f64)>,
     /// Evidence lines.
     pub evidence: Vec<EvidenceRow>,
+    /// The items counted, one line each (findings, teams, tests, check-ins), in the metric's order.
+    pub counted: Vec<String>,
 }
 
 /// One objective's numbers.
@@ -387,6 +402,7 @@ impl Default for MeasuredKr {
             confidence: None,
             history: Vec::new(),
             evidence: Vec::new(),
+            counted: Vec::new(),
         }
     }
 }
@@ -691,6 +707,7 @@ fn kr_row(
         commitment,
         history: numbers.map(|n| n.history.clone()).unwrap_or_default(),
         evidence: numbers.map(|n| n.evidence.clone()).unwrap_or_default(),
+        counted: numbers.map(|n| n.counted.clone()).unwrap_or_default(),
         derived_from,
         milestones,
     }

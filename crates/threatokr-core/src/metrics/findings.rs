@@ -128,6 +128,7 @@ fn finding_ref(finding: &FindingRecord) -> EvidenceRef {
         tool: finding.tool.clone(),
         id: finding.id.clone(),
         rule: finding.rule_id.clone(),
+        location: finding.location.clone(),
         severity: finding.severity.as_str().to_owned(),
         score: finding.score,
         deadline: None,

@@ -34,6 +34,8 @@ pub struct FindingRecord {
     pub class: FindingClass,
     /// Its CWE ids, for theme filters.
     pub cwes: Vec<u32>,
+    /// Where it is (`src/app.py:12`), when the scanner said.
+    pub location: Option<String>,
     /// The first scan that reported it.
     pub first_seen: Date,
     /// The scan that no longer reported it; `None` while open.
@@ -202,6 +204,9 @@ pub enum EvidenceRef {
         id: String,
         /// The rule.
         rule: String,
+        /// Where it is (`src/app.py:12`), when the scanner said.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
         /// Its severity.
         severity: String,
         /// Its score.
@@ -243,6 +248,74 @@ pub enum EvidenceRef {
         /// Its weight.
         weight: f64,
     },
+}
+
+impl EvidenceRef {
+    /// What this item adds to the count, as one line for people (`high semgrep sqli in
+    /// src/db.py:12 (checkout, prod)`); `None` for an item looked at but not counted.
+    pub fn counted_line(&self) -> Option<String> {
+        match self {
+            Self::Threat { counted: false, .. }
+            | Self::Control { counted: false, .. }
+            | Self::App { counted: false, .. } => None,
+            Self::Threat { app, id, status, tests, .. } => Some(if tests.is_empty() {
+                format!("threat {app}:{id} ({status})")
+            } else {
+                format!("threat {app}:{id} ({status}), tested by {}", tests.join(", "))
+            }),
+            Self::Control { app, id, status, .. } => Some(format!("control {app}:{id} ({status})")),
+            Self::App { id, reviewed, .. } => Some(match reviewed {
+                Some(day) => format!("app {id} (reviewed {day})"),
+                None => format!("app {id}"),
+            }),
+            Self::Asvs { app, version, passed, failed, missing, not_applicable } => Some(format!(
+                "ASVS {version} of {app}: {passed} passed, {failed} failed, {missing} without a result, {not_applicable} n/a"
+            )),
+            Self::Training { team, developers, trained } => {
+                Some(format!("team {team}: {trained} of {developers} developers trained"))
+            }
+            Self::Repo { path, app, missing, .. } => Some(if missing.is_empty() {
+                format!("repository {path} ({app}): every required scan runs")
+            } else {
+                format!("repository {path} ({app}): no {}", missing.join(", "))
+            }),
+            Self::Finding {
+                app,
+                environment,
+                tool,
+                rule,
+                location,
+                severity,
+                deadline,
+                met,
+                days,
+                ..
+            } => {
+                let mut line = format!("{severity} {tool} {rule}");
+                if let Some(location) = location {
+                    line.push_str(&format!(" in {location}"));
+                }
+                line.push_str(&format!(" ({app}, {environment})"));
+                match (deadline, met, days) {
+                    (Some(deadline), Some(met), _) => line.push_str(&format!(
+                        ", due {deadline}, {}",
+                        if *met { "fixed in time" } else { "late" }
+                    )),
+                    (_, _, Some(days)) => line.push_str(&format!(", fixed in {days} days")),
+                    _ => {}
+                }
+                Some(line)
+            }
+            Self::Checkin { date, value, confidence } => Some(match confidence {
+                Some(c) => format!("check-in {date}: {value} (confidence {c}/10)"),
+                None => format!("check-in {date}: {value}"),
+            }),
+            Self::Milestone { title, done, .. } => Some(match done {
+                Some(day) => format!("milestone {title} (done {day})"),
+                None => format!("milestone {title} (not done)"),
+            }),
+        }
+    }
 }
 
 /// How much of a key result's scope had evidence: `covered` of `total` units (apps, repositories)

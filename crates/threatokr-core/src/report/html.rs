@@ -343,13 +343,25 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
         kr.kind.map_or("untagged", |k| k.as_str()),
         kr.commitment
     );
-    if !kr.evidence.is_empty() {
+    if !kr.evidence.is_empty() || !kr.counted.is_empty() {
         out.push_str("<details><summary>Evidence</summary><ul>");
         for row in &kr.evidence {
             let _ =
                 write!(out, "<li>{}: {}</li>", escape_html(&row.label), escape_html(&row.value));
         }
-        out.push_str("</ul></details>");
+        out.push_str("</ul>");
+        let (shown, more) = kr.counted_shown();
+        if !shown.is_empty() {
+            out.push_str("<p>Counted:</p><ul class=\"counted\">");
+            for item in shown {
+                let _ = write!(out, "<li>{}</li>", escape_html(item));
+            }
+            if more > 0 {
+                let _ = write!(out, "<li>and {more} more</li>");
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</details>");
     }
     if !kr.derived_from.is_empty() {
         out.push_str("<br><small>Derived from: ");

@@ -230,6 +230,14 @@ fn objectives(out: &mut String, model: &ReportModel) {
                     .collect();
                 details.push(format!("evidence: {}", rows.join("; ")));
             }
+            let (shown, more) = kr.counted_shown();
+            if !shown.is_empty() {
+                let mut items: Vec<String> = shown.iter().map(|item| escape(item)).collect();
+                if more > 0 {
+                    items.push(format!("and {more} more"));
+                }
+                details.push(format!("counted: {}", items.join("; ")));
+            }
             if !kr.history.is_empty() {
                 let points: Vec<String> =
                     kr.history.iter().map(|(d, v)| format!("{d} {}", format_number(*v))).collect();
@@ -244,7 +252,10 @@ fn objectives(out: &mut String, model: &ReportModel) {
             }
         }
         if objective.key_results.iter().any(|kr| {
-            !kr.evidence.is_empty() || !kr.history.is_empty() || !kr.derived_from.is_empty()
+            !kr.evidence.is_empty()
+                || !kr.counted.is_empty()
+                || !kr.history.is_empty()
+                || !kr.derived_from.is_empty()
         }) {
             out.push('\n');
         }
