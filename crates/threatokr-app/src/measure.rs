@@ -392,9 +392,11 @@ pub fn read_evidence_files(
 }
 
 /// A key result's value with its unit and, for ratios and counts, what it counts:
-/// `54.5% (6 of 11)`, `1 apps (1 of 3)`, `2`, `-` for no data.
+/// `54.5% (6 of 11)`, `1 apps (1 of 3)`, `2`, or `no data`.
 pub fn value_text(kr: &KrMeasurement) -> String {
-    let Some(value) = kr.value.value else { return "-".to_owned() };
+    let Some(value) = kr.value.value else {
+        return threatokr_core::report::NO_DATA.to_owned();
+    };
     let mut text = format_number(value);
     match kr.unit.as_deref() {
         Some("%") => text.push('%'),
@@ -484,8 +486,7 @@ fn objective_links(objective: &ObjectiveMeasurement, workspace: &Workspace) -> V
         .collect();
     links.extend(objective.nested_children.iter().map(|child| {
         let counted = if child.counted { "" } else { ", not rolled up" };
-        let progress =
-            child.progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0));
+        let progress = threatokr_core::report::format_whole_percent(child.progress);
         format!("{} of {} contributes {progress}{counted}", child.id, child.cycle)
     }));
     links

@@ -6,17 +6,23 @@
 //! Renderers are pure `fn(&ReportModel) -> String`; everything that comes from files or people
 //! is escaped for the target format.
 
+mod format;
 mod html;
 mod markdown;
 mod svg;
+mod table;
 mod terminal;
 #[cfg(test)]
 mod tests;
 
+pub use format::{
+    NO_DATA, NONE, format_number, format_percent, format_score, format_value, format_whole_percent,
+};
 pub use html::{escape_html, render_html};
 pub use markdown::{escape as escape_markdown, render_markdown};
 pub use svg::{progress_bar, sparkline};
-pub use terminal::{render_kr_table, render_status_tree, render_table};
+pub use table::{Align, render_aligned_table, render_table};
+pub use terminal::{render_kr_table, render_status_tree};
 
 use crate::diag::Files;
 use crate::model::{
@@ -91,7 +97,7 @@ pub fn status_label(status: Status) -> &'static str {
         Status::AtRisk => "at risk",
         Status::OffTrack => "off track",
         Status::Stale => "stale",
-        Status::NoData => "no data",
+        Status::NoData => NO_DATA,
     }
 }
 
@@ -875,35 +881,4 @@ pub(crate) fn grade_grid(grades: &[GradeRow]) -> GradeGrid<'_> {
         row[column[grade.cycle.as_str()]] = Some(grade);
     }
     (cycles, rows.into_iter().collect())
-}
-
-/// Numbers as people read them: rounded to one decimal, shown without it when that is `.0`
-/// (53.96 is `54`, not `54.0`).
-pub fn format_number(value: f64) -> String {
-    if !value.is_finite() {
-        return "—".to_owned();
-    }
-    let rounded = (value * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-        format!("{rounded:.0}")
-    } else {
-        format!("{rounded:.1}")
-    }
-}
-
-/// A 0..1 share as a percentage with one decimal, or "no data".
-pub fn format_percent(share: Option<f64>) -> String {
-    share
-        .filter(|s| s.is_finite())
-        .map_or_else(|| "no data".to_owned(), |s| format!("{:.1}%", s * 100.0))
-}
-
-/// A value with its unit, or "no data".
-pub fn format_value(value: Option<f64>, unit: &str) -> String {
-    match value {
-        Some(v) if unit.is_empty() => format_number(v),
-        Some(v) if unit == "%" => format!("{}%", format_number(v)),
-        Some(v) => format!("{} {unit}", format_number(v)),
-        None => "no data".to_owned(),
-    }
 }

@@ -7,7 +7,8 @@
 
 use super::svg::{self, band_colours, status_colours};
 use super::{
-    Band, KrRow, ObjectiveRow, ReportModel, Status, format_percent, format_value, status_label,
+    Band, KrRow, NO_DATA, ObjectiveRow, ReportModel, Status, format_percent, format_value,
+    status_label,
 };
 use crate::model::LinkKind;
 use std::collections::{HashMap, HashSet};
@@ -415,7 +416,7 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
         out,
         "<td data-label=\"Status\">{}</td><td class=\"num\" data-label=\"Confidence\">{}</td>",
         badge(kr.status),
-        kr.confidence.map_or_else(|| "no data".to_owned(), |c| format!("{c}/10"))
+        kr.confidence.map_or_else(|| NO_DATA.to_owned(), |c| format!("{c}/10"))
     );
     if kr.history.is_empty() {
         out.push_str("<td class=\"nodata\" data-label=\"History\">no data</td></tr>\n");
@@ -606,7 +607,7 @@ fn register(out: &mut String, model: &ReportModel) {
             escape_html(&threat.app),
             escape_html(&threat.id),
             escape_html(&threat.title),
-            threat.theme.as_deref().map_or_else(|| "no data".to_owned(), escape_html),
+            threat.theme.as_deref().map_or_else(|| NO_DATA.to_owned(), escape_html),
             threat.severity,
             threat.status
         );

@@ -4,7 +4,9 @@
 //! `escape`, which neutralises Markdown syntax, raw HTML and table pipes.
 
 use super::terminal::text_bar;
-use super::{KrRow, ReportModel, format_number, format_percent, format_value, status_label};
+use super::{
+    KrRow, NO_DATA, ReportModel, format_number, format_percent, format_value, status_label,
+};
 use crate::model::LinkKind;
 use std::fmt::Write;
 
@@ -214,7 +216,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
                 progress_cell(kr),
                 format_percent(kr.expected),
                 status_label(kr.status),
-                kr.confidence.map_or_else(|| "no data".to_owned(), |c| format!("{c}/10")),
+                kr.confidence.map_or_else(|| NO_DATA.to_owned(), |c| format!("{c}/10")),
                 kr.kind.map_or("untagged", |k| k.as_str()),
                 kr.commitment
             );
@@ -265,7 +267,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
 fn progress_cell(kr: &KrRow) -> String {
     match kr.progress {
         Some(p) => format!("{} {}", text_bar(Some(p), 10), format_percent(Some(p))),
-        None => "no data".to_owned(),
+        None => NO_DATA.to_owned(),
     }
 }
 
@@ -396,7 +398,7 @@ fn register(out: &mut String, model: &ReportModel) {
             escape(&threat.app),
             escape(&threat.id),
             escape(&threat.title),
-            threat.theme.as_deref().map_or_else(|| "no data".to_owned(), escape),
+            threat.theme.as_deref().map_or_else(|| NO_DATA.to_owned(), escape),
             threat.severity,
             threat.status,
             escape(&threat.cited_by.join(", "))

@@ -13,7 +13,7 @@ use threatokr_app::measure::value_text;
 use threatokr_app::measure::{Measured, Recorded};
 use threatokr_app::store::check_not_in_future;
 use threatokr_core::metrics::{CycleMeasurement, write_measurement_json};
-use threatokr_core::report::{render_table, status_label};
+use threatokr_core::report::{format_whole_percent, render_table, status_label};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -92,19 +92,14 @@ pub(crate) fn print_measurement_json(measurement: &CycleMeasurement) {
     let _ = out.flush();
 }
 
-/// Progress as a percentage, or `no data`.
-fn percent(progress: Option<f64>) -> String {
-    progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0))
-}
-
 /// The table of `measure`: one row per key result, fitted to the terminal's width, then the
 /// notes the metrics left.
 fn table(measurement: &CycleMeasurement, width: usize) -> String {
     let mut out = format!(
-        "{} as of {} (a linear plan expects {:.0}%)\n",
+        "{} as of {} (a linear plan expects {})\n",
         measurement.cycle,
         measurement.as_of,
-        measurement.expected * 100.0
+        format_whole_percent(Some(measurement.expected))
     );
     let rows: Vec<Vec<String>> = measurement
         .key_results
@@ -114,7 +109,7 @@ fn table(measurement: &CycleMeasurement, width: usize) -> String {
                 kr.id.to_string(),
                 kr.metric.clone(),
                 value_text(kr),
-                percent(kr.progress),
+                format_whole_percent(kr.progress),
                 status_label(kr.status).to_owned(),
             ]
         })

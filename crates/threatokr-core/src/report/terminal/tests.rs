@@ -3,6 +3,7 @@
 
 use super::super::tests::sample_model;
 use super::*;
+use crate::report::render_table;
 use crate::report::{EvidenceRow, TreeNode};
 
 /// The sample model with O-TEAM also under O-CRO (drawn as a pointer the second time), as the
@@ -34,8 +35,8 @@ O-CRO Increase revenue from Payments               █████░░░░�
    │    [developers trained = 9 of 12]  confidence 7/10
    │  - KR-VULNS No open production findings with… ██░░░░░░░░    20.0% off track
    │    [findings open in prod = 3]
-   └─ O-TEAM Consistent access control             ░░░░░░░░░░        — no data
-         - KR-PENTEST Every authorization scenari… ░░░░░░░░░░        — no data
+   └─ O-TEAM Consistent access control             ░░░░░░░░░░          no data
+         - KR-PENTEST Every authorization scenari… ░░░░░░░░░░          no data
 ";
     assert_eq!(text, expected);
 }
@@ -73,7 +74,7 @@ fn a_shared_objective_is_drawn_once_in_full_and_as_a_pointer_elsewhere() {
     let pointer = text.lines().last().unwrap();
     assert_eq!(
         pointer,
-        "└┄ O-TEAM Consistent access control (shown above)  ░░░░░░░░░░        — no data"
+        "└┄ O-TEAM Consistent access control (shown above)  ░░░░░░░░░░          no data"
     );
     // O-TRUST now has a later sibling, so the lines under it carry a vertical on the left.
     assert!(text.contains("├┄ O-TRUST"), "{text}");
