@@ -64,6 +64,9 @@ struct Browser<'d> {
     driver: &'d Driver,
     session: String,
     base: String,
+    /// The width last set, which every page must keep (a page without a viewport tag would be
+    /// laid out wider on an emulated phone, and pass the overflow check without fitting).
+    width: std::cell::Cell<u32>,
 }
 
 impl Browser<'_> {
@@ -146,6 +149,7 @@ impl Browser<'_> {
         );
         let inner = self.script("return window.innerWidth;");
         assert_eq!(inner, json!(width), "the page is {width} px wide");
+        self.width.set(width);
     }
 
     /// Saves a screenshot of the whole page (not only the viewport) as a PNG under the target
@@ -175,6 +179,8 @@ impl Browser<'_> {
 
     /// Nothing overflows sideways at the current width.
     fn assert_no_sideways_overflow(&self, page: &str) {
+        let inner = self.script("return window.innerWidth;");
+        assert_eq!(inner, json!(self.width.get()), "{page} is laid out at the width set");
         let fits = self.script("return document.documentElement.scrollWidth <= window.innerWidth;");
         let widths =
             self.script("return [document.documentElement.scrollWidth, window.innerWidth];");
@@ -229,7 +235,12 @@ fn in_browser(base: &str, visit: impl FnOnce(&Browser<'_>)) {
         driver: &driver,
         session: session["value"]["sessionId"].as_str().expect("session id").to_owned(),
         base: base.to_owned(),
+        width: std::cell::Cell::new(1280),
     };
+    // Finding an element waits up to ten seconds for it to appear (chromedriver polls, the test
+    // does not sleep): on a loaded machine a click's navigation may not have finished when the
+    // click returns.
+    browser.call("POST", "/timeouts", Some(json!({ "implicit": 10_000 })));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| visit(&browser)));
     let _ = http::request(
         &driver.address,
@@ -256,6 +267,8 @@ fn walk(browser: &Browser<'_>, editor: &str) {
     browser.open("/signin");
     browser.type_into("input[name=token]", editor);
     browser.click("form[action='/signin'] button[type=submit]");
+    // The alignment tree is on the home page only: finding it waits for the sign-in's redirect.
+    browser.find("ul.tree");
     assert_eq!(browser.path(), "/");
     assert!(browser.text("header.top").contains("eva-browser (editor)"));
     browser.assert_no_sideways_overflow("home at 1280");
