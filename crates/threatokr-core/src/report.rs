@@ -16,7 +16,8 @@ mod terminal;
 mod tests;
 
 pub use format::{
-    NO_DATA, NONE, format_number, format_percent, format_score, format_value, format_whole_percent,
+    NO_DATA, NONE, format_grade, format_number, format_percent, format_score, format_value,
+    format_whole_percent,
 };
 pub use html::{escape_html, render_html};
 pub use markdown::{escape as escape_markdown, render_markdown};

@@ -212,11 +212,11 @@ fn top_open_threats(analysis: &Analysis) -> Vec<&AnalyzedThreat> {
 fn summary_sentence(analysis: &Analysis) -> String {
     let t = &analysis.totals;
     let mut text = format!(
-        "{} threats across {} apps: {} open, open risk {:.1}; {} of {} in-scope threats mitigated or verified ({}).",
+        "{} threats across {} apps: {} open, open risk {}; {} of {} in-scope threats mitigated or verified ({}).",
         t.threats,
         analysis.apps.len(),
         t.open_threats,
-        t.open_risk,
+        format_score(t.open_risk),
         t.mitigated,
         t.in_scope,
         format_percent(t.mitigated_share)
@@ -224,11 +224,11 @@ fn summary_sentence(analysis: &Analysis) -> String {
     if t.default_risk > 0 {
         let _ = write!(
             text,
-            " {} open threat{} had no CVSS vector, likelihood × impact or severity and {} counted at the default risk {:.1}.",
+            " {} open threat{} had no CVSS vector, likelihood × impact or severity and {} counted at the default risk {}.",
             t.default_risk,
             if t.default_risk == 1 { "" } else { "s" },
             if t.default_risk == 1 { "is" } else { "are" },
-            crate::taxonomy::DEFAULT_RISK
+            format_score(crate::taxonomy::DEFAULT_RISK)
         );
     }
     text

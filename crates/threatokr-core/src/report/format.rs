@@ -27,6 +27,11 @@ pub fn format_score(value: f64) -> String {
     format!("{value:.1}")
 }
 
+/// A grade, 0.0 to 1.0, with two decimals: `0.72`.
+pub fn format_grade(grade: f64) -> String {
+    format!("{grade:.2}")
+}
+
 /// A 0..1 share as a percentage with one decimal, or "no data".
 pub fn format_percent(share: Option<f64>) -> String {
     share

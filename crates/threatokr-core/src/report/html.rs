@@ -7,8 +7,8 @@
 
 use super::svg::{self, band_colours, status_colours};
 use super::{
-    Band, KrRow, NO_DATA, ObjectiveRow, ReportModel, Status, format_percent, format_value,
-    status_label,
+    Band, KrRow, NO_DATA, ObjectiveRow, ReportModel, Status, format_grade, format_percent,
+    format_score, format_value, status_label,
 };
 use crate::model::LinkKind;
 use std::collections::{HashMap, HashSet};
@@ -479,7 +479,7 @@ fn risk(out: &mut String, model: &ReportModel, charts: &mut usize) {
             .iter()
             .flat_map(|(date, values)| {
                 values.iter().map(move |(theme, value)| {
-                    vec![date.to_string(), theme.clone(), format!("{value:.1}")]
+                    vec![date.to_string(), theme.clone(), format_score(*value)]
                 })
             })
             .collect();
@@ -521,9 +521,7 @@ fn risk(out: &mut String, model: &ReportModel, charts: &mut usize) {
             .risk
             .top_apps
             .iter()
-            .map(|a| {
-                vec![a.name.clone(), a.id.clone(), a.open.to_string(), format!("{:.1}", a.risk)]
-            })
+            .map(|a| vec![a.name.clone(), a.id.clone(), a.open.to_string(), format_score(a.risk)])
             .collect();
         data_table(out, &["App", "Id", "Open threats", "Open risk"], &table);
         out.push_str("</figure>\n");
@@ -572,7 +570,8 @@ fn quarters(out: &mut String, model: &ReportModel) {
         for cell in cells {
             match cell {
                 Some(g) => {
-                    let _ = write!(out, "<td>{:.2} {}</td>", g.score, band_badge(g.band));
+                    let _ =
+                        write!(out, "<td>{} {}</td>", format_grade(g.score), band_badge(g.band));
                 }
                 None => out.push_str("<td class=\"nodata\">—</td>"),
             }

@@ -5,7 +5,8 @@
 
 use super::terminal::text_bar;
 use super::{
-    KrRow, NO_DATA, ReportModel, format_number, format_percent, format_value, status_label,
+    KrRow, NO_DATA, NONE, ReportModel, format_grade, format_number, format_percent, format_score,
+    format_value, status_label,
 };
 use crate::model::LinkKind;
 use std::fmt::Write;
@@ -302,9 +303,11 @@ fn risk(out: &mut String, model: &ReportModel) {
             for theme in &themes {
                 match by_theme.get(theme) {
                     Some(v) => {
-                        let _ = write!(out, " {v:.1} |");
+                        let _ = write!(out, " {} |", format_score(*v));
                     }
-                    None => out.push_str(" — |"),
+                    None => {
+                        let _ = write!(out, " {NONE} |");
+                    }
                 }
             }
             out.push('\n');
@@ -327,7 +330,13 @@ fn risk(out: &mut String, model: &ReportModel) {
     } else {
         let _ = writeln!(out, "| App | Open threats | Open risk |\n|---|---:|---:|");
         for app in &model.risk.top_apps {
-            let _ = writeln!(out, "| {} | {} | {:.1} |", escape(&app.name), app.open, app.risk);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                escape(&app.name),
+                app.open,
+                format_score(app.risk)
+            );
         }
         out.push('\n');
     }
@@ -367,7 +376,7 @@ fn quarters(out: &mut String, model: &ReportModel) {
         for cell in cells {
             match cell {
                 Some(g) => {
-                    let _ = write!(out, " {:.2} {} |", g.score, g.band.as_str());
+                    let _ = write!(out, " {} {} |", format_grade(g.score), g.band.as_str());
                 }
                 None => out.push_str(" — |"),
             }

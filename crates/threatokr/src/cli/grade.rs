@@ -68,9 +68,9 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 rows.iter().map(|r| r.objective_id.len() + r.kr_id.len() + 1).max().unwrap_or(0);
             for row in &rows {
                 out.push_str(&format!(
-                    "{:<width$}  {:.2} of an expected {:.1}  {}\n",
+                    "{:<width$}  {} of an expected {:.1}  {}\n",
                     format!("{}/{}", row.objective_id, row.kr_id),
-                    row.score,
+                    threatokr_core::report::format_grade(row.score),
                     row.expected,
                     row.band
                 ));
