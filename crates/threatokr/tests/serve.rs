@@ -197,6 +197,10 @@ fn every_page_of_the_demo_answers() {
     )
     .expect("api json");
     assert_eq!(api, cli, "the API and `status --format json` give the same numbers");
+    // A cycle that is not there is a 404 that names the closest one.
+    let unknown = http::request(&server.address, "GET", "/api/objectives?cycle=2027-Q2", &[], b"");
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert!(unknown.body.contains("did you mean `2027-Q1`?"), "{}", unknown.body);
 }
 
 #[test]
