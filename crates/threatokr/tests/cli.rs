@@ -574,3 +574,26 @@ fn collect_rust(dir: &Path, out: &mut String) {
         }
     }
 }
+
+#[test]
+fn issue_11_scan_ci_prints_the_one_table_layout_fitted_to_the_terminal() {
+    let dir = scratch("scan-ci-table");
+    assert!(threatokr(&["demo", "--out", "acme"], &dir).status.success());
+    let output = Command::new(env!("CARGO_BIN_EXE_threatokr"))
+        .args(["scan-ci", "evidence/ci/checkout", "evidence/ci/storefront"])
+        .current_dir(dir.join("acme"))
+        .env("COLUMNS", "70")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("repository") && lines[0].contains("sast"), "{text}");
+    assert!(lines[1].starts_with('─'), "{text}");
+    // 70 columns are too few for every cell: the widest, the repository, is cut with an ellipsis.
+    assert!(lines[2].starts_with("evidence/ci/c…  enforced"), "{text}");
+    for line in &lines[..4] {
+        assert!(line.chars().count() <= 70, "{line:?} is wider than COLUMNS");
+    }
+    assert!(text.contains("\nevidence/ci/checkout:\n  "), "each repository's tools follow: {text}");
+}

@@ -146,18 +146,21 @@ pub(crate) fn layout(
             widths[c] = widths[c].saturating_sub(excess(&widths)).max(6).min(widths[c]);
         }
     }
-    // Then shrink the widest column, at most once per column, never below 6 columns.
-    for _ in 0..columns {
-        let total: usize = widths.iter().sum::<usize>() + gaps;
-        if total <= width {
-            break;
-        }
-        let Some((widest, _)) =
+    // Then shrink the widest columns, never below 6 columns: the widest first, down to the
+    // next widest, so that one long column does not lose everything while others keep theirs.
+    while excess(&widths) > 0 {
+        let Some((widest, &w1)) =
             widths.iter().enumerate().max_by_key(|(i, w)| (**w, usize::MAX - i))
         else {
             break;
         };
-        widths[widest] = widths[widest].saturating_sub(total - width).max(6);
+        if w1 <= 6 {
+            break;
+        }
+        let next = widths.iter().enumerate().filter(|(i, _)| *i != widest).map(|(_, w)| *w);
+        let w2 = next.max().unwrap_or(0);
+        let target = w2.max(w1.saturating_sub(excess(&widths))).max(6);
+        widths[widest] = if target < w1 { target } else { w1 - 1 };
     }
     let mut out = String::new();
     let line = |out: &mut String, row: &[String], status: Option<Status>, header: bool| {
