@@ -173,3 +173,26 @@ fn tables_fit_the_width_and_right_align_numbers() {
     assert_eq!(krs.lines().count(), 2 + 3);
     assert!(!krs.contains('\u{1b}'));
 }
+
+#[test]
+fn status_tree_lines_fit_by_display_width_with_wide_titles() {
+    let mut model = shared_model();
+    model.objectives[1].title = "東京と大阪のすべての決済でアクセス制御を一貫させる 🔒".to_owned();
+    for width in [40, 80, 120] {
+        let tree = render_status_tree(&model, width, false);
+        for line in tree.lines() {
+            assert!(
+                crate::report::table::display_width(line) <= width,
+                "{width}: {line:?} takes {} columns",
+                crate::report::table::display_width(line)
+            );
+        }
+    }
+    // The bars of every line start in the same column, whatever the title's characters.
+    let tree = render_status_tree(&model, 80, false);
+    let bar_columns: Vec<usize> = tree
+        .lines()
+        .filter_map(|l| l.find(['█', '░']).map(|i| crate::report::table::display_width(&l[..i])))
+        .collect();
+    assert!(bar_columns.windows(2).all(|w| w[0] == w[1]), "{tree}");
+}
