@@ -213,6 +213,12 @@ impl From<StoreError> for Error {
     }
 }
 
+/// `; did you mean `x`?` when one of `known` is close to `id`, else nothing.
+pub fn did_you_mean_suffix(id: &str, known: &[String]) -> String {
+    threatokr_core::diag::did_you_mean(id, known.iter().map(String::as_str))
+        .map_or_else(String::new, |s| format!("; did you mean `{s}`?"))
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -225,8 +231,9 @@ impl fmt::Display for Error {
             Self::Store(error) => error.fmt(f),
             Self::UnknownCycle { id, known } => write!(
                 f,
-                "there is no cycle `{id}` in threatokr.yaml (cycles: {})",
-                known.join(", ")
+                "there is no cycle `{id}` in threatokr.yaml (cycles: {}){}",
+                known.join(", "),
+                did_you_mean_suffix(id, known)
             ),
             Self::NoCycleContains { day, known } => write!(
                 f,
@@ -276,12 +283,18 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Self::UnknownApp { id, known } => {
-                write!(f, "there is no app `{id}` in threatokr.yaml (apps: {})", known.join(", "))
+                write!(
+                    f,
+                    "there is no app `{id}` in threatokr.yaml (apps: {}){}",
+                    known.join(", "),
+                    did_you_mean_suffix(id, known)
+                )
             }
             Self::UnknownEnvironment { app, env, known } => write!(
                 f,
-                "the app `{app}` has no environment `{env}` (environments: {})",
-                known.join(", ")
+                "the app `{app}` has no environment `{env}` (environments: {}){}",
+                known.join(", "),
+                did_you_mean_suffix(env, known)
             ),
             Self::DateAfterTomorrow { what, date, latest } => write!(
                 f,

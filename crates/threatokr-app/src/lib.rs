@@ -20,7 +20,7 @@ mod progress;
 pub mod report;
 pub mod store;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, did_you_mean_suffix};
 pub use progress::{NoProgress, Progress, Tracked, tracked};
 
 use files::{ReadOptions, Reader};

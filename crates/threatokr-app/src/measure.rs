@@ -402,9 +402,11 @@ pub fn read_evidence_files(
 }
 
 /// A key result's value with its unit and, for ratios and counts, what it counts:
-/// `54.5% (6 of 11)`, `1 apps (1 of 3)`, `2`, `-` for no data.
+/// `54.5% (6 of 11)`, `1 apps (1 of 3)`, `2`, or `no data`.
 pub fn value_text(kr: &KrMeasurement) -> String {
-    let Some(value) = kr.value.value else { return "-".to_owned() };
+    let Some(value) = kr.value.value else {
+        return threatokr_core::report::NO_DATA.to_owned();
+    };
     let mut text = format_number(value);
     match kr.unit.as_deref() {
         Some("%") => text.push('%'),
@@ -421,6 +423,7 @@ pub fn value_text(kr: &KrMeasurement) -> String {
 /// status, confidence, its history in the store for this cycle, and one evidence line saying what
 /// was counted.
 pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::report::Measured> {
+    use threatokr_core::metrics::EvidenceRef;
     use threatokr_core::report::{EvidenceRow, MeasuredKr, MeasuredObjective};
     let measurement = &measured.measurement;
     let mut numbers = threatokr_core::report::Measured {
@@ -460,6 +463,7 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
                 confidence: kr.value.confidence,
                 history,
                 evidence,
+                counted: kr.value.evidence.iter().filter_map(EvidenceRef::counted_line).collect(),
             },
         );
     }
@@ -492,8 +496,7 @@ fn objective_links(objective: &ObjectiveMeasurement, workspace: &Workspace) -> V
         .collect();
     links.extend(objective.nested_children.iter().map(|child| {
         let counted = if child.counted { "" } else { ", not rolled up" };
-        let progress =
-            child.progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0));
+        let progress = threatokr_core::report::format_whole_percent(child.progress);
         format!("{} of {} contributes {progress}{counted}", child.id, child.cycle)
     }));
     links

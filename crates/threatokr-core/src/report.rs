@@ -6,17 +6,24 @@
 //! Renderers are pure `fn(&ReportModel) -> String`; everything that comes from files or people
 //! is escaped for the target format.
 
+mod format;
 mod html;
 mod markdown;
 mod svg;
+mod table;
 mod terminal;
 #[cfg(test)]
 mod tests;
 
+pub use format::{
+    NO_DATA, NONE, format_grade, format_number, format_percent, format_score, format_value,
+    format_whole_percent,
+};
 pub use html::{escape_html, render_html};
 pub use markdown::{escape as escape_markdown, render_markdown};
 pub use svg::{progress_bar, sparkline};
-pub use terminal::{render_kr_table, render_status_tree, render_table};
+pub use table::{Align, render_aligned_table, render_table};
+pub use terminal::{render_kr_table, render_status_tree};
 
 use crate::diag::Files;
 use crate::model::{
@@ -91,7 +98,7 @@ pub fn status_label(status: Status) -> &'static str {
         Status::AtRisk => "at risk",
         Status::OffTrack => "off track",
         Status::Stale => "stale",
-        Status::NoData => "no data",
+        Status::NoData => NO_DATA,
     }
 }
 
@@ -224,6 +231,9 @@ pub struct KrRow {
     pub history: Vec<(Date, f64)>,
     /// What the number is made of (counts, never names of people who did not train).
     pub evidence: Vec<EvidenceRow>,
+    /// The items counted, one line each (findings with severity and file, teams trained,
+    /// threats and their tests, check-ins); renderers show the first [`COUNTED_SHOWN`].
+    pub counted: Vec<String>,
     /// Threats that justify it.
     pub derived_from: Vec<String>,
     /// For a milestones key result: how many milestones are done by the report's day, of how many.
@@ -231,6 +241,13 @@ pub struct KrRow {
 }
 
 impl KrRow {
+    /// The counted items a report lists (the first [`COUNTED_SHOWN`]) and how many it leaves
+    /// to "and M more".
+    pub fn counted_shown(&self) -> (&[String], usize) {
+        let shown = &self.counted[..self.counted.len().min(COUNTED_SHOWN)];
+        (shown, self.counted.len() - shown.len())
+    }
+
     /// The value as a person reads it: `1 of 3` for milestones (the weighted share is the
     /// progress), else the number with its unit, or `no data`.
     pub fn value_text(&self) -> String {
@@ -240,6 +257,9 @@ impl KrRow {
         }
     }
 }
+
+/// How many counted items a report lists under a key result before "and M more".
+pub const COUNTED_SHOWN: usize = 10;
 
 /// One line of evidence behind a number: `findings open in prod: 3`.
 #[derive(Debug, Clone, PartialEq)]
@@ -364,6 +384,8 @@ pub struct MeasuredKr {
     pub history: Vec<(Date, f64)>,
     /// Evidence lines.
     pub evidence: Vec<EvidenceRow>,
+    /// The items counted, one line each (findings, teams, tests, check-ins), in the metric's order.
+    pub counted: Vec<String>,
 }
 
 /// One objective's numbers.
@@ -389,6 +411,7 @@ impl Default for MeasuredKr {
             confidence: None,
             history: Vec::new(),
             evidence: Vec::new(),
+            counted: Vec::new(),
         }
     }
 }
@@ -694,6 +717,7 @@ fn kr_row(
         commitment,
         history: numbers.map(|n| n.history.clone()).unwrap_or_default(),
         evidence: numbers.map(|n| n.evidence.clone()).unwrap_or_default(),
+        counted: numbers.map(|n| n.counted.clone()).unwrap_or_default(),
         derived_from,
         milestones,
     }
@@ -861,35 +885,4 @@ pub(crate) fn grade_grid(grades: &[GradeRow]) -> GradeGrid<'_> {
         row[column[grade.cycle.as_str()]] = Some(grade);
     }
     (cycles, rows.into_iter().collect())
-}
-
-/// Numbers as people read them: rounded to one decimal, shown without it when that is `.0`
-/// (53.96 is `54`, not `54.0`).
-pub fn format_number(value: f64) -> String {
-    if !value.is_finite() {
-        return "—".to_owned();
-    }
-    let rounded = (value * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-        format!("{rounded:.0}")
-    } else {
-        format!("{rounded:.1}")
-    }
-}
-
-/// A 0..1 share as a percentage with one decimal, or "no data".
-pub fn format_percent(share: Option<f64>) -> String {
-    share
-        .filter(|s| s.is_finite())
-        .map_or_else(|| "no data".to_owned(), |s| format!("{:.1}%", s * 100.0))
-}
-
-/// A value with its unit, or "no data".
-pub fn format_value(value: Option<f64>, unit: &str) -> String {
-    match value {
-        Some(v) if unit.is_empty() => format_number(v),
-        Some(v) if unit == "%" => format!("{}%", format_number(v)),
-        Some(v) => format!("{} {unit}", format_number(v)),
-        None => "no data".to_owned(),
-    }
 }

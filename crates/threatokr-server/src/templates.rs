@@ -26,7 +26,7 @@ use crate::snapshot::Snapshot;
 use axum::http::StatusCode;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use threatokr_core::model::LinkKind;
-use threatokr_core::report::{Status, format_number, status_label};
+use threatokr_core::report::{Status, status_label};
 
 /// What every page needs besides the snapshot: the cycle asked for and who is signed in.
 #[derive(Debug, Clone, Default)]
@@ -145,17 +145,12 @@ pub(crate) fn badge(status: Status) -> Markup {
 
 /// Progress as a percentage or "no data".
 pub(crate) fn percent(progress: Option<f64>) -> String {
-    progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0))
+    threatokr_core::report::format_whole_percent(progress)
 }
 
 /// A value with its unit, or "no data".
 pub(crate) fn value_with_unit(value: Option<f64>, unit: &str) -> String {
-    match value {
-        None => "no data".to_owned(),
-        Some(v) if unit == "%" => format!("{}%", format_number(v)),
-        Some(v) if unit.is_empty() => format_number(v),
-        Some(v) => format!("{} {unit}", format_number(v)),
-    }
+    threatokr_core::report::format_value(value, unit)
 }
 
 /// The core's progress bar (an SVG with the expected-progress marker).

@@ -2,6 +2,7 @@
 
 mod align;
 mod analyze;
+mod args;
 mod atomic_write;
 mod checkin;
 mod demo;

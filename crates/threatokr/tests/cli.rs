@@ -457,6 +457,90 @@ fn ingest_dry_run_streams_sarif_and_still_shows_where_each_problem_is() {
 }
 
 #[test]
+fn issue_11_a_date_that_does_not_parse_says_the_form_expected_and_exits_2() {
+    let dir = scratch("bad-date");
+    assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
+    for args in [
+        &["status", "--as-of", "2027-13-01"][..],
+        &["measure", "--as-of", "2027-13-01"],
+        &["checkin", "KR-CRO-1", "--value", "4", "--at", "2027-13-01"],
+        &["ingest", "sarif", "--app", "checkout", "--env", "prod", "--at", "2027-13-01", "x"],
+    ] {
+        let output = threatokr(&[&["-w", "ws"], args].concat(), &dir);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output)
+                .contains("`2027-13-01` is not a date: write YYYY-MM-DD, e.g. 2027-02-20"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn issue_11_a_format_a_command_does_not_write_is_refused_listing_those_it_does() {
+    let dir = scratch("bad-format");
+    let output = threatokr(&["status", "--format", "markdown"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("[possible values: table, json]"), "{}", stderr(&output));
+}
+
+#[test]
+fn issue_11_every_unknown_id_gets_a_did_you_mean_and_exits_2() {
+    let dir = scratch("did-you-mean");
+    assert!(threatokr(&["init", "ws", "--example"], &dir).status.success());
+    let ws = dir.join("ws");
+    assert!(
+        threatokr(&["token", "create", "--name", "eva-ci", "--role", "editor"], &ws)
+            .status
+            .success()
+    );
+    std::fs::write(ws.join("scan.sarif"), "{}").unwrap();
+    for (args, suggestion) in [
+        (&["status", "--cycle", "2027-Q2"][..], "did you mean `2027-Q1`?"),
+        (&["plan", "--cycle", "2027-Q2"], "did you mean `2027-Q1`?"),
+        (
+            &["checkin", "KR-CRO-2", "--value", "4", "--at", "2027-02-01"],
+            "did you mean `KR-CRO-1`?",
+        ),
+        (&["export", "threats", "--app", "chekout"], "did you mean `checkout`?"),
+        (
+            &[
+                "ingest",
+                "sarif",
+                "--app",
+                "chekout",
+                "--env",
+                "prod",
+                "--at",
+                "2027-01-01",
+                "scan.sarif",
+            ],
+            "did you mean `checkout`?",
+        ),
+        (
+            &[
+                "ingest",
+                "sarif",
+                "--app",
+                "checkout",
+                "--env",
+                "prd",
+                "--at",
+                "2027-01-01",
+                "scan.sarif",
+            ],
+            "did you mean `prod`?",
+        ),
+        (&["token", "revoke", "eva-cj"], "did you mean `eva-ci`?"),
+    ] {
+        let output = threatokr(args, &ws);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(suggestion), "{args:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
 fn issue_13_the_projects_own_threat_model_and_okrs_validate_and_name_real_tests() {
     let security = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../security");
     let output = threatokr(&["validate", "--format", "json"], &security);
@@ -491,4 +575,27 @@ fn collect_rust(dir: &Path, out: &mut String) {
             out.push_str(&std::fs::read_to_string(&path).unwrap());
         }
     }
+}
+
+#[test]
+fn issue_11_scan_ci_prints_the_one_table_layout_fitted_to_the_terminal() {
+    let dir = scratch("scan-ci-table");
+    assert!(threatokr(&["demo", "--out", "acme"], &dir).status.success());
+    let output = Command::new(env!("CARGO_BIN_EXE_threatokr"))
+        .args(["scan-ci", "evidence/ci/checkout", "evidence/ci/storefront"])
+        .current_dir(dir.join("acme"))
+        .env("COLUMNS", "70")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("repository") && lines[0].contains("sast"), "{text}");
+    assert!(lines[1].starts_with('─'), "{text}");
+    // 70 columns are too few for every cell: the widest, the repository, is cut with an ellipsis.
+    assert!(lines[2].starts_with("evidence/ci/c…  enforced"), "{text}");
+    for line in &lines[..4] {
+        assert!(line.chars().count() <= 70, "{line:?} is wider than COLUMNS");
+    }
+    assert!(text.contains("\nevidence/ci/checkout:\n  "), "each repository's tools follow: {text}");
 }

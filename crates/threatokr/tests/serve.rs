@@ -30,6 +30,33 @@ pub(crate) fn demo(name: &str) -> PathBuf {
     base.join("acme")
 }
 
+/// A new workspace holding the real Threagile example model (synthetic ids such as
+/// `something-strange@contract-file-server`), planned, measured and reported as a newcomer would.
+pub(crate) fn threagile_workspace(name: &str) -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).expect("temporary folder");
+    let workspace = base.join("ws");
+    let ok = |args: &[&str], dir: &Path| {
+        let output = threatokr(args, dir);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    ok(&["init", "ws"], &base);
+    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../test_data/samples/models/threagile/example.threagile.yaml");
+    std::fs::copy(model, workspace.join("models/example.threagile.yaml")).expect("the model");
+    ok(
+        &["plan", "--cycle", "2027-Q1", "--as-of", "2027-02-20", "-o", "okrs/2027-Q1.yaml"],
+        &workspace,
+    );
+    ok(&["measure", "--cycle", "2027-Q1", "--as-of", "2027-02-20", "--force"], &workspace);
+    ok(
+        &["report", "--format", "html", "--as-of", "2027-02-20", "-o", "report.html", "--force"],
+        &workspace,
+    );
+    workspace
+}
+
 /// Creates a token and returns it.
 pub(crate) fn token(workspace: &Path, name: &str, role: &str) -> String {
     let output = threatokr(&["token", "create", "--name", name, "--role", role], workspace);
@@ -170,6 +197,10 @@ fn every_page_of_the_demo_answers() {
     )
     .expect("api json");
     assert_eq!(api, cli, "the API and `status --format json` give the same numbers");
+    // A cycle that is not there is a 404 that names the closest one.
+    let unknown = http::request(&server.address, "GET", "/api/objectives?cycle=2027-Q2", &[], b"");
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert!(unknown.body.contains("did you mean `2027-Q1`?"), "{}", unknown.body);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Renderers of an [`Analysis`]: the JSON contract, Markdown, and a plain-text table for terminals.
 
 use super::{Analysis, AnalyzedThreat, Figures, ThemeBreakdown, ThemeSummary};
-use crate::report::escape_markdown as escape;
+use crate::report::{
+    Align, NONE, escape_markdown as escape, format_percent, format_score, render_aligned_table,
+};
 use crate::taxonomy::{AsvsVersion, asvs_chapters};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -121,16 +123,12 @@ pub fn analysis_json(analysis: &Analysis) -> Value {
 }
 
 fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
-}
-
-fn percent_or_dash(share: Option<f64>) -> String {
-    share.map_or_else(|| "–".to_owned(), percent)
+    format_percent(Some(share))
 }
 
 fn list_or_dash<T: std::fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
-        "–".to_owned()
+        NONE.to_owned()
     } else {
         items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     }
@@ -141,9 +139,9 @@ fn list_or_dash<T: std::fmt::Display>(items: &[T]) -> String {
 fn figure_cells(f: &Figures) -> [String; 4] {
     [
         f.open_threats.to_string(),
-        format!("{:.1}", f.open_risk),
+        format_score(f.open_risk),
         percent(f.share),
-        percent_or_dash(f.mitigated_share),
+        format_percent(f.mitigated_share),
     ]
 }
 
@@ -169,7 +167,7 @@ fn app_rows(analysis: &Analysis) -> Vec<Vec<String>> {
         .map(|app| {
             let mut cells = vec![
                 app.app.to_string(),
-                app.team.as_ref().map_or_else(|| "–".to_owned(), ToString::to_string),
+                app.team.as_ref().map_or_else(|| NONE.to_owned(), ToString::to_string),
             ];
             cells.extend(figure_cells(&app.figures));
             cells.push(top_theme(&app.themes));
@@ -181,7 +179,7 @@ fn app_rows(analysis: &Analysis) -> Vec<Vec<String>> {
 fn top_theme(rows: &[ThemeBreakdown]) -> String {
     rows.first()
         .filter(|row| row.figures.open_risk > 0.0)
-        .map_or_else(|| "–".to_owned(), |row| row.theme.to_string())
+        .map_or_else(|| NONE.to_owned(), |row| row.theme.to_string())
 }
 
 /// A Markdown table whose cells go through the report's escaper, so text from threat models
@@ -214,23 +212,23 @@ fn top_open_threats(analysis: &Analysis) -> Vec<&AnalyzedThreat> {
 fn summary_sentence(analysis: &Analysis) -> String {
     let t = &analysis.totals;
     let mut text = format!(
-        "{} threats across {} apps: {} open, open risk {:.1}; {} of {} in-scope threats mitigated or verified ({}).",
+        "{} threats across {} apps: {} open, open risk {}; {} of {} in-scope threats mitigated or verified ({}).",
         t.threats,
         analysis.apps.len(),
         t.open_threats,
-        t.open_risk,
+        format_score(t.open_risk),
         t.mitigated,
         t.in_scope,
-        percent_or_dash(t.mitigated_share)
+        format_percent(t.mitigated_share)
     );
     if t.default_risk > 0 {
         let _ = write!(
             text,
-            " {} open threat{} had no CVSS vector, likelihood × impact or severity and {} counted at the default risk {:.1}.",
+            " {} open threat{} had no CVSS vector, likelihood × impact or severity and {} counted at the default risk {}.",
             t.default_risk,
             if t.default_risk == 1 { "" } else { "s" },
             if t.default_risk == 1 { "is" } else { "are" },
-            crate::taxonomy::DEFAULT_RISK
+            format_score(crate::taxonomy::DEFAULT_RISK)
         );
     }
     text
@@ -325,11 +323,11 @@ pub fn render_markdown(analysis: &Analysis) -> String {
             .take(TOP_THREATS)
             .map(|t| {
                 vec![
-                    format!("{:.1}", t.risk.score),
+                    format_score(t.risk.score),
                     t.risk.basis.to_string(),
                     t.app.to_string(),
                     t.id.to_string(),
-                    if t.title.is_empty() { "–".to_owned() } else { t.title.clone() },
+                    if t.title.is_empty() { NONE.to_owned() } else { t.title.clone() },
                     t.theme.to_string(),
                     t.theme_source.to_string(),
                 ]
@@ -348,68 +346,9 @@ pub fn render_markdown(analysis: &Analysis) -> String {
     out
 }
 
-/// Lays out a plain-text table; the last column is cut with `…` so lines fit in `width`
-/// characters when they can (it keeps at least 8 characters).
-fn text_table(
-    out: &mut String,
-    headers: &[&str],
-    right: &[bool],
-    rows: &[Vec<String>],
-    width: usize,
-) {
-    const GAP: &str = "  ";
-    let clean = |text: &str| text.replace(['\r', '\n'], " ");
-    let rows: Vec<Vec<String>> =
-        rows.iter().map(|row| row.iter().map(|c| clean(c)).collect()).collect();
-    let columns = headers.len();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (i, c) in row.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    let fixed: usize = widths[..columns - 1].iter().sum::<usize>() + GAP.len() * (columns - 1);
-    let last = widths[columns - 1].min(width.saturating_sub(fixed).max(8));
-    widths[columns - 1] = last;
-
-    let line = |cells: &[String]| -> String {
-        let mut text = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                text.push_str(GAP);
-            }
-            let c = if i == columns - 1 && c.chars().count() > last {
-                format!("{}…", c.chars().take(last - 1).collect::<String>())
-            } else {
-                c.clone()
-            };
-            let pad = widths[i].saturating_sub(c.chars().count());
-            if right[i] {
-                text.push_str(&" ".repeat(pad));
-                text.push_str(&c);
-            } else {
-                text.push_str(&c);
-                if i < columns - 1 {
-                    text.push_str(&" ".repeat(pad));
-                }
-            }
-        }
-        text.trim_end().to_owned()
-    };
-    let header_cells: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
-    out.push_str(&line(&header_cells));
-    out.push('\n');
-    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
-    out.push_str(&line(&rule));
-    out.push('\n');
-    for row in &rows {
-        out.push_str(&line(row));
-        out.push('\n');
-    }
-}
-
 /// The analysis as plain-text tables for a terminal `width` characters wide.
 pub fn render_table(analysis: &Analysis, width: usize) -> String {
+    use Align::{Left as L, LeftCutFirst as Cut, Right as R};
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", summary_sentence(analysis));
     out.push_str("Themes (ranked by open risk)\n\n");
@@ -422,22 +361,20 @@ pub fn render_table(analysis: &Analysis, width: usize) -> String {
             .enumerate()
             .map(|(rank, theme)| theme_cells(rank, theme, "/"))
             .collect();
-        text_table(
-            &mut out,
+        out.push_str(&render_aligned_table(
             &["#", "THEME", "OPEN", "RISK", "SHARE", "MITIGATED", "TESTED", "CTRL P/I", "APPS"],
-            &[true, false, true, true, true, true, true, true, false],
+            &[R, L, R, R, R, R, R, R, Cut],
             &rows,
             width,
-        );
+        ));
     }
     out.push_str("\nApps\n\n");
-    text_table(
-        &mut out,
+    out.push_str(&render_aligned_table(
         &["APP", "TEAM", "OPEN", "RISK", "SHARE", "MITIGATED", "TOP THEME"],
-        &[false, false, true, true, true, true, false],
+        &[L, L, R, R, R, R, L],
         &app_rows(analysis),
         width,
-    );
+    ));
     out.push_str("\nTeams\n\n");
     let rows: Vec<Vec<String>> = analysis
         .teams
@@ -449,12 +386,11 @@ pub fn render_table(analysis: &Analysis, width: usize) -> String {
             cells
         })
         .collect();
-    text_table(
-        &mut out,
+    out.push_str(&render_aligned_table(
         &["TEAM", "OPEN", "RISK", "SHARE", "MITIGATED", "TOP THEME", "APPS"],
-        &[false, true, true, true, true, false, false],
+        &[L, R, R, R, R, L, Cut],
         &rows,
         width,
-    );
+    ));
     out
 }

@@ -255,6 +255,77 @@ pub enum EvidenceRef {
     },
 }
 
+impl EvidenceRef {
+    /// What this item adds to the count, as one line for people (`high semgrep sqli in
+    /// src/db.py:12 (checkout, prod)`); `None` for an item looked at but not counted.
+    pub fn counted_line(&self) -> Option<String> {
+        match self {
+            Self::Threat { counted: false, .. }
+            | Self::Control { counted: false, .. }
+            | Self::App { counted: false, .. } => None,
+            Self::Threat { app, id, status, tests, .. } => Some(if tests.is_empty() {
+                format!("threat {app}:{id} ({status})")
+            } else {
+                format!("threat {app}:{id} ({status}), tested by {}", tests.join(", "))
+            }),
+            Self::Control { app, id, status, .. } => Some(format!("control {app}:{id} ({status})")),
+            Self::App { id, reviewed, .. } => Some(match reviewed {
+                Some(day) => format!("app {id} (reviewed {day})"),
+                None => format!("app {id}"),
+            }),
+            Self::Asvs { app, version, passed, failed, missing, not_applicable } => Some(format!(
+                "ASVS {version} of {app}: {passed} passed, {failed} failed, {missing} without a result, {not_applicable} n/a"
+            )),
+            Self::Training { team, developers, trained } => {
+                Some(format!("team {team}: {trained} of {developers} developers trained"))
+            }
+            Self::Repo { path, app, missing, .. } => Some(if missing.is_empty() {
+                format!("repository {path} ({app}): every required scan runs")
+            } else {
+                format!("repository {path} ({app}): no {}", missing.join(", "))
+            }),
+            Self::Finding {
+                app,
+                environment,
+                tool,
+                rule,
+                severity,
+                deadline,
+                met,
+                days,
+                file,
+                line: file_line,
+                ..
+            } => {
+                let mut line = format!("{severity} {tool} {rule}");
+                match (file, file_line) {
+                    (Some(file), Some(at)) => line.push_str(&format!(" in {file}:{at}")),
+                    (Some(file), None) => line.push_str(&format!(" in {file}")),
+                    _ => {}
+                }
+                line.push_str(&format!(" ({app}, {environment})"));
+                match (deadline, met, days) {
+                    (Some(deadline), Some(met), _) => line.push_str(&format!(
+                        ", due {deadline}, {}",
+                        if *met { "fixed in time" } else { "late" }
+                    )),
+                    (_, _, Some(days)) => line.push_str(&format!(", fixed in {days} days")),
+                    _ => {}
+                }
+                Some(line)
+            }
+            Self::Checkin { date, value, confidence } => Some(match confidence {
+                Some(c) => format!("check-in {date}: {value} (confidence {c}/10)"),
+                None => format!("check-in {date}: {value}"),
+            }),
+            Self::Milestone { title, done, .. } => Some(match done {
+                Some(day) => format!("milestone {title} (done {day})"),
+                None => format!("milestone {title} (not done)"),
+            }),
+        }
+    }
+}
+
 /// How much of a key result's scope had evidence: `covered` of `total` units (apps, repositories)
 /// each needing its own evidence. None covered is no data; some covered caps the status at
 /// `at_risk`, because the part without evidence could hide anything.

@@ -629,8 +629,8 @@ fn finding(
         cwes: cwes.to_vec(),
         first_seen: first,
         fixed_at: fixed,
-        file: None,
-        line: None,
+        file: Some(format!("src/{id}.py")),
+        line: Some(1),
     }
 }
 
@@ -1384,4 +1384,51 @@ objectives:
     assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `access-control`?"));
     let label = diagnostics[0].primary.as_ref().unwrap();
     assert_eq!(files.name(label.file), "okrs/2027-Q1.yaml");
+}
+
+#[test]
+fn counted_items_read_as_one_line_each_and_items_not_counted_are_left_out() {
+    let finding = EvidenceRef::Finding {
+        app: "shop".into(),
+        environment: "prod".into(),
+        tool: "semgrep".into(),
+        id: "F1".into(),
+        rule: "sqli".into(),
+        severity: "high".into(),
+        score: Some(7.5),
+        deadline: Some("2027-02-01".into()),
+        met: Some(false),
+        days: None,
+        class: None,
+        by_band: None,
+        file: Some("src/db.py".into()),
+        line: Some(12),
+    };
+    assert_eq!(
+        finding.counted_line().as_deref(),
+        Some("high semgrep sqli in src/db.py:12 (shop, prod), due 2027-02-01, late")
+    );
+    let team = EvidenceRef::Training { team: "payments".into(), developers: 4, trained: 3 };
+    assert_eq!(team.counted_line().as_deref(), Some("team payments: 3 of 4 developers trained"));
+    let tested = EvidenceRef::Threat {
+        app: "shop".into(),
+        id: "T-1".into(),
+        status: "mitigated".into(),
+        counted: true,
+        weight: None,
+        tests: vec!["test_t1_idor".into()],
+    };
+    assert_eq!(
+        tested.counted_line().as_deref(),
+        Some("threat shop:T-1 (mitigated), tested by test_t1_idor")
+    );
+    let left_out = EvidenceRef::Threat {
+        app: "shop".into(),
+        id: "T-2".into(),
+        status: "identified".into(),
+        counted: false,
+        weight: None,
+        tests: Vec::new(),
+    };
+    assert_eq!(left_out.counted_line(), None);
 }

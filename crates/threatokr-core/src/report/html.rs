@@ -7,8 +7,8 @@
 
 use super::svg::{self, band_colours, status_colours};
 use super::{
-    Band, KrRow, ObjectiveRow, ReportModel, Status, ThreatRow, format_percent, format_value,
-    status_label,
+    Band, KrRow, NO_DATA, ObjectiveRow, ReportModel, Status, ThreatRow, format_grade,
+    format_percent, format_score, format_value, status_label,
 };
 use crate::model::LinkKind;
 use std::collections::{HashMap, HashSet};
@@ -344,13 +344,25 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
         kr.kind.map_or("untagged", |k| k.as_str()),
         kr.commitment
     );
-    if !kr.evidence.is_empty() {
+    if !kr.evidence.is_empty() || !kr.counted.is_empty() {
         out.push_str("<details><summary>Evidence</summary><ul>");
         for row in &kr.evidence {
             let _ =
                 write!(out, "<li>{}: {}</li>", escape_html(&row.label), escape_html(&row.value));
         }
-        out.push_str("</ul></details>");
+        out.push_str("</ul>");
+        let (shown, more) = kr.counted_shown();
+        if !shown.is_empty() {
+            out.push_str("<p>Counted:</p><ul class=\"counted\">");
+            for item in shown {
+                let _ = write!(out, "<li>{}</li>", escape_html(item));
+            }
+            if more > 0 {
+                let _ = write!(out, "<li>and {more} more</li>");
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</details>");
     }
     if !kr.derived_from.is_empty() {
         out.push_str("<br><small>Derived from: ");
@@ -404,7 +416,7 @@ fn kr_row(out: &mut String, kr: &KrRow, register_ids: &HashSet<&str>, charts: &m
         out,
         "<td data-label=\"Status\">{}</td><td class=\"num\" data-label=\"Confidence\">{}</td>",
         badge(kr.status),
-        kr.confidence.map_or_else(|| "no data".to_owned(), |c| format!("{c}/10"))
+        kr.confidence.map_or_else(|| NO_DATA.to_owned(), |c| format!("{c}/10"))
     );
     if kr.history.is_empty() {
         out.push_str("<td class=\"nodata\" data-label=\"History\">no data</td></tr>\n");
@@ -467,7 +479,7 @@ fn risk(out: &mut String, model: &ReportModel, charts: &mut usize) {
             .iter()
             .flat_map(|(date, values)| {
                 values.iter().map(move |(theme, value)| {
-                    vec![date.to_string(), theme.clone(), format!("{value:.1}")]
+                    vec![date.to_string(), theme.clone(), format_score(*value)]
                 })
             })
             .collect();
@@ -509,9 +521,7 @@ fn risk(out: &mut String, model: &ReportModel, charts: &mut usize) {
             .risk
             .top_apps
             .iter()
-            .map(|a| {
-                vec![a.name.clone(), a.id.clone(), a.open.to_string(), format!("{:.1}", a.risk)]
-            })
+            .map(|a| vec![a.name.clone(), a.id.clone(), a.open.to_string(), format_score(a.risk)])
             .collect();
         data_table(out, &["App", "Id", "Open threats", "Open risk"], &table);
         out.push_str("</figure>\n");
@@ -560,7 +570,8 @@ fn quarters(out: &mut String, model: &ReportModel) {
         for cell in cells {
             match cell {
                 Some(g) => {
-                    let _ = write!(out, "<td>{:.2} {}</td>", g.score, band_badge(g.band));
+                    let _ =
+                        write!(out, "<td>{} {}</td>", format_grade(g.score), band_badge(g.band));
                 }
                 None => out.push_str("<td class=\"nodata\">—</td>"),
             }
@@ -605,7 +616,7 @@ fn register(out: &mut String, model: &ReportModel) {
             escape_html(&threat.app),
             threat_cell(threat),
             escape_html(&threat.title),
-            threat.theme.as_deref().map_or_else(|| "no data".to_owned(), escape_html),
+            threat.theme.as_deref().map_or_else(|| NO_DATA.to_owned(), escape_html),
             threat.severity,
             threat.status
         );

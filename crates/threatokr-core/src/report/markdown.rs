@@ -4,7 +4,10 @@
 //! `escape`, which neutralises Markdown syntax, raw HTML and table pipes.
 
 use super::terminal::text_bar;
-use super::{KrRow, ReportModel, format_number, format_percent, format_value, status_label};
+use super::{
+    KrRow, NO_DATA, NONE, ReportModel, format_grade, format_number, format_percent, format_score,
+    format_value, status_label,
+};
 use crate::model::LinkKind;
 use std::fmt::Write;
 
@@ -214,7 +217,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
                 progress_cell(kr),
                 format_percent(kr.expected),
                 status_label(kr.status),
-                kr.confidence.map_or_else(|| "no data".to_owned(), |c| format!("{c}/10")),
+                kr.confidence.map_or_else(|| NO_DATA.to_owned(), |c| format!("{c}/10")),
                 kr.kind.map_or("untagged", |k| k.as_str()),
                 kr.commitment
             );
@@ -230,6 +233,14 @@ fn objectives(out: &mut String, model: &ReportModel) {
                     .collect();
                 details.push(format!("evidence: {}", rows.join("; ")));
             }
+            let (shown, more) = kr.counted_shown();
+            if !shown.is_empty() {
+                let mut items: Vec<String> = shown.iter().map(|item| escape(item)).collect();
+                if more > 0 {
+                    items.push(format!("and {more} more"));
+                }
+                details.push(format!("counted: {}", items.join("; ")));
+            }
             if !kr.history.is_empty() {
                 let points: Vec<String> =
                     kr.history.iter().map(|(d, v)| format!("{d} {}", format_number(*v))).collect();
@@ -244,7 +255,10 @@ fn objectives(out: &mut String, model: &ReportModel) {
             }
         }
         if objective.key_results.iter().any(|kr| {
-            !kr.evidence.is_empty() || !kr.history.is_empty() || !kr.derived_from.is_empty()
+            !kr.evidence.is_empty()
+                || !kr.counted.is_empty()
+                || !kr.history.is_empty()
+                || !kr.derived_from.is_empty()
         }) {
             out.push('\n');
         }
@@ -254,7 +268,7 @@ fn objectives(out: &mut String, model: &ReportModel) {
 fn progress_cell(kr: &KrRow) -> String {
     match kr.progress {
         Some(p) => format!("{} {}", text_bar(Some(p), 10), format_percent(Some(p))),
-        None => "no data".to_owned(),
+        None => NO_DATA.to_owned(),
     }
 }
 
@@ -289,9 +303,11 @@ fn risk(out: &mut String, model: &ReportModel) {
             for theme in &themes {
                 match by_theme.get(theme) {
                     Some(v) => {
-                        let _ = write!(out, " {v:.1} |");
+                        let _ = write!(out, " {} |", format_score(*v));
                     }
-                    None => out.push_str(" — |"),
+                    None => {
+                        let _ = write!(out, " {NONE} |");
+                    }
                 }
             }
             out.push('\n');
@@ -314,7 +330,13 @@ fn risk(out: &mut String, model: &ReportModel) {
     } else {
         let _ = writeln!(out, "| App | Open threats | Open risk |\n|---|---:|---:|");
         for app in &model.risk.top_apps {
-            let _ = writeln!(out, "| {} | {} | {:.1} |", escape(&app.name), app.open, app.risk);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                escape(&app.name),
+                app.open,
+                format_score(app.risk)
+            );
         }
         out.push('\n');
     }
@@ -354,7 +376,7 @@ fn quarters(out: &mut String, model: &ReportModel) {
         for cell in cells {
             match cell {
                 Some(g) => {
-                    let _ = write!(out, " {:.2} {} |", g.score, g.band.as_str());
+                    let _ = write!(out, " {} {} |", format_grade(g.score), g.band.as_str());
                 }
                 None => out.push_str(" — |"),
             }
@@ -388,7 +410,7 @@ fn register(out: &mut String, model: &ReportModel) {
                 None => escape(&threat.id),
             },
             escape(&threat.title),
-            threat.theme.as_deref().map_or_else(|| "no data".to_owned(), escape),
+            threat.theme.as_deref().map_or_else(|| NO_DATA.to_owned(), escape),
             threat.severity,
             threat.status,
             escape(&threat.cited_by.join(", "))

@@ -4,23 +4,13 @@
 //! NO_COLOR); ANSI escapes appear only when `color` is true. Text from files is cleaned of
 //! control characters so a title cannot move the cursor or change colours.
 
-use super::{KrRow, ReportModel, Status, format_percent, status_label};
+use super::table::{Align, RESET, ansi, clean, fit, fit_with_suffix, layout};
+use super::{KrRow, NO_DATA, ReportModel, Status, format_percent, status_label};
 use crate::model::LinkKind;
 use std::fmt::Write;
 
 #[cfg(test)]
 mod tests;
-
-const RESET: &str = "\u{1b}[0m";
-
-fn ansi(status: Status) -> &'static str {
-    match status {
-        Status::OnTrack => "\u{1b}[32m",
-        Status::AtRisk => "\u{1b}[33m",
-        Status::OffTrack => "\u{1b}[31m",
-        Status::Stale | Status::NoData => "\u{1b}[2m",
-    }
-}
 
 /// A bar of `width` cells: `█` for done, `░` for the rest; all `░` when there is no data.
 pub(crate) fn text_bar(progress: Option<f64>, width: usize) -> String {
@@ -50,37 +40,6 @@ pub(crate) fn fine_bar(progress: Option<f64>, width: usize) -> String {
     let used = full + usize::from(partial > 0);
     out.extend(std::iter::repeat_n('░', width - used));
     out
-}
-
-/// Control characters (escape sequences, newlines) replaced, so text stays on its line.
-fn clean(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
-}
-
-/// Exactly `width` characters: cut with `…` or padded with spaces.
-fn fit(text: &str, width: usize) -> String {
-    let count = text.chars().count();
-    if count <= width {
-        let mut out = text.to_owned();
-        out.extend(std::iter::repeat_n(' ', width - count));
-        out
-    } else if width == 0 {
-        String::new()
-    } else {
-        let mut out: String = text.chars().take(width - 1).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// Like [`fit`], but a long `text` is cut before `suffix`, so the suffix always shows when the
-/// width leaves room for it.
-fn fit_with_suffix(text: &str, suffix: &str, width: usize) -> String {
-    let suffix_width = suffix.chars().count();
-    if text.chars().count() + suffix_width <= width || width < suffix_width + 2 {
-        return fit(&format!("{text}{suffix}"), width);
-    }
-    fit(&format!("{}{suffix}", fit(text, width - suffix_width)), width)
 }
 
 /// Where the columns of the status tree go at a given width.
@@ -115,10 +74,10 @@ fn tree_line(
     columns: Columns,
     color: bool,
 ) -> String {
-    // "no data" is the status word already; the percentage column says it with a dash.
+    // "no data" is the status word already; the percentage column is left empty.
     let percent = match progress.filter(|p| p.is_finite()) {
         Some(p) => format!("{:>8}", format_percent(Some(p))),
-        None => format!("{:>8}", "—"),
+        None => " ".repeat(8),
     };
     let word = format!("{:<9}", status_label(status));
     let (start, end) = if color { (ansi(status), RESET) } else { ("", "") };
@@ -262,12 +221,6 @@ fn trim_line_ends(text: &str) -> String {
     })
 }
 
-/// A plain table fitted to `width`: columns as wide as their widest cell, the widest columns
-/// shrunk (cells cut with `…`) until the table fits; numbers right-aligned.
-pub fn render_table(headers: &[&str], rows: &[Vec<String>], width: usize) -> String {
-    layout(headers, rows, width, None)
-}
-
 /// The key results of every objective as a table fitted to `width`, status coloured when `color`.
 pub fn render_kr_table(model: &ReportModel, width: usize, color: bool) -> String {
     let mut rows = Vec::new();
@@ -282,84 +235,16 @@ pub fn render_kr_table(model: &ReportModel, width: usize, color: bool) -> String
                 format_percent(kr.progress),
                 format_percent(kr.expected),
                 status_label(kr.status).to_owned(),
-                kr.confidence.map_or_else(|| "—".to_owned(), |c| format!("{c}/10")),
+                kr.confidence.map_or_else(|| NO_DATA.to_owned(), |c| format!("{c}/10")),
             ]);
             statuses.push(kr.status);
         }
     }
     layout(
         &["objective", "key result", "title", "value", "progress", "expected", "status", "conf."],
+        &[Align::Auto; 8],
         &rows,
         width,
         color.then_some((6, statuses.as_slice())),
     )
-}
-
-fn looks_numeric(cell: &str) -> bool {
-    let t = cell.trim_end_matches('%').trim_start_matches('-');
-    !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '/')
-}
-
-fn layout(
-    headers: &[&str],
-    rows: &[Vec<String>],
-    width: usize,
-    paint: Option<(usize, &[Status])>,
-) -> String {
-    let columns = headers.len();
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| (0..columns).map(|c| clean(r.get(c).map_or("", String::as_str))).collect())
-        .collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &cells {
-        for (c, cell) in row.iter().enumerate() {
-            widths[c] = widths[c].max(cell.chars().count());
-        }
-    }
-    let gaps = columns.saturating_sub(1) * 2;
-    // Shrink the widest column, at most once per column, never below 6 characters.
-    for _ in 0..columns {
-        let total: usize = widths.iter().sum::<usize>() + gaps;
-        if total <= width {
-            break;
-        }
-        let Some((widest, _)) =
-            widths.iter().enumerate().max_by_key(|(i, w)| (**w, usize::MAX - i))
-        else {
-            break;
-        };
-        widths[widest] = widths[widest].saturating_sub(total - width).max(6);
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, row: &[String], status: Option<Status>, header: bool| {
-        let mut text = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            if c > 0 {
-                text.push_str("  ");
-            }
-            let fitted = if !header && looks_numeric(cell) && cell.chars().count() <= widths[c] {
-                format!("{cell:>w$}", w = widths[c])
-            } else {
-                fit(cell, widths[c])
-            };
-            match (status, paint) {
-                (Some(s), Some((col, _))) if col == c => {
-                    let _ = write!(text, "{}{fitted}{RESET}", ansi(s));
-                }
-                _ => text.push_str(&fitted),
-            }
-        }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    };
-    let header_row: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
-    line(&mut out, &header_row, None, true);
-    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-    line(&mut out, &rule, None, true);
-    for (r, row) in cells.iter().enumerate() {
-        let status = paint.and_then(|(_, statuses)| statuses.get(r).copied());
-        line(&mut out, row, status, false);
-    }
-    out
 }

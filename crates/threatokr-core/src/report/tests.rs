@@ -63,6 +63,7 @@ fn kr(id: &str, title: &str) -> KrRow {
         commitment: Commitment::Committed,
         history: Vec::new(),
         evidence: Vec::new(),
+        counted: Vec::new(),
         derived_from: Vec::new(),
         milestones: None,
     }
@@ -458,6 +459,7 @@ fn build_with_measured_numbers_fills_key_results_and_derives_changes() {
                 label: "developers trained".to_owned(),
                 value: "6 of 10".to_owned(),
             }],
+            counted: Vec::new(),
         },
     );
     measured.key_results.insert(
@@ -821,6 +823,28 @@ fn tables_become_labelled_cards_on_narrow_screens_and_long_ids_wrap() {
     let escaped = long.replace('>', "&gt;");
     assert!(html.contains(&format!(r#"<td class="id" data-label="Threat">{escaped}</td>"#)));
     assert!(html.contains(".id{overflow-wrap:anywhere;word-break:break-all}"));
+}
+
+#[test]
+fn a_key_results_evidence_lists_the_first_ten_items_counted_and_how_many_more_escaped() {
+    let mut model = sample_model();
+    let kr = &mut model.objectives[1].key_results[0];
+    kr.counted = (1..=13)
+        .map(|i| format!("high semgrep <sqli|{i}> in src/db_{i}.py:{i} (checkout, prod)"))
+        .collect();
+    let html = render_html(&model);
+    assert!(html.contains(r#"<p>Counted:</p><ul class="counted"><li>high semgrep &lt;sqli|1&gt; in src/db_1.py:1 (checkout, prod)</li>"#), "{html}");
+    assert!(html.contains("src/db_10.py:10"));
+    assert!(!html.contains("src/db_11.py"), "only the first ten are listed");
+    assert!(html.contains("<li>and 3 more</li></ul></details>"));
+    let markdown = render_markdown(&model);
+    assert!(
+        markdown
+            .contains(r"counted: high semgrep &lt;sqli\|1&gt; in src/db\_1.py:1 (checkout, prod);"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("; and 3 more"));
+    assert!(!markdown.contains(r"db\_11"));
 }
 
 #[test]

@@ -79,7 +79,7 @@ fn threat_table(snapshot: &Snapshot, context: &PageContext, threats: &[&Analyzed
                             td { a href=(context.href(&format!("/apps/{}", url_encode(threat.app.as_str())))) { (threat.app.as_str()) } }
                             td { (threat.status.as_str()) }
                             td { (threat.theme.as_str()) }
-                            td { (format!("{:.1}", threat.risk.score)) }
+                            td { (threatokr_core::report::format_score(threat.risk.score)) }
                             td { @for kr in citing(snapshot, threat.id.as_str()) { (objective_of_kr(snapshot, context, kr)) " " } }
                         }
                     }

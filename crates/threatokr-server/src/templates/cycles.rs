@@ -48,7 +48,7 @@ pub(crate) fn cycles_page(snapshot: &Snapshot, context: &PageContext) -> Markup 
                                 tr {
                                     td { (lineage) }
                                     @for cycle in &cycles {
-                                        td { @if let Some(g) = by_cycle.get(cycle) { span class={ "band " (g.band.as_str()) } { (format!("{:.2}", g.score)) } } }
+                                        td { @if let Some(g) = by_cycle.get(cycle) { span class={ "band " (g.band.as_str()) } { (threatokr_core::report::format_grade(g.score)) } } }
                                     }
                                 }
                             }

@@ -108,7 +108,7 @@ fn apps_section(
                             td { (threat.app.as_str()) }
                             td { (threat.status.as_str()) }
                             td { (threat.theme.as_str()) }
-                            td { (format!("{:.1}", threat.risk.score)) }
+                            td { (threatokr_core::report::format_score(threat.risk.score)) }
                         }
                     }
                 }

@@ -2,6 +2,7 @@
 //! security objective supports, and the `supports` links the planner proposes.
 
 use super::analyze::load_checked;
+use super::args::{Format, formats};
 use super::output::print;
 use super::{Outcome, open_session};
 use anyhow::{Result, bail};
@@ -18,14 +19,8 @@ pub(crate) struct Args {
     #[arg(long)]
     cycle: Option<String>,
     /// Output format: table or json.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -92,6 +87,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             }
             print(&out);
         }
+        other => return Err(other.unsupported()),
     }
     Ok(if checked.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

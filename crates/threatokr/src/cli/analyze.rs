@@ -1,5 +1,6 @@
 //! `threatokr analyze`: where the portfolio's open risk is, by theme, app and team.
 
+use super::args::{Format, formats};
 use super::output::{eprint, print, print_diagnostics, terminal_width};
 use super::{Outcome, open_session};
 use anyhow::Result;
@@ -11,15 +12,8 @@ use threatokr_core::diag::{Diagnostic, Severity, Summary};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Output format: table (fitted to COLUMNS, default 100), json (the contract) or markdown.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json, Format::Markdown]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
-    Markdown,
 }
 
 /// Reads and loads the session's workspace; prints its errors on stderr and counts its warnings.
@@ -48,6 +42,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         Format::Table => print(&render_table(&analysis, terminal_width())),
         Format::Json => print(&serde_json::to_string_pretty(&analysis_json(&analysis))?),
         Format::Markdown => print(&render_markdown(&analysis)),
+        other => return Err(other.unsupported()),
     }
     Ok(if checked.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

@@ -23,7 +23,7 @@ pub(crate) struct Args {
     #[arg(long)]
     author: Option<String>,
     /// The day the value holds for (YYYY-MM-DD); default today.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     at: Option<jiff::civil::Date>,
 }
 

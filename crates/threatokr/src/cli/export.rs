@@ -1,6 +1,7 @@
 //! `threatokr export threats`: the workspace's threats for issue trackers (CSV), programs (JSON)
 //! or other threat-modeling tools (OTM).
 
+use super::args::{Format, formats};
 use super::import::write_output;
 use super::output::print;
 use super::{Outcome, open_session};
@@ -22,7 +23,7 @@ enum What {
 #[derive(Debug, clap::Args)]
 struct ThreatsArgs {
     /// csv (for issue trackers), json, or otm (one model: select it with --app).
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    #[arg(long, default_value = "csv", value_parser = formats(&[Format::Csv, Format::Json, Format::Otm]))]
     format: Format,
     /// Only the models of this app.
     #[arg(long)]
@@ -35,16 +36,22 @@ struct ThreatsArgs {
     force: bool,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Csv,
-    Json,
-    Otm,
-}
-
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let What::Threats(args) = &args.what;
     let workspace = open_session(root)?.load()?.workspace;
+    if let Some(wanted) = &args.app {
+        // The apps of threatokr.yaml and those of models no app claims.
+        let mut known: Vec<String> =
+            workspace.config.apps.iter().map(|a| a.id.to_string()).collect();
+        known.extend(
+            workspace.models.iter().filter_map(|m| m.app.as_ref().map(ToString::to_string)),
+        );
+        known.sort();
+        known.dedup();
+        if !known.contains(wanted) {
+            return Err(threatokr_app::Error::UnknownApp { id: wanted.clone(), known }.into());
+        }
+    }
     let rows: Vec<(String, &threatokr_core::model::ThreatModel)> = workspace
         .models
         .iter()
@@ -65,6 +72,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             }
             _ => bail!("OTM holds one model; {} models match: choose one with --app", rows.len()),
         },
+        other => return Err(other.unsupported()),
     };
     match &args.out {
         Some(out) => write_output(out, &text, args.force)?,

@@ -1,6 +1,7 @@
 //! `threatokr grade`: freeze a cycle's scores at its close (committed key results expect 1.0,
 //! aspirational ones 0.7) and print them.
 
+use super::args::{Format, formats};
 use super::output::{ProgressLine, eprint, print, print_diagnostics};
 use super::{Outcome, open_session, today};
 use anyhow::Result;
@@ -17,17 +18,11 @@ pub(crate) struct Args {
     force: bool,
     /// The day grading happens (YYYY-MM-DD); default today. Before the cycle's last day grading
     /// is refused unless --force is given.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     as_of: Option<jiff::civil::Date>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -73,15 +68,16 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 rows.iter().map(|r| r.objective_id.len() + r.kr_id.len() + 1).max().unwrap_or(0);
             for row in &rows {
                 out.push_str(&format!(
-                    "{:<width$}  {:.2} of an expected {:.1}  {}\n",
+                    "{:<width$}  {} of an expected {:.1}  {}\n",
                     format!("{}/{}", row.objective_id, row.kr_id),
-                    row.score,
+                    threatokr_core::report::format_grade(row.score),
                     row.expected,
                     row.band
                 ));
             }
             print(&out);
         }
+        other => return Err(other.unsupported()),
     }
     Ok(Outcome::Ok)
 }

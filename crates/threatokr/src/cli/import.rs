@@ -1,6 +1,7 @@
 //! `threatokr import`: read a threat model written by another tool and print it in the native
 //! format (or the import JSON contract).
 
+use super::args::{Format, formats};
 use super::output::{eprint, print, stderr_color};
 use super::{Outcome, read_options};
 use anyhow::{Context, Result, bail};
@@ -23,7 +24,7 @@ pub(crate) struct Args {
     #[arg(long)]
     risks: Option<PathBuf>,
     /// Output format: the native YAML model, or the JSON contract.
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    #[arg(long, default_value = "yaml", value_parser = formats(&[Format::Yaml, Format::Json]))]
     format: Format,
     /// Write to this file instead of standard output (never overwrites without --force).
     #[arg(short = 'o', long)]
@@ -31,12 +32,6 @@ pub(crate) struct Args {
     /// Allow -o to replace an existing file.
     #[arg(long)]
     force: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Yaml,
-    Json,
 }
 
 fn foreign_format(text: &str) -> Result<SourceFormat, String> {
@@ -106,6 +101,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
                 &diagnostics,
             ))? + "\n"
         }
+        other => return Err(other.unsupported()),
     };
     match &args.out {
         Some(out) => write_output(out, &text, args.force)?,

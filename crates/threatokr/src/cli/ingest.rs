@@ -6,6 +6,7 @@
 //! folder (`evidence/sarif/<app>/<env>/<date>.sarif`); a file dated by the machine's clock says
 //! so. `threatokr ingest evidence/` ingests every SARIF file of the folder, oldest first.
 
+use super::args::{Format, formats};
 use super::output::{eprint, print, stderr_color, terminal_width, with_progress};
 use super::{Outcome, open_session, read_options, today};
 use anyhow::{Result, bail};
@@ -51,7 +52,7 @@ struct SarifArgs {
     #[arg(long)]
     env: Option<String>,
     /// The scan's date (YYYY-MM-DD); default from the file's path, else today (said so).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     at: Option<Date>,
     #[command(flatten)]
     options: Options,
@@ -67,14 +68,8 @@ struct Options {
     #[arg(long)]
     force: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -122,6 +117,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         match options.format {
             Format::Table => print(&text(&ingested)),
             Format::Json => results.push(json(&ingested)),
+            other => return Err(other.unsupported()),
         }
     }
     if options.format == Format::Json {
@@ -211,6 +207,7 @@ fn dry_run(reader: &Reader, planned: &[SarifFile], format: Format) -> Result<Out
                 planned.len()
             ));
         }
+        other => return Err(other.unsupported()),
     }
     Ok(if has_errors { Outcome::InputErrors } else { Outcome::Ok })
 }

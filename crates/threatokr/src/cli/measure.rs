@@ -1,6 +1,7 @@
 //! `threatokr measure`: compute every key result of a cycle from the store and the evidence
 //! folders, record the measurements and the models' threat and control statuses, and print them.
 
+use super::args::{Format, formats};
 use super::output::{ProgressLine, eprint, print, print_diagnostics, terminal_width};
 use super::{Outcome, open_session, today};
 use anyhow::Result;
@@ -12,29 +13,23 @@ use threatokr_app::measure::value_text;
 use threatokr_app::measure::{Measured, Recorded};
 use threatokr_app::store::check_not_in_future;
 use threatokr_core::metrics::{CycleMeasurement, write_measurement_json};
-use threatokr_core::report::{render_table, status_label};
+use threatokr_core::report::{format_whole_percent, render_table, status_label};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The day to measure (YYYY-MM-DD); default today.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     as_of: Option<Date>,
     /// The cycle; default the shortest cycle containing the day.
     #[arg(long)]
     cycle: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
     /// Record a day more than one day after today (refused otherwise: a mistyped year would block
     /// every later status change).
     #[arg(long)]
     force: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -58,6 +53,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 recorded.measurements, recorded.status_changes
             ));
         }
+        other => return Err(other.unsupported()),
     }
     Ok(if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }
@@ -96,19 +92,14 @@ pub(crate) fn print_measurement_json(measurement: &CycleMeasurement) {
     let _ = out.flush();
 }
 
-/// Progress as a percentage, or `no data`.
-fn percent(progress: Option<f64>) -> String {
-    progress.map_or_else(|| "no data".to_owned(), |p| format!("{:.0}%", p * 100.0))
-}
-
 /// The table of `measure`: one row per key result, fitted to the terminal's width, then the
 /// notes the metrics left.
 fn table(measurement: &CycleMeasurement, width: usize) -> String {
     let mut out = format!(
-        "{} as of {} (a linear plan expects {:.0}%)\n",
+        "{} as of {} (a linear plan expects {})\n",
         measurement.cycle,
         measurement.as_of,
-        measurement.expected * 100.0
+        format_whole_percent(Some(measurement.expected))
     );
     let rows: Vec<Vec<String>> = measurement
         .key_results
@@ -118,7 +109,7 @@ fn table(measurement: &CycleMeasurement, width: usize) -> String {
                 kr.id.to_string(),
                 kr.metric.clone(),
                 value_text(kr),
-                percent(kr.progress),
+                format_whole_percent(kr.progress),
                 status_label(kr.status).to_owned(),
             ]
         })

@@ -8,6 +8,7 @@
 //! over key results) is the application layer's `Session::plan`.
 
 use super::analyze::load_checked;
+use super::args::{Format, formats};
 use super::output::{ProgressLine, eprint, print};
 use super::{Outcome, open_session, today};
 use anyhow::{Context, Result};
@@ -29,17 +30,11 @@ pub(crate) struct Args {
     #[arg(short = 'o', long = "output")]
     pub(crate) output: Option<PathBuf>,
     /// Output format: yaml (an okrs/<cycle>.yaml) or json (the contract).
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    #[arg(long, default_value = "yaml", value_parser = formats(&[Format::Yaml, Format::Json]))]
     pub(crate) format: Format,
     /// The day starts are measured on (YYYY-MM-DD); default today, clamped into the cycle.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     pub(crate) as_of: Option<Date>,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub(crate) enum Format {
-    Yaml,
-    Json,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -79,6 +74,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             (format!("{}\n", serde_json::to_string_pretty(&plan_json(planned_plan))?), None)
         }
         Format::Yaml => planned.to_yaml()?,
+        other => return Err(other.unsupported()),
     };
     let name = target.display();
     let writes = args.output.is_some();

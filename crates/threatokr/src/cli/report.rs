@@ -1,6 +1,7 @@
 //! `threatokr report`: the one-file HTML report (or Markdown for wikis and pull requests).
 
 use super::Outcome;
+use super::args::{Format, formats};
 use super::import::write_output;
 use super::measure::measure_and_show_problems;
 use super::output::print;
@@ -14,10 +15,10 @@ pub(crate) struct Args {
     #[arg(long)]
     cycle: Option<String>,
     /// The date the report speaks for (YYYY-MM-DD); default today (clamped into --cycle).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     as_of: Option<jiff::civil::Date>,
     /// html (one self-contained file) or markdown.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = formats(&[Format::Html, Format::Markdown]))]
     format: Format,
     /// The file to write.
     #[arg(short = 'o', long)]
@@ -27,12 +28,6 @@ pub(crate) struct Args {
     force: bool,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Html,
-    Markdown,
-}
-
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     // The report shows what `measure` would compute now; it records nothing.
     let (_, measured) = measure_and_show_problems(root, args.cycle.as_deref(), args.as_of)?;
@@ -40,6 +35,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let text = match args.format {
         Format::Html => threatokr_core::report::render_html(&model),
         Format::Markdown => threatokr_core::report::render_markdown(&model),
+        other => return Err(other.unsupported()),
     };
     write_output(&args.out, &text, args.force)?;
     print(&format!("wrote {}", args.out.display()));

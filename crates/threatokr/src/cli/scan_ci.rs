@@ -1,12 +1,14 @@
 //! `threatokr scan-ci`: which security tools each repository's CI runs, and whether they are enforced.
 
-use super::output::{eprint, print, stderr_color};
+use super::args::{Format, formats};
+use super::output::{eprint, print, stderr_color, terminal_width};
 use super::{Outcome, read_options};
 use anyhow::Result;
 use std::path::PathBuf;
 use threatokr_app::ci::scan_repository_folder;
 use threatokr_core::diag::{DiagnosticReport, Files, Summary, render_human, sort_diagnostics};
-use threatokr_core::evidence::workflow::{RepoScan, scan_json};
+use threatokr_core::evidence::workflow::{Category, RepoScan, scan_json};
+use threatokr_core::report::render_table;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -14,14 +16,8 @@ pub(crate) struct Args {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(args: &Args) -> Result<Outcome> {
@@ -41,22 +37,29 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
     ));
     match args.format {
         Format::Json => print(&serde_json::to_string_pretty(&scan_json(&scans))?),
-        Format::Table => print(&table(&scans)),
+        Format::Table => print(&table(&scans, terminal_width())),
+        other => return Err(other.unsupported()),
     }
     Ok(if Summary::of(&diagnostics).errors > 0 { Outcome::InputErrors } else { Outcome::Ok })
 }
 
-fn table(scans: &[RepoScan]) -> String {
-    let mut out = String::from(
-        "repository                       sast      secrets   sca       dast      container iac\n",
-    );
-    for scan in scans {
-        let mut line = format!("{:<32}", scan.path);
-        for presence in scan.categories.values() {
-            line.push_str(&format!(" {:<9}", presence.as_str()));
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
+/// One row per repository (whether each category runs), then each repository's tools.
+fn table(scans: &[RepoScan], width: usize) -> String {
+    let mut headers = vec!["repository"];
+    headers.extend(Category::ALL.iter().map(|category| category.as_str()));
+    let rows: Vec<Vec<String>> = scans
+        .iter()
+        .map(|scan| {
+            let mut row = vec![scan.path.clone()];
+            row.extend(Category::ALL.iter().map(|category| {
+                scan.categories.get(category).map_or("", |presence| presence.as_str()).to_owned()
+            }));
+            row
+        })
+        .collect();
+    let mut out = render_table(&headers, &rows, width);
+    for scan in scans.iter().filter(|scan| !scan.tools.is_empty()) {
+        out.push_str(&format!("\n{}:\n", scan.path));
         for tool in &scan.tools {
             out.push_str(&format!(
                 "  {} ({}) in {} job {}: {}, {}\n",

@@ -232,7 +232,12 @@ impl FolderBackend {
     ) -> Result<PathBuf, BackendError> {
         let app = app.ok_or_else(|| BackendError::Invalid("a CI file needs `app`".into()))?;
         let found = workspace.config.app(app).ok_or_else(|| {
-            BackendError::NotFound(format!("there is no app `{app}` in threatokr.yaml"))
+            let known: Vec<String> =
+                workspace.config.apps.iter().map(|a| a.id.to_string()).collect();
+            BackendError::NotFound(format!(
+                "there is no app `{app}` in threatokr.yaml{}",
+                threatokr_app::did_you_mean_suffix(app, &known)
+            ))
         })?;
         let repo = found
             .repos
@@ -313,8 +318,11 @@ impl Backend for FolderBackend {
         let cycle = match cycle {
             Some(id) => {
                 if workspace.config.cycle(id).is_none_or(|c| workspace.okrs_for(&c.id).is_none()) {
+                    let known: Vec<String> =
+                        workspace.okrs.iter().map(|set| set.cycle.to_string()).collect();
                     return Err(BackendError::NotFound(format!(
-                        "there is no cycle `{id}` with OKRs"
+                        "there is no cycle `{id}` with OKRs{}",
+                        threatokr_app::did_you_mean_suffix(id, &known)
                     )));
                 }
                 id.to_owned()

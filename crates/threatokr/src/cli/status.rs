@@ -5,6 +5,7 @@
 //! terminal, the Markdown and the HTML never show different numbers.
 
 use super::Outcome;
+use super::args::{Format, formats};
 use super::measure::{measure_and_show_problems, print_measurement_json};
 use super::output::{print, stdout_color, terminal_width};
 use anyhow::Result;
@@ -20,17 +21,11 @@ pub(crate) struct Args {
     #[arg(long)]
     cycle: Option<String>,
     /// The day (YYYY-MM-DD); default today.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     as_of: Option<Date>,
     /// Output format: table (a tree fitted to COLUMNS, default 100) or json (as `measure`).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Table,
-    Json,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -42,6 +37,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             terminal_width(),
             stdout_color(),
         ))),
+        other => return Err(other.unsupported()),
     }
     Ok(if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
 }

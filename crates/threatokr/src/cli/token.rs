@@ -74,7 +74,16 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         }
         Action::Revoke { name } => {
             if !store.revoke_token(name, now())? {
-                bail!("there is no live token named `{name}` (see `threatokr token list`)");
+                let live: Vec<String> = store
+                    .tokens()?
+                    .into_iter()
+                    .filter(|t| t.revoked_at.is_none())
+                    .map(|t| t.name)
+                    .collect();
+                bail!(
+                    "there is no live token named `{name}` (see `threatokr token list`){}",
+                    threatokr_app::did_you_mean_suffix(name, &live)
+                );
             }
             print(&format!("revoked `{name}`"));
         }

@@ -1,5 +1,6 @@
 //! `threatokr validate`: check every file of the workspace and print the problems found.
 
+use super::args::{Format, formats};
 use super::output::{ProgressLine, eprint, print, stderr_color};
 use super::{Outcome, open_session};
 use anyhow::Result;
@@ -10,15 +11,8 @@ use threatokr_core::diag::{DiagnosticReport, Summary, render_human, render_json,
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Output format: human (snippets on stderr), json or sarif (on stdout).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, default_value = "human", value_parser = formats(&[Format::Human, Format::Json, Format::Sarif]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
-    Sarif,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
@@ -47,6 +41,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         Format::Sarif => {
             print(&serde_json::to_string_pretty(&render_sarif(report, env!("CARGO_PKG_VERSION")))?)
         }
+        other => return Err(other.unsupported()),
     }
     Ok(if summary.errors > 0 { Outcome::InputErrors } else { Outcome::Ok })
 }

@@ -64,6 +64,9 @@ struct Browser<'d> {
     driver: &'d Driver,
     session: String,
     base: String,
+    /// The width last set, which every page must keep (a page without a viewport tag would be
+    /// laid out wider on an emulated phone, and pass the overflow check without fitting).
+    width: std::cell::Cell<u32>,
 }
 
 impl Browser<'_> {
@@ -126,31 +129,69 @@ impl Browser<'_> {
             .to_owned()
     }
 
-    fn resize(&self, width: u32) {
-        self.call("POST", "/window/rect", Some(json!({ "width": width, "height": 900 })));
+    /// Makes the page `width` CSS pixels wide. Headless chromium will not make a window narrower
+    /// than 500 px (a 390 px window has an `innerWidth` of 500), so the width is emulated
+    /// through the DevTools protocol, as the browser's device mode does; narrow widths are
+    /// emulated as a phone (`mobile`: viewport meta tags apply, scrollbars overlay).
+    fn set_width(&self, width: u32) {
+        let height = if width < 500 { 844 } else { 900 };
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width.max(500), "height": height })),
+        );
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500,
+            } })),
+        );
+        let inner = self.script("return window.innerWidth;");
+        assert_eq!(inner, json!(width), "the page is {width} px wide");
+        self.width.set(width);
     }
 
-    /// Saves a screenshot as a PNG under the target folder and returns its path.
+    /// Saves a screenshot of the whole page (not only the viewport) as a PNG under the target
+    /// folder and returns its path.
     fn screenshot(&self, name: &str) -> PathBuf {
-        let encoded = self.call("GET", "/screenshot", None);
+        let shot = self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": "Page.captureScreenshot", "params": {
+                "format": "png", "captureBeyondViewport": true,
+            } })),
+        );
+        let encoded = &shot["data"];
         let bytes = base64_decode(encoded.as_str().unwrap_or(""));
         assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, bytes).expect("writing the screenshot");
+        // Kept as an artefact of the run: say where.
+        #[allow(clippy::print_stderr, reason = "the test says where its artefacts are")]
+        {
+            eprintln!("screenshot: {}", path.display());
+        }
         path
     }
 
     /// Nothing overflows sideways at the current width.
     fn assert_no_sideways_overflow(&self, page: &str) {
+        let inner = self.script("return window.innerWidth;");
+        assert_eq!(inner, json!(self.width.get()), "{page} is laid out at the width set");
         let fits = self.script("return document.documentElement.scrollWidth <= window.innerWidth;");
         let widths =
             self.script("return [document.documentElement.scrollWidth, window.innerWidth];");
+        // What sticks out, to say where to look.
+        let culprits = self.script(
+            "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).slice(0, 8).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right));",
+        );
         assert_eq!(
             fits,
             Value::Bool(true),
-            "{page} overflows sideways: scrollWidth, innerWidth = {widths}"
+            "{page} overflows sideways: scrollWidth, innerWidth = {widths}; sticking out: {culprits}"
         );
     }
 }
@@ -173,15 +214,13 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-#[test]
-fn a_person_walks_from_the_company_objective_to_a_key_result_and_checks_in() {
+/// Starts chromedriver and a browser session opening paths under `base`, runs `visit`, and
+/// ends the session whatever happened, so no browser outlives the test.
+fn in_browser(base: &str, visit: impl FnOnce(&Browser<'_>)) {
     let driver = Driver::start();
-    let workspace = super::demo("serve-browser");
-    let editor = super::token(&workspace, "eva-browser", "editor");
-    let server = super::Server::start(&workspace);
     let capabilities = json!({ "capabilities": { "alwaysMatch": {
         "browserName": "chrome",
-        "goog:chromeOptions": { "binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"] },
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900", "--hide-scrollbars"] },
     } } });
     let reply = http::request(
         &driver.address,
@@ -195,10 +234,14 @@ fn a_person_walks_from_the_company_objective_to_a_key_result_and_checks_in() {
     let browser = Browser {
         driver: &driver,
         session: session["value"]["sessionId"].as_str().expect("session id").to_owned(),
-        base: format!("http://{}", server.address),
+        base: base.to_owned(),
+        width: std::cell::Cell::new(1280),
     };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk(&browser, &editor)));
-    // The session ends whatever happened, so no browser outlives the test.
+    // Finding an element waits up to ten seconds for it to appear (chromedriver polls, the test
+    // does not sleep): on a loaded machine a click's navigation may not have finished when the
+    // click returns.
+    browser.call("POST", "/timeouts", Some(json!({ "implicit": 10_000 })));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| visit(&browser)));
     let _ = http::request(
         &driver.address,
         "DELETE",
@@ -211,15 +254,25 @@ fn a_person_walks_from_the_company_objective_to_a_key_result_and_checks_in() {
     }
 }
 
+#[test]
+fn a_person_walks_from_the_company_objective_to_a_key_result_and_checks_in() {
+    let workspace = super::demo("serve-browser");
+    let editor = super::token(&workspace, "eva-browser", "editor");
+    let server = super::Server::start(&workspace);
+    in_browser(&format!("http://{}", server.address), |browser| walk(browser, &editor));
+}
+
 fn walk(browser: &Browser<'_>, editor: &str) {
-    browser.resize(1280);
+    browser.set_width(1280);
     browser.open("/signin");
     browser.type_into("input[name=token]", editor);
     browser.click("form[action='/signin'] button[type=submit]");
+    // The alignment tree is on the home page only: finding it waits for the sign-in's redirect.
+    browser.find("ul.tree");
     assert_eq!(browser.path(), "/");
     assert!(browser.text("header.top").contains("eva-browser (editor)"));
-    browser.screenshot("home-1280");
     browser.assert_no_sideways_overflow("home at 1280");
+    browser.screenshot("home-1280");
     // Down the alignment tree, as the links on each page lead.
     browser.click("ul.tree a[href='/objectives/O-CEO-1']");
     browser.click("ul.links a[href='/objectives/O-SEC-TRUST']");
@@ -243,7 +296,7 @@ fn walk(browser: &Browser<'_>, editor: &str) {
     );
     assert!(browser.text("#kr-KR-EVA-1 dl.figures").contains("8 / 10"));
     browser.screenshot("checked-in-1280");
-    browser.resize(390);
+    browser.set_width(390);
     for (page, name) in [
         ("/", "home-390"),
         ("/objectives/O-EVA-1", "objective-390"),
@@ -254,4 +307,31 @@ fn walk(browser: &Browser<'_>, editor: &str) {
         browser.assert_no_sideways_overflow(page);
         browser.screenshot(name);
     }
+}
+
+/// Opens a report file at a desktop's and a phone's width: nothing may overflow sideways, and
+/// a screenshot of each is kept.
+fn check_report_widths(report: &Path, name: &str) {
+    let url = format!("file://{}", report.canonicalize().expect("the report exists").display());
+    in_browser("", |browser| {
+        for width in [1280, 390] {
+            browser.set_width(width);
+            browser.open(&url);
+            assert!(browser.text("h1").contains("Security OKRs"), "{name} is open");
+            browser.assert_no_sideways_overflow(&format!("{name} at {width}"));
+            browser.screenshot(&format!("{name}-{width}"));
+        }
+    });
+}
+
+#[test]
+fn the_demo_report_fits_a_desktop_and_a_phone_without_sideways_scrolling() {
+    let workspace = super::demo("report-browser-demo");
+    check_report_widths(&workspace.join("report.html"), "demo-report");
+}
+
+#[test]
+fn a_report_of_a_threagile_model_with_long_ids_fits_a_desktop_and_a_phone() {
+    let workspace = super::threagile_workspace("report-browser-threagile");
+    check_report_widths(&workspace.join("report.html"), "threagile-report");
 }

@@ -3,6 +3,7 @@
 
 use super::super::tests::sample_model;
 use super::*;
+use crate::report::render_table;
 use crate::report::{EvidenceRow, TreeNode};
 
 /// The sample model with O-TEAM also under O-CRO (drawn as a pointer the second time), as the
@@ -34,8 +35,8 @@ O-CRO Increase revenue from Payments               █████░░░░�
    │    [developers trained = 9 of 12]  confidence 7/10
    │  - KR-VULNS No open production findings with… ██░░░░░░░░    20.0% off track
    │    [findings open in prod = 3]
-   └─ O-TEAM Consistent access control             ░░░░░░░░░░        — no data
-         - KR-PENTEST Every authorization scenari… ░░░░░░░░░░        — no data
+   └─ O-TEAM Consistent access control             ░░░░░░░░░░          no data
+         - KR-PENTEST Every authorization scenari… ░░░░░░░░░░          no data
 ";
     assert_eq!(text, expected);
 }
@@ -73,7 +74,7 @@ fn a_shared_objective_is_drawn_once_in_full_and_as_a_pointer_elsewhere() {
     let pointer = text.lines().last().unwrap();
     assert_eq!(
         pointer,
-        "└┄ O-TEAM Consistent access control (shown above)  ░░░░░░░░░░        — no data"
+        "└┄ O-TEAM Consistent access control (shown above)  ░░░░░░░░░░          no data"
     );
     // O-TRUST now has a later sibling, so the lines under it carry a vertical on the left.
     assert!(text.contains("├┄ O-TRUST"), "{text}");
@@ -171,4 +172,27 @@ fn tables_fit_the_width_and_right_align_numbers() {
     let krs = render_kr_table(&sample_model(), 100, false);
     assert_eq!(krs.lines().count(), 2 + 3);
     assert!(!krs.contains('\u{1b}'));
+}
+
+#[test]
+fn status_tree_lines_fit_by_display_width_with_wide_titles() {
+    let mut model = shared_model();
+    model.objectives[1].title = "東京と大阪のすべての決済でアクセス制御を一貫させる 🔒".to_owned();
+    for width in [40, 80, 120] {
+        let tree = render_status_tree(&model, width, false);
+        for line in tree.lines() {
+            assert!(
+                crate::report::table::display_width(line) <= width,
+                "{width}: {line:?} takes {} columns",
+                crate::report::table::display_width(line)
+            );
+        }
+    }
+    // The bars of every line start in the same column, whatever the title's characters.
+    let tree = render_status_tree(&model, 80, false);
+    let bar_columns: Vec<usize> = tree
+        .lines()
+        .filter_map(|l| l.find(['█', '░']).map(|i| crate::report::table::display_width(&l[..i])))
+        .collect();
+    assert!(bar_columns.windows(2).all(|w| w[0] == w[1]), "{tree}");
 }
