@@ -77,7 +77,8 @@ impl Drop for Server {
 }
 
 fn findings_open_in_prod(workspace: &Path) -> serde_json::Value {
-    let output = threatokr(&["measure", "--as-of", "2027-02-20", "--force", "--format", "json"], workspace);
+    let output =
+        threatokr(&["measure", "--as-of", "2027-02-20", "--force", "--format", "json"], workspace);
     let json: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("measure --format json");
     json["objectives"]
