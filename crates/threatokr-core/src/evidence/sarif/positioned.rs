@@ -167,7 +167,7 @@ impl<'p, R: Read> Positioned<'p, R> {
         let mut copied = false;
         loop {
             let chunk = &self.buffer[self.start..self.end];
-            let found = chunk.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            let found = string_special(chunk);
             match found {
                 Some(i) if chunk[i] == b'"' => {
                     let from = self.start;
@@ -499,6 +499,29 @@ impl<'p, R: Read> Positioned<'p, R> {
         self.mark();
         Ok(())
     }
+}
+
+/// The first quote, backslash or control character of `bytes`: what ends a string's plain
+/// run. Eight bytes are tested at a time (the classic "has a zero byte" bit trick).
+fn string_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let special = has_zero(word ^ (ONES * u64::from(b'"')))
+            | has_zero(word ^ (ONES * u64::from(b'\\')))
+            // A byte below 0x20 has none of the bits 0x20, 0x40, 0x80.
+            | has_zero(word & (ONES * 0xE0));
+        if special != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let is_special = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+    bytes[at..].iter().position(is_special).map(|i| at + i)
 }
 
 impl<'de, R: Read> de::Deserializer<'de> for &mut Positioned<'_, R> {

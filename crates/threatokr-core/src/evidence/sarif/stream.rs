@@ -184,6 +184,9 @@ seed_is_its_visitor!(NodeSeed<'_>);
 
 /// The length a string had in the file, assuming the shortest escapes (what producers write).
 fn written_len(text: &str) -> usize {
+    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        return text.len() + 2;
+    }
     2 + text
         .bytes()
         .map(|b| match b {
