@@ -1110,3 +1110,37 @@ fn evidence_unchanged_from_one_day_to_the_next_is_stored_once() {
         .collect();
     assert_eq!(read, expected);
 }
+
+#[test]
+fn findings_of_every_app_come_back_sorted_by_app_environment_tool_and_fingerprint() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    for (app, environment, tool, fingerprints) in [
+        ("web", "prod", "semgrep", ["z", "a"]),
+        ("api", "staging", "codeql", ["m", "b"]),
+        ("api", "prod", "semgrep", ["y", "c"]),
+        ("api", "prod", "codeql", ["x", "d"]),
+    ] {
+        let mut scan = scan_in(environment, day, &fingerprints);
+        scan.app = app.into();
+        scan.tool = tool.into();
+        store.ingest_findings(&scan).unwrap();
+    }
+    let order: Vec<String> = all_findings(&store)
+        .iter()
+        .map(|f| format!("{}/{}/{}/{}", f.app, f.environment, f.tool, f.fingerprint))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "api/prod/codeql/d",
+            "api/prod/codeql/x",
+            "api/prod/semgrep/c",
+            "api/prod/semgrep/y",
+            "api/staging/codeql/b",
+            "api/staging/codeql/m",
+            "web/prod/semgrep/a",
+            "web/prod/semgrep/z"
+        ]
+    );
+}
