@@ -453,3 +453,40 @@ fn ingest_dry_run_streams_sarif_and_still_shows_where_each_problem_is() {
     let shown = stderr(&output);
     assert!(shown.contains("big.sarif:7:18") && shown.contains(r#""level": "loud""#), "{shown}");
 }
+
+#[test]
+fn issue_13_the_projects_own_threat_model_and_okrs_validate_and_name_real_tests() {
+    let security = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../security");
+    let output = threatokr(&["validate", "--format", "json"], &security);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let report = stdout(&output);
+    assert!(report.contains("\"errors\": 0"), "{report}");
+    // Every regression test that `threat-tests.csv` names exists, so that a renamed test cannot
+    // silently drop a threat out of KR-OWN-TESTED; and every scenario it names is in the model.
+    let model = std::fs::read_to_string(security.join("models/threatokr.tm.yaml")).unwrap();
+    let mapping = std::fs::read_to_string(security.join("threat-tests.csv")).unwrap();
+    let mut sources = String::new();
+    for folder in ["crates", "xtask"] {
+        collect_rust(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(folder),
+            &mut sources,
+        );
+    }
+    for line in mapping.lines().skip(1) {
+        let (test, scenario) = line.split_once(',').expect("test,threats");
+        assert!(sources.contains(&format!("fn {test}(")), "no test named {test}");
+        assert!(model.contains(&format!("id: {scenario},")), "no scenario {scenario} in the model");
+    }
+}
+
+/// The text of every `.rs` file under `dir`.
+fn collect_rust(dir: &Path, out: &mut String) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && !path.ends_with("target") {
+            collect_rust(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push_str(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+}

@@ -525,7 +525,7 @@ fn measure_metric(
 
 /// A parameter as text (the first item of a list).
 pub(crate) fn text_param<'m>(measure: &'m Measure, name: &str) -> Option<&'m str> {
-    match measure.params.get(name)? {
+    match declared_param(measure, name)? {
         MeasureParam::Text(text) => Some(text.as_str()),
         MeasureParam::List(items) => items.first().map(String::as_str),
         _ => None,
@@ -534,12 +534,12 @@ pub(crate) fn text_param<'m>(measure: &'m Measure, name: &str) -> Option<&'m str
 
 /// A parameter as a list of texts (absent: empty).
 pub(crate) fn list_param(measure: &Measure, name: &str) -> Vec<String> {
-    measure.params.get(name).map(MeasureParam::as_list).unwrap_or_default()
+    declared_param(measure, name).map(MeasureParam::as_list).unwrap_or_default()
 }
 
 /// A parameter as a number (numbers written as text included).
 pub(crate) fn number_param(measure: &Measure, name: &str) -> Option<f64> {
-    match measure.params.get(name)? {
+    match declared_param(measure, name)? {
         MeasureParam::Number(n) => Some(*n),
         MeasureParam::Text(text) => text.trim().parse().ok(),
         _ => None,
@@ -548,7 +548,21 @@ pub(crate) fn number_param(measure: &Measure, name: &str) -> Option<f64> {
 
 /// A boolean parameter (absent: false).
 pub(crate) fn bool_param(measure: &Measure, name: &str) -> bool {
-    matches!(measure.params.get(name), Some(MeasureParam::Bool(true)))
+    matches!(declared_param(measure, name), Some(MeasureParam::Bool(true)))
+}
+
+/// A parameter's value, read only by a name the catalogue declares for the metric: lowering
+/// checked the parameters given against those declarations (type, vocabulary, position), so a
+/// name read here but declared nowhere would be a parameter no one can set and `validate` never
+/// checks. Debug builds (every test) stop on it; the catalogue stays the one declaration.
+fn declared_param<'m>(measure: &'m Measure, name: &str) -> Option<&'m MeasureParam> {
+    debug_assert!(
+        crate::metrics::metric(&measure.metric)
+            .is_none_or(|spec| crate::metrics::param_of(spec, name).is_some()),
+        "the metric `{}` reads `{name}`, which the catalogue does not declare for it",
+        measure.metric
+    );
+    measure.params.get(name)
 }
 
 /// A severity's rank for "at or above" comparisons: critical 4 … info 0; unknown has none.

@@ -91,7 +91,10 @@ impl<'w> Scope<'w> {
         let environments = (!environments.is_empty()).then(|| environments.into_iter().collect());
 
         let cycle_start = cycle.start.min(as_of);
-        let window_start = match text_param(measure, "window").map(str::trim) {
+        // Only a metric that takes a window reads one (lowering refuses it on the others).
+        let uses_window = crate::metrics::metric(&measure.metric).is_none_or(|m| m.uses_window);
+        let window = uses_window.then(|| text_param(measure, "window")).flatten();
+        let window_start = match window.map(str::trim) {
             None | Some("cycle") => cycle_start,
             Some("all") => Date::MIN,
             Some(text) => match text.strip_suffix('d').and_then(|n| n.trim().parse::<i64>().ok()) {
@@ -114,7 +117,7 @@ impl<'w> Scope<'w> {
             themes,
             environments,
             window_start,
-            window_given: measure.params.contains_key("window"),
+            window_given: window.is_some(),
             notes,
         }
     }
