@@ -115,8 +115,11 @@ impl<'p, R: Read> Positioned<'p, R> {
     }
 
     fn peek(&mut self) -> Result<Option<u8>, Error> {
-        if self.start == self.end && !self.refill()? {
-            return Ok(None);
+        // A loop: a first read of only a byte order mark leaves nothing to peek at.
+        while self.start == self.end {
+            if !self.refill()? {
+                return Ok(None);
+            }
         }
         Ok(Some(self.buffer[self.start]))
     }

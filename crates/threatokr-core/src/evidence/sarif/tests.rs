@@ -783,6 +783,10 @@ fn reads_broken_and_whole_files_as_serde_json_does() {
         "{1:2}",
         "{\"runs\":[{\"tool\":{\"driver\":{\"name\":\"\\u00e9\\ud83d\\ude00\"}},\"results\":[]}]}",
         "\u{feff}{\"runs\":[]}",
+        "\u{feff}",
+        "\u{feff}1",
+        "\u{feff}-",
+        "\u{feff}\"",
         "{\"a\":-0,\"b\":18446744073709551616,\"c\":-9223372036854775809}",
     ] {
         let [fast, exact] = read_with_both(odd.as_bytes());
