@@ -478,9 +478,15 @@ mod tests {
         let work = std::env::temp_dir().join("threatokr-bench-test");
         let results = bench::run(&binary, bench::Scale::parse("small").unwrap(), &work).unwrap();
         let table = bench::table(&results);
-        for phase in
-            ["generate", "IgnoredAny", "ingest sarif --dry-run", "ingest all", "measure", "report"]
-        {
+        for phase in [
+            "generate",
+            "IgnoredAny",
+            "ingest sarif --dry-run",
+            "ingest sarif (stored)",
+            "ingest all",
+            "measure",
+            "report",
+        ] {
             assert!(table.contains(phase), "{phase} is missing:\n{table}");
         }
         let _ = std::fs::remove_dir_all(work);

@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_tokens_sessions.sql"),
     include_str!("../migrations/0004_measurement_target.sql"),
     include_str!("../migrations/0005_finding_class.sql"),
+    include_str!("../migrations/0008_evidence_by_content.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other
@@ -104,6 +105,7 @@ impl Store {
         }
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        use_a_larger_page_cache(&conn)?;
         Self::prepare(conn, identity)
     }
 
@@ -133,6 +135,7 @@ impl Store {
             Err(e) => return Err(e),
         };
         identity.check()?;
+        use_a_larger_page_cache(&conn)?;
         // An older schema is read as it is: the tables the readers use are all in the first one.
         Ok(Self { conn })
     }
@@ -370,4 +373,12 @@ fn date_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Date> 
 /// Reads a nullable date column.
 fn optional_date_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<Date>> {
     Ok(row.get::<_, Option<SqlDate>>(index)?.map(|date| date.0))
+}
+
+/// SQLite's default page cache is 2 MB: once a store of a large portfolio outgrows it, every
+/// finding an ingest looks up or indexes is read again from the OS (issue 12: ingest time grew
+/// faster than the store). The cache grows only as pages are used, up to 64 MiB.
+fn use_a_larger_page_cache(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    Ok(())
 }

@@ -32,7 +32,10 @@ pub struct MeasurementRow {
     pub evidence: serde_json::Value,
 }
 
-const MEASUREMENT_COLUMNS: &str = "m.kr_id, m.cycle, m.as_of, m.value, m.numerator, m.denominator, m.progress, m.status, m.evidence";
+const MEASUREMENT_COLUMNS: &str = "m.kr_id, m.cycle, m.as_of, m.value, m.numerator, m.denominator, m.progress, m.status, coalesce((SELECT e.json FROM evidence e WHERE e.hash = m.evidence_hash), m.evidence)";
+
+/// The columns of a store opened read-only at a schema older than `0008_evidence_by_content`.
+const MEASUREMENT_COLUMNS_INLINE: &str = "m.kr_id, m.cycle, m.as_of, m.value, m.numerator, m.denominator, m.progress, m.status, m.evidence";
 
 fn measurement_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MeasurementRow> {
     Ok(MeasurementRow {
@@ -114,6 +117,13 @@ fn check_measurement(row: &SerializedMeasurement<'_>) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// The key of evidence text in the `evidence` table: its length and FNV-1a hash.
+fn evidence_hash(json: &str) -> String {
+    let mut hash = threatokr_core::evidence::sarif::Fnv1a64::new();
+    hash.update(json.as_bytes());
+    format!("{}-{:016x}", json.len(), hash.finish())
+}
+
 impl Store {
     /// Records measurements in one transaction, replacing any row of the same key result and
     /// day. Returns how many rows were added or actually changed (0 when measuring again on the
@@ -133,21 +143,33 @@ impl Store {
         let mut changed = 0;
         {
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence, scored_against)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence, evidence_hash, scored_against)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (kr_id, as_of) DO UPDATE SET
                      cycle = excluded.cycle, value = excluded.value, numerator = excluded.numerator,
                      denominator = excluded.denominator, progress = excluded.progress,
                      status = excluded.status, evidence = excluded.evidence,
-                     scored_against = excluded.scored_against
+                     evidence_hash = excluded.evidence_hash, scored_against = excluded.scored_against
                  WHERE cycle IS NOT excluded.cycle OR value IS NOT excluded.value
                     OR numerator IS NOT excluded.numerator OR denominator IS NOT excluded.denominator
                     OR progress IS NOT excluded.progress OR status IS NOT excluded.status
-                    OR evidence IS NOT excluded.evidence
+                    OR evidence IS NOT excluded.evidence OR evidence_hash IS NOT excluded.evidence_hash
                     OR scored_against IS NOT excluded.scored_against",
             )?;
+            let mut keep = tx.prepare_cached(
+                "INSERT INTO evidence (hash, json) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
+            )?;
+            let mut kept_text = tx.prepare_cached("SELECT json FROM evidence WHERE hash = ?1")?;
             for row in rows {
                 check_measurement(&row)?;
+                let hash = evidence_hash(&row.evidence_json);
+                keep.execute(params![hash, row.evidence_json])?;
+                // The same hash of other text (never seen, but possible) keeps the text inline.
+                let same: bool = kept_text
+                    .query_row(params![hash], |r| r.get::<_, String>(0))
+                    .is_ok_and(|text| text == row.evidence_json);
+                let (inline, hash) =
+                    if same { ("null", Some(hash)) } else { (row.evidence_json.as_str(), None) };
                 changed += upsert.execute(params![
                     row.kr_id,
                     row.cycle,
@@ -157,7 +179,8 @@ impl Store {
                     row.denominator,
                     row.progress,
                     row.status.as_str(),
-                    row.evidence_json,
+                    inline,
+                    hash,
                     row.scored_against
                 ])?;
             }
@@ -166,11 +189,22 @@ impl Store {
         Ok(changed)
     }
 
+    /// The columns that read a measurement: its evidence is in `evidence` unless the store is
+    /// older than that table (read-only stores are read at their own schema).
+    fn measurement_columns(&self) -> Result<&'static str, StoreError> {
+        let by_content: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('measurements') WHERE name = 'evidence_hash'",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(if by_content { MEASUREMENT_COLUMNS } else { MEASUREMENT_COLUMNS_INLINE })
+    }
+
     /// Every measurement of a key result, oldest first.
     pub fn measurements(&self, kr_id: &str) -> Result<Vec<MeasurementRow>, StoreError> {
-        let sql = format!(
-            "SELECT {MEASUREMENT_COLUMNS} FROM measurements m WHERE m.kr_id = ?1 ORDER BY m.as_of"
-        );
+        let columns = self.measurement_columns()?;
+        let sql =
+            format!("SELECT {columns} FROM measurements m WHERE m.kr_id = ?1 ORDER BY m.as_of");
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![kr_id], measurement_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -216,8 +250,9 @@ impl Store {
         cycle: &str,
         as_of: Date,
     ) -> Result<Vec<MeasurementRow>, StoreError> {
+        let columns = self.measurement_columns()?;
         let sql = format!(
-            "SELECT {MEASUREMENT_COLUMNS} FROM measurements m
+            "SELECT {columns} FROM measurements m
              WHERE m.cycle = ?1 AND m.as_of = (
                  SELECT max(n.as_of) FROM measurements n WHERE n.cycle = ?1 AND n.kr_id = m.kr_id AND n.as_of <= ?2)
              ORDER BY m.kr_id"

@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 5;
+const MIGRATION_COUNT: u32 = 6;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -1071,4 +1071,76 @@ fn checkins_from_the_dashboard_keep_who_and_when() {
     assert_eq!(rows[0].recorded_at, Some(moment(5)));
     assert_eq!(rows[0].checkin, checkin);
     assert_eq!(rows[1].recorded_at, None);
+}
+
+#[test]
+fn file_stores_keep_up_to_64_mib_of_pages_in_their_cache_when_writing_and_reading() {
+    let folder = TempFolder::new("page-cache");
+    let path = folder.0.join("store.sqlite");
+    let cache_size = |store: &Store| -> i64 {
+        store.conn.pragma_query_value(None, "cache_size", |row| row.get(0)).unwrap()
+    };
+    assert_eq!(cache_size(&Store::open(&path).unwrap()), -65_536);
+    assert_eq!(cache_size(&Store::open_read_only(&path).unwrap()), -65_536);
+}
+
+#[test]
+fn evidence_unchanged_from_one_day_to_the_next_is_stored_once() {
+    let mut store = store();
+    let days = [date(2027, 1, 5), date(2027, 1, 6), date(2027, 1, 7)];
+    for day in days {
+        store.record_measurements(&[measurement("KR-1", day, 4.0)]).unwrap();
+    }
+    store.record_measurements(&[measurement("KR-1", date(2027, 1, 8), 5.0)]).unwrap();
+    let kept: i64 =
+        store.conn.query_row("SELECT count(*) FROM evidence", [], |row| row.get(0)).unwrap();
+    assert_eq!(kept, 2, "one text for the three unchanged days, one for the changed day");
+    let inline: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM measurements WHERE evidence <> 'null'", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(inline, 0);
+    let read = store.measurements("KR-1").unwrap();
+    let expected: Vec<MeasurementRow> = days
+        .iter()
+        .map(|day| measurement("KR-1", *day, 4.0))
+        .chain([measurement("KR-1", date(2027, 1, 8), 5.0)])
+        .collect();
+    assert_eq!(read, expected);
+}
+
+#[test]
+fn findings_of_every_app_come_back_sorted_by_app_environment_tool_and_fingerprint() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    for (app, environment, tool, fingerprints) in [
+        ("web", "prod", "semgrep", ["z", "a"]),
+        ("api", "staging", "codeql", ["m", "b"]),
+        ("api", "prod", "semgrep", ["y", "c"]),
+        ("api", "prod", "codeql", ["x", "d"]),
+    ] {
+        let mut scan = scan_in(environment, day, &fingerprints);
+        scan.app = app.into();
+        scan.tool = tool.into();
+        store.ingest_findings(&scan).unwrap();
+    }
+    let order: Vec<String> = all_findings(&store)
+        .iter()
+        .map(|f| format!("{}/{}/{}/{}", f.app, f.environment, f.tool, f.fingerprint))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "api/prod/codeql/d",
+            "api/prod/codeql/x",
+            "api/prod/semgrep/c",
+            "api/prod/semgrep/y",
+            "api/staging/codeql/b",
+            "api/staging/codeql/m",
+            "web/prod/semgrep/a",
+            "web/prod/semgrep/z"
+        ]
+    );
 }

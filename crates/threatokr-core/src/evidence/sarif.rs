@@ -36,9 +36,12 @@
 //!   invocation whose `executionSuccessful` is false. Its tool is listed in `incomplete`, with a
 //!   `sarif-incomplete-run` warning; its findings that are present are still read.
 
+mod positioned;
 mod stream;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde_json::{Map, Value as Json};
 
@@ -124,8 +127,17 @@ pub fn parse_sarif(files: &Files, file: FileId) -> (Vec<Finding>, Vec<Diagnostic
 
 /// Like `parse_sarif`, and also says which tools ran.
 pub fn parse_sarif_log(files: &Files, file: FileId) -> (SarifLog, Vec<Diagnostic>) {
+    let bytes = files.text(file).as_bytes();
+    // A syntax error is read again by serde_json's own reader, whose messages are the reference.
+    let read = read_sarif_log(bytes, file).and_then(|(log, diagnostics)| {
+        if diagnostics.iter().any(|d| d.code == Code::JsonSyntax) {
+            read_sarif_log_with(bytes, file, true)
+        } else {
+            Ok((log, diagnostics))
+        }
+    });
     // Reading from memory cannot fail; an error here would be a bug in the reader, shown as one.
-    read_sarif_log(files.text(file).as_bytes(), file).unwrap_or_else(|error| {
+    read.unwrap_or_else(|error| {
         let message = format!("the SARIF log could not be read: {error}");
         (
             SarifLog::default(),
@@ -141,6 +153,16 @@ pub fn read_sarif_log<R: std::io::Read>(
     input: R,
     file: FileId,
 ) -> std::io::Result<(SarifLog, Vec<Diagnostic>)> {
+    read_sarif_log_with(input, file, false)
+}
+
+/// `read_sarif_log`, through serde_json's own reader when `exact` (slower; its syntax error
+/// messages are the reference).
+pub fn read_sarif_log_with<R: std::io::Read>(
+    input: R,
+    file: FileId,
+    exact: bool,
+) -> std::io::Result<(SarifLog, Vec<Diagnostic>)> {
     let mut reader = Reader {
         file,
         diagnostics: Vec::new(),
@@ -151,7 +173,7 @@ pub fn read_sarif_log<R: std::io::Read>(
         drafts: Vec::new(),
     };
     let tree_diagnostics = std::cell::RefCell::new(Vec::new());
-    let outline = match stream::read_log(input, file, &mut reader, &tree_diagnostics) {
+    let outline = match stream::read_log(input, file, &mut reader, &tree_diagnostics, exact) {
         Ok(outline) => outline,
         Err((error, position)) => {
             if error.is_io() {

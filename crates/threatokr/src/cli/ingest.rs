@@ -209,6 +209,9 @@ fn dry_run(reader: &Reader, planned: &[SarifFile], format: Format) -> Result<Out
         }
         other => return Err(other.unsupported()),
     }
+    // The command ends here: freeing a large log's findings one by one was a sixth of a
+    // 50,000-result dry run, and the process's exit returns the memory at once.
+    std::mem::forget(findings);
     Ok(if has_errors { Outcome::InputErrors } else { Outcome::Ok })
 }
 

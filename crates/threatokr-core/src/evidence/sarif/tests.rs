@@ -728,3 +728,106 @@ fn skips_a_byte_order_mark_and_keeps_positions_in_the_file() {
     let label = diagnostics[0].primary.as_ref().expect("a position");
     assert_eq!(&text[label.span.range()], "\"loud\"");
 }
+
+/// What a reader says about bytes, for comparing the two readers: findings and diagnostics.
+fn read_with_both(bytes: &[u8]) -> [String; 2] {
+    let mut files = Files::new();
+    let file = files.add("x.sarif", "");
+    [false, true].map(|exact| {
+        let (log, diagnostics) =
+            read_sarif_log_with(bytes, file, exact).expect("bytes in memory read");
+        let mut out = format!("{log:?}\n");
+        for d in &diagnostics {
+            let span = d.primary.as_ref().map(|l| l.span);
+            out.push_str(&format!("{span:?} {} {}\n", d.code.as_str(), d.message));
+        }
+        out
+    })
+}
+
+/// The fast reader gives serde_json's findings, spans and syntax errors: on every sample and
+/// fixture, cut short at many places, and with bytes changed into each kind of JSON mistake.
+#[test]
+fn reads_broken_and_whole_files_as_serde_json_does() {
+    let folders = ["samples/sarif", "../crates/threatokr-core/test_data/evidence/sarif"];
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for folder in folders {
+        for entry in std::fs::read_dir(crate::test_support::sample_path(folder)).expect("a folder")
+        {
+            texts.push(std::fs::read(entry.expect("an entry").path()).expect("a readable file"));
+        }
+    }
+    for odd in [
+        "{\"a\":\"x\\4y\"}",
+        "{\"version\":\"x\\4y\"}",
+        "",
+        " ",
+        "[",
+        "{",
+        "{\"runs\"",
+        "{\"runs\":",
+        "{\"runs\":[",
+        "{\"runs\":[]",
+        "{\"runs\":[]} x",
+        "{\"runs\":[],}",
+        "{\"runs\":[1,]}",
+        "{\"a\":01}",
+        "{\"a\":1.}",
+        "{\"a\":1e}",
+        "{\"a\":-}",
+        "{\"a\":1e999}",
+        "{\"a\":\"\\ud800\"}",
+        "{\"a\":\"\\u12\"}",
+        "{\"a\":tru}",
+        "{\"a\" 1}",
+        "{1:2}",
+        "{\"runs\":[{\"tool\":{\"driver\":{\"name\":\"\\u00e9\\ud83d\\ude00\"}},\"results\":[]}]}",
+        "\u{feff}{\"runs\":[]}",
+        "\u{feff}",
+        "\u{feff}1",
+        "\u{feff}-",
+        "\u{feff}\"",
+        "{\"a\":-0,\"b\":18446744073709551616,\"c\":-9223372036854775809}",
+    ] {
+        let [fast, exact] = read_with_both(odd.as_bytes());
+        assert_eq!(fast, exact, "on {odd:?}");
+    }
+    let mut cases = 0;
+    for text in &texts {
+        let step = (text.len() / 5).max(1);
+        let mut variants: Vec<Vec<u8>> = vec![text.clone()];
+        for at in (0..text.len()).step_by(step) {
+            variants.push(text[..at].to_vec());
+            for replacement in
+                [b"}".as_slice(), b",", b"]", b"\"", b"x", b"\\", b"0", b"-", b"\x01", b"{"]
+            {
+                let mut changed = text.clone();
+                changed.splice(at..at + 1, replacement.iter().copied());
+                variants.push(changed);
+            }
+        }
+        for variant in variants {
+            let [fast, exact] = read_with_both(&variant);
+            let first_difference =
+                (0..variant.len().min(text.len())).find(|&i| variant[i] != text[i]).unwrap_or(0);
+            assert_eq!(
+                fast,
+                exact,
+                "at {first_difference} on {:?}",
+                String::from_utf8_lossy(
+                    &variant[first_difference.saturating_sub(20)
+                        ..(first_difference + 20).min(variant.len())]
+                )
+            );
+            cases += 1;
+        }
+    }
+    let deep = format!(
+        "{{\"runs\":[{{\"tool\":{{\"driver\":{{\"name\":\"T\",\"rules\":[{{\"properties\":{}1{}}}]}}}}}}]}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let [fast, exact] = read_with_both(deep.as_bytes());
+    assert_eq!(fast, exact);
+    assert!(cases > 200, "{cases} cases");
+}
