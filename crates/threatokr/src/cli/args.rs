@@ -17,6 +17,8 @@ pub(crate) enum Format {
     Human,
     // Aligned columns for a terminal.
     Table,
+    // Prose for a terminal (`explain`).
+    Text,
     // The command's JSON contract.
     Json,
     // Markdown.

@@ -1,6 +1,7 @@
 //! `threatokr explain KR-ID`: how one key result's value was computed: the formula in words, the
 //! parameters, what was counted and what was left out and why, the evidence read and its age.
 
+use super::args::{Format, formats};
 use super::output::{ProgressLine, print, print_diagnostics};
 use super::{Outcome, open_session, today};
 use anyhow::Result;
@@ -14,20 +15,14 @@ pub(crate) struct Args {
     /// The key result's id.
     kr_id: String,
     /// The day measured (YYYY-MM-DD); default today, clamped into the key result's cycle.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::parse_date)]
     as_of: Option<Date>,
     /// The cycle; default the cycle whose OKR file declares the key result.
     #[arg(long)]
     cycle: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value = "text", value_parser = formats(&[Format::Text, Format::Json]))]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 /// How many things of each list are shown before "and N more".
@@ -48,6 +43,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
             serde_json::to_string_pretty(&explanation.to_json()).unwrap_or_default()
         )),
         Format::Text => print(&text(&explanation)),
+        other => return Err(other.unsupported()),
     }
     Ok(Outcome::Ok)
 }
