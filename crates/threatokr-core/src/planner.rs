@@ -19,7 +19,7 @@
 //!   threats, highest risk first, and a key result lists threats only where they differ (a
 //!   carried one's); lowering gives a key result without its own the threats of every objective
 //!   counting it. Key results about the whole portfolio are one definition that the first
-//!   objective holding them defines and the others `ref:` ([`share_portfolio_wide`]):
+//!   objective holding them defines and the others `ref:` (`share_portfolio_wide`):
 //!   `KR-CI-SCAN` and `KR-PROD-HIGH`, scoped to the apps of every objective counting them, and
 //!   `KR-TRUST-CERTS`, shared by every objective that supports a business objective.
 //! - **Declined proposals**: the OKR file's `proposed:` list records every id the planner put in

@@ -25,7 +25,7 @@
 //!   ids; else the planned objective of the old objective's theme (for an objective without a
 //!   theme: the planned one without a theme that supports a business objective it supported,
 //!   such as customer confidence); only when none exists under
-//!   `O-<cycle>-CARRIED`, "Carried over from <previous>".
+//!   `O-<cycle>-CARRIED`, `"Carried over from <previous>"`.
 
 use super::templates::Template;
 use super::{Balance, PlannedKr, PlannedObjective, PlannedTarget, is_business};

@@ -83,12 +83,12 @@ pub(crate) fn print_diagnostics(
     ));
 }
 
-/// Whether NO_COLOR is unset or empty (https://no-color.org).
+/// Whether NO_COLOR is unset or empty (<https://no-color.org>).
 fn no_color_unset() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Colour on stderr when it is a terminal and NO_COLOR is unset (https://no-color.org).
+/// Colour on stderr when it is a terminal and NO_COLOR is unset (<https://no-color.org>).
 pub(crate) fn stderr_color() -> bool {
     no_color_unset() && std::io::stderr().is_terminal()
 }
