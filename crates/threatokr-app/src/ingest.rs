@@ -130,7 +130,7 @@ pub fn read_sarif(reader: &Reader, path: &Path) -> Result<ReadSarif> {
                     .map_err(Error::io(reading()))?;
             }
             diagnostics.extend(more);
-            (log, Some(format!("{}-{:016x}", input.length, input.hash.finish())))
+            (log, Some(file_identity(input.length, input.hash)))
         }
         None => (SarifLog::default(), None),
     };
@@ -144,11 +144,17 @@ pub fn read_sarif_text(name: &str, text: String) -> ReadSarif {
     let mut files = Files::new();
     let mut hash = Fnv1a64::new();
     hash.update(text.as_bytes());
-    let hash = format!("{}-{:016x}", text.len(), hash.finish());
+    let hash = file_identity(text.len() as u64, hash);
     let id = files.add(name.to_owned(), text);
     let (log, diagnostics) = threatokr_core::evidence::sarif::parse_sarif_log(&files, id);
     let hash = Some(hash).filter(|_| Summary::of(&diagnostics).errors == 0);
     ReadSarif { name: name.to_owned(), log, files, diagnostics, hash }
+}
+
+/// A file's identity for "already ingested": its length and the FNV-1a hash of its bytes, the
+/// same whether the file was streamed or received whole.
+fn file_identity(length: u64, hash: Fnv1a64) -> String {
+    format!("{length}-{:016x}", hash.finish())
 }
 
 /// A reader that hashes and counts what passes through it: a file's identity for "already
@@ -241,6 +247,21 @@ pub struct Ingested {
     /// Per tool, whether its run completed and what it changed; `None` when the file had been
     /// ingested before and was skipped.
     pub scans: Option<Vec<(String, ScanOutcome, IngestSummary)>>,
+}
+
+impl Ingested {
+    /// Per tool, what the ingest changed, as the `ingested` list of `ingest --format json` and of
+    /// the API's reply: empty when the file was skipped.
+    pub fn scans_json(&self) -> Vec<serde_json::Value> {
+        self.scans
+            .iter()
+            .flatten()
+            .map(|(tool, outcome, s)| {
+                serde_json::json!({"tool": tool, "complete": *outcome == ScanOutcome::Complete,
+                    "new": s.new, "still_open": s.still_open, "fixed": s.fixed, "reopened": s.reopened})
+            })
+            .collect()
+    }
 }
 
 /// Ingests files one at a time into a workspace's store, reading the apps once.

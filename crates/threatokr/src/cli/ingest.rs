@@ -217,17 +217,8 @@ fn dry_run(reader: &Reader, planned: &[SarifFile], format: Format) -> Result<Out
 
 /// The `--format json` object of one file.
 fn json(ingested: &Ingested) -> serde_json::Value {
-    let scans = ingested.scans.as_ref().map(|scans| {
-        scans
-            .iter()
-            .map(|(tool, outcome, s)| {
-                serde_json::json!({"tool": tool, "complete": *outcome == ScanOutcome::Complete,
-                    "new": s.new, "still_open": s.still_open, "fixed": s.fixed, "reopened": s.reopened})
-            })
-            .collect::<Vec<_>>()
-    });
     serde_json::json!({"file": ingested.file, "app": ingested.app, "env": ingested.env,
-        "at": ingested.at.to_string(), "skipped": scans.is_none(), "ingested": scans.unwrap_or_default()})
+        "at": ingested.at.to_string(), "skipped": ingested.scans.is_none(), "ingested": ingested.scans_json()})
 }
 
 /// One line per tool of one file.

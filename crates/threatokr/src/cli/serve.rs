@@ -25,7 +25,7 @@ use threatokr_server::{
     AppState, Backend, BackendError, CheckinRequest, CycleInfo, EvidenceKind, IngestRequest,
     ReadAccess, Settings, Snapshot,
 };
-use threatokr_store::{FindingFilter, ScanOutcome, Store};
+use threatokr_store::{FindingFilter, Store};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -151,18 +151,9 @@ impl FolderBackend {
         let ingested = ingester
             .ingest(&app, &env, read, request.scanned_at, today(), checks)
             .map_err(app_error)?;
-        let rows: Vec<serde_json::Value> = ingested
-            .scans
-            .iter()
-            .flatten()
-            .map(|(tool, outcome, s)| {
-                serde_json::json!({"tool": tool, "complete": *outcome == ScanOutcome::Complete,
-                    "new": s.new, "still_open": s.still_open, "fixed": s.fixed, "reopened": s.reopened})
-            })
-            .collect();
         Ok(serde_json::json!({
             "app": ingested.app, "env": ingested.env, "at": ingested.at.to_string(),
-            "skipped": ingested.scans.is_none(), "ingested": rows, "diagnostics": rendered,
+            "skipped": ingested.scans.is_none(), "ingested": ingested.scans_json(), "diagnostics": rendered,
         }))
     }
 
