@@ -49,7 +49,10 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         ..Settings::default()
     };
     let access = open_store(root)?;
-    let backend = Arc::new(FolderBackend { root: root.to_path_buf() });
+    let backend = Arc::new(FolderBackend {
+        root: root.to_path_buf(),
+        folder: FolderWatch::start(root.to_path_buf()),
+    });
     // Build the first snapshot before listening, so a broken workspace fails here, loudly.
     backend.snapshot(None).map_err(|e| anyhow::anyhow!("{e}"))?;
     let state = AppState::new(settings, backend, access);
@@ -76,6 +79,46 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
 /// The backend over a workspace folder.
 struct FolderBackend {
     root: PathBuf,
+    folder: Arc<FolderWatch>,
+}
+
+/// How often the workspace folder is walked for changes.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The workspace folder's fingerprint (names, sizes and modification times), walked every
+/// [`RECHECK`] by a thread of its own rather than by every request: an enterprise workspace holds
+/// some 16,000 files, and a walk per page made each page cost the walk. An edit of a file shows
+/// within a second; the store's changes and the server's own writes show at once.
+struct FolderWatch {
+    latest: std::sync::Mutex<Result<u64, String>>,
+}
+
+impl FolderWatch {
+    /// Walks the folder once now, then every [`RECHECK`] until the watch is dropped.
+    fn start(root: PathBuf) -> Arc<Self> {
+        let watch = Arc::new(Self { latest: std::sync::Mutex::new(walk(&root)) });
+        let weak = Arc::downgrade(&watch);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(RECHECK);
+                let Some(watch) = weak.upgrade() else { break };
+                let walked = walk(&root);
+                *watch.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = walked;
+            }
+        });
+        watch
+    }
+
+    fn latest(&self) -> Result<u64, String> {
+        self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+fn walk(root: &Path) -> Result<u64, String> {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    fingerprint_folder(root, &mut hasher)
+        .map_err(|e| format!("reading {}: {e}", root.display()))?;
+    Ok(hasher.finish())
 }
 
 fn internal(error: anyhow::Error) -> BackendError {
@@ -298,7 +341,11 @@ impl Backend for FolderBackend {
     fn fingerprint(&self) -> Result<u64, BackendError> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         today().hash(&mut hasher);
-        fingerprint_folder(&self.root, &mut hasher).map_err(|e| internal(e.into()))?;
+        self.folder.latest().map_err(BackendError::Internal)?.hash(&mut hasher);
+        // The store is checked on every request (a few files): what another process records
+        // (an ingest in CI, a check-in from the command line) shows at once.
+        fingerprint_folder(&self.root.join(".threatokr"), &mut hasher)
+            .map_err(|e| internal(e.into()))?;
         Ok(hasher.finish())
     }
 
