@@ -179,10 +179,8 @@ pub(crate) fn compute_with_evidence(
         &mut diagnostics,
         progress,
     )?;
-    let known = match reuse {
-        Reuse::Unchanged => reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence)?,
-        Reuse::Never => None,
-    };
+    // Fingerprinted either way: a measurement that computed everything is recorded with them too.
+    let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
     let (reused_values, fingerprints, findings_needed) = match known {
         Some(known) => (known.values, known.fingerprints, known.findings_needed),
         None => (BTreeMap::new(), BTreeMap::new(), None),
@@ -237,9 +235,9 @@ struct Known {
     findings_needed: Option<Vec<(String, String)>>,
 }
 
-/// Fingerprints every key result of `cycle` and takes from the store the values recorded on
-/// `as_of` with the same fingerprint; `None` when the store keeps no fingerprints (a read-only
-/// store of an older schema) or the build cannot be identified.
+/// Fingerprints every key result of `cycle` and, unless `reuse` is [`Reuse::Never`], takes from
+/// the store the values recorded on `as_of` with the same fingerprint; `None` when the store keeps
+/// no fingerprints (a read-only store of an older schema) or the build cannot be identified.
 fn reusable_values(
     workspace: &Workspace,
     cycle: &Cycle,
@@ -247,6 +245,7 @@ fn reusable_values(
     store: &Store,
     files: &Files,
     evidence: &EvidenceSet,
+    reuse: Reuse,
 ) -> Result<Option<Known>> {
     let Some(generations) = store.finding_scope_generations()? else { return Ok(None) };
     let Some(inputs) = fingerprint::inputs_hash(files, evidence) else { return Ok(None) };
@@ -274,7 +273,7 @@ fn reusable_values(
             read.clone(),
         );
         let value = match stored.get(id) {
-            Some(recorded) if *recorded == print => {
+            Some(recorded) if *recorded == print && reuse == Reuse::Unchanged => {
                 store.stored_value(id, as_of, &print)?.and_then(|row| {
                     restore_value(
                         row.value,
@@ -298,7 +297,7 @@ fn reusable_values(
     }
     // Key results of nested cycles (a year's quarters) are always computed, from every finding.
     let nests = workspace.config.cycles.iter().any(|c| c.within.as_ref() == Some(&cycle.id));
-    if !nests && needed.len() < generations.len() {
+    if reuse == Reuse::Unchanged && !nests && needed.len() < generations.len() {
         known.findings_needed = Some(needed.into_iter().collect());
     }
     Ok(Some(known))
