@@ -1244,3 +1244,23 @@ fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_n
     assert_eq!(store.measurement_fingerprints("2027-Q1", day).unwrap()["KR-1"], "f2");
     assert_eq!(store.stored_value("KR-1", day, "f1").unwrap(), None);
 }
+
+#[test]
+fn issue_12_a_few_scopes_of_many_read_through_the_index_give_the_same_records() {
+    let mut store = store();
+    let environments = ["dev", "prod", "qa", "staging", "test", "uat", "perf", "demo", "dr"];
+    for environment in environments {
+        store.ingest_findings(&scan_in(environment, date(2027, 1, 5), &["b", "a"])).unwrap();
+    }
+    store.ingest_findings(&scan_in("qa", date(2027, 1, 6), &["c", "a"])).unwrap();
+    let every = store.finding_records(None).unwrap();
+    let scope = |environment: &str| ("shop".to_owned(), environment.to_owned());
+    // One scope of nine: read through the index.
+    let qa: Vec<_> = every.iter().filter(|f| f.environment == "qa").cloned().collect();
+    assert_eq!(qa.len(), 3);
+    assert_eq!(store.finding_records(Some(&[scope("qa")])).unwrap(), qa);
+    // Two scopes given out of order come back in (app, environment) order.
+    let two: Vec<_> =
+        every.iter().filter(|f| ["dev", "qa"].contains(&f.environment.as_str())).cloned().collect();
+    assert_eq!(store.finding_records(Some(&[scope("qa"), scope("dev")])).unwrap(), two);
+}

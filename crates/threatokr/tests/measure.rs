@@ -720,6 +720,8 @@ fn measured_incrementally_and_in_full(workspace: &Path) -> (Value, String) {
     let only_changed = measure_json(&incremental, &[]);
     assert_eq!(only_changed, computed, "measuring only what changed differs from --full");
     assert_eq!(all_reused, computed, "the values read back from the store differ from --full");
+    // What --full computed is recorded with its fingerprints, for the next measurement to reuse.
+    assert!(reuse_line(&full, &["--as-of", "2027-02-15"]).starts_with("reused 13 of 13 "));
     (computed, line)
 }
 
