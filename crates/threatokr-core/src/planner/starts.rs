@@ -10,7 +10,7 @@
 
 use super::templates::Template;
 use super::{Plan, PlannedKr, PlannedTarget, number};
-use crate::metrics::{EvidenceSet, measure_key_result};
+use crate::metrics::{EvidenceSet, IndexedEvidence, measure_key_result_indexed};
 use crate::model::{Cycle, Direction, KeyResult, KrTarget, Measure, Origin, Workspace};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -97,6 +97,7 @@ pub fn measure_starts(
     let baseline = baseline_cycle(cycle, as_of);
     let mut out = MeasuredStarts::default();
     let mut seen = BTreeSet::new();
+    let indexed = IndexedEvidence::new(evidence);
     for kr in plan.objectives.iter().flat_map(|o| &o.key_results) {
         if kr.metric.is_none()
             || !matches!(kr.target, PlannedTarget::Metric { .. })
@@ -105,12 +106,12 @@ pub fn measure_starts(
             continue;
         }
         let Some(model) = to_key_result(kr, cycle.origin) else { continue };
-        let value = measure_key_result(
+        let value = measure_key_result_indexed(
             workspace,
             &model,
             &baseline,
             as_of,
-            evidence,
+            &indexed,
             &workspace.config.settings,
         );
         match value.value.filter(|v| v.is_finite()) {
