@@ -25,7 +25,7 @@ use threatokr_server::{
     AppState, Backend, BackendError, CheckinRequest, CycleInfo, EvidenceKind, IngestRequest,
     ReadAccess, Settings, Snapshot,
 };
-use threatokr_store::{FindingFilter, Store};
+use threatokr_store::{FindingFilter, FindingRow, Store};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -403,7 +403,6 @@ impl Backend for FolderBackend {
                 }
             }
         }
-        let findings = measured.store.findings(&FindingFilter::default())?;
         let mut cycles = Vec::new();
         for c in &measured.workspace.config.cycles {
             cycles.push(CycleInfo {
@@ -450,9 +449,14 @@ impl Backend for FolderBackend {
             cycles,
             measurement,
             checkins,
-            findings,
             model_files,
         })
+    }
+
+    fn app_findings(&self, app: &str) -> Result<Vec<FindingRow>, BackendError> {
+        let store = threatokr_app::store::open_existing_store(&self.root).map_err(app_error)?;
+        let filter = FindingFilter { app: Some(app.to_owned()), ..FindingFilter::default() };
+        store.findings(&filter).map_err(|e| internal(e.into()))
     }
 
     fn checkin(&self, request: &CheckinRequest) -> Result<serde_json::Value, BackendError> {
