@@ -1089,20 +1089,41 @@ pub fn cwe_from_tag(tag: &str) -> Option<u32> {
 
 /// `fingerprints` and `partialFingerprints` as sorted `key=value` text.
 fn fingerprint_text(result: &Node) -> Option<(String, Span)> {
-    let mut pairs = Vec::new();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
     let mut span = None;
     for key in ["fingerprints", "partialFingerprints"] {
         let Some(node) = result.get(key) else { continue };
         for (k, v) in node.as_map().unwrap_or(&[]) {
             if let Some(value) = v.scalar_text() {
-                pairs.push(format!("{}={value}", k.text));
+                pairs.push((&k.text, value));
                 span.get_or_insert(node.span);
             }
         }
     }
-    pairs.sort();
-    pairs.dedup();
-    Some((pairs.join(","), span?))
+    // Sorted and deduplicated as the `key=value` texts are.
+    pairs.sort_by(|a, b| pair_order(*a, *b));
+    pairs.dedup_by(|a, b| pair_order(*a, *b).is_eq());
+    let mut text = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(key);
+        text.push('=');
+        text.push_str(value);
+    }
+    Some((text, span?))
+}
+
+/// The order of the texts `key=value` of two pairs, without writing them.
+fn pair_order(a: (&str, &str), b: (&str, &str)) -> std::cmp::Ordering {
+    if a.0 == b.0 {
+        return a.1.cmp(b.1);
+    }
+    fn text<'t>((key, value): (&'t str, &'t str)) -> impl Iterator<Item = &'t u8> {
+        key.as_bytes().iter().chain(b"=").chain(value.as_bytes())
+    }
+    text(a).cmp(text(b))
 }
 
 /// FNV-1a, 64 bits: fixed constants, so identities are stable across Rust releases and platforms
@@ -1208,19 +1229,16 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
         .into_iter()
         .map(|draft| {
             let mut finding = draft.finding;
+            let file = finding.file.as_deref().unwrap_or_default();
             finding.fingerprint = match draft.fingerprints {
                 Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
-                    let file = finding.file.as_deref().unwrap_or_default();
-                    format!("{}:{}:{file}:{text}", finding.tool, finding.rule_id)
+                    joined(&[&finding.tool, &finding.rule_id, file, &text])
                 }
                 _ => {
-                    let hash = fnv1a64(&[
-                        &finding.tool,
-                        &finding.rule_id,
-                        finding.file.as_deref().unwrap_or_default(),
-                        &draft.line_text,
-                    ]);
-                    format!("{}:hash:{hash:016x}", finding.tool)
+                    let hash = fnv1a64(&[&finding.tool, &finding.rule_id, file, &draft.line_text]);
+                    let mut identity = joined(&[&finding.tool, "hash", ""]);
+                    push_hex(&mut identity, hash);
+                    identity
                 }
             };
             finding
@@ -1241,15 +1259,59 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
         let finding = &mut findings[index];
         finding.fingerprint = format!("{}#{count}", finding.fingerprint);
     }
-    findings.sort_by(|a, b| {
-        (&a.file, a.line, &a.rule_id, &a.fingerprint).cmp(&(
-            &b.file,
-            b.line,
-            &b.rule_id,
-            &b.fingerprint,
+    sort_findings(&mut findings);
+    findings
+}
+
+/// `parts` joined by `:`, written once.
+fn joined(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            text.push(':');
+        }
+        text.push_str(part);
+    }
+    text
+}
+
+/// Appends `value` as 16 lowercase hex digits (`{value:016x}`).
+fn push_hex(text: &mut String, value: u64) {
+    for shift in (0..16).rev() {
+        let digit = ((value >> (shift * 4)) & 0xf) as u8;
+        text.push(char::from(if digit < 10 { b'0' + digit } else { b'a' + digit - 10 }));
+    }
+}
+
+/// Sorts findings by file, line, rule and identity (ties in file order, as a stable sort
+/// leaves them). The order is sorted, then applied: moving findings, which are large, at each
+/// step of the sort was a tenth of reading a log (issue 12).
+fn sort_findings(findings: &mut [Finding]) {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&findings[a], &findings[b]);
+        (&x.file, x.line, &x.rule_id, &x.fingerprint, a).cmp(&(
+            &y.file,
+            y.line,
+            &y.rule_id,
+            &y.fingerprint,
+            b,
         ))
     });
-    findings
+    // Position `i` takes the finding at `order[i]`: each cycle of the permutation is followed
+    // by swaps, and a visited position is marked with `usize::MAX`.
+    for start in 0..order.len() {
+        let mut current = start;
+        while order[current] != usize::MAX {
+            let next = order[current];
+            order[current] = usize::MAX;
+            if next == start {
+                break;
+            }
+            findings.swap(current, next);
+            current = next;
+        }
+    }
 }
 
 #[cfg(test)]
