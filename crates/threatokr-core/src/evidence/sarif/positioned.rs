@@ -514,7 +514,7 @@ impl<'p, R: Read> Positioned<'p, R> {
 
 /// The first quote, backslash or control character of `bytes`: what ends a string's plain
 /// run. Eight bytes are tested at a time (the classic "has a zero byte" bit trick).
-fn string_special(bytes: &[u8]) -> Option<usize> {
+pub(super) fn string_special(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;

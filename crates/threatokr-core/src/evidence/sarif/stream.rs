@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::Reader;
-use super::positioned::Positioned;
+use super::positioned::{Positioned, string_special};
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::syntax::{Key, Node, Value, duplicate_key};
 
@@ -184,7 +184,7 @@ seed_is_its_visitor!(NodeSeed<'_>);
 
 /// The length a string had in the file, assuming the shortest escapes (what producers write).
 fn written_len(text: &str) -> usize {
-    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if string_special(text.as_bytes()).is_none() {
         return text.len() + 2;
     }
     2 + text
