@@ -28,6 +28,36 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
             _ => bail!("unknown option {pair:?}"),
         }
     }
+    let latencies = measure(address, path, rate, seconds)?;
+    #[allow(clippy::print_stdout, reason = "xtask reports to its terminal")]
+    {
+        println!(
+            "GET {path} at {rate}/s for {seconds}s: {} ok, {} failed, {:.1} req/s achieved",
+            latencies.ok, latencies.failed, latencies.achieved
+        );
+        println!(
+            "latency from the scheduled time, ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
+            latencies.p50, latencies.p90, latencies.p99, latencies.p999, latencies.max
+        );
+    }
+    Ok(())
+}
+
+/// What a load run measured: counts, the rate achieved and latency quantiles in milliseconds.
+pub(crate) struct Latencies {
+    pub(crate) ok: usize,
+    pub(crate) failed: usize,
+    pub(crate) achieved: f64,
+    pub(crate) p50: f64,
+    pub(crate) p90: f64,
+    pub(crate) p99: f64,
+    pub(crate) p999: f64,
+    pub(crate) max: f64,
+}
+
+/// Sends GET `path` to `address` at `rate` requests a second for `seconds` and measures each
+/// latency from its scheduled time.
+pub(crate) fn measure(address: &str, path: &str, rate: f64, seconds: f64) -> Result<Latencies> {
     let host = address.split(':').next().unwrap_or("");
     if !(host == "localhost" || host.starts_with("127.") || host == "[::1]") {
         bail!("the load generator only targets loopback addresses, not {address}");
@@ -38,16 +68,16 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
             let next = Arc::clone(&next);
-            let (address, path) = ((*address).to_owned(), (*path).to_owned());
+            let (address, path) = (address.to_owned(), path.to_owned());
             std::thread::spawn(move || worker(&address, &path, &next, total, rate, start))
         })
         .collect();
     let mut latencies = Vec::with_capacity(total);
-    let mut errors = 0;
+    let mut failed = 0;
     for worker in workers {
-        let (mut mine, failed) = worker.join().map_err(|_| anyhow::anyhow!("a worker panicked"))?;
+        let (mut mine, errors) = worker.join().map_err(|_| anyhow::anyhow!("a worker panicked"))?;
         latencies.append(&mut mine);
-        errors += failed;
+        failed += errors;
     }
     let elapsed = start.elapsed().as_secs_f64();
     latencies.sort_unstable();
@@ -56,23 +86,16 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
             .get(((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1))
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
-    #[allow(clippy::print_stdout, reason = "xtask reports to its terminal")]
-    {
-        println!(
-            "GET {path} at {rate}/s for {seconds}s: {} ok, {errors} failed, {:.1} req/s achieved",
-            latencies.len(),
-            latencies.len() as f64 / elapsed
-        );
-        println!(
-            "latency from the scheduled time, ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
-            at(0.5),
-            at(0.9),
-            at(0.99),
-            at(0.999),
-            at(1.0)
-        );
-    }
-    Ok(())
+    Ok(Latencies {
+        ok: latencies.len(),
+        failed,
+        achieved: latencies.len() as f64 / elapsed,
+        p50: at(0.5),
+        p90: at(0.9),
+        p99: at(0.99),
+        p999: at(0.999),
+        max: at(1.0),
+    })
 }
 
 fn worker(

@@ -200,6 +200,18 @@ pub(crate) fn write_log(
     results: u64,
     seed: u64,
 ) -> io::Result<()> {
+    write_log_window(out, scanner, 0, results, seed)
+}
+
+/// As [`write_log`], with the results numbered `skip..skip + results` of the seed's sequence:
+/// two windows of one seed share the results they overlap on (a later scan of the same code).
+pub(crate) fn write_log_window(
+    out: &mut impl Write,
+    scanner: Scanner,
+    skip: u64,
+    results: u64,
+    seed: u64,
+) -> io::Result<()> {
     let mut rng = Rng::new(seed);
     let rules = rules(scanner, &mut rng);
     let (name, version) = match scanner {
@@ -215,10 +227,13 @@ pub(crate) fn write_log(
         "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"tool\": {{\n        \"driver\": {}\n      }},\n      \"results\": [",
         indent(driver_text, "        ")
     )?;
-    for n in 0..results {
+    for n in 0..skip {
+        result(scanner, &rules, n, &mut rng);
+    }
+    for n in skip..skip + results {
         let text = serde_json::to_string_pretty(&result(scanner, &rules, n, &mut rng))
             .map_err(io::Error::other)?;
-        let separator = if n == 0 { "\n" } else { ",\n" };
+        let separator = if n == skip { "\n" } else { ",\n" };
         write!(out, "{separator}        {}", indent(text, "        "))?;
     }
     write!(

@@ -181,21 +181,28 @@ impl AppState {
     ) -> Result<Arc<Snapshot>, BackendError> {
         let state = self.clone();
         let cycle = cycle.map(str::to_owned);
-        blocking(move || {
-            let key = state
-                .backend
-                .fingerprint()?
-                .wrapping_add(state.generation.load(Ordering::SeqCst).wrapping_mul(0x9E37_79B9));
-            if let Some((built_from, snapshot)) = state.lock_cache().get(&cycle)
-                && *built_from == key
-            {
-                return Ok(Arc::clone(snapshot));
-            }
-            let snapshot = Arc::new(state.backend.snapshot(cycle.as_deref())?);
-            state.lock_cache().insert(cycle, (key, Arc::clone(&snapshot)));
-            Ok(snapshot)
-        })
-        .await
+        blocking(move || state.cached_snapshot(cycle)).await
+    }
+
+    /// Builds the current cycle's snapshot into the cache before the server listens: a broken
+    /// workspace fails at start, loudly, and the first request does not wait for it.
+    pub fn prepare(&self) -> Result<(), BackendError> {
+        self.cached_snapshot(None).map(drop)
+    }
+
+    fn cached_snapshot(&self, cycle: Option<String>) -> Result<Arc<Snapshot>, BackendError> {
+        let key = self
+            .backend
+            .fingerprint()?
+            .wrapping_add(self.generation.load(Ordering::SeqCst).wrapping_mul(0x9E37_79B9));
+        if let Some((built_from, snapshot)) = self.lock_cache().get(&cycle)
+            && *built_from == key
+        {
+            return Ok(Arc::clone(snapshot));
+        }
+        let snapshot = Arc::new(self.backend.snapshot(cycle.as_deref())?);
+        self.lock_cache().insert(cycle, (key, Arc::clone(&snapshot)));
+        Ok(snapshot)
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, SnapshotCache> {

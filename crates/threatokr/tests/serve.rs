@@ -304,8 +304,18 @@ fn an_edited_workspace_file_shows_without_a_restart() {
     );
     assert_ne!(text, edited);
     std::fs::write(&okrs, edited).expect("editing the okrs");
-    let page = http::request(&server.address, "GET", "/objectives/O-EVA-1", &[], b"").body;
-    assert!(page.contains("Renamed after a git pull"), "{page}");
+    // The server walks the workspace folder once a second (not on every request): the edit
+    // shows within about a second. Asked every 50 ms, it must show within five.
+    let asked = std::time::Instant::now();
+    let mut page = String::new();
+    while asked.elapsed() < std::time::Duration::from_secs(5) {
+        page = http::request(&server.address, "GET", "/objectives/O-EVA-1", &[], b"").body;
+        if page.contains("Renamed after a git pull") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(page.contains("Renamed after a git pull"), "not shown after 5 s: {page}");
 }
 
 #[test]

@@ -49,10 +49,12 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         ..Settings::default()
     };
     let access = open_store(root)?;
-    let backend = Arc::new(FolderBackend { root: root.to_path_buf() });
-    // Build the first snapshot before listening, so a broken workspace fails here, loudly.
-    backend.snapshot(None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let backend = Arc::new(FolderBackend {
+        root: root.to_path_buf(),
+        folder: FolderWatch::start(root.to_path_buf()),
+    });
     let state = AppState::new(settings, backend, access);
+    state.prepare().map_err(|e| anyhow::anyhow!("{e}"))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the server's runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)
@@ -76,6 +78,46 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
 /// The backend over a workspace folder.
 struct FolderBackend {
     root: PathBuf,
+    folder: Arc<FolderWatch>,
+}
+
+/// How often the workspace folder is walked for changes.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The workspace folder's fingerprint (names, sizes and modification times), walked every
+/// [`RECHECK`] by a thread of its own rather than by every request: an enterprise workspace holds
+/// some 16,000 files, and a walk per page made each page cost the walk. An edit of a file shows
+/// within a second; the store's changes and the server's own writes show at once.
+struct FolderWatch {
+    latest: std::sync::Mutex<Result<u64, String>>,
+}
+
+impl FolderWatch {
+    /// Walks the folder once now, then every [`RECHECK`] until the watch is dropped.
+    fn start(root: PathBuf) -> Arc<Self> {
+        let watch = Arc::new(Self { latest: std::sync::Mutex::new(walk(&root)) });
+        let weak = Arc::downgrade(&watch);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(RECHECK);
+                let Some(watch) = weak.upgrade() else { break };
+                let walked = walk(&root);
+                *watch.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = walked;
+            }
+        });
+        watch
+    }
+
+    fn latest(&self) -> Result<u64, String> {
+        self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+fn walk(root: &Path) -> Result<u64, String> {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    fingerprint_folder(root, &mut hasher)
+        .map_err(|e| format!("reading {}: {e}", root.display()))?;
+    Ok(hasher.finish())
 }
 
 fn internal(error: anyhow::Error) -> BackendError {
@@ -298,7 +340,18 @@ impl Backend for FolderBackend {
     fn fingerprint(&self) -> Result<u64, BackendError> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         today().hash(&mut hasher);
-        fingerprint_folder(&self.root, &mut hasher).map_err(|e| internal(e.into()))?;
+        self.folder.latest().map_err(BackendError::Internal)?.hash(&mut hasher);
+        // The store is checked on every request: what another process records (an ingest in
+        // CI, a check-in from the command line) shows at once. Its database and write-ahead log
+        // change only with writes; the shared-memory index (`-shm`) changes with every read,
+        // the snapshot's own included, so it is left out.
+        for name in ["store.sqlite", "store.sqlite-wal"] {
+            let path = self.root.join(".threatokr").join(name);
+            if let Ok(metadata) = std::fs::metadata(&path) {
+                metadata.len().hash(&mut hasher);
+                metadata.modified().ok().hash(&mut hasher);
+            }
+        }
         Ok(hasher.finish())
     }
 
@@ -455,4 +508,39 @@ fn fingerprint_folder(dir: &Path, hasher: &mut impl Hasher) -> std::io::Result<(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FolderBackend, FolderWatch};
+    use threatokr_server::{AppState, Backend, Settings};
+
+    /// Building a snapshot reads the store; the `-shm` file SQLite touches on every read once
+    /// made each request change the fingerprint, so every page rebuilt the whole snapshot.
+    #[test]
+    fn building_a_snapshot_does_not_change_the_fingerprint() {
+        let root =
+            std::env::temp_dir().join(format!("threatokr-fingerprint-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (path, text) in super::super::example::FILES {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("a folder");
+            std::fs::write(path, text).expect("an example file");
+        }
+        drop(threatokr_app::store::open_store(&root).expect("the store"));
+        // As `serve` does: the access store stays open, the first snapshot is built at start.
+        let access = threatokr_app::store::open_store(&root).expect("the store");
+        let backend = std::sync::Arc::new(FolderBackend {
+            root: root.clone(),
+            folder: FolderWatch::start(root.clone()),
+        });
+        let state = AppState::new(Settings::default(), backend.clone(), access);
+        state.prepare().expect("the first snapshot");
+        let before = backend.fingerprint().expect("a fingerprint");
+        for _ in 0..3 {
+            backend.snapshot(None).expect("another snapshot");
+            assert_eq!(backend.fingerprint().expect("a fingerprint"), before);
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
