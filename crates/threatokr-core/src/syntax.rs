@@ -52,7 +52,7 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
     /// The key's text: borrowed when it is one of the names a reader looks for (the SARIF
-    /// reader keeps only those, and copying each was a tenth of its allocations), else owned.
+    /// reader keeps only those, and copied each of them for every result), else owned.
     pub text: std::borrow::Cow<'static, str>,
     /// Where the key is.
     pub span: Span,

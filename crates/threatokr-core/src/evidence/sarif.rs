@@ -1175,8 +1175,9 @@ impl Default for Fnv1a64 {
 
 /// A 64-bit hash of a file's bytes fed in pieces, for "already ingested": four lanes of 8-byte
 /// words, each mixed by a 64×64→128-bit multiplication folded to 64 bits. Fixed constants, so
-/// it is stable across Rust releases and platforms; about forty times as fast as [`Fnv1a64`],
-/// which hashes a byte at a time and was a quarter of the time of reading a large log (issue 12).
+/// it is stable across Rust releases and platforms. [`Fnv1a64`] waits for one multiplication per
+/// byte, which was a quarter of the time of reading a large log (issue 12); this one does one per
+/// eight bytes, four at a time.
 /// Not a defence against crafted collisions, no more than FNV-1a is.
 #[derive(Debug, Clone)]
 pub struct ContentHash {
