@@ -139,17 +139,20 @@ impl<'p, R: Read> Positioned<'p, R> {
     /// Skips whitespace and peeks at the next byte.
     fn skip_whitespace(&mut self) -> Result<Option<u8>, Error> {
         loop {
-            // Pretty-printed logs indent deeply nested values (code flows) by dozens of spaces:
-            // eight at a time.
-            while let Some(word) = self.buffer[self.start..self.end].first_chunk::<8>() {
-                if *word != [b' '; 8] {
-                    break;
-                }
-                self.start += 8;
-            }
             while self.start < self.end {
                 match self.buffer[self.start] {
-                    b' ' | b'\n' | b'\t' | b'\r' => self.start += 1,
+                    b' ' | b'\n' | b'\t' | b'\r' => {
+                        self.start += 1;
+                        // Pretty-printed logs indent each line of deeply nested values (code
+                        // flows) by dozens of spaces: eight at a time.
+                        while let Some(word) = self.buffer[self.start..self.end].first_chunk::<8>()
+                        {
+                            if *word != [b' '; 8] {
+                                break;
+                            }
+                            self.start += 8;
+                        }
+                    }
                     byte => return Ok(Some(byte)),
                 }
             }
