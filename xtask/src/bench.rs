@@ -388,7 +388,7 @@ fn enterprise_phases(
         ["ingest", "sarif", &extra_arg, "--app", "app-0001", "--env", "prod", "--at", "2027-02-14"];
     run_clean(binary, &[&ingest_extra[..], &["--force"]].concat(), ws)?;
     step(phases, "re-measure after one 1,000-result ingest", &measure, "< 200 ms")?;
-    let report = ["report", "--cycle", enterprise::CYCLE, "--format", "html", "-o", "report.html"];
+    let report = ["report", "--as-of", enterprise::AS_OF, "--format", "html", "-o", "report.html"];
     step(phases, "report --format html", &report, "< 2 s")?;
     phases.push(dashboard_phase(binary, ws, &generated.team_objective, load_seconds)?);
     Ok(workspace.join(".threatokr/store.sqlite"))
@@ -533,7 +533,7 @@ fn example_phases(
     run_child(binary, &ingest_extra, &workspace)?;
     let (seconds, rss) = run_child(binary, &measure, &workspace)?;
     phases.push(Phase::timed("re-measure after one 1,000-result ingest", seconds, rss, "< 200 ms"));
-    let report = ["report", "--cycle", "2027-Q1", "--format", "html", "-o", "report.html"];
+    let report = ["report", "--as-of", "2027-02-15", "--format", "html", "-o", "report.html"];
     let (seconds, rss) = run_child(binary, &report, &workspace)?;
     phases.push(Phase::timed("report --format html", seconds, rss, "< 2 s"));
     Ok(workspace.join(".threatokr/store.sqlite"))

@@ -3,7 +3,7 @@
 //! its formula in words, the parameters as written, what was counted, what was left out and why,
 //! the evidence read with its age, and the value, progress, expected progress and status.
 
-use crate::measure::{compute_with_evidence, value_text};
+use crate::measure::{Reuse, compute_with_evidence, value_text};
 use crate::{Error, Progress, Result, Session};
 use jiff::civil::Date;
 use serde_json::{Value, json};
@@ -182,8 +182,14 @@ impl Session {
             None => cycle_of(&checked.workspace, &id).ok_or_else(unknown)?,
         };
         drop(checked);
-        let (measured, evidence) =
-            compute_with_evidence(&self.reader()?, Some(&cycle), as_of, today, progress)?;
+        let (measured, evidence) = compute_with_evidence(
+            &self.reader()?,
+            Some(&cycle),
+            as_of,
+            today,
+            Reuse::Never,
+            progress,
+        )?;
         let measurement = &measured.measurement;
         let kr = measurement.key_result(&id).cloned().ok_or_else(|| {
             let declared_in: Vec<String> = measured

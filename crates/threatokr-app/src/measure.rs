@@ -1,6 +1,8 @@
 //! Measuring a cycle: evidence from the store and the evidence folders into the core's metrics,
 //! and the measurements and the models' threat and control statuses recorded in the store.
 
+mod fingerprint;
+
 use crate::ci::scan_folder;
 use crate::files::{Reader, read_workspace};
 use crate::store::open_existing_store;
@@ -12,16 +14,15 @@ use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
-    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, KrMeasurement,
-    ObjectiveMeasurement, ScanRecord, check_evidence, measure_cycle, metrics_reading,
+    CheckinRecord, CycleMeasurement, EvidenceSet, KrMeasurement, KrValue, ObjectiveMeasurement,
+    ScanRecord, check_evidence, finding_scopes_read, measure_cycle_reusing, metrics_reading,
+    restore_value, value_details,
 };
-use threatokr_core::model::{Cycle, KrTarget, Severity, Workspace};
+use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::format_number;
 use threatokr_core::workspace::load_workspace;
-use threatokr_store::{
-    EntityKind, FindingFilter, SerializedMeasurement, StatusObservation, Store, StoreError,
-};
+use threatokr_store::{EntityKind, SerializedMeasurement, StatusObservation, Store, StoreError};
 
 /// A workspace measured on one day, with everything needed to print or store it.
 pub struct Measured {
@@ -38,6 +39,12 @@ pub struct Measured {
     pub store: Store,
     /// Key results whose value was computed from evidence with errors: shown, never recorded.
     pub unrecorded: BTreeSet<String>,
+    /// The fingerprint of each key result's inputs, recorded with its value (none when the
+    /// store cannot keep fingerprints, or the measurement was asked to compute everything).
+    pub fingerprints: BTreeMap<String, String>,
+    /// Key results whose value was taken from the store (measured earlier on the same inputs)
+    /// instead of computed.
+    pub reused: BTreeSet<String>,
 }
 
 impl Measured {
@@ -45,6 +52,16 @@ impl Measured {
     pub fn has_errors(&self) -> bool {
         Summary::of(&self.diagnostics).errors > 0
     }
+}
+
+/// Whether a measurement may take values measured earlier on the same inputs from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// Take a key result's stored value of the day when its inputs' fingerprint is unchanged,
+    /// and read only the findings of the key results computed.
+    Unchanged,
+    /// Compute every key result from every finding (`measure --full`, `explain`).
+    Never,
 }
 
 /// Picks the cycle: `--cycle`, else the shortest cycle containing the day.
@@ -82,7 +99,20 @@ impl Session {
         today: Date,
         progress: &mut dyn Progress,
     ) -> Result<Measured> {
-        compute(&self.reader()?, cycle, as_of, today, progress)
+        self.measure_with(cycle, as_of, today, Reuse::Unchanged, progress)
+    }
+
+    /// [`Session::measure`], saying whether stored values of unchanged key results are reused.
+    pub fn measure_with(
+        &self,
+        cycle: Option<&str>,
+        as_of: Option<Date>,
+        today: Date,
+        reuse: Reuse,
+        progress: &mut dyn Progress,
+    ) -> Result<Measured> {
+        compute_with_evidence(&self.reader()?, cycle, as_of, today, reuse, progress)
+            .map(|(measured, _)| measured)
     }
 
     /// [`Session::load`] and the evidence too (ASVS, training, test results, CI), with their
@@ -116,23 +146,15 @@ impl Session {
     }
 }
 
-fn compute(
-    reader: &Reader,
-    cycle: Option<&str>,
-    as_of: Option<Date>,
-    today: Date,
-    progress: &mut dyn Progress,
-) -> Result<Measured> {
-    compute_with_evidence(reader, cycle, as_of, today, progress).map(|(measured, _)| measured)
-}
-
 /// Measures as [`Session::measure`] does, and returns the evidence read too (`explain` names
-/// the scans and files the value came from).
+/// the scans and files the value came from; with [`Reuse::Unchanged`], the findings are only
+/// those of the key results computed).
 pub(crate) fn compute_with_evidence(
     reader: &Reader,
     cycle: Option<&str>,
     as_of: Option<Date>,
     today: Date,
+    reuse: Reuse,
     progress: &mut dyn Progress,
 ) -> Result<(Measured, EvidenceSet)> {
     let root = reader.base();
@@ -148,10 +170,26 @@ pub(crate) fn compute_with_evidence(
         return Err(Error::NoOkrFile { cycle: cycle.id.to_string() });
     }
     let store = open_existing_store(root)?;
-    let evidence =
-        read_evidence(reader, &workspace, &cycle, &store, &mut files, &mut diagnostics, progress)?;
+    let mut evidence = read_evidence_but_findings(
+        reader,
+        &workspace,
+        &cycle,
+        &store,
+        &mut files,
+        &mut diagnostics,
+        progress,
+    )?;
+    // Fingerprinted either way: a measurement that computed everything is recorded with them too.
+    let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
+    let (reused_values, fingerprints, findings_needed) = match known {
+        Some(known) => (known.values, known.fingerprints, known.findings_needed),
+        None => (BTreeMap::new(), BTreeMap::new(), None),
+    };
+    evidence.findings = store.finding_records(findings_needed.as_deref())?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
-    let mut measurement = measure_cycle(&workspace, &cycle, as_of, &evidence);
+    let reused: BTreeSet<String> = reused_values.keys().map(ToString::to_string).collect();
+    let mut measurement =
+        measure_cycle_reusing(&workspace, &cycle, as_of, &evidence, reused_values);
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
     // A value computed from a file with errors is not recorded: which metrics read such a file.
@@ -171,7 +209,98 @@ pub(crate) fn compute_with_evidence(
             unrecorded.insert(kr.id.to_string());
         }
     }
-    Ok((Measured { workspace, measurement, files, diagnostics, store, unrecorded }, evidence))
+    Ok((
+        Measured {
+            workspace,
+            measurement,
+            files,
+            diagnostics,
+            store,
+            unrecorded,
+            fingerprints,
+            reused,
+        },
+        evidence,
+    ))
+}
+
+/// What the store holds of a measurement of the same day on the same inputs.
+struct Known {
+    /// The stored values of the key results whose inputs are unchanged.
+    values: BTreeMap<KeyResultId, KrValue>,
+    /// Every key result's fingerprint.
+    fingerprints: BTreeMap<String, String>,
+    /// The (app, environment) scopes whose findings the key results computed count; `None`:
+    /// every finding.
+    findings_needed: Option<Vec<(String, String)>>,
+}
+
+/// Fingerprints every key result of `cycle` and, unless `reuse` is [`Reuse::Never`], takes from
+/// the store the values recorded on `as_of` with the same fingerprint; `None` when the store keeps
+/// no fingerprints (a read-only store of an older schema) or the build cannot be identified.
+fn reusable_values(
+    workspace: &Workspace,
+    cycle: &Cycle,
+    as_of: Date,
+    store: &Store,
+    files: &Files,
+    evidence: &EvidenceSet,
+    reuse: Reuse,
+) -> Result<Option<Known>> {
+    let Some(generations) = store.finding_scope_generations()? else { return Ok(None) };
+    let Some(inputs) = fingerprint::inputs_hash(files, evidence) else { return Ok(None) };
+    let Some(okrs) = workspace.okrs_for(&cycle.id) else { return Ok(None) };
+    let stored = store.measurement_fingerprints(cycle.id.as_str(), as_of)?;
+    let mut known =
+        Known { values: BTreeMap::new(), fingerprints: BTreeMap::new(), findings_needed: None };
+    let mut needed: BTreeSet<(String, String)> = BTreeSet::new();
+    for kr in &okrs.key_results {
+        let id = kr.id.as_str();
+        if known.fingerprints.contains_key(id) {
+            continue; // A duplicated id (a validation error) is measured once.
+        }
+        let scopes = finding_scopes_read(workspace, kr, cycle, as_of);
+        let read = scopes
+            .as_ref()
+            .map(|scopes| generations.iter().filter(|g| scopes.contains(&g.app, &g.environment)));
+        let checkins = evidence.checkins.get(id).map(Vec::as_slice).unwrap_or_default();
+        let print = fingerprint::key_result_fingerprint(
+            &inputs,
+            cycle.id.as_str(),
+            as_of,
+            id,
+            checkins,
+            read.clone(),
+        );
+        let value = match stored.get(id) {
+            Some(recorded) if *recorded == print && reuse == Reuse::Unchanged => {
+                store.stored_value(id, as_of, &print)?.and_then(|row| {
+                    restore_value(
+                        row.value,
+                        row.numerator,
+                        row.denominator,
+                        &row.evidence_json,
+                        &row.details,
+                    )
+                })
+            }
+            _ => None,
+        };
+        match value {
+            Some(value) => {
+                known.values.insert(kr.id.clone(), value);
+            }
+            None => needed
+                .extend(read.into_iter().flatten().map(|g| (g.app.clone(), g.environment.clone()))),
+        }
+        known.fingerprints.insert(id.to_owned(), print);
+    }
+    // Key results of nested cycles (a year's quarters) are always computed, from every finding.
+    let nests = workspace.config.cycles.iter().any(|c| c.within.as_ref() == Some(&cycle.id));
+    if reuse == Reuse::Unchanged && !nests && needed.len() < generations.len() {
+        known.findings_needed = Some(needed.into_iter().collect());
+    }
+    Ok(Some(known))
 }
 
 /// What recording changed in the store: both 0 when measuring again on the same evidence.
@@ -204,6 +333,8 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         evidence_json: serde_json::to_string(&kr.value.evidence)
             .unwrap_or_else(|_| "null".to_owned()),
         scored_against: target_record(&kr.scored_against),
+        fingerprint: measured.fingerprints.get(kr.id.as_str()).cloned(),
+        details: Some(value_details(&kr.value)),
     });
     let changed = measured
         .store
@@ -253,24 +384,24 @@ pub fn read_evidence(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
 ) -> Result<EvidenceSet> {
+    let mut evidence =
+        read_evidence_but_findings(reader, workspace, cycle, store, files, diagnostics, progress)?;
+    evidence.findings = store.finding_records(None)?;
+    Ok(evidence)
+}
+
+/// [`read_evidence`] without the findings, which the caller reads (all of them, or only those
+/// of the scopes the key results it computes count).
+fn read_evidence_but_findings(
+    reader: &Reader,
+    workspace: &Workspace,
+    cycle: &Cycle,
+    store: &Store,
+    files: &mut Files,
+    diagnostics: &mut Vec<Diagnostic>,
+    progress: &mut dyn Progress,
+) -> Result<EvidenceSet> {
     let mut evidence = EvidenceSet::default();
-    for row in store.findings(&FindingFilter::default())? {
-        evidence.findings.push(FindingRecord {
-            app: row.app,
-            environment: row.environment,
-            tool: row.tool,
-            id: row.fingerprint,
-            rule_id: row.rule_id,
-            severity: row.severity.parse().unwrap_or(Severity::Unknown),
-            score: row.score,
-            class: row.class,
-            cwes: row.cwes,
-            first_seen: row.first_seen,
-            fixed_at: row.fixed_at,
-            file: row.file,
-            line: row.line,
-        });
-    }
     for row in store.scans()? {
         evidence.scans.push(ScanRecord {
             tool: row.tool,

@@ -414,6 +414,7 @@ mod controls;
 mod cycle;
 mod findings;
 mod measure;
+mod reuse;
 mod scope;
 mod sources;
 mod threats;
@@ -426,10 +427,14 @@ pub use check::{check_evidence, metrics_reading};
 pub use checkin::{CheckinRefusal, check_checkin};
 pub use cycle::{
     CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, NestedChild, ObjectiveMeasurement,
-    key_result_json, measure_cycle, measurement_json, write_measurement_json,
+    key_result_json, measure_cycle, measure_cycle_reusing, measurement_json,
+    write_measurement_json,
 };
 pub use measure::{
     CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue,
     LeftOut, ScanRecord, measure_key_result,
+};
+pub use reuse::{
+    FINDING_METRICS, FindingScopes, finding_scopes_read, restore_value, value_details,
 };
 pub use sources::{EvidenceSource, evidence_sources};

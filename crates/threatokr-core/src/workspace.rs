@@ -35,23 +35,21 @@ pub fn load_workspace(files: &Files, input: &WorkspaceFiles) -> (Workspace, Vec<
     let mut diagnostics = Vec::new();
     let mut references: Vec<Reference> = Vec::new();
     let mut workspace = Workspace::default();
-    if let Some(config) = input.config {
-        let (lowered, more) = lower_workspace_config(files, config);
+    let (config, models) = std::thread::scope(|scope| {
+        let config =
+            scope.spawn(|| input.config.map(|config| lower_workspace_config(files, config)));
+        let models = lower_models(files, input);
+        (config.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), models)
+    });
+    if let Some((lowered, more)) = config {
         workspace.config = lowered;
         diagnostics.extend(more);
     }
     // Local ids per model file: elements (with flows and boundaries) and threats.
     let mut local_elements: HashMap<FileId, HashSet<String>> = HashMap::new();
     let mut local_threats: HashMap<FileId, HashSet<String>> = HashMap::new();
-    for &file in &input.models {
-        let name = files.name(file);
-        let (model, more) = if is_native_model(name) {
-            let (model, refs, more) = lower_threat_model(files, file);
-            references.extend(refs);
-            (model, more)
-        } else {
-            crate::import::import(files, file, None, input.companions.get(&file).copied(), None)
-        };
+    for (file, (model, refs, more)) in input.models.iter().copied().zip(models) {
+        references.extend(refs);
         diagnostics.extend(more);
         if let Some(model) = model {
             let elements = model
@@ -82,6 +80,45 @@ pub fn load_workspace(files: &Files, input: &WorkspaceFiles) -> (Workspace, Vec<
     check_references(&workspace, &references, &local_elements, &local_threats, &mut diagnostics);
     resolve_threat_aliases(&mut workspace);
     (workspace, diagnostics)
+}
+
+/// A model file lowered: the model, the references it makes, its problems.
+type LoweredModel = (Option<crate::model::ThreatModel>, Vec<Reference>, Vec<Diagnostic>);
+
+/// Lowers every model file, in the order given, on every core: files lower independently (no
+/// I/O, no shared state), and a large portfolio holds thousands of them, which one core parsed
+/// in a third of `validate`'s time.
+fn lower_models(files: &Files, input: &WorkspaceFiles) -> Vec<LoweredModel> {
+    let lower = |file: FileId| -> LoweredModel {
+        if is_native_model(files.name(file)) {
+            lower_threat_model(files, file)
+        } else {
+            let companion = input.companions.get(&file).copied();
+            let (model, more) = crate::import::import(files, file, None, companion, None);
+            (model, Vec::new(), more)
+        }
+    };
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    // Small workspaces (the usual case) are not worth a thread.
+    if workers < 2 || input.models.len() < 64 {
+        return input.models.iter().map(|&file| lower(file)).collect();
+    }
+    let chunk = input.models.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = input
+            .models
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|&file| lower(file)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// OKR files may name threats by alias; the model keeps the threats' own ids.
@@ -368,3 +405,6 @@ fn check_references(
         diagnostics.push(diagnostic);
     }
 }
+
+#[cfg(test)]
+mod tests;

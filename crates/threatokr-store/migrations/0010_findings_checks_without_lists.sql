@@ -5,7 +5,8 @@
 --
 -- `findings` is rebuilt under another name and renamed; `finding_events` refers to it, and
 -- dropping the old table would delete its events (`ON DELETE CASCADE`, foreign keys are on), so
--- the events are kept aside and the table is rebuilt after it.
+-- the events are kept aside and the table is rebuilt after it. Dropping `findings` drops its
+-- triggers (0009's scope generations): they are created again, the same.
 CREATE TABLE findings_0010 (
     id          INTEGER PRIMARY KEY,
     fingerprint TEXT NOT NULL CHECK (fingerprint <> ''),
@@ -42,6 +43,21 @@ ALTER TABLE findings_0010 RENAME TO findings;
 
 CREATE INDEX findings_by_scope ON findings (tool, app, environment, fixed_at, last_seen);
 CREATE INDEX findings_by_app ON findings (app, environment, tool, fingerprint);
+
+CREATE TRIGGER finding_scopes_finding_added AFTER INSERT ON findings BEGIN
+    INSERT INTO finding_scopes (app, environment, generation) VALUES (NEW.app, NEW.environment, 1)
+        ON CONFLICT (app, environment) DO UPDATE SET generation = generation + 1;
+END;
+CREATE TRIGGER finding_scopes_finding_changed AFTER UPDATE ON findings BEGIN
+    INSERT INTO finding_scopes (app, environment, generation) VALUES (OLD.app, OLD.environment, 1)
+        ON CONFLICT (app, environment) DO UPDATE SET generation = generation + 1;
+    INSERT INTO finding_scopes (app, environment, generation) VALUES (NEW.app, NEW.environment, 1)
+        ON CONFLICT (app, environment) DO UPDATE SET generation = generation + 1;
+END;
+CREATE TRIGGER finding_scopes_finding_removed AFTER DELETE ON findings BEGIN
+    INSERT INTO finding_scopes (app, environment, generation) VALUES (OLD.app, OLD.environment, 1)
+        ON CONFLICT (app, environment) DO UPDATE SET generation = generation + 1;
+END;
 
 CREATE TABLE finding_events (
     finding_id INTEGER NOT NULL REFERENCES findings (id) ON DELETE CASCADE,

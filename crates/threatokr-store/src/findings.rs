@@ -26,6 +26,7 @@ use crate::{
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
+use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
 
 /// One scan to ingest.
@@ -130,6 +131,49 @@ pub struct ScanRow {
     pub at: Date,
 }
 
+/// How many times the findings and scans of one app and environment have changed: a key result
+/// that counts them is measured again when the generation of a scope it reads moved.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScopeGeneration {
+    /// The app.
+    pub app: String,
+    /// The environment.
+    pub environment: String,
+    /// Bumped by every write to a finding or scan of the scope (triggers of the store keep it).
+    pub generation: i64,
+}
+
+/// Scopes read through the index only when they are fewer than one in this many of the store's.
+const FEW_SCOPES: usize = 8;
+
+/// The columns a measurement reads of a finding (not its message, which no metric counts).
+const RECORD_COLUMNS: &str = "f.app, f.environment, f.tool, f.fingerprint, f.rule_id, f.severity, f.score, f.cwes, f.file, f.line, f.first_seen, f.fixed_at, f.class";
+
+fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRecord> {
+    Ok(FindingRecord {
+        app: row.get(0)?,
+        environment: row.get(1)?,
+        tool: row.get(2)?,
+        id: row.get(3)?,
+        rule_id: row.get(4)?,
+        severity: row
+            .get_ref(5)?
+            .as_str()
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+            })?
+            .parse()
+            .unwrap_or(Severity::Unknown),
+        score: row.get(6)?,
+        cwes: cwes_column(row, 7)?,
+        file: row.get(8)?,
+        line: row.get(9)?,
+        first_seen: date_column(row, 10)?,
+        fixed_at: optional_date_column(row, 11)?,
+        class: class_column(row, 12)?,
+    })
+}
+
 /// A finding with its history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRow {
@@ -202,8 +246,23 @@ fn class_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Findi
     })
 }
 
-/// Reads the JSON array of CWE numbers.
+/// Reads the JSON array of CWE numbers: as the store writes it (`[79,89]`) without building a
+/// JSON tree, anything else through the JSON reader.
 fn cwes_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<u32>> {
+    if let Ok(text) = row.get_ref(index)?.as_str()
+        && let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']'))
+    {
+        if inner.is_empty() {
+            return Ok(Vec::new());
+        }
+        let numbers: Option<Vec<u32>> = inner
+            .split(',')
+            .map(|n| n.parse().ok().filter(|_| n.bytes().all(|b| b.is_ascii_digit())))
+            .collect();
+        if let Some(numbers) = numbers {
+            return Ok(numbers);
+        }
+    }
     let value = json_column(row, index)?;
     let numbers = value.as_array().map(|items| {
         items
@@ -402,6 +461,88 @@ impl Store {
             });
         }
         Ok(rows)
+    }
+}
+
+impl Store {
+    /// The generation of every (app, environment) with findings or scans, sorted; `None` for a
+    /// store opened read-only at a schema older than generations.
+    pub fn finding_scope_generations(&self) -> Result<Option<Vec<ScopeGeneration>>, StoreError> {
+        if !self.has_column("finding_scopes", "generation")? {
+            return Ok(None);
+        }
+        let mut statement = self.conn.prepare_cached(
+            "SELECT app, environment, generation FROM finding_scopes ORDER BY app, environment",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(ScopeGeneration {
+                app: row.get(0)?,
+                environment: row.get(1)?,
+                generation: row.get(2)?,
+            })
+        })?;
+        Ok(Some(rows.collect::<Result<_, _>>()?))
+    }
+
+    /// The findings of the given (app, environment) scopes (every finding when `None`) as the
+    /// metrics count them, sorted by app, environment, tool and fingerprint: the same records,
+    /// in the same order, as [`Store::findings`] gives for them.
+    pub fn finding_records(
+        &self,
+        scopes: Option<&[(String, String)]>,
+    ) -> Result<Vec<FindingRecord>, StoreError> {
+        let mut records = Vec::new();
+        let wanted: Option<HashSet<(&str, &str)>> =
+            scopes.map(|scopes| scopes.iter().map(|(a, e)| (a.as_str(), e.as_str())).collect());
+        // Only asked for scopes when the store keeps them (`finding_scope_generations`).
+        let known: i64 = match &wanted {
+            Some(_) => {
+                self.conn.query_row("SELECT count(*) FROM finding_scopes", [], |row| row.get(0))?
+            }
+            None => 0,
+        };
+        match wanted {
+            // A few scopes of many: each read through the (app, environment, tool, fingerprint)
+            // index, in order, touching only its own rows (a row fetched through an index is a
+            // seek, so this is the cheaper way only when the scopes hold a small share).
+            Some(wanted) if (wanted.len() * FEW_SCOPES) as i64 <= known => {
+                let mut sorted: Vec<(&str, &str)> = wanted.into_iter().collect();
+                sorted.sort_unstable();
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM findings f INDEXED BY findings_by_app
+                     WHERE f.app = ?1 AND f.environment = ?2 ORDER BY f.tool, f.fingerprint"
+                );
+                let mut statement = self.conn.prepare_cached(&sql)?;
+                for (app, environment) in sorted {
+                    let rows = statement.query_map(params![app, environment], record_from_row)?;
+                    for row in rows {
+                        records.push(row?);
+                    }
+                }
+                return Ok(records);
+            }
+            // Otherwise the table in its own order, read through once and sorted here (see
+            // `findings`), the rows of other scopes skipped before any of their text is copied.
+            wanted => {
+                let sql = format!("SELECT {RECORD_COLUMNS} FROM findings f NOT INDEXED");
+                let mut statement = self.conn.prepare_cached(&sql)?;
+                let mut rows = statement.query([])?;
+                while let Some(row) = rows.next()? {
+                    if let Some(wanted) = &wanted {
+                        let app = row.get_ref(0)?.as_str().unwrap_or_default();
+                        let environment = row.get_ref(1)?.as_str().unwrap_or_default();
+                        if !wanted.contains(&(app, environment)) {
+                            continue;
+                        }
+                    }
+                    records.push(record_from_row(row)?);
+                }
+            }
+        }
+        records.sort_unstable_by(|a, b| {
+            (&a.app, &a.environment, &a.tool, &a.id).cmp(&(&b.app, &b.environment, &b.tool, &b.id))
+        });
+        Ok(records)
     }
 }
 

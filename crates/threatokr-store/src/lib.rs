@@ -28,10 +28,10 @@ pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use error::StoreError;
 pub use findings::{
     FindingFilter, FindingInput, FindingRow, IngestSummary, IngestedFile, ScanInput, ScanOutcome,
-    ScanRow,
+    ScanRow, ScopeGeneration,
 };
 pub use grades::{GradeRow, Overwrite};
-pub use measurements::{MeasurementRow, SerializedMeasurement};
+pub use measurements::{MeasurementRow, SerializedMeasurement, StoredValue};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;
@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_measurement_target.sql"),
     include_str!("../migrations/0005_finding_class.sql"),
     include_str!("../migrations/0008_evidence_by_content.sql"),
+    include_str!("../migrations/0009_measurement_fingerprints.sql"),
     include_str!("../migrations/0010_findings_checks_without_lists.sql"),
 ];
 
@@ -166,6 +167,16 @@ impl Store {
     /// The schema version (`PRAGMA user_version`): the number of migrations applied.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    /// Whether `table` has the column `column`: a store opened read-only is read at its own
+    /// schema, which may predate the column.
+    fn has_column(&self, table: &str, column: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            rusqlite::params![table, column],
+            |row| row.get(0),
+        )?)
     }
 
     /// The journal mode in use: `wal` for a file, `memory` in memory.

@@ -6,7 +6,7 @@ use crate::{
     json_column, parse_column,
 };
 use jiff::civil::Date;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use threatokr_core::progress::Status;
 
 /// One measurement of a key result.
@@ -78,6 +78,26 @@ pub struct SerializedMeasurement<'a> {
     /// The target the value was scored against, as JSON text (`progress::target_record`);
     /// `None` for key results read from their file.
     pub scored_against: Option<String>,
+    /// The fingerprint of the inputs the value was computed from; `None` never reuses it.
+    pub fingerprint: Option<String>,
+    /// The parts of the value the other fields do not hold, as JSON text (notes, coverage, ...).
+    pub details: Option<String>,
+}
+
+/// A measurement's value as recorded with the fingerprint of its inputs: what an incremental
+/// measurement reuses when the inputs of a key result are unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredValue {
+    /// The metric's value.
+    pub value: Option<f64>,
+    /// What was counted.
+    pub numerator: Option<f64>,
+    /// Out of how many.
+    pub denominator: Option<f64>,
+    /// The evidence as the JSON text recorded.
+    pub evidence_json: String,
+    /// The rest of the value as the JSON text recorded.
+    pub details: String,
 }
 
 impl<'a> SerializedMeasurement<'a> {
@@ -94,6 +114,8 @@ impl<'a> SerializedMeasurement<'a> {
             status: row.status,
             evidence_json: row.evidence.to_string(),
             scored_against: None,
+            fingerprint: None,
+            details: None,
         }
     }
 }
@@ -143,13 +165,14 @@ impl Store {
         let mut changed = 0;
         {
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence, evidence_hash, scored_against)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence, evidence_hash, scored_against, fingerprint, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (kr_id, as_of) DO UPDATE SET
                      cycle = excluded.cycle, value = excluded.value, numerator = excluded.numerator,
                      denominator = excluded.denominator, progress = excluded.progress,
                      status = excluded.status, evidence = excluded.evidence,
-                     evidence_hash = excluded.evidence_hash, scored_against = excluded.scored_against
+                     evidence_hash = excluded.evidence_hash, scored_against = excluded.scored_against,
+                     fingerprint = excluded.fingerprint, details = excluded.details
                  WHERE cycle IS NOT excluded.cycle OR value IS NOT excluded.value
                     OR numerator IS NOT excluded.numerator OR denominator IS NOT excluded.denominator
                     OR progress IS NOT excluded.progress OR status IS NOT excluded.status
@@ -160,14 +183,22 @@ impl Store {
                 "INSERT INTO evidence (hash, json) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
             )?;
             let mut kept_text = tx.prepare_cached("SELECT json FROM evidence WHERE hash = ?1")?;
+            // What the value was computed from is not a change of the measurement: a row whose
+            // numbers are unchanged takes the new fingerprint without counting as changed.
+            let mut fingerprint = tx.prepare_cached(
+                "UPDATE measurements SET fingerprint = ?3, details = ?4
+                 WHERE kr_id = ?1 AND as_of = ?2
+                   AND (fingerprint IS NOT ?3 OR details IS NOT ?4)",
+            )?;
             for row in rows {
                 check_measurement(&row)?;
                 let hash = evidence_hash(&row.evidence_json);
-                keep.execute(params![hash, row.evidence_json])?;
+                let added = keep.execute(params![hash, row.evidence_json])? == 1;
                 // The same hash of other text (never seen, but possible) keeps the text inline.
-                let same: bool = kept_text
-                    .query_row(params![hash], |r| r.get::<_, String>(0))
-                    .is_ok_and(|text| text == row.evidence_json);
+                let same: bool = added
+                    || kept_text
+                        .query_row(params![hash], |r| r.get::<_, String>(0))
+                        .is_ok_and(|text| text == row.evidence_json);
                 let (inline, hash) =
                     if same { ("null", Some(hash)) } else { (row.evidence_json.as_str(), None) };
                 changed += upsert.execute(params![
@@ -181,7 +212,15 @@ impl Store {
                     row.status.as_str(),
                     inline,
                     hash,
-                    row.scored_against
+                    row.scored_against,
+                    row.fingerprint,
+                    row.details
+                ])?;
+                fingerprint.execute(params![
+                    row.kr_id,
+                    SqlDate(row.as_of),
+                    row.fingerprint,
+                    row.details
                 ])?;
             }
         }
@@ -260,5 +299,54 @@ impl Store {
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![cycle, SqlDate(as_of)], measurement_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The fingerprints recorded with the measurements of `cycle` on `as_of`, by key result
+    /// (those recorded without one, and every one of a store older than fingerprints, left out).
+    pub fn measurement_fingerprints(
+        &self,
+        cycle: &str,
+        as_of: Date,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        if !self.has_column("measurements", "fingerprint")? {
+            return Ok(std::collections::BTreeMap::new());
+        }
+        let mut statement = self.conn.prepare_cached(
+            "SELECT kr_id, fingerprint FROM measurements
+             WHERE cycle = ?1 AND as_of = ?2 AND fingerprint IS NOT NULL AND details IS NOT NULL",
+        )?;
+        let rows = statement
+            .query_map(params![cycle, SqlDate(as_of)], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The value recorded for a key result on `as_of` with the fingerprint `fingerprint`, if any.
+    pub fn stored_value(
+        &self,
+        kr_id: &str,
+        as_of: Date,
+        fingerprint: &str,
+    ) -> Result<Option<StoredValue>, StoreError> {
+        if !self.has_column("measurements", "fingerprint")? {
+            return Ok(None);
+        }
+        let mut statement = self.conn.prepare_cached(
+            "SELECT m.value, m.numerator, m.denominator,
+                    coalesce((SELECT e.json FROM evidence e WHERE e.hash = m.evidence_hash), m.evidence),
+                    m.details
+             FROM measurements m WHERE m.kr_id = ?1 AND m.as_of = ?2 AND m.fingerprint = ?3
+               AND m.details IS NOT NULL",
+        )?;
+        Ok(statement
+            .query_row(params![kr_id, SqlDate(as_of), fingerprint], |row| {
+                Ok(StoredValue {
+                    value: row.get(0)?,
+                    numerator: row.get(1)?,
+                    denominator: row.get(2)?,
+                    evidence_json: row.get(3)?,
+                    details: row.get(4)?,
+                })
+            })
+            .optional()?)
     }
 }

@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 7;
+const MIGRATION_COUNT: u32 = 8;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -601,7 +601,7 @@ fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
     conn.pragma_update(None, "user_version", before_rebuild as u32).unwrap();
     conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
     let identity = read_identity(&conn).unwrap();
-    let store = Store::prepare(conn, identity).unwrap();
+    let mut store = Store::prepare(conn, identity).unwrap();
     assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     let dumped = dump(&store);
     assert!(dumped.contains(&"Text(\"finding\")|Text(\"fp\")|Text(\"semgrep\")|Text(\"shop\")|Text(\"prod\")|Text(\"r\")|Text(\"high\")|Real(7.5)|Text(\"[79]\")|Text(\"a.py\")|Integer(3)|Text(\"m\")|Text(\"2027-01-01\")|Text(\"2027-01-02\")|Text(\"2027-01-03\")|Integer(1)".to_owned()), "{dumped:#?}");
@@ -630,10 +630,25 @@ fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
             .execute("INSERT INTO finding_events VALUES (7, '2027-01-04', 'closed')", [])
             .is_err()
     );
+    // The scope's generation (0009's triggers, created again) moves on each change.
+    let generation = |store: &Store| -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT generation FROM finding_scopes WHERE app = 'shop' AND environment = 'prod'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    let before = generation(&store);
     store.conn.execute("DELETE FROM findings WHERE id = 7", []).unwrap();
     let left: i64 =
         store.conn.query_row("SELECT count(*) FROM finding_events", [], |row| row.get(0)).unwrap();
     assert_eq!(left, 0);
+    assert_eq!(generation(&store), before + 1);
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a"])).unwrap();
+    assert!(generation(&store) > before + 1);
 }
 
 fn finding_scan(at: Date, present: &[bool]) -> ScanInput {
@@ -773,6 +788,8 @@ fn serialized_evidence_is_stored_as_the_same_text_as_a_json_value() {
         evidence_json: r#"{"apps":["shop"],"passed":EVIDENCE}"#
             .replace("EVIDENCE", &format!("{:?}", row.value.unwrap())),
         scored_against: None,
+        fingerprint: None,
+        details: None,
     });
     assert_eq!(by_text.record_serialized_measurements(texts).unwrap(), 2);
     assert_eq!(dump(&by_text), dump(&by_value));
@@ -1057,6 +1074,8 @@ fn a_measurement_keeps_the_target_it_was_scored_against() {
         status: Status::OffTrack,
         evidence_json: "[]".into(),
         scored_against: Some(target.into()),
+        fingerprint: None,
+        details: None,
     };
     let old = r#"{"type":"threshold","comparison":"at_most","limit":0.0}"#;
     let new = r#"{"type":"threshold","comparison":"at_most","limit":1.0}"#;
@@ -1229,4 +1248,120 @@ fn findings_of_every_app_come_back_sorted_by_app_environment_tool_and_fingerprin
             "web/prod/semgrep/z"
         ]
     );
+}
+
+// ---- incremental measuring (issue 12) ----
+
+fn generations(store: &Store) -> Vec<(String, String, i64)> {
+    let scopes = store.finding_scope_generations().unwrap().unwrap();
+    scopes.into_iter().map(|g| (g.app, g.environment, g.generation)).collect()
+}
+
+#[test]
+fn issue_12_an_ingest_moves_the_generation_of_its_own_scope_only() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
+    store.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["a"])).unwrap();
+    let before = generations(&store);
+    assert_eq!(
+        before.iter().map(|(a, e, _)| (a.as_str(), e.as_str())).collect::<Vec<_>>(),
+        [("shop", "prod"), ("shop", "staging")]
+    );
+    // Fixing b (a later scan without it) is a change of prod only.
+    store.ingest_findings(&scan(date(2027, 1, 6), &["a"])).unwrap();
+    let after = generations(&store);
+    assert!(after[0].2 > before[0].2, "{after:?}");
+    assert_eq!(after[1], before[1]);
+    // A scan that finds nothing still says the scope was looked at.
+    store.ingest_findings(&scan_in("staging", date(2027, 1, 7), &["a"])).unwrap();
+    assert!(generations(&store)[1].2 > after[1].2);
+}
+
+#[test]
+fn issue_12_finding_records_of_some_scopes_are_those_of_every_finding_in_the_same_order() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["b", "a", "c"])).unwrap();
+    store.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["z", "a"])).unwrap();
+    store.ingest_findings(&scan(date(2027, 1, 6), &["a", "d"])).unwrap();
+    let every = store.finding_records(None).unwrap();
+    let ids: Vec<_> = every.iter().map(|f| (f.environment.as_str(), f.id.as_str())).collect();
+    assert_eq!(
+        ids,
+        [
+            ("prod", "a"),
+            ("prod", "b"),
+            ("prod", "c"),
+            ("prod", "d"),
+            ("staging", "a"),
+            ("staging", "z")
+        ]
+    );
+    assert_eq!(every[1].fixed_at, Some(date(2027, 1, 6)));
+    assert_eq!(every[0].cwes, [79, 89]);
+    let scopes =
+        [("shop".to_owned(), "staging".to_owned()), ("shop".to_owned(), "prod".to_owned())];
+    assert_eq!(store.finding_records(Some(&scopes)).unwrap(), every);
+    let prod = store.finding_records(Some(&scopes[1..])).unwrap();
+    assert_eq!(prod, every[..4]);
+    // The same records as `findings` gives, field for field.
+    let rows = store.findings(&FindingFilter::default()).unwrap();
+    for (record, row) in every.iter().zip(&rows) {
+        assert_eq!(
+            (&record.id, &record.rule_id, &record.file, record.line),
+            (&row.fingerprint, &row.rule_id, &row.file, row.line)
+        );
+        assert_eq!(
+            (record.first_seen, record.fixed_at, &record.cwes),
+            (row.first_seen, row.fixed_at, &row.cwes)
+        );
+    }
+}
+
+#[test]
+fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_no_change() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let row = |fingerprint: &str| SerializedMeasurement {
+        kr_id: "KR-1",
+        cycle: "2027-Q1",
+        as_of: day,
+        value: Some(3.0),
+        numerator: Some(3.0),
+        denominator: None,
+        progress: Some(0.5),
+        status: Status::OnTrack,
+        evidence_json: "[]".into(),
+        scored_against: None,
+        fingerprint: Some(fingerprint.into()),
+        details: Some("{\"notes\":[]}".into()),
+    };
+    assert_eq!(store.record_serialized_measurements([row("f1")]).unwrap(), 1);
+    assert_eq!(store.measurement_fingerprints("2027-Q1", day).unwrap()["KR-1"], "f1");
+    let stored = store.stored_value("KR-1", day, "f1").unwrap().unwrap();
+    assert_eq!((stored.value, stored.evidence_json.as_str()), (Some(3.0), "[]"));
+    assert_eq!(store.stored_value("KR-1", day, "f2").unwrap(), None);
+    // The same numbers from other inputs: not a changed measurement, but the new fingerprint.
+    assert_eq!(store.record_serialized_measurements([row("f2")]).unwrap(), 0);
+    assert_eq!(store.measurement_fingerprints("2027-Q1", day).unwrap()["KR-1"], "f2");
+    assert_eq!(store.stored_value("KR-1", day, "f1").unwrap(), None);
+}
+
+#[test]
+fn issue_12_a_few_scopes_of_many_read_through_the_index_give_the_same_records() {
+    let mut store = store();
+    let environments = ["dev", "prod", "qa", "staging", "test", "uat", "perf", "demo", "dr"];
+    for environment in environments {
+        store.ingest_findings(&scan_in(environment, date(2027, 1, 5), &["b", "a"])).unwrap();
+    }
+    store.ingest_findings(&scan_in("qa", date(2027, 1, 6), &["c", "a"])).unwrap();
+    let every = store.finding_records(None).unwrap();
+    let scope = |environment: &str| ("shop".to_owned(), environment.to_owned());
+    // One scope of nine: read through the index.
+    let qa: Vec<_> = every.iter().filter(|f| f.environment == "qa").cloned().collect();
+    assert_eq!(qa.len(), 3);
+    assert_eq!(store.finding_records(Some(&[scope("qa")])).unwrap(), qa);
+    // Two scopes given out of order come back in (app, environment) order.
+    let two: Vec<_> =
+        every.iter().filter(|f| ["dev", "qa"].contains(&f.environment.as_str())).cloned().collect();
+    assert_eq!(store.finding_records(Some(&[scope("qa"), scope("dev")])).unwrap(), two);
 }

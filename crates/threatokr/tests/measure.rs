@@ -676,3 +676,147 @@ fn explaining_a_key_result_in_a_cycle_that_does_not_declare_it_names_the_cycle_t
         "{printed}"
     );
 }
+
+/// Copies a folder and everything in it (a workspace with its store).
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// What `measure` says about the stored values it reused ("" when it reused none); records.
+fn reuse_line(workspace: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["measure", "--force"];
+    args.extend_from_slice(extra);
+    let output = threatokr(&args, workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    out.lines().find(|l| l.starts_with("reused ")).unwrap_or_default().to_owned()
+}
+
+/// Measures 2027-02-15 three ways from the same state: computing only what changed (and
+/// saying how much it reused), then reusing everything, and with `--full` in a copy; all three
+/// give the same JSON, which is returned with the reuse line of the first.
+fn measured_incrementally_and_in_full(workspace: &Path) -> (Value, String) {
+    let full = workspace
+        .with_file_name(format!("{}-full", workspace.file_name().unwrap().to_string_lossy()));
+    let incremental = workspace.with_file_name(format!(
+        "{}-incremental",
+        workspace.file_name().unwrap().to_string_lossy()
+    ));
+    copy_dir(workspace, &full);
+    copy_dir(workspace, &incremental);
+    let line = reuse_line(workspace, &["--as-of", "2027-02-15"]);
+    let all_reused = measure_json(workspace, &[]);
+    let computed = measure_json(&full, &["--full"]);
+    let only_changed = measure_json(&incremental, &[]);
+    assert_eq!(only_changed, computed, "measuring only what changed differs from --full");
+    assert_eq!(all_reused, computed, "the values read back from the store differ from --full");
+    // What --full computed is recorded with its fingerprints, for the next measurement to reuse.
+    assert!(reuse_line(&full, &["--as-of", "2027-02-15"]).starts_with("reused 13 of 13 "));
+    (computed, line)
+}
+
+#[test]
+fn issue_12_measuring_again_after_an_ingest_computes_what_it_changed_and_equals_a_full_measurement()
+{
+    let workspace = demo("incremental-ingest");
+    let before = measure_json(&workspace, &[]);
+    assert!(
+        reuse_line(&workspace, &["--as-of", "2027-02-15"]).starts_with("reused 13 of 13 "),
+        "the demo measured this day already"
+    );
+    // A later scan of the storefront that no longer finds its one finding: only the key result
+    // counting production findings reads that scope.
+    let sarif = workspace.join("evidence/sarif/storefront/prod/2027-02-01.sarif");
+    let mut log: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
+    log["runs"][0]["results"] = Value::Array(Vec::new());
+    let fixed = workspace.with_file_name("storefront-fixed.sarif");
+    std::fs::write(&fixed, log.to_string()).unwrap();
+    let fixed = fixed.to_string_lossy().into_owned();
+    let ingest = ["ingest", "sarif", &fixed, "--app", "storefront", "--env", "prod"];
+    let output = threatokr(&[&ingest[..], &["--at", "2027-02-12", "--force"]].concat(), &workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let (after, line) = measured_incrementally_and_in_full(&workspace);
+    assert!(line.starts_with("reused 12 of 13 "), "{line}");
+    let count = |json: &Value| key_result(json, "KR-PROD-VULNS")["value"].as_f64().unwrap();
+    assert_eq!(count(&after), count(&before) - 1.0);
+    assert_eq!(key_result(&after, "KR-AC-ASVS"), key_result(&before, "KR-AC-ASVS"));
+}
+
+#[test]
+fn issue_12_a_new_checkin_target_evidence_file_or_day_is_measured_again() {
+    let workspace = demo("incremental-changes");
+    // A check-in changes its own key result only.
+    let output = threatokr(
+        &["checkin", "KR-CEO-1", "--value", "22", "--confidence", "6", "--at", "2027-02-10"],
+        &workspace,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (json, line) = measured_incrementally_and_in_full(&workspace);
+    assert!(line.starts_with("reused 12 of 13 "), "{line}");
+    assert_eq!(key_result(&json, "KR-CEO-1")["value"], 22.0);
+
+    // A changed target is a changed workspace file: nothing is reused, and the new target scores.
+    let okrs = workspace.join("okrs/2027-Q1.yaml");
+    let text = std::fs::read_to_string(&okrs).unwrap();
+    let changed =
+        text.replace("start: 20, target: 25, unit: M USD", "start: 20, target: 30, unit: M USD");
+    assert_ne!(changed, text);
+    std::fs::write(&okrs, changed).unwrap();
+    let (json, line) = measured_incrementally_and_in_full(&workspace);
+    assert_eq!(line, "");
+    assert!((key_result(&json, "KR-CEO-1")["progress"].as_f64().unwrap() - 0.2).abs() < 1e-12);
+
+    // So is a changed evidence file (one more training completion).
+    let completions = workspace.join("evidence/training/completions.csv");
+    let mut text = std::fs::read_to_string(&completions).unwrap();
+    let last = text.lines().last().unwrap().to_owned();
+    text.push_str(&format!("{last}\n"));
+    std::fs::write(&completions, text).unwrap();
+    let (_, line) = measured_incrementally_and_in_full(&workspace);
+    assert_eq!(line, "");
+
+    // Another day reuses nothing of the day before.
+    assert_eq!(reuse_line(&workspace, &["--as-of", "2027-02-16"]), "");
+    assert!(reuse_line(&workspace, &["--as-of", "2027-02-16"]).starts_with("reused 13 of 13 "));
+}
+
+#[test]
+fn issue_12_the_report_of_a_day_is_the_same_from_stored_values_as_computed_and_never_stale() {
+    let workspace = demo("incremental-report");
+    let report = |name: &str| {
+        let out = workspace.with_file_name(name);
+        let out_arg = out.to_string_lossy().into_owned();
+        let args =
+            ["report", "--as-of", "2027-02-15", "--format", "html", "-o", &out_arg, "--force"];
+        let output = threatokr(&args, &workspace);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read_to_string(out).unwrap()
+    };
+    // Measured by the demo: every value is the stored one.
+    let stored = report("stored.html");
+    // A comment in threatokr.yaml changes no number but every fingerprint: all computed.
+    let config = workspace.join("threatokr.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n# reviewed\n")).unwrap();
+    assert_eq!(report("computed.html"), stored);
+    // A check-in makes the stored value of its key result stale: the report shows the new one.
+    let output =
+        threatokr(&["checkin", "KR-CEO-1", "--value", "23", "--at", "2027-02-10"], &workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let checked_in = report("checked-in.html");
+    assert!(
+        checked_in.contains("23 M USD") && !stored.contains("23 M USD"),
+        "the check-in is shown"
+    );
+}

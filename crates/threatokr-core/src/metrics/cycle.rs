@@ -108,7 +108,21 @@ pub fn measure_cycle(
     as_of: Date,
     evidence: &EvidenceSet,
 ) -> CycleMeasurement {
-    measure_cycle_nested(workspace, cycle, as_of, evidence, 0)
+    measure_cycle_nested(workspace, cycle, as_of, evidence, &mut BTreeMap::new(), 0)
+}
+
+/// [`measure_cycle`], taking the values of `reused` for the key results of `cycle` it holds
+/// instead of computing them (values measured earlier on the same inputs, see
+/// [`super::restore_value`]); progress, status and the objectives' rollup are computed as always.
+/// The key results of nested cycles are always computed.
+pub fn measure_cycle_reusing(
+    workspace: &Workspace,
+    cycle: &Cycle,
+    as_of: Date,
+    evidence: &EvidenceSet,
+    mut reused: BTreeMap<KeyResultId, KrValue>,
+) -> CycleMeasurement {
+    measure_cycle_nested(workspace, cycle, as_of, evidence, &mut reused, 0)
 }
 
 /// How deep `within` nesting is followed (a year holds quarters; a loop of `within` links, a
@@ -135,8 +149,14 @@ fn nested_contributions(
             c.within.as_ref() == Some(&cycle.id) && c.id != cycle.id && c.start <= as_of
         })
     {
-        let measured =
-            measure_cycle_nested(workspace, inner, as_of.min(inner.end), evidence, depth + 1);
+        let measured = measure_cycle_nested(
+            workspace,
+            inner,
+            as_of.min(inner.end),
+            evidence,
+            &mut BTreeMap::new(),
+            depth + 1,
+        );
         for objective in &measured.objectives {
             for (kind, parent) in &objective.parents_elsewhere {
                 if *kind == LinkKind::Contributes && okrs.objective(parent).is_some() {
@@ -157,6 +177,7 @@ fn measure_cycle_nested(
     cycle: &Cycle,
     as_of: Date,
     evidence: &EvidenceSet,
+    reused: &mut BTreeMap<KeyResultId, KrValue>,
     depth: usize,
 ) -> CycleMeasurement {
     let settings = &workspace.config.settings;
@@ -184,7 +205,10 @@ fn measure_cycle_nested(
         if progress_of.contains_key(&kr.id) {
             continue; // A duplicated id (a validation error) is measured once.
         }
-        let value = measure_key_result(workspace, kr, cycle, as_of, evidence, settings);
+        let value = match reused.remove(&kr.id) {
+            Some(value) => value,
+            None => measure_key_result(workspace, kr, cycle, as_of, evidence, settings),
+        };
         let recorded = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
         let history: Vec<(Date, f64)> =
             recorded.iter().copied().filter(|(d, _)| *d < as_of).collect();

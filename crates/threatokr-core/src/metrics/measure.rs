@@ -118,7 +118,7 @@ impl EvidenceSet {
 
 /// One thing a measurement counted (or refused to count), serialized into the `evidence` list of
 /// the JSON contract. Training is reported by team counts, never by the names of people.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EvidenceRef {
     /// A threat of a model.
@@ -135,7 +135,7 @@ pub enum EvidenceRef {
         #[serde(skip_serializing_if = "Option::is_none")]
         weight: Option<f64>,
         /// The tests that exercised it inside the window (threats.tested).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         tests: Vec<String>,
     },
     /// A control of a model.

@@ -1432,3 +1432,165 @@ fn counted_items_read_as_one_line_each_and_items_not_counted_are_left_out() {
     };
     assert_eq!(left_out.counted_line(), None);
 }
+
+// ---- reusing stored values (issue 12) ----
+
+/// Every metric family, with evidence that gives it notes, coverage, ages and floats to keep.
+fn one_of_each_family() -> Vec<(KeyResult, EvidenceSet)> {
+    let mut findings = finding_evidence();
+    findings.scans =
+        vec![scan("shop", "prod", date(2027, 2, 1)), scan("api", "prod", date(2027, 1, 3))];
+    let course = ("course", text("access-control"));
+    vec![
+        (kr("threats.mitigated", &[("weighting", text("risk"))]), EvidenceSet::default()),
+        (kr("threats.open", &[("severity", text("high"))]), EvidenceSet::default()),
+        (kr("threats.tested", &[("theme", text("access_control"))]), test_evidence()),
+        (
+            kr("apps.threat_modeled", &[("within_days", MeasureParam::Number(30.0))]),
+            EvidenceSet::default(),
+        ),
+        (kr("controls.implemented", &[]), EvidenceSet::default()),
+        (kr("asvs.compliance", &[]), asvs_evidence()),
+        (kr("training.coverage", &[course]), training_evidence()),
+        (kr("ci.coverage", &[("require", list(&["sast", "secrets"]))]), ci_evidence()),
+        (
+            kr("findings.open", &[("env", text("prod")), ("score", text(">= 4.0"))]),
+            findings.clone(),
+        ),
+        (kr("findings.sla", &[("severity", text("high"))]), findings.clone()),
+        (kr("findings.mttr", &[("window", text("30d"))]), findings),
+    ]
+}
+
+#[test]
+fn issue_12_a_stored_value_reads_back_exactly_for_every_metric_family() {
+    let (ws, _) = load(None);
+    for (key_result, evidence) in one_of_each_family() {
+        let value = measure_on(&ws, &key_result, &evidence, AS_OF);
+        let restored = restore_value(
+            value.value,
+            value.numerator,
+            value.denominator,
+            &evidence_json(&value),
+            &value_details(&value),
+        );
+        // What it left out and the items it counted are for `explain`, which always computes.
+        let expected = KrValue { left_out: Vec::new(), items: Vec::new(), ..value };
+        assert_eq!(restored.as_ref(), Some(&expected), "{:?}", key_result.measure);
+    }
+}
+
+#[test]
+fn issue_12_a_stored_value_that_would_not_read_back_exactly_is_not_reused() {
+    let (ws, _) = load(None);
+    let (key_result, evidence) = one_of_each_family().pop().unwrap();
+    let value = measure_on(&ws, &key_result, &evidence, AS_OF);
+    let details = value_details(&value);
+    let json = evidence_json(&value);
+    // A float written another way reads as the same number but is not the text stored.
+    let respelled = json.replacen("\"days\":", "\"days\": ", 1);
+    assert_ne!(respelled, json);
+    assert_eq!(
+        restore_value(value.value, value.numerator, value.denominator, &respelled, &details),
+        None
+    );
+    // A coverage this build does not know.
+    let unknown = details.replace("apps scanned in the window", "apps counted some other way");
+    assert_ne!(unknown, details);
+    assert_eq!(
+        restore_value(value.value, value.numerator, value.denominator, &json, &unknown),
+        None
+    );
+    assert_eq!(
+        restore_value(value.value, value.numerator, value.denominator, "not json", &details),
+        None
+    );
+}
+
+#[test]
+fn issue_12_a_finding_metric_reads_the_scopes_of_its_apps_and_environments_and_no_other_metric_reads_any()
+ {
+    let (ws, _) = load(None);
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let prod = kr("findings.open", &[("env", text("prod")), ("apps", list(&["tag:web"]))]);
+    let scopes = finding_scopes_read(&ws, &prod, cycle, AS_OF).unwrap();
+    assert!(scopes.contains("shop", "prod") && scopes.contains("api", "prod"));
+    assert!(!scopes.contains("shop", "staging") && !scopes.contains("ops", "prod"));
+    let every = finding_scopes_read(&ws, &kr("findings.sla", &[]), cycle, AS_OF).unwrap();
+    assert!(every.contains("shop", "staging") && every.contains("ops", "some-env"));
+    for (key_result, _) in one_of_each_family() {
+        let metric = &key_result.measure.as_ref().unwrap().metric;
+        let reads = finding_scopes_read(&ws, &key_result, cycle, AS_OF).is_some();
+        assert_eq!(reads, metric.starts_with("findings."), "{metric}");
+    }
+}
+
+#[test]
+fn issue_12_every_metric_gives_the_same_value_from_only_the_findings_of_the_scopes_it_reads() {
+    let (ws, _) = load(None);
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let mut variants = one_of_each_family();
+    let findings = variants.last().unwrap().1.clone();
+    // Every metric also on the findings, so one that read them without saying so would differ.
+    for (_, evidence) in &mut variants {
+        evidence.findings = findings.findings.clone();
+        evidence.scans = findings.scans.clone();
+    }
+    let staging = kr("findings.open", &[("environments", list(&["staging"]))]);
+    variants.push((staging, findings.clone()));
+    variants.push((kr("findings.sla", &[("apps", list(&["api"]))]), findings));
+    for (key_result, evidence) in variants {
+        let all = measure_on(&ws, &key_result, &evidence, AS_OF);
+        let scopes = finding_scopes_read(&ws, &key_result, cycle, AS_OF);
+        let read = |app: &str, env: &str| scopes.as_ref().is_some_and(|s| s.contains(app, env));
+        let only = EvidenceSet {
+            findings: evidence
+                .findings
+                .iter()
+                .filter(|f| read(&f.app, &f.environment))
+                .cloned()
+                .collect(),
+            scans: evidence
+                .scans
+                .iter()
+                .filter(|s| read(&s.app, &s.environment))
+                .cloned()
+                .collect(),
+            ..evidence.clone()
+        };
+        let from_scopes = measure_on(&ws, &key_result, &only, AS_OF);
+        // Only what was left out as out of scope can differ.
+        let comparable = |v: KrValue| KrValue { left_out: Vec::new(), ..v };
+        assert_eq!(comparable(from_scopes), comparable(all), "{:?}", key_result.measure);
+    }
+}
+
+#[test]
+fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
+    let (ws, _) = load(Some(PROD_OKRS));
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let mut evidence = finding_evidence();
+    evidence.scans = vec![scan("shop", "prod", date(2027, 2, 1))];
+    let computed = measure_cycle(&ws, cycle, AS_OF, &evidence);
+    let stored: BTreeMap<_, _> = computed
+        .key_results
+        .iter()
+        .map(|kr| {
+            let v = &kr.value;
+            let json = evidence_json(v);
+            let value =
+                restore_value(v.value, v.numerator, v.denominator, &json, &value_details(v));
+            (kr.id.clone(), value.unwrap())
+        })
+        .collect();
+    // Measured on no evidence at all: every number comes from the values given.
+    let reused = measure_cycle_reusing(&ws, cycle, AS_OF, &EvidenceSet::default(), stored);
+    let strip = |m: CycleMeasurement| {
+        let mut m = m;
+        for kr in &mut m.key_results {
+            kr.value.left_out.clear();
+        }
+        m
+    };
+    assert_eq!(strip(reused), strip(computed));
+}

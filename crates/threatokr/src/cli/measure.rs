@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use threatokr_app::Session;
 use threatokr_app::measure::value_text;
-use threatokr_app::measure::{Measured, Recorded};
+use threatokr_app::measure::{Measured, Recorded, Reuse};
 use threatokr_app::store::check_not_in_future;
 use threatokr_core::metrics::{CycleMeasurement, write_measurement_json};
 use threatokr_core::report::{format_whole_percent, render_table, status_label};
@@ -30,14 +30,20 @@ pub(crate) struct Args {
     /// every later status change).
     #[arg(long)]
     force: bool,
+    /// Compute every key result from all the evidence, even those whose inputs are unchanged
+    /// since they were last measured that day (whose stored value is reused otherwise).
+    #[arg(long)]
+    full: bool,
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let session = open_session(root)?;
-    let mut measured = session.measure(
+    let reuse = if args.full { Reuse::Never } else { Reuse::Unchanged };
+    let mut measured = session.measure_with(
         args.cycle.as_deref(),
         args.as_of,
         today(),
+        reuse,
         &mut ProgressLine::default(),
     )?;
     print_diagnostics(&measured.files, &measured.diagnostics);
@@ -52,6 +58,14 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 "{} measurement(s) and {} threat or control status change(s) recorded in the store",
                 recorded.measurements, recorded.status_changes
             ));
+            if !measured.reused.is_empty() {
+                let line = format!(
+                    "reused {} of {} stored values (inputs unchanged; --full recomputes)",
+                    measured.reused.len(),
+                    measured.measurement.key_results.len(),
+                );
+                print(wrap(&line, terminal_width()).trim_end());
+            }
         }
         other => return Err(other.unsupported()),
     }

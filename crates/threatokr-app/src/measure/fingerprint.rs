@@ -1,0 +1,87 @@
+//! The fingerprint of a key result's inputs (issue 12): everything its value is computed from,
+//! hashed, so that measuring the same day again reuses the stored value when nothing it reads
+//! changed, and computes it when anything did.
+//!
+//! A key result's value is a function of the workspace's files (its definition and target, the
+//! settings, the models, every evidence file), the cycle, the day, its own check-ins and, for
+//! the finding metrics, the findings and scans of the (app, environment) scopes it counts. The
+//! fingerprint hashes all of them, the scopes by the generation the store bumps on every change
+//! to them, and the build that computes (a new build may compute differently).
+
+use jiff::civil::Date;
+use sha2::{Digest, Sha256};
+use threatokr_core::diag::Files;
+use threatokr_core::metrics::{CheckinRecord, EvidenceSet};
+use threatokr_store::ScopeGeneration;
+
+/// Changed whenever stored values must no longer be reused by a build of the same version and
+/// executable (never in practice: the executable's size and time change with every build).
+const FORMAT: &str = "threatokr measurement fingerprint 1";
+
+/// The hash of what every key result of a run reads: the build, the workspace's files and the
+/// evidence files, and the repositories whose CI was scanned. `None` when the build cannot be
+/// identified: then nothing is reused.
+pub(crate) fn inputs_hash(files: &Files, evidence: &EvidenceSet) -> Option<[u8; 32]> {
+    let mut hash = Sha256::new();
+    field(&mut hash, FORMAT.as_bytes());
+    field(&mut hash, build_identity()?.as_bytes());
+    for id in files.ids() {
+        field(&mut hash, files.name(id).as_bytes());
+        field(&mut hash, files.text(id).as_bytes());
+    }
+    // A repository folder with no CI file still counts as scanned (and so as missing every scan).
+    for scan in &evidence.ci {
+        field(&mut hash, scan.path.as_bytes());
+    }
+    Some(hash.finalize().into())
+}
+
+/// The fingerprint of one key result: the run's inputs, the cycle, the day, its check-ins, and
+/// the generations of the finding scopes it counts (`None` for a key result that counts none).
+pub(crate) fn key_result_fingerprint<'g>(
+    inputs: &[u8; 32],
+    cycle: &str,
+    as_of: Date,
+    kr: &str,
+    checkins: &[CheckinRecord],
+    scopes: Option<impl Iterator<Item = &'g ScopeGeneration>>,
+) -> String {
+    let mut hash = Sha256::new();
+    field(&mut hash, inputs);
+    field(&mut hash, cycle.as_bytes());
+    field(&mut hash, as_of.to_string().as_bytes());
+    field(&mut hash, kr.as_bytes());
+    for checkin in checkins {
+        field(&mut hash, checkin.date.to_string().as_bytes());
+        field(&mut hash, &checkin.value.to_bits().to_le_bytes());
+        field(&mut hash, &checkin.confidence.map_or(-1, i16::from).to_le_bytes());
+    }
+    match scopes {
+        None => field(&mut hash, b"no findings"),
+        Some(scopes) => {
+            field(&mut hash, b"findings of");
+            for scope in scopes {
+                field(&mut hash, scope.app.as_bytes());
+                field(&mut hash, scope.environment.as_bytes());
+                field(&mut hash, &scope.generation.to_le_bytes());
+            }
+        }
+    }
+    let digest: [u8; 32] = hash.finalize().into();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One field, prefixed with its length so that no two different sequences of fields hash the
+/// same bytes.
+fn field(hash: &mut Sha256, bytes: &[u8]) {
+    hash.update((bytes.len() as u64).to_le_bytes());
+    hash.update(bytes);
+}
+
+/// The version and the running executable's size and modification time: a rebuilt or upgraded
+/// binary may compute a metric differently, so it reuses nothing an earlier build stored.
+fn build_identity() -> Option<String> {
+    let metadata = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {} {}", env!("CARGO_PKG_VERSION"), metadata.len(), modified.as_nanos()))
+}

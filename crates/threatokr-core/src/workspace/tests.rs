@@ -1,0 +1,44 @@
+//! Loading a whole workspace: many models lower on every core with the same result as one by one.
+
+use super::*;
+use crate::diag::Files;
+
+/// 150 models (more than the threshold for threads), every seventh with an unknown status.
+fn portfolio() -> (Files, WorkspaceFiles) {
+    let mut files = Files::new();
+    let mut inputs = WorkspaceFiles::default();
+    for n in 0..150 {
+        let status = if n % 7 == 0 { "unheard_of" } else { "identified" };
+        let text = format!(
+            "app: app-{n:03}\ntitle: App {n}\nthreats:\n  - {{ id: T-{n:03}-1, title: Threat of app {n}, status: {status} }}\n"
+        );
+        inputs.models.push(files.add(format!("models/app-{n:03}.tm.yaml"), text));
+    }
+    (files, inputs)
+}
+
+#[test]
+fn many_models_lower_on_every_core_in_file_order_with_each_files_problems() {
+    let (files, inputs) = portfolio();
+    let lowered = lower_models(&files, &inputs);
+    let one_by_one: Vec<LoweredModel> =
+        inputs.models.iter().map(|&file| lower_threat_model(&files, file)).collect();
+    assert_eq!(lowered.len(), 150);
+    for ((file, parallel), serial) in inputs.models.iter().zip(&lowered).zip(&one_by_one) {
+        let app =
+            |m: &LoweredModel| m.0.as_ref().and_then(|m| m.app.as_ref()).map(|a| a.to_string());
+        assert_eq!(app(parallel), app(serial), "{}", files.name(*file));
+        assert_eq!(parallel.2, serial.2, "{}", files.name(*file));
+    }
+    // Each problem stays with its own file.
+    let (workspace, diagnostics) = load_workspace(&files, &inputs);
+    assert_eq!(workspace.models.len(), 150);
+    let flagged: Vec<&str> = diagnostics
+        .iter()
+        .filter_map(|d| d.primary.as_ref())
+        .map(|label| files.name(label.file))
+        .collect();
+    let expected: Vec<String> =
+        (0..150).step_by(7).map(|n| format!("models/app-{n:03}.tm.yaml")).collect();
+    assert_eq!(flagged, expected);
+}
