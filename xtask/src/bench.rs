@@ -131,7 +131,6 @@ fn run_process(
         .env("NO_COLOR", "1")
         .spawn()
         .with_context(|| format!("running {}", binary.display()))?;
-    let status_path = PathBuf::from(format!("/proc/{}/status", child.id()));
     let mut peak_kib: Option<u64> = None;
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -139,12 +138,7 @@ fn run_process(
         }
         // VmHWM only grows, so the last value read before the exit is the peak, give or take
         // the last poll interval.
-        if let Ok(text) = std::fs::read_to_string(&status_path)
-            && let Some(kib) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
+        if let Some(kib) = peak_memory_kib(child.id()) {
             peak_kib = Some(peak_kib.map_or(kib, |p| p.max(kib)));
         }
         std::thread::sleep(Duration::from_millis(2));
@@ -157,6 +151,14 @@ fn run_process(
         bail!("{} {} failed ({status}): {stderr}", binary.display(), shown.join(" "));
     }
     Ok((seconds, peak_kib.map(|k| k as f64 / 1024.0)))
+}
+
+/// A running process's peak resident memory so far (Linux `VmHWM`), in KiB.
+fn peak_memory_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 fn target_dir(root: &Path) -> PathBuf {
@@ -442,9 +444,10 @@ fn dashboard_phase(
             ),
         })
     })();
+    let peak_rss_mib = peak_memory_kib(server.id()).map(|kib| kib as f64 / 1024.0);
     let _ = server.kill();
     let _ = server.wait();
-    result
+    result.map(|phase| Phase { peak_rss_mib, ..phase })
 }
 
 /// The earlier rounds' loop: `files` SARIF files ingested into the example workspace, one process

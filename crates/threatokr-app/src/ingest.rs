@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use threatokr_core::diag::{Diagnostic, FileId, Files, Span, Summary};
-use threatokr_core::evidence::sarif::{Fnv1a64, SarifLog, read_sarif_log};
+use threatokr_core::evidence::sarif::{ContentHash, Fnv1a64, SarifLog, read_sarif_log};
 use threatokr_core::model::App;
 use threatokr_core::native::lower_workspace_config;
 use threatokr_store::{FindingInput, IngestSummary, IngestedFile, ScanInput, ScanOutcome, Store};
@@ -106,8 +106,12 @@ pub struct ReadSarif {
     pub files: Files,
     /// Its problems, sorted.
     pub diagnostics: Vec<Diagnostic>,
-    /// Its content hash; `None` when it has errors, so that nothing of it is ingested.
+    /// Its content hash; `None` when it has errors, so that nothing of it is ingested (or when
+    /// it was only checked, by [`check_sarif`]).
     pub hash: Option<String>,
+    /// Its length, and where to read it again (`None`: it was received whole and is in
+    /// `files`), for the identity an older threatokr gave it.
+    source: (u64, Option<PathBuf>),
 }
 
 /// Reads and checks one SARIF file as a stream, so that its size is not limited and memory is
@@ -115,60 +119,117 @@ pub struct ReadSarif {
 /// when it has diagnostics, the lines they point at are read again as excerpts, so they still
 /// show file, line, column and source.
 pub fn read_sarif(reader: &Reader, path: &Path) -> Result<ReadSarif> {
+    read_sarif_stream(reader, path, Identity::Hash)
+}
+
+/// `read_sarif` for a file that is only checked, not stored (`--dry-run`): its identity is not
+/// computed (`hash` is `None`; [`ReadSarif::has_errors`] says whether it has errors). Hashing
+/// every byte is a quarter of the time of reading a large log (issue 12).
+pub fn check_sarif(reader: &Reader, path: &Path) -> Result<ReadSarif> {
+    read_sarif_stream(reader, path, Identity::Skip)
+}
+
+/// Whether a file read is hashed for "already ingested".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Identity {
+    Hash,
+    Skip,
+}
+
+fn read_sarif_stream(reader: &Reader, path: &Path, identity: Identity) -> Result<ReadSarif> {
     let mut files = Files::new();
     let mut diagnostics = Vec::new();
     let reading = || format!("reading {}", path.display());
-    let (log, hash) = match reader.open_stream(&mut files, path, &mut diagnostics)? {
+    let (log, hash, length) = match reader.open_stream(&mut files, path, &mut diagnostics)? {
         Some((id, file)) => {
-            let mut input = Hashing { inner: file, length: 0, hash: Fnv1a64::new() };
+            let hash = (identity == Identity::Hash).then(ContentHash::new);
+            let mut input = Hashing { inner: file, length: 0, hash };
             let (log, mut more) = read_sarif_log(&mut input, id).map_err(Error::io(reading()))?;
-            // The parser may stop at the end of the JSON value: the hash covers the whole file.
-            std::io::copy(&mut input, &mut std::io::sink()).map_err(Error::io(reading()))?;
+            if identity == Identity::Hash {
+                // The parser may stop at the end of the JSON value: the hash covers the whole file.
+                std::io::copy(&mut input, &mut std::io::sink()).map_err(Error::io(reading()))?;
+            }
             if !more.is_empty() {
                 let name = files.name(id).to_owned();
                 add_excerpts(&mut files, id, &name, path, &mut more)
                     .map_err(Error::io(reading()))?;
             }
             diagnostics.extend(more);
-            (log, Some(file_identity(input.length, input.hash)))
+            (log, input.hash.map(|hash| file_identity(&hash)), input.length)
         }
-        None => (SarifLog::default(), None),
+        None => (SarifLog::default(), None, 0),
     };
     let hash = hash.filter(|_| Summary::of(&diagnostics).errors == 0);
     let name = files.ids().next().map_or_else(String::new, |id| files.name(id).to_owned());
-    Ok(ReadSarif { name, log, files, diagnostics, hash })
+    let source = (length, Some(path.to_owned()));
+    Ok(ReadSarif { name, log, files, diagnostics, hash, source })
+}
+
+impl ReadSarif {
+    /// Whether it has errors, so that nothing of it may be ingested.
+    pub fn has_errors(&self) -> bool {
+        Summary::of(&self.diagnostics).errors > 0
+    }
 }
 
 /// Reads and checks a SARIF log received whole (a request body), under `name`.
 pub fn read_sarif_text(name: &str, text: String) -> ReadSarif {
     let mut files = Files::new();
-    let mut hash = Fnv1a64::new();
+    let mut hash = ContentHash::new();
     hash.update(text.as_bytes());
-    let hash = file_identity(text.len() as u64, hash);
+    let hash = file_identity(&hash);
+    let source = (text.len() as u64, None);
     let id = files.add(name.to_owned(), text);
     let (log, diagnostics) = threatokr_core::evidence::sarif::parse_sarif_log(&files, id);
     let hash = Some(hash).filter(|_| Summary::of(&diagnostics).errors == 0);
-    ReadSarif { name: name.to_owned(), log, files, diagnostics, hash }
+    ReadSarif { name: name.to_owned(), log, files, diagnostics, hash, source }
 }
 
-/// A file's identity for "already ingested": its length and the FNV-1a hash of its bytes, the
-/// same whether the file was streamed or received whole.
-fn file_identity(length: u64, hash: Fnv1a64) -> String {
-    format!("{length}-{:016x}", hash.finish())
+/// A file's identity for "already ingested": its length and a [`ContentHash`] of its bytes, the
+/// same whether the file was streamed or received whole. `:` tells it from the identity of
+/// threatokr before issue 12 (`LENGTH-FNV1A`), which [`older_file_identity`] gives.
+fn file_identity(hash: &ContentHash) -> String {
+    format!("{}:{:016x}", hash.length(), hash.finish())
+}
+
+/// The identity threatokr gave a file before issue 12: its length and the FNV-1a hash of its
+/// bytes, read again (from its path, else from `files` where a file received whole is).
+fn older_file_identity(read: &ReadSarif) -> std::io::Result<String> {
+    let mut hash = Fnv1a64::new();
+    match &read.source.1 {
+        Some(path) => {
+            let mut file = std::fs::File::open(path)?;
+            let mut buffer = vec![0; 1 << 16];
+            loop {
+                match file.read(&mut buffer)? {
+                    0 => break,
+                    read => hash.update(&buffer[..read]),
+                }
+            }
+        }
+        None => {
+            for id in read.files.ids() {
+                hash.update(read.files.text(id).as_bytes());
+            }
+        }
+    }
+    Ok(format!("{}-{:016x}", read.source.0, hash.finish()))
 }
 
 /// A reader that hashes and counts what passes through it: a file's identity for "already
-/// ingested" is its length and an FNV-1a hash of its bytes.
+/// ingested" is its length and a hash of its bytes (`None`: not hashed).
 struct Hashing<R> {
     inner: R,
     length: u64,
-    hash: Fnv1a64,
+    hash: Option<ContentHash>,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buffer)?;
-        self.hash.update(&buffer[..read]);
+        if let Some(hash) = &mut self.hash {
+            hash.update(&buffer[..read]);
+        }
         self.length += read as u64;
         Ok(read)
     }
@@ -323,9 +384,10 @@ impl Ingester {
         today: Date,
         checks: Checks,
     ) -> Result<Ingested> {
+        let app_id = app.id.to_string();
+        let already = self.is_ingested(&read, &app_id, env)?;
         let ReadSarif { name, log, hash, .. } = read;
         let hash = hash.unwrap_or_default();
-        let app_id = app.id.to_string();
         let mut ingested = Ingested {
             file: name.clone(),
             app: app_id.clone(),
@@ -333,7 +395,7 @@ impl Ingester {
             at,
             scans: None,
         };
-        if self.store.is_ingested(&hash, &app_id, env)? {
+        if already {
             return Ok(ingested);
         }
         if checks == Checks::Apply {
@@ -352,6 +414,23 @@ impl Ingester {
             scans.into_iter().zip(summaries).map(|(s, summary)| (s.tool, s.outcome, summary));
         ingested.scans = Some(rows.collect());
         Ok(ingested)
+    }
+
+    /// Whether the file was ingested before for this app and environment: under its identity,
+    /// or under the one threatokr gave files before issue 12, computed only when the store holds
+    /// such an identity of a file of the same length.
+    fn is_ingested(&self, read: &ReadSarif, app: &str, env: &str) -> Result<bool> {
+        let hash = read.hash.as_deref().unwrap_or_default();
+        if self.store.is_ingested(hash, app, env)? {
+            return Ok(true);
+        }
+        let older_of_this_length = format!("{}-{}", read.source.0, "?".repeat(16));
+        if !self.store.is_ingested_like(&older_of_this_length, app, env)? {
+            return Ok(false);
+        }
+        let older =
+            older_file_identity(read).map_err(Error::io(format!("reading {} again", read.name)))?;
+        Ok(self.store.is_ingested(&older, app, env)?)
     }
 
     /// An app defined only by a model (no entry in threatokr.yaml) needs the whole workspace,

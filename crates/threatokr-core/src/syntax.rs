@@ -51,8 +51,9 @@ pub struct Node {
 /// A mapping key: always text in the formats we read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    /// The key's text.
-    pub text: String,
+    /// The key's text: borrowed when it is one of the names a reader looks for (the SARIF
+    /// reader keeps only those, and copied each of them for every result), else owned.
+    pub text: std::borrow::Cow<'static, str>,
     /// Where the key is.
     pub span: Span,
 }

@@ -189,7 +189,11 @@ pub(crate) fn threat_json(snapshot: &Snapshot, threat: &AnalyzedThreat) -> Value
 }
 
 /// An app: its threats and findings.
-pub(crate) fn app_json(snapshot: &Snapshot, app: &App) -> Value {
+pub(crate) fn app_json(
+    snapshot: &Snapshot,
+    app: &App,
+    findings: &[threatokr_store::FindingRow],
+) -> Value {
     let threats: Vec<Value> = snapshot
         .analysis
         .threats
@@ -197,7 +201,7 @@ pub(crate) fn app_json(snapshot: &Snapshot, app: &App) -> Value {
         .filter(|t| t.app == app.id)
         .map(|t| threat_json(snapshot, t))
         .collect();
-    let picture = crate::templates::findings_of(snapshot, app.id.as_str());
+    let picture = crate::templates::findings_of(findings);
     let finding = |row: &&threatokr_store::FindingRow| {
         json!({
             "tool": row.tool, "environment": row.environment, "rule_id": row.rule_id, "severity": row.severity,

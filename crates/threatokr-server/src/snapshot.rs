@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use threatokr_core::analysis::Analysis;
 use threatokr_core::model::Workspace;
 use threatokr_core::report::ReportModel;
-use threatokr_store::{CheckinRow, FindingRow};
+use threatokr_store::CheckinRow;
 
 /// One cycle of the workspace, for the cycle switcher.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,8 +41,6 @@ pub struct Snapshot {
     pub measurement: serde_json::Value,
     /// Check-ins per key result, oldest first.
     pub checkins: BTreeMap<String, Vec<CheckinRow>>,
-    /// Every finding the store holds.
-    pub findings: Vec<FindingRow>,
     /// Model file names, by index in `workspace.models`.
     pub model_files: Vec<String>,
     /// The CI scan of every repository folder of the workspace's apps.

@@ -136,6 +136,9 @@ pub trait Backend: Send + Sync + 'static {
     fn fingerprint(&self) -> Result<u64, BackendError>;
     /// Everything the pages show for a cycle (`None`: the current one).
     fn snapshot(&self, cycle: Option<&str>) -> Result<Snapshot, BackendError>;
+    /// The findings the store holds for one app, read when its page is asked for: a snapshot
+    /// holding every finding of an enterprise (a million rows) took gigabytes.
+    fn app_findings(&self, app: &str) -> Result<Vec<threatokr_store::FindingRow>, BackendError>;
     /// Records a check-in.
     fn checkin(&self, request: &CheckinRequest) -> Result<serde_json::Value, BackendError>;
     /// Ingests evidence with the same rules as the matching `ingest` command; returns its
@@ -203,6 +206,16 @@ impl AppState {
         let snapshot = Arc::new(self.backend.snapshot(cycle.as_deref())?);
         self.lock_cache().insert(cycle, (key, Arc::clone(&snapshot)));
         Ok(snapshot)
+    }
+
+    /// One app's findings, from the backend on a blocking thread.
+    pub(crate) async fn app_findings(
+        &self,
+        app: &str,
+    ) -> Result<Vec<threatokr_store::FindingRow>, BackendError> {
+        let backend = Arc::clone(&self.backend);
+        let app = app.to_owned();
+        blocking(move || backend.app_findings(&app)).await
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, SnapshotCache> {

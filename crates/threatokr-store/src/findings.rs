@@ -25,7 +25,7 @@ use crate::{
 };
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
 
@@ -363,6 +363,24 @@ impl Store {
             .is_some())
     }
 
+    /// Whether a file whose hash matches the GLOB `pattern` was ingested before for this app and
+    /// environment (`LENGTH-????????????????`: one hashed the way threatokr did before issue 12).
+    pub fn is_ingested_like(
+        &self,
+        pattern: &str,
+        app: &str,
+        environment: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM ingested_files WHERE hash GLOB ?1 AND app = ?2 AND environment = ?3 LIMIT 1",
+            )?
+            .query_row(params![pattern, app, environment], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// For each app other than `app`, how many of these fingerprints of `tool` it already holds:
     /// a scan whose findings belong to another app was most likely filed under the wrong one.
     pub fn fingerprints_elsewhere(
@@ -554,17 +572,40 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     )?
     .execute(params![scan.tool, scan.app, scan.environment, SqlDate(scan.at), complete])?;
 
-    let mut summary = IngestSummary::default();
+    // Checked one by one inside the transaction, in file order: a bad finding rolls back the
+    // ones before it. A fingerprint given twice counts once, the first occurrence winning.
     let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
+    let mut findings: Vec<&FindingInput> = Vec::with_capacity(scan.findings.len());
     for finding in &scan.findings {
-        if !seen.insert(finding.fingerprint.as_str()) {
-            continue;
+        if seen.insert(finding.fingerprint.as_str()) {
+            check_finding(finding)?;
+            findings.push(finding);
         }
-        // Checked one by one inside the transaction: a bad finding halfway through the scan
-        // rolls back the ones before it.
-        check_finding(finding)?;
-        upsert_finding(tx, scan, finding, &mut summary)?;
     }
+    drop(seen);
+    // In fingerprint order, the indexes over fingerprints are filled page after page instead of
+    // at random places, and the scope's findings are read in one pass over its index (issue 12).
+    findings.sort_unstable_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    let known = known_findings(tx, scan)?;
+    let mut writes = FindingWrites::prepare(tx, scan)?;
+    let mut summary = IngestSummary::default();
+    let mut new: Vec<&FindingInput> = Vec::with_capacity(INSERT_BATCH);
+    for finding in findings {
+        match known.get(finding.fingerprint.as_str()) {
+            Some(&existing) => writes.update(finding, existing, &mut summary)?,
+            None => {
+                new.push(finding);
+                if new.len() == INSERT_BATCH {
+                    writes.insert(&new)?;
+                    summary.new += new.len();
+                    new.clear();
+                }
+            }
+        }
+    }
+    writes.insert(&new)?;
+    summary.new += new.len();
+    writes.open_inserted(summary.new)?;
     if !complete {
         return Ok(summary);
     }
@@ -585,27 +626,147 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     Ok(summary)
 }
 
-fn upsert_finding(
+/// The findings of a scan's tool, app and environment: fingerprint to id and fixed date, read
+/// in one pass over the index rather than looked up one by one.
+fn known_findings(
     tx: &Transaction<'_>,
     scan: &ScanInput,
-    finding: &FindingInput,
-    summary: &mut IngestSummary,
-) -> Result<(), StoreError> {
-    let existing: Option<(i64, Option<Date>)> = tx
-        .prepare_cached("SELECT id, fixed_at FROM findings WHERE fingerprint = ?1 AND tool = ?2 AND app = ?3 AND environment = ?4")?
-        .query_row(params![finding.fingerprint, scan.tool, scan.app, scan.environment], |row| Ok((row.get(0)?, optional_date_column(row, 1)?)))
-        .optional()?;
-    let cwes = cwes_json(&finding.cwes);
-    let Some((id, fixed_at)) = existing else {
-        tx.prepare_cached(
-            "INSERT INTO findings (fingerprint, tool, app, environment, rule_id, severity, score, cwes, file, line, message, first_seen, last_seen, class)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
-        )?
-        .execute(params![
-            finding.fingerprint,
-            scan.tool,
-            scan.app,
-            scan.environment,
+) -> Result<HashMap<String, (i64, Option<Date>)>, StoreError> {
+    let mut statement = tx.prepare_cached(
+        "SELECT fingerprint, id, fixed_at FROM findings WHERE app = ?1 AND environment = ?2 AND tool = ?3",
+    )?;
+    let rows = statement.query_map(params![scan.app, scan.environment, scan.tool], |row| {
+        Ok((row.get(0)?, (row.get(1)?, optional_date_column(row, 2)?)))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// New findings are inserted this many to a statement: a statement's execution has a cost of its
+/// own (cursors opened and closed, the page cache looked up again) that was most of a row's.
+const INSERT_BATCH: usize = 64;
+
+/// `INSERT INTO findings` of `rows` rows: `?1`..`?4` are the scan's tool, app, environment and
+/// date, then nine parameters per row.
+fn insert_findings_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO findings (fingerprint, tool, app, environment, rule_id, severity, score, cwes, file, line, message, first_seen, last_seen, class) VALUES ",
+    );
+    for row in 0..rows {
+        let p = 5 + row * INSERT_PARAMETERS;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(?{p}, ?1, ?2, ?3, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?4, ?4, ?{})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7,
+            p + 8
+        ));
+    }
+    sql
+}
+
+/// The parameters of one row of `insert_findings_sql`.
+const INSERT_PARAMETERS: usize = 9;
+
+/// The statements of a scan's finding writes, prepared once for the whole scan.
+struct FindingWrites<'t> {
+    scan: &'t ScanInput,
+    /// The largest finding id before the scan's inserts: the new findings are those above it.
+    inserted_after: i64,
+    event: rusqlite::CachedStatement<'t>,
+    update: rusqlite::CachedStatement<'t>,
+    tx: &'t Transaction<'t>,
+}
+
+impl<'t> FindingWrites<'t> {
+    fn prepare(tx: &'t Transaction<'t>, scan: &'t ScanInput) -> Result<Self, StoreError> {
+        let inserted_after: Option<i64> =
+            tx.prepare_cached("SELECT max(id) FROM findings")?.query_row([], |row| row.get(0))?;
+        Ok(Self {
+            scan,
+            inserted_after: inserted_after.unwrap_or(0),
+            event: tx.prepare_cached(
+                "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, ?3)",
+            )?,
+            update: tx.prepare_cached(
+                "UPDATE findings SET rule_id = ?2, severity = ?3, score = ?4, cwes = ?5, file = ?6, line = ?7, message = ?8, last_seen = ?9, class = ?10
+                 WHERE id = ?1",
+            )?,
+            tx,
+        })
+    }
+
+    /// Inserts new findings, in one statement.
+    fn insert(&mut self, findings: &[&FindingInput]) -> Result<(), StoreError> {
+        if findings.is_empty() {
+            return Ok(());
+        }
+        let scan = self.scan;
+        let mut statement = self.tx.prepare_cached(&insert_findings_sql(findings.len()))?;
+        statement.raw_bind_parameter(1, &scan.tool)?;
+        statement.raw_bind_parameter(2, &scan.app)?;
+        statement.raw_bind_parameter(3, &scan.environment)?;
+        statement.raw_bind_parameter(4, SqlDate(scan.at))?;
+        for (row, finding) in findings.iter().enumerate() {
+            let p = 5 + row * INSERT_PARAMETERS;
+            statement.raw_bind_parameter(p, &finding.fingerprint)?;
+            statement.raw_bind_parameter(p + 1, &finding.rule_id)?;
+            statement.raw_bind_parameter(p + 2, &finding.severity)?;
+            statement.raw_bind_parameter(p + 3, finding.score)?;
+            statement.raw_bind_parameter(p + 4, cwes_json(&finding.cwes))?;
+            statement.raw_bind_parameter(p + 5, &finding.file)?;
+            statement.raw_bind_parameter(p + 6, finding.line)?;
+            statement.raw_bind_parameter(p + 7, &finding.message)?;
+            statement.raw_bind_parameter(p + 8, finding.class.as_str())?;
+        }
+        statement.raw_execute()?;
+        Ok(())
+    }
+
+    /// Gives the `inserted` new findings their `opened` event, in one statement: they are the
+    /// rows above the largest id before the scan (SQLite gives a new row the largest id plus
+    /// one). Should ids ever be given otherwise (after the largest possible id), the findings
+    /// without any event are found by a search of the scope.
+    fn open_inserted(&mut self, inserted: usize) -> Result<(), StoreError> {
+        let scan = self.scan;
+        let opened = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO finding_events (finding_id, at, kind) SELECT id, ?2, 'opened' FROM findings WHERE id > ?1",
+            )?
+            .execute(params![self.inserted_after, SqlDate(scan.at)])?;
+        if opened != inserted {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO finding_events (finding_id, at, kind)
+                     SELECT f.id, ?4, 'opened' FROM findings f
+                     WHERE f.tool = ?1 AND f.app = ?2 AND f.environment = ?3
+                       AND NOT EXISTS (SELECT 1 FROM finding_events e WHERE e.finding_id = f.id)",
+                )?
+                .execute(params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)])?;
+        }
+        Ok(())
+    }
+
+    /// Records a finding the store holds (`existing`: its id and fixed date) as seen again:
+    /// still open, or reopened.
+    fn update(
+        &mut self,
+        finding: &FindingInput,
+        existing: (i64, Option<Date>),
+        summary: &mut IngestSummary,
+    ) -> Result<(), StoreError> {
+        let scan = self.scan;
+        let cwes = cwes_json(&finding.cwes);
+        let (id, fixed_at) = existing;
+        self.update.execute(params![
+            id,
             finding.rule_id,
             finding.severity,
             finding.score,
@@ -616,43 +777,29 @@ fn upsert_finding(
             SqlDate(scan.at),
             finding.class.as_str()
         ])?;
-        let id = tx.last_insert_rowid();
-        tx.prepare_cached(
-            "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'opened')",
-        )?
-        .execute(params![id, SqlDate(scan.at)])?;
-        summary.new += 1;
-        return Ok(());
-    };
-    tx.prepare_cached(
-        "UPDATE findings SET rule_id = ?2, severity = ?3, score = ?4, cwes = ?5, file = ?6, line = ?7, message = ?8, last_seen = ?9, class = ?10
-         WHERE id = ?1",
-    )?
-    .execute(params![id, finding.rule_id, finding.severity, finding.score, cwes, finding.file, finding.line, finding.message, SqlDate(scan.at), finding.class.as_str()])?;
-    match fixed_at {
-        None => summary.still_open += 1,
-        Some(fixed) if fixed == scan.at => {
-            // An earlier ingest of this same date missed it; the date's scans are one scan, so
-            // it was never fixed.
-            tx.prepare_cached("UPDATE findings SET fixed_at = NULL WHERE id = ?1")?
+        let tx = self.tx;
+        match fixed_at {
+            None => summary.still_open += 1,
+            Some(fixed) if fixed == scan.at => {
+                // An earlier ingest of this same date missed it; the date's scans are one scan, so
+                // it was never fixed.
+                tx.prepare_cached("UPDATE findings SET fixed_at = NULL WHERE id = ?1")?
+                    .execute(params![id])?;
+                tx.prepare_cached(
+                    "DELETE FROM finding_events WHERE finding_id = ?1 AND at = ?2 AND kind = 'fixed'",
+                )?
+                .execute(params![id, SqlDate(scan.at)])?;
+                summary.still_open += 1;
+            }
+            Some(_) => {
+                tx.prepare_cached(
+                    "UPDATE findings SET fixed_at = NULL, reopened = reopened + 1 WHERE id = ?1",
+                )?
                 .execute(params![id])?;
-            tx.prepare_cached(
-                "DELETE FROM finding_events WHERE finding_id = ?1 AND at = ?2 AND kind = 'fixed'",
-            )?
-            .execute(params![id, SqlDate(scan.at)])?;
-            summary.still_open += 1;
+                self.event.execute(params![id, SqlDate(scan.at), "reopened"])?;
+                summary.reopened += 1;
+            }
         }
-        Some(_) => {
-            tx.prepare_cached(
-                "UPDATE findings SET fixed_at = NULL, reopened = reopened + 1 WHERE id = ?1",
-            )?
-            .execute(params![id])?;
-            tx.prepare_cached(
-                "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, 'reopened')",
-            )?
-            .execute(params![id, SqlDate(scan.at)])?;
-            summary.reopened += 1;
-        }
+        Ok(())
     }
-    Ok(())
 }

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_finding_class.sql"),
     include_str!("../migrations/0008_evidence_by_content.sql"),
     include_str!("../migrations/0009_measurement_fingerprints.sql"),
+    include_str!("../migrations/0010_findings_checks_without_lists.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 7;
+const MIGRATION_COUNT: u32 = 8;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -548,6 +548,107 @@ fn fingerprints_held_by_another_app_are_counted_per_app() {
     assert_eq!(elsewhere.into_iter().collect::<Vec<_>>(), [("shop".to_owned(), 2)]);
     assert!(store.fingerprints_elsewhere("semgrep", "shop", &["a"]).unwrap().is_empty());
     assert!(store.fingerprints_elsewhere("codeql", "blog", &["a"]).unwrap().is_empty());
+}
+
+#[test]
+fn a_scan_larger_than_an_insert_batch_records_each_finding_and_its_history() {
+    // 150 findings span three insert statements; the second scan keeps 100, brings 70 new ones
+    // (two statements) and fixes 50.
+    let names =
+        |range: std::ops::Range<usize>| range.map(|i| format!("fp-{i:03}")).collect::<Vec<_>>();
+    let first = names(0..150);
+    let second: Vec<String> = names(50..220);
+    fn refs(names: &[String]) -> Vec<&str> {
+        names.iter().map(String::as_str).collect()
+    }
+    let mut store = store();
+    // Given out of fingerprint order, with one fingerprint twice: the first occurrence wins.
+    let mut scan1 = scan(date(2027, 1, 5), &refs(&first).into_iter().rev().collect::<Vec<_>>());
+    let mut twice = finding("fp-007", "low");
+    twice.message = "second occurrence".into();
+    scan1.findings.push(twice);
+    assert_eq!(store.ingest_findings(&scan1).unwrap(), summary(150, 0, 0, 0));
+    let second_scan = scan(date(2027, 1, 6), &refs(&second));
+    assert_eq!(store.ingest_findings(&second_scan).unwrap(), summary(70, 100, 50, 0));
+    let rows = all_findings(&store);
+    assert_eq!(rows.len(), 220);
+    let seventh = rows.iter().find(|f| f.fingerprint == "fp-007").unwrap();
+    assert_eq!((seventh.message.as_str(), seventh.severity.as_str()), ("finding fp-007", "high"));
+    assert_eq!(seventh.fixed_at, Some(date(2027, 1, 6)));
+    // Every finding has its events: open on the first day are the first scan's, on the second
+    // the second scan's.
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 5)), first);
+    assert_eq!(open_fingerprints(&store, date(2027, 1, 6)), second);
+    let events: i64 =
+        store.conn.query_row("SELECT count(*) FROM finding_events", [], |row| row.get(0)).unwrap();
+    assert_eq!(events, 220 + 50);
+}
+
+#[test]
+fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.pragma_update(None, "foreign_keys", true).unwrap();
+    let before_rebuild = MIGRATIONS.len() - 1;
+    for migration in &MIGRATIONS[..before_rebuild] {
+        conn.execute_batch(migration).unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO findings (id, fingerprint, tool, app, environment, rule_id, severity, score, cwes, file, line, message, first_seen, last_seen, fixed_at, reopened, class)
+         VALUES (7, 'fp', 'semgrep', 'shop', 'prod', 'r', 'high', 7.5, '[79]', 'a.py', 3, 'm', '2027-01-01', '2027-01-02', '2027-01-03', 1, 'quality');
+         INSERT INTO finding_events (finding_id, at, kind) VALUES (7, '2027-01-01', 'opened'), (7, '2027-01-03', 'fixed');",
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", before_rebuild as u32).unwrap();
+    conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+    let identity = read_identity(&conn).unwrap();
+    let mut store = Store::prepare(conn, identity).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
+    let dumped = dump(&store);
+    assert!(dumped.contains(&"Text(\"finding\")|Text(\"fp\")|Text(\"semgrep\")|Text(\"shop\")|Text(\"prod\")|Text(\"r\")|Text(\"high\")|Real(7.5)|Text(\"[79]\")|Text(\"a.py\")|Integer(3)|Text(\"m\")|Text(\"2027-01-01\")|Text(\"2027-01-02\")|Text(\"2027-01-03\")|Integer(1)".to_owned()), "{dumped:#?}");
+    let events: Vec<(i64, String)> = store
+        .conn
+        .prepare("SELECT finding_id, kind FROM finding_events ORDER BY at")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(events, [(7, "opened".to_owned()), (7, "fixed".to_owned())]);
+    let class: String = store
+        .conn
+        .query_row("SELECT class FROM findings WHERE id = 7", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(class, "quality");
+    // The checks still hold, and deleting a finding still deletes its events.
+    for bad in ["severity = 'severe'", "class = 'style'"] {
+        let update = format!("UPDATE findings SET {bad} WHERE id = 7");
+        assert!(store.conn.execute(&update, []).is_err(), "{bad} was accepted");
+    }
+    assert!(
+        store
+            .conn
+            .execute("INSERT INTO finding_events VALUES (7, '2027-01-04', 'closed')", [])
+            .is_err()
+    );
+    // The scope's generation (0009's triggers, created again) moves on each change.
+    let generation = |store: &Store| -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT generation FROM finding_scopes WHERE app = 'shop' AND environment = 'prod'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    let before = generation(&store);
+    store.conn.execute("DELETE FROM findings WHERE id = 7", []).unwrap();
+    let left: i64 =
+        store.conn.query_row("SELECT count(*) FROM finding_events", [], |row| row.get(0)).unwrap();
+    assert_eq!(left, 0);
+    assert_eq!(generation(&store), before + 1);
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a"])).unwrap();
+    assert!(generation(&store) > before + 1);
 }
 
 fn finding_scan(at: Date, present: &[bool]) -> ScanInput {

@@ -369,6 +369,41 @@ fn issues_10_to_12_ingest_learns_the_evidence_layout_and_skips_what_it_holds() {
 }
 
 #[test]
+fn issue_12_a_file_recorded_under_the_older_fnv_identity_is_still_skipped() {
+    let workspace = example("older-identity");
+    let text = generated_sarif(&[("CodeQL", 3)]);
+    std::fs::write(workspace.join("scan.sarif"), &text).unwrap();
+    // Another file of the same length, one byte changed: its older identity is not recorded.
+    std::fs::write(workspace.join("other.sarif"), text.replacen("finding 0", "finding 9", 1))
+        .unwrap();
+    // As threatokr before issue 12 recorded it: length, `-`, FNV-1a of the bytes.
+    let mut fnv = threatokr_core::evidence::sarif::Fnv1a64::new();
+    fnv.update(text.as_bytes());
+    let older = threatokr_store::IngestedFile {
+        hash: format!("{}-{:016x}", text.len(), fnv.finish()),
+        name: "scan.sarif".into(),
+        app: "checkout".into(),
+        environment: "prod".into(),
+        at: "2026-01-10".parse().unwrap(),
+    };
+    std::fs::create_dir_all(workspace.join(".threatokr")).unwrap();
+    let mut store = Store::open(&store_path(&workspace)).unwrap();
+    store.ingest_scans(&[], Some(&older)).unwrap();
+    drop(store);
+
+    let skipped = ingest_checkout(&workspace, "scan.sarif", "2026-01-10");
+    assert!(skipped.status.success(), "{}", stderr(&skipped));
+    assert!(stdout(&skipped).contains("already ingested, skipped"), "{}", stdout(&skipped));
+    assert!(findings(&workspace).is_empty());
+    let other = ingest_checkout(&workspace, "other.sarif", "2026-01-10");
+    assert!(other.status.success(), "{}", stderr(&other));
+    assert_eq!(findings(&workspace).len(), 3);
+    // Both are now known: the second under the new identity.
+    let again = ingest_checkout(&workspace, "other.sarif", "2026-01-10");
+    assert!(stdout(&again).contains("already ingested, skipped"), "{}", stdout(&again));
+}
+
+#[test]
 fn issue_13_a_date_far_beyond_today_is_refused_unless_forced() {
     let workspace = example("future");
     std::fs::write(workspace.join("scan.sarif"), generated_sarif(&[("CodeQL", 1)])).unwrap();

@@ -359,7 +359,7 @@ impl Importer {
             let classification = text(value, "confidentiality").map(str::to_owned);
             assets.push(DataAsset {
                 id,
-                name: key.text.clone(),
+                name: key.text.clone().into_owned(),
                 classification,
                 origin: self.reader.origin(entry_span(key, value)),
             });
@@ -416,7 +416,7 @@ impl Importer {
             links.extend(self.links(&id, value));
             elements.push(Element {
                 id,
-                name: key.text.clone(),
+                name: key.text.clone().into_owned(),
                 kind,
                 internet_facing: value.get("internet").and_then(Node::as_bool).unwrap_or(false),
                 data,
@@ -446,7 +446,7 @@ impl Importer {
                 .and_then(|n| n.scalar_text().map(|t| (t.trim().to_owned(), n.span)));
             links.push(Link {
                 id,
-                name: key.text.clone(),
+                name: key.text.clone().into_owned(),
                 source: source.clone(),
                 target,
                 protocol: text(value, "protocol").map(str::to_owned),
@@ -519,7 +519,7 @@ impl Importer {
             );
             boundaries.push(TrustBoundary {
                 id,
-                name: key.text.clone(),
+                name: key.text.clone().into_owned(),
                 elements: inside,
                 origin: self.reader.origin(entry_span(key, value)),
             });
@@ -600,7 +600,7 @@ impl Importer {
                 .into_iter()
                 .collect();
             let category = Category {
-                title: key.text.clone(),
+                title: key.text.clone().into_owned(),
                 description: text(value, "description").map(str::to_owned),
                 stride,
                 cwes,

@@ -306,7 +306,7 @@ fn lower_measure(decoder: &mut Decoder, node: &Node, from: &str) -> Option<Measu
         match param_value(param.ty, value) {
             Some(v) => {
                 check_vocabulary(decoder, param, value, from);
-                params.insert(key.text.clone(), v);
+                params.insert(key.text.clone().into_owned(), v);
             }
             None => {
                 decoder.report(

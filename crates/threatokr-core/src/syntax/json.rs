@@ -324,7 +324,7 @@ impl Parser<'_> {
             }
             let key_start = self.pos;
             let text = self.string()?;
-            let key = Key { text, span: Span::new(key_start, self.pos) };
+            let key = Key { text: text.into(), span: Span::new(key_start, self.pos) };
             self.skip_ws();
             if self.bytes.get(self.pos) != Some(&b':') {
                 return Err(self.error("expected `:`"));

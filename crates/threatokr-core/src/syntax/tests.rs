@@ -200,7 +200,7 @@ fn yaml_merge_keys_merge_mappings_and_own_keys_win() {
     assert_eq!(&text[one.get("a").unwrap().span.range()], "1");
     assert_eq!(one.get("a").unwrap().span.start, 16);
     let two = node.get("two").unwrap();
-    let keys: Vec<&str> = two.as_map().unwrap().iter().map(|(k, _)| k.text.as_str()).collect();
+    let keys: Vec<&str> = two.as_map().unwrap().iter().map(|(k, _)| &*k.text).collect();
     assert_eq!(keys, ["d", "b", "c", "a"]);
     // Earlier merged mappings win: `b` comes from `more`.
     assert_eq!(two.get("b").unwrap().as_f64(), Some(20.0));
@@ -310,7 +310,7 @@ fn to_serde(node: &Node) -> serde_json::Value {
         Value::Seq(items) => items.iter().map(to_serde).collect(),
         Value::Map(entries) => entries
             .iter()
-            .map(|(k, v)| (k.text.clone(), to_serde(v)))
+            .map(|(k, v)| (k.text.clone().into_owned(), to_serde(v)))
             .collect::<serde_json::Map<_, _>>()
             .into(),
     }

@@ -370,7 +370,7 @@ impl Builder<'_> {
                         ));
                         String::new()
                     });
-                    *pending_key = Some((Key { text, span: node.span }, merge_key));
+                    *pending_key = Some((Key { text: text.into(), span: node.span }, merge_key));
                 }
                 Some((key, true)) => {
                     let sources = match node.value {
@@ -397,7 +397,7 @@ impl Builder<'_> {
                     }
                 }
                 Some((key, false)) => {
-                    if let Some(&first) = seen.get(&key.text) {
+                    if let Some(&first) = seen.get(&*key.text) {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 Code::DuplicateKey,
@@ -409,7 +409,7 @@ impl Builder<'_> {
                             .with_help("the first value is kept; remove one of them"),
                         );
                     } else {
-                        seen.insert(key.text.clone(), key.span);
+                        seen.insert(key.text.clone().into_owned(), key.span);
                         entries.push((key, node));
                     }
                 }
@@ -426,7 +426,7 @@ fn merge(entries: &mut Vec<(Key, Node)>, seen: &mut HashMap<String, Span>, merge
         if let Value::Map(merged) = source.value {
             for (key, value) in merged {
                 if let std::collections::hash_map::Entry::Vacant(slot) =
-                    seen.entry(key.text.clone())
+                    seen.entry(key.text.clone().into_owned())
                 {
                     slot.insert(key.span);
                     entries.push((key, value));

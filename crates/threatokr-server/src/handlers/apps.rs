@@ -17,7 +17,8 @@ pub(crate) async fn page(
     let (snapshot, context) = page_snapshot(&state, query.cycle, identity).await?;
     let app = snapshot.workspace.config.app(&id);
     let app = app.ok_or_else(|| AppError::not_found(format!("there is no app `{id}`")).page())?;
-    Ok(crate::templates::app_page(&snapshot, app, &context))
+    let findings = state.app_findings(app.id.as_str()).await?;
+    Ok(crate::templates::app_page(&snapshot, app, &findings, &context))
 }
 
 pub(crate) async fn threat_page(
@@ -46,7 +47,8 @@ pub(crate) async fn one(
         .config
         .app(&id)
         .ok_or_else(|| AppError::not_found(format!("there is no app `{id}`")))?;
-    Ok(Json(crate::api::app_json(&snapshot, app)))
+    let findings = state.app_findings(app.id.as_str()).await?;
+    Ok(Json(crate::api::app_json(&snapshot, app, &findings)))
 }
 
 /// The filters of `GET /api/threats`.

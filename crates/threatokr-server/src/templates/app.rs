@@ -34,8 +34,9 @@ pub(crate) struct FindingPicture<'s> {
     pub(crate) fixed: Vec<&'s FindingRow>,
 }
 
-pub(crate) fn finding_picture<'s>(snapshot: &'s Snapshot, app: &str) -> FindingPicture<'s> {
-    let rows: Vec<&FindingRow> = snapshot.findings.iter().filter(|f| f.app == app).collect();
+/// `rows` are one app's findings.
+pub(crate) fn finding_picture(rows: &[FindingRow]) -> FindingPicture<'_> {
+    let rows: Vec<&FindingRow> = rows.iter().collect();
     let mut newest: BTreeMap<(&str, &str), jiff::civil::Date> = BTreeMap::new();
     for row in &rows {
         let seen = row.fixed_at.map_or(row.last_seen, |fixed| fixed.max(row.last_seen));
@@ -121,7 +122,12 @@ fn finding_list(rows: &[&FindingRow]) -> Markup {
     }
 }
 
-pub(crate) fn app_page(snapshot: &Snapshot, app: &App, context: &PageContext) -> Markup {
+pub(crate) fn app_page(
+    snapshot: &Snapshot,
+    app: &App,
+    findings: &[FindingRow],
+    context: &PageContext,
+) -> Markup {
     let threats: Vec<&AnalyzedThreat> =
         snapshot.analysis.threats.iter().filter(|t| t.app == app.id).collect();
     let models: Vec<&str> = snapshot
@@ -132,7 +138,7 @@ pub(crate) fn app_page(snapshot: &Snapshot, app: &App, context: &PageContext) ->
         .filter(|(_, m)| m.app.as_ref() == Some(&app.id))
         .filter_map(|(i, _)| snapshot.model_files.get(i).map(String::as_str))
         .collect();
-    let findings = finding_picture(snapshot, app.id.as_str());
+    let findings = finding_picture(findings);
     let scans: Vec<_> = snapshot
         .ci
         .iter()

@@ -140,6 +140,11 @@ impl Backend for TestBackend {
         Ok((checkins * 1000 + findings) as u64)
     }
 
+    fn app_findings(&self, app: &str) -> Result<Vec<threatokr_store::FindingRow>, BackendError> {
+        let filter = FindingFilter { app: Some(app.to_owned()), ..FindingFilter::default() };
+        Ok(self.store().findings(&filter)?)
+    }
+
     fn snapshot(&self, cycle: Option<&str>) -> Result<Snapshot, BackendError> {
         if cycle.is_some_and(|c| c != "2027-Q1") {
             return Err(BackendError::NotFound("there is no such cycle".into()));
@@ -186,7 +191,6 @@ impl Backend for TestBackend {
             measurement: serde_json::from_slice(&json)
                 .map_err(|e| BackendError::Internal(e.to_string()))?,
             checkins,
-            findings: store.findings(&FindingFilter::default())?,
             model_files,
             ci: Vec::new(),
             asvs: Vec::new(),

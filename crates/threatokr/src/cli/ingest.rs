@@ -14,7 +14,8 @@ use jiff::civil::Date;
 use std::path::{Path, PathBuf};
 use threatokr_app::files::Reader;
 use threatokr_app::ingest::{
-    Checks, Ingested, ReadSarif, SarifFile, evidence_folder, files_named, path_layout, read_sarif,
+    Checks, Ingested, ReadSarif, SarifFile, check_sarif, evidence_folder, files_named, path_layout,
+    read_sarif,
 };
 use threatokr_core::diag::{DiagnosticReport, Files, diagnostic_json, render_human};
 use threatokr_core::evidence::sarif::summary_json;
@@ -167,8 +168,8 @@ fn dry_run(reader: &Reader, planned: &[SarifFile], format: Format) -> Result<Out
     let mut rows = Vec::new();
     let mut has_errors = false;
     for file in planned {
-        let read = read_sarif(reader, &file.path)?;
-        has_errors |= read.hash.is_none();
+        let read = check_sarif(reader, &file.path)?;
+        has_errors |= read.has_errors();
         if format == Format::Table {
             print_diagnostics(&read);
         }

@@ -141,7 +141,18 @@ impl<'p, R: Read> Positioned<'p, R> {
         loop {
             while self.start < self.end {
                 match self.buffer[self.start] {
-                    b' ' | b'\n' | b'\t' | b'\r' => self.start += 1,
+                    b' ' | b'\n' | b'\t' | b'\r' => {
+                        self.start += 1;
+                        // Pretty-printed logs indent each line of deeply nested values (code
+                        // flows) by dozens of spaces: eight at a time.
+                        while let Some(word) = self.buffer[self.start..self.end].first_chunk::<8>()
+                        {
+                            if *word != [b' '; 8] {
+                                break;
+                            }
+                            self.start += 8;
+                        }
+                    }
                     byte => return Ok(Some(byte)),
                 }
             }
@@ -506,7 +517,7 @@ impl<'p, R: Read> Positioned<'p, R> {
 
 /// The first quote, backslash or control character of `bytes`: what ends a string's plain
 /// run. Eight bytes are tested at a time (the classic "has a zero byte" bit trick).
-fn string_special(bytes: &[u8]) -> Option<usize> {
+pub(super) fn string_special(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;

@@ -6,6 +6,7 @@
 //! bytes handed over when a visitor is called says where the value ends (and, for objects and
 //! lists, where they start). Diagnostics keep exact byte spans without the file held in memory.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::{self, Read};
@@ -13,7 +14,7 @@ use std::io::{self, Read};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::Reader;
-use super::positioned::Positioned;
+use super::positioned::{Positioned, string_special};
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::syntax::{Key, Node, Value, duplicate_key};
 
@@ -184,7 +185,7 @@ seed_is_its_visitor!(NodeSeed<'_>);
 
 /// The length a string had in the file, assuming the shortest escapes (what producers write).
 fn written_len(text: &str) -> usize {
-    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if string_special(text.as_bytes()).is_none() {
         return text.len() + 2;
     }
     2 + text
@@ -313,15 +314,15 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let shape = match self.wanted {
-            None => Shape::All,
+        let (text, shape) = match self.wanted {
+            None => (Cow::Owned(v.to_owned()), Shape::All),
             Some(keys) => match keys.iter().find(|(k, _)| *k == v) {
-                Some((_, shape)) => *shape,
+                Some((name, shape)) => (Cow::Borrowed(*name), *shape),
                 None => return Ok(None),
             },
         };
         let end = self.stream.at();
-        Ok(Some((Key { span: Span::new(end - written_len(v), end), text: v.to_owned() }, shape)))
+        Ok(Some((Key { span: Span::new(end - written_len(v), end), text }, shape)))
     }
 }
 
@@ -391,7 +392,7 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
         let start = self.stream.at() - 1;
         let mut version = None;
         let mut runs = Err(None);
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match &*key {
                 "version" if version.is_none() => {
                     let seed = NodeSeed { stream: self.stream, shape: Shape::All };
@@ -471,7 +472,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         let start = self.stream.at() - 1;
         let mut run = RunParts::default();
         let first_draft = self.reader.drafts.len();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let shape = match &*key {
                 "tool" if !run.tool_seen => TOOL,
                 "artifacts" if run.artifacts.is_none() => ARTIFACTS,

@@ -831,3 +831,79 @@ fn reads_broken_and_whole_files_as_serde_json_does() {
     assert_eq!(fast, exact);
     assert!(cases > 200, "{cases} cases");
 }
+
+/// A large pretty-printed log (more than two of the reader's chunks, values indented by dozens
+/// of spaces, results in no particular order, repeated identities): both readers give the same
+/// findings and diagnostics, the odd value of a result deep in the file is pointed at exactly,
+/// and findings come sorted by file, line, rule and identity.
+#[test]
+fn a_result_deep_in_a_large_indented_log_is_read_and_pointed_at_exactly() {
+    let indent = " ".repeat(44);
+    let mut results = Vec::new();
+    for i in 0..1500 {
+        let level = if i == 1400 { "severe" } else { "warning" };
+        // Result 11 is result 10 again (rule, file, line, fingerprint): its identity gets `#2`.
+        let same = if i == 11 { 10 } else { i };
+        let hash = same;
+        results.push(format!(
+            "{{\n{indent}\"ruleId\": \"r{rule}\",\n{indent}\"level\": \"{level}\",\n{indent}\"message\": {{\"text\": \"m{i}\"}},\n{indent}\"partialFingerprints\": {{\"h\": \"{hash:x}\", \"a\": \"{hash}\"}},\n{indent}\"codeFlows\": [{{\"threadFlows\": [{{\"locations\": [\n{indent}{indent}{{\"location\": {{\"message\": {{\"text\": \"step of {i}\"}}}}}}]}}]}}],\n{indent}\"locations\": [{{\"physicalLocation\": {{\"artifactLocation\": {{\"uri\": \"f{file}.py\"}}, \"region\": {{\"startLine\": {line}}}}}}}]\n{indent}}}",
+            rule = same % 7,
+            file = (same * 7919) % 13,
+            line = (same * 31) % 97 + 1,
+        ));
+    }
+    let text = format!(
+        "{{\"version\": \"2.1.0\", \"runs\": [{{\"tool\": {{\"driver\": {{\"name\": \"T\"}}}},\n  \"results\": [\n{}]}}]}}",
+        results.join(",\n")
+    );
+    assert!(text.len() > 3 * (128 << 10), "{} bytes", text.len());
+    let [fast, exact] = read_with_both(text.as_bytes());
+    assert_eq!(fast, exact);
+
+    let (findings, diagnostics) = parse("large.sarif", &text);
+    assert_eq!(findings.len(), 1500);
+    assert_eq!(codes(&diagnostics), ["sarif-invalid-value"]);
+    let label = diagnostics[0].primary.as_ref().expect("a position");
+    assert_eq!(&text[label.span.range()], "\"severe\"");
+    let result_1400 = text.find("\"m1400\"").expect("result 1400");
+    let at = label.span.range().start;
+    assert!(at < result_1400 && result_1400 - at < 200, "{at} {result_1400}");
+    let key = |f: &Finding| (f.file.clone(), f.line, f.rule_id.clone(), f.fingerprint.clone());
+    assert!(findings.windows(2).all(|pair| key(&pair[0]) < key(&pair[1])));
+    // Fingerprints are sorted `key=value` pairs whatever their order in the file.
+    let tenth = findings.iter().find(|f| f.message == "m10").expect("result 10");
+    assert_eq!(tenth.fingerprint, "T:r3:f7.py:a=10,h=a");
+    let eleventh = findings.iter().find(|f| f.message == "m11").expect("result 11");
+    assert_eq!(eleventh.fingerprint, "T:r3:f7.py:a=10,h=a#2");
+}
+
+#[test]
+fn a_content_hash_is_the_same_however_the_bytes_are_cut_and_differs_on_any_change() {
+    let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let whole = |bytes: &[u8]| {
+        let mut hash = ContentHash::new();
+        hash.update(bytes);
+        hash.finish()
+    };
+    let expected = whole(&bytes);
+    for cut in [1, 7, 31, 32, 33, 64, 333] {
+        let mut hash = ContentHash::new();
+        for piece in bytes.chunks(cut) {
+            hash.update(piece);
+        }
+        assert_eq!(hash.finish(), expected, "pieces of {cut}");
+        assert_eq!(hash.length(), 1000);
+    }
+    for at in [0, 31, 32, 500, 999] {
+        let mut changed = bytes.clone();
+        changed[at] ^= 1;
+        assert_ne!(whole(&changed), expected, "byte {at}");
+    }
+    // A trailing zero is not the same as nothing: the length counts.
+    assert_ne!(whole(&bytes[..999]), whole(&[&bytes[..999], &[0]].concat()));
+    // Stored identities depend on these values never changing.
+    assert_eq!(
+        format!("{:016x} {:016x}", whole(b""), whole(b"{}")),
+        "f64b5d26e885f568 d7757bb43b040dfc"
+    );
+}

@@ -68,7 +68,9 @@ pub(super) fn read_workflow(
                 for (id, job) in entries {
                     let detections =
                         read_job(file, &id.text, job, &mut workflow.calls, diagnostics);
-                    workflow.jobs.push((id.text.clone(), merge_job_detections(detections)));
+                    workflow
+                        .jobs
+                        .push((id.text.clone().into_owned(), merge_job_detections(detections)));
                 }
             }
             None => diagnostics.push(shape(

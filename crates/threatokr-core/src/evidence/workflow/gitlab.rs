@@ -165,12 +165,12 @@ pub(super) fn tool_uses(
             continue;
         };
         for (key, value) in entries {
-            if !RESERVED_KEYS.contains(&key.text.as_str()) {
+            if !RESERVED_KEYS.contains(&&*key.text) {
                 pipeline.definitions.insert(&key.text, value);
             }
         }
         if let Some(variables) = root.get("variables").and_then(Node::as_map) {
-            pipeline.variables.extend(variables.iter().map(|(k, v)| (k.text.as_str(), v)));
+            pipeline.variables.extend(variables.iter().map(|(k, v)| (&*k.text, v)));
         }
         if let Some(rules) =
             root.get("workflow").and_then(|w| w.get("rules")).and_then(Node::as_seq)
@@ -188,7 +188,7 @@ pub(super) fn tool_uses(
                 tools.extend(read_includes(*file, &file_name, job, &pipeline, known, diagnostics));
                 continue;
             }
-            if RESERVED_KEYS.contains(&key.text.as_str()) || key.text.starts_with('.') {
+            if RESERVED_KEYS.contains(&&*key.text) || key.text.starts_with('.') {
                 continue; // settings, and hidden jobs that only serve as `extends:` bases
             }
             if job.as_map().is_none() {
@@ -215,7 +215,7 @@ pub(super) fn tool_uses(
                     name: detection.name.to_owned(),
                     category: detection.category,
                     file: file_name.clone(),
-                    job: key.text.clone(),
+                    job: key.text.clone().into_owned(),
                     enforced: enforced && !detection.switched_off,
                     blocking: !(soft || detection.soft_fail),
                 });
