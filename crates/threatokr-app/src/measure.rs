@@ -14,9 +14,9 @@ use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
-    CheckinRecord, CycleMeasurement, EvidenceSet, KrMeasurement, KrValue, ObjectiveMeasurement,
-    ScanRecord, check_evidence, finding_scopes_read, measure_cycle_reusing, metrics_reading,
-    restore_value, value_details,
+    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, FindingScopes, KrMeasurement,
+    KrValue, ObjectiveMeasurement, ScanRecord, check_evidence, finding_scopes_read,
+    measure_cycle_reusing, metrics_reading, restore_value, value_details,
 };
 use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
@@ -390,9 +390,22 @@ pub fn read_evidence(
     Ok(evidence)
 }
 
+/// The findings of `scopes` (every finding when the store keeps no list of its scopes): what the
+/// key results that read those scopes count, and nothing more.
+pub fn findings_of_scopes(store: &Store, scopes: &[FindingScopes]) -> Result<Vec<FindingRecord>> {
+    let needed: Option<Vec<(String, String)>> = store.finding_scope_generations()?.map(|known| {
+        known
+            .into_iter()
+            .filter(|g| scopes.iter().any(|s| s.contains(&g.app, &g.environment)))
+            .map(|g| (g.app, g.environment))
+            .collect()
+    });
+    Ok(store.finding_records(needed.as_deref())?)
+}
+
 /// [`read_evidence`] without the findings, which the caller reads (all of them, or only those
-/// of the scopes the key results it computes count).
-fn read_evidence_but_findings(
+/// of the scopes the key results it computes count: [`findings_of_scopes`]).
+pub fn read_evidence_but_findings(
     reader: &Reader,
     workspace: &Workspace,
     cycle: &Cycle,

@@ -10,7 +10,7 @@
 //! are carried over with their lineage.
 
 use crate::files::{ReadOptions, Reader};
-use crate::measure::{find_cycle, read_evidence};
+use crate::measure::{find_cycle, findings_of_scopes, read_evidence_but_findings};
 use crate::store::open_existing_store;
 use crate::{Error, Progress, Result, Session};
 use jiff::civil::Date;
@@ -22,7 +22,7 @@ use threatokr_core::model::{Cycle, OkrSet, Workspace};
 use threatokr_core::native::lower_okrs;
 use threatokr_core::planner::{
     CarryOver, GradeRecord, Plan, PlanOptions, measure_starts, merge_into, plan, previous_cycle,
-    to_okr_yaml,
+    start_finding_scopes, to_okr_yaml,
 };
 use threatokr_store::Store;
 
@@ -113,7 +113,9 @@ impl Session {
         let mut files = Files::new();
         let mut diagnostics = Vec::new();
         let reader = self.reader()?;
-        let evidence = read_evidence(
+        // Only the findings the starts count: a plan's key results are scoped by team.
+        let scopes = start_finding_scopes(workspace, &first, cycle, as_of);
+        let mut evidence = read_evidence_but_findings(
             &reader,
             workspace,
             cycle,
@@ -122,6 +124,7 @@ impl Session {
             &mut diagnostics,
             progress,
         )?;
+        evidence.findings = findings_of_scopes(&store, &scopes)?;
         diagnostics.extend(check_evidence(workspace, &evidence));
         let evidence_errors = Summary::of(&diagnostics).errors;
         let measured = measure_starts(workspace, &first, cycle, as_of, &evidence);

@@ -431,8 +431,8 @@ pub use cycle::{
     write_measurement_json,
 };
 pub use measure::{
-    CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue,
-    LeftOut, ScanRecord, measure_key_result,
+    CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, IndexedEvidence,
+    KrValue, LeftOut, ScanRecord, measure_key_result, measure_key_result_indexed,
 };
 pub use reuse::{
     FINDING_METRICS, FindingScopes, finding_scopes_read, restore_value, value_details,

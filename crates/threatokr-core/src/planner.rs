@@ -52,7 +52,7 @@ pub mod themes;
 mod yaml;
 
 pub use carry::{CarryOver, GradeRecord, previous_cycle};
-pub use starts::{MeasuredStarts, measure_starts, to_key_result};
+pub use starts::{MeasuredStarts, measure_starts, start_finding_scopes, to_key_result};
 pub use yaml::{MergeOutcome, merge_into, plan_json, to_okr_yaml};
 
 use crate::analysis::{Analysis, ThemeSummary};

@@ -1,7 +1,9 @@
 //! Measuring a whole cycle: every key result once, its progress and status, and the objectives'
 //! rollup (DESIGN.md §5), plus the `measure --format json` contract.
 
-use super::measure::{Coverage, EvidenceRef, EvidenceSet, KrValue, measure_key_result};
+use super::measure::{
+    Coverage, EvidenceRef, EvidenceSet, IndexedEvidence, KrValue, measure_key_result_indexed,
+};
 use crate::diag::Diagnostic;
 use crate::model::{
     Commitment, Cycle, CycleId, KeyResult, KeyResultId, KrTarget, LinkKind, ObjectiveId, Workspace,
@@ -108,7 +110,14 @@ pub fn measure_cycle(
     as_of: Date,
     evidence: &EvidenceSet,
 ) -> CycleMeasurement {
-    measure_cycle_nested(workspace, cycle, as_of, evidence, &mut BTreeMap::new(), 0)
+    measure_cycle_nested(
+        workspace,
+        cycle,
+        as_of,
+        &IndexedEvidence::new(evidence),
+        &mut BTreeMap::new(),
+        0,
+    )
 }
 
 /// [`measure_cycle`], taking the values of `reused` for the key results of `cycle` it holds
@@ -122,7 +131,7 @@ pub fn measure_cycle_reusing(
     evidence: &EvidenceSet,
     mut reused: BTreeMap<KeyResultId, KrValue>,
 ) -> CycleMeasurement {
-    measure_cycle_nested(workspace, cycle, as_of, evidence, &mut reused, 0)
+    measure_cycle_nested(workspace, cycle, as_of, &IndexedEvidence::new(evidence), &mut reused, 0)
 }
 
 /// How deep `within` nesting is followed (a year holds quarters; a loop of `within` links, a
@@ -136,7 +145,7 @@ fn nested_contributions(
     cycle: &Cycle,
     okrs: &crate::model::OkrSet,
     as_of: Date,
-    evidence: &EvidenceSet,
+    indexed: &IndexedEvidence<'_>,
     depth: usize,
 ) -> BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> {
     let mut nested: BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> =
@@ -153,7 +162,7 @@ fn nested_contributions(
             workspace,
             inner,
             as_of.min(inner.end),
-            evidence,
+            indexed,
             &mut BTreeMap::new(),
             depth + 1,
         );
@@ -176,10 +185,11 @@ fn measure_cycle_nested(
     workspace: &Workspace,
     cycle: &Cycle,
     as_of: Date,
-    evidence: &EvidenceSet,
+    indexed: &IndexedEvidence<'_>,
     reused: &mut BTreeMap<KeyResultId, KrValue>,
     depth: usize,
 ) -> CycleMeasurement {
+    let evidence = indexed.evidence();
     let settings = &workspace.config.settings;
     let expected = progress::expected_progress(cycle.start, cycle.end, as_of);
     let Some(okrs) = workspace.okrs_for(&cycle.id) else {
@@ -207,7 +217,7 @@ fn measure_cycle_nested(
         }
         let value = match reused.remove(&kr.id) {
             Some(value) => value,
-            None => measure_key_result(workspace, kr, cycle, as_of, evidence, settings),
+            None => measure_key_result_indexed(workspace, kr, cycle, as_of, indexed, settings),
         };
         let recorded = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
         let history: Vec<(Date, f64)> =
@@ -261,7 +271,7 @@ fn measure_cycle_nested(
     }
     let status_of: BTreeMap<&KeyResultId, Status> =
         key_results.iter().map(|kr| (&kr.id, kr.status)).collect();
-    let nested = nested_contributions(workspace, cycle, okrs, as_of, evidence, depth);
+    let nested = nested_contributions(workspace, cycle, okrs, as_of, indexed, depth);
     let nested_progress: BTreeMap<ObjectiveId, Vec<(ObjectiveId, Option<f64>)>> = nested
         .iter()
         .map(|(parent, children)| {

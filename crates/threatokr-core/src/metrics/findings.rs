@@ -1,15 +1,15 @@
 //! Finding metrics: `findings.open`, `findings.sla` and `findings.mttr`.
 
 use super::measure::{
-    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, KrValue, LeftOutTally,
-    list_param, severity_param, severity_rank, text_param,
+    Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, IndexedEvidence, KrValue,
+    LeftOutTally, list_param, severity_param, severity_rank, text_param,
 };
 use super::scope::Scope;
 use crate::model::{Comparison, FindingClass, Measure, Settings, Severity};
 use crate::native::parse_score_condition;
 use jiff::ToSpan;
 use jiff::civil::Date;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The classes a key result counts: `classes: [security, quality, license]`, default `[security]`
 /// (issue 10: scanners report code-quality and licence issues in the same SARIF as
@@ -30,18 +30,31 @@ fn classes_param(measure: &Measure, notes: &mut Vec<String>) -> Vec<FindingClass
 }
 
 /// Findings of in-scope apps and environments about the themes (by their CWEs), of the classes
-/// the key result counts; the others are tallied in `left_out` with the reason.
+/// the key result counts; the others are tallied in `left_out` with the reason. Whether an app
+/// and environment are in scope is decided once per pair, not once per finding.
 fn in_scope<'e>(
     scope: &'e Scope<'_>,
-    evidence: &'e EvidenceSet,
+    indexed: &'e IndexedEvidence<'_>,
     classes: Vec<FindingClass>,
     left_out: &'e mut LeftOutTally,
 ) -> impl Iterator<Item = &'e FindingRecord> + 'e {
-    evidence.findings.iter().filter(move |f| {
-        let reason = if !scope.has_app(&f.app) {
-            "app out of scope"
-        } else if !scope.has_environment(&f.environment) {
-            "environment out of scope"
+    let places = indexed.finding_places();
+    let place_left_out: Vec<Option<&'static str>> = places
+        .names
+        .iter()
+        .map(|(app, environment)| {
+            if !scope.has_app(app) {
+                Some("app out of scope")
+            } else if !scope.has_environment(environment) {
+                Some("environment out of scope")
+            } else {
+                None
+            }
+        })
+        .collect();
+    indexed.evidence().findings.iter().zip(&places.of_finding).filter_map(move |(f, place)| {
+        let reason = if let Some(reason) = place_left_out[*place] {
+            reason
         } else if !scope.has_cwes(&f.cwes) {
             "theme out of scope (by its CWEs)"
         } else if !classes.contains(&f.class) {
@@ -51,11 +64,39 @@ fn in_scope<'e>(
                 FindingClass::Security => "class security, not counted",
             }
         } else {
-            return true;
+            return Some(f);
         };
         left_out.add(reason, || describe_finding(f));
-        false
+        None
     })
+}
+
+/// The (app, environment) pair of every finding, as an index into the distinct pairs.
+#[derive(Debug, Default)]
+pub(crate) struct FindingPlaces<'e> {
+    /// The distinct (app, environment) pairs, in the order first met.
+    names: Vec<(&'e str, &'e str)>,
+    /// For each finding, in order, its pair's index in `names`.
+    of_finding: Vec<usize>,
+}
+
+impl<'e> FindingPlaces<'e> {
+    pub(crate) fn new(evidence: &'e EvidenceSet) -> Self {
+        let mut index_of: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut names = Vec::new();
+        let of_finding = evidence
+            .findings
+            .iter()
+            .map(|f| {
+                let key = (f.app.as_str(), f.environment.as_str());
+                *index_of.entry(key).or_insert_with(|| {
+                    names.push(key);
+                    names.len() - 1
+                })
+            })
+            .collect();
+        Self { names, of_finding }
+    }
 }
 
 /// One finding for people: "semgrep rule-x (high 7.5) in shop/prod, src/a.py:3".
@@ -78,6 +119,68 @@ pub(crate) fn describe_finding(finding: &FindingRecord) -> String {
     text
 }
 
+/// The days each app was scanned in each environment: its scans, and its findings' first-seen
+/// and fixed days (those are scans too), sorted and without repeats. Built once per measurement
+/// and shared by every finding key result: walking every scan and finding again for each key
+/// result made coverage most of a measurement's time (issue 12).
+#[derive(Debug, Default)]
+pub(crate) struct ScanDays<'e> {
+    /// App → environment → its scan days, oldest first.
+    by_app: BTreeMap<&'e str, BTreeMap<&'e str, Vec<Date>>>,
+}
+
+impl<'e> ScanDays<'e> {
+    pub(crate) fn new(evidence: &'e EvidenceSet) -> Self {
+        let mut by_app: BTreeMap<&str, BTreeMap<&str, Vec<Date>>> = BTreeMap::new();
+        let mut add = |app: &'e str, environment: &'e str, day: Date| {
+            by_app.entry(app).or_default().entry(environment).or_default().push(day);
+        };
+        for scan in &evidence.scans {
+            add(&scan.app, &scan.environment, scan.date);
+        }
+        for finding in &evidence.findings {
+            add(&finding.app, &finding.environment, finding.first_seen);
+            if let Some(fixed) = finding.fixed_at {
+                add(&finding.app, &finding.environment, fixed);
+            }
+        }
+        for days in by_app.values_mut().flat_map(BTreeMap::values_mut) {
+            days.sort_unstable();
+            days.dedup();
+        }
+        Self { by_app }
+    }
+
+    /// The newest scan of `app` in `environment` inside the scope's window on `as_of`.
+    fn newest(&self, scope: &Scope<'_>, as_of: Date, app: &str, environment: &str) -> Option<Date> {
+        newest_in_window(self.by_app.get(app)?.get(environment)?, scope, as_of)
+    }
+
+    /// The newest scan of `app` inside the window in any environment, with that environment (the
+    /// later environment name on a tie).
+    fn newest_anywhere(
+        &self,
+        scope: &Scope<'_>,
+        as_of: Date,
+        app: &str,
+    ) -> Option<(Date, &'e str)> {
+        self.by_app
+            .get(app)?
+            .iter()
+            .filter_map(|(environment, days)| {
+                Some((newest_in_window(days, scope, as_of)?, *environment))
+            })
+            .max()
+    }
+}
+
+/// The newest of `days` (sorted) inside the scope's window on `as_of`.
+fn newest_in_window(days: &[Date], scope: &Scope<'_>, as_of: Date) -> Option<Date> {
+    let until = days.partition_point(|day| *day <= as_of);
+    let newest = *days[..until].last()?;
+    scope.in_window(newest, as_of).then_some(newest)
+}
+
 /// Which in-scope apps were scanned inside the window, and how old the newest scan of the app
 /// scanned longest ago is. An app counts when every in-scope environment it runs in had a scan in
 /// the window; an app that lists no environments needs one scan in any in-scope environment; an
@@ -86,25 +189,9 @@ pub(crate) fn describe_finding(finding: &FindingRecord) -> String {
 pub(crate) fn scan_coverage(
     scope: &Scope<'_>,
     as_of: Date,
-    evidence: &EvidenceSet,
+    scan_days: &ScanDays<'_>,
     settings: &Settings,
 ) -> (Coverage, Option<EvidenceAge>) {
-    let scan_days =
-        evidence.scans.iter().map(|s| (s.app.as_str(), s.environment.as_str(), s.date)).chain(
-            evidence.findings.iter().flat_map(|f| {
-                std::iter::once(f.first_seen)
-                    .chain(f.fixed_at)
-                    .map(move |day| (f.app.as_str(), f.environment.as_str(), day))
-            }),
-        );
-    // (app, environment) → its newest scan in the window.
-    let mut newest: BTreeMap<(&str, &str), Date> = BTreeMap::new();
-    for (app, environment, day) in scan_days {
-        if scope.in_window(day, as_of) && scope.has_app(app) && scope.has_environment(environment) {
-            let entry = newest.entry((app, environment)).or_insert(day);
-            *entry = (*entry).max(day);
-        }
-    }
     let mut coverage =
         Coverage { covered: 0, total: 0, of: "apps scanned in the window", missing: Vec::new() };
     let mut oldest: Option<(Date, String)> = None;
@@ -120,19 +207,17 @@ pub(crate) fn scan_coverage(
         let scanned: Option<Vec<(Date, &str)>> =
             match (&scope.environments, app.environments.is_empty()) {
                 (_, false) if needed.is_empty() => continue,
-                (_, false) => {
-                    needed.iter().map(|e| newest.get(&(id, *e)).map(|d| (*d, *e))).collect()
-                }
+                (_, false) => needed
+                    .iter()
+                    .map(|e| scan_days.newest(scope, as_of, id, e).map(|d| (d, *e)))
+                    .collect(),
                 (Some(envs), true) => envs
                     .iter()
-                    .map(|e| newest.get(&(id, e.as_str())).map(|d| (*d, e.as_str())))
+                    .map(|e| scan_days.newest(scope, as_of, id, e).map(|d| (d, e.as_str())))
                     .collect(),
-                (None, true) => newest
-                    .iter()
-                    .filter(|((a, _), _)| *a == id)
-                    .map(|((_, e), d)| (*d, *e))
-                    .max()
-                    .map(|latest| vec![latest]),
+                (None, true) => {
+                    scan_days.newest_anywhere(scope, as_of, id).map(|latest| vec![latest])
+                }
             };
         coverage.total += 1;
         match scanned.and_then(|days| days.into_iter().min()) {
@@ -197,7 +282,7 @@ pub(crate) fn open(
     measure: &Measure,
     scope: &Scope<'_>,
     as_of: Date,
-    evidence: &EvidenceSet,
+    indexed: &IndexedEvidence<'_>,
     settings: &Settings,
 ) -> KrValue {
     let mut notes = Vec::new();
@@ -218,7 +303,7 @@ pub(crate) fn open(
     let mut evidence_refs = Vec::new();
     let mut left_out = LeftOutTally::default();
     let mut not_open = LeftOutTally::default();
-    for finding in in_scope(scope, evidence, classes, &mut left_out) {
+    for finding in in_scope(scope, indexed, classes, &mut left_out) {
         if !finding.open_on(as_of) {
             let reason = if finding.first_seen > as_of {
                 "first seen after the day measured"
@@ -250,7 +335,7 @@ pub(crate) fn open(
         }
     }
     let count = evidence_refs.len() as f64;
-    let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
+    let (coverage, age) = scan_coverage(scope, as_of, indexed.scan_days(), settings);
     let mut left_out = left_out.into_vec();
     left_out.extend(not_open.into_vec());
     KrValue { evidence: evidence_refs, notes, left_out, ..KrValue::count(count, as_of) }
@@ -277,7 +362,7 @@ pub(crate) fn sla(
     measure: &Measure,
     scope: &Scope<'_>,
     as_of: Date,
-    evidence: &EvidenceSet,
+    indexed: &IndexedEvidence<'_>,
     settings: &Settings,
 ) -> KrValue {
     let mut notes = Vec::new();
@@ -287,7 +372,7 @@ pub(crate) fn sla(
     let mut evidence_refs = Vec::new();
     let mut left_out = LeftOutTally::default();
     let mut not_due = LeftOutTally::default();
-    for finding in in_scope(scope, evidence, classes, &mut left_out) {
+    for finding in in_scope(scope, indexed, classes, &mut left_out) {
         if floor
             .is_some_and(|floor| severity_rank(finding.severity).is_none_or(|rank| rank < floor))
         {
@@ -315,7 +400,7 @@ pub(crate) fn sla(
         }
         evidence_refs.push(reference);
     }
-    let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
+    let (coverage, age) = scan_coverage(scope, as_of, indexed.scan_days(), settings);
     let mut left_out = left_out.into_vec();
     left_out.extend(not_due.into_vec());
     KrValue {
@@ -336,7 +421,7 @@ pub(crate) fn mttr(
     measure: &Measure,
     scope: &Scope<'_>,
     as_of: Date,
-    evidence: &EvidenceSet,
+    indexed: &IndexedEvidence<'_>,
     settings: &Settings,
 ) -> KrValue {
     let mut notes = Vec::new();
@@ -346,7 +431,7 @@ pub(crate) fn mttr(
     let mut evidence_refs = Vec::new();
     let mut left_out = LeftOutTally::default();
     let mut not_fixed = LeftOutTally::default();
-    for finding in in_scope(scope, evidence, classes, &mut left_out) {
+    for finding in in_scope(scope, indexed, classes, &mut left_out) {
         if only.is_some_and(|s| s != finding.severity) {
             not_fixed.add("another severity", || describe_finding(finding));
             continue;
@@ -369,7 +454,7 @@ pub(crate) fn mttr(
         n if n % 2 == 1 => Some(f64::from(days[n / 2])),
         n => Some((f64::from(days[n / 2 - 1]) + f64::from(days[n / 2])) / 2.0),
     };
-    let (coverage, age) = scan_coverage(scope, as_of, evidence, settings);
+    let (coverage, age) = scan_coverage(scope, as_of, indexed.scan_days(), settings);
     let mut left_out = left_out.into_vec();
     left_out.extend(not_fixed.into_vec());
     KrValue {

@@ -1,6 +1,7 @@
 //! What a measurement reads (`EvidenceSet`), what it gives (`KrValue`), and the dispatch from a
 //! key result's `measure:` to the metric family that computes it.
 
+use super::findings::{FindingPlaces, ScanDays};
 use super::scope::Scope;
 use crate::evidence::asvs::AsvsVerification;
 use crate::evidence::tests::TestExecution;
@@ -10,6 +11,7 @@ use crate::model::{
     Cycle, FindingClass, KeyResult, KrTarget, Measure, MeasureParam, Settings, Severity, Workspace,
 };
 use jiff::civil::Date;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 /// A scanner finding as the history store keeps it, passed in by the caller so the core never
@@ -113,6 +115,38 @@ impl EvidenceSet {
                 _ => Some(*c),
             },
         )
+    }
+}
+
+/// The evidence of a measurement with the indexes its key results share, each built the first
+/// time a key result needs it (a cycle of hundreds of finding key results over a million
+/// findings must not walk them all again for each one).
+#[derive(Debug)]
+pub struct IndexedEvidence<'e> {
+    evidence: &'e EvidenceSet,
+    scan_days: OnceCell<ScanDays<'e>>,
+    finding_places: OnceCell<FindingPlaces<'e>>,
+}
+
+impl<'e> IndexedEvidence<'e> {
+    /// The evidence, no index built yet.
+    pub fn new(evidence: &'e EvidenceSet) -> Self {
+        Self { evidence, scan_days: OnceCell::new(), finding_places: OnceCell::new() }
+    }
+
+    /// The evidence itself.
+    pub fn evidence(&self) -> &'e EvidenceSet {
+        self.evidence
+    }
+
+    /// The scan days of every app and environment.
+    pub(crate) fn scan_days(&self) -> &ScanDays<'e> {
+        self.scan_days.get_or_init(|| ScanDays::new(self.evidence))
+    }
+
+    /// The (app, environment) pair of every finding.
+    pub(crate) fn finding_places(&self) -> &FindingPlaces<'e> {
+        self.finding_places.get_or_init(|| FindingPlaces::new(self.evidence))
     }
 }
 
@@ -514,12 +548,32 @@ pub fn measure_key_result(
     evidence: &EvidenceSet,
     settings: &Settings,
 ) -> KrValue {
+    measure_key_result_indexed(
+        workspace,
+        kr,
+        cycle,
+        as_of,
+        &IndexedEvidence::new(evidence),
+        settings,
+    )
+}
+
+/// [`measure_key_result`] with indexes shared by the key results measured on the same evidence.
+pub fn measure_key_result_indexed(
+    workspace: &Workspace,
+    kr: &KeyResult,
+    cycle: &Cycle,
+    as_of: Date,
+    indexed: &IndexedEvidence<'_>,
+    settings: &Settings,
+) -> KrValue {
+    let evidence = indexed.evidence();
     let checkin = evidence.latest_checkin(kr.id.as_str(), as_of);
     let mut value = match (&kr.measure, &kr.target) {
         (Some(measure), _) => {
             let scope = Scope::new(workspace, measure, cycle, as_of);
             let mut value =
-                measure_metric(workspace, measure, &scope, as_of, evidence, settings, kr);
+                measure_metric(workspace, measure, &scope, as_of, indexed, settings, kr);
             let mut notes = scope.notes;
             notes.append(&mut value.notes);
             value.notes = notes;
@@ -621,10 +675,11 @@ fn measure_metric(
     measure: &Measure,
     scope: &Scope<'_>,
     as_of: Date,
-    evidence: &EvidenceSet,
+    indexed: &IndexedEvidence<'_>,
     settings: &Settings,
     kr: &KeyResult,
 ) -> KrValue {
+    let evidence = indexed.evidence();
     match measure.metric.as_str() {
         "threats.mitigated" => super::threats::mitigated(workspace, measure, scope, as_of),
         "threats.open" => super::threats::open(workspace, measure, scope, as_of),
@@ -638,9 +693,9 @@ fn measure_metric(
             super::training::coverage(workspace, measure, scope, as_of, evidence, settings)
         }
         "ci.coverage" => super::ci::coverage(measure, scope, as_of, evidence),
-        "findings.open" => super::findings::open(measure, scope, as_of, evidence, settings),
-        "findings.sla" => super::findings::sla(measure, scope, as_of, evidence, settings),
-        "findings.mttr" => super::findings::mttr(measure, scope, as_of, evidence, settings),
+        "findings.open" => super::findings::open(measure, scope, as_of, indexed, settings),
+        "findings.sla" => super::findings::sla(measure, scope, as_of, indexed, settings),
+        "findings.mttr" => super::findings::mttr(measure, scope, as_of, indexed, settings),
         "manual" => match evidence.latest_checkin(kr.id.as_str(), as_of) {
             Some(c) => {
                 KrValue { value: Some(c.value), measured_on: Some(c.date), ..KrValue::default() }

@@ -1594,3 +1594,135 @@ fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
     };
     assert_eq!(strip(reused), strip(computed));
 }
+
+// ---- scan coverage from the shared scan-day index (issue 12) ----
+
+const MANY_ENVIRONMENTS: &str = r#"
+org:
+  name: Test Corp
+  teams:
+    - { id: red, name: Red }
+apps:
+  - { id: shop, name: Shop, team: red, environments: [prod, staging] }
+  - { id: api, name: Api, team: red, environments: [prod] }
+  - { id: ops, name: Ops, team: red, environments: [dev, prod, staging] }
+  - { id: lib, name: Lib, team: red }
+  - { id: cli, name: Cli, team: red }
+cycles:
+  - { id: 2027-Q1, start: 2027-01-01, end: 2027-03-31 }
+"#;
+
+const COVERAGE_APPS: [&str; 6] = ["shop", "api", "ops", "lib", "cli", "gone"];
+const COVERAGE_ENVIRONMENTS: [&str; 4] = ["prod", "staging", "dev", "qa"];
+
+/// The coverage and the newest scan of the stalest app, counted the straightforward way: for
+/// each in-scope app, each environment it needs, every scan and finding date again.
+fn coverage_by_walking_everything(
+    workspace: &Workspace,
+    evidence: &EvidenceSet,
+    environments: Option<&[&str]>,
+    window_start: Date,
+    as_of: Date,
+) -> (u32, u32, Vec<String>, Option<Date>) {
+    let days: Vec<(&str, &str, Date)> = evidence
+        .scans
+        .iter()
+        .map(|s| (s.app.as_str(), s.environment.as_str(), s.date))
+        .chain(evidence.findings.iter().flat_map(|f| {
+            std::iter::once(f.first_seen)
+                .chain(f.fixed_at)
+                .map(move |day| (f.app.as_str(), f.environment.as_str(), day))
+        }))
+        .filter(|(_, _, day)| window_start <= *day && *day <= as_of)
+        .collect();
+    let newest = |app: &str, environment: Option<&str>| {
+        days.iter()
+            .filter(|(a, e, _)| *a == app && environment.is_none_or(|env| env == *e))
+            .map(|(_, _, day)| *day)
+            .max()
+    };
+    let (mut covered, mut total, mut missing, mut oldest) = (0, 0, Vec::new(), None::<Date>);
+    for app in &workspace.config.apps {
+        let needed: Vec<Option<&str>> = match (environments, app.environments.is_empty()) {
+            (Some(envs), false) => app
+                .environments
+                .iter()
+                .filter(|e| envs.contains(&e.as_str()))
+                .map(|e| Some(e.as_str()))
+                .collect(),
+            (None, false) => app.environments.iter().map(|e| Some(e.as_str())).collect(),
+            (Some(envs), true) => envs.iter().map(|e| Some(*e)).collect(),
+            (None, true) => vec![None],
+        };
+        if needed.is_empty() {
+            continue;
+        }
+        total += 1;
+        match needed.iter().map(|env| newest(app.id.as_str(), *env)).collect::<Option<Vec<_>>>() {
+            Some(newest_days) => {
+                covered += 1;
+                let stalest = newest_days.into_iter().min().expect("one environment at least");
+                oldest = Some(oldest.map_or(stalest, |known| known.min(stalest)));
+            }
+            None => missing.push(app.id.to_string()),
+        }
+    }
+    missing.sort();
+    (covered, total, missing, oldest)
+}
+
+proptest! {
+    #[test]
+    fn issue_12_scan_coverage_from_the_shared_index_equals_walking_every_scan(
+        scans in proptest::collection::vec((0usize..6, 0usize..4, 0i64..120), 0..40),
+        findings in proptest::collection::vec(
+            (0usize..6, 0usize..4, 0i64..120, proptest::option::of(0i64..120)), 0..40),
+        environments in proptest::option::of(proptest::sample::subsequence(COVERAGE_ENVIRONMENTS.to_vec(), 1..3)),
+        window_days in proptest::option::of(0i64..90),
+        as_of_offset in 0i64..90,
+    ) {
+        let mut files = Files::new();
+        let inputs = WorkspaceFiles {
+            config: Some(files.add("threatokr.yaml", MANY_ENVIRONMENTS)),
+            ..WorkspaceFiles::default()
+        };
+        let (workspace, _) = load_workspace(&files, &inputs);
+        let start = date(2026, 12, 1);
+        let day = |offset: i64| start.checked_add(jiff::Span::new().days(offset)).unwrap();
+        let evidence = EvidenceSet {
+            scans: scans
+                .iter()
+                .map(|&(a, e, d)| scan(COVERAGE_APPS[a], COVERAGE_ENVIRONMENTS[e], day(d)))
+                .collect(),
+            findings: findings
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, e, first, fixed))| {
+                    let mut f = finding(&format!("F{i}"), COVERAGE_APPS[a], "", Severity::High, None, &[], day(first), fixed.map(|f| day(first.max(f))));
+                    f.environment = COVERAGE_ENVIRONMENTS[e].into();
+                    f
+                })
+                .collect(),
+            ..EvidenceSet::default()
+        };
+        let as_of = day(30 + as_of_offset);
+        let mut params = Vec::new();
+        if let Some(envs) = &environments {
+            params.push(("env", list(envs)));
+        }
+        if let Some(days) = window_days {
+            params.push(("window", text(&format!("{days}d"))));
+        }
+        let key_result = kr("findings.open", &params);
+        let cycle = workspace.config.cycle("2027-Q1").unwrap();
+        let measure = key_result.measure.as_ref().unwrap();
+        let scope = scope::Scope::new(&workspace, measure, cycle, as_of);
+        let indexed = IndexedEvidence::new(&evidence);
+        let (coverage, age) = findings::scan_coverage(&scope, as_of, indexed.scan_days(), &workspace.config.settings);
+        let expected = coverage_by_walking_everything(&workspace, &evidence, environments.as_deref(), scope.window_start, as_of);
+        prop_assert_eq!(
+            (coverage.covered, coverage.total, coverage.missing, age.map(|a| a.newest)),
+            expected
+        );
+    }
+}

@@ -10,7 +10,9 @@
 
 use super::templates::Template;
 use super::{Plan, PlannedKr, PlannedTarget, number};
-use crate::metrics::{EvidenceSet, measure_key_result};
+use crate::metrics::{
+    EvidenceSet, FindingScopes, IndexedEvidence, finding_scopes_read, measure_key_result_indexed,
+};
 use crate::model::{Cycle, Direction, KeyResult, KrTarget, Measure, Origin, Workspace};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -84,6 +86,39 @@ pub fn baseline_cycle(cycle: &Cycle, as_of: Date) -> Cycle {
     }
 }
 
+/// The key results of `plan` whose starts are measured: those that move from a start to a
+/// target and name a metric, each id once, as model key results.
+fn measured_key_results<'p>(
+    plan: &'p Plan,
+    cycle: &'p Cycle,
+) -> impl Iterator<Item = (&'p PlannedKr, KeyResult)> + 'p {
+    let mut seen = BTreeSet::new();
+    plan.objectives.iter().flat_map(|o| &o.key_results).filter_map(move |kr| {
+        if kr.metric.is_none()
+            || !matches!(kr.target, PlannedTarget::Metric { .. })
+            || !seen.insert(kr.id.as_str())
+        {
+            return None;
+        }
+        Some((kr, to_key_result(kr, cycle.origin)?))
+    })
+}
+
+/// The scopes of findings that measuring the starts of `plan` on `as_of` counts, one per key
+/// result that counts findings: the caller need read no other finding (`plan` at enterprise
+/// scale read every finding of the portfolio for a few scoped key results).
+pub fn start_finding_scopes(
+    workspace: &Workspace,
+    plan: &Plan,
+    cycle: &Cycle,
+    as_of: Date,
+) -> Vec<FindingScopes> {
+    let baseline = baseline_cycle(cycle, as_of);
+    measured_key_results(plan, cycle)
+        .filter_map(|(_, model)| finding_scopes_read(workspace, &model, &baseline, as_of))
+        .collect()
+}
+
 /// Measures every key result of `plan` that moves from a start to a target and names a metric,
 /// on `as_of`, from `evidence` (each id once). Values are rounded to one decimal, as the plan
 /// writes them.
@@ -96,21 +131,14 @@ pub fn measure_starts(
 ) -> MeasuredStarts {
     let baseline = baseline_cycle(cycle, as_of);
     let mut out = MeasuredStarts::default();
-    let mut seen = BTreeSet::new();
-    for kr in plan.objectives.iter().flat_map(|o| &o.key_results) {
-        if kr.metric.is_none()
-            || !matches!(kr.target, PlannedTarget::Metric { .. })
-            || !seen.insert(kr.id.as_str())
-        {
-            continue;
-        }
-        let Some(model) = to_key_result(kr, cycle.origin) else { continue };
-        let value = measure_key_result(
+    let indexed = IndexedEvidence::new(evidence);
+    for (kr, model) in measured_key_results(plan, cycle) {
+        let value = measure_key_result_indexed(
             workspace,
             &model,
             &baseline,
             as_of,
-            evidence,
+            &indexed,
             &workspace.config.settings,
         );
         match value.value.filter(|v| v.is_finite()) {

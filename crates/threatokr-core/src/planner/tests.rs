@@ -1106,3 +1106,69 @@ fn carried_key_results_join_their_objective_when_the_cycle_has_it_and_replan_ide
         plan_json(&plan(&workspace, &analysis, q2, &options, Some(&current)))
     );
 }
+
+/// Issue 12: `plan` reads only the findings of the scopes its starts count, and measures the
+/// same starts from them as from every finding of the store.
+#[test]
+fn issue_12_starts_measured_from_the_findings_of_their_scopes_equal_those_from_every_finding() {
+    let (workspace, _) = load(&example_files(false));
+    let cycle = workspace.config.cycle("2027-Q1").expect("the cycle 2027-Q1");
+    let as_of = jiff::civil::date(2027, 2, 15);
+    let mut first = plan_of(&workspace, None);
+    // The example plans finding key results as thresholds (no start); add starts that count
+    // findings: the SLA of production and the median days to fix in one app.
+    let app = workspace.config.apps[0].id.to_string();
+    let objective = &mut first.objectives[0];
+    let template = objective.key_results[0].clone();
+    for (id, metric, param, value) in
+        [("KR-T-SLA", "findings.sla", "env", "prod"), ("KR-T-MTTR", "findings.mttr", "apps", &app)]
+    {
+        objective.key_results.push(PlannedKr {
+            id: id.into(),
+            metric: Some(metric.into()),
+            params: [(param.to_owned(), MeasureParam::Text(value.to_owned()))]
+                .into_iter()
+                .collect(),
+            target: PlannedTarget::Metric { start: 50.0, target: 90.0 },
+            ..template.clone()
+        });
+    }
+    let day = |d| jiff::civil::date(2027, 1, d);
+    let mut evidence = metrics::EvidenceSet::default();
+    for (i, app) in workspace.config.apps.iter().enumerate() {
+        for environment in app.environments.iter().map(String::as_str).chain(["dev", "qa"]) {
+            let severities = [crate::model::Severity::High, crate::model::Severity::Medium];
+            for (j, severity) in severities.into_iter().enumerate() {
+                evidence.findings.push(metrics::FindingRecord {
+                    app: app.id.to_string(),
+                    environment: environment.to_owned(),
+                    tool: "semgrep".into(),
+                    id: format!("{i}-{environment}-{j}"),
+                    rule_id: "rule".into(),
+                    severity,
+                    score: None,
+                    class: crate::model::FindingClass::Security,
+                    cwes: vec![639],
+                    first_seen: day(2 + j as i8),
+                    fixed_at: (j == 1).then(|| day(20)),
+                    file: None,
+                    line: None,
+                });
+            }
+            evidence.scans.push(metrics::ScanRecord {
+                tool: "semgrep".into(),
+                app: app.id.to_string(),
+                environment: environment.to_owned(),
+                date: day(25),
+            });
+        }
+    }
+    let scopes = start_finding_scopes(&workspace, &first, cycle, as_of);
+    assert!(!scopes.is_empty(), "the example's plan has a start that counts findings");
+    let mut scoped = evidence.clone();
+    scoped.findings.retain(|f| scopes.iter().any(|s| s.contains(&f.app, &f.environment)));
+    assert!(scoped.findings.len() < evidence.findings.len(), "some findings are not read");
+    let measured = measure_starts(&workspace, &first, cycle, as_of, &evidence);
+    assert!(measured.values.contains_key("KR-T-SLA") && measured.values.contains_key("KR-T-MTTR"));
+    assert_eq!(measure_starts(&workspace, &first, cycle, as_of, &scoped), measured);
+}
