@@ -22,13 +22,26 @@ pub struct Workspace {
 pub struct ThreatAliases {
     by_alias: BTreeMap<String, ThreatId>,
     by_threat: BTreeMap<ThreatId, String>,
+    /// Every alias of threats with an id, sorted: a register of 20,000 threats looked each one
+    /// up by walking every alias.
+    every_by_threat: BTreeMap<ThreatId, Vec<String>>,
 }
 
 impl ThreatAliases {
     /// Records `alias` for `threat` (the first alias of a threat is its alias).
     pub fn insert(&mut self, alias: String, threat: ThreatId) {
         self.by_threat.entry(threat.clone()).or_insert_with(|| alias.clone());
-        self.by_alias.insert(alias, threat);
+        let every = self.every_by_threat.entry(threat.clone()).or_default();
+        if let Err(at) = every.binary_search(&alias) {
+            every.insert(at, alias.clone());
+        }
+        if let Some(previous) = self.by_alias.insert(alias.clone(), threat)
+            && previous != self.by_alias[&alias]
+            && let Some(others) = self.every_by_threat.get_mut(&previous)
+        {
+            // The alias now names another threat: the one it named no longer has it.
+            others.retain(|a| *a != alias);
+        }
     }
 
     /// The alias of a threat.
@@ -43,7 +56,7 @@ impl ThreatAliases {
 
     /// Every alias of threats with this id (one per app that has such a threat), sorted.
     pub fn aliases_of(&self, threat: &ThreatId) -> Vec<&str> {
-        self.by_alias.iter().filter(|(_, t)| *t == threat).map(|(a, _)| a.as_str()).collect()
+        self.every_by_threat.get(threat).into_iter().flatten().map(String::as_str).collect()
     }
 
     /// The alias of the threat `threat` of the app `app`.

@@ -42,3 +42,19 @@ fn many_models_lower_on_every_core_in_file_order_with_each_files_problems() {
         (0..150).step_by(7).map(|n| format!("models/app-{n:03}.tm.yaml")).collect();
     assert_eq!(flagged, expected);
 }
+
+#[test]
+fn every_alias_of_a_threat_id_is_found_without_walking_them_all_and_follows_a_reassigned_alias() {
+    let mut aliases = crate::model::ThreatAliases::default();
+    let shared: ThreatId = "T-1".parse().expect("an id");
+    let other: ThreatId = "T-2".parse().expect("an id");
+    aliases.insert("web:T-0002".into(), shared.clone());
+    aliases.insert("api:T-0001".into(), shared.clone());
+    aliases.insert("api:T-0009".into(), other.clone());
+    assert_eq!(aliases.aliases_of(&shared), ["api:T-0001", "web:T-0002"]);
+    assert_eq!(aliases.alias_in("web", &shared), Some("web:T-0002"));
+    // An alias given again to another threat leaves the first one.
+    aliases.insert("web:T-0002".into(), other.clone());
+    assert_eq!(aliases.aliases_of(&shared), ["api:T-0001"]);
+    assert_eq!(aliases.aliases_of(&other), ["api:T-0009", "web:T-0002"]);
+}
