@@ -381,17 +381,7 @@ fn enterprise_phases(
     step(phases, "analyze", &["analyze"], "")?;
     let plan = ["plan", "--cycle", enterprise::CYCLE, "--as-of", enterprise::AS_OF];
     step(phases, "plan", &plan, "")?;
-    let measure = ["measure", "--as-of", enterprise::AS_OF, "--force"];
-    step(phases, "measure", &measure, "< 5 s, < 1 GiB")?;
-    let extra = work.join("extra.sarif");
-    write_file(&extra, Scanner::Semgrep, 1_000, 99)?;
-    let extra_arg = extra.to_string_lossy().into_owned();
-    let ingest_extra =
-        ["ingest", "sarif", &extra_arg, "--app", "app-0001", "--env", "prod", "--at", "2027-02-14"];
-    run_clean(binary, &[&ingest_extra[..], &["--force"]].concat(), ws)?;
-    step(phases, "re-measure after one 1,000-result ingest", &measure, "< 200 ms")?;
-    let report = ["report", "--as-of", enterprise::AS_OF, "--format", "html", "-o", "report.html"];
-    step(phases, "report --format html", &report, "< 2 s")?;
+    measure_phases(binary, ws, work, "app-0001", run_clean, phases)?;
     phases.push(dashboard_phase(binary, ws, &generated.team_objective, load_seconds)?);
     Ok(workspace.join(".threatokr/store.sqlite"))
 }
@@ -514,32 +504,40 @@ fn example_phases(
         note: format!("{processes} processes (one per app, environment and date), into the example workspace's store"),
     });
 
-    let measure = ["measure", "--as-of", "2027-02-15", "--force"];
-    let (seconds, rss) = run_child(binary, &measure, &workspace)?;
-    phases.push(Phase::timed("measure", seconds, rss, "< 5 s, < 1 GiB"));
-    // One more 1,000-result scan, then measure again: what a day's new evidence costs.
+    measure_phases(binary, &workspace, work, "checkout", run_child, phases)?;
+    Ok(workspace.join(".threatokr/store.sqlite"))
+}
+
+/// How a phase's process is run: [`run_child`] or [`run_clean`].
+type Runner = fn(&Path, &[&str], &Path) -> Result<(f64, Option<f64>)>;
+
+/// `measure`, then one more 1,000-result scan of `app`'s production and `measure` again (what a
+/// day's new evidence costs), then the report of the day measured.
+fn measure_phases(
+    binary: &Path,
+    workspace: &Path,
+    work: &Path,
+    app: &str,
+    run: Runner,
+    phases: &mut Vec<Phase>,
+) -> Result<()> {
+    let step = |phases: &mut Vec<Phase>, name: &str, args: &[&str], target: &'static str| {
+        let (seconds, rss) = run(binary, args, workspace)?;
+        phases.push(Phase::timed(name, seconds, rss, target));
+        anyhow::Ok(())
+    };
+    let measure = ["measure", "--as-of", enterprise::AS_OF, "--force"];
+    step(phases, "measure", &measure, "< 5 s, < 1 GiB")?;
     let extra = work.join("extra.sarif");
     write_file(&extra, Scanner::Semgrep, 1_000, 99)?;
-    let extra_arg = extra.to_string_lossy().into_owned();
-    let ingest_extra = [
-        "ingest",
-        "sarif",
-        &extra_arg,
-        "--app",
-        "checkout",
-        "--env",
-        "prod",
-        "--at",
-        "2027-02-14",
-        "--force",
-    ];
-    run_child(binary, &ingest_extra, &workspace)?;
-    let (seconds, rss) = run_child(binary, &measure, &workspace)?;
-    phases.push(Phase::timed("re-measure after one 1,000-result ingest", seconds, rss, "< 200 ms"));
-    let report = ["report", "--as-of", "2027-02-15", "--format", "html", "-o", "report.html"];
-    let (seconds, rss) = run_child(binary, &report, &workspace)?;
-    phases.push(Phase::timed("report --format html", seconds, rss, "< 2 s"));
-    Ok(workspace.join(".threatokr/store.sqlite"))
+    let extra = extra.to_string_lossy().into_owned();
+    // The scan is dated the day before the one measured, in 2027: --force records it.
+    let ingest =
+        ["ingest", "sarif", &extra, "--app", app, "--env", "prod", "--at", "2027-02-14", "--force"];
+    run(binary, &ingest, workspace)?;
+    step(phases, "re-measure after one 1,000-result ingest", &measure, "< 200 ms")?;
+    let report = ["report", "--as-of", enterprise::AS_OF, "--format", "html", "-o", "report.html"];
+    step(phases, "report --format html", &report, "< 2 s")
 }
 
 fn write_file(path: &Path, scanner: Scanner, results: u64, seed: u64) -> Result<()> {

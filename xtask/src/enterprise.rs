@@ -222,8 +222,9 @@ fn native_model(app: usize, size: Size, rng: &mut Rng) -> String {
         "app: {id}\ntitle: App {} service\nreviewed: {reviewed}\n\nelements:\n  - {{ id: client, kind: external_entity, name: Client }}\n  - {{ id: api, kind: process, name: API, internet_facing: true }}\n  - {{ id: db, kind: data_store, name: Database, data: [records] }}\nflows:\n  - {{ id: request, from: client, to: api, protocol: https, authn: session }}\n  - {{ id: query, from: api, to: db, protocol: jdbc-tls }}\ndata_assets:\n  - {{ id: records, name: Records, classification: confidential }}\n\nthreats:\n",
         app + 1
     );
+    // People are dealt to teams in turn: team t has people t, t + teams, t + 2 × teams, ...
     let people_of_team: Vec<usize> =
-        (0..size.people).filter(|p| p % size.teams == app % size.teams).take(8).collect();
+        (app % size.teams..size.people).step_by(size.teams).take(8).collect();
     for k in 1..=THREATS_PER_APP {
         let (tid, (cwe, what)) = threat(app, k);
         let owner = people_of_team[rng.below(people_of_team.len() as u64) as usize];
