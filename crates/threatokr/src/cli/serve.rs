@@ -51,7 +51,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let access = open_store(root)?;
     let backend = Arc::new(FolderBackend {
         root: root.to_path_buf(),
-        folder: FolderWatch::start(root.to_path_buf()),
+        folder: FolderWatch::start(root.to_path_buf(), unread_folders(root, &workspace)),
     });
     let state = AppState::new(settings, backend, access);
     state.prepare().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -97,9 +97,10 @@ struct FolderWatch {
 }
 
 impl FolderWatch {
-    /// Walks the folder once now, then every [`RECHECK`] until the watch is dropped.
-    fn start(root: PathBuf) -> Arc<Self> {
-        let watch = Arc::new(Self { latest: std::sync::Mutex::new(walk(&root)) });
+    /// Walks the folder (all but `skipped`) once now, then every [`RECHECK`] until the watch is
+    /// dropped.
+    fn start(root: PathBuf, skipped: Vec<PathBuf>) -> Arc<Self> {
+        let watch = Arc::new(Self { latest: std::sync::Mutex::new(walk(&root, &skipped)) });
         let weak = Arc::downgrade(&watch);
         std::thread::spawn(move || {
             let mut pause = RECHECK;
@@ -107,7 +108,7 @@ impl FolderWatch {
                 std::thread::sleep(pause);
                 let Some(watch) = weak.upgrade() else { break };
                 let started = std::time::Instant::now();
-                let walked = walk(&root);
+                let walked = walk(&root, &skipped);
                 pause = RECHECK.max(started.elapsed() * RECHECK_PER_WALK);
                 *watch.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = walked;
             }
@@ -120,9 +121,18 @@ impl FolderWatch {
     }
 }
 
-fn walk(root: &Path) -> Result<u64, String> {
+/// The folders the pages never read directly, left out of the walk: `.git`; the store, statted
+/// on every request instead; and the SARIF evidence folder (`settings.evidence.sarif`, as the
+/// workspace said when the server started), whose logs reach the pages only through the store
+/// (`ingest`) and make up a third of an enterprise workspace's entries.
+fn unread_folders(root: &Path, workspace: &Workspace) -> Vec<PathBuf> {
+    let sarif = workspace.config.settings.evidence.sarif.trim_start_matches("./");
+    vec![root.join(".git"), root.join(".threatokr"), root.join(sarif)]
+}
+
+fn walk(root: &Path, skipped: &[PathBuf]) -> Result<u64, String> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    fingerprint_folder(root, &mut hasher)
+    fingerprint_folder(root, skipped, &mut hasher)
         .map_err(|e| format!("reading {}: {e}", root.display()))?;
     Ok(hasher.finish())
 }
@@ -498,26 +508,23 @@ impl Backend for FolderBackend {
     }
 }
 
-/// Hashes the name, size and modification time of every file under `dir` (the store included,
-/// `.git` left out): any edit, `git pull` or write to the store changes it.
-fn fingerprint_folder(dir: &Path, hasher: &mut impl Hasher) -> std::io::Result<()> {
+/// Hashes the name, size and modification time of every file under `dir` but those under
+/// `skipped`: any edit or `git pull` changes it.
+fn fingerprint_folder(
+    dir: &Path,
+    skipped: &[PathBuf],
+    hasher: &mut impl Hasher,
+) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
-        // Not read by the pages: the store is statted on every request instead, and SARIF logs
-        // reach the pages only through the store (`ingest`), so their folder, a third of an
-        // enterprise workspace's entries, is left out.
-        let name = entry.file_name();
-        if name == ".git"
-            || name == ".threatokr"
-            || (name == "sarif" && dir.file_name().is_some_and(|parent| parent == "evidence"))
-        {
+        if skipped.contains(&entry.path()) {
             continue;
         }
         let metadata = entry.metadata()?;
         entry.file_name().hash(hasher);
         if metadata.is_dir() {
-            fingerprint_folder(&entry.path(), hasher)?;
+            fingerprint_folder(&entry.path(), skipped, hasher)?;
         } else {
             metadata.len().hash(hasher);
             if let Ok(modified) = metadata.modified() {
@@ -550,7 +557,10 @@ mod tests {
         let access = threatokr_app::store::open_store(&root).expect("the store");
         let backend = std::sync::Arc::new(FolderBackend {
             root: root.clone(),
-            folder: FolderWatch::start(root.clone()),
+            folder: FolderWatch::start(
+                root.clone(),
+                super::unread_folders(&root, &Default::default()),
+            ),
         });
         let state = AppState::new(Settings::default(), backend.clone(), access);
         state.prepare().expect("the first snapshot");
