@@ -15,6 +15,7 @@ pub mod files;
 pub mod grade;
 pub mod ingest;
 pub mod measure;
+mod parallel;
 pub mod plan;
 mod progress;
 pub mod report;

@@ -5,6 +5,7 @@ mod fingerprint;
 
 use crate::ci::scan_folder;
 use crate::files::{Reader, read_workspace};
+use crate::parallel::map_in_order;
 use crate::store::open_existing_store;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
@@ -16,11 +17,11 @@ use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
     CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, FindingScopes, KrMeasurement,
     KrValue, ObjectiveMeasurement, ScanRecord, check_evidence, finding_scopes_read,
-    measure_cycle_reusing, metrics_reading, restore_value, value_details,
+    measure_cycle_reusing, metrics_reading, restore_listed_value, restore_value, value_details,
 };
 use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
-use threatokr_core::report::format_number;
+use threatokr_core::report::{COUNTED_SHOWN, format_number};
 use threatokr_core::workspace::load_workspace;
 use threatokr_store::{EntityKind, SerializedMeasurement, StatusObservation, Store, StoreError};
 
@@ -45,6 +46,10 @@ pub struct Measured {
     /// Key results whose value was taken from the store (measured earlier on the same inputs)
     /// instead of computed.
     pub reused: BTreeSet<String>,
+    /// Key results read back for a listing ([`Reuse::Listed`]): their evidence holds only the
+    /// first items counted that a report lists, and this is how many they counted in all. Their
+    /// values are never recorded.
+    pub listed: BTreeMap<String, usize>,
 }
 
 impl Measured {
@@ -62,6 +67,11 @@ pub enum Reuse {
     Unchanged,
     /// Compute every key result from every finding (`measure --full`, `explain`).
     Never,
+    /// As [`Reuse::Unchanged`], but of a stored value's evidence read back only the first items
+    /// counted that a report lists ([`COUNTED_SHOWN`]) and how many were counted: for `report`,
+    /// which records nothing and lists no more (the stored evidence of a large portfolio's
+    /// findings runs to tens of megabytes).
+    Listed,
 }
 
 /// Picks the cycle: `--cycle`, else the shortest cycle containing the day.
@@ -181,9 +191,9 @@ pub(crate) fn compute_with_evidence(
     )?;
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
     let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
-    let (reused_values, fingerprints, findings_needed) = match known {
-        Some(known) => (known.values, known.fingerprints, known.findings_needed),
-        None => (BTreeMap::new(), BTreeMap::new(), None),
+    let (reused_values, fingerprints, findings_needed, listed) = match known {
+        Some(known) => (known.values, known.fingerprints, known.findings_needed, known.listed),
+        None => (BTreeMap::new(), BTreeMap::new(), None, BTreeMap::new()),
     };
     evidence.findings = store.finding_records(findings_needed.as_deref())?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
@@ -219,6 +229,7 @@ pub(crate) fn compute_with_evidence(
             unrecorded,
             fingerprints,
             reused,
+            listed,
         },
         evidence,
     ))
@@ -233,6 +244,8 @@ struct Known {
     /// The (app, environment) scopes whose findings the key results computed count; `None`:
     /// every finding.
     findings_needed: Option<Vec<(String, String)>>,
+    /// With [`Reuse::Listed`], how many items each value read back counted.
+    listed: BTreeMap<String, usize>,
 }
 
 /// Fingerprints every key result of `cycle` and, unless `reuse` is [`Reuse::Never`], takes from
@@ -251,8 +264,12 @@ fn reusable_values(
     let Some(inputs) = fingerprint::inputs_hash(files, evidence) else { return Ok(None) };
     let Some(okrs) = workspace.okrs_for(&cycle.id) else { return Ok(None) };
     let stored = store.measurement_fingerprints(cycle.id.as_str(), as_of)?;
-    let mut known =
-        Known { values: BTreeMap::new(), fingerprints: BTreeMap::new(), findings_needed: None };
+    let mut known = Known {
+        values: BTreeMap::new(),
+        fingerprints: BTreeMap::new(),
+        findings_needed: None,
+        listed: BTreeMap::new(),
+    };
     let mut needed: BTreeSet<(String, String)> = BTreeSet::new();
     for kr in &okrs.key_results {
         let id = kr.id.as_str();
@@ -273,15 +290,25 @@ fn reusable_values(
             read.clone(),
         );
         let value = match stored.get(id) {
-            Some(recorded) if *recorded == print && reuse == Reuse::Unchanged => {
+            Some(recorded) if *recorded == print && reuse != Reuse::Never => {
                 store.stored_value(id, as_of, &print)?.and_then(|row| {
-                    restore_value(
-                        row.value,
-                        row.numerator,
-                        row.denominator,
-                        &row.evidence_json,
-                        &row.details,
-                    )
+                    let (value, numerator, denominator) =
+                        (row.value, row.numerator, row.denominator);
+                    let (evidence, details) = (&row.evidence_json, &row.details);
+                    if reuse == Reuse::Listed {
+                        let restored = restore_listed_value(
+                            value,
+                            numerator,
+                            denominator,
+                            evidence,
+                            details,
+                            COUNTED_SHOWN,
+                        )?;
+                        known.listed.insert(id.to_owned(), restored.counted);
+                        Some(restored.value)
+                    } else {
+                        restore_value(value, numerator, denominator, evidence, details)
+                    }
                 })
             }
             _ => None,
@@ -297,7 +324,7 @@ fn reusable_values(
     }
     // Key results of nested cycles (a year's quarters) are always computed, from every finding.
     let nests = workspace.config.cycles.iter().any(|c| c.within.as_ref() == Some(&cycle.id));
-    if reuse == Reuse::Unchanged && !nests && needed.len() < generations.len() {
+    if reuse != Reuse::Never && !nests && needed.len() < generations.len() {
         known.findings_needed = Some(needed.into_iter().collect());
     }
     Ok(Some(known))
@@ -319,8 +346,11 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     let measurement = &measured.measurement;
     // Each key result's evidence is written as JSON text as it is stored, one at a time: the
     // evidence of a large portfolio is never held as `serde_json::Value` trees.
+    // A value read back for a listing holds only part of its evidence: never recorded.
     let unrecorded = &measured.unrecorded;
-    let kept = measurement.key_results.iter().filter(|kr| !unrecorded.contains(kr.id.as_str()));
+    let kept = measurement.key_results.iter().filter(|kr| {
+        !unrecorded.contains(kr.id.as_str()) && !measured.listed.contains_key(kr.id.as_str())
+    });
     let rows = kept.map(|kr| SerializedMeasurement {
         kr_id: kr.id.as_str(),
         cycle: measurement.cycle.as_str(),
@@ -482,19 +512,20 @@ pub fn read_evidence_files(
 ) -> Result<()> {
     let root = reader.base();
     let folders = &workspace.config.settings.evidence;
-    for path in tracked(
-        &mut *progress,
-        "reading ASVS evidence",
-        reader.list(
-            &root.join(&folders.asvs),
-            &["yaml", "yml", "csv"],
-            false,
-            files,
-            diagnostics,
-        )?,
-    ) {
-        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
-        let (verification, more) = parse_asvs(files, id);
+    let mut asvs_files = Vec::new();
+    for path in reader.list(
+        &root.join(&folders.asvs),
+        &["yaml", "yml", "csv"],
+        false,
+        files,
+        diagnostics,
+    )? {
+        asvs_files.extend(reader.read(files, &path, diagnostics)?);
+    }
+    let shared: &Files = files;
+    for (verification, more) in
+        map_in_order(&asvs_files, progress, "reading ASVS evidence", |&id| parse_asvs(shared, id))
+    {
         diagnostics.extend(more);
         evidence.asvs.extend(verification);
     }
@@ -531,15 +562,26 @@ pub fn read_evidence_files(
     let mut repos: Vec<&String> = workspace.config.apps.iter().flat_map(|a| &a.repos).collect();
     repos.sort();
     repos.dedup();
-    for repo in tracked(&mut *progress, "scanning CI of repositories", repos) {
-        let folder = root.join(repo.trim_start_matches("./"));
-        // A URL or a folder that is not checked out here has no scan: it covers nothing.
-        if repo.contains("://") || !folder.is_dir() {
-            continue;
-        }
-        let (mut scan, more) = scan_folder(reader, files, &folder, diagnostics)?;
-        diagnostics.extend(more);
-        scan.path = repo.clone();
+    // Each repository is read into files of its own on whichever core is free, and they join
+    // the run's files in the repositories' order afterwards: the same ids as read one by one.
+    let scans =
+        map_in_order(&repos, progress, "scanning CI of repositories", |repo| -> Result<_> {
+            let folder = root.join(repo.trim_start_matches("./"));
+            // A URL or a folder that is not checked out here has no scan: it covers nothing.
+            if repo.contains("://") || !folder.is_dir() {
+                return Ok(None);
+            }
+            let (mut own_files, mut own_diagnostics) = (Files::new(), Vec::new());
+            let (mut scan, more) =
+                scan_folder(reader, &mut own_files, &folder, &mut own_diagnostics)?;
+            own_diagnostics.extend(more);
+            scan.path = (*repo).clone();
+            Ok(Some((own_files, own_diagnostics, scan)))
+        });
+    for scanned in scans {
+        let Some((own_files, mut own_diagnostics, scan)) = scanned? else { continue };
+        files.append(own_files, &mut own_diagnostics);
+        diagnostics.extend(own_diagnostics);
         evidence.ci.push(scan);
     }
     Ok(())
@@ -597,6 +639,20 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
                 None => EvidenceRow { label: "note".into(), value: note.clone() },
             }
         }));
+        // Only the lines a report shows are written; the rest are counted.
+        let counted: Vec<String> = kr
+            .value
+            .evidence
+            .iter()
+            .filter_map(EvidenceRef::counted_line)
+            .take(COUNTED_SHOWN)
+            .collect();
+        let counted_more = match measured.listed.get(kr.id.as_str()) {
+            Some(all) => all.saturating_sub(counted.len()),
+            None => {
+                kr.value.evidence.iter().filter(|item| item.is_counted()).count() - counted.len()
+            }
+        };
         numbers.key_results.insert(
             kr.id.to_string(),
             MeasuredKr {
@@ -607,7 +663,8 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
                 confidence: kr.value.confidence,
                 history,
                 evidence,
-                counted: kr.value.evidence.iter().filter_map(EvidenceRef::counted_line).collect(),
+                counted,
+                counted_more,
             },
         );
     }

@@ -169,4 +169,26 @@ mod tests {
         assert_eq!(did_you_mean("stide", ["stride", "status", "title"]), Some("stride"));
         assert_eq!(did_you_mean("zzzzzz", ["stride", "status"]), None);
     }
+
+    #[test]
+    fn files_read_apart_and_appended_keep_their_diagnostics_pointing_at_them() {
+        let mut files = Files::new();
+        files.add("threatokr.yaml", "org: {}\n");
+        let mut apart = Files::new();
+        let ci = apart.add("repos/a/.gitlab-ci.yml", "stages: [\n");
+        let other = apart.add("repos/a/.gitlab/x.yml", "a: 1\n");
+        let mut diagnostics = vec![
+            Diagnostic::new(Code::YamlSyntax, ci, Span::new(8, 9), "unclosed").with_secondary(
+                other,
+                Span::new(0, 1),
+                "here",
+            ),
+        ];
+        files.append(apart, &mut diagnostics);
+        let primary = diagnostics[0].primary.as_ref().unwrap();
+        assert_eq!(files.name(primary.file), "repos/a/.gitlab-ci.yml");
+        assert_eq!(files.text(primary.file), "stages: [\n");
+        assert_eq!(files.name(diagnostics[0].secondary[0].file), "repos/a/.gitlab/x.yml");
+        assert_eq!(files.ids().count(), 3);
+    }
 }

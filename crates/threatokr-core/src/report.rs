@@ -234,6 +234,9 @@ pub struct KrRow {
     /// The items counted, one line each (findings with severity and file, teams trained,
     /// threats and their tests, check-ins); renderers show the first [`COUNTED_SHOWN`].
     pub counted: Vec<String>,
+    /// How many more items were counted than `counted` lists (a measurement keeps only the lines
+    /// a report can show).
+    pub counted_more: usize,
     /// Threats that justify it.
     pub derived_from: Vec<String>,
     /// For a milestones key result: how many milestones are done by the report's day, of how many.
@@ -245,7 +248,7 @@ impl KrRow {
     /// to "and M more".
     pub fn counted_shown(&self) -> (&[String], usize) {
         let shown = &self.counted[..self.counted.len().min(COUNTED_SHOWN)];
-        (shown, self.counted.len() - shown.len())
+        (shown, self.counted.len() - shown.len() + self.counted_more)
     }
 
     /// The value as a person reads it: `1 of 3` for milestones (the weighted share is the
@@ -384,8 +387,11 @@ pub struct MeasuredKr {
     pub history: Vec<(Date, f64)>,
     /// Evidence lines.
     pub evidence: Vec<EvidenceRow>,
-    /// The items counted, one line each (findings, teams, tests, check-ins), in the metric's order.
+    /// The items counted, one line each (findings, teams, tests, check-ins), in the metric's order:
+    /// all of them, or only the first ones a report shows ([`COUNTED_SHOWN`]).
     pub counted: Vec<String>,
+    /// How many more items were counted than `counted` lists.
+    pub counted_more: usize,
 }
 
 /// One objective's numbers.
@@ -412,6 +418,7 @@ impl Default for MeasuredKr {
             history: Vec::new(),
             evidence: Vec::new(),
             counted: Vec::new(),
+            counted_more: 0,
         }
     }
 }
@@ -718,6 +725,7 @@ fn kr_row(
         history: numbers.map(|n| n.history.clone()).unwrap_or_default(),
         evidence: numbers.map(|n| n.evidence.clone()).unwrap_or_default(),
         counted: numbers.map(|n| n.counted.clone()).unwrap_or_default(),
+        counted_more: numbers.map_or(0, |n| n.counted_more),
         derived_from,
         milestones,
     }

@@ -174,6 +174,19 @@ impl Files {
     pub fn ids(&self) -> impl Iterator<Item = FileId> + '_ {
         (0..self.files.len()).map(|i| FileId(i as u32))
     }
+
+    /// Moves every file of `other` to the end of this database, in order, and points
+    /// `diagnostics` (about `other`'s files) at them there: files read apart, on other threads,
+    /// join the run's files as if they had been read here.
+    pub fn append(&mut self, other: Self, diagnostics: &mut [super::Diagnostic]) {
+        let offset = u32::try_from(self.files.len()).expect("fewer than 4 billion files");
+        self.files.extend(other.files);
+        let labels =
+            diagnostics.iter_mut().flat_map(|d| d.primary.iter_mut().chain(&mut d.secondary));
+        for label in labels {
+            label.file = FileId(label.file.0 + offset);
+        }
+    }
 }
 
 impl<'a> cs::Files<'a> for Files {

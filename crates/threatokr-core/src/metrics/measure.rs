@@ -290,6 +290,16 @@ pub enum EvidenceRef {
 }
 
 impl EvidenceRef {
+    /// Whether this item is counted: [`EvidenceRef::counted_line`] gives it a line.
+    pub fn is_counted(&self) -> bool {
+        !matches!(
+            self,
+            Self::Threat { counted: false, .. }
+                | Self::Control { counted: false, .. }
+                | Self::App { counted: false, .. }
+        )
+    }
+
     /// What this item adds to the count, as one line for people (`high semgrep sqli in
     /// src/db.py:12 (checkout, prod)`); `None` for an item looked at but not counted.
     pub fn counted_line(&self) -> Option<String> {

@@ -124,6 +124,64 @@ pub fn restore_value(
     if serde_json::to_string(&evidence).ok()? != evidence_json {
         return None;
     }
+    restore_around(value, numerator, denominator, evidence, details_json)
+}
+
+/// A stored value read back for a view that lists only the first few items a key result counted
+/// (the report lists ten, then "and M more"): its evidence holds only those items, and
+/// `counted` says how many it counted in all. Such a value can be shown, never recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedValue {
+    /// The value, whose `evidence` is the first items counted (those with a
+    /// [`EvidenceRef::counted_line`]), at most as many as asked for.
+    pub value: KrValue,
+    /// How many of the stored evidence items were counted, listed or not.
+    pub counted: usize,
+}
+
+/// [`restore_value`] for a view that lists at most `listed` of the items counted: the stored
+/// evidence list (tens of megabytes for the findings of a large portfolio) is scanned for how many
+/// items it counted, and only the first `listed` counted items are read, each of them only if it
+/// writes back to the very text stored. Gives what [`restore_value`] gives, cut to those items.
+pub fn restore_listed_value(
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    evidence_json: &str,
+    details_json: &str,
+    listed: usize,
+) -> Option<ListedValue> {
+    let Some(items) = scan_evidence_items(evidence_json) else {
+        // Not the compact JSON this build writes: the full reading decides.
+        let mut value = restore_value(value, numerator, denominator, evidence_json, details_json)?;
+        let counted = value.evidence.iter().filter(|item| item.is_counted()).count();
+        value.evidence.retain(EvidenceRef::is_counted);
+        value.evidence.truncate(listed);
+        return Some(ListedValue { value, counted });
+    };
+    let counted: Vec<&str> =
+        items.iter().filter(|item| item.counted).map(|item| item.text).collect();
+    let mut evidence = Vec::with_capacity(listed.min(counted.len()));
+    for text in counted.iter().take(listed) {
+        let item: EvidenceRef = serde_json::from_str(text).ok()?;
+        if !item.is_counted() || serde_json::to_string(&item).ok()? != *text {
+            return None;
+        }
+        evidence.push(item);
+    }
+    let value = restore_around(value, numerator, denominator, evidence, details_json)?;
+    Some(ListedValue { value, counted: counted.len() })
+}
+
+/// The value of a stored row around its evidence, read back from [`value_details`]; `None`
+/// unless the details write back to the very text stored.
+fn restore_around(
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    evidence: Vec<EvidenceRef>,
+    details_json: &str,
+) -> Option<KrValue> {
     let details: Details = serde_json::from_str(details_json).ok()?;
     let day = |text: Option<String>| -> Option<Option<Date>> {
         match text {
@@ -163,4 +221,144 @@ pub fn restore_value(
         items: Vec::new(),
     };
     (value_details(&restored) == details_json).then_some(restored)
+}
+
+/// One item of a stored evidence list, as [`scan_evidence_items`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ScannedItem<'j> {
+    /// Its JSON text.
+    text: &'j str,
+    /// Whether it is counted (it has a [`EvidenceRef::counted_line`]).
+    counted: bool,
+}
+
+/// The kinds of [`EvidenceRef`] that say whether they are counted (`"counted":false` is an item
+/// looked at but not counted); every other kind is counted.
+const KINDS_WITH_COUNTED: &[&str] = &["threat", "control", "app"];
+
+/// Every other kind of [`EvidenceRef`], as serde names it.
+const KINDS_ALWAYS_COUNTED: &[&str] =
+    &["asvs", "training", "repo", "finding", "checkin", "milestone"];
+
+/// The items of an evidence list as this build writes it (serde_json's compact form: an array of
+/// objects, no whitespace outside strings), each with its text and whether it is counted, found
+/// in one pass over the bytes without building any value; `None` for anything else (whitespace,
+/// an unknown kind, a kind without its `counted` flag, a truncated text), which the caller reads
+/// in full instead.
+fn scan_evidence_items(json: &str) -> Option<Vec<ScannedItem<'_>>> {
+    let bytes = json.as_bytes();
+    if bytes.first() != Some(&b'[') || bytes.last() != Some(&b']') || bytes.len() < 2 {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut at = 1;
+    if bytes[at] == b']' {
+        return (at + 1 == bytes.len()).then_some(items);
+    }
+    loop {
+        let start = at;
+        let (end, kind, counted) = scan_item(bytes, at)?;
+        let counted = match (kind, counted) {
+            (kind, Some(counted)) if KINDS_WITH_COUNTED.contains(&kind) => counted,
+            (kind, None) if KINDS_ALWAYS_COUNTED.contains(&kind) => true,
+            _ => return None,
+        };
+        items.push(ScannedItem { text: json.get(start..end)?, counted });
+        match bytes.get(end)? {
+            b',' => at = end + 1,
+            b']' if end + 1 == bytes.len() => return Some(items),
+            _ => return None,
+        }
+    }
+}
+
+/// One object of the list starting at `at`: where it ends, its `kind` and its `counted` flag.
+fn scan_item(bytes: &[u8], at: usize) -> Option<(usize, &str, Option<bool>)> {
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut at = at + 1;
+    let (mut kind, mut counted) = (None, None);
+    if bytes.get(at) == Some(&b'}') {
+        return None; // No kind.
+    }
+    loop {
+        let key_end = scan_string(bytes, at)?;
+        let key = &bytes[at + 1..key_end - 1];
+        if bytes.get(key_end) != Some(&b':') {
+            return None;
+        }
+        let value_start = key_end + 1;
+        let value_end = scan_value(bytes, value_start)?;
+        let value = &bytes[value_start..value_end];
+        match key {
+            b"kind" => {
+                let text = value.strip_prefix(b"\"").and_then(|v| v.strip_suffix(b"\""))?;
+                kind = Some(std::str::from_utf8(text).ok()?);
+            }
+            b"counted" => {
+                counted = Some(match value {
+                    b"true" => true,
+                    b"false" => false,
+                    _ => return None,
+                });
+            }
+            _ => {}
+        }
+        match bytes.get(value_end)? {
+            b',' => at = value_end + 1,
+            b'}' => return Some((value_end + 1, kind?, counted)),
+            _ => return None,
+        }
+    }
+}
+
+/// Where the string starting at `at` ends (after its closing quote).
+fn scan_string(bytes: &[u8], at: usize) -> Option<usize> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let mut at = at + 1;
+    loop {
+        match bytes.get(at)? {
+            b'"' => return Some(at + 1),
+            b'\\' => at += 2,
+            _ => at += 1,
+        }
+    }
+}
+
+/// Where the value starting at `at` ends: a string, an object or a list (skipped whole, strings
+/// inside them included), or a number or literal (up to the next `,`, `}` or `]`).
+fn scan_value(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes.get(at)? {
+        b'"' => scan_string(bytes, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut at = at;
+            loop {
+                match bytes.get(at)? {
+                    b'"' => {
+                        at = scan_string(bytes, at)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b' ' | b'\n' | b'\r' | b'\t' => return None,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(at + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+        }
+        _ => {
+            let len = bytes[at..].iter().position(|b| matches!(b, b',' | b'}' | b']'))?;
+            let literal = &bytes[at..at + len];
+            (len > 0 && !literal.iter().any(u8::is_ascii_whitespace)).then_some(at + len)
+        }
+    }
 }

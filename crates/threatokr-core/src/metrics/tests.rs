@@ -1508,6 +1508,62 @@ fn issue_12_a_stored_value_that_would_not_read_back_exactly_is_not_reused() {
 }
 
 #[test]
+fn issue_12_a_value_read_back_for_a_listing_is_the_first_items_counted_of_the_full_reading() {
+    let (ws, _) = load(None);
+    let mut some_left_uncounted = false;
+    for (key_result, evidence) in one_of_each_family() {
+        let value = measure_on(&ws, &key_result, &evidence, AS_OF);
+        let (json, details) = (evidence_json(&value), value_details(&value));
+        let (v, n, d) = (value.value, value.numerator, value.denominator);
+        let full = restore_value(v, n, d, &json, &details).unwrap();
+        let counted: Vec<EvidenceRef> =
+            full.evidence.iter().filter(|item| item.is_counted()).cloned().collect();
+        some_left_uncounted |= counted.len() < full.evidence.len();
+        for listed in [0, 1, 2, 10] {
+            let restored = restore_listed_value(v, n, d, &json, &details, listed).unwrap();
+            let first = counted.iter().take(listed).cloned().collect();
+            let expected = KrValue { evidence: first, ..full.clone() };
+            assert_eq!(restored.value, expected, "{:?} {listed}", key_result.measure);
+            assert_eq!(restored.counted, counted.len(), "{:?}", key_result.measure);
+        }
+    }
+    assert!(some_left_uncounted, "some family must look at items it does not count");
+}
+
+#[test]
+fn issue_12_a_value_read_back_for_a_listing_is_refused_where_the_full_reading_is() {
+    let (ws, _) = load(None);
+    let (key_result, evidence) = one_of_each_family().pop().unwrap();
+    let value = measure_on(&ws, &key_result, &evidence, AS_OF);
+    let (json, details) = (evidence_json(&value), value_details(&value));
+    let (v, n, d) = (value.value, value.numerator, value.denominator);
+    assert!(json.matches("\"kind\":\"finding\"").count() >= 2, "{json}");
+    let listing = |json: &str, details: &str| restore_listed_value(v, n, d, json, details, 10);
+    // A float written another way in an item listed; whitespace between items; an unknown kind.
+    let respelled = json.replacen("\"days\":", "\"days\": ", 1);
+    let spaced = json.replacen("},{", "}, {", 1);
+    let unknown = json.replacen("\"kind\":\"finding\"", "\"kind\":\"rumour\"", 1);
+    let truncated = &json[..json.len() - 2];
+    for broken in [respelled.as_str(), &spaced, &unknown, truncated, "not json", "[{}]", ""] {
+        assert_ne!(broken, json);
+        assert_eq!(restore_value(v, n, d, broken, &details), None, "{broken}");
+        assert_eq!(listing(broken, &details), None, "{broken}");
+    }
+    let other_coverage = details.replace("apps scanned in the window", "apps counted otherwise");
+    assert_eq!(listing(&json, &other_coverage), None);
+    assert!(listing(&json, &details).is_some());
+}
+
+proptest! {
+    #[test]
+    fn issue_12_reading_back_any_text_for_a_listing_never_panics(json in ".{0,200}", listed in 0usize..4) {
+        let _ = restore_listed_value(Some(1.0), None, None, &json, "{}", listed);
+        let structured = format!("[{{\"kind\":\"threat\",\"counted\":{json}}}]");
+        let _ = restore_listed_value(Some(1.0), None, None, &structured, "{}", listed);
+    }
+}
+
+#[test]
 fn issue_12_a_finding_metric_reads_the_scopes_of_its_apps_and_environments_and_no_other_metric_reads_any()
  {
     let (ws, _) = load(None);

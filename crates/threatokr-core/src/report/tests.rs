@@ -64,6 +64,7 @@ fn kr(id: &str, title: &str) -> KrRow {
         history: Vec::new(),
         evidence: Vec::new(),
         counted: Vec::new(),
+        counted_more: 0,
         derived_from: Vec::new(),
         milestones: None,
     }
@@ -460,6 +461,7 @@ fn build_with_measured_numbers_fills_key_results_and_derives_changes() {
                 value: "6 of 10".to_owned(),
             }],
             counted: Vec::new(),
+            counted_more: 0,
         },
     );
     measured.key_results.insert(
@@ -845,6 +847,19 @@ fn a_key_results_evidence_lists_the_first_ten_items_counted_and_how_many_more_es
     );
     assert!(markdown.contains("; and 3 more"));
     assert!(!markdown.contains(r"db\_11"));
+}
+
+#[test]
+fn issue_12_a_key_result_holding_only_the_lines_shown_renders_as_one_holding_all() {
+    let mut all = sample_model();
+    let kr = &mut all.objectives[1].key_results[0];
+    kr.counted = (1..=13).map(|i| format!("high semgrep sqli in src/db_{i}.py:{i}")).collect();
+    let mut shown = all.clone();
+    let kr = &mut shown.objectives[1].key_results[0];
+    kr.counted.truncate(COUNTED_SHOWN);
+    kr.counted_more = 3;
+    assert_eq!(render_html(&shown), render_html(&all));
+    assert_eq!(render_markdown(&shown), render_markdown(&all));
 }
 
 #[test]

@@ -235,6 +235,38 @@ fn yaml_merge_keys_stay_under_the_alias_budget() {
     assert_eq!(diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::InputBudget]);
 }
 
+/// ASCII YAML of the shapes the workspace files have: nested mappings, lists, flow collections,
+/// quoted and multi-line scalars, comments and anchors.
+const ASCII_SAMPLES: &[&str] = &[
+    "id: 2027\nname: 'x'\nok: true\nnone: ~\nlist: [a, 1.5]\n",
+    "threats:\n  - id: T-1\n    title: \"a \\\"quoted\\\" title\"\n    stride: [spoofing, tampering]\n    # a comment\n    description: |\n      two\n      lines\n  - {id: T-2, title: flow}\n",
+    "base: &b {x: 1, y: [2, 3]}\nuse:\n  <<: *b\n  z: >\n    folded\n    text\n\tbad: tab\n",
+    "- a\n- - b\n  - c\n-\n  d: e\n",
+    "key: 'single ''quoted'' text\n  continued'\nempty:\nlast: x",
+];
+
+#[test]
+fn issue_12_a_markers_index_is_its_byte_offset_in_ascii_text() {
+    for text in ASCII_SAMPLES {
+        let offsets = yaml::offsets_both_ways(text);
+        assert!(offsets.len() > 4, "{text}");
+        for (from_index, from_line) in offsets {
+            assert_eq!(from_index, from_line, "{text:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn issue_12_a_markers_index_is_its_byte_offset_in_any_ascii_text(text in "[ -~\n\t]{0,300}") {
+        for (from_index, from_line) in yaml::offsets_both_ways(&text) {
+            prop_assert_eq!(from_index, from_line);
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 

@@ -20,21 +20,13 @@ pub fn parse_yaml(files: &Files, file: FileId, budget: Budget) -> (Option<Node>,
     let mut text = std::borrow::Cow::Borrowed(source.text.as_str());
     let mut relaxed: Vec<Span> = Vec::new();
     loop {
-        let mut builder = Builder {
-            source,
-            text: &text,
-            file,
-            budget,
-            stack: Vec::new(),
-            anchors: HashMap::new(),
-            nodes: 0,
-            diagnostics: Vec::new(),
-            root: None,
-            documents: 0,
-            quoted_indent_error: None,
-            cursor: std::cell::Cell::new(Cursor { line: 1, column: 0, byte: 0 }),
-            merge_key_next: false,
-        };
+        // A marker's character index is its byte offset in the source's own text when that is
+        // ASCII without `\r` (which the scanner may count as a line break where line starts do
+        // not); a repaired copy is mapped back through lines and columns.
+        let indices = source.text.is_ascii()
+            && !source.text.contains('\r')
+            && matches!(text, std::borrow::Cow::Borrowed(_));
+        let mut builder = Builder::new(source, &text, file, budget, indices);
         let outcome = builder.run();
         // libyaml (PyYAML, Ruby, ...) accepts continuation lines of a quoted scalar that are
         // indented less than YAML 1.2 allows, and real files rely on it (the OTM example does):
@@ -72,6 +64,24 @@ pub fn parse_yaml(files: &Files, file: FileId, budget: Budget) -> (Option<Node>,
             }
         };
     }
+}
+
+/// The byte offset of every marker of the events of `text` (until the first error), found from
+/// the marker's index as [`Builder::offset`] does for ASCII text without `\r`, and from its line
+/// and column; the test that the two agree.
+#[cfg(test)]
+pub(super) fn offsets_both_ways(text: &str) -> Vec<(usize, usize)> {
+    let mut files = Files::new();
+    let file = files.add("t.yaml", text);
+    let builder = Builder::new(files.get(file), text, file, Budget::default(), false);
+    let mut offsets = Vec::new();
+    for event in Parser::new_from_str(text) {
+        let Ok((_, span)) = event else { break };
+        for marker in [span.start, span.end] {
+            offsets.push((marker.index().min(text.len()), builder.offset_by_line(&marker)));
+        }
+    }
+    offsets
 }
 
 /// How many under-indented quoted scalars one file may have before we stop repairing.
@@ -125,7 +135,9 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
-        /// Each key's text and span, to find a duplicate without scanning the entries.
+        /// Each key's text and span, to find a duplicate without scanning the entries, once the
+        /// mapping has [`HASHED_FROM`] entries (empty until then: a look along a few entries
+        /// costs less than hashing, and most mappings are small).
         seen: HashMap<String, Span>,
         /// The key waiting for its value, and whether it is a merge key (`<<`, plain).
         pending_key: Option<(Key, bool)>,
@@ -164,14 +176,49 @@ struct Builder<'a> {
     root: Option<Node>,
     documents: usize,
     cursor: std::cell::Cell<Cursor>,
+    /// A marker's character index is its byte offset (see [`parse_yaml`]).
+    offsets_are_indices: bool,
     /// The scalar being pushed is a plain `<<`: a merge key when it is in key position.
     merge_key_next: bool,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(
+        source: &'a SourceFile,
+        text: &'a str,
+        file: FileId,
+        budget: Budget,
+        offsets_are_indices: bool,
+    ) -> Self {
+        Self {
+            source,
+            text,
+            file,
+            budget,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            diagnostics: Vec::new(),
+            root: None,
+            documents: 0,
+            quoted_indent_error: None,
+            cursor: std::cell::Cell::new(Cursor { line: 1, column: 0, byte: 0 }),
+            offsets_are_indices,
+            merge_key_next: false,
+        }
+    }
+
     /// The byte offset of a parser marker. Events arrive in file order, so walking from the
     /// previous marker keeps this linear even when the whole file is one line (a long flow sequence).
     fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
+        if self.offsets_are_indices {
+            return marker.index().min(self.source.text.len());
+        }
+        self.offset_by_line(marker)
+    }
+
+    /// [`Builder::offset`] from the marker's line and column.
+    fn offset_by_line(&self, marker: &saphyr_parser::Marker) -> usize {
         let (line, column) = (marker.line(), marker.col());
         let text = self.source.text.as_str();
         let cursor = self.cursor.get();
@@ -241,7 +288,7 @@ impl Builder<'_> {
                     }
                     let merge_key = style == ScalarStyle::Plain && text == "<<";
                     let value = if style == ScalarStyle::Plain {
-                        resolve_plain(&text)
+                        resolve_plain(text)
                     } else {
                         Value::Str(text.into_owned())
                     };
@@ -361,15 +408,20 @@ impl Builder<'_> {
             Some(Frame::Map { entries, seen, pending_key, merges, .. }) => match pending_key.take()
             {
                 None => {
-                    let text = node.scalar_text().map(str::to_owned).unwrap_or_else(|| {
-                        self.diagnostics.push(Diagnostic::new(
-                            Code::WrongType,
-                            self.file,
-                            node.span,
-                            format!("a mapping key must be text, found {}", node.value.kind_name()),
-                        ));
-                        String::new()
-                    });
+                    // The key's text is moved out of its node, which is not kept.
+                    let text = match node.value {
+                        Value::Str(text) | Value::Number { text, .. } => text,
+                        Value::Bool(value) => value.to_string(),
+                        other => {
+                            self.diagnostics.push(Diagnostic::new(
+                                Code::WrongType,
+                                self.file,
+                                node.span,
+                                format!("a mapping key must be text, found {}", other.kind_name()),
+                            ));
+                            String::new()
+                        }
+                    };
                     *pending_key = Some((Key { text: text.into(), span: node.span }, merge_key));
                 }
                 Some((key, true)) => {
@@ -397,7 +449,7 @@ impl Builder<'_> {
                     }
                 }
                 Some((key, false)) => {
-                    if let Some(&first) = seen.get(&*key.text) {
+                    if let Some(first) = key_span(entries, seen, &key.text) {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 Code::DuplicateKey,
@@ -409,8 +461,7 @@ impl Builder<'_> {
                             .with_help("the first value is kept; remove one of them"),
                         );
                     } else {
-                        seen.insert(key.text.clone().into_owned(), key.span);
-                        entries.push((key, node));
+                        add_entry(entries, seen, key, node);
                     }
                 }
             },
@@ -425,21 +476,45 @@ fn merge(entries: &mut Vec<(Key, Node)>, seen: &mut HashMap<String, Span>, merge
     for source in merges {
         if let Value::Map(merged) = source.value {
             for (key, value) in merged {
-                if let std::collections::hash_map::Entry::Vacant(slot) =
-                    seen.entry(key.text.clone().into_owned())
-                {
-                    slot.insert(key.span);
-                    entries.push((key, value));
+                if key_span(entries, seen, &key.text).is_none() {
+                    add_entry(entries, seen, key, value);
                 }
             }
         }
     }
 }
 
+/// How many entries a mapping has before its keys are looked up through a hash.
+const HASHED_FROM: usize = 16;
+
+/// Where the mapping being built already has the key `text`, if it has it.
+fn key_span(entries: &[(Key, Node)], seen: &mut HashMap<String, Span>, text: &str) -> Option<Span> {
+    if entries.len() < HASHED_FROM {
+        return entries.iter().find(|(key, _)| key.text == text).map(|(key, _)| key.span);
+    }
+    if seen.is_empty() {
+        seen.extend(entries.iter().map(|(key, _)| (key.text.clone().into_owned(), key.span)));
+    }
+    seen.get(text).copied()
+}
+
+/// Adds an entry whose key the mapping does not have yet.
+fn add_entry(
+    entries: &mut Vec<(Key, Node)>,
+    seen: &mut HashMap<String, Span>,
+    key: Key,
+    node: Node,
+) {
+    if !seen.is_empty() {
+        seen.insert(key.text.clone().into_owned(), key.span);
+    }
+    entries.push((key, node));
+}
+
 /// The YAML 1.2 core schema for plain scalars: null, booleans, integers (decimal, 0o, 0x),
 /// floats (including .inf and .nan, which we read as text since no field takes them).
-fn resolve_plain(text: &str) -> Value {
-    match text {
+fn resolve_plain(text: std::borrow::Cow<'_, str>) -> Value {
+    match &*text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
@@ -449,14 +524,14 @@ fn resolve_plain(text: &str) -> Value {
         i64::from_str_radix(hex, 16).ok().map(|v| v as f64)
     } else if let Some(octal) = text.strip_prefix("0o") {
         i64::from_str_radix(octal, 8).ok().map(|v| v as f64)
-    } else if looks_decimal(text) {
+    } else if looks_decimal(&text) {
         text.parse::<f64>().ok().filter(|v| v.is_finite())
     } else {
         None
     };
     match number {
-        Some(value) => Value::Number { value, text: text.to_owned() },
-        None => Value::Str(text.to_owned()),
+        Some(value) => Value::Number { value, text: text.into_owned() },
+        None => Value::Str(text.into_owned()),
     }
 }
 

@@ -73,15 +73,17 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
 }
 
 /// Opens the workspace and measures the cycle (`None`s: the cycle containing today), drawing a
-/// progress line and printing the problems found on stderr; shared by `measure`, `status`,
-/// `report`.
+/// progress line and printing the problems found on stderr; shared by `status` and `report`
+/// (which show only the items a report lists: [`Reuse::Listed`]).
 pub(crate) fn measure_and_show_problems(
     root: &Path,
     cycle: Option<&str>,
     as_of: Option<Date>,
+    reuse: Reuse,
 ) -> Result<(Session, Measured)> {
     let session = open_session(root)?;
-    let measured = session.measure(cycle, as_of, today(), &mut ProgressLine::default())?;
+    let measured =
+        session.measure_with(cycle, as_of, today(), reuse, &mut ProgressLine::default())?;
     print_diagnostics(&measured.files, &measured.diagnostics);
     Ok((session, measured))
 }

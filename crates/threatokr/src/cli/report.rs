@@ -7,6 +7,7 @@ use super::measure::measure_and_show_problems;
 use super::output::print;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
+use threatokr_app::measure::Reuse;
 use threatokr_app::report::report_model;
 
 #[derive(Debug, clap::Args)]
@@ -29,8 +30,10 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    // The report shows what `measure` would compute now; it records nothing.
-    let (_, measured) = measure_and_show_problems(root, args.cycle.as_deref(), args.as_of)?;
+    // The report shows what `measure` would compute now; it records nothing, and of each key
+    // result's evidence lists only the first items counted.
+    let (_, measured) =
+        measure_and_show_problems(root, args.cycle.as_deref(), args.as_of, Reuse::Listed)?;
     let model = report_model(&measured)?;
     let text = match args.format {
         Format::Html => threatokr_core::report::render_html(&model),

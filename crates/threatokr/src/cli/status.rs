@@ -11,6 +11,7 @@ use super::output::{print, stdout_color, terminal_width};
 use anyhow::Result;
 use jiff::civil::Date;
 use std::path::Path;
+use threatokr_app::measure::Reuse;
 use threatokr_app::report::report_model;
 use threatokr_core::diag::TerminalText;
 use threatokr_core::report::render_status_tree;
@@ -29,7 +30,9 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
-    let (_, measured) = measure_and_show_problems(root, args.cycle.as_deref(), args.as_of)?;
+    // The JSON contract holds every item of evidence; the tree lists none.
+    let reuse = if args.format == Format::Json { Reuse::Unchanged } else { Reuse::Listed };
+    let (_, measured) = measure_and_show_problems(root, args.cycle.as_deref(), args.as_of, reuse)?;
     match args.format {
         Format::Json => print_measurement_json(&measured.measurement),
         Format::Table => print(&TerminalText::already_sanitized(render_status_tree(
