@@ -14,9 +14,10 @@
 //! for files the user controls.
 
 use crate::{Error, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use threatokr_core::diag::{Code, Diagnostic, FileId, Files, Span};
 use threatokr_core::syntax::Budget;
 use threatokr_core::workspace::{WorkspaceFiles, is_native_model};
@@ -47,6 +48,10 @@ pub struct Reader {
     /// on the command line, which may be anywhere.
     confine: Option<(PathBuf, &'static str)>,
     options: ReadOptions,
+    /// The canonical path of every folder resolved so far, shared by the clones of this reader
+    /// (which may read on several threads): a portfolio's files sit in a few folders, and
+    /// resolving every component of every file's path again cost a system call per component.
+    canonical_folders: Arc<Mutex<HashMap<PathBuf, PathBuf>>>,
 }
 
 impl Reader {
@@ -59,12 +64,17 @@ impl Reader {
     pub fn confined(root: &Path, scope: &'static str, options: ReadOptions) -> Result<Self> {
         let canonical = std::fs::canonicalize(root)
             .map_err(Error::io(format!("reading {}", root.display())))?;
-        Ok(Self { base: root.to_owned(), confine: Some((canonical, scope)), options })
+        Ok(Self {
+            base: root.to_owned(),
+            confine: Some((canonical, scope)),
+            options,
+            canonical_folders: Arc::default(),
+        })
     }
 
     /// Reads files named on the command line, wherever they are (names relative to `base`).
     pub fn anywhere(base: &Path, options: ReadOptions) -> Self {
-        Self { base: base.to_owned(), confine: None, options }
+        Self { base: base.to_owned(), confine: None, options, canonical_folders: Arc::default() }
     }
 
     /// The same reader, naming files relative to `base` (which should be inside the folder the
@@ -155,7 +165,11 @@ impl Reader {
         name: &str,
     ) -> Result<std::result::Result<std::fs::Metadata, (Code, String)>> {
         let reading = || format!("reading {}", path.display());
-        let metadata = std::fs::metadata(path).map_err(Error::io(reading()))?;
+        // The link itself first: a file that is no link sits where its folder resolves to.
+        let own = std::fs::symlink_metadata(path).map_err(Error::io(reading()))?;
+        let is_link = own.file_type().is_symlink();
+        let metadata =
+            if is_link { std::fs::metadata(path).map_err(Error::io(reading()))? } else { own };
         if !metadata.is_file() {
             return Ok(Err((
                 Code::UnreadableFile,
@@ -168,7 +182,7 @@ impl Reader {
         if let Some((root, scope)) = &self.confine
             && !self.options.follow_links_outside
         {
-            let target = std::fs::canonicalize(path).map_err(Error::io(reading()))?;
+            let target = self.canonical(path, is_link).map_err(Error::io(reading()))?;
             if !target.starts_with(root) {
                 return Ok(Err((
                     Code::UnreadableFile,
@@ -179,6 +193,38 @@ impl Reader {
             }
         }
         Ok(Ok(metadata))
+    }
+
+    /// The canonical path of `path` (every link resolved), as [`std::fs::canonicalize`] gives it:
+    /// when `path` is no link, its canonical folder's (resolved once per folder) joined with its
+    /// name.
+    fn canonical(&self, path: &Path, is_link: bool) -> std::io::Result<PathBuf> {
+        match (path.parent(), path.components().next_back()) {
+            (Some(parent), Some(Component::Normal(name)))
+                if !is_link && !parent.as_os_str().is_empty() =>
+            {
+                Ok(self.canonical_folder(parent)?.join(name))
+            }
+            _ => std::fs::canonicalize(path),
+        }
+    }
+
+    /// [`Reader::canonical`] of a folder, kept for the next file or folder inside it.
+    fn canonical_folder(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        let known = |cache: &Self| {
+            let folders = cache.canonical_folders.lock().unwrap_or_else(PoisonError::into_inner);
+            folders.get(dir).cloned()
+        };
+        if let Some(canonical) = known(self) {
+            return Ok(canonical);
+        }
+        let is_link = std::fs::symlink_metadata(dir)?.file_type().is_symlink();
+        let canonical = self.canonical(dir, is_link)?;
+        self.canonical_folders
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(dir.to_owned(), canonical.clone());
+        Ok(canonical)
     }
 
     /// The files in `dir` (and below it when `recursive`) whose extension is one of `extensions`
@@ -226,7 +272,7 @@ impl Walk<'_> {
             return Ok(());
         }
         let listing = || format!("listing {}", dir.display());
-        let canonical = std::fs::canonicalize(dir).map_err(Error::io(listing()))?;
+        let canonical = self.reader.canonical_folder(dir).map_err(Error::io(listing()))?;
         let name = display_name(&self.reader.base, dir);
         if let Some((root, scope)) = &self.reader.confine
             && !self.reader.options.follow_links_outside
@@ -247,13 +293,19 @@ impl Walk<'_> {
         }
         self.visited.insert(canonical, name);
         for entry in std::fs::read_dir(dir).map_err(Error::io(listing()))? {
-            let path = entry.map_err(Error::io(listing()))?.path();
+            let entry = entry.map_err(Error::io(listing()))?;
+            let path = entry.path();
             if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
                 continue;
             }
-            // `is_dir` follows links: a link to a folder is walked (once), a link to anything
-            // else is listed and [`Reader::read`] decides.
-            if path.is_dir() {
+            // A link is followed: a link to a folder is walked (once), a link to anything
+            // else is listed and [`Reader::read`] decides. The entry's own type comes with the
+            // listing, so only links cost a look at what they lead to.
+            let is_dir = match entry.file_type() {
+                Ok(kind) if !kind.is_symlink() => kind.is_dir(),
+                _ => path.is_dir(),
+            };
+            if is_dir {
                 if self.recursive {
                     self.folder(&path)?;
                 }

@@ -64,6 +64,34 @@ fn a_link_out_of_the_workspace_is_read_only_when_the_options_allow_it() {
 }
 
 #[test]
+fn issue_12_files_read_through_a_linked_folder_are_judged_by_where_the_folder_leads_every_time() {
+    let dir = scratch("linked-folders");
+    let root = dir.join("ws");
+    for folder in [root.join("models"), root.join("shared"), dir.join("elsewhere")] {
+        std::fs::create_dir_all(folder).unwrap();
+    }
+    std::fs::write(root.join("models/own.yaml"), "own").unwrap();
+    std::fs::write(root.join("shared/kept.yaml"), "kept").unwrap();
+    std::fs::write(dir.join("elsewhere/secret.yaml"), "secret").unwrap();
+    symlink(root.join("shared"), root.join("models/in")).unwrap();
+    symlink(dir.join("elsewhere"), root.join("models/out")).unwrap();
+    let reader = Reader::workspace(&root, ReadOptions::default()).unwrap();
+    let (mut files, mut diagnostics) = (Files::new(), Vec::new());
+    let mut read = |path: &str| {
+        let id = reader.read(&mut files, &root.join(path), &mut diagnostics).unwrap();
+        id.map(|id| files.text(id).to_owned())
+    };
+    // Each twice: the second read resolves the folder from what the first one learnt.
+    for _ in 0..2 {
+        assert_eq!(read("models/own.yaml").as_deref(), Some("own"));
+        assert_eq!(read("models/in/kept.yaml").as_deref(), Some("kept"));
+        assert_eq!(read("models/out/secret.yaml"), None);
+    }
+    let refused: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(refused, [Code::UnreadableFile, Code::UnreadableFile]);
+}
+
+#[test]
 fn a_file_over_the_limit_is_refused_without_reading_it() {
     let root = scratch("limit");
     std::fs::write(root.join("big.csv"), "0123456789").unwrap();
