@@ -24,6 +24,7 @@ use crate::{
     json_column, optional_date_column,
 };
 use jiff::civil::Date;
+use rusqlite::config::DbConfig;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
 use threatokr_core::metrics::FindingRecord;
@@ -330,10 +331,27 @@ impl Store {
             check_not_empty(&scan.environment, "scan environment")?;
             check_date(scan.at, "scan date")?;
         }
+        // The store's triggers (0009's scope generations) run once per row written, a program
+        // call each: with them, most of the cost of a finding seen again (issue 12). An ingest
+        // does what they would, once per scan (`bump_generation`), with them off for this
+        // connection alone: every other connection, and this one after the ingest, keeps them.
+        self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+        let summaries = self.ingest_scans_without_triggers(scans, file);
+        self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
+        summaries
+    }
+
+    /// `ingest_scans` with the triggers of the tables it writes off.
+    fn ingest_scans_without_triggers(
+        &mut self,
+        scans: &[ScanInput],
+        file: Option<&IngestedFile>,
+    ) -> Result<Vec<IngestSummary>, StoreError> {
         let tx = self.write_transaction()?;
         let mut summaries = Vec::with_capacity(scans.len());
         for scan in scans {
             summaries.push(ingest_scan(&tx, scan)?);
+            bump_generation(&tx, scan)?;
         }
         if let Some(file) = file {
             check_not_empty(&file.hash, "ingested file hash")?;
@@ -502,22 +520,29 @@ impl Store {
             None => 0,
         };
         match wanted {
-            // A few scopes of many: each read through the (app, environment, tool, fingerprint)
-            // index, in order, touching only its own rows (a row fetched through an index is a
-            // seek, so this is the cheaper way only when the scopes hold a small share).
+            // A few scopes of many: each read through `findings_by_scope`, one tool at a time,
+            // touching only its own rows (a row fetched through an index is a seek, so this is
+            // the cheaper way only when the scopes hold a small share).
             Some(wanted) if (wanted.len() * FEW_SCOPES) as i64 <= known => {
                 let mut sorted: Vec<(&str, &str)> = wanted.into_iter().collect();
                 sorted.sort_unstable();
+                let tools = self.finding_tools()?;
                 let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM findings f INDEXED BY findings_by_app
-                     WHERE f.app = ?1 AND f.environment = ?2 ORDER BY f.tool, f.fingerprint"
+                    "SELECT {RECORD_COLUMNS} FROM findings f INDEXED BY findings_by_scope
+                     WHERE f.tool = ?1 AND f.app = ?2 AND f.environment = ?3"
                 );
                 let mut statement = self.conn.prepare_cached(&sql)?;
                 for (app, environment) in sorted {
-                    let rows = statement.query_map(params![app, environment], record_from_row)?;
-                    for row in rows {
-                        records.push(row?);
+                    let scope_start = records.len();
+                    for tool in &tools {
+                        let rows = statement
+                            .query_map(params![tool, app, environment], record_from_row)?;
+                        for row in rows {
+                            records.push(row?);
+                        }
                     }
+                    records[scope_start..]
+                        .sort_unstable_by(|a, b| (&a.tool, &a.id).cmp(&(&b.tool, &b.id)));
                 }
                 return Ok(records);
             }
@@ -544,6 +569,34 @@ impl Store {
         });
         Ok(records)
     }
+}
+
+impl Store {
+    /// The tools that have findings, sorted: found by seeking `findings_by_scope` from one tool
+    /// to the next, a few index pages each, however many findings they have.
+    fn finding_tools(&self) -> Result<Vec<String>, StoreError> {
+        let mut first = self.conn.prepare_cached("SELECT min(tool) FROM findings")?;
+        let mut next =
+            self.conn.prepare_cached("SELECT min(tool) FROM findings WHERE tool > ?1")?;
+        let mut tools = Vec::new();
+        let mut tool: Option<String> = first.query_row([], |row| row.get(0))?;
+        while let Some(found) = tool {
+            tool = next.query_row(params![found], |row| row.get(0))?;
+            tools.push(found);
+        }
+        Ok(tools)
+    }
+}
+
+/// What the triggers on `findings` and `scans` do for each row, done once for a scan: its scope
+/// changed. Once is enough, since the generation is only read after the commit.
+fn bump_generation(tx: &Transaction<'_>, scan: &ScanInput) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO finding_scopes (app, environment, generation) VALUES (?1, ?2, 1)
+         ON CONFLICT (app, environment) DO UPDATE SET generation = generation + 1",
+    )?
+    .execute(params![scan.app, scan.environment])?;
+    Ok(())
 }
 
 /// One scan inside the caller's transaction.
@@ -605,6 +658,7 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     }
     writes.insert(&new)?;
     summary.new += new.len();
+    writes.update_seen()?;
     writes.open_inserted(summary.new)?;
     if !complete {
         return Ok(summary);
@@ -633,7 +687,8 @@ fn known_findings(
     scan: &ScanInput,
 ) -> Result<HashMap<String, (i64, Option<Date>)>, StoreError> {
     let mut statement = tx.prepare_cached(
-        "SELECT fingerprint, id, fixed_at FROM findings WHERE app = ?1 AND environment = ?2 AND tool = ?3",
+        "SELECT fingerprint, id, fixed_at FROM findings INDEXED BY findings_by_scope
+         WHERE app = ?1 AND environment = ?2 AND tool = ?3",
     )?;
     let rows = statement.query_map(params![scan.app, scan.environment, scan.tool], |row| {
         Ok((row.get(0)?, (row.get(1)?, optional_date_column(row, 2)?)))
@@ -674,13 +729,40 @@ fn insert_findings_sql(rows: usize) -> String {
 /// The parameters of one row of `insert_findings_sql`.
 const INSERT_PARAMETERS: usize = 9;
 
+/// `UPDATE findings` of `rows` findings seen again, in one statement over a list of values: `?1`
+/// is the scan's date, then per row the finding's id and what the scan says of it now.
+fn update_findings_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "UPDATE findings SET rule_id = seen.column2, severity = seen.column3, score = seen.column4,
+             cwes = seen.column5, file = seen.column6, line = seen.column7, message = seen.column8,
+             last_seen = ?1, class = seen.column9
+         FROM (VALUES ",
+    );
+    for row in 0..rows {
+        let p = 2 + row * UPDATE_PARAMETERS;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let parameters: Vec<String> = (p..p + UPDATE_PARAMETERS).map(|n| format!("?{n}")).collect();
+        sql.push('(');
+        sql.push_str(&parameters.join(", "));
+        sql.push(')');
+    }
+    sql.push_str(") AS seen WHERE findings.id = seen.column1");
+    sql
+}
+
+/// The parameters of one row of `update_findings_sql`.
+const UPDATE_PARAMETERS: usize = 9;
+
 /// The statements of a scan's finding writes, prepared once for the whole scan.
 struct FindingWrites<'t> {
     scan: &'t ScanInput,
     /// The largest finding id before the scan's inserts: the new findings are those above it.
     inserted_after: i64,
     event: rusqlite::CachedStatement<'t>,
-    update: rusqlite::CachedStatement<'t>,
+    /// Findings seen again (with their ids) not yet written, up to `INSERT_BATCH`.
+    seen: Vec<(&'t FindingInput, i64)>,
     tx: &'t Transaction<'t>,
 }
 
@@ -694,10 +776,7 @@ impl<'t> FindingWrites<'t> {
             event: tx.prepare_cached(
                 "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, ?3)",
             )?,
-            update: tx.prepare_cached(
-                "UPDATE findings SET rule_id = ?2, severity = ?3, score = ?4, cwes = ?5, file = ?6, line = ?7, message = ?8, last_seen = ?9, class = ?10
-                 WHERE id = ?1",
-            )?,
+            seen: Vec::with_capacity(INSERT_BATCH),
             tx,
         })
     }
@@ -729,6 +808,33 @@ impl<'t> FindingWrites<'t> {
         Ok(())
     }
 
+    /// Writes the findings seen again that `update` gathered: their rule, severity, score,
+    /// CWEs, location, message and class as the scan gives them, and the scan's date as their
+    /// last sighting, in one statement (one per finding was most of the cost of a scan seen
+    /// again: each execution opens and closes its cursors, issue 12).
+    fn update_seen(&mut self) -> Result<(), StoreError> {
+        if self.seen.is_empty() {
+            return Ok(());
+        }
+        let mut statement = self.tx.prepare_cached(&update_findings_sql(self.seen.len()))?;
+        statement.raw_bind_parameter(1, SqlDate(self.scan.at))?;
+        for (row, (finding, id)) in self.seen.iter().enumerate() {
+            let p = 2 + row * UPDATE_PARAMETERS;
+            statement.raw_bind_parameter(p, id)?;
+            statement.raw_bind_parameter(p + 1, &finding.rule_id)?;
+            statement.raw_bind_parameter(p + 2, &finding.severity)?;
+            statement.raw_bind_parameter(p + 3, finding.score)?;
+            statement.raw_bind_parameter(p + 4, cwes_json(&finding.cwes))?;
+            statement.raw_bind_parameter(p + 5, &finding.file)?;
+            statement.raw_bind_parameter(p + 6, finding.line)?;
+            statement.raw_bind_parameter(p + 7, &finding.message)?;
+            statement.raw_bind_parameter(p + 8, finding.class.as_str())?;
+        }
+        statement.raw_execute()?;
+        self.seen.clear();
+        Ok(())
+    }
+
     /// Gives the `inserted` new findings their `opened` event, in one statement: they are the
     /// rows above the largest id before the scan (SQLite gives a new row the largest id plus
     /// one). Should ids ever be given otherwise (after the largest possible id), the findings
@@ -755,28 +861,20 @@ impl<'t> FindingWrites<'t> {
     }
 
     /// Records a finding the store holds (`existing`: its id and fixed date) as seen again:
-    /// still open, or reopened.
+    /// still open, or reopened. Its new values are written with those of the findings seen
+    /// again after it, `INSERT_BATCH` to a statement, by `update_seen`.
     fn update(
         &mut self,
-        finding: &FindingInput,
+        finding: &'t FindingInput,
         existing: (i64, Option<Date>),
         summary: &mut IngestSummary,
     ) -> Result<(), StoreError> {
         let scan = self.scan;
-        let cwes = cwes_json(&finding.cwes);
         let (id, fixed_at) = existing;
-        self.update.execute(params![
-            id,
-            finding.rule_id,
-            finding.severity,
-            finding.score,
-            cwes,
-            finding.file,
-            finding.line,
-            finding.message,
-            SqlDate(scan.at),
-            finding.class.as_str()
-        ])?;
+        self.seen.push((finding, id));
+        if self.seen.len() == INSERT_BATCH {
+            self.update_seen()?;
+        }
         let tx = self.tx;
         match fixed_at {
             None => summary.still_open += 1,
