@@ -26,7 +26,7 @@ use crate::{
 use jiff::civil::Date;
 use rusqlite::config::DbConfig;
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
 
@@ -408,14 +408,21 @@ impl Store {
         fingerprints: &[&str],
     ) -> Result<std::collections::BTreeMap<String, usize>, StoreError> {
         let mut owners = std::collections::BTreeMap::new();
-        let mut statement = self.conn.prepare_cached(
-            "SELECT app FROM findings WHERE fingerprint = ?1 AND tool = ?2 AND app <> ?3",
-        )?;
-        for fingerprint in fingerprints {
-            let apps = statement.query_map(params![fingerprint, tool, app], |row| row.get(0))?;
-            let apps: HashSet<String> = apps.collect::<Result<_, _>>()?;
-            for other in apps {
-                *owners.entry(other).or_default() += 1;
+        // Many fingerprints to a statement (one each was a tenth of an ingest of a large file
+        // seen again, issue 12), each looked up through the unique key. A fingerprint listed
+        // twice counts twice, as each entry is numbered.
+        for chunk in fingerprints.chunks(INSERT_BATCH) {
+            let mut statement =
+                self.conn.prepare_cached(&fingerprints_elsewhere_sql(chunk.len()))?;
+            statement.raw_bind_parameter(1, tool)?;
+            statement.raw_bind_parameter(2, app)?;
+            for (entry, fingerprint) in chunk.iter().enumerate() {
+                statement.raw_bind_parameter(3 + entry, fingerprint)?;
+            }
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next()? {
+                let count: i64 = row.get(1)?;
+                *owners.entry(row.get(0)?).or_default() += count as usize;
             }
         }
         Ok(owners)
@@ -640,12 +647,16 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     // at random places, and the scope's findings are read in one pass over its index (issue 12).
     findings.sort_unstable_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
     let known = known_findings(tx, scan)?;
+    let mut known = known.iter().peekable();
     let mut writes = FindingWrites::prepare(tx, scan)?;
     let mut summary = IngestSummary::default();
     let mut new: Vec<&FindingInput> = Vec::with_capacity(INSERT_BATCH);
     for finding in findings {
-        match known.get(finding.fingerprint.as_str()) {
-            Some(&existing) => writes.update(finding, existing, &mut summary)?,
+        // Both in fingerprint order: the known ones before this finding are not in the scan.
+        let fingerprint = finding.fingerprint.as_str();
+        while known.next_if(|(held, _)| held.as_str() < fingerprint).is_some() {}
+        match known.next_if(|(held, _)| held == fingerprint) {
+            Some(&(_, existing)) => writes.update(finding, existing, &mut summary)?,
             None => {
                 new.push(finding);
                 if new.len() == INSERT_BATCH {
@@ -680,12 +691,16 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     Ok(summary)
 }
 
-/// The findings of a scan's tool, app and environment: fingerprint to id and fixed date, read
-/// in one pass over the index rather than looked up one by one.
+/// A finding the store holds: its id and fixed date.
+type KnownFinding = (i64, Option<Date>);
+
+/// The findings of a scan's tool, app and environment: fingerprint, id and fixed date, in
+/// fingerprint order, read in one pass over the index rather than looked up one by one (and
+/// matched to the scan's by a merge of the two sorted lists, not a hash map, issue 12).
 fn known_findings(
     tx: &Transaction<'_>,
     scan: &ScanInput,
-) -> Result<HashMap<String, (i64, Option<Date>)>, StoreError> {
+) -> Result<Vec<(String, KnownFinding)>, StoreError> {
     let mut statement = tx.prepare_cached(
         "SELECT fingerprint, id, fixed_at FROM findings INDEXED BY findings_by_scope
          WHERE app = ?1 AND environment = ?2 AND tool = ?3",
@@ -693,7 +708,24 @@ fn known_findings(
     let rows = statement.query_map(params![scan.app, scan.environment, scan.tool], |row| {
         Ok((row.get(0)?, (row.get(1)?, optional_date_column(row, 2)?)))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut known: Vec<(String, KnownFinding)> = rows.collect::<Result<_, _>>()?;
+    // SQLite compares text byte by byte, as `str` does; the unique key holds one of each.
+    known.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(known)
+}
+
+/// Which other apps (`?2` the asking one) hold which of `entries` fingerprints (`?3`…) of a tool
+/// (`?1`): per app, how many of the numbered entries.
+fn fingerprints_elsewhere_sql(entries: usize) -> String {
+    let values: Vec<String> =
+        (0..entries).map(|entry| format!("(?{}, {entry})", 3 + entry)).collect();
+    format!(
+        "SELECT f.app, count(DISTINCT asked.column2)
+         FROM (VALUES {}) AS asked CROSS JOIN findings f
+         WHERE f.fingerprint = asked.column1 AND f.tool = ?1 AND f.app <> ?2
+         GROUP BY f.app",
+        values.join(", ")
+    )
 }
 
 /// New findings are inserted this many to a statement: a statement's execution has a cost of its
