@@ -26,7 +26,9 @@ use crate::{
 use jiff::civil::Date;
 use rusqlite::config::DbConfig;
 use rusqlite::{OptionalExtension, Transaction, params};
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
 
@@ -412,8 +414,11 @@ impl Store {
         // seen again, issue 12), each looked up through the unique key. A fingerprint listed
         // twice counts twice, as each entry is numbered.
         for chunk in fingerprints.chunks(INSERT_BATCH) {
-            let mut statement =
-                self.conn.prepare_cached(&fingerprints_elsewhere_sql(chunk.len()))?;
+            let mut statement = self.conn.prepare_cached(&batch_sql(
+                chunk.len(),
+                &ELSEWHERE_SQL,
+                fingerprints_elsewhere_sql,
+            ))?;
             statement.raw_bind_parameter(1, tool)?;
             statement.raw_bind_parameter(2, app)?;
             for (entry, fingerprint) in chunk.iter().enumerate() {
@@ -732,6 +737,21 @@ fn fingerprints_elsewhere_sql(entries: usize) -> String {
 /// own (cursors opened and closed, the page cache looked up again) that was most of a row's.
 const INSERT_BATCH: usize = 64;
 
+/// The statements of a full batch, written once: the statement cache finds a statement by its
+/// text, and writing it again for every batch was about 1% of a stored ingest (issue 12).
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| insert_findings_sql(INSERT_BATCH));
+static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| update_findings_sql(INSERT_BATCH));
+static ELSEWHERE_SQL: LazyLock<String> = LazyLock::new(|| fingerprints_elsewhere_sql(INSERT_BATCH));
+
+/// The text of a batch of `rows`: `full`'s for a full batch, written by `write` for a shorter one.
+fn batch_sql(
+    rows: usize,
+    full: &'static LazyLock<String>,
+    write: fn(usize) -> String,
+) -> Cow<'static, str> {
+    if rows == INSERT_BATCH { Cow::Borrowed(full.as_str()) } else { Cow::Owned(write(rows)) }
+}
+
 /// `INSERT INTO findings` of `rows` rows: `?1`..`?4` are the scan's tool, app, environment and
 /// date, then nine parameters per row.
 fn insert_findings_sql(rows: usize) -> String {
@@ -819,7 +839,8 @@ impl<'t> FindingWrites<'t> {
             return Ok(());
         }
         let scan = self.scan;
-        let mut statement = self.tx.prepare_cached(&insert_findings_sql(findings.len()))?;
+        let mut statement =
+            self.tx.prepare_cached(&batch_sql(findings.len(), &INSERT_SQL, insert_findings_sql))?;
         statement.raw_bind_parameter(1, &scan.tool)?;
         statement.raw_bind_parameter(2, &scan.app)?;
         statement.raw_bind_parameter(3, &scan.environment)?;
@@ -848,7 +869,11 @@ impl<'t> FindingWrites<'t> {
         if self.seen.is_empty() {
             return Ok(());
         }
-        let mut statement = self.tx.prepare_cached(&update_findings_sql(self.seen.len()))?;
+        let mut statement = self.tx.prepare_cached(&batch_sql(
+            self.seen.len(),
+            &UPDATE_SQL,
+            update_findings_sql,
+        ))?;
         statement.raw_bind_parameter(1, SqlDate(self.scan.at))?;
         for (row, (finding, id)) in self.seen.iter().enumerate() {
             let p = 2 + row * UPDATE_PARAMETERS;
