@@ -334,17 +334,23 @@ impl Store {
             check_date(scan.at, "scan date")?;
         }
         // The store's triggers (0009's scope generations) run once per row written, a program
-        // call each: with them, most of the cost of a finding seen again (issue 12). An ingest
-        // does what they would, once per scan (`bump_generation`), with them off for this
+        // call each: with them, most of the cost of a finding seen again (issue 12). A large
+        // ingest does what they would, once per scan (`bump_generation`), with them off for this
         // connection alone: every other connection, and this one after the ingest, keeps them.
+        // Turning them off or on makes SQLite prepare every statement again, which costs more
+        // than the triggers of a small file.
+        let findings: usize = scans.iter().map(|scan| scan.findings.len()).sum();
+        if findings < TRIGGERS_OFF_FROM {
+            return self.ingest_scans_in_one_transaction(scans, file);
+        }
         self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
-        let summaries = self.ingest_scans_without_triggers(scans, file);
+        let summaries = self.ingest_scans_in_one_transaction(scans, file);
         self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
         summaries
     }
 
-    /// `ingest_scans` with the triggers of the tables it writes off.
-    fn ingest_scans_without_triggers(
+    /// `ingest_scans` once the triggers are on or off.
+    fn ingest_scans_in_one_transaction(
         &mut self,
         scans: &[ScanInput],
         file: Option<&IngestedFile>,
@@ -600,8 +606,12 @@ impl Store {
     }
 }
 
+/// The findings in one ingest from which it turns the triggers off (see `ingest_scans`).
+const TRIGGERS_OFF_FROM: usize = 1_000;
+
 /// What the triggers on `findings` and `scans` do for each row, done once for a scan: its scope
-/// changed. Once is enough, since the generation is only read after the commit.
+/// changed. Once is enough, since the generation is only read after the commit (and with the
+/// triggers on, one more move changes nothing that matters: only that it moves).
 fn bump_generation(tx: &Transaction<'_>, scan: &ScanInput) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO finding_scopes (app, environment, generation) VALUES (?1, ?2, 1)

@@ -1428,15 +1428,21 @@ fn issue_12_a_few_scopes_of_many_read_through_the_index_give_the_same_records() 
 }
 
 #[test]
-fn issue_12_an_ingest_moves_its_scope_generation_once_per_scan_and_leaves_the_triggers_on() {
+fn issue_12_a_large_ingest_moves_its_scope_generation_once_per_scan_and_leaves_the_triggers_on() {
     let mut store = store();
     let generation = |store: &Store| generations(store)[0].2;
-    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b", "c"])).unwrap();
+    let names: Vec<String> = (0..1_500).map(|n| format!("f{n:04}")).collect();
+    let fingerprints: Vec<&str> = names.iter().map(String::as_str).collect();
+    store.ingest_findings(&scan(date(2027, 1, 5), &fingerprints)).unwrap();
     assert_eq!(generation(&store), 1);
-    store.ingest_findings(&scan(date(2027, 1, 6), &["a", "b", "d"])).unwrap();
+    // Seen again, fixed (f0000) and new (g): still one move.
+    let mut later = fingerprints[1..].to_vec();
+    later.push("g");
+    let summary_of_later = store.ingest_findings(&scan(date(2027, 1, 6), &later)).unwrap();
+    assert_eq!(summary_of_later, summary(1, 1_499, 1, 0));
     assert_eq!(generation(&store), 2);
     // A refused ingest changes nothing, and the triggers are on again for other writes.
-    assert!(store.ingest_findings(&scan(date(2027, 1, 1), &["a"])).is_err());
+    assert!(store.ingest_findings(&scan(date(2027, 1, 1), &fingerprints)).is_err());
     assert_eq!(generation(&store), 2);
     store.conn.execute("UPDATE findings SET message = 'edited by hand'", []).unwrap();
     assert!(generation(&store) > 2);
