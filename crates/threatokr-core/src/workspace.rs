@@ -123,7 +123,8 @@ fn lower_models(files: &Files, input: &WorkspaceFiles) -> Vec<LoweredModel> {
 
 /// OKR files may name threats by alias; the model keeps the threats' own ids.
 fn resolve_threat_aliases(workspace: &mut Workspace) {
-    let aliases = workspace.aliases.clone();
+    // Borrowed beside the OKR sets, not copied: a portfolio has tens of thousands of aliases.
+    let aliases = &workspace.aliases;
     let resolve = |ids: &mut Vec<ThreatId>| {
         for id in ids {
             if let Some(threat) = aliases.threat(id.as_str()) {

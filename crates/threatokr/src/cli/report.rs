@@ -7,7 +7,7 @@ use super::measure::measure_and_show_problems;
 use super::output::print;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
-use threatokr_app::measure::Reuse;
+use threatokr_app::measure::{Measured, Reuse};
 use threatokr_app::report::report_model;
 
 #[derive(Debug, clap::Args)]
@@ -42,5 +42,8 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     };
     write_output(&args.out, &text, args.force)?;
     print(&format!("wrote {}", args.out.display()));
+    let Measured { store, workspace, measurement, files, .. } = measured;
+    drop(store);
+    super::leave_to_exit((workspace, measurement, files, model, text));
     Ok(Outcome::Ok)
 }

@@ -43,5 +43,6 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         }
         other => return Err(other.unsupported()),
     }
+    super::leave_to_exit((workspace, files, diagnostics));
     Ok(if summary.errors > 0 { Outcome::InputErrors } else { Outcome::Ok })
 }
