@@ -207,9 +207,16 @@ impl Tally {
             if threat.risk.basis == RiskBasis::Default {
                 self.default_risk += 1;
             }
-            self.affected_apps.insert(threat.app.clone());
+            // Looked up before copied: most threats of a group share their app and controls.
+            if !self.affected_apps.contains(&threat.app) {
+                self.affected_apps.insert(threat.app.clone());
+            }
         }
-        self.controls.extend(controls.iter().cloned());
+        for control in controls {
+            if !self.controls.contains(control) {
+                self.controls.insert(control.clone());
+            }
+        }
     }
 
     fn figures(
