@@ -1022,14 +1022,16 @@ fn collect_cwes(reader: &mut Reader, properties: Option<&Node>, out: &mut BTreeS
         return;
     };
     for (key, value) in entries {
-        let key = key.text.to_ascii_lowercase();
-        if key == "tags" {
+        // Compared without a lowercase copy: this runs on the rule's properties for each of
+        // its results (issue 12).
+        let key = &*key.text;
+        if key.eq_ignore_ascii_case("tags") {
             for tag in value.as_seq().unwrap_or(&[]) {
                 if let Some(cwe) = tag.as_str().and_then(cwe_from_tag) {
                     out.insert(cwe);
                 }
             }
-        } else if key == "cwe" || key == "cwes" {
+        } else if key.eq_ignore_ascii_case("cwe") || key.eq_ignore_ascii_case("cwes") {
             let items = value.as_seq().map_or_else(|| vec![value], |items| items.iter().collect());
             for item in items {
                 let text = item.scalar_text().unwrap_or_default().trim();
@@ -1324,7 +1326,10 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
             let mut finding = draft.finding;
             let file = finding.file.as_deref().unwrap_or_default();
             finding.fingerprint = match draft.fingerprints {
-                Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
+                // Most logs have no unusable fingerprint: then none is hashed to look it up.
+                Some((text, _))
+                    if !text.is_empty() && (unusable.is_empty() || !unusable.contains(&text)) =>
+                {
                     joined(&[&finding.tool, &finding.rule_id, file, &text])
                 }
                 _ => {

@@ -34,6 +34,8 @@ pub(super) struct Positioned<'p, R> {
     scratch: Vec<u8>,
     /// Number text, to convert exactly.
     number: Vec<u8>,
+    /// The containers open in the value being skipped.
+    open: Vec<u8>,
     remaining_depth: u32,
     first_fill: bool,
 }
@@ -55,6 +57,7 @@ impl<'p, R: Read> Positioned<'p, R> {
             position,
             scratch: Vec::new(),
             number: Vec::new(),
+            open: Vec::new(),
             remaining_depth: RECURSION_LIMIT,
             first_fill: true,
         }
@@ -366,8 +369,16 @@ impl<'p, R: Read> Positioned<'p, R> {
 
     /// Skips one value, checking it as serde_json's `IgnoredAny` does, without a visitor.
     fn skip_value(&mut self) -> Result<(), Error> {
-        // The open containers, innermost last; skipped values have no nesting limit.
-        let mut open: Vec<u8> = Vec::new();
+        // The open containers, innermost last; skipped values have no nesting limit. The
+        // list is kept from one skipped value to the next (two or three per result).
+        let mut open = std::mem::take(&mut self.open);
+        open.clear();
+        let skipped = self.skip_value_with(&mut open);
+        self.open = open;
+        skipped
+    }
+
+    fn skip_value_with(&mut self, open: &mut Vec<u8>) -> Result<(), Error> {
         loop {
             // A value.
             match self.skip_whitespace()? {

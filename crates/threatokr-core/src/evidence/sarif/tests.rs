@@ -962,3 +962,31 @@ fn keys_are_matched_as_bytes_whatever_their_escapes_or_chunks() {
         assert_eq!(&text[label.span.range()], "\"loud\"", "cut {cut}");
     }
 }
+
+/// The property names `tags`, `cwe` and `cwes` are read in any case, on the rule and on the
+/// result, without a lowercase copy of every property name (issue 12).
+#[test]
+fn reads_cwe_properties_whatever_the_case_of_their_names() {
+    let text = json!({
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "T", "rules": [
+                {"id": "r", "properties": {"TAGS": ["external/cwe/cwe-079"], "Cwe": "CWE-78"}}
+            ]}},
+            "results": [{
+                "ruleId": "r",
+                "message": {"text": "m"},
+                "properties": {"Tags": ["CWE-22"], "CWES": ["89", "nope"], "tagsX": ["CWE-1"]}
+            }]
+        }]
+    })
+    .to_string();
+    let (findings, diagnostics) = parse("case.sarif", &text);
+    assert_eq!(findings[0].cwes, [22, 78, 79, 89]);
+    assert_eq!(codes(&diagnostics), ["sarif-invalid-value"]);
+    assert!(
+        diagnostics[0].message.contains("`nope` is not a CWE id"),
+        "{}",
+        diagnostics[0].message
+    );
+}
