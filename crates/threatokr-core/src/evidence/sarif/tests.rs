@@ -990,3 +990,35 @@ fn reads_cwe_properties_whatever_the_case_of_their_names() {
         diagnostics[0].message
     );
 }
+
+/// A fingerprint is an identity while, in each file, its results are on one line: checked for
+/// its first file and for every other file apart (issue 12 keeps one lookup for the first).
+#[test]
+fn a_fingerprint_is_untrusted_when_its_lines_differ_in_a_file_other_than_its_first() {
+    let result = |fingerprint: &str, uri: &str, line: u32| {
+        json!({
+            "ruleId": "r", "message": {"text": "m"},
+            "partialFingerprints": {"h": fingerprint},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": uri}, "region": {"startLine": line}}}]
+        })
+    };
+    let text = json!({
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "T"}}, "results": [
+            result("kept", "a.py", 1), result("kept", "b.py", 5), result("kept", "b.py", 5),
+            result("moved", "a.py", 1), result("moved", "b.py", 5), result("moved", "b.py", 6),
+        ]}]
+    })
+    .to_string();
+    let (findings, diagnostics) = parse("places.sarif", &text);
+    let kept: Vec<&str> =
+        findings.iter().map(|f| f.fingerprint.as_str()).filter(|f| f.contains("h=kept")).collect();
+    assert_eq!(kept, ["T:r:a.py:h=kept", "T:r:b.py:h=kept", "T:r:b.py:h=kept#2"]);
+    assert_eq!(codes(&diagnostics), ["sarif-fingerprint-not-unique"]);
+    assert!(
+        diagnostics[0].message.contains("`h=moved` of 3 results"),
+        "{}",
+        diagnostics[0].message
+    );
+}
