@@ -76,18 +76,27 @@ pub(crate) fn ci_files(
 /// The CI scans kept in the store by the hash of their files, and the scans made in this run
 /// for the store to keep (issue 12: measuring again must not parse the pipelines of thousands
 /// of repositories whose files did not change).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CiScanCache {
     /// Kept scans by repository, as `(inputs, scan JSON)`.
     known: HashMap<String, (String, String)>,
     /// Scans made in this run whose inputs the store did not know.
     pub(crate) fresh: Vec<CiScanRow>,
+    /// The build's identity, looked up once (`None`: unknown, nothing is taken or kept).
+    build: Option<String>,
+}
+
+impl Default for CiScanCache {
+    /// No scan kept yet.
+    fn default() -> Self {
+        Self::kept(HashMap::new())
+    }
 }
 
 impl CiScanCache {
     /// The scans the store keeps.
     pub(crate) fn kept(known: HashMap<String, (String, String)>) -> Self {
-        Self { known, fresh: Vec::new() }
+        Self { known, fresh: Vec::new(), build: crate::measure::build_identity() }
     }
 
     /// The scan of `repo` from its CI files `ids`: the kept one when the build and every file's
@@ -100,7 +109,7 @@ impl CiScanCache {
         repo: &str,
         ids: &[FileId],
     ) -> (RepoScan, Vec<Diagnostic>) {
-        let Some(inputs) = scan_inputs(files, ids) else {
+        let Some(inputs) = self.build.as_deref().map(|build| scan_inputs(build, files, ids)) else {
             return scan_repository(files, repo, ids);
         };
         if let Some((kept_inputs, text)) = self.known.get(repo)
@@ -118,22 +127,21 @@ impl CiScanCache {
 }
 
 /// The hash of what a repository's scan is computed from: the build (a new scanner may read
-/// the same files differently) and each CI file's name and text. `None` when the build cannot
-/// be identified: then nothing is taken from the store.
-fn scan_inputs(files: &Files, ids: &[FileId]) -> Option<String> {
+/// the same files differently) and each CI file's name and text.
+fn scan_inputs(build: &str, files: &Files, ids: &[FileId]) -> String {
     let mut hash = Sha256::new();
     let mut field = |bytes: &[u8]| {
         hash.update((bytes.len() as u64).to_le_bytes());
         hash.update(bytes);
     };
     field(b"threatokr CI scan 1");
-    field(crate::measure::build_identity()?.as_bytes());
+    field(build.as_bytes());
     for &id in ids {
         field(files.name(id).as_bytes());
         field(files.text(id).as_bytes());
     }
     let digest: [u8; 32] = hash.finalize().into();
-    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A scan as kept: `{"tools": [[name, category, file, job, enforced, blocking], ...],
