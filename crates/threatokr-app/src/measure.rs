@@ -107,23 +107,20 @@ impl Session {
         today: Date,
         progress: &mut dyn Progress,
     ) -> Result<Measured> {
-        self.measure_with_evidence(cycle, as_of, today, Reuse::Unchanged, progress)
-            .map(|(measured, _)| measured)
+        self.measure_with(cycle, as_of, today, Reuse::Unchanged, progress)
     }
 
-    /// [`Session::measure`], saying whether stored values of unchanged key results are reused,
-    /// and returning the evidence read too: with [`Reuse::Unchanged`], the
-    /// findings of the key results computed (every production finding when one counts them all),
-    /// which a short-lived caller may leave to its exit to free.
-    pub fn measure_with_evidence(
+    /// [`Session::measure`], saying whether stored values of unchanged key results are reused.
+    pub fn measure_with(
         &self,
         cycle: Option<&str>,
         as_of: Option<Date>,
         today: Date,
         reuse: Reuse,
         progress: &mut dyn Progress,
-    ) -> Result<(Measured, EvidenceSet)> {
+    ) -> Result<Measured> {
         compute_with_evidence(&self.reader()?, cycle, as_of, today, reuse, progress)
+            .map(|(measured, _)| measured)
     }
 
     /// [`Session::load`] and the evidence too (ASVS, training, test results, CI), with their

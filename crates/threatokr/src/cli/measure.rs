@@ -39,7 +39,7 @@ pub(crate) struct Args {
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
     let session = open_session(root)?;
     let reuse = if args.full { Reuse::Never } else { Reuse::Unchanged };
-    let (mut measured, evidence) = session.measure_with_evidence(
+    let mut measured = session.measure_with(
         args.cycle.as_deref(),
         args.as_of,
         today(),
@@ -70,13 +70,13 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         other => return Err(other.unsupported()),
     }
     let outcome = if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok };
-    // The workspace, the files read, the findings and the measurement of a large portfolio are
-    // millions of small allocations (every model's threats, every finding's texts) that the
-    // process's exit returns at once; freeing them one by one first took a twentieth of a
-    // re-measure. The store is closed as usual (its connection checkpoints the write-ahead log).
+    // The workspace, the files read and the measurement of a large portfolio are millions of
+    // small allocations (every model's threats, every counted finding's texts) that the process's
+    // exit returns at once; freeing them one by one first took a twentieth of a re-measure. The
+    // store is closed as usual (its connection checkpoints the write-ahead log).
     let Measured { workspace, measurement, files, store, .. } = measured;
     drop(store);
-    std::mem::forget((workspace, measurement, files, evidence));
+    std::mem::forget((workspace, measurement, files));
     Ok(outcome)
 }
 
