@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_measurement_fingerprints.sql"),
     include_str!("../migrations/0010_findings_checks_without_lists.sql"),
     include_str!("../migrations/0014_ci_scans.sql"),
+    include_str!("../migrations/0015_status_snapshot.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

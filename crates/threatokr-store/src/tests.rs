@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 9;
+const MIGRATION_COUNT: u32 = 10;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -1001,6 +1001,24 @@ fn status_observations_out_of_order_or_unknown_are_refused_whole() {
         .unwrap_err();
     assert!(matches!(error, StoreError::Invalid { field: "status", .. }), "{error:?}");
     assert_eq!(dump(&store), before);
+}
+
+#[test]
+fn issue_12_the_statuses_last_recorded_are_not_looked_up_again_but_an_earlier_day_is_refused() {
+    let mut store = store();
+    let seen = |status: &str| [observed(EntityKind::Threat, "T-1", status)];
+    assert_eq!(store.record_statuses(date(2027, 1, 7), &seen("identified")).unwrap(), 1);
+    // The same statuses on a later day: known from the snapshot, not looked up row by row (the
+    // history below is not read: a row removed behind the store's back is not noticed).
+    store.conn.execute("DELETE FROM status_changes", []).unwrap();
+    assert_eq!(store.record_statuses(date(2027, 1, 8), &seen("identified")).unwrap(), 0);
+    assert!(store.status_history(EntityKind::Threat, "T-1").unwrap().is_empty());
+    assert_eq!(store.record_statuses(date(2027, 1, 9), &seen("mitigated")).unwrap(), 1);
+    // Back to the earlier statuses: another snapshot, so each is looked up and recorded.
+    assert_eq!(store.record_statuses(date(2027, 1, 10), &seen("identified")).unwrap(), 1);
+    // The same statuses before the snapshot's day: looked up, and refused as before.
+    let error = store.record_statuses(date(2027, 1, 9), &seen("identified")).unwrap_err();
+    assert!(matches!(error, StoreError::OutOfOrder { .. }), "{error:?}");
 }
 
 // ---- grades ----
