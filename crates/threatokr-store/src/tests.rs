@@ -584,13 +584,13 @@ fn a_scan_larger_than_an_insert_batch_records_each_finding_and_its_history() {
     assert_eq!(events, 220 + 50);
 }
 
-#[test]
-fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
+/// A store at the schema before the migration whose text contains `marker`, holding finding 7
+/// and its two events, opened (and so migrated) as the current schema.
+fn store_with_a_finding_from_before(marker: &str) -> Store {
     let conn = Connection::open_in_memory().unwrap();
     conn.pragma_update(None, "foreign_keys", true).unwrap();
-    // The migrations before `0010_findings_checks_without_lists` (the eighth).
-    let before_rebuild = 7;
-    for migration in &MIGRATIONS[..before_rebuild] {
+    let before = MIGRATIONS.iter().position(|m| m.contains(marker)).unwrap();
+    for migration in &MIGRATIONS[..before] {
         conn.execute_batch(migration).unwrap();
     }
     conn.execute_batch(
@@ -599,10 +599,15 @@ fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
          INSERT INTO finding_events (finding_id, at, kind) VALUES (7, '2027-01-01', 'opened'), (7, '2027-01-03', 'fixed');",
     )
     .unwrap();
-    conn.pragma_update(None, "user_version", before_rebuild as u32).unwrap();
+    conn.pragma_update(None, "user_version", before as u32).unwrap();
     conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
     let identity = read_identity(&conn).unwrap();
-    let mut store = Store::prepare(conn, identity).unwrap();
+    Store::prepare(conn, identity).unwrap()
+}
+
+#[test]
+fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
+    let mut store = store_with_a_finding_from_before("findings_0010");
     assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     let dumped = dump(&store);
     assert!(dumped.contains(&"Text(\"finding\")|Text(\"fp\")|Text(\"semgrep\")|Text(\"shop\")|Text(\"prod\")|Text(\"r\")|Text(\"high\")|Real(7.5)|Text(\"[79]\")|Text(\"a.py\")|Integer(3)|Text(\"m\")|Text(\"2027-01-01\")|Text(\"2027-01-02\")|Text(\"2027-01-03\")|Integer(1)".to_owned()), "{dumped:#?}");
@@ -650,6 +655,61 @@ fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
     assert_eq!(generation(&store), before + 1);
     store.ingest_findings(&scan(date(2027, 1, 5), &["a"])).unwrap();
     assert!(generation(&store) > before + 1);
+}
+
+#[test]
+fn issue_12_a_store_from_before_fewer_btrees_keeps_its_findings_and_events() {
+    let mut store = store_with_a_finding_from_before("finding_events_0011");
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
+    let kept = |store: &Store| -> Vec<(i64, String, String)> {
+        store
+            .conn
+            .prepare("SELECT finding_id, at, kind FROM finding_events ORDER BY at")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        kept(&store),
+        [
+            (7, "2027-01-01".to_owned(), "opened".to_owned()),
+            (7, "2027-01-03".to_owned(), "fixed".to_owned())
+        ]
+    );
+    let finding = &all_findings(&store)[0];
+    assert_eq!((finding.fingerprint.as_str(), finding.fixed_at), ("fp", Some(date(2027, 1, 3))));
+    // The events are their key alone now, and the index that repeated the unique key is gone.
+    let schema = |name: &str| -> Option<String> {
+        store
+            .conn
+            .query_row("SELECT sql FROM sqlite_schema WHERE name = ?1", [name], |row| row.get(0))
+            .ok()
+    };
+    assert!(schema("finding_events").unwrap().contains("WITHOUT ROWID"));
+    assert_eq!(schema("findings_by_app"), None);
+    // The event's checks and its cascade still hold.
+    assert!(
+        store
+            .conn
+            .execute("INSERT INTO finding_events VALUES (7, '2027-01-04', 'closed')", [])
+            .is_err()
+    );
+    assert!(
+        store
+            .conn
+            .execute("INSERT INTO finding_events VALUES (8, '2027-01-04', 'fixed')", [])
+            .is_err()
+    );
+    // Its readers work without the dropped index: the finding seen again reopens.
+    let seen_again = store.ingest_findings(&scan(date(2027, 1, 5), &["fp"])).unwrap();
+    assert_eq!(seen_again, summary(0, 0, 0, 1));
+    assert_eq!(store.fingerprints_elsewhere("semgrep", "blog", &["fp"]).unwrap()["shop"], 1);
+    let scope = [("shop".to_owned(), "prod".to_owned())];
+    assert_eq!(store.finding_records(Some(&scope)).unwrap(), store.finding_records(None).unwrap());
+    store.conn.execute("DELETE FROM findings WHERE id = 7", []).unwrap();
+    assert!(kept(&store).is_empty());
 }
 
 fn finding_scan(at: Date, present: &[bool]) -> ScanInput {
@@ -1429,6 +1489,57 @@ fn issue_12_a_few_scopes_of_many_read_through_the_index_give_the_same_records() 
     let two: Vec<_> =
         every.iter().filter(|f| ["dev", "qa"].contains(&f.environment.as_str())).cloned().collect();
     assert_eq!(store.finding_records(Some(&[scope("qa"), scope("dev")])).unwrap(), two);
+}
+
+#[test]
+fn issue_12_a_large_ingest_moves_its_scope_generation_once_per_scan_and_leaves_the_triggers_on() {
+    let mut store = store();
+    let generation = |store: &Store| generations(store)[0].2;
+    let names: Vec<String> = (0..1_500).map(|n| format!("f{n:04}")).collect();
+    let fingerprints: Vec<&str> = names.iter().map(String::as_str).collect();
+    store.ingest_findings(&scan(date(2027, 1, 5), &fingerprints)).unwrap();
+    assert_eq!(generation(&store), 1);
+    // Seen again, fixed (f0000) and new (g): still one move.
+    let mut later = fingerprints[1..].to_vec();
+    later.push("g");
+    let summary_of_later = store.ingest_findings(&scan(date(2027, 1, 6), &later)).unwrap();
+    assert_eq!(summary_of_later, summary(1, 1_499, 1, 0));
+    assert_eq!(generation(&store), 2);
+    // A refused ingest changes nothing, and the triggers are on again for other writes.
+    assert!(store.ingest_findings(&scan(date(2027, 1, 1), &fingerprints)).is_err());
+    assert_eq!(generation(&store), 2);
+    store.conn.execute("UPDATE findings SET message = 'edited by hand'", []).unwrap();
+    assert!(generation(&store) > 2);
+}
+
+#[test]
+fn issue_12_the_tables_an_ingest_writes_have_only_the_triggers_it_does_the_work_of() {
+    let store = store();
+    let triggers: Vec<String> = store
+        .conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger'
+             AND tbl_name IN ('findings', 'scans', 'finding_events', 'ingested_files', 'finding_scopes')
+             ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // An ingest turns the triggers off and moves the scope's generation itself
+    // (`bump_generation`): a new trigger on these tables needs its work done there too.
+    assert_eq!(
+        triggers,
+        [
+            "finding_scopes_finding_added",
+            "finding_scopes_finding_changed",
+            "finding_scopes_finding_removed",
+            "finding_scopes_scan_added",
+            "finding_scopes_scan_changed",
+            "finding_scopes_scan_removed"
+        ]
+    );
 }
 
 #[test]
