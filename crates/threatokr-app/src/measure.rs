@@ -3,7 +3,9 @@
 
 mod fingerprint;
 
-use crate::ci::scan_folder;
+pub(crate) use fingerprint::build_identity;
+
+use crate::ci::{CiScanCache, ci_files};
 use crate::files::{Reader, read_workspace};
 use crate::store::open_existing_store;
 use crate::{Error, Progress, Result, Session, tracked};
@@ -22,7 +24,10 @@ use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::format_number;
 use threatokr_core::workspace::load_workspace;
-use threatokr_store::{EntityKind, SerializedMeasurement, StatusObservation, Store, StoreError};
+use threatokr_store::{
+    CiScanRow, EntityKind, RescoredMeasurement, SerializedMeasurement, StatusObservation, Store,
+    StoreError,
+};
 
 /// A workspace measured on one day, with everything needed to print or store it.
 pub struct Measured {
@@ -45,6 +50,9 @@ pub struct Measured {
     /// Key results whose value was taken from the store (measured earlier on the same inputs)
     /// instead of computed.
     pub reused: BTreeSet<String>,
+    /// The CI scans made in this run from files the store kept no scan of, for [`Session::record`]
+    /// to keep.
+    pub ci_scans: Vec<CiScanRow>,
 }
 
 impl Measured {
@@ -132,6 +140,7 @@ impl Session {
             &mut diagnostics,
             progress,
             &mut evidence,
+            &mut CiScanCache::default(),
         )?;
         diagnostics.extend(check_evidence(&workspace, &evidence));
         sort_diagnostics(&files, &mut diagnostics);
@@ -170,6 +179,7 @@ pub(crate) fn compute_with_evidence(
         return Err(Error::NoOkrFile { cycle: cycle.id.to_string() });
     }
     let store = open_existing_store(root)?;
+    let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
     let mut evidence = read_evidence_but_findings(
         reader,
         &workspace,
@@ -178,6 +188,7 @@ pub(crate) fn compute_with_evidence(
         &mut files,
         &mut diagnostics,
         progress,
+        &mut ci_cache,
     )?;
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
     let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
@@ -219,6 +230,7 @@ pub(crate) fn compute_with_evidence(
             unrecorded,
             fingerprints,
             reused,
+            ci_scans: ci_cache.fresh,
         },
         evidence,
     ))
@@ -321,7 +333,31 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     // evidence of a large portfolio is never held as `serde_json::Value` trees.
     let unrecorded = &measured.unrecorded;
     let kept = measurement.key_results.iter().filter(|kr| !unrecorded.contains(kr.id.as_str()));
-    let rows = kept.map(|kr| SerializedMeasurement {
+    // A reused value is the stored row's own (same fingerprint, read back exactly): its evidence
+    // is not serialized, hashed and compared again, only its scoring is brought up to date.
+    let reused_print = |kr: &KrMeasurement| {
+        measured
+            .reused
+            .contains(kr.id.as_str())
+            .then(|| measured.fingerprints.get(kr.id.as_str()))
+            .flatten()
+    };
+    let rescored = kept.clone().filter_map(|kr| {
+        Some(RescoredMeasurement {
+            kr_id: kr.id.as_str(),
+            as_of: measurement.as_of,
+            fingerprint: reused_print(kr)?,
+            progress: kr.progress,
+            status: kr.status,
+            scored_against: target_record(&kr.scored_against),
+        })
+    });
+    let mut changed = measured
+        .store
+        .record_rescored_measurements(rescored)
+        .map_err(Error::store("recording the measurements"))?;
+    let computed = kept.filter(|kr| reused_print(kr).is_none());
+    let rows = computed.map(|kr| SerializedMeasurement {
         kr_id: kr.id.as_str(),
         cycle: measurement.cycle.as_str(),
         as_of: measurement.as_of,
@@ -336,10 +372,14 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         fingerprint: measured.fingerprints.get(kr.id.as_str()).cloned(),
         details: Some(value_details(&kr.value)),
     });
-    let changed = measured
+    changed += measured
         .store
         .record_serialized_measurements(rows)
         .map_err(Error::store("recording the measurements"))?;
+    measured
+        .store
+        .record_ci_scans(&measured.ci_scans)
+        .map_err(Error::store("keeping the CI scans"))?;
     let mut observations = Vec::new();
     for model in &measured.workspace.models {
         let model_file = measured.files.name(model.origin.file).to_owned();
@@ -384,8 +424,17 @@ pub fn read_evidence(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
 ) -> Result<EvidenceSet> {
-    let mut evidence =
-        read_evidence_but_findings(reader, workspace, cycle, store, files, diagnostics, progress)?;
+    let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
+    let mut evidence = read_evidence_but_findings(
+        reader,
+        workspace,
+        cycle,
+        store,
+        files,
+        diagnostics,
+        progress,
+        &mut ci_cache,
+    )?;
     evidence.findings = store.finding_records(None)?;
     Ok(evidence)
 }
@@ -404,7 +453,9 @@ pub fn findings_of_scopes(store: &Store, scopes: &[FindingScopes]) -> Result<Vec
 }
 
 /// [`read_evidence`] without the findings, which the caller reads (all of them, or only those
-/// of the scopes the key results it computes count: [`findings_of_scopes`]).
+/// of the scopes the key results it computes count: [`findings_of_scopes`]). The CI scans are
+/// taken from `ci_cache` where their files are unchanged, and the new ones added to it.
+#[expect(clippy::too_many_arguments, reason = "the evidence readers' context, passed through")]
 pub fn read_evidence_but_findings(
     reader: &Reader,
     workspace: &Workspace,
@@ -413,6 +464,7 @@ pub fn read_evidence_but_findings(
     files: &mut Files,
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
+    ci_cache: &mut CiScanCache,
 ) -> Result<EvidenceSet> {
     let mut evidence = EvidenceSet::default();
     for row in store.scans()? {
@@ -465,13 +517,14 @@ pub fn read_evidence_but_findings(
             }
         }
     }
-    read_evidence_files(reader, workspace, files, diagnostics, progress, &mut evidence)?;
+    read_evidence_files(reader, workspace, files, diagnostics, progress, &mut evidence, ci_cache)?;
     Ok(evidence)
 }
 
 /// The evidence kept as files in the workspace (ASVS verifications, training records, test
 /// results) and the CI of every app repository that is a folder, read into `evidence` with their
-/// problems: what `validate` checks without a store, and `measure` counts.
+/// problems: what `validate` checks without a store, and `measure` counts. A repository whose
+/// CI files are those of a scan in `ci_cache` takes that scan.
 pub fn read_evidence_files(
     reader: &Reader,
     workspace: &Workspace,
@@ -479,6 +532,7 @@ pub fn read_evidence_files(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
     evidence: &mut EvidenceSet,
+    ci_cache: &mut CiScanCache,
 ) -> Result<()> {
     let root = reader.base();
     let folders = &workspace.config.settings.evidence;
@@ -537,9 +591,9 @@ pub fn read_evidence_files(
         if repo.contains("://") || !folder.is_dir() {
             continue;
         }
-        let (mut scan, more) = scan_folder(reader, files, &folder, diagnostics)?;
+        let ids = ci_files(reader, files, &folder, diagnostics)?;
+        let (scan, more) = ci_cache.scan(files, repo, &ids);
         diagnostics.extend(more);
-        scan.path = repo.clone();
         evidence.ci.push(scan);
     }
     Ok(())

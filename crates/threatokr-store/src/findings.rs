@@ -24,8 +24,11 @@ use crate::{
     json_column, optional_date_column,
 };
 use jiff::civil::Date;
+use rusqlite::config::DbConfig;
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::LazyLock;
 use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
 
@@ -330,10 +333,33 @@ impl Store {
             check_not_empty(&scan.environment, "scan environment")?;
             check_date(scan.at, "scan date")?;
         }
+        // The store's triggers (0009's scope generations) run once per row written, a program
+        // call each: with them, most of the cost of a finding seen again (issue 12). A large
+        // ingest does what they would, once per scan (`bump_generation`), with them off for this
+        // connection alone: every other connection, and this one after the ingest, keeps them.
+        // Turning them off or on makes SQLite prepare every statement again, which costs more
+        // than the triggers of a small file.
+        let findings: usize = scans.iter().map(|scan| scan.findings.len()).sum();
+        if findings < TRIGGERS_OFF_FROM {
+            return self.ingest_scans_in_one_transaction(scans, file);
+        }
+        self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+        let summaries = self.ingest_scans_in_one_transaction(scans, file);
+        self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
+        summaries
+    }
+
+    /// `ingest_scans` once the triggers are on or off.
+    fn ingest_scans_in_one_transaction(
+        &mut self,
+        scans: &[ScanInput],
+        file: Option<&IngestedFile>,
+    ) -> Result<Vec<IngestSummary>, StoreError> {
         let tx = self.write_transaction()?;
         let mut summaries = Vec::with_capacity(scans.len());
         for scan in scans {
             summaries.push(ingest_scan(&tx, scan)?);
+            bump_generation(&tx, scan)?;
         }
         if let Some(file) = file {
             check_not_empty(&file.hash, "ingested file hash")?;
@@ -390,14 +416,24 @@ impl Store {
         fingerprints: &[&str],
     ) -> Result<std::collections::BTreeMap<String, usize>, StoreError> {
         let mut owners = std::collections::BTreeMap::new();
-        let mut statement = self.conn.prepare_cached(
-            "SELECT app FROM findings WHERE fingerprint = ?1 AND tool = ?2 AND app <> ?3",
-        )?;
-        for fingerprint in fingerprints {
-            let apps = statement.query_map(params![fingerprint, tool, app], |row| row.get(0))?;
-            let apps: HashSet<String> = apps.collect::<Result<_, _>>()?;
-            for other in apps {
-                *owners.entry(other).or_default() += 1;
+        // Many fingerprints to a statement (one each was a tenth of an ingest of a large file
+        // seen again, issue 12), each looked up through the unique key. A fingerprint listed
+        // twice counts twice, as each entry is numbered.
+        for chunk in fingerprints.chunks(INSERT_BATCH) {
+            let mut statement = self.conn.prepare_cached(&batch_sql(
+                chunk.len(),
+                &ELSEWHERE_SQL,
+                fingerprints_elsewhere_sql,
+            ))?;
+            statement.raw_bind_parameter(1, tool)?;
+            statement.raw_bind_parameter(2, app)?;
+            for (entry, fingerprint) in chunk.iter().enumerate() {
+                statement.raw_bind_parameter(3 + entry, fingerprint)?;
+            }
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next()? {
+                let count: i64 = row.get(1)?;
+                *owners.entry(row.get(0)?).or_default() += count as usize;
             }
         }
         Ok(owners)
@@ -502,22 +538,29 @@ impl Store {
             None => 0,
         };
         match wanted {
-            // A few scopes of many: each read through the (app, environment, tool, fingerprint)
-            // index, in order, touching only its own rows (a row fetched through an index is a
-            // seek, so this is the cheaper way only when the scopes hold a small share).
+            // A few scopes of many: each read through `findings_by_scope`, one tool at a time,
+            // touching only its own rows (a row fetched through an index is a seek, so this is
+            // the cheaper way only when the scopes hold a small share).
             Some(wanted) if (wanted.len() * FEW_SCOPES) as i64 <= known => {
                 let mut sorted: Vec<(&str, &str)> = wanted.into_iter().collect();
                 sorted.sort_unstable();
+                let tools = self.finding_tools()?;
                 let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM findings f INDEXED BY findings_by_app
-                     WHERE f.app = ?1 AND f.environment = ?2 ORDER BY f.tool, f.fingerprint"
+                    "SELECT {RECORD_COLUMNS} FROM findings f INDEXED BY findings_by_scope
+                     WHERE f.tool = ?1 AND f.app = ?2 AND f.environment = ?3"
                 );
                 let mut statement = self.conn.prepare_cached(&sql)?;
                 for (app, environment) in sorted {
-                    let rows = statement.query_map(params![app, environment], record_from_row)?;
-                    for row in rows {
-                        records.push(row?);
+                    let scope_start = records.len();
+                    for tool in &tools {
+                        let rows = statement
+                            .query_map(params![tool, app, environment], record_from_row)?;
+                        for row in rows {
+                            records.push(row?);
+                        }
                     }
+                    records[scope_start..]
+                        .sort_unstable_by(|a, b| (&a.tool, &a.id).cmp(&(&b.tool, &b.id)));
                 }
                 return Ok(records);
             }
@@ -544,6 +587,38 @@ impl Store {
         });
         Ok(records)
     }
+}
+
+impl Store {
+    /// The tools that have findings, sorted: found by seeking `findings_by_scope` from one tool
+    /// to the next, a few index pages each, however many findings they have.
+    fn finding_tools(&self) -> Result<Vec<String>, StoreError> {
+        let mut first = self.conn.prepare_cached("SELECT min(tool) FROM findings")?;
+        let mut next =
+            self.conn.prepare_cached("SELECT min(tool) FROM findings WHERE tool > ?1")?;
+        let mut tools = Vec::new();
+        let mut tool: Option<String> = first.query_row([], |row| row.get(0))?;
+        while let Some(found) = tool {
+            tool = next.query_row(params![found], |row| row.get(0))?;
+            tools.push(found);
+        }
+        Ok(tools)
+    }
+}
+
+/// The findings in one ingest from which it turns the triggers off (see `ingest_scans`).
+const TRIGGERS_OFF_FROM: usize = 1_000;
+
+/// What the triggers on `findings` and `scans` do for each row, done once for a scan: its scope
+/// changed. Once is enough, since the generation is only read after the commit (and with the
+/// triggers on, one more move changes nothing that matters: only that it moves).
+fn bump_generation(tx: &Transaction<'_>, scan: &ScanInput) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO finding_scopes (app, environment, generation) VALUES (?1, ?2, 1)
+         ON CONFLICT (app, environment) DO UPDATE SET generation = generation + 1",
+    )?
+    .execute(params![scan.app, scan.environment])?;
+    Ok(())
 }
 
 /// One scan inside the caller's transaction.
@@ -587,12 +662,16 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     // at random places, and the scope's findings are read in one pass over its index (issue 12).
     findings.sort_unstable_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
     let known = known_findings(tx, scan)?;
+    let mut known = known.iter().peekable();
     let mut writes = FindingWrites::prepare(tx, scan)?;
     let mut summary = IngestSummary::default();
     let mut new: Vec<&FindingInput> = Vec::with_capacity(INSERT_BATCH);
     for finding in findings {
-        match known.get(finding.fingerprint.as_str()) {
-            Some(&existing) => writes.update(finding, existing, &mut summary)?,
+        // Both in fingerprint order: the known ones before this finding are not in the scan.
+        let fingerprint = finding.fingerprint.as_str();
+        while known.next_if(|(held, _)| held.as_str() < fingerprint).is_some() {}
+        match known.next_if(|(held, _)| held == fingerprint) {
+            Some(&(_, existing)) => writes.update(finding, existing, &mut summary)?,
             None => {
                 new.push(finding);
                 if new.len() == INSERT_BATCH {
@@ -605,6 +684,7 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     }
     writes.insert(&new)?;
     summary.new += new.len();
+    writes.update_seen()?;
     writes.open_inserted(summary.new)?;
     if !complete {
         return Ok(summary);
@@ -626,24 +706,61 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     Ok(summary)
 }
 
-/// The findings of a scan's tool, app and environment: fingerprint to id and fixed date, read
-/// in one pass over the index rather than looked up one by one.
+/// A finding the store holds: its id and fixed date.
+type KnownFinding = (i64, Option<Date>);
+
+/// The findings of a scan's tool, app and environment: fingerprint, id and fixed date, in
+/// fingerprint order, read in one pass over the index rather than looked up one by one (and
+/// matched to the scan's by a merge of the two sorted lists, not a hash map, issue 12).
 fn known_findings(
     tx: &Transaction<'_>,
     scan: &ScanInput,
-) -> Result<HashMap<String, (i64, Option<Date>)>, StoreError> {
+) -> Result<Vec<(String, KnownFinding)>, StoreError> {
     let mut statement = tx.prepare_cached(
-        "SELECT fingerprint, id, fixed_at FROM findings WHERE app = ?1 AND environment = ?2 AND tool = ?3",
+        "SELECT fingerprint, id, fixed_at FROM findings INDEXED BY findings_by_scope
+         WHERE app = ?1 AND environment = ?2 AND tool = ?3",
     )?;
     let rows = statement.query_map(params![scan.app, scan.environment, scan.tool], |row| {
         Ok((row.get(0)?, (row.get(1)?, optional_date_column(row, 2)?)))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut known: Vec<(String, KnownFinding)> = rows.collect::<Result<_, _>>()?;
+    // SQLite compares text byte by byte, as `str` does; the unique key holds one of each.
+    known.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(known)
+}
+
+/// Which other apps (`?2` the asking one) hold which of `entries` fingerprints (`?3`…) of a tool
+/// (`?1`): per app, how many of the numbered entries.
+fn fingerprints_elsewhere_sql(entries: usize) -> String {
+    let values: Vec<String> =
+        (0..entries).map(|entry| format!("(?{}, {entry})", 3 + entry)).collect();
+    format!(
+        "SELECT f.app, count(DISTINCT asked.column2)
+         FROM (VALUES {}) AS asked CROSS JOIN findings f
+         WHERE f.fingerprint = asked.column1 AND f.tool = ?1 AND f.app <> ?2
+         GROUP BY f.app",
+        values.join(", ")
+    )
 }
 
 /// New findings are inserted this many to a statement: a statement's execution has a cost of its
 /// own (cursors opened and closed, the page cache looked up again) that was most of a row's.
 const INSERT_BATCH: usize = 64;
+
+/// The statements of a full batch, written once: the statement cache finds a statement by its
+/// text, and writing it again for every batch was about 1% of a stored ingest (issue 12).
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| insert_findings_sql(INSERT_BATCH));
+static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| update_findings_sql(INSERT_BATCH));
+static ELSEWHERE_SQL: LazyLock<String> = LazyLock::new(|| fingerprints_elsewhere_sql(INSERT_BATCH));
+
+/// The text of a batch of `rows`: `full`'s for a full batch, written by `write` for a shorter one.
+fn batch_sql(
+    rows: usize,
+    full: &'static LazyLock<String>,
+    write: fn(usize) -> String,
+) -> Cow<'static, str> {
+    if rows == INSERT_BATCH { Cow::Borrowed(full.as_str()) } else { Cow::Owned(write(rows)) }
+}
 
 /// `INSERT INTO findings` of `rows` rows: `?1`..`?4` are the scan's tool, app, environment and
 /// date, then nine parameters per row.
@@ -674,13 +791,40 @@ fn insert_findings_sql(rows: usize) -> String {
 /// The parameters of one row of `insert_findings_sql`.
 const INSERT_PARAMETERS: usize = 9;
 
+/// `UPDATE findings` of `rows` findings seen again, in one statement over a list of values: `?1`
+/// is the scan's date, then per row the finding's id and what the scan says of it now.
+fn update_findings_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "UPDATE findings SET rule_id = seen.column2, severity = seen.column3, score = seen.column4,
+             cwes = seen.column5, file = seen.column6, line = seen.column7, message = seen.column8,
+             last_seen = ?1, class = seen.column9
+         FROM (VALUES ",
+    );
+    for row in 0..rows {
+        let p = 2 + row * UPDATE_PARAMETERS;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let parameters: Vec<String> = (p..p + UPDATE_PARAMETERS).map(|n| format!("?{n}")).collect();
+        sql.push('(');
+        sql.push_str(&parameters.join(", "));
+        sql.push(')');
+    }
+    sql.push_str(") AS seen WHERE findings.id = seen.column1");
+    sql
+}
+
+/// The parameters of one row of `update_findings_sql`.
+const UPDATE_PARAMETERS: usize = 9;
+
 /// The statements of a scan's finding writes, prepared once for the whole scan.
 struct FindingWrites<'t> {
     scan: &'t ScanInput,
     /// The largest finding id before the scan's inserts: the new findings are those above it.
     inserted_after: i64,
     event: rusqlite::CachedStatement<'t>,
-    update: rusqlite::CachedStatement<'t>,
+    /// Findings seen again (with their ids) not yet written, up to `INSERT_BATCH`.
+    seen: Vec<(&'t FindingInput, i64)>,
     tx: &'t Transaction<'t>,
 }
 
@@ -694,10 +838,7 @@ impl<'t> FindingWrites<'t> {
             event: tx.prepare_cached(
                 "INSERT INTO finding_events (finding_id, at, kind) VALUES (?1, ?2, ?3)",
             )?,
-            update: tx.prepare_cached(
-                "UPDATE findings SET rule_id = ?2, severity = ?3, score = ?4, cwes = ?5, file = ?6, line = ?7, message = ?8, last_seen = ?9, class = ?10
-                 WHERE id = ?1",
-            )?,
+            seen: Vec::with_capacity(INSERT_BATCH),
             tx,
         })
     }
@@ -708,7 +849,8 @@ impl<'t> FindingWrites<'t> {
             return Ok(());
         }
         let scan = self.scan;
-        let mut statement = self.tx.prepare_cached(&insert_findings_sql(findings.len()))?;
+        let mut statement =
+            self.tx.prepare_cached(&batch_sql(findings.len(), &INSERT_SQL, insert_findings_sql))?;
         statement.raw_bind_parameter(1, &scan.tool)?;
         statement.raw_bind_parameter(2, &scan.app)?;
         statement.raw_bind_parameter(3, &scan.environment)?;
@@ -726,6 +868,37 @@ impl<'t> FindingWrites<'t> {
             statement.raw_bind_parameter(p + 8, finding.class.as_str())?;
         }
         statement.raw_execute()?;
+        Ok(())
+    }
+
+    /// Writes the findings seen again that `update` gathered: their rule, severity, score,
+    /// CWEs, location, message and class as the scan gives them, and the scan's date as their
+    /// last sighting, in one statement (one per finding was most of the cost of a scan seen
+    /// again: each execution opens and closes its cursors, issue 12).
+    fn update_seen(&mut self) -> Result<(), StoreError> {
+        if self.seen.is_empty() {
+            return Ok(());
+        }
+        let mut statement = self.tx.prepare_cached(&batch_sql(
+            self.seen.len(),
+            &UPDATE_SQL,
+            update_findings_sql,
+        ))?;
+        statement.raw_bind_parameter(1, SqlDate(self.scan.at))?;
+        for (row, (finding, id)) in self.seen.iter().enumerate() {
+            let p = 2 + row * UPDATE_PARAMETERS;
+            statement.raw_bind_parameter(p, id)?;
+            statement.raw_bind_parameter(p + 1, &finding.rule_id)?;
+            statement.raw_bind_parameter(p + 2, &finding.severity)?;
+            statement.raw_bind_parameter(p + 3, finding.score)?;
+            statement.raw_bind_parameter(p + 4, cwes_json(&finding.cwes))?;
+            statement.raw_bind_parameter(p + 5, &finding.file)?;
+            statement.raw_bind_parameter(p + 6, finding.line)?;
+            statement.raw_bind_parameter(p + 7, &finding.message)?;
+            statement.raw_bind_parameter(p + 8, finding.class.as_str())?;
+        }
+        statement.raw_execute()?;
+        self.seen.clear();
         Ok(())
     }
 
@@ -755,28 +928,20 @@ impl<'t> FindingWrites<'t> {
     }
 
     /// Records a finding the store holds (`existing`: its id and fixed date) as seen again:
-    /// still open, or reopened.
+    /// still open, or reopened. Its new values are written with those of the findings seen
+    /// again after it, `INSERT_BATCH` to a statement, by `update_seen`.
     fn update(
         &mut self,
-        finding: &FindingInput,
+        finding: &'t FindingInput,
         existing: (i64, Option<Date>),
         summary: &mut IngestSummary,
     ) -> Result<(), StoreError> {
         let scan = self.scan;
-        let cwes = cwes_json(&finding.cwes);
         let (id, fixed_at) = existing;
-        self.update.execute(params![
-            id,
-            finding.rule_id,
-            finding.severity,
-            finding.score,
-            cwes,
-            finding.file,
-            finding.line,
-            finding.message,
-            SqlDate(scan.at),
-            finding.class.as_str()
-        ])?;
+        self.seen.push((finding, id));
+        if self.seen.len() == INSERT_BATCH {
+            self.update_seen()?;
+        }
         let tx = self.tx;
         match fixed_at {
             None => summary.still_open += 1,

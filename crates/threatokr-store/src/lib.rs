@@ -15,6 +15,7 @@
 
 mod access;
 mod checkins;
+mod ci_scans;
 mod error;
 mod findings;
 mod grades;
@@ -25,13 +26,14 @@ mod tests;
 
 pub use access::{Hash, Role, SessionRow, TokenRow};
 pub use checkins::{Checkin, CheckinRow, CheckinSource};
+pub use ci_scans::CiScanRow;
 pub use error::StoreError;
 pub use findings::{
     FindingFilter, FindingInput, FindingRow, IngestSummary, IngestedFile, ScanInput, ScanOutcome,
     ScanRow, ScopeGeneration,
 };
 pub use grades::{GradeRow, Overwrite};
-pub use measurements::{MeasurementRow, SerializedMeasurement, StoredValue};
+pub use measurements::{MeasurementRow, RescoredMeasurement, SerializedMeasurement, StoredValue};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;
@@ -49,6 +51,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_evidence_by_content.sql"),
     include_str!("../migrations/0009_measurement_fingerprints.sql"),
     include_str!("../migrations/0010_findings_checks_without_lists.sql"),
+    include_str!("../migrations/0011_findings_fewer_btrees.sql"),
+    include_str!("../migrations/0014_ci_scans.sql"),
+    include_str!("../migrations/0015_status_snapshot.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other
@@ -108,6 +113,11 @@ impl Store {
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         use_a_larger_page_cache(&conn)?;
+        // A statement that writes many rows keeps a journal of its own, to undo just itself on
+        // failure; on disk, it was written as the rows went in (issue 12: a tenth of an ingest
+        // of the findings of a large file). It only ever serves the open transaction, so memory
+        // loses nothing the commit would keep.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         Self::prepare(conn, identity)
     }
 

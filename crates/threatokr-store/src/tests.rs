@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 8;
+const MIGRATION_COUNT: u32 = 11;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -584,12 +584,13 @@ fn a_scan_larger_than_an_insert_batch_records_each_finding_and_its_history() {
     assert_eq!(events, 220 + 50);
 }
 
-#[test]
-fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
+/// A store at the schema before the migration whose text contains `marker`, holding finding 7
+/// and its two events, opened (and so migrated) as the current schema.
+fn store_with_a_finding_from_before(marker: &str) -> Store {
     let conn = Connection::open_in_memory().unwrap();
     conn.pragma_update(None, "foreign_keys", true).unwrap();
-    let before_rebuild = MIGRATIONS.len() - 1;
-    for migration in &MIGRATIONS[..before_rebuild] {
+    let before = MIGRATIONS.iter().position(|m| m.contains(marker)).unwrap();
+    for migration in &MIGRATIONS[..before] {
         conn.execute_batch(migration).unwrap();
     }
     conn.execute_batch(
@@ -598,10 +599,15 @@ fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
          INSERT INTO finding_events (finding_id, at, kind) VALUES (7, '2027-01-01', 'opened'), (7, '2027-01-03', 'fixed');",
     )
     .unwrap();
-    conn.pragma_update(None, "user_version", before_rebuild as u32).unwrap();
+    conn.pragma_update(None, "user_version", before as u32).unwrap();
     conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
     let identity = read_identity(&conn).unwrap();
-    let mut store = Store::prepare(conn, identity).unwrap();
+    Store::prepare(conn, identity).unwrap()
+}
+
+#[test]
+fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
+    let mut store = store_with_a_finding_from_before("findings_0010");
     assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
     let dumped = dump(&store);
     assert!(dumped.contains(&"Text(\"finding\")|Text(\"fp\")|Text(\"semgrep\")|Text(\"shop\")|Text(\"prod\")|Text(\"r\")|Text(\"high\")|Real(7.5)|Text(\"[79]\")|Text(\"a.py\")|Integer(3)|Text(\"m\")|Text(\"2027-01-01\")|Text(\"2027-01-02\")|Text(\"2027-01-03\")|Integer(1)".to_owned()), "{dumped:#?}");
@@ -649,6 +655,61 @@ fn the_findings_rebuild_keeps_rows_ids_events_and_checks() {
     assert_eq!(generation(&store), before + 1);
     store.ingest_findings(&scan(date(2027, 1, 5), &["a"])).unwrap();
     assert!(generation(&store) > before + 1);
+}
+
+#[test]
+fn issue_12_a_store_from_before_fewer_btrees_keeps_its_findings_and_events() {
+    let mut store = store_with_a_finding_from_before("finding_events_0011");
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
+    let kept = |store: &Store| -> Vec<(i64, String, String)> {
+        store
+            .conn
+            .prepare("SELECT finding_id, at, kind FROM finding_events ORDER BY at")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        kept(&store),
+        [
+            (7, "2027-01-01".to_owned(), "opened".to_owned()),
+            (7, "2027-01-03".to_owned(), "fixed".to_owned())
+        ]
+    );
+    let finding = &all_findings(&store)[0];
+    assert_eq!((finding.fingerprint.as_str(), finding.fixed_at), ("fp", Some(date(2027, 1, 3))));
+    // The events are their key alone now, and the index that repeated the unique key is gone.
+    let schema = |name: &str| -> Option<String> {
+        store
+            .conn
+            .query_row("SELECT sql FROM sqlite_schema WHERE name = ?1", [name], |row| row.get(0))
+            .ok()
+    };
+    assert!(schema("finding_events").unwrap().contains("WITHOUT ROWID"));
+    assert_eq!(schema("findings_by_app"), None);
+    // The event's checks and its cascade still hold.
+    assert!(
+        store
+            .conn
+            .execute("INSERT INTO finding_events VALUES (7, '2027-01-04', 'closed')", [])
+            .is_err()
+    );
+    assert!(
+        store
+            .conn
+            .execute("INSERT INTO finding_events VALUES (8, '2027-01-04', 'fixed')", [])
+            .is_err()
+    );
+    // Its readers work without the dropped index: the finding seen again reopens.
+    let seen_again = store.ingest_findings(&scan(date(2027, 1, 5), &["fp"])).unwrap();
+    assert_eq!(seen_again, summary(0, 0, 0, 1));
+    assert_eq!(store.fingerprints_elsewhere("semgrep", "blog", &["fp"]).unwrap()["shop"], 1);
+    let scope = [("shop".to_owned(), "prod".to_owned())];
+    assert_eq!(store.finding_records(Some(&scope)).unwrap(), store.finding_records(None).unwrap());
+    store.conn.execute("DELETE FROM findings WHERE id = 7", []).unwrap();
+    assert!(kept(&store).is_empty());
 }
 
 fn finding_scan(at: Date, present: &[bool]) -> ScanInput {
@@ -1002,6 +1063,24 @@ fn status_observations_out_of_order_or_unknown_are_refused_whole() {
     assert_eq!(dump(&store), before);
 }
 
+#[test]
+fn issue_12_the_statuses_last_recorded_are_not_looked_up_again_but_an_earlier_day_is_refused() {
+    let mut store = store();
+    let seen = |status: &str| [observed(EntityKind::Threat, "T-1", status)];
+    assert_eq!(store.record_statuses(date(2027, 1, 7), &seen("identified")).unwrap(), 1);
+    // The same statuses on a later day: known from the snapshot, not looked up row by row (the
+    // history below is not read: a row removed behind the store's back is not noticed).
+    store.conn.execute("DELETE FROM status_changes", []).unwrap();
+    assert_eq!(store.record_statuses(date(2027, 1, 8), &seen("identified")).unwrap(), 0);
+    assert!(store.status_history(EntityKind::Threat, "T-1").unwrap().is_empty());
+    assert_eq!(store.record_statuses(date(2027, 1, 9), &seen("mitigated")).unwrap(), 1);
+    // Back to the earlier statuses: another snapshot, so each is looked up and recorded.
+    assert_eq!(store.record_statuses(date(2027, 1, 10), &seen("identified")).unwrap(), 1);
+    // The same statuses before the snapshot's day: looked up, and refused as before.
+    let error = store.record_statuses(date(2027, 1, 9), &seen("identified")).unwrap_err();
+    assert!(matches!(error, StoreError::OutOfOrder { .. }), "{error:?}");
+}
+
 // ---- grades ----
 
 fn graded(objective_id: &str, kr_id: &str, score: f64) -> GradeRow {
@@ -1317,11 +1396,9 @@ fn issue_12_finding_records_of_some_scopes_are_those_of_every_finding_in_the_sam
     }
 }
 
-#[test]
-fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_no_change() {
-    let mut store = store();
-    let day = date(2027, 1, 5);
-    let row = |fingerprint: &str| SerializedMeasurement {
+/// A measurement of `KR-1` (3, on track at half way) recorded with a fingerprint.
+fn fingerprinted<'a>(day: Date, fingerprint: &str, evidence: &str) -> SerializedMeasurement<'a> {
+    SerializedMeasurement {
         kr_id: "KR-1",
         cycle: "2027-Q1",
         as_of: day,
@@ -1330,11 +1407,18 @@ fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_n
         denominator: None,
         progress: Some(0.5),
         status: Status::OnTrack,
-        evidence_json: "[]".into(),
+        evidence_json: evidence.into(),
         scored_against: None,
         fingerprint: Some(fingerprint.into()),
         details: Some("{\"notes\":[]}".into()),
-    };
+    }
+}
+
+#[test]
+fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_no_change() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let row = |fingerprint: &str| fingerprinted(day, fingerprint, "[]");
     assert_eq!(store.record_serialized_measurements([row("f1")]).unwrap(), 1);
     assert_eq!(store.measurement_fingerprints("2027-Q1", day).unwrap()["KR-1"], "f1");
     let stored = store.stored_value("KR-1", day, "f1").unwrap().unwrap();
@@ -1344,6 +1428,47 @@ fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_n
     assert_eq!(store.record_serialized_measurements([row("f2")]).unwrap(), 0);
     assert_eq!(store.measurement_fingerprints("2027-Q1", day).unwrap()["KR-1"], "f2");
     assert_eq!(store.stored_value("KR-1", day, "f1").unwrap(), None);
+}
+
+#[test]
+fn issue_12_a_reused_value_is_rescored_without_its_evidence_and_only_under_its_own_fingerprint() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let evidence = "[{\"kind\":\"checkin\",\"date\":\"2027-01-05\",\"value\":3.0}]";
+    let row = fingerprinted(day, "f1", evidence);
+    assert_eq!(store.record_serialized_measurements([row.clone()]).unwrap(), 1);
+    let rescored = |fingerprint, progress, status| RescoredMeasurement {
+        kr_id: "KR-1",
+        as_of: day,
+        fingerprint,
+        progress,
+        status,
+        scored_against: None,
+    };
+    // Scored the same: nothing to write.
+    assert_eq!(
+        store.record_rescored_measurements([rescored("f1", Some(0.5), Status::OnTrack)]).unwrap(),
+        0
+    );
+    // Scored differently (an earlier day measured since): progress and status change, the
+    // value and its evidence stay.
+    assert_eq!(
+        store.record_rescored_measurements([rescored("f1", Some(0.25), Status::AtRisk)]).unwrap(),
+        1
+    );
+    let stored = &store.measurements("KR-1").unwrap()[0];
+    assert_eq!((stored.progress, stored.status), (Some(0.25), Status::AtRisk));
+    assert_eq!(stored.value, Some(3.0));
+    assert_eq!(stored.evidence.to_string(), row.evidence_json);
+    // A row recorded since from other inputs is not the value that was reused: left alone.
+    assert_eq!(
+        store.record_rescored_measurements([rescored("f2", Some(1.0), Status::OnTrack)]).unwrap(),
+        0
+    );
+    assert_eq!(store.measurements("KR-1").unwrap()[0].progress, Some(0.25));
+    assert!(
+        store.record_rescored_measurements([rescored("f1", Some(2.0), Status::OnTrack)]).is_err()
+    );
 }
 
 #[test]
@@ -1364,4 +1489,75 @@ fn issue_12_a_few_scopes_of_many_read_through_the_index_give_the_same_records() 
     let two: Vec<_> =
         every.iter().filter(|f| ["dev", "qa"].contains(&f.environment.as_str())).cloned().collect();
     assert_eq!(store.finding_records(Some(&[scope("qa"), scope("dev")])).unwrap(), two);
+}
+
+#[test]
+fn issue_12_a_large_ingest_moves_its_scope_generation_once_per_scan_and_leaves_the_triggers_on() {
+    let mut store = store();
+    let generation = |store: &Store| generations(store)[0].2;
+    let names: Vec<String> = (0..1_500).map(|n| format!("f{n:04}")).collect();
+    let fingerprints: Vec<&str> = names.iter().map(String::as_str).collect();
+    store.ingest_findings(&scan(date(2027, 1, 5), &fingerprints)).unwrap();
+    assert_eq!(generation(&store), 1);
+    // Seen again, fixed (f0000) and new (g): still one move.
+    let mut later = fingerprints[1..].to_vec();
+    later.push("g");
+    let summary_of_later = store.ingest_findings(&scan(date(2027, 1, 6), &later)).unwrap();
+    assert_eq!(summary_of_later, summary(1, 1_499, 1, 0));
+    assert_eq!(generation(&store), 2);
+    // A refused ingest changes nothing, and the triggers are on again for other writes.
+    assert!(store.ingest_findings(&scan(date(2027, 1, 1), &fingerprints)).is_err());
+    assert_eq!(generation(&store), 2);
+    store.conn.execute("UPDATE findings SET message = 'edited by hand'", []).unwrap();
+    assert!(generation(&store) > 2);
+}
+
+#[test]
+fn issue_12_the_tables_an_ingest_writes_have_only_the_triggers_it_does_the_work_of() {
+    let store = store();
+    let triggers: Vec<String> = store
+        .conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger'
+             AND tbl_name IN ('findings', 'scans', 'finding_events', 'ingested_files', 'finding_scopes')
+             ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // An ingest turns the triggers off and moves the scope's generation itself
+    // (`bump_generation`): a new trigger on these tables needs its work done there too.
+    assert_eq!(
+        triggers,
+        [
+            "finding_scopes_finding_added",
+            "finding_scopes_finding_changed",
+            "finding_scopes_finding_removed",
+            "finding_scopes_scan_added",
+            "finding_scopes_scan_changed",
+            "finding_scopes_scan_removed"
+        ]
+    );
+}
+
+#[test]
+fn issue_12_a_kept_ci_scan_is_replaced_by_the_newer_scan_of_its_repository() {
+    let mut store = store();
+    assert!(store.ci_scans().unwrap().is_empty());
+    let row = |repo: &str, inputs: &str| CiScanRow {
+        repo: repo.into(),
+        inputs: inputs.into(),
+        scan: "{\"tools\":[]}".into(),
+    };
+    store.record_ci_scans(&[row("repos/a", "h1"), row("repos/b", "h2")]).unwrap();
+    store.record_ci_scans(&[row("repos/a", "h3")]).unwrap();
+    let kept = store.ci_scans().unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept["repos/a"].0, "h3");
+    assert_eq!(kept["repos/b"], ("h2".to_owned(), "{\"tools\":[]}".to_owned()));
+    assert!(store.record_ci_scans(&[row("", "h4")]).is_err());
+    let bad = CiScanRow { scan: "not json".into(), ..row("repos/c", "h5") };
+    assert!(store.record_ci_scans(&[bad]).is_err());
 }
