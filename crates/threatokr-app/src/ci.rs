@@ -3,9 +3,13 @@
 
 use crate::files::{ReadOptions, Reader};
 use crate::{Error, Result};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use threatokr_core::diag::{Diagnostic, Files};
-use threatokr_core::evidence::workflow::{RepoScan, scan_repository};
+use threatokr_core::diag::{Diagnostic, FileId, Files};
+use threatokr_core::evidence::workflow::{Category, Presence, RepoScan, ToolUse, scan_repository};
+use threatokr_store::CiScanRow;
 
 /// Scans a repository folder named on the command line; links in it must stay inside it.
 pub fn scan_repository_folder(
@@ -31,6 +35,19 @@ pub fn scan_folder(
     repo: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(RepoScan, Vec<Diagnostic>)> {
+    let ids = ci_files(reader, files, repo, diagnostics)?;
+    let name = repo.to_string_lossy().trim_end_matches('/').to_owned();
+    Ok(scan_repository(files, &name, &ids))
+}
+
+/// Reads the CI files of one repository folder that `reader` may read ([`scan_folder`] says
+/// which), named relative to the repository, in name order.
+pub(crate) fn ci_files(
+    reader: &Reader,
+    files: &mut Files,
+    repo: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Vec<FileId>> {
     if !repo.is_dir() {
         return Err(Error::NotAFolder { path: repo.to_owned() });
     }
@@ -53,6 +70,211 @@ pub fn scan_folder(
             ids.push(id);
         }
     }
-    let name = repo.to_string_lossy().trim_end_matches('/').to_owned();
-    Ok(scan_repository(files, &name, &ids))
+    Ok(ids)
+}
+
+/// The CI scans kept in the store by the hash of their files, and the scans made in this run
+/// for the store to keep (issue 12: measuring again must not parse the pipelines of thousands
+/// of repositories whose files did not change).
+#[derive(Debug)]
+pub struct CiScanCache {
+    /// Kept scans by repository, as `(inputs, scan JSON)`.
+    known: HashMap<String, (String, String)>,
+    /// Scans made in this run whose inputs the store did not know.
+    pub(crate) fresh: Vec<CiScanRow>,
+    /// The build's identity, looked up once (`None`: unknown, nothing is taken or kept).
+    build: Option<String>,
+}
+
+impl Default for CiScanCache {
+    /// No scan kept yet.
+    fn default() -> Self {
+        Self::kept(HashMap::new())
+    }
+}
+
+impl CiScanCache {
+    /// The scans the store keeps.
+    pub(crate) fn kept(known: HashMap<String, (String, String)>) -> Self {
+        Self { known, fresh: Vec::new(), build: crate::measure::build_identity() }
+    }
+
+    /// [`CiScanCache::scan_keeping_apart`], the scan made kept at once.
+    #[cfg(test)] // Measuring scans on several threads: `scan_keeping_apart` and `keep`.
+    pub(crate) fn scan(
+        &mut self,
+        files: &Files,
+        repo: &str,
+        ids: &[FileId],
+    ) -> (RepoScan, Vec<Diagnostic>) {
+        let (scan, diagnostics, fresh) = self.scan_keeping_apart(files, repo, ids);
+        self.fresh.extend(fresh);
+        (scan, diagnostics)
+    }
+
+    /// The scan of `repo` from its CI files `ids`: the kept one when the build and every file's
+    /// name and text are those it was computed from, else scanned now and returned, when the scan
+    /// has no problem to report, for the caller to [`CiScanCache::keep`] for the next run (a scan
+    /// with diagnostics is made again each time, so its diagnostics are always shown). Takes
+    /// `&self`, so that repositories can be scanned on several threads.
+    pub(crate) fn scan_keeping_apart(
+        &self,
+        files: &Files,
+        repo: &str,
+        ids: &[FileId],
+    ) -> (RepoScan, Vec<Diagnostic>, Option<CiScanRow>) {
+        let Some(inputs) = self.build.as_deref().map(|build| scan_inputs(build, files, ids)) else {
+            let (scan, diagnostics) = scan_repository(files, repo, ids);
+            return (scan, diagnostics, None);
+        };
+        if let Some((kept_inputs, text)) = self.known.get(repo)
+            && *kept_inputs == inputs
+            && let Some(scan) = decode_scan(repo, text)
+        {
+            return (scan, Vec::new(), None);
+        }
+        let (scan, diagnostics) = scan_repository(files, repo, ids);
+        let fresh = diagnostics.is_empty().then(|| CiScanRow {
+            repo: repo.to_owned(),
+            inputs,
+            scan: encode_scan(&scan),
+        });
+        (scan, diagnostics, fresh)
+    }
+
+    /// Keeps a scan made by [`CiScanCache::scan_keeping_apart`] for the store.
+    pub(crate) fn keep(&mut self, fresh: Option<CiScanRow>) {
+        self.fresh.extend(fresh);
+    }
+}
+
+/// The hash of what a repository's scan is computed from: the build (a new scanner may read
+/// the same files differently) and each CI file's name and text.
+fn scan_inputs(build: &str, files: &Files, ids: &[FileId]) -> String {
+    let mut hash = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    field(b"threatokr CI scan 1");
+    field(build.as_bytes());
+    for &id in ids {
+        field(files.name(id).as_bytes());
+        field(files.text(id).as_bytes());
+    }
+    let digest: [u8; 32] = hash.finalize().into();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A scan as kept: `{"tools": [[name, category, file, job, enforced, blocking], ...],
+/// "categories": {"sast": "enforced", ...}}` (its path is the row's).
+fn encode_scan(scan: &RepoScan) -> String {
+    let tools: Vec<Value> = scan
+        .tools
+        .iter()
+        .map(|t| json!([t.name, t.category.as_str(), t.file, t.job, t.enforced, t.blocking]))
+        .collect();
+    let categories: serde_json::Map<String, Value> = scan
+        .categories
+        .iter()
+        .map(|(category, presence)| (category.as_str().to_owned(), json!(presence.as_str())))
+        .collect();
+    json!({ "tools": tools, "categories": categories }).to_string()
+}
+
+/// A kept scan read back; `None` when it is not one [`encode_scan`] wrote (then it is scanned
+/// again).
+fn decode_scan(repo: &str, text: &str) -> Option<RepoScan> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let mut tools = Vec::new();
+    for tool in value.get("tools")?.as_array()? {
+        let [name, category, file, job, enforced, blocking] = tool.as_array()?.as_slice() else {
+            return None;
+        };
+        tools.push(ToolUse {
+            name: name.as_str()?.to_owned(),
+            category: category.as_str()?.parse().ok()?,
+            file: file.as_str()?.to_owned(),
+            job: job.as_str()?.to_owned(),
+            enforced: enforced.as_bool()?,
+            blocking: blocking.as_bool()?,
+        });
+    }
+    let presences = [Presence::Absent, Presence::Present, Presence::Enforced];
+    let mut categories = BTreeMap::new();
+    for (category, presence) in value.get("categories")?.as_object()? {
+        let presence = presence.as_str()?;
+        categories.insert(
+            category.parse::<Category>().ok()?,
+            presences.into_iter().find(|p| p.as_str() == presence)?,
+        );
+    }
+    let scan = RepoScan { path: repo.to_owned(), tools, categories };
+    // Read back exactly, or not at all.
+    (encode_scan(&scan) == text).then_some(scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WORKFLOW: &str = "on: [push]\njobs:\n  scan:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: gitleaks/gitleaks-action@v2\n";
+
+    fn workflow(text: &str) -> (Files, Vec<FileId>) {
+        let mut files = Files::default();
+        let id = files.add(".github/workflows/ci.yml".to_owned(), text.to_owned());
+        (files, vec![id])
+    }
+
+    fn kept(cache: CiScanCache) -> CiScanCache {
+        CiScanCache::kept(
+            cache.fresh.into_iter().map(|row| (row.repo, (row.inputs, row.scan))).collect(),
+        )
+    }
+
+    #[test]
+    fn issue_12_a_repository_whose_ci_files_are_unchanged_takes_its_kept_scan() {
+        let (files, ids) = workflow(WORKFLOW);
+        let mut first = CiScanCache::default();
+        let (scanned, diagnostics) = first.scan(&files, "repos/shop", &ids);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(scanned.categories[&Category::Secrets], Presence::Enforced);
+        assert_eq!(first.fresh.len(), 1);
+        // The kept scan is what the next run takes, not a new scan: a kept scan with other
+        // tools (planted here) is the one returned.
+        let mut planted = kept(first);
+        let (inputs, _) = planted.known["repos/shop"].clone();
+        let other =
+            RepoScan { path: "repos/shop".into(), tools: Vec::new(), categories: BTreeMap::new() };
+        planted.known.insert("repos/shop".into(), (inputs, encode_scan(&other)));
+        let (taken, _) = planted.scan(&files, "repos/shop", &ids);
+        assert_eq!(taken, other);
+        assert!(planted.fresh.is_empty(), "nothing new to keep");
+    }
+
+    #[test]
+    fn issue_12_a_changed_ci_file_is_scanned_again_and_kept_under_its_new_inputs() {
+        let (files, ids) = workflow(WORKFLOW);
+        let mut first = CiScanCache::default();
+        let (before, _) = first.scan(&files, "repos/shop", &ids);
+        let mut second = kept(first);
+        let (files, ids) = workflow(&WORKFLOW.replace("on: [push]", "on: [workflow_dispatch]"));
+        let (after, _) = second.scan(&files, "repos/shop", &ids);
+        assert_eq!(before.categories[&Category::Secrets], Presence::Enforced);
+        assert_eq!(after.categories[&Category::Secrets], Presence::Present);
+        assert_eq!(after, scan_repository(&files, "repos/shop", &ids).0);
+        assert_eq!(second.fresh.len(), 1);
+        assert_ne!(second.fresh[0].inputs, second.known["repos/shop"].0);
+        // A kept scan that is not read back exactly is scanned again.
+        assert_eq!(decode_scan("repos/shop", "{\"tools\": []}"), None);
+    }
+
+    #[test]
+    fn issue_12_a_scan_with_problems_is_not_kept() {
+        let (files, ids) = workflow("on: [push\njobs: {");
+        let mut cache = CiScanCache::default();
+        let (_, diagnostics) = cache.scan(&files, "repos/shop", &ids);
+        assert!(!diagnostics.is_empty());
+        assert!(cache.fresh.is_empty());
+    }
 }

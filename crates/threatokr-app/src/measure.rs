@@ -3,7 +3,9 @@
 
 mod fingerprint;
 
-use crate::ci::scan_folder;
+pub(crate) use fingerprint::build_identity;
+
+use crate::ci::{CiScanCache, ci_files};
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
 use crate::store::open_existing_store;
@@ -23,7 +25,10 @@ use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::{COUNTED_SHOWN, format_number};
 use threatokr_core::workspace::load_workspace;
-use threatokr_store::{EntityKind, SerializedMeasurement, StatusObservation, Store, StoreError};
+use threatokr_store::{
+    CiScanRow, EntityKind, RescoredMeasurement, SerializedMeasurement, StatusObservation, Store,
+    StoreError,
+};
 
 /// A workspace measured on one day, with everything needed to print or store it.
 pub struct Measured {
@@ -50,6 +55,9 @@ pub struct Measured {
     /// first items counted that a report lists, and this is how many they counted in all. Their
     /// values are never recorded.
     pub listed: BTreeMap<String, usize>,
+    /// The CI scans made in this run from files the store kept no scan of, for [`Session::record`]
+    /// to keep.
+    pub ci_scans: Vec<CiScanRow>,
 }
 
 impl Measured {
@@ -142,6 +150,7 @@ impl Session {
             &mut diagnostics,
             progress,
             &mut evidence,
+            &mut CiScanCache::default(),
         )?;
         diagnostics.extend(check_evidence(&workspace, &evidence));
         sort_diagnostics(&files, &mut diagnostics);
@@ -180,6 +189,7 @@ pub(crate) fn compute_with_evidence(
         return Err(Error::NoOkrFile { cycle: cycle.id.to_string() });
     }
     let store = open_existing_store(root)?;
+    let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
     let mut evidence = read_evidence_but_findings(
         reader,
         &workspace,
@@ -188,6 +198,7 @@ pub(crate) fn compute_with_evidence(
         &mut files,
         &mut diagnostics,
         progress,
+        &mut ci_cache,
     )?;
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
     let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
@@ -230,6 +241,7 @@ pub(crate) fn compute_with_evidence(
             fingerprints,
             reused,
             listed,
+            ci_scans: ci_cache.fresh,
         },
         evidence,
     ))
@@ -351,7 +363,31 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     let kept = measurement.key_results.iter().filter(|kr| {
         !unrecorded.contains(kr.id.as_str()) && !measured.listed.contains_key(kr.id.as_str())
     });
-    let rows = kept.map(|kr| SerializedMeasurement {
+    // A reused value is the stored row's own (same fingerprint, read back exactly): its evidence
+    // is not serialized, hashed and compared again, only its scoring is brought up to date.
+    let reused_print = |kr: &KrMeasurement| {
+        measured
+            .reused
+            .contains(kr.id.as_str())
+            .then(|| measured.fingerprints.get(kr.id.as_str()))
+            .flatten()
+    };
+    let rescored = kept.clone().filter_map(|kr| {
+        Some(RescoredMeasurement {
+            kr_id: kr.id.as_str(),
+            as_of: measurement.as_of,
+            fingerprint: reused_print(kr)?,
+            progress: kr.progress,
+            status: kr.status,
+            scored_against: target_record(&kr.scored_against),
+        })
+    });
+    let mut changed = measured
+        .store
+        .record_rescored_measurements(rescored)
+        .map_err(Error::store("recording the measurements"))?;
+    let computed = kept.filter(|kr| reused_print(kr).is_none());
+    let rows = computed.map(|kr| SerializedMeasurement {
         kr_id: kr.id.as_str(),
         cycle: measurement.cycle.as_str(),
         as_of: measurement.as_of,
@@ -366,10 +402,14 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         fingerprint: measured.fingerprints.get(kr.id.as_str()).cloned(),
         details: Some(value_details(&kr.value)),
     });
-    let changed = measured
+    changed += measured
         .store
         .record_serialized_measurements(rows)
         .map_err(Error::store("recording the measurements"))?;
+    measured
+        .store
+        .record_ci_scans(&measured.ci_scans)
+        .map_err(Error::store("keeping the CI scans"))?;
     let mut observations = Vec::new();
     for model in &measured.workspace.models {
         let model_file = measured.files.name(model.origin.file).to_owned();
@@ -414,8 +454,17 @@ pub fn read_evidence(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
 ) -> Result<EvidenceSet> {
-    let mut evidence =
-        read_evidence_but_findings(reader, workspace, cycle, store, files, diagnostics, progress)?;
+    let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
+    let mut evidence = read_evidence_but_findings(
+        reader,
+        workspace,
+        cycle,
+        store,
+        files,
+        diagnostics,
+        progress,
+        &mut ci_cache,
+    )?;
     evidence.findings = store.finding_records(None)?;
     Ok(evidence)
 }
@@ -434,7 +483,9 @@ pub fn findings_of_scopes(store: &Store, scopes: &[FindingScopes]) -> Result<Vec
 }
 
 /// [`read_evidence`] without the findings, which the caller reads (all of them, or only those
-/// of the scopes the key results it computes count: [`findings_of_scopes`]).
+/// of the scopes the key results it computes count: [`findings_of_scopes`]). The CI scans are
+/// taken from `ci_cache` where their files are unchanged, and the new ones added to it.
+#[expect(clippy::too_many_arguments, reason = "the evidence readers' context, passed through")]
 pub fn read_evidence_but_findings(
     reader: &Reader,
     workspace: &Workspace,
@@ -443,6 +494,7 @@ pub fn read_evidence_but_findings(
     files: &mut Files,
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
+    ci_cache: &mut CiScanCache,
 ) -> Result<EvidenceSet> {
     let mut evidence = EvidenceSet::default();
     for row in store.scans()? {
@@ -495,13 +547,14 @@ pub fn read_evidence_but_findings(
             }
         }
     }
-    read_evidence_files(reader, workspace, files, diagnostics, progress, &mut evidence)?;
+    read_evidence_files(reader, workspace, files, diagnostics, progress, &mut evidence, ci_cache)?;
     Ok(evidence)
 }
 
 /// The evidence kept as files in the workspace (ASVS verifications, training records, test
 /// results) and the CI of every app repository that is a folder, read into `evidence` with their
-/// problems: what `validate` checks without a store, and `measure` counts.
+/// problems: what `validate` checks without a store, and `measure` counts. A repository whose
+/// CI files are those of a scan in `ci_cache` takes that scan.
 pub fn read_evidence_files(
     reader: &Reader,
     workspace: &Workspace,
@@ -509,6 +562,7 @@ pub fn read_evidence_files(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
     evidence: &mut EvidenceSet,
+    ci_cache: &mut CiScanCache,
 ) -> Result<()> {
     let root = reader.base();
     let folders = &workspace.config.settings.evidence;
@@ -562,8 +616,10 @@ pub fn read_evidence_files(
     let mut repos: Vec<&String> = workspace.config.apps.iter().flat_map(|a| &a.repos).collect();
     repos.sort();
     repos.dedup();
-    // Each repository is read into files of its own on whichever core is free, and they join
-    // the run's files in the repositories' order afterwards: the same ids as read one by one.
+    // Each repository is read (and scanned, unless the store kept its scan) into files of its
+    // own on whichever core is free, and they join the run's files in the repositories' order
+    // afterwards: the same ids as read one by one.
+    let shared_cache: &CiScanCache = ci_cache;
     let scans =
         map_in_order(&repos, progress, "scanning CI of repositories", |repo| -> Result<_> {
             let folder = root.join(repo.trim_start_matches("./"));
@@ -572,16 +628,16 @@ pub fn read_evidence_files(
                 return Ok(None);
             }
             let (mut own_files, mut own_diagnostics) = (Files::new(), Vec::new());
-            let (mut scan, more) =
-                scan_folder(reader, &mut own_files, &folder, &mut own_diagnostics)?;
+            let ids = ci_files(reader, &mut own_files, &folder, &mut own_diagnostics)?;
+            let (scan, more, fresh) = shared_cache.scan_keeping_apart(&own_files, repo, &ids);
             own_diagnostics.extend(more);
-            scan.path = (*repo).clone();
-            Ok(Some((own_files, own_diagnostics, scan)))
+            Ok(Some((own_files, own_diagnostics, scan, fresh)))
         });
     for scanned in scans {
-        let Some((own_files, mut own_diagnostics, scan)) = scanned? else { continue };
+        let Some((own_files, mut own_diagnostics, scan, fresh)) = scanned? else { continue };
         files.append(own_files, &mut own_diagnostics);
         diagnostics.extend(own_diagnostics);
+        ci_cache.keep(fresh);
         evidence.ci.push(scan);
     }
     Ok(())

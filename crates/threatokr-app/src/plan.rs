@@ -9,6 +9,7 @@
 //! previous cycle's grades are frozen in the store, its key results that scored below expectation
 //! are carried over with their lineage.
 
+use crate::ci::CiScanCache;
 use crate::files::{ReadOptions, Reader};
 use crate::measure::{find_cycle, findings_of_scopes, read_evidence_but_findings};
 use crate::store::open_existing_store;
@@ -123,6 +124,7 @@ impl Session {
             &mut files,
             &mut diagnostics,
             progress,
+            &mut CiScanCache::kept(store.ci_scans()?),
         )?;
         evidence.findings = findings_of_scopes(&store, &scopes)?;
         diagnostics.extend(check_evidence(workspace, &evidence));

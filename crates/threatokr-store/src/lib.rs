@@ -15,6 +15,7 @@
 
 mod access;
 mod checkins;
+mod ci_scans;
 mod error;
 mod findings;
 mod grades;
@@ -25,13 +26,14 @@ mod tests;
 
 pub use access::{Hash, Role, SessionRow, TokenRow};
 pub use checkins::{Checkin, CheckinRow, CheckinSource};
+pub use ci_scans::CiScanRow;
 pub use error::StoreError;
 pub use findings::{
     FindingFilter, FindingInput, FindingRow, IngestSummary, IngestedFile, ScanInput, ScanOutcome,
     ScanRow, ScopeGeneration,
 };
 pub use grades::{GradeRow, Overwrite};
-pub use measurements::{MeasurementRow, SerializedMeasurement, StoredValue};
+pub use measurements::{MeasurementRow, RescoredMeasurement, SerializedMeasurement, StoredValue};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;
@@ -50,6 +52,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_measurement_fingerprints.sql"),
     include_str!("../migrations/0010_findings_checks_without_lists.sql"),
     include_str!("../migrations/0011_findings_fewer_btrees.sql"),
+    include_str!("../migrations/0014_ci_scans.sql"),
+    include_str!("../migrations/0015_status_snapshot.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

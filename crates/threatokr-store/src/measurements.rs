@@ -100,6 +100,26 @@ pub struct StoredValue {
     pub details: String,
 }
 
+/// A key result whose value was taken from the measurement recorded with the same fingerprint
+/// that day: its value, numerator, denominator, evidence and details are that row's already, so
+/// only what is scored against the other days (progress, status, the target) may need writing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RescoredMeasurement<'a> {
+    /// The key result.
+    pub kr_id: &'a str,
+    /// The day measured.
+    pub as_of: Date,
+    /// The fingerprint of the row whose value was reused: a row recorded since with another
+    /// fingerprint (another value) is left alone.
+    pub fingerprint: &'a str,
+    /// Progress in 0..=1; `None` is no data.
+    pub progress: Option<f64>,
+    /// Status against the plan.
+    pub status: Status,
+    /// The target the value was scored against, as JSON text (`progress::target_record`).
+    pub scored_against: Option<String>,
+}
+
 impl<'a> SerializedMeasurement<'a> {
     /// A row with its evidence written as compact JSON text.
     fn of(row: &'a MeasurementRow) -> Self {
@@ -127,7 +147,11 @@ fn check_measurement(row: &SerializedMeasurement<'_>) -> Result<(), StoreError> 
     check_finite(row.value, "measurement value")?;
     check_finite(row.numerator, "measurement numerator")?;
     check_finite(row.denominator, "measurement denominator")?;
-    if let Some(progress) = row.progress
+    check_progress(row.progress)
+}
+
+fn check_progress(progress: Option<f64>) -> Result<(), StoreError> {
+    if let Some(progress) = progress
         && !(0.0..=1.0).contains(&progress)
     {
         return Err(StoreError::Invalid {
@@ -193,12 +217,16 @@ impl Store {
             for row in rows {
                 check_measurement(&row)?;
                 let hash = evidence_hash(&row.evidence_json);
-                let added = keep.execute(params![hash, row.evidence_json])? == 1;
+                // Looked up before inserting: evidence kept already (the usual case when
+                // measuring again) is not checked as JSON again, which for a key result
+                // counting every production finding is tens of megabytes.
+                let kept: Option<String> =
+                    kept_text.query_row(params![hash], |r| r.get(0)).optional()?;
                 // The same hash of other text (never seen, but possible) keeps the text inline.
-                let same: bool = added
-                    || kept_text
-                        .query_row(params![hash], |r| r.get::<_, String>(0))
-                        .is_ok_and(|text| text == row.evidence_json);
+                let same = match kept {
+                    Some(text) => text == row.evidence_json,
+                    None => keep.execute(params![hash, row.evidence_json])? == 1,
+                };
                 let (inline, hash) =
                     if same { ("null", Some(hash)) } else { (row.evidence_json.as_str(), None) };
                 changed += upsert.execute(params![
@@ -221,6 +249,42 @@ impl Store {
                     SqlDate(row.as_of),
                     row.fingerprint,
                     row.details
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Records the progress, status and target of key results whose stored value was reused
+    /// (see [`RescoredMeasurement`]) in one transaction, without reading or writing their
+    /// evidence: measuring again after one ingest must not serialize, hash and compare the
+    /// evidence of every unchanged key result. Returns how many rows changed (0 when nothing
+    /// was scored differently, the usual case: only a day measured earlier in between changes
+    /// the history a threshold key result is scored on).
+    pub fn record_rescored_measurements<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = RescoredMeasurement<'a>>,
+    ) -> Result<usize, StoreError> {
+        let tx = self.write_transaction()?;
+        let mut changed = 0;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE measurements SET progress = ?4, status = ?5, scored_against = ?6
+                 WHERE kr_id = ?1 AND as_of = ?2 AND fingerprint = ?3
+                   AND (progress IS NOT ?4 OR status IS NOT ?5 OR scored_against IS NOT ?6)",
+            )?;
+            for row in rows {
+                check_not_empty(row.kr_id, "measurement key result")?;
+                check_date(row.as_of, "measurement date")?;
+                check_progress(row.progress)?;
+                changed += update.execute(params![
+                    row.kr_id,
+                    SqlDate(row.as_of),
+                    row.fingerprint,
+                    row.progress,
+                    row.status.as_str(),
+                    row.scored_against
                 ])?;
             }
         }

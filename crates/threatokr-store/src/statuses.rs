@@ -69,6 +69,25 @@ pub struct StatusObservation {
     pub status: String,
 }
 
+/// The hash of a list of observations, in order, every field length-prefixed.
+fn statuses_hash(rows: &[StatusObservation]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    let mut field = |text: &str| {
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text.as_bytes());
+    };
+    for row in rows {
+        field(&row.model_file);
+        field(row.entity_kind.as_str());
+        field(&row.entity_id);
+        field(&row.app);
+        field(&row.status);
+    }
+    let digest: [u8; 32] = hash.finalize().into();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A recorded status change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
@@ -108,7 +127,19 @@ impl Store {
         rows: &[StatusObservation],
     ) -> Result<usize, StoreError> {
         check_date(at, "status date")?;
+        let snapshot = statuses_hash(rows);
         let tx = self.write_transaction()?;
+        // The same statuses as the last recording, on its day or later: each is its entity's
+        // latest already, and none is newer than that day (only this function writes them, and a
+        // refused recording changes nothing), so looking each up again would find nothing to do.
+        let last: Option<(String, Date)> = tx
+            .query_row("SELECT hash, at FROM status_snapshot WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, date_column(r, 1)?))
+            })
+            .optional()?;
+        if last.is_some_and(|(hash, day)| hash == snapshot && day <= at) {
+            return Ok(0);
+        }
         let mut recorded = 0;
         {
             let mut latest = tx.prepare_cached(
@@ -149,6 +180,11 @@ impl Store {
                 ])?;
             }
         }
+        tx.execute(
+            "INSERT INTO status_snapshot (id, hash, at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, at = excluded.at",
+            params![snapshot, SqlDate(at)],
+        )?;
         tx.commit()?;
         Ok(recorded)
     }

@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 9;
+const MIGRATION_COUNT: u32 = 11;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -1063,6 +1063,24 @@ fn status_observations_out_of_order_or_unknown_are_refused_whole() {
     assert_eq!(dump(&store), before);
 }
 
+#[test]
+fn issue_12_the_statuses_last_recorded_are_not_looked_up_again_but_an_earlier_day_is_refused() {
+    let mut store = store();
+    let seen = |status: &str| [observed(EntityKind::Threat, "T-1", status)];
+    assert_eq!(store.record_statuses(date(2027, 1, 7), &seen("identified")).unwrap(), 1);
+    // The same statuses on a later day: known from the snapshot, not looked up row by row (the
+    // history below is not read: a row removed behind the store's back is not noticed).
+    store.conn.execute("DELETE FROM status_changes", []).unwrap();
+    assert_eq!(store.record_statuses(date(2027, 1, 8), &seen("identified")).unwrap(), 0);
+    assert!(store.status_history(EntityKind::Threat, "T-1").unwrap().is_empty());
+    assert_eq!(store.record_statuses(date(2027, 1, 9), &seen("mitigated")).unwrap(), 1);
+    // Back to the earlier statuses: another snapshot, so each is looked up and recorded.
+    assert_eq!(store.record_statuses(date(2027, 1, 10), &seen("identified")).unwrap(), 1);
+    // The same statuses before the snapshot's day: looked up, and refused as before.
+    let error = store.record_statuses(date(2027, 1, 9), &seen("identified")).unwrap_err();
+    assert!(matches!(error, StoreError::OutOfOrder { .. }), "{error:?}");
+}
+
 // ---- grades ----
 
 fn graded(objective_id: &str, kr_id: &str, score: f64) -> GradeRow {
@@ -1378,11 +1396,9 @@ fn issue_12_finding_records_of_some_scopes_are_those_of_every_finding_in_the_sam
     }
 }
 
-#[test]
-fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_no_change() {
-    let mut store = store();
-    let day = date(2027, 1, 5);
-    let row = |fingerprint: &str| SerializedMeasurement {
+/// A measurement of `KR-1` (3, on track at half way) recorded with a fingerprint.
+fn fingerprinted<'a>(day: Date, fingerprint: &str, evidence: &str) -> SerializedMeasurement<'a> {
+    SerializedMeasurement {
         kr_id: "KR-1",
         cycle: "2027-Q1",
         as_of: day,
@@ -1391,11 +1407,18 @@ fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_n
         denominator: None,
         progress: Some(0.5),
         status: Status::OnTrack,
-        evidence_json: "[]".into(),
+        evidence_json: evidence.into(),
         scored_against: None,
         fingerprint: Some(fingerprint.into()),
         details: Some("{\"notes\":[]}".into()),
-    };
+    }
+}
+
+#[test]
+fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_no_change() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let row = |fingerprint: &str| fingerprinted(day, fingerprint, "[]");
     assert_eq!(store.record_serialized_measurements([row("f1")]).unwrap(), 1);
     assert_eq!(store.measurement_fingerprints("2027-Q1", day).unwrap()["KR-1"], "f1");
     let stored = store.stored_value("KR-1", day, "f1").unwrap().unwrap();
@@ -1405,6 +1428,47 @@ fn issue_12_a_value_is_found_again_by_its_fingerprint_and_a_new_fingerprint_is_n
     assert_eq!(store.record_serialized_measurements([row("f2")]).unwrap(), 0);
     assert_eq!(store.measurement_fingerprints("2027-Q1", day).unwrap()["KR-1"], "f2");
     assert_eq!(store.stored_value("KR-1", day, "f1").unwrap(), None);
+}
+
+#[test]
+fn issue_12_a_reused_value_is_rescored_without_its_evidence_and_only_under_its_own_fingerprint() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let evidence = "[{\"kind\":\"checkin\",\"date\":\"2027-01-05\",\"value\":3.0}]";
+    let row = fingerprinted(day, "f1", evidence);
+    assert_eq!(store.record_serialized_measurements([row.clone()]).unwrap(), 1);
+    let rescored = |fingerprint, progress, status| RescoredMeasurement {
+        kr_id: "KR-1",
+        as_of: day,
+        fingerprint,
+        progress,
+        status,
+        scored_against: None,
+    };
+    // Scored the same: nothing to write.
+    assert_eq!(
+        store.record_rescored_measurements([rescored("f1", Some(0.5), Status::OnTrack)]).unwrap(),
+        0
+    );
+    // Scored differently (an earlier day measured since): progress and status change, the
+    // value and its evidence stay.
+    assert_eq!(
+        store.record_rescored_measurements([rescored("f1", Some(0.25), Status::AtRisk)]).unwrap(),
+        1
+    );
+    let stored = &store.measurements("KR-1").unwrap()[0];
+    assert_eq!((stored.progress, stored.status), (Some(0.25), Status::AtRisk));
+    assert_eq!(stored.value, Some(3.0));
+    assert_eq!(stored.evidence.to_string(), row.evidence_json);
+    // A row recorded since from other inputs is not the value that was reused: left alone.
+    assert_eq!(
+        store.record_rescored_measurements([rescored("f2", Some(1.0), Status::OnTrack)]).unwrap(),
+        0
+    );
+    assert_eq!(store.measurements("KR-1").unwrap()[0].progress, Some(0.25));
+    assert!(
+        store.record_rescored_measurements([rescored("f1", Some(2.0), Status::OnTrack)]).is_err()
+    );
 }
 
 #[test]
@@ -1476,4 +1540,24 @@ fn issue_12_the_tables_an_ingest_writes_have_only_the_triggers_it_does_the_work_
             "finding_scopes_scan_removed"
         ]
     );
+}
+
+#[test]
+fn issue_12_a_kept_ci_scan_is_replaced_by_the_newer_scan_of_its_repository() {
+    let mut store = store();
+    assert!(store.ci_scans().unwrap().is_empty());
+    let row = |repo: &str, inputs: &str| CiScanRow {
+        repo: repo.into(),
+        inputs: inputs.into(),
+        scan: "{\"tools\":[]}".into(),
+    };
+    store.record_ci_scans(&[row("repos/a", "h1"), row("repos/b", "h2")]).unwrap();
+    store.record_ci_scans(&[row("repos/a", "h3")]).unwrap();
+    let kept = store.ci_scans().unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept["repos/a"].0, "h3");
+    assert_eq!(kept["repos/b"], ("h2".to_owned(), "{\"tools\":[]}".to_owned()));
+    assert!(store.record_ci_scans(&[row("", "h4")]).is_err());
+    let bad = CiScanRow { scan: "not json".into(), ..row("repos/c", "h5") };
+    assert!(store.record_ci_scans(&[bad]).is_err());
 }

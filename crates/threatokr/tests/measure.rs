@@ -792,6 +792,29 @@ fn issue_12_a_new_checkin_target_evidence_file_or_day_is_measured_again() {
 }
 
 #[test]
+fn issue_12_a_changed_ci_file_is_scanned_again_and_changes_the_value() {
+    let workspace = demo("incremental-ci");
+    let before = measure_json(&workspace, &[]);
+    assert_eq!(key_result(&before, "KR-CI-TOOLS")["value"], 40.0);
+    // Checkout's pipeline now runs by hand only: its repository no longer enforces both scans.
+    let security = workspace.join("evidence/ci/checkout/.github/workflows/security.yml");
+    let text = std::fs::read_to_string(&security).unwrap();
+    let manual = text.replace(
+        "on:\n  push:\n    branches: [main]\n  pull_request:\n",
+        "on:\n  workflow_dispatch:\n",
+    );
+    assert_ne!(manual, text);
+    std::fs::write(&security, manual).unwrap();
+    let (after, line) = measured_incrementally_and_in_full(&workspace);
+    assert_eq!(line, "", "a changed file is a changed input of every key result");
+    assert_eq!(key_result(&after, "KR-CI-TOOLS")["value"], 20.0);
+    // Back as it was: the same value as before, from the scan kept for those files.
+    std::fs::write(&security, text).unwrap();
+    let (restored, _) = measured_incrementally_and_in_full(&workspace);
+    assert_eq!(key_result(&restored, "KR-CI-TOOLS"), key_result(&before, "KR-CI-TOOLS"));
+}
+
+#[test]
 fn issue_12_the_report_of_a_day_is_the_same_from_stored_values_as_computed_and_never_stale() {
     let workspace = demo("incremental-report");
     let report = |name: &str| {

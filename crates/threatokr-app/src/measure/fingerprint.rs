@@ -80,7 +80,7 @@ fn field(hash: &mut Sha256, bytes: &[u8]) {
 
 /// The version and the running executable's size and modification time: a rebuilt or upgraded
 /// binary may compute a metric differently, so it reuses nothing an earlier build stored.
-fn build_identity() -> Option<String> {
+pub(crate) fn build_identity() -> Option<String> {
     let metadata = std::env::current_exe().ok()?.metadata().ok()?;
     let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
     Some(format!("{} {} {}", env!("CARGO_PKG_VERSION"), metadata.len(), modified.as_nanos()))

@@ -267,16 +267,21 @@ pub fn summary_json(findings: &[Finding], diagnostics_json: Vec<Json>) -> Json {
             .map(|s| (s.as_str(), 0))
             .collect();
     let mut by_class: BTreeMap<&str, u64> = FindingClass::names().map(|c| (c, 0)).collect();
-    let mut by_tool: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut cwes: BTreeMap<String, u64> = BTreeMap::new();
+    // Tools and CWEs are counted in hash maps, CWEs as numbers, and sorted once at the end:
+    // writing each CWE of each finding as text to count it was a fortieth of a dry run (issue 12).
+    let mut tool_counts: HashMap<&str, u64> = HashMap::new();
+    let mut cwe_counts: HashMap<u32, u64> = HashMap::new();
     for finding in findings {
         *by_severity.entry(finding.severity.as_str()).or_default() += 1;
         *by_class.entry(finding.class.as_str()).or_default() += 1;
-        *by_tool.entry(finding.tool.as_str()).or_default() += 1;
+        *tool_counts.entry(finding.tool.as_str()).or_default() += 1;
         for cwe in &finding.cwes {
-            *cwes.entry(cwe.to_string()).or_default() += 1;
+            *cwe_counts.entry(*cwe).or_default() += 1;
         }
     }
+    let by_tool: BTreeMap<&str, u64> = tool_counts.into_iter().collect();
+    let cwes: BTreeMap<String, u64> =
+        cwe_counts.into_iter().map(|(cwe, count)| (cwe.to_string(), count)).collect();
     let to_map = |entries: Vec<(String, u64)>| {
         Json::Object(entries.into_iter().map(|(k, v)| (k, Json::from(v))).collect::<Map<_, _>>())
     };
@@ -1022,14 +1027,16 @@ fn collect_cwes(reader: &mut Reader, properties: Option<&Node>, out: &mut BTreeS
         return;
     };
     for (key, value) in entries {
-        let key = key.text.to_ascii_lowercase();
-        if key == "tags" {
+        // Compared without a lowercase copy: this runs on the rule's properties for each of
+        // its results (issue 12).
+        let key = &*key.text;
+        if key.eq_ignore_ascii_case("tags") {
             for tag in value.as_seq().unwrap_or(&[]) {
                 if let Some(cwe) = tag.as_str().and_then(cwe_from_tag) {
                     out.insert(cwe);
                 }
             }
-        } else if key == "cwe" || key == "cwes" {
+        } else if key.eq_ignore_ascii_case("cwe") || key.eq_ignore_ascii_case("cwes") {
             let items = value.as_seq().map_or_else(|| vec![value], |items| items.iter().collect());
             for item in items {
                 let text = item.scalar_text().unwrap_or_default().trim();
@@ -1273,31 +1280,39 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
     // A fingerprint is not an identity when it is a known placeholder, or when results at
     // different lines of one file share it (real fingerprints such as CodeQL's line hash count
     // repeated lines, `:1`, `:2`). The decision is per fingerprint value, for the whole log.
-    struct Sharing {
+    struct Sharing<'d> {
         first_span: Span,
+        /// The file and line of the first result with the fingerprint.
+        first_place: (Option<&'d str>, Option<u32>),
         results: usize,
         untrusted: bool,
     }
-    let mut sharing: HashMap<&str, Sharing> = HashMap::new();
-    let mut first_line: HashMap<(Option<&str>, &str), Option<u32>> = HashMap::new();
+    let mut sharing: HashMap<&str, Sharing<'_>> = HashMap::with_capacity(drafts.len());
+    // The first line of a fingerprint in each other file than its first result's (rare: most
+    // fingerprints are met once), so that most results are hashed once, not twice (issue 12).
+    let mut first_line_elsewhere: HashMap<(Option<&str>, &str), Option<u32>> = HashMap::new();
     for draft in &drafts {
         if let Some((text, span)) = &draft.fingerprints {
             let placeholder = PLACEHOLDER_FINGERPRINTS.iter().any(|p| {
                 text.split(',').any(|pair| pair.split_once('=').is_some_and(|(_, v)| v == *p))
             });
-            let line = *first_line
-                .entry((draft.finding.file.as_deref(), text.as_str()))
-                .or_insert(draft.finding.line);
+            let place = (draft.finding.file.as_deref(), draft.finding.line);
             let entry = sharing.entry(text.as_str()).or_insert(Sharing {
                 first_span: *span,
+                first_place: place,
                 results: 0,
                 untrusted: false,
             });
+            let first_line_in_file = if entry.first_place.0 == place.0 {
+                entry.first_place.1
+            } else {
+                *first_line_elsewhere.entry((place.0, text.as_str())).or_insert(place.1)
+            };
             entry.results += 1;
-            entry.untrusted |= placeholder || line != draft.finding.line;
+            entry.untrusted |= placeholder || first_line_in_file != place.1;
         }
     }
-    let mut shared: Vec<(&str, &Sharing)> =
+    let mut shared: Vec<(&str, &Sharing<'_>)> =
         sharing.iter().filter(|(_, s)| s.untrusted).map(|(t, s)| (*t, s)).collect();
     shared.sort_by_key(|(_, s)| s.first_span);
     for (text, group) in &shared {
@@ -1315,7 +1330,7 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
 
     drop(shared);
     drop(sharing);
-    drop(first_line);
+    drop(first_line_elsewhere);
 
     // The drafts' memory becomes the findings' (a 200,000-result log keeps one copy of each).
     let mut findings: Vec<Finding> = drafts
@@ -1324,7 +1339,10 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
             let mut finding = draft.finding;
             let file = finding.file.as_deref().unwrap_or_default();
             finding.fingerprint = match draft.fingerprints {
-                Some((text, _)) if !text.is_empty() && !unusable.contains(&text) => {
+                // Most logs have no unusable fingerprint: then none is hashed to look it up.
+                Some((text, _))
+                    if !text.is_empty() && (unusable.is_empty() || !unusable.contains(&text)) =>
+                {
                     joined(&[&finding.tool, &finding.rule_id, file, &text])
                 }
                 _ => {

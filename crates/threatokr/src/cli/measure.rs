@@ -69,7 +69,15 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
         }
         other => return Err(other.unsupported()),
     }
-    Ok(if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok })
+    let outcome = if measured.has_errors() { Outcome::InputErrors } else { Outcome::Ok };
+    // The workspace, the files read and the measurement of a large portfolio are millions of
+    // small allocations (every model's threats, every counted finding's texts) that the process's
+    // exit returns at once; freeing them one by one first took a twentieth of a re-measure. The
+    // store is closed as usual (its connection checkpoints the write-ahead log).
+    let Measured { workspace, measurement, files, store, .. } = measured;
+    drop(store);
+    std::mem::forget((workspace, measurement, files));
+    Ok(outcome)
 }
 
 /// Opens the workspace and measures the cycle (`None`s: the cycle containing today), drawing a

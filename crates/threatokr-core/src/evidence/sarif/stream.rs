@@ -184,12 +184,12 @@ pub(super) struct NodeSeed<'a> {
 seed_is_its_visitor!(NodeSeed<'_>);
 
 /// The length a string had in the file, assuming the shortest escapes (what producers write).
-fn written_len(text: &str) -> usize {
-    if string_special(text.as_bytes()).is_none() {
+fn written_len(text: &[u8]) -> usize {
+    if string_special(text).is_none() {
         return text.len() + 2;
     }
     2 + text
-        .bytes()
+        .iter()
         .map(|b| match b {
             b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
             0..0x20 => 6,
@@ -240,11 +240,11 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(self.scalar(Value::Str(v.to_owned()), written_len(v), false))
+        Ok(self.scalar(Value::Str(v.to_owned()), written_len(v.as_bytes()), false))
     }
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Node, E> {
-        let written = written_len(&v);
+        let written = written_len(v.as_bytes());
         Ok(self.scalar(Value::Str(v), written, false))
     }
 
@@ -274,11 +274,13 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let start = self.stream.at() - 1;
-        let mut entries: Vec<(Key, Node)> = Vec::new();
         let wanted = match self.shape {
             Shape::Keys(keys) => Some(keys),
             Shape::All | Shape::Each(_) | Shape::First(_) => None,
         };
+        // Room for every wanted key at once (a result has most of them): one allocation
+        // instead of a growth at the fifth and ninth.
+        let mut entries: Vec<(Key, Node)> = Vec::with_capacity(wanted.map_or(4, <[_]>::len));
         while let Some(key) = map.next_key_seed(KeySeed { stream: self.stream, wanted })? {
             let Some((key, shape)) = key else {
                 map.next_value::<IgnoredAny>()?;
@@ -297,14 +299,24 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 }
 
 /// A key of an object: `None` when the shape skips it (then no text is copied), else the key
-/// with its span and the shape of its value.
+/// with its span and the shape of its value. Keys are matched as bytes, so a skipped key is
+/// only checked to be UTF-8 (and not even that when it is ASCII), and a key SARIF defines is
+/// borrowed from `known_key` rather than copied (issue 12).
 #[derive(Clone, Copy)]
 struct KeySeed<'a> {
     stream: Stream<'a>,
     wanted: Option<&'static [(&'static str, Shape)]>,
 }
 
-seed_is_its_visitor!(KeySeed<'_>);
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = <Self as Visitor<'de>>::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        // `Positioned` hands an identifier's bytes over without checking them (`visit_bytes`);
+        // serde_json hands over text.
+        deserializer.deserialize_identifier(self)
+    }
+}
 
 impl<'de> Visitor<'de> for KeySeed<'_> {
     type Value = Option<(Key, Shape)>;
@@ -314,16 +326,78 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        self.visit_bytes(v.as_bytes())
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
         let (text, shape) = match self.wanted {
-            None => (Cow::Owned(v.to_owned()), Shape::All),
-            Some(keys) => match keys.iter().find(|(k, _)| *k == v) {
+            None => match known_key(v) {
+                Some(name) => (Cow::Borrowed(name), Shape::All),
+                None => match std::str::from_utf8(v) {
+                    Ok(text) => (Cow::Owned(text.to_owned()), Shape::All),
+                    Err(_) => return Err(E::custom(INVALID_UNICODE)),
+                },
+            },
+            Some(keys) => match keys.iter().find(|(k, _)| k.as_bytes() == v) {
                 Some((name, shape)) => (Cow::Borrowed(*name), *shape),
-                None => return Ok(None),
+                // Skipped, but still checked, as serde_json checks every key it reads.
+                None if v.is_ascii() || std::str::from_utf8(v).is_ok() => return Ok(None),
+                None => return Err(E::custom(INVALID_UNICODE)),
             },
         };
         let end = self.stream.at();
         Ok(Some((Key { span: Span::new(end - written_len(v), end), text }, shape)))
     }
+}
+
+/// serde_json's message for a string that is not UTF-8.
+const INVALID_UNICODE: &str = "invalid unicode code point";
+
+/// The keys SARIF defines inside the parts of a result and a rule that are kept whole (the
+/// property names CodeQL, Semgrep, Snyk and Bandit write there too), as `'static` text, so
+/// that reading them copies nothing.
+fn known_key(key: &[u8]) -> Option<&'static str> {
+    const KNOWN: &[&str] = &[
+        "id",
+        "index",
+        "text",
+        "markdown",
+        "arguments",
+        "uri",
+        "uriBaseId",
+        "startLine",
+        "startColumn",
+        "endLine",
+        "endColumn",
+        "charOffset",
+        "charLength",
+        "snippet",
+        "status",
+        "kind",
+        "guid",
+        "justification",
+        "location",
+        "toolComponent",
+        "name",
+        "level",
+        "enabled",
+        "rank",
+        "tags",
+        "precision",
+        "security-severity",
+        "problem.severity",
+        "sub-severity",
+        "cwe",
+        "cwes",
+        "issue_severity",
+        "issue_confidence",
+        "target",
+        "kinds",
+        "properties",
+        "primaryLocationLineHash",
+        "primaryLocationStartColumnFingerprint",
+    ];
+    KNOWN.iter().find(|name| name.as_bytes() == key).copied()
 }
 
 /// Consumes an object where something else was expected and returns it as an empty mapping with its span.

@@ -907,3 +907,118 @@ fn a_content_hash_is_the_same_however_the_bytes_are_cut_and_differs_on_any_chang
         "f64b5d26e885f568 d7757bb43b040dfc"
     );
 }
+
+/// Keys are matched as bytes (issue 12): a key written with escapes is still the key it spells,
+/// a key that is not UTF-8 is the same error as serde_json's whether the reader keeps it or
+/// skips it, and a key cut by the end of a chunk is read whole, with its exact span.
+#[test]
+fn keys_are_matched_as_bytes_whatever_their_escapes_or_chunks() {
+    let log = |result: &str| {
+        format!(
+            "{{\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{{\"name\":\"T\"}}}},\"results\":[{result}]}}]}}"
+        )
+    };
+    // `\u0049` is `I`: the key is `ruleId`, and the escaped duplicate `l\u0065vel` is reported
+    // where it ends (its start assumes the shortest escapes, as every span of a string does).
+    let escaped = log(
+        "{\"rule\\u0049d\":\"r1\",\"message\":{\"text\":\"m\"},\"level\":\"note\",\"l\\u0065vel\":\"error\",\"é\":1}",
+    );
+    let [fast, exact] = read_with_both(escaped.as_bytes());
+    assert_eq!(fast, exact);
+    let (findings, diagnostics) = parse("escaped.sarif", &escaped);
+    assert_eq!(findings[0].rule_id, "r1");
+    assert_eq!(findings[0].severity, Severity::Low);
+    assert_eq!(codes(&diagnostics), ["duplicate-key"]);
+    let label = diagnostics[0].primary.as_ref().expect("a position");
+    let key_end = escaped.find("\"l\\u0065vel\"").expect("the key") + "\"l\\u0065vel\"".len();
+    assert_eq!(label.span.range().end, key_end);
+    assert_eq!(label.span.range().len(), "\"level\"".len());
+
+    // Not UTF-8: a skipped key of a result, a kept key inside `properties`.
+    for result in ["{\"~\":1}", "{\"properties\":{\"~\":1}}"] {
+        let mut bytes = log("@").into_bytes();
+        let at = bytes.iter().position(|&b| b == b'@').expect("the place of the result");
+        let result = result.as_bytes().iter().map(|&b| if b == b'~' { 0xFF } else { b });
+        bytes.splice(at..=at, result.collect::<Vec<u8>>());
+        let [fast, exact] = read_with_both(&bytes);
+        assert!(fast.contains("json-syntax"), "{fast}");
+        assert_eq!(fast, exact);
+    }
+
+    // Wanted keys, a string and kept keys across the end of the first chunk, at each byte.
+    let chunk = 128 << 10;
+    for cut in 0..40 {
+        let head = log(
+            "{\"x\":\"@\",\"level\":\"loud\",\"properties\":{\"tags\":[\"a\"]},\"ruleId\":\"r\",\"message\":{\"text\":\"m\"}}",
+        );
+        let pad = chunk - cut - head.find('@').expect("the pad");
+        let text = head.replace('@', &"p".repeat(pad));
+        assert_eq!(&text[chunk - cut..chunk - cut + 1], "\"");
+        let [fast, exact] = read_with_both(text.as_bytes());
+        assert_eq!(fast, exact, "cut {cut}");
+        let (findings, diagnostics) = parse("cut.sarif", &text);
+        assert_eq!(findings.len(), 1);
+        let label = diagnostics[0].primary.as_ref().expect("a position");
+        assert_eq!(&text[label.span.range()], "\"loud\"", "cut {cut}");
+    }
+}
+
+/// The property names `tags`, `cwe` and `cwes` are read in any case, on the rule and on the
+/// result, without a lowercase copy of every property name (issue 12).
+#[test]
+fn reads_cwe_properties_whatever_the_case_of_their_names() {
+    let text = json!({
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "T", "rules": [
+                {"id": "r", "properties": {"TAGS": ["external/cwe/cwe-079"], "Cwe": "CWE-78"}}
+            ]}},
+            "results": [{
+                "ruleId": "r",
+                "message": {"text": "m"},
+                "properties": {"Tags": ["CWE-22"], "CWES": ["89", "nope"], "tagsX": ["CWE-1"]}
+            }]
+        }]
+    })
+    .to_string();
+    let (findings, diagnostics) = parse("case.sarif", &text);
+    assert_eq!(findings[0].cwes, [22, 78, 79, 89]);
+    assert_eq!(codes(&diagnostics), ["sarif-invalid-value"]);
+    assert!(
+        diagnostics[0].message.contains("`nope` is not a CWE id"),
+        "{}",
+        diagnostics[0].message
+    );
+}
+
+/// A fingerprint is an identity while, in each file, its results are on one line: checked for
+/// its first file and for every other file apart (issue 12 keeps one lookup for the first).
+#[test]
+fn a_fingerprint_is_untrusted_when_its_lines_differ_in_a_file_other_than_its_first() {
+    let result = |fingerprint: &str, uri: &str, line: u32| {
+        json!({
+            "ruleId": "r", "message": {"text": "m"},
+            "partialFingerprints": {"h": fingerprint},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": uri}, "region": {"startLine": line}}}]
+        })
+    };
+    let text = json!({
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "T"}}, "results": [
+            result("kept", "a.py", 1), result("kept", "b.py", 5), result("kept", "b.py", 5),
+            result("moved", "a.py", 1), result("moved", "b.py", 5), result("moved", "b.py", 6),
+        ]}]
+    })
+    .to_string();
+    let (findings, diagnostics) = parse("places.sarif", &text);
+    let kept: Vec<&str> =
+        findings.iter().map(|f| f.fingerprint.as_str()).filter(|f| f.contains("h=kept")).collect();
+    assert_eq!(kept, ["T:r:a.py:h=kept", "T:r:b.py:h=kept", "T:r:b.py:h=kept#2"]);
+    assert_eq!(codes(&diagnostics), ["sarif-fingerprint-not-unique"]);
+    assert!(
+        diagnostics[0].message.contains("`h=moved` of 3 results"),
+        "{}",
+        diagnostics[0].message
+    );
+}
