@@ -817,6 +817,23 @@ fn update_findings_sql(rows: usize) -> String {
 /// The parameters of one row of `update_findings_sql`.
 const UPDATE_PARAMETERS: usize = 9;
 
+/// Binds what a scan says of a finding (rule, severity, score, CWEs, location, message, class) to
+/// eight parameters from `first`: the same columns of a row inserted and of a row seen again.
+fn bind_what_the_scan_says(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    first: usize,
+    finding: &FindingInput,
+) -> rusqlite::Result<()> {
+    statement.raw_bind_parameter(first, &finding.rule_id)?;
+    statement.raw_bind_parameter(first + 1, &finding.severity)?;
+    statement.raw_bind_parameter(first + 2, finding.score)?;
+    statement.raw_bind_parameter(first + 3, cwes_json(&finding.cwes))?;
+    statement.raw_bind_parameter(first + 4, &finding.file)?;
+    statement.raw_bind_parameter(first + 5, finding.line)?;
+    statement.raw_bind_parameter(first + 6, &finding.message)?;
+    statement.raw_bind_parameter(first + 7, finding.class.as_str())
+}
+
 /// The statements of a scan's finding writes, prepared once for the whole scan.
 struct FindingWrites<'t> {
     scan: &'t ScanInput,
@@ -858,14 +875,7 @@ impl<'t> FindingWrites<'t> {
         for (row, finding) in findings.iter().enumerate() {
             let p = 5 + row * INSERT_PARAMETERS;
             statement.raw_bind_parameter(p, &finding.fingerprint)?;
-            statement.raw_bind_parameter(p + 1, &finding.rule_id)?;
-            statement.raw_bind_parameter(p + 2, &finding.severity)?;
-            statement.raw_bind_parameter(p + 3, finding.score)?;
-            statement.raw_bind_parameter(p + 4, cwes_json(&finding.cwes))?;
-            statement.raw_bind_parameter(p + 5, &finding.file)?;
-            statement.raw_bind_parameter(p + 6, finding.line)?;
-            statement.raw_bind_parameter(p + 7, &finding.message)?;
-            statement.raw_bind_parameter(p + 8, finding.class.as_str())?;
+            bind_what_the_scan_says(&mut statement, p + 1, finding)?;
         }
         statement.raw_execute()?;
         Ok(())
@@ -888,14 +898,7 @@ impl<'t> FindingWrites<'t> {
         for (row, (finding, id)) in self.seen.iter().enumerate() {
             let p = 2 + row * UPDATE_PARAMETERS;
             statement.raw_bind_parameter(p, id)?;
-            statement.raw_bind_parameter(p + 1, &finding.rule_id)?;
-            statement.raw_bind_parameter(p + 2, &finding.severity)?;
-            statement.raw_bind_parameter(p + 3, finding.score)?;
-            statement.raw_bind_parameter(p + 4, cwes_json(&finding.cwes))?;
-            statement.raw_bind_parameter(p + 5, &finding.file)?;
-            statement.raw_bind_parameter(p + 6, finding.line)?;
-            statement.raw_bind_parameter(p + 7, &finding.message)?;
-            statement.raw_bind_parameter(p + 8, finding.class.as_str())?;
+            bind_what_the_scan_says(&mut statement, p + 1, finding)?;
         }
         statement.raw_execute()?;
         self.seen.clear();
