@@ -10,6 +10,7 @@
 //! not the models or the OKRs, unless the app is one that only a model defines.
 
 use crate::files::Reader;
+use crate::read_ahead::read_ahead;
 use crate::store::{check_not_in_future, open_store};
 use crate::{Error, Result, Session};
 use jiff::civil::Date;
@@ -17,7 +18,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use threatokr_core::diag::{Diagnostic, FileId, Files, Span, Summary};
-use threatokr_core::evidence::sarif::{ContentHash, Fnv1a64, SarifLog, read_sarif_log};
+use threatokr_core::evidence::sarif::{
+    ContentHash, Fnv1a64, SarifLog, read_sarif_chunks, read_sarif_log,
+};
 use threatokr_core::model::App;
 use threatokr_core::native::lower_workspace_config;
 use threatokr_store::{FindingInput, IngestSummary, IngestedFile, ScanInput, ScanOutcome, Store};
@@ -129,6 +132,10 @@ pub fn check_sarif(reader: &Reader, path: &Path) -> Result<ReadSarif> {
     read_sarif_stream(reader, path, Identity::Skip)
 }
 
+/// Files from this size on are read ahead on a second thread (`read_ahead`); a smaller one is
+/// parsed before a thread would have started.
+const READ_AHEAD_FROM: u64 = 1 << 20;
+
 /// Whether a file read is hashed for "already ingested".
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Identity {
@@ -143,8 +150,16 @@ fn read_sarif_stream(reader: &Reader, path: &Path, identity: Identity) -> Result
     let (log, hash, length) = match reader.open_stream(&mut files, path, &mut diagnostics)? {
         Some((id, file)) => {
             let hash = (identity == Identity::Hash).then(ContentHash::new);
-            let mut input = Hashing { inner: file, length: 0, hash };
-            let (log, mut more) = read_sarif_log(&mut input, id).map_err(Error::io(reading()))?;
+            let large = file.metadata().is_ok_and(|m| m.len() >= READ_AHEAD_FROM);
+            let input = Hashing { inner: file, length: 0, hash };
+            // A large file is read and hashed on a second thread while it is parsed.
+            let (read, mut input) = if large {
+                read_ahead(input, |ahead| read_sarif_chunks(ahead, id))
+            } else {
+                let mut input = input;
+                (read_sarif_log(&mut input, id), input)
+            };
+            let (log, mut more) = read.map_err(Error::io(reading()))?;
             if identity == Identity::Hash {
                 // The parser may stop at the end of the JSON value: the hash covers the whole file.
                 std::io::copy(&mut input, &mut std::io::sink()).map_err(Error::io(reading()))?;
@@ -562,6 +577,73 @@ pub fn scans_by_tool(app: &str, env: &str, at: Date, log: SarifLog) -> Vec<ScanI
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::ReadOptions;
+
+    /// A SARIF log of `results` results, indented as CodeQL writes it, each with a code flow
+    /// the reader skips.
+    fn large_log(results: usize) -> String {
+        let result = |i: usize| {
+            format!(
+                r#"
+        {{
+          "ruleId": "js/r{rule}",
+          "level": "error",
+          "message": {{ "text": "flow {i} reaches a sink" }},
+          "locations": [ {{ "physicalLocation": {{ "artifactLocation": {{ "uri": "src/f{file}.js" }}, "region": {{ "startLine": {i} }} }} }} ],
+          "partialFingerprints": {{ "primaryLocationLineHash": "{i:016x}:1" }},
+          "codeFlows": [ {{ "threadFlows": [ {{ "locations": [
+            {{ "location": {{ "message": {{ "text": "source \"{i}\"" }} }} }},
+            {{ "location": {{ "message": {{ "text": "sink" }} }} }}
+          ] }} ] }} ]
+        }}"#,
+                rule = i % 7,
+                file = i % 50
+            )
+        };
+        let results: Vec<String> = (1..=results).map(result).collect();
+        format!(
+            r#"{{ "version": "2.1.0", "runs": [ {{ "tool": {{ "driver": {{ "name": "CodeQL" }} }}, "results": [{}
+      ] }} ] }}"#,
+            results.join(",")
+        )
+    }
+
+    /// A file large enough to be read ahead on a second thread gives what the same bytes give
+    /// when read whole: the same findings, diagnostics and identity, also when it is broken
+    /// near its end (the reading thread is then still ahead of the parser).
+    #[test]
+    fn a_large_file_read_ahead_reads_as_the_same_bytes_read_whole() {
+        let folder =
+            std::env::temp_dir().join(format!("threatokr-read-ahead-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let whole = large_log(3_000);
+        let broken = format!("{}]", &whole[..whole.len() - 3 * 1024]);
+        let unusual =
+            format!("\u{feff}{}", whole.replace("\"level\": \"error\"", "\"level\": \"loud\""));
+        for (name, text) in
+            [("whole.sarif", &whole), ("broken.sarif", &broken), ("odd.sarif", &unusual)]
+        {
+            assert!(text.len() as u64 > READ_AHEAD_FROM, "{name} is read ahead");
+            let path = folder.join(name);
+            std::fs::write(&path, text).unwrap();
+            let reader = Reader::anywhere(&folder, ReadOptions::default());
+            let streamed = read_sarif(&reader, &path).unwrap();
+            let in_memory = read_sarif_text(name, text.clone());
+            assert_eq!(streamed.name, name);
+            assert_eq!(streamed.log, in_memory.log, "{name}");
+            assert_eq!(streamed.hash, in_memory.hash, "{name}");
+            let positions = |read: &ReadSarif| -> Vec<(String, Option<Span>)> {
+                let at = |d: &Diagnostic| d.primary.as_ref().map(|l| l.span);
+                read.diagnostics.iter().map(|d| (d.message.clone(), at(d))).collect()
+            };
+            assert_eq!(positions(&streamed), positions(&in_memory), "{name}");
+            let checked = check_sarif(&reader, &path).unwrap();
+            assert_eq!(checked.log, in_memory.log, "{name}");
+        }
+        assert_eq!(read_sarif_text("w", whole).log.findings.len(), 3_000);
+        assert!(read_sarif_text("b", broken).has_errors());
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
 
     #[test]
     fn the_evidence_layout_gives_app_environment_and_date() {

@@ -18,6 +18,7 @@ pub mod measure;
 mod parallel;
 pub mod plan;
 mod progress;
+mod read_ahead;
 pub mod report;
 pub mod store;
 

@@ -39,6 +39,8 @@
 mod positioned;
 mod stream;
 
+pub use positioned::{Chunks, ReadChunks};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -153,7 +155,15 @@ pub fn read_sarif_log<R: std::io::Read>(
     input: R,
     file: FileId,
 ) -> std::io::Result<(SarifLog, Vec<Diagnostic>)> {
-    read_sarif_log_with(input, file, false)
+    read_sarif_chunks(ReadChunks(input), file)
+}
+
+/// `read_sarif_log` over chunks handed over whole (read ahead on another thread, say).
+pub fn read_sarif_chunks<C: Chunks>(
+    input: C,
+    file: FileId,
+) -> std::io::Result<(SarifLog, Vec<Diagnostic>)> {
+    read_sarif_log_by(stream::Parser::<C, std::io::Empty>::Chunked(input), file)
 }
 
 /// `read_sarif_log`, through serde_json's own reader when `exact` (slower; its syntax error
@@ -162,6 +172,18 @@ pub fn read_sarif_log_with<R: std::io::Read>(
     input: R,
     file: FileId,
     exact: bool,
+) -> std::io::Result<(SarifLog, Vec<Diagnostic>)> {
+    if exact {
+        read_sarif_log_by(stream::Parser::<ReadChunks<std::io::Empty>, R>::Exact(input), file)
+    } else {
+        read_sarif_log(input, file)
+    }
+}
+
+/// A log read by `input`'s parser, into findings.
+fn read_sarif_log_by<C: Chunks, R: std::io::Read>(
+    input: stream::Parser<C, R>,
+    file: FileId,
 ) -> std::io::Result<(SarifLog, Vec<Diagnostic>)> {
     let mut reader = Reader {
         file,
@@ -173,7 +195,7 @@ pub fn read_sarif_log_with<R: std::io::Read>(
         drafts: Vec::new(),
     };
     let tree_diagnostics = std::cell::RefCell::new(Vec::new());
-    let outline = match stream::read_log(input, file, &mut reader, &tree_diagnostics, exact) {
+    let outline = match stream::read_log(input, file, &mut reader, &tree_diagnostics) {
         Ok(outline) => outline,
         Err((error, position)) => {
             if error.is_io() {

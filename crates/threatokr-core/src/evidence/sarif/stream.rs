@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::Reader;
-use super::positioned::{Positioned, string_special};
+use super::positioned::{Chunks, Positioned, string_special};
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::syntax::{Key, Node, Value, duplicate_key};
 
@@ -85,6 +85,9 @@ impl<R: Read> Read for Counted<'_, R> {
 #[derive(Clone, Copy)]
 pub(super) struct Stream<'a> {
     pub(super) position: &'a Cell<u64>,
+    /// Where the string being visited started, when the deserializer says (`Positioned` does;
+    /// serde_json does not, and then its length is measured).
+    pub(super) string_start: &'a Cell<Option<u64>>,
     pub(super) file: FileId,
     pub(super) diagnostics: &'a RefCell<Vec<Diagnostic>>,
 }
@@ -92,6 +95,19 @@ pub(super) struct Stream<'a> {
 impl Stream<'_> {
     fn at(&self) -> usize {
         usize::try_from(self.position.get()).unwrap_or(usize::MAX)
+    }
+
+    /// The length `text`, a string just visited, has in the file, quotes included, as
+    /// `written_len` gives it. When the deserializer says where the string started and it
+    /// took no more bytes than its text and quotes, it had no escape: then its text is not
+    /// scanned again (a twentieth of reading a Semgrep log). A string with escapes keeps the
+    /// length of its shortest escapes, so that both readers give every span alike.
+    fn string_len(&self, text: &[u8]) -> usize {
+        let unescaped = text.len() + 2;
+        match self.string_start.take() {
+            Some(start) if self.position.get() - start == unescaped as u64 => unescaped,
+            _ => written_len(text),
+        }
     }
 }
 
@@ -240,11 +256,11 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(self.scalar(Value::Str(v.to_owned()), written_len(v.as_bytes()), false))
+        Ok(self.scalar(Value::Str(v.to_owned()), self.stream.string_len(v.as_bytes()), false))
     }
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Node, E> {
-        let written = written_len(v.as_bytes());
+        let written = self.stream.string_len(v.as_bytes());
         Ok(self.scalar(Value::Str(v), written, false))
     }
 
@@ -346,7 +362,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
             },
         };
         let end = self.stream.at();
-        Ok(Some((Key { span: Span::new(end - written_len(v), end), text }, shape)))
+        Ok(Some((Key { span: Span::new(end - self.stream.string_len(v), end), text }, shape)))
     }
 }
 
@@ -670,29 +686,64 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
 /// Reads a whole log from `input`: `Ok(outline)`, or a JSON error (syntax, or the input failing).
 /// `exact` reads through serde_json's own reader, whose syntax errors are the reference; else
 /// through `Positioned`, which is several times faster and gives the same spans.
-pub(super) fn read_log<R: Read>(
-    input: R,
+pub(super) fn read_log<C: Chunks, R: Read>(
+    input: Parser<C, R>,
     file: FileId,
     reader: &mut Reader,
     diagnostics: &RefCell<Vec<Diagnostic>>,
-    exact: bool,
 ) -> Result<LogOutline, (serde_json::Error, u64)> {
-    let position = Cell::new(0);
-    let stream = Stream { position: &position, file, diagnostics };
-    let outline = if exact {
-        let mut deserializer =
-            serde_json::Deserializer::from_reader(Counted::new(input, &position));
-        LogSeed { stream, reader }
-            .deserialize(&mut deserializer)
-            .and_then(|outline| deserializer.end().map(|()| outline))
-    } else {
-        let mut deserializer = Positioned::new(input, &position);
-        LogSeed { stream, reader }
-            .deserialize(&mut deserializer)
-            .and_then(|outline| deserializer.end().map(|()| outline))
+    let (position, string_start) = (Cell::new(0), Cell::new(None));
+    let stream = Stream { position: &position, string_start: &string_start, file, diagnostics };
+    match input {
+        Parser::Chunked(chunks) => {
+            read_whole(Positioned::new(chunks, &position, &string_start), stream, reader)
+        }
+        Parser::Exact(bytes) => {
+            let counted = Counted::new(bytes, &position);
+            read_whole(serde_json::Deserializer::from_reader(counted), stream, reader)
+        }
     }
-    .map_err(|error| (error, position.get()))?;
-    // A log that is not an object has no `runs`: it is reported as not SARIF, at the value.
+}
+
+/// Which parser reads a log: `Positioned` over chunks, or serde_json's own reader (slower; its
+/// syntax error messages are the reference).
+pub(super) enum Parser<C, R> {
+    Chunked(C),
+    Exact(R),
+}
+
+/// A deserializer that can say whether only whitespace follows the value it read.
+trait WholeInput {
+    fn end(&mut self) -> serde_json::Result<()>;
+}
+
+impl<C: Chunks> WholeInput for Positioned<'_, C> {
+    fn end(&mut self) -> serde_json::Result<()> {
+        Positioned::end(self)
+    }
+}
+
+impl<R: serde_json::de::Read<'static>> WholeInput for serde_json::Deserializer<R> {
+    fn end(&mut self) -> serde_json::Result<()> {
+        Self::end(self)
+    }
+}
+
+/// The log `deserializer` reads, which must be the whole input. A log that is not an object has
+/// no `runs`: it is reported as not SARIF, at the value.
+fn read_whole<D>(
+    mut deserializer: D,
+    stream: Stream<'_>,
+    reader: &mut Reader,
+) -> Result<LogOutline, (serde_json::Error, u64)>
+where
+    D: WholeInput,
+    for<'d> &'d mut D: Deserializer<'static, Error = serde_json::Error>,
+{
+    let outline = LogSeed { stream, reader }
+        .deserialize(&mut deserializer)
+        .and_then(|outline| deserializer.end().map(|()| outline))
+        .map_err(|error| (error, stream.position.get()))?;
     Ok(outline.unwrap_or_else(|node| LogOutline {
         version: None,
         runs: Err(None),
