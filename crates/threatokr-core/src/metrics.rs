@@ -428,7 +428,7 @@ pub use checkin::{CheckinRefusal, check_checkin};
 pub use cycle::{
     CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, NestedChild, ObjectiveMeasurement,
     key_result_json, measure_cycle, measure_cycle_reusing, measurement_json,
-    write_measurement_json,
+    write_measurement_json, write_measurement_json_compact,
 };
 pub use measure::{
     CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, IndexedEvidence,

@@ -1,9 +1,11 @@
-//! The JSON API's wire types: request bodies (the only serde derives of the server) and the
-//! JSON built from a snapshot. Field names follow the CLI's `--format json` contracts.
+//! The JSON API's wire types: request bodies (the server's only serde derives besides the index
+//! of the measurement text, `measurement.rs`) and the JSON built from a snapshot. Field names follow the CLI's `--format json` contracts.
 
 use crate::error::AppError;
+use crate::measurement::escape_markup;
 use crate::snapshot::Snapshot;
 use crate::state::CheckinRequest;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -17,18 +19,16 @@ pub(crate) struct Json(pub(crate) Value);
 
 impl axum::response::IntoResponse for Json {
     fn into_response(self) -> axum::response::Response {
-        let text = self.0.to_string();
-        let mut out = String::with_capacity(text.len() + 16);
-        // These characters only ever occur inside JSON strings, where the escapes mean the same.
-        for c in text.chars() {
-            match c {
-                '<' => out.push_str("\\u003c"),
-                '>' => out.push_str("\\u003e"),
-                '&' => out.push_str("\\u0026"),
-                c => out.push(c),
-            }
-        }
-        ([(axum::http::header::CONTENT_TYPE, "application/json")], out).into_response()
+        JsonText(escape_markup(self.0.to_string().as_bytes()).into()).into_response()
+    }
+}
+
+/// A JSON response of text already written as [`Json`] writes it.
+pub(crate) struct JsonText(pub(crate) Bytes);
+
+impl axum::response::IntoResponse for JsonText {
+    fn into_response(self) -> axum::response::Response {
+        ([(axum::http::header::CONTENT_TYPE, "application/json")], self.0).into_response()
     }
 }
 
@@ -123,18 +123,15 @@ fn kr_json(kr: &KrRow) -> Value {
     })
 }
 
-/// One objective: the report's row, its links, and its entry of the `status` contract.
-pub(crate) fn objective_json(snapshot: &Snapshot, objective: &ObjectiveRow) -> Value {
-    let measured = snapshot.measurement["objectives"]
-        .as_array()
-        .and_then(|all| all.iter().find(|o| o["id"] == objective.id.as_str()))
-        .cloned()
-        .unwrap_or(Value::Null);
+/// One objective: the report's row, its links, and (last, as `measurement`) its entry of the
+/// `status` contract, spliced in as the text it is kept as rather than parsed.
+pub(crate) fn objective_json(snapshot: &Snapshot, objective: &ObjectiveRow) -> JsonText {
+    let measured = snapshot.measurement.objective(&objective.id);
     let children: Vec<Value> = crate::templates::children_of(snapshot, &objective.id)
         .into_iter()
         .map(|(link, child)| json!({ "link": link.as_str(), "id": child.id }))
         .collect();
-    json!({
+    let head = json!({
         "cycle": objective.cycle,
         "as_of": snapshot.report.as_of.map(|d| d.to_string()),
         "id": objective.id,
@@ -146,8 +143,14 @@ pub(crate) fn objective_json(snapshot: &Snapshot, objective: &ObjectiveRow) -> V
         "parents": objective.parents.iter().map(|(link, id)| json!({ "link": link.as_str(), "id": id })).collect::<Vec<_>>(),
         "children": children,
         "key_results": objective.key_results.iter().map(kr_json).collect::<Vec<_>>(),
-        "measurement": measured,
-    })
+    });
+    let mut text = escape_markup(head.to_string().as_bytes());
+    // `{...}` becomes `{..., "measurement": ...}`: the head is an object with members.
+    text.pop();
+    text.extend_from_slice(b",\"measurement\":");
+    text.extend_from_slice(measured.as_deref().unwrap_or(b"null"));
+    text.push(b'}');
+    JsonText(text.into())
 }
 
 /// A key result's measurements and check-ins.

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod error;
 mod handlers;
+mod measurement;
 mod openapi;
 mod router;
 mod snapshot;
@@ -16,6 +17,7 @@ mod templates;
 
 pub use auth::{TokenSecret, hash_secret, new_token};
 pub use error::BackendError;
+pub use measurement::MeasurementText;
 pub use router::router;
 pub use snapshot::{CycleInfo, Snapshot};
 pub use state::{

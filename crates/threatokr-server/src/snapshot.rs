@@ -2,6 +2,7 @@
 //! same as `report`'s), the workspace, the analysis, the `status --format json` contract, the
 //! check-ins and the findings.
 
+use crate::measurement::MeasurementText;
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 use threatokr_core::analysis::Analysis;
@@ -37,8 +38,8 @@ pub struct Snapshot {
     pub analysis: Analysis,
     /// Every cycle.
     pub cycles: Vec<CycleInfo>,
-    /// The `status --format json` contract for this cycle.
-    pub measurement: serde_json::Value,
+    /// The `status --format json` contract for this cycle, as indexed text.
+    pub measurement: MeasurementText,
     /// Check-ins per key result, oldest first.
     pub checkins: BTreeMap<String, Vec<CheckinRow>>,
     /// Model file names, by index in `workspace.models`.
@@ -73,19 +74,6 @@ impl Snapshot {
             .collect();
         let kr = holders.first()?.key_results.iter().find(|kr| kr.id == id)?;
         Some((kr, holders))
-    }
-
-    /// What the measurement counted (and left out) for a key result, item by item.
-    pub(crate) fn counted_evidence(&self, kr_id: &str) -> Vec<&serde_json::Value> {
-        self.measurement["objectives"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|o| o["key_results"].as_array().into_iter().flatten())
-            .find(|kr| kr["id"] == kr_id)
-            .and_then(|kr| kr["evidence"].as_array())
-            .map(|items| items.iter().collect())
-            .unwrap_or_default()
     }
 
     /// The model of the workspace's current OKR set for this cycle.

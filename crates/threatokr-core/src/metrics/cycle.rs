@@ -391,6 +391,14 @@ pub fn write_measurement_json<W: std::io::Write>(
     serde_json::to_writer_pretty(writer, &MeasurementJson::of(measurement))
 }
 
+/// [`write_measurement_json`] without the indentation (for the server, which keeps the text).
+pub fn write_measurement_json_compact<W: std::io::Write>(
+    writer: W,
+    measurement: &CycleMeasurement,
+) -> serde_json::Result<()> {
+    serde_json::to_writer(writer, &MeasurementJson::of(measurement))
+}
+
 /// The JSON contract as borrowed, typed views of a measurement; field order is the contract's
 /// key order.
 #[derive(serde::Serialize)]

@@ -1,7 +1,7 @@
 //! Objectives: the page, the list and one objective in JSON.
 
 use super::{CycleQuery, api_snapshot, page_snapshot};
-use crate::api::Json;
+use crate::api::JsonText;
 use crate::auth::Reader;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -37,9 +37,9 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     _reader: Reader,
     Query(query): Query<CycleQuery>,
-) -> Result<Json, AppError> {
+) -> Result<JsonText, AppError> {
     let snapshot = api_snapshot(&state, query.cycle.as_deref()).await?;
-    Ok(Json(snapshot.measurement.clone()))
+    Ok(JsonText(snapshot.measurement.text()))
 }
 
 /// `GET /api/objectives/{id}`.
@@ -48,10 +48,10 @@ pub(crate) async fn one(
     _reader: Reader,
     Path(id): Path<String>,
     Query(query): Query<CycleQuery>,
-) -> Result<Json, AppError> {
+) -> Result<JsonText, AppError> {
     let snapshot = api_snapshot(&state, query.cycle.as_deref()).await?;
     let objective = snapshot.objective(&id).ok_or_else(|| {
         AppError::not_found(format!("there is no objective `{id}` in this cycle"))
     })?;
-    Ok(Json(crate::api::objective_json(&snapshot, objective)))
+    Ok(crate::api::objective_json(&snapshot, objective))
 }

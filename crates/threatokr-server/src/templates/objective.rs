@@ -106,10 +106,10 @@ fn key_result(
     evidence_page: usize,
 ) -> Markup {
     let checkins = snapshot.checkins.get(&kr.id).map(Vec::as_slice).unwrap_or_default();
-    let items = snapshot.counted_evidence(&kr.id);
-    let pages = items.len().div_ceil(EVIDENCE_PAGE).max(1);
+    let items = snapshot.measurement.evidence_len(&kr.id);
+    let pages = items.div_ceil(EVIDENCE_PAGE).max(1);
     let page = evidence_page.clamp(1, pages);
-    let shown = items.iter().skip((page - 1) * EVIDENCE_PAGE).take(EVIDENCE_PAGE);
+    let shown = snapshot.measurement.evidence(&kr.id, (page - 1) * EVIDENCE_PAGE, EVIDENCE_PAGE);
     let anchor = format!("kr-{}", kr.id);
     html! {
         article.kr id=(anchor) {
@@ -160,11 +160,11 @@ fn key_result(
             h4 { "Evidence counted" }
             @if kr.evidence.is_empty() { p { "No evidence counted yet." } }
             ul.evidence { @for row in &kr.evidence { li { (row.label) ": " (row.value) } } }
-            @if !items.is_empty() {
+            @if items > 0 {
                 div.scroll {
                     table.evidence {
                         thead { tr { th { "What" } th { "Counted" } th { "Details" } } }
-                        tbody { @for item in shown { (evidence_item(context, item)) } }
+                        tbody { @for item in &shown { (evidence_item(context, item)) } }
                     }
                 }
             }

@@ -414,3 +414,36 @@ async fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
     let text = String::from_utf8_lossy(&response);
     assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
 }
+
+/// The measurement contract is kept as text (issue 12): an objective's API entry splices in its
+/// part of the contract unparsed, and its page lists the evidence read from that text.
+#[tokio::test]
+async fn an_objective_shows_the_same_measurement_in_its_page_its_api_entry_and_the_list() {
+    let server = server(ReadAccess::Open);
+    let body = r#"{"value": 40, "confidence": 7, "note": "<b>halfway</b> & more"}"#;
+    let token = server.tokens.editor.clone();
+    let reply = server
+        .post("/api/key-results/KR-WEB/checkins", Some(&token), "application/json", body)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let one = server.get("/api/objectives/O-WEB", None).await;
+    let list = server.get("/api/objectives", None).await;
+    for reply in [&one, &list] {
+        assert!(!reply.body.contains(['<', '>', '&']), "markup escaped: {}", reply.body);
+    }
+    let (one, list) = (one.json(), list.json());
+    assert_eq!(one["id"], "O-WEB");
+    assert_eq!(one["key_results"][0]["id"], "KR-WEB");
+    let listed = list["objectives"].as_array().unwrap().iter().find(|o| o["id"] == "O-WEB");
+    assert_eq!(Some(&one["measurement"]), listed);
+    let evidence = &one["measurement"]["key_results"][0]["evidence"];
+    assert_eq!(evidence[0]["kind"], "checkin");
+    assert_eq!(evidence[0]["value"], 40.0);
+    let page = server.get("/objectives/O-WEB", None).await.body;
+    assert!(
+        page.contains(
+            "<td>checkin</td><td>yes</td><td>date: 2027-02-15, value: 40.0, confidence: 7</td>"
+        ),
+        "{page}"
+    );
+}

@@ -6,11 +6,13 @@ use axum::http::{Request, Response, header};
 use http_body_util::BodyExt;
 use std::sync::{Arc, Mutex};
 use threatokr_core::diag::Files;
-use threatokr_core::metrics::{CheckinRecord, EvidenceSet, measure_cycle, write_measurement_json};
+use threatokr_core::metrics::{
+    CheckinRecord, EvidenceSet, measure_cycle, write_measurement_json_compact,
+};
 use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
 use threatokr_server::{
     AppState, Backend, BackendError, CheckinRequest, CycleInfo, EvidenceKind, IngestRequest,
-    ReadAccess, Settings, Snapshot,
+    MeasurementText, ReadAccess, Settings, Snapshot,
 };
 use threatokr_store::{FindingFilter, FindingInput, Role, ScanInput, Store};
 use tower::ServiceExt;
@@ -171,7 +173,7 @@ impl Backend for TestBackend {
         let cycle = workspace.config.cycles[0].clone();
         let measurement = measure_cycle(&workspace, &cycle, as_of(), &evidence);
         let mut json = Vec::new();
-        write_measurement_json(&mut json, &measurement)
+        write_measurement_json_compact(&mut json, &measurement)
             .map_err(|e| BackendError::Internal(e.to_string()))?;
         let report = threatokr_core::report::build(&workspace, &self.files, as_of());
         let analysis = threatokr_core::analysis::analyze(&workspace);
@@ -188,7 +190,7 @@ impl Backend for TestBackend {
                 has_okrs: true,
                 closed: false,
             }],
-            measurement: serde_json::from_slice(&json)
+            measurement: MeasurementText::new(&json)
                 .map_err(|e| BackendError::Internal(e.to_string()))?,
             checkins,
             model_files,

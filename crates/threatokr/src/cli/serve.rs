@@ -19,11 +19,11 @@ use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::evidence::workflow::scan_repository;
-use threatokr_core::metrics::write_measurement_json;
+use threatokr_core::metrics::write_measurement_json_compact;
 use threatokr_core::model::Workspace;
 use threatokr_server::{
     AppState, Backend, BackendError, CheckinRequest, CycleInfo, EvidenceKind, IngestRequest,
-    ReadAccess, Settings, Snapshot,
+    MeasurementText, ReadAccess, Settings, Snapshot,
 };
 use threatokr_store::{FindingFilter, FindingRow, Store};
 
@@ -400,8 +400,10 @@ impl Backend for FolderBackend {
             session.measure(Some(&cycle), as_of, today(), &mut NoProgress).map_err(app_error)?;
         let report = threatokr_app::report::report_model(&measured).map_err(app_error)?;
         let mut json = Vec::new();
-        write_measurement_json(&mut json, &measured.measurement).map_err(|e| internal(e.into()))?;
-        let measurement = serde_json::from_slice(&json).map_err(|e| internal(e.into()))?;
+        write_measurement_json_compact(&mut json, &measured.measurement)
+            .map_err(|e| internal(e.into()))?;
+        let measurement = MeasurementText::new(&json).map_err(|e| internal(e.into()))?;
+        drop(json);
         let mut checkins = std::collections::BTreeMap::new();
         if let Some(okrs) =
             measured.workspace.config.cycle(&cycle).and_then(|c| measured.workspace.okrs_for(&c.id))
