@@ -33,42 +33,48 @@ fn classes_param(measure: &Measure, notes: &mut Vec<String>) -> Vec<FindingClass
 /// the key result counts; the others are tallied in `left_out` with the reason. Whether an app
 /// and environment are in scope is decided once per pair, not once per finding.
 fn in_scope<'e>(
-    scope: &'e Scope<'_>,
+    scope: &Scope<'_>,
     indexed: &'e IndexedEvidence<'_>,
     classes: Vec<FindingClass>,
-    left_out: &'e mut LeftOutTally,
-) -> impl Iterator<Item = &'e FindingRecord> + 'e {
+    left_out: &mut LeftOutTally,
+) -> Vec<&'e FindingRecord> {
     let places = indexed.finding_places();
-    let place_left_out: Vec<Option<&'static str>> = places
-        .names
-        .iter()
-        .map(|(app, environment)| {
-            if !scope.has_app(app) {
-                Some("app out of scope")
-            } else if !scope.has_environment(environment) {
-                Some("environment out of scope")
-            } else {
-                None
-            }
-        })
-        .collect();
-    indexed.evidence().findings.iter().zip(&places.of_finding).filter_map(move |(f, place)| {
-        let reason = if let Some(reason) = place_left_out[*place] {
-            reason
-        } else if !scope.has_cwes(&f.cwes) {
-            "theme out of scope (by its CWEs)"
-        } else if !classes.contains(&f.class) {
-            match f.class {
-                FindingClass::Quality => "class quality, not counted",
-                FindingClass::License => "class license, not counted",
-                FindingClass::Security => "class security, not counted",
-            }
+    let findings = &indexed.evidence().findings;
+    let mut kept = Vec::new();
+    // A run of findings of one place out of scope is tallied at once: a team's key result
+    // would otherwise look at each of the portfolio's findings to leave it out (a tenth of
+    // `measure` at enterprise scale, issue 12). The tally is the same: a run has one reason.
+    for (place, run) in &places.runs {
+        let (app, environment) = places.names[*place];
+        let place_out = if !scope.has_app(app) {
+            Some("app out of scope")
+        } else if !scope.has_environment(environment) {
+            Some("environment out of scope")
         } else {
-            return Some(f);
+            None
         };
-        left_out.add(reason, || describe_finding(f));
-        None
-    })
+        let run = &findings[run.clone()];
+        if let Some(reason) = place_out {
+            left_out.add_many(reason, run.len(), |i| describe_finding(&run[i]));
+            continue;
+        }
+        for f in run {
+            let reason = if !scope.has_cwes(&f.cwes) {
+                "theme out of scope (by its CWEs)"
+            } else if !classes.contains(&f.class) {
+                match f.class {
+                    FindingClass::Quality => "class quality, not counted",
+                    FindingClass::License => "class license, not counted",
+                    FindingClass::Security => "class security, not counted",
+                }
+            } else {
+                kept.push(f);
+                continue;
+            };
+            left_out.add(reason, || describe_finding(f));
+        }
+    }
+    kept
 }
 
 /// The (app, environment) pair of every finding, as an index into the distinct pairs.
@@ -76,26 +82,28 @@ fn in_scope<'e>(
 pub(crate) struct FindingPlaces<'e> {
     /// The distinct (app, environment) pairs, in the order first met.
     names: Vec<(&'e str, &'e str)>,
-    /// For each finding, in order, its pair's index in `names`.
-    of_finding: Vec<usize>,
+    /// The findings in order, as runs of one pair: its index in `names` and the run's findings.
+    /// The store gives findings sorted by app and environment, so there are few runs.
+    runs: Vec<(usize, std::ops::Range<usize>)>,
 }
 
 impl<'e> FindingPlaces<'e> {
     pub(crate) fn new(evidence: &'e EvidenceSet) -> Self {
         let mut index_of: HashMap<(&str, &str), usize> = HashMap::new();
         let mut names = Vec::new();
-        let of_finding = evidence
-            .findings
-            .iter()
-            .map(|f| {
-                let key = (f.app.as_str(), f.environment.as_str());
-                *index_of.entry(key).or_insert_with(|| {
-                    names.push(key);
-                    names.len() - 1
-                })
-            })
-            .collect();
-        Self { names, of_finding }
+        let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        for (i, f) in evidence.findings.iter().enumerate() {
+            let key = (f.app.as_str(), f.environment.as_str());
+            let place = *index_of.entry(key).or_insert_with(|| {
+                names.push(key);
+                names.len() - 1
+            });
+            match runs.last_mut() {
+                Some((last, run)) if *last == place => run.end = i + 1,
+                _ => runs.push((place, i..i + 1)),
+            }
+        }
+        Self { names, runs }
     }
 }
 

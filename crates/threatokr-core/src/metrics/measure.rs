@@ -465,6 +465,24 @@ impl LeftOutTally {
         }
     }
 
+    /// Counts `count` things left out for `reason`, as `add` would one after the other;
+    /// `example(i)` describes the `i`-th, and is only called for the first few.
+    pub(crate) fn add_many(
+        &mut self,
+        reason: &'static str,
+        count: usize,
+        example: impl Fn(usize) -> String,
+    ) {
+        for i in 0..count.min(LeftOut::EXAMPLES) {
+            self.add(reason, || example(i));
+        }
+        let rest = u32::try_from(count.saturating_sub(LeftOut::EXAMPLES)).unwrap_or(u32::MAX);
+        // The loop above made the entry when there is a rest.
+        if let Some(entry) = self.0.iter_mut().find(|l| l.reason == reason).filter(|_| rest > 0) {
+            entry.count = entry.count.saturating_add(rest);
+        }
+    }
+
     pub(crate) fn into_vec(self) -> Vec<LeftOut> {
         self.0
     }

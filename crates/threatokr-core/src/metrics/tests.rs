@@ -818,6 +818,35 @@ fn findings_open_says_what_it_left_out_and_why_with_counts_that_add_up() {
     assert!(value.left_out[1].examples[0].starts_with("semgrep rule-F3 (low 3.9) in shop/prod"));
 }
 
+/// Findings of a place out of scope are tallied a run at a time (issue 12): the counts, the
+/// examples and the order of the reasons are those of leaving them out one by one, however
+/// the places interleave.
+#[test]
+fn findings_left_out_by_place_are_tallied_as_one_by_one() {
+    let (ws, _) = load(None);
+    let day = date(2027, 1, 10);
+    let one =
+        |id: &str, app: &str, env: &str| finding(id, app, env, Severity::Low, None, &[], day, None);
+    let mut findings = vec![one("A1", "api", "prod")];
+    findings.extend((0..7).map(|i| one(&format!("S{i}"), "shop", "staging")));
+    findings.push(one("P1", "shop", "prod"));
+    findings.extend((7..10).map(|i| one(&format!("S{i}"), "shop", "staging")));
+    findings.push(one("O1", "ops", "prod"));
+    let evidence = EvidenceSet { findings, ..EvidenceSet::default() };
+    let params = [("env", text("prod")), ("apps", list(&["shop"]))];
+    let value = measure(&ws, "findings.open", &params, &evidence);
+    let reasons: Vec<(&str, u32)> = value.left_out.iter().map(|l| (l.reason, l.count)).collect();
+    assert_eq!(reasons, [("app out of scope", 2), ("environment out of scope", 10)]);
+    let examples: Vec<&str> = value.left_out[1]
+        .examples
+        .iter()
+        .map(|e| e.split(' ').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(examples, ["rule-S0", "rule-S1", "rule-S2", "rule-S3", "rule-S4"]);
+    assert!(value.left_out[0].examples[1].contains("ops/prod"));
+    assert_eq!(value.evidence.len(), 1);
+}
+
 #[test]
 fn findings_open_counts_open_findings_meeting_the_score_in_the_environment() {
     let (ws, _) = load(None);

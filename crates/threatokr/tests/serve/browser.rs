@@ -129,6 +129,19 @@ impl Browser<'_> {
             .to_owned()
     }
 
+    /// Waits (up to ten seconds) for the page at `expected` to be shown: a click that submits a
+    /// form returns before the browser has followed the answer's redirect when the machine is
+    /// busy, so reading the address at once would race it.
+    fn assert_path_becomes(&self, expected: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut path = self.path();
+        while path != expected && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            path = self.path();
+        }
+        assert_eq!(path, expected);
+    }
+
     /// Makes the page `width` CSS pixels wide. Headless chromium will not make a window narrower
     /// than 500 px (a 390 px window has an `innerWidth` of 500), so the width is emulated
     /// through the DevTools protocol, as the browser's device mode does; narrow widths are
@@ -269,7 +282,7 @@ fn walk(browser: &Browser<'_>, editor: &str) {
     browser.click("form[action='/signin'] button[type=submit]");
     // The alignment tree is on the home page only: finding it waits for the sign-in's redirect.
     browser.find("ul.tree");
-    assert_eq!(browser.path(), "/");
+    browser.assert_path_becomes("/");
     assert!(browser.text("header.top").contains("eva-browser (editor)"));
     browser.assert_no_sideways_overflow("home at 1280");
     browser.screenshot("home-1280");
@@ -279,14 +292,14 @@ fn walk(browser: &Browser<'_>, editor: &str) {
     browser.click("ul.links a[href='/objectives/O-APPSEC-AC']");
     assert!(browser.text("h1").contains("Implement consistent access control"));
     browser.click("ul.links a[href='/objectives/O-EVA-1']");
-    assert_eq!(browser.path(), "/objectives/O-EVA-1");
+    browser.assert_path_becomes("/objectives/O-EVA-1");
     let before = browser.text("#objective-progress");
     browser.screenshot("objective-1280");
     browser.type_into("#kr-KR-EVA-1 input[name=value]", "1");
     browser.type_into("#kr-KR-EVA-1 input[name=confidence]", "8");
     browser.type_into("#kr-KR-EVA-1 input[name=note]", "ownership checks shipped");
     browser.click("#kr-KR-EVA-1 form.checkin button[type=submit]");
-    assert_eq!(browser.path(), "/objectives/O-EVA-1#kr-KR-EVA-1");
+    browser.assert_path_becomes("/objectives/O-EVA-1#kr-KR-EVA-1");
     let after = browser.text("#objective-progress");
     assert_ne!(before, after, "the objective's roll-up changes at once");
     let history = browser.text("#kr-KR-EVA-1 table.checkins");
