@@ -163,11 +163,15 @@ fn check_progress(progress: Option<f64>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The key of evidence text in the `evidence` table: its length and FNV-1a hash.
+/// The key of evidence text in the `evidence` table: its length and `ContentHash`, which takes
+/// 32 bytes a step (FNV-1a, a byte a step, was 3% of `measure` at enterprise scale, whose
+/// evidence is some 170 MB a day). Keys written before by FNV-1a (`LENGTH-FNV`) never equal these
+/// (`LENGTH:HASH`): their rows stay as they are, and evidence recorded under one again is kept
+/// once more under its new key.
 fn evidence_hash(json: &str) -> String {
-    let mut hash = threatokr_core::evidence::sarif::Fnv1a64::new();
+    let mut hash = threatokr_core::evidence::sarif::ContentHash::new();
     hash.update(json.as_bytes());
-    format!("{}-{:016x}", json.len(), hash.finish())
+    format!("{}:{:016x}", json.len(), hash.finish())
 }
 
 impl Store {

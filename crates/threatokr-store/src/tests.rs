@@ -1561,3 +1561,40 @@ fn issue_12_a_kept_ci_scan_is_replaced_by_the_newer_scan_of_its_repository() {
     let bad = CiScanRow { scan: "not json".into(), ..row("repos/c", "h5") };
     assert!(store.record_ci_scans(&[bad]).is_err());
 }
+
+/// Evidence kept by an older threatokr, under its FNV-1a key, still reads back, and the same
+/// evidence measured again is kept once more under the key of today's hash (issue 12).
+#[test]
+fn issue_12_evidence_kept_under_an_older_key_reads_back_and_is_not_mistaken_for_new() {
+    let mut store = store();
+    let evidence = "[{\"kind\":\"checkin\",\"date\":\"2027-01-05\",\"value\":3.0}]";
+    let day = date(2027, 1, 5);
+    store.record_serialized_measurements([fingerprinted(day, "f1", evidence)]).unwrap();
+    // As an older threatokr wrote it: `LENGTH-FNV`.
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO evidence (hash, json) SELECT '52-00000000deadbeef', json FROM evidence;
+             UPDATE measurements SET evidence_hash = '52-00000000deadbeef';
+             DELETE FROM evidence WHERE hash <> '52-00000000deadbeef';",
+        )
+        .unwrap();
+    let next = date(2027, 1, 6);
+    assert_eq!(
+        store.record_serialized_measurements([fingerprinted(next, "f1", evidence)]).unwrap(),
+        1
+    );
+    for stored in store.measurements("KR-1").unwrap() {
+        assert_eq!(stored.evidence.to_string(), evidence);
+    }
+    let keys: Vec<String> = store
+        .conn
+        .prepare("SELECT hash FROM evidence ORDER BY hash")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys[0].starts_with("52-") && keys[1].starts_with("52:"), "{keys:?}");
+}
