@@ -27,7 +27,7 @@ use jiff::civil::Date;
 use rusqlite::config::DbConfig;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::LazyLock;
 use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
@@ -587,46 +587,39 @@ impl Store {
 }
 
 /// `records` sorted by app, environment, tool and id. Comparing those four texts for every pair
-/// a sort compares was a sixth of `measure` at enterprise scale (issue 12): most records share
-/// their app, environment and tool with their neighbours, so each comparison compared three
-/// equal texts. Here the distinct (app, environment) pairs and tools are ranked once, the
-/// records are ordered by those ranks as numbers, and only records of one scope and tool are
-/// compared, by id.
+/// a sort compares was a sixth of `measure` at enterprise scale (issue 12), and hashing them
+/// for every record a tenth: most records share their app, environment and tool with their
+/// neighbours (the table keeps a scan's findings together), so here the runs of records of one
+/// (app, environment, tool) are found by comparing each record with the one before, the runs
+/// are ranked by those three texts, the records ordered by their run's rank, and only records
+/// of one rank are compared, by id.
 fn sorted_by_place(records: Vec<FindingRecord>) -> Vec<FindingRecord> {
-    // The rank of each distinct key in sorted order, and each record's.
-    fn ranks<'r>(keys: impl Iterator<Item = (&'r str, &'r str)>) -> Vec<u32> {
-        let mut index: HashMap<(&str, &str), u32> = HashMap::new();
-        let mut distinct: Vec<(&str, &str)> = Vec::new();
-        let of_record: Vec<u32> = keys
-            .map(|key| {
-                *index.entry(key).or_insert_with(|| {
-                    distinct.push(key);
-                    u32::try_from(distinct.len() - 1).unwrap_or(u32::MAX)
-                })
-            })
-            .collect();
-        let mut order: Vec<usize> = (0..distinct.len()).collect();
-        order.sort_unstable_by_key(|&i| distinct[i]);
-        let mut rank = vec![0u32; distinct.len()];
-        for (position, i) in order.into_iter().enumerate() {
-            rank[i] = u32::try_from(position).unwrap_or(u32::MAX);
-        }
-        of_record.into_iter().map(|i| rank[i as usize]).collect()
+    fn place(r: &FindingRecord) -> (&str, &str, &str) {
+        (&r.app, &r.environment, &r.tool)
     }
-    let scopes = ranks(records.iter().map(|r| (r.app.as_str(), r.environment.as_str())));
-    let tools = ranks(records.iter().map(|r| (r.tool.as_str(), "")));
-    let mut order: Vec<(u32, u32, usize)> = scopes
-        .into_iter()
-        .zip(tools)
-        .enumerate()
-        .map(|(i, (scope, tool))| (scope, tool, i))
-        .collect();
-    order.sort_unstable();
-    for run in order.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        run.sort_unstable_by(|a, b| records[a.2].id.cmp(&records[b.2].id));
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if place(&records[run.start]) == place(record) => run.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    runs.sort_unstable_by(|a, b| place(&records[a.start]).cmp(&place(&records[b.start])));
+    let mut order: Vec<(usize, usize)> = Vec::with_capacity(records.len());
+    let mut rank = 0;
+    for (n, run) in runs.iter().enumerate() {
+        if n > 0 && place(&records[runs[n - 1].start]) != place(&records[run.start]) {
+            rank += 1;
+        }
+        order.extend(run.clone().map(|i| (rank, i)));
+    }
+    drop(runs);
+    // The records of one rank are together already: each such chunk is sorted by id.
+    for chunk in order.chunk_by_mut(|a, b| a.0 == b.0) {
+        chunk.sort_unstable_by(|a, b| records[a.1].id.cmp(&records[b.1].id));
     }
     let mut slots: Vec<Option<FindingRecord>> = records.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|(_, _, i)| slots[i].take()).collect()
+    order.into_iter().filter_map(|(_, i)| slots[i].take()).collect()
 }
 
 impl Store {
@@ -1048,6 +1041,11 @@ mod tests {
         };
         let mut expected: Vec<_> = records.iter().map(key).collect();
         expected.sort();
+        // Also in long runs of one place, as the table keeps them, one place in several runs.
+        let mut runs = records.clone();
+        runs.sort_by_key(|r| (r.tool.clone(), r.environment.clone()));
+        let sorted: Vec<_> = sorted_by_place(runs).iter().map(key).collect();
+        assert_eq!(sorted, expected);
         let sorted: Vec<_> = sorted_by_place(records).iter().map(key).collect();
         assert_eq!(sorted, expected);
         assert!(sorted_by_place(Vec::new()).is_empty());
