@@ -53,7 +53,8 @@ pub struct Measured {
     pub reused: BTreeSet<String>,
     /// Key results read back for a listing ([`Reuse::Listed`]): their evidence holds only the
     /// first items counted that a report lists, and this is how many they counted in all. Their
-    /// values are never recorded.
+    /// evidence is never recorded; like any reused value's, only their scoring is brought up
+    /// to date.
     pub listed: BTreeMap<String, usize>,
     /// The CI scans made in this run from files the store kept no scan of, for [`Session::record`]
     /// to keep.
@@ -76,9 +77,10 @@ pub enum Reuse {
     /// Compute every key result from every finding (`measure --full`, `explain`).
     Never,
     /// As [`Reuse::Unchanged`], but of a stored value's evidence read back only the first items
-    /// counted that a report lists ([`COUNTED_SHOWN`]) and how many were counted: for `report`,
-    /// which records nothing and lists no more (the stored evidence of a large portfolio's
-    /// findings runs to tens of megabytes).
+    /// counted that a report lists ([`COUNTED_SHOWN`]) and how many were counted: for `report`
+    /// and `measure`'s table, which list no more (the stored evidence of a large portfolio's
+    /// findings runs to tens of megabytes). Recording such a measurement writes the values
+    /// computed and rescores the values read back, whose evidence stays as stored.
     Listed,
 }
 
@@ -358,13 +360,11 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     let measurement = &measured.measurement;
     // Each key result's evidence is written as JSON text as it is stored, one at a time: the
     // evidence of a large portfolio is never held as `serde_json::Value` trees.
-    // A value read back for a listing holds only part of its evidence: never recorded.
     let unrecorded = &measured.unrecorded;
-    let kept = measurement.key_results.iter().filter(|kr| {
-        !unrecorded.contains(kr.id.as_str()) && !measured.listed.contains_key(kr.id.as_str())
-    });
-    // A reused value is the stored row's own (same fingerprint, read back exactly): its evidence
-    // is not serialized, hashed and compared again, only its scoring is brought up to date.
+    let kept = measurement.key_results.iter().filter(|kr| !unrecorded.contains(kr.id.as_str()));
+    // A reused value is the stored row's own (same fingerprint, read back exactly, or for a
+    // listing with only the evidence it shows): its evidence is not serialized, hashed and
+    // compared again, only its scoring is brought up to date.
     let reused_print = |kr: &KrMeasurement| {
         measured
             .reused
@@ -386,7 +386,10 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         .store
         .record_rescored_measurements(rescored)
         .map_err(Error::store("recording the measurements"))?;
-    let computed = kept.filter(|kr| reused_print(kr).is_none());
+    // A value read back for a listing is always reused: its partial evidence is never written.
+    debug_assert!(measured.listed.keys().all(|id| measured.reused.contains(id)));
+    let computed = kept
+        .filter(|kr| reused_print(kr).is_none() && !measured.listed.contains_key(kr.id.as_str()));
     let rows = computed.map(|kr| SerializedMeasurement {
         kr_id: kr.id.as_str(),
         cycle: measurement.cycle.as_str(),

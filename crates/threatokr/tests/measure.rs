@@ -843,3 +843,33 @@ fn issue_12_the_report_of_a_day_is_the_same_from_stored_values_as_computed_and_n
         "the check-in is shown"
     );
 }
+
+/// `measure`'s table reads stored values back with only the evidence it could list (issue 12),
+/// yet leaves the store as a full reading would: each stored row scored as measured, with its
+/// evidence whole, also after an earlier day was measured in between.
+#[test]
+fn issue_12_the_table_reads_little_back_and_still_rescores_and_keeps_the_evidence() {
+    let workspace = demo("listed-rescore");
+    let day = ["--as-of", "2027-02-15"];
+    assert_eq!(reuse_line(&workspace, &["--as-of", "2027-01-20"]), "");
+    assert!(reuse_line(&workspace, &day).starts_with("reused 13 of 13 "));
+    let store = threatokr_app::store::open_existing_store(&workspace).unwrap();
+    let full = measure_json(&workspace, &["--full"]);
+    for kr in full["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["key_results"].as_array().unwrap())
+    {
+        let id = kr["id"].as_str().unwrap();
+        let rows = store.measurements(id).unwrap();
+        let stored = rows.iter().find(|r| r.as_of.to_string() == "2027-02-15").unwrap();
+        let (stored_progress, progress) = (stored.progress, kr["progress"].as_f64());
+        let same = match (stored_progress, progress) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-12,
+            (a, b) => a == b,
+        };
+        assert!(same, "{id}: stored progress {stored_progress:?}, measured {progress:?}");
+        assert_eq!(stored.evidence, kr["evidence"], "{id}: the stored evidence is whole");
+    }
+}
