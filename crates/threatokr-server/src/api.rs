@@ -1,5 +1,6 @@
 //! The JSON API's wire types: request bodies (the server's only serde derives besides the index
-//! of the measurement text, `measurement.rs`) and the JSON built from a snapshot. Field names follow the CLI's `--format json` contracts.
+//! of the measurement text, `measurement.rs`) and the JSON built from a snapshot. Field names
+//! follow the CLI's `--format json` contracts.
 
 use crate::error::AppError;
 use crate::measurement::escape_markup;
