@@ -8,11 +8,12 @@ use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use threatokr_core::evidence::sarif::Chunks;
 
-/// How much the reading thread reads at a time.
-const CHUNK: usize = 256 << 10;
+/// How much the reading thread reads at a time: 1 MiB parsed 2% faster than 256 KiB and 5% faster
+/// than 128 KiB (paired runs on a 212 MB log), the parser waking the reading thread less often.
+const CHUNK: usize = 1 << 20;
 
 /// Chunks read and not yet parsed, at most: a bound on memory (with the one being parsed, the
-/// one being read and those on their way back, a few MiB), and enough that the parser never
+/// one being read and those on their way back, under 12 MiB), and enough that the parser never
 /// waits on a steady reader.
 const AHEAD: usize = 4;
 
