@@ -25,9 +25,10 @@ use crate::{
 };
 use jiff::civil::Date;
 use rusqlite::config::DbConfig;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::LazyLock;
 use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
@@ -152,28 +153,68 @@ const FEW_SCOPES: usize = 8;
 /// The columns a measurement reads of a finding (not its message, which no metric counts).
 const RECORD_COLUMNS: &str = "f.app, f.environment, f.tool, f.fingerprint, f.rule_id, f.severity, f.score, f.cwes, f.file, f.line, f.first_seen, f.fixed_at, f.class";
 
-fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRecord> {
-    Ok(FindingRecord {
-        app: row.get(0)?,
-        environment: row.get(1)?,
-        tool: row.get(2)?,
-        id: row.get(3)?,
-        rule_id: row.get(4)?,
-        severity: row
-            .get_ref(5)?
-            .as_str()
-            .map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
-            })?
-            .parse()
-            .unwrap_or(Severity::Unknown),
-        score: row.get(6)?,
-        cwes: cwes_column(row, 7)?,
-        file: row.get(8)?,
-        line: row.get(9)?,
-        first_seen: date_column(row, 10)?,
-        fixed_at: optional_date_column(row, 11)?,
-        class: class_column(row, 12)?,
+/// Reads finding records, handing every record that names the same app, environment, tool,
+/// rule or file one shared copy of that text (issue 12: most of a portfolio's records repeat
+/// their neighbour's app, environment and tool, and a few hundred rules and files; copying each
+/// made seven allocations a record, a sixth of `measure`).
+#[derive(Default)]
+struct RecordReader {
+    /// Every text handed out so far, but the fingerprints, which are each their record's own
+    /// (foldhash: these are short texts looked up twice a record, where SipHash's resistance
+    /// to chosen keys buys nothing, as the texts come from the workspace's own store).
+    texts: foldhash::HashSet<Arc<str>>,
+    /// The last record's app, environment and tool: most records repeat them, and are given
+    /// them without a lookup.
+    last: [Option<Arc<str>>; 3],
+}
+
+impl RecordReader {
+    fn record(&mut self, row: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRecord> {
+        Ok(FindingRecord {
+            app: self.repeated(row, 0)?,
+            environment: self.repeated(row, 1)?,
+            tool: self.repeated(row, 2)?,
+            id: text_column(row, 3)?.into(),
+            rule_id: self.shared(text_column(row, 4)?),
+            severity: text_column(row, 5)?.parse().unwrap_or(Severity::Unknown),
+            score: row.get(6)?,
+            cwes: cwes_column(row, 7)?,
+            file: row.get_ref(8)?.as_str_or_null()?.map(|file| self.shared(file)),
+            line: row.get(9)?,
+            first_seen: date_column(row, 10)?,
+            fixed_at: optional_date_column(row, 11)?,
+            class: class_column(row, 12)?,
+        })
+    }
+
+    /// Column `index` (0, 1 or 2: app, environment, tool), shared with the last record when it
+    /// names the same.
+    fn repeated(&mut self, row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Arc<str>> {
+        let text = text_column(row, index)?;
+        if let Some(last) = &self.last[index]
+            && **last == *text
+        {
+            return Ok(Arc::clone(last));
+        }
+        let shared = self.shared(text);
+        self.last[index] = Some(Arc::clone(&shared));
+        Ok(shared)
+    }
+
+    fn shared(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.texts.get(text) {
+            return Arc::clone(known);
+        }
+        let shared: Arc<str> = text.into();
+        self.texts.insert(Arc::clone(&shared));
+        shared
+    }
+}
+
+/// A text column, as a borrowed `&str`.
+fn text_column<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(index)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
     })
 }
 
@@ -528,6 +569,7 @@ impl Store {
         scopes: Option<&[(String, String)]>,
     ) -> Result<Vec<FindingRecord>, StoreError> {
         let mut records = Vec::new();
+        let mut reader = RecordReader::default();
         let wanted: Option<HashSet<(&str, &str)>> =
             scopes.map(|scopes| scopes.iter().map(|(a, e)| (a.as_str(), e.as_str())).collect());
         // Only asked for scopes when the store keeps them (`finding_scope_generations`).
@@ -553,10 +595,9 @@ impl Store {
                 for (app, environment) in sorted {
                     let scope_start = records.len();
                     for tool in &tools {
-                        let rows = statement
-                            .query_map(params![tool, app, environment], record_from_row)?;
-                        for row in rows {
-                            records.push(row?);
+                        let mut rows = statement.query(params![tool, app, environment])?;
+                        while let Some(row) = rows.next()? {
+                            records.push(reader.record(row)?);
                         }
                     }
                     records[scope_start..]
@@ -566,24 +607,115 @@ impl Store {
             }
             // Otherwise the table in its own order, read through once and sorted here (see
             // `findings`), the rows of other scopes skipped before any of their text is copied.
-            wanted => {
-                let sql = format!("SELECT {RECORD_COLUMNS} FROM findings f NOT INDEXED");
-                let mut statement = self.conn.prepare_cached(&sql)?;
-                let mut rows = statement.query([])?;
-                while let Some(row) = rows.next()? {
-                    if let Some(wanted) = &wanted {
-                        let app = row.get_ref(0)?.as_str().unwrap_or_default();
-                        let environment = row.get_ref(1)?.as_str().unwrap_or_default();
-                        if !wanted.contains(&(app, environment)) {
-                            continue;
-                        }
-                    }
-                    records.push(record_from_row(row)?);
-                }
-            }
+            wanted => records = self.all_records(wanted.as_ref())?,
         }
         Ok(sorted_by_place(records))
     }
+}
+
+/// Finding tables with fewer rows than this are read by one connection: a second one costs more
+/// to open than it saves.
+const SPLIT_AT_ROWS: i64 = 20_000;
+
+impl Store {
+    /// Every finding record of the `wanted` scopes (of every scope when `None`), unsorted. A large
+    /// table is read in two halves of its rows at once, the second by a connection of its own on
+    /// another thread (issue 12: reading a portfolio's findings was a third of `measure`, and
+    /// the machine's other core sat idle). Both halves come from one state of the store: the
+    /// second read's snapshot is taken while the first's is held, and is used only if every
+    /// scope's generation, which each write to findings moves, is the same in both; otherwise
+    /// the first connection reads it all.
+    fn all_records(
+        &self,
+        wanted: Option<&HashSet<(&str, &str)>>,
+    ) -> Result<Vec<FindingRecord>, StoreError> {
+        // A read transaction holds one state of the store for the whole read (unless the
+        // caller holds one already).
+        let _held = match self.conn.is_autocommit() {
+            true => Some(self.conn.unchecked_transaction()?),
+            false => None,
+        };
+        let (first, last): (Option<i64>, Option<i64>) = self.conn.query_row(
+            "SELECT min(rowid), max(rowid) FROM findings NOT INDEXED",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let (Some(first), Some(last)) = (first, last) else { return Ok(Vec::new()) };
+        let middle = first + (last - first) / 2;
+        let twin = match last - first >= SPLIT_AT_ROWS {
+            true => self.twin_in_the_same_state()?,
+            false => None,
+        };
+        let Some(twin) = twin else { return scan_records(&self.conn, i64::MIN, i64::MAX, wanted) };
+        let (first_half, second_half) = std::thread::scope(|scope| {
+            let second = scope.spawn(move || scan_records(&twin, middle + 1, i64::MAX, wanted));
+            let first = scan_records(&self.conn, i64::MIN, middle, wanted);
+            (first, second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        });
+        let mut records = first_half?;
+        records.extend(second_half?);
+        Ok(records)
+    }
+
+    /// A second read-only connection to the store's file inside a read transaction that sees
+    /// what this connection's open transaction sees; `None` when the store has no file (in
+    /// memory), the file cannot be opened a second time, or the store changed in between.
+    pub(crate) fn twin_in_the_same_state(&self) -> Result<Option<Connection>, StoreError> {
+        let path = match self.conn.path() {
+            Some(path) if !path.is_empty() => path.to_owned(),
+            _ => return Ok(None),
+        };
+        if !self.has_column("finding_scopes", "generation")? {
+            return Ok(None);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let Ok(twin) = Connection::open_with_flags(&path, flags) else { return Ok(None) };
+        twin.busy_timeout(crate::BUSY_TIMEOUT)?;
+        crate::use_a_larger_page_cache(&twin)?;
+        twin.execute_batch("BEGIN")?;
+        let total = "SELECT count(*), total(generation) FROM finding_scopes";
+        let state = |conn: &Connection| {
+            conn.query_row(total, [], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, f64>(1)?)))
+        };
+        Ok((state(&self.conn)? == state(&twin)?).then_some(twin))
+    }
+}
+
+/// The finding records of the rows whose rowid is in `from..=to`, of the `wanted` scopes only.
+fn scan_records(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    wanted: Option<&HashSet<(&str, &str)>>,
+) -> Result<Vec<FindingRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM findings f NOT INDEXED WHERE f.rowid BETWEEN ?1 AND ?2"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut rows = statement.query([from, to])?;
+    let mut reader = RecordReader::default();
+    let mut records = Vec::new();
+    // Whether the last row's scope was wanted: rows come in runs of one scope.
+    let mut last: Option<(String, String, bool)> = None;
+    while let Some(row) = rows.next()? {
+        if let Some(wanted) = wanted {
+            let app = row.get_ref(0)?.as_str().unwrap_or_default();
+            let environment = row.get_ref(1)?.as_str().unwrap_or_default();
+            let keep = match &last {
+                Some((a, e, keep)) if a == app && e == environment => *keep,
+                _ => {
+                    let keep = wanted.contains(&(app, environment));
+                    last = Some((app.to_owned(), environment.to_owned(), keep));
+                    keep
+                }
+            };
+            if !keep {
+                continue;
+            }
+        }
+        records.push(reader.record(row)?);
+    }
+    Ok(records)
 }
 
 /// `records` sorted by app, environment, tool and id. Comparing those four texts for every pair
@@ -597,10 +729,15 @@ fn sorted_by_place(records: Vec<FindingRecord>) -> Vec<FindingRecord> {
     fn place(r: &FindingRecord) -> (&str, &str, &str) {
         (&r.app, &r.environment, &r.tool)
     }
+    // The reader hands equal texts out as one shared copy: the same pointer is the same text.
+    fn same_place(a: &FindingRecord, b: &FindingRecord) -> bool {
+        let same = |x: &Arc<str>, y: &Arc<str>| Arc::ptr_eq(x, y) || x == y;
+        same(&a.app, &b.app) && same(&a.environment, &b.environment) && same(&a.tool, &b.tool)
+    }
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     for (i, record) in records.iter().enumerate() {
         match runs.last_mut() {
-            Some(run) if place(&records[run.start]) == place(record) => run.end = i + 1,
+            Some(run) if same_place(&records[run.start], record) => run.end = i + 1,
             _ => runs.push(i..i + 1),
         }
     }
@@ -608,7 +745,7 @@ fn sorted_by_place(records: Vec<FindingRecord>) -> Vec<FindingRecord> {
     let mut order: Vec<(usize, usize)> = Vec::with_capacity(records.len());
     let mut rank = 0;
     for (n, run) in runs.iter().enumerate() {
-        if n > 0 && place(&records[runs[n - 1].start]) != place(&records[run.start]) {
+        if n > 0 && !same_place(&records[runs[n - 1].start], &records[run.start]) {
             rank += 1;
         }
         order.extend(run.clone().map(|i| (rank, i)));
@@ -1021,11 +1158,11 @@ mod tests {
         };
         let records: Vec<FindingRecord> = (0..3_000)
             .map(|_| FindingRecord {
-                app: ["shop", "shop-api", "api", "a"][pick(4) as usize].to_owned(),
-                environment: ["prod", "dev", "prod2"][pick(3) as usize].to_owned(),
-                tool: ["CodeQL", "Semgrep", "Code"][pick(3) as usize].to_owned(),
-                id: format!("f{}", pick(500)),
-                rule_id: String::new(),
+                app: ["shop", "shop-api", "api", "a"][pick(4) as usize].into(),
+                environment: ["prod", "dev", "prod2"][pick(3) as usize].into(),
+                tool: ["CodeQL", "Semgrep", "Code"][pick(3) as usize].into(),
+                id: format!("f{}", pick(500)).into(),
+                rule_id: "".into(),
                 severity: Severity::High,
                 score: None,
                 cwes: Vec::new(),

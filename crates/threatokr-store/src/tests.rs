@@ -1363,7 +1363,7 @@ fn issue_12_finding_records_of_some_scopes_are_those_of_every_finding_in_the_sam
     store.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["z", "a"])).unwrap();
     store.ingest_findings(&scan(date(2027, 1, 6), &["a", "d"])).unwrap();
     let every = store.finding_records(None).unwrap();
-    let ids: Vec<_> = every.iter().map(|f| (f.environment.as_str(), f.id.as_str())).collect();
+    let ids: Vec<_> = every.iter().map(|f| (&*f.environment, &*f.id)).collect();
     assert_eq!(
         ids,
         [
@@ -1386,14 +1386,81 @@ fn issue_12_finding_records_of_some_scopes_are_those_of_every_finding_in_the_sam
     let rows = store.findings(&FindingFilter::default()).unwrap();
     for (record, row) in every.iter().zip(&rows) {
         assert_eq!(
-            (&record.id, &record.rule_id, &record.file, record.line),
-            (&row.fingerprint, &row.rule_id, &row.file, row.line)
+            (&*record.id, &*record.rule_id, record.file.as_deref(), record.line),
+            (row.fingerprint.as_str(), row.rule_id.as_str(), row.file.as_deref(), row.line)
         );
         assert_eq!(
             (record.first_seen, record.fixed_at, &record.cwes),
             (row.first_seen, row.fixed_at, &row.cwes)
         );
     }
+}
+
+/// Scans of `count` findings each in three scopes, the second prod scan fixing a fifth of the
+/// first's: more rows than one connection reads alone.
+fn large_scans(count: usize) -> Vec<ScanInput> {
+    let names: Vec<String> = (0..count).map(|i| format!("f{i:05}")).collect();
+    let all: Vec<&str> = names.iter().map(String::as_str).collect();
+    let kept: Vec<&str> = all.iter().copied().filter(|name| !name.ends_with('3')).collect();
+    let mut staging = scan_in("staging", date(2027, 1, 5), &all);
+    staging.app = "api".into();
+    vec![
+        scan(date(2027, 1, 5), &all),
+        staging,
+        scan_in("dev", date(2027, 1, 5), &all[..count / 2]),
+        scan(date(2027, 1, 6), &kept),
+    ]
+}
+
+#[test]
+fn issue_12_a_large_findings_table_is_read_by_two_connections_as_one_reads_it() {
+    let folder = TempFolder::new("two-readers");
+    let path = folder.0.join("store.sqlite");
+    let mut on_file = Store::open(&path).unwrap();
+    let mut in_memory = store();
+    for scan in large_scans(9_000) {
+        on_file.ingest_findings(&scan).unwrap();
+        in_memory.ingest_findings(&scan).unwrap();
+    }
+    drop(on_file);
+    let on_file = Store::open_read_only(&path).unwrap();
+    // A store in memory has no file to open twice; the file store does, in the same state.
+    assert!(in_memory.twin_in_the_same_state().unwrap().is_none());
+    assert!(on_file.twin_in_the_same_state().unwrap().is_some());
+    let every = on_file.finding_records(None).unwrap();
+    assert_eq!(every.len(), 9_000 * 2 + 4_500);
+    assert_eq!(every, in_memory.finding_records(None).unwrap());
+    let prod = |id: &str| every.iter().find(|r| &*r.environment == "prod" && &*r.id == id);
+    assert_eq!(prod("f00003").unwrap().fixed_at, Some(date(2027, 1, 6)));
+    assert_eq!(prod("f08999").unwrap().fixed_at, None);
+    // Half the scopes: read through the whole table all the same, the other rows skipped.
+    let scopes = [("shop".to_owned(), "prod".to_owned()), ("api".to_owned(), "staging".to_owned())];
+    let some = on_file.finding_records(Some(&scopes)).unwrap();
+    assert_eq!(some.len(), 18_000);
+    assert_eq!(some, in_memory.finding_records(Some(&scopes)).unwrap());
+    // Records naming the same app, tool or file share one copy of its text.
+    let (first, last) = (&every[0], &every[every.len() - 1]);
+    assert_eq!((&*first.app, &*last.app), ("api", "shop"));
+    assert!(std::sync::Arc::ptr_eq(&first.tool, &last.tool));
+    assert!(std::sync::Arc::ptr_eq(first.file.as_ref().unwrap(), last.file.as_ref().unwrap()));
+}
+
+#[test]
+fn issue_12_a_second_reader_is_not_used_when_the_store_changed_after_the_first_began() {
+    let folder = TempFolder::new("changed-between");
+    let path = folder.0.join("store.sqlite");
+    let mut writer = Store::open(&path).unwrap();
+    writer.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
+    let reader = Store::open_read_only(&path).unwrap();
+    let held = reader.conn.unchecked_transaction().unwrap();
+    let before: i64 =
+        held.query_row("SELECT count(*) FROM findings", [], |row| row.get(0)).unwrap();
+    writer.ingest_findings(&scan(date(2027, 1, 6), &["a", "c"])).unwrap();
+    // The first reader still sees two findings; a second would see three.
+    assert_eq!(before, 2);
+    assert!(reader.twin_in_the_same_state().unwrap().is_none());
+    drop(held);
+    assert!(reader.twin_in_the_same_state().unwrap().is_some());
 }
 
 /// A measurement of `KR-1` (3, on track at half way) recorded with a fingerprint.
@@ -1482,12 +1549,12 @@ fn issue_12_a_few_scopes_of_many_read_through_the_index_give_the_same_records() 
     let every = store.finding_records(None).unwrap();
     let scope = |environment: &str| ("shop".to_owned(), environment.to_owned());
     // One scope of nine: read through the index.
-    let qa: Vec<_> = every.iter().filter(|f| f.environment == "qa").cloned().collect();
+    let qa: Vec<_> = every.iter().filter(|f| &*f.environment == "qa").cloned().collect();
     assert_eq!(qa.len(), 3);
     assert_eq!(store.finding_records(Some(&[scope("qa")])).unwrap(), qa);
     // Two scopes given out of order come back in (app, environment) order.
     let two: Vec<_> =
-        every.iter().filter(|f| ["dev", "qa"].contains(&f.environment.as_str())).cloned().collect();
+        every.iter().filter(|f| ["dev", "qa"].contains(&&*f.environment)).cloned().collect();
     assert_eq!(store.finding_records(Some(&[scope("qa"), scope("dev")])).unwrap(), two);
 }
 

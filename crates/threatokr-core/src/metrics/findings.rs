@@ -9,6 +9,7 @@ use crate::model::{Comparison, FindingClass, Measure, Settings, Severity};
 use crate::native::parse_score_condition;
 use jiff::ToSpan;
 use jiff::civil::Date;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// The classes a key result counts: `classes: [security, quality, license]`, default `[security]`
@@ -93,7 +94,7 @@ impl<'e> FindingPlaces<'e> {
         let mut names = Vec::new();
         let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         for (i, f) in evidence.findings.iter().enumerate() {
-            let key = (f.app.as_str(), f.environment.as_str());
+            let key = (&*f.app, &*f.environment);
             let place = *index_of.entry(key).or_insert_with(|| {
                 names.push(key);
                 names.len() - 1
@@ -255,12 +256,13 @@ fn finding_ref(finding: &FindingRecord) -> EvidenceRef {
         tool: finding.tool.clone(),
         id: finding.id.clone(),
         rule: finding.rule_id.clone(),
-        severity: finding.severity.as_str().to_owned(),
+        severity: Cow::Borrowed(finding.severity.as_str()),
         score: finding.score,
         deadline: None,
         met: None,
         days: None,
-        class: (finding.class != FindingClass::Security).then(|| finding.class.as_str().to_owned()),
+        class: (finding.class != FindingClass::Security)
+            .then(|| Cow::Borrowed(finding.class.as_str())),
         by_band: None,
         file: finding.file.clone(),
         line: finding.line,

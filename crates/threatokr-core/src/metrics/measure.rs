@@ -11,23 +11,28 @@ use crate::model::{
     Cycle, FindingClass, KeyResult, KrTarget, Measure, MeasureParam, Settings, Severity, Workspace,
 };
 use jiff::civil::Date;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A scanner finding as the history store keeps it, passed in by the caller so the core never
-/// depends on the store.
+/// depends on the store. Its texts are shared (`Arc<str>`): the store hands one copy of each
+/// app, environment, tool, rule and file name to all the records naming it, and a key result's
+/// evidence names them without copying (issue 12: a portfolio's 626,000 findings made seven
+/// allocations each, and its evidence as many again).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRecord {
     /// The app scanned.
-    pub app: String,
+    pub app: Arc<str>,
     /// The environment scanned (`prod`).
-    pub environment: String,
+    pub environment: Arc<str>,
     /// The tool that reported it.
-    pub tool: String,
+    pub tool: Arc<str>,
     /// Its stable identity (the fingerprint).
-    pub id: String,
+    pub id: Arc<str>,
     /// The rule it broke.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// Its severity.
     pub severity: Severity,
     /// Its 0–10 score, when the scanner gave one.
@@ -41,7 +46,7 @@ pub struct FindingRecord {
     /// The scan that no longer reported it; `None` while open.
     pub fixed_at: Option<Date>,
     /// The file it is in, as the scanner wrote it.
-    pub file: Option<String>,
+    pub file: Option<Arc<str>>,
     /// Its line in the file.
     pub line: Option<u32>,
 }
@@ -231,17 +236,17 @@ pub enum EvidenceRef {
     /// A scanner finding.
     Finding {
         /// Its app.
-        app: String,
+        app: Arc<str>,
         /// Its environment.
-        environment: String,
+        environment: Arc<str>,
         /// The tool.
-        tool: String,
+        tool: Arc<str>,
         /// Its fingerprint.
-        id: String,
+        id: Arc<str>,
         /// The rule.
-        rule: String,
+        rule: Arc<str>,
         /// Its severity.
-        severity: String,
+        severity: Cow<'static, str>,
         /// Its score.
         #[serde(skip_serializing_if = "Option::is_none")]
         score: Option<f64>,
@@ -256,13 +261,13 @@ pub enum EvidenceRef {
         days: Option<i32>,
         /// Its class, when it is not `security` (a key result that opted in to others).
         #[serde(skip_serializing_if = "Option::is_none")]
-        class: Option<String>,
+        class: Option<Cow<'static, str>>,
         /// True when it has no score and met the `score` condition by its severity band's floor.
         #[serde(skip_serializing_if = "Option::is_none")]
         by_band: Option<bool>,
         /// The file it is in.
         #[serde(skip_serializing_if = "Option::is_none")]
-        file: Option<String>,
+        file: Option<Arc<str>>,
         /// Its line.
         #[serde(skip_serializing_if = "Option::is_none")]
         line: Option<u32>,

@@ -622,14 +622,14 @@ fn finding(
         environment: env.into(),
         tool: "semgrep".into(),
         id: id.into(),
-        rule_id: format!("rule-{id}"),
+        rule_id: format!("rule-{id}").into(),
         severity,
         score,
         class: FindingClass::Security,
         cwes: cwes.to_vec(),
         first_seen: first,
         fixed_at: fixed,
-        file: Some(format!("src/{id}.py")),
+        file: Some(format!("src/{id}.py").into()),
         line: Some(1),
     }
 }
@@ -905,7 +905,7 @@ fn finding_metrics_count_security_findings_unless_the_key_result_names_other_cla
     let mut evidence = finding_evidence();
     // F2 becomes a code-quality finding and F5 a licence issue; the rest stay security.
     for finding in &mut evidence.findings {
-        finding.class = match finding.id.as_str() {
+        finding.class = match &*finding.id {
             "F2" => FindingClass::Quality,
             "F5" => FindingClass::License,
             _ => FindingClass::Security,
@@ -1716,7 +1716,7 @@ fn coverage_by_walking_everything(
         .chain(evidence.findings.iter().flat_map(|f| {
             std::iter::once(f.first_seen)
                 .chain(f.fixed_at)
-                .map(move |day| (f.app.as_str(), f.environment.as_str(), day))
+                .map(move |day| (&*f.app, &*f.environment, day))
         }))
         .filter(|(_, _, day)| window_start <= *day && *day <= as_of)
         .collect();

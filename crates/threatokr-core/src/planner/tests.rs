@@ -1140,10 +1140,10 @@ fn issue_12_starts_measured_from_the_findings_of_their_scopes_equal_those_from_e
             let severities = [crate::model::Severity::High, crate::model::Severity::Medium];
             for (j, severity) in severities.into_iter().enumerate() {
                 evidence.findings.push(metrics::FindingRecord {
-                    app: app.id.to_string(),
-                    environment: environment.to_owned(),
+                    app: app.id.as_str().into(),
+                    environment: environment.into(),
                     tool: "semgrep".into(),
-                    id: format!("{i}-{environment}-{j}"),
+                    id: format!("{i}-{environment}-{j}").into(),
                     rule_id: "rule".into(),
                     severity,
                     score: None,
