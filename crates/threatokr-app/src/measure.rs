@@ -17,8 +17,8 @@ use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
-    CheckinRecord, CycleMeasurement, EvidenceSet, FindingRecord, FindingScopes, KrMeasurement,
-    KrValue, ObjectiveMeasurement, ScanRecord, check_evidence, finding_scopes_read,
+    CheckinRecord, ComputeValues, CycleMeasurement, EvidenceSet, FindingRecord, FindingScopes,
+    KrMeasurement, KrValue, ObjectiveMeasurement, ScanRecord, check_evidence, finding_scopes_read,
     measure_cycle_reusing, metrics_reading, restore_listed_value, restore_value, value_details,
 };
 use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
@@ -211,8 +211,13 @@ pub(crate) fn compute_with_evidence(
     evidence.findings = store.finding_records(findings_needed.as_deref())?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
     let reused: BTreeSet<String> = reused_values.keys().map(ToString::to_string).collect();
+    // The key results to compute on every core: a portfolio's few key results counting every
+    // finding take most of the time, and each is computed by one thread.
+    let on_every_core: &ComputeValues<'_> = &|key_results, value| {
+        map_in_order(key_results, &mut crate::NoProgress, "measuring", |kr| value(kr))
+    };
     let mut measurement =
-        measure_cycle_reusing(&workspace, &cycle, as_of, &evidence, reused_values);
+        measure_cycle_reusing(&workspace, &cycle, as_of, &evidence, reused_values, on_every_core);
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
     // A value computed from a file with errors is not recorded: which metrics read such a file.
@@ -390,7 +395,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     debug_assert!(measured.listed.keys().all(|id| measured.reused.contains(id)));
     let computed = kept
         .filter(|kr| reused_print(kr).is_none() && !measured.listed.contains_key(kr.id.as_str()));
-    let rows = computed.map(|kr| SerializedMeasurement {
+    let serialized = computed.map(|kr| SerializedMeasurement {
         kr_id: kr.id.as_str(),
         cycle: measurement.cycle.as_str(),
         as_of: measurement.as_of,
@@ -405,10 +410,22 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         fingerprint: measured.fingerprints.get(kr.id.as_str()).cloned(),
         details: Some(value_details(&kr.value)),
     });
-    changed += measured
-        .store
-        .record_serialized_measurements(rows)
-        .map_err(Error::store("recording the measurements"))?;
+    // The next value's evidence is written as JSON on another thread while the store keeps the
+    // one before (issue 12: a portfolio's key results counting every finding hold tens of
+    // megabytes of evidence each; writing it as text took as long as storing it). The
+    // rendezvous channel holds none: at most two values' texts exist at once.
+    changed += std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel(0);
+        scope.spawn(move || {
+            for row in serialized {
+                if send.send(row).is_err() {
+                    break; // The store failed and stopped asking.
+                }
+            }
+        });
+        measured.store.record_serialized_measurements(receive)
+    })
+    .map_err(Error::store("recording the measurements"))?;
     measured
         .store
         .record_ci_scans(&measured.ci_scans)

@@ -426,9 +426,9 @@ mod tests;
 pub use check::{check_evidence, metrics_reading};
 pub use checkin::{CheckinRefusal, check_checkin};
 pub use cycle::{
-    CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, NestedChild, ObjectiveMeasurement,
-    key_result_json, measure_cycle, measure_cycle_reusing, measurement_json,
-    write_measurement_json, write_measurement_json_compact,
+    ComputeValues, CycleMeasurement, KEY_RESULT_JSON_KEYS, KrMeasurement, NestedChild,
+    ObjectiveMeasurement, key_result_json, measure_cycle, measure_cycle_reusing, measurement_json,
+    one_after_another, write_measurement_json, write_measurement_json_compact,
 };
 pub use measure::{
     CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, IndexedEvidence,

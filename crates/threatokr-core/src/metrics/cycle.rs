@@ -11,7 +11,7 @@ use crate::model::{
 use crate::progress::{self, Status, Window};
 use jiff::civil::Date;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One key result measured on one day.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,28 +110,42 @@ pub fn measure_cycle(
     as_of: Date,
     evidence: &EvidenceSet,
 ) -> CycleMeasurement {
-    measure_cycle_nested(
-        workspace,
-        cycle,
-        as_of,
-        &IndexedEvidence::new(evidence),
-        &mut BTreeMap::new(),
-        0,
-    )
+    let indexed = IndexedEvidence::new(evidence);
+    let each = one_after_another;
+    measure_cycle_nested(workspace, cycle, as_of, &indexed, &mut BTreeMap::new(), &each, 0)
+}
+
+/// How a measurement computes the values of the key results it does not reuse: `value` applied
+/// to each of `key_results`, the values in their order. [`measure_cycle`] computes them one
+/// after the other; the application layer passes one that uses every core, which `value`
+/// allows (it only reads the workspace and the evidence, whose indexes are built once, by
+/// whichever computation asks first).
+pub type ComputeValues<'c> =
+    dyn Fn(&[&KeyResult], &(dyn Fn(&KeyResult) -> KrValue + Sync)) -> Vec<KrValue> + 'c;
+
+/// [`ComputeValues`] on the calling thread alone.
+pub fn one_after_another(
+    key_results: &[&KeyResult],
+    value: &(dyn Fn(&KeyResult) -> KrValue + Sync),
+) -> Vec<KrValue> {
+    key_results.iter().map(|kr| value(kr)).collect()
 }
 
 /// [`measure_cycle`], taking the values of `reused` for the key results of `cycle` it holds
 /// instead of computing them (values measured earlier on the same inputs, see
-/// [`super::restore_value`]); progress, status and the objectives' rollup are computed as always.
-/// The key results of nested cycles are always computed.
+/// [`super::restore_value`]), and computing the others with `compute`; progress, status and
+/// the objectives' rollup are computed as always. The key results of nested cycles are always
+/// computed.
 pub fn measure_cycle_reusing(
     workspace: &Workspace,
     cycle: &Cycle,
     as_of: Date,
     evidence: &EvidenceSet,
     mut reused: BTreeMap<KeyResultId, KrValue>,
+    compute: &ComputeValues<'_>,
 ) -> CycleMeasurement {
-    measure_cycle_nested(workspace, cycle, as_of, &IndexedEvidence::new(evidence), &mut reused, 0)
+    let indexed = IndexedEvidence::new(evidence);
+    measure_cycle_nested(workspace, cycle, as_of, &indexed, &mut reused, compute, 0)
 }
 
 /// How deep `within` nesting is followed (a year holds quarters; a loop of `within` links, a
@@ -146,6 +160,7 @@ fn nested_contributions(
     okrs: &crate::model::OkrSet,
     as_of: Date,
     indexed: &IndexedEvidence<'_>,
+    compute: &ComputeValues<'_>,
     depth: usize,
 ) -> BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> {
     let mut nested: BTreeMap<ObjectiveId, Vec<(ObjectiveId, CycleId, Option<f64>)>> =
@@ -164,6 +179,7 @@ fn nested_contributions(
             as_of.min(inner.end),
             indexed,
             &mut BTreeMap::new(),
+            compute,
             depth + 1,
         );
         for objective in &measured.objectives {
@@ -187,6 +203,7 @@ fn measure_cycle_nested(
     as_of: Date,
     indexed: &IndexedEvidence<'_>,
     reused: &mut BTreeMap<KeyResultId, KrValue>,
+    compute: &ComputeValues<'_>,
     depth: usize,
 ) -> CycleMeasurement {
     let evidence = indexed.evidence();
@@ -209,15 +226,27 @@ fn measure_cycle_nested(
         }
     }
     let window = Window { start: cycle.start, as_of };
+    // The values not reused, computed first and all at once: a cycle's few portfolio-wide key
+    // results take most of the time, and `compute` may take them on several cores.
+    let mut first_of_its_id = BTreeSet::new();
+    let to_compute: Vec<&KeyResult> = okrs
+        .key_results
+        .iter()
+        .filter(|kr| first_of_its_id.insert(&kr.id) && !reused.contains_key(&kr.id))
+        .collect();
+    let value_of =
+        |kr: &KeyResult| measure_key_result_indexed(workspace, kr, cycle, as_of, indexed, settings);
+    let mut computed: BTreeMap<&KeyResultId, KrValue> =
+        to_compute.iter().map(|kr| &kr.id).zip(compute(&to_compute, &value_of)).collect();
     let mut key_results = Vec::new();
     let mut progress_of: BTreeMap<KeyResultId, Option<f64>> = BTreeMap::new();
     for kr in &okrs.key_results {
         if progress_of.contains_key(&kr.id) {
             continue; // A duplicated id (a validation error) is measured once.
         }
-        let value = match reused.remove(&kr.id) {
+        let value = match reused.remove(&kr.id).or_else(|| computed.remove(&kr.id)) {
             Some(value) => value,
-            None => measure_key_result_indexed(workspace, kr, cycle, as_of, indexed, settings),
+            None => value_of(kr),
         };
         let recorded = evidence.history.get(kr.id.as_str()).map(Vec::as_slice).unwrap_or_default();
         let history: Vec<(Date, f64)> =
@@ -271,7 +300,7 @@ fn measure_cycle_nested(
     }
     let status_of: BTreeMap<&KeyResultId, Status> =
         key_results.iter().map(|kr| (&kr.id, kr.status)).collect();
-    let nested = nested_contributions(workspace, cycle, okrs, as_of, indexed, depth);
+    let nested = nested_contributions(workspace, cycle, okrs, as_of, indexed, compute, depth);
     let nested_progress: BTreeMap<ObjectiveId, Vec<(ObjectiveId, Option<f64>)>> = nested
         .iter()
         .map(|(parent, children)| {

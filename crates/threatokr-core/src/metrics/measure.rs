@@ -12,9 +12,8 @@ use crate::model::{
 };
 use jiff::civil::Date;
 use std::borrow::Cow;
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A scanner finding as the history store keeps it, passed in by the caller so the core never
 /// depends on the store. Its texts are shared (`Arc<str>`): the store hands one copy of each
@@ -129,14 +128,14 @@ impl EvidenceSet {
 #[derive(Debug)]
 pub struct IndexedEvidence<'e> {
     evidence: &'e EvidenceSet,
-    scan_days: OnceCell<ScanDays<'e>>,
-    finding_places: OnceCell<FindingPlaces<'e>>,
+    scan_days: OnceLock<ScanDays<'e>>,
+    finding_places: OnceLock<FindingPlaces<'e>>,
 }
 
 impl<'e> IndexedEvidence<'e> {
     /// The evidence, no index built yet.
     pub fn new(evidence: &'e EvidenceSet) -> Self {
-        Self { evidence, scan_days: OnceCell::new(), finding_places: OnceCell::new() }
+        Self { evidence, scan_days: OnceLock::new(), finding_places: OnceLock::new() }
     }
 
     /// The evidence itself.

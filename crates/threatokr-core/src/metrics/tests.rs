@@ -1669,7 +1669,8 @@ fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
         })
         .collect();
     // Measured on no evidence at all: every number comes from the values given.
-    let reused = measure_cycle_reusing(&ws, cycle, AS_OF, &EvidenceSet::default(), stored);
+    let nothing = EvidenceSet::default();
+    let reused = measure_cycle_reusing(&ws, cycle, AS_OF, &nothing, stored, &one_after_another);
     let strip = |m: CycleMeasurement| {
         let mut m = m;
         for kr in &mut m.key_results {
@@ -1678,6 +1679,48 @@ fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
         m
     };
     assert_eq!(strip(reused), strip(computed));
+}
+
+#[test]
+fn issue_12_values_computed_on_two_threads_in_any_order_measure_the_cycle_as_in_order() {
+    let (ws, _) = load(Some(OKRS));
+    let cycle = ws.config.cycle("2027-Q1").unwrap();
+    let mut evidence = finding_evidence();
+    evidence.scans = vec![scan("shop", "prod", date(2027, 2, 1))];
+    evidence.checkins.insert(
+        "KR-MAN".into(),
+        vec![CheckinRecord { date: date(2027, 2, 1), value: 20.0, confidence: Some(6) }],
+    );
+    let in_order = measure_cycle(&ws, cycle, AS_OF, &evidence);
+    // Four key results (KR-MIT, in two objectives, is computed once).
+    assert_eq!(in_order.key_results.len(), 4);
+    let asked = std::sync::Mutex::new(Vec::new());
+    // Each half computed backwards, the second half on a thread of its own.
+    let backwards_on_two_threads: &ComputeValues<'_> = &|key_results, value| {
+        asked.lock().unwrap().push(key_results.len());
+        let (first, second) = key_results.split_at(key_results.len() / 2);
+        let backwards = |half: &[&KeyResult]| {
+            let mut values: Vec<KrValue> = half.iter().rev().map(|kr| value(kr)).collect();
+            values.reverse();
+            values
+        };
+        std::thread::scope(|scope| {
+            let later = scope.spawn(|| backwards(second));
+            let mut values = backwards(first);
+            values.extend(later.join().unwrap());
+            values
+        })
+    };
+    let measured = measure_cycle_reusing(
+        &ws,
+        cycle,
+        AS_OF,
+        &evidence,
+        BTreeMap::new(),
+        backwards_on_two_threads,
+    );
+    assert_eq!(measured, in_order);
+    assert_eq!(asked.lock().unwrap()[0], in_order.key_results.len());
 }
 
 // ---- scan coverage from the shared scan-day index (issue 12) ----
