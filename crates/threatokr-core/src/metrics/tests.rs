@@ -1650,12 +1650,18 @@ fn issue_12_every_metric_gives_the_same_value_from_only_the_findings_of_the_scop
     }
 }
 
+/// [`finding_evidence`] with one scan, of shop's production.
+fn findings_scanned_in_shop_prod() -> EvidenceSet {
+    let mut evidence = finding_evidence();
+    evidence.scans = vec![scan("shop", "prod", date(2027, 2, 1))];
+    evidence
+}
+
 #[test]
 fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
     let (ws, _) = load(Some(PROD_OKRS));
     let cycle = ws.config.cycle("2027-Q1").unwrap();
-    let mut evidence = finding_evidence();
-    evidence.scans = vec![scan("shop", "prod", date(2027, 2, 1))];
+    let evidence = findings_scanned_in_shop_prod();
     let computed = measure_cycle(&ws, cycle, AS_OF, &evidence);
     let stored: BTreeMap<_, _> = computed
         .key_results
@@ -1685,8 +1691,7 @@ fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
 fn issue_12_values_computed_on_two_threads_in_any_order_measure_the_cycle_as_in_order() {
     let (ws, _) = load(Some(OKRS));
     let cycle = ws.config.cycle("2027-Q1").unwrap();
-    let mut evidence = finding_evidence();
-    evidence.scans = vec![scan("shop", "prod", date(2027, 2, 1))];
+    let mut evidence = findings_scanned_in_shop_prod();
     evidence.checkins.insert(
         "KR-MAN".into(),
         vec![CheckinRecord { date: date(2027, 2, 1), value: 20.0, confidence: Some(6) }],
