@@ -670,8 +670,9 @@ impl Store {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let Ok(twin) = Connection::open_with_flags(&path, flags) else { return Ok(None) };
+        // SQLite's own small page cache: a read through the table once gains nothing from a
+        // large one, which would hold tens of megabytes of pages no one reads again.
         twin.busy_timeout(crate::BUSY_TIMEOUT)?;
-        crate::use_a_larger_page_cache(&twin)?;
         twin.execute_batch("BEGIN")?;
         let total = "SELECT count(*), total(generation) FROM finding_scopes";
         let state = |conn: &Connection| {
