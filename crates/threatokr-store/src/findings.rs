@@ -653,7 +653,13 @@ impl Store {
             (first, second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         });
         let mut records = first_half?;
-        records.extend(second_half?);
+        // A second half the other connection failed to read is read by this one, in the state
+        // it holds.
+        let second_half = match second_half {
+            Ok(records) => records,
+            Err(_) => scan_records(&self.conn, middle + 1, i64::MAX, wanted)?,
+        };
+        records.extend(second_half);
         Ok(records)
     }
 
@@ -668,17 +674,22 @@ impl Store {
         if !self.has_column("finding_scopes", "generation")? {
             return Ok(None);
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let Ok(twin) = Connection::open_with_flags(&path, flags) else { return Ok(None) };
-        // SQLite's own small page cache: a read through the table once gains nothing from a
-        // large one, which would hold tens of megabytes of pages no one reads again.
-        twin.busy_timeout(crate::BUSY_TIMEOUT)?;
-        twin.execute_batch("BEGIN")?;
         let total = "SELECT count(*), total(generation) FROM finding_scopes";
         let state = |conn: &Connection| {
             conn.query_row(total, [], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, f64>(1)?)))
         };
-        Ok((state(&self.conn)? == state(&twin)?).then_some(twin))
+        let ours = state(&self.conn)?;
+        // The second connection is only a help: whatever keeps it from reading (a store that
+        // can be opened once only, as an immutable one on a read-only disk) leaves the read
+        // to the first. It keeps SQLite's own small page cache: a read through the table once
+        // gains nothing from a large one, which would hold pages no one reads again.
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let twin = Connection::open_with_flags(&path, flags).and_then(|twin| {
+            twin.busy_timeout(crate::BUSY_TIMEOUT)?;
+            twin.execute_batch("BEGIN")?;
+            Ok((state(&twin)?, twin))
+        });
+        Ok(twin.ok().and_then(|(theirs, twin)| (theirs == ours).then_some(twin)))
     }
 }
 
