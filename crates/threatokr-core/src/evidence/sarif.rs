@@ -525,7 +525,7 @@ fn read_one_result(reader: &mut Reader, run: &mut stream::RunParts, result: &Nod
             run.context.insert(context)
         }
     };
-    if let Some(draft) = read_result(reader, context, result) {
+    if let Some(draft) = read_result(reader, context, &mut run.rule_facts, result) {
         reader.drafts.push(draft);
     }
 }
@@ -555,7 +555,12 @@ fn finish_run(reader: &mut Reader, mut run: stream::RunParts, span: Span, first_
     }
 }
 
-fn read_result(reader: &mut Reader, run: &RunContext, result: &Node) -> Option<Draft> {
+fn read_result(
+    reader: &mut Reader,
+    run: &RunContext,
+    facts: &mut RuleFacts,
+    result: &Node,
+) -> Option<Draft> {
     if !is_failure(reader, result) || is_suppressed(reader, result) {
         return None;
     }
@@ -590,11 +595,17 @@ fn read_result(reader: &mut Reader, run: &RunContext, result: &Node) -> Option<D
         .unwrap_or_else(|| rule_name.clone().unwrap_or_else(|| rule_id.clone()));
     let (severity, score, severity_source) = severity(reader, result, rule);
 
-    let mut cwes = BTreeSet::new();
-    collect_cwes(reader, rule.and_then(|r| r.get("properties")), &mut cwes);
-    collect_cwes(reader, result.get("properties"), &mut cwes);
-    collect_taxonomy_cwes(rule.and_then(|r| r.get("relationships")), &mut cwes);
-    collect_taxonomy_cwes(result.get("taxa"), &mut cwes);
+    let rule_facts = rule.map(|rule| facts.of(reader, rule));
+    let mut cwes: Vec<u32> =
+        rule_facts.as_ref().map(|facts| facts.cwes.clone()).unwrap_or_default();
+    let mut own_cwes = BTreeSet::new();
+    collect_cwes(reader, result.get("properties"), &mut own_cwes);
+    collect_taxonomy_cwes(result.get("taxa"), &mut own_cwes);
+    if !own_cwes.is_empty() {
+        cwes.extend(own_cwes);
+        cwes.sort_unstable();
+        cwes.dedup();
+    }
 
     let physical = result
         .get("locations")
@@ -630,12 +641,18 @@ fn read_result(reader: &mut Reader, run: &RunContext, result: &Node) -> Option<D
     let line_text =
         snippet.map_or_else(|| line.map_or_else(String::new, |l| l.to_string()), str::to_owned);
 
-    let class = classify(
-        &rule_id,
-        &tags(rule.and_then(|r| r.get("properties")), result.get("properties")),
-        has_security_severity(result.get("properties"))
-            || has_security_severity(rule.and_then(|r| r.get("properties"))),
-    );
+    // A result with neither tags nor a security severity of its own is classed as its rule
+    // classes the rule id it names, which is worked out once.
+    let result_tags = tags(None, result.get("properties"));
+    let result_security = has_security_severity(result.get("properties"));
+    let class = match rule_facts {
+        Some(facts) if result_tags.is_empty() && !result_security => facts.class_of(&rule_id),
+        _ => classify(
+            &rule_id,
+            &tags(rule.and_then(|r| r.get("properties")), result.get("properties")),
+            result_security || has_security_severity(rule.and_then(|r| r.get("properties"))),
+        ),
+    };
 
     Some(Draft {
         finding: Finding {
@@ -647,7 +664,7 @@ fn read_result(reader: &mut Reader, run: &RunContext, result: &Node) -> Option<D
             severity,
             score,
             severity_source,
-            cwes: cwes.into_iter().collect(),
+            cwes,
             class,
             file: uri.map(str::to_owned),
             line,
@@ -657,6 +674,58 @@ fn read_result(reader: &mut Reader, run: &RunContext, result: &Node) -> Option<D
         line_text,
         artifact_index,
     })
+}
+
+/// What a rule gives each result of it, worked out from the rule alone the first time a result
+/// names it (issue 12: a log of 50,000 results of 80 rules read each rule's CWE tags and classed
+/// its id again for every result, a tenth of reading it). The values and the warnings are those
+/// of working them out for each result: a rule's odd values are reported once anyway.
+#[derive(Default)]
+pub(super) struct RuleFacts {
+    /// Keyed by the rule's span, which no other rule of the log has.
+    by_rule: HashMap<Span, FactsOfRule>,
+}
+
+struct FactsOfRule {
+    /// The CWEs of its `properties` and its taxonomy `relationships`, ascending.
+    cwes: Vec<u32>,
+    /// Its `tags`.
+    tags: Vec<String>,
+    /// Whether its `security-severity` is a number above zero.
+    security_severity: bool,
+    /// The class of each rule id its results named (almost always its own id alone).
+    classes: Vec<(String, FindingClass)>,
+}
+
+impl RuleFacts {
+    fn of(&mut self, reader: &mut Reader, rule: &Node) -> &mut FactsOfRule {
+        self.by_rule.entry(rule.span).or_insert_with(|| {
+            let properties = rule.get("properties");
+            let mut cwes = BTreeSet::new();
+            collect_cwes(reader, properties, &mut cwes);
+            collect_taxonomy_cwes(rule.get("relationships"), &mut cwes);
+            FactsOfRule {
+                cwes: cwes.into_iter().collect(),
+                tags: tags(properties, None).into_iter().map(str::to_owned).collect(),
+                security_severity: has_security_severity(properties),
+                classes: Vec::new(),
+            }
+        })
+    }
+}
+
+impl FactsOfRule {
+    /// The class of a result of this rule that names `rule_id` and has neither tags nor a
+    /// security severity of its own.
+    fn class_of(&mut self, rule_id: &str) -> FindingClass {
+        if let Some((_, class)) = self.classes.iter().find(|(id, _)| id == rule_id) {
+            return *class;
+        }
+        let tags: Vec<&str> = self.tags.iter().map(String::as_str).collect();
+        let class = classify(rule_id, &tags, self.security_severity);
+        self.classes.push((rule_id.to_owned(), class));
+        class
+    }
 }
 
 /// Rule and result `tags`, as written.

@@ -637,6 +637,8 @@ pub(super) struct RunParts {
     pub(super) waiting: Vec<Node>,
     /// The run's tool and rules, once `tool` was seen and a result needed them.
     pub(super) context: Option<super::RunContext>,
+    /// What each of the run's rules gives every result of it, worked out once.
+    pub(super) rule_facts: super::RuleFacts,
 }
 
 impl RunParts {

@@ -252,6 +252,46 @@ fn classifies_by_the_documented_order() {
 }
 
 #[test]
+fn issue_12_results_of_one_rule_take_its_class_and_cwes_once_worked_out_and_add_their_own() {
+    let log = json!({
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "scan", "rules": [
+                {"id": "py.correctness.a", "properties": {"tags": ["CWE-79: xss"], "cwe": ["oops"]}},
+                {"id": "py.b", "properties": {"security-severity": "8.0"}}
+            ]}},
+            "results": [
+                {"ruleId": "py.correctness.a", "message": {"text": "first"}},
+                {"ruleId": "py.correctness.a", "message": {"text": "tagged"},
+                 "properties": {"tags": ["security"], "cwe": "89"}},
+                {"ruleId": "py.correctness.a", "message": {"text": "again"}},
+                {"ruleIndex": 0, "ruleId": "py.other", "message": {"text": "indexed"}},
+                {"ruleId": "py.b", "message": {"text": "scored"}},
+                {"ruleId": "py.correctness.a", "message": {"text": "last"}}
+            ]
+        }]
+    });
+    let (findings, diagnostics) = parse("facts.sarif", &log.to_string());
+    let of = |start: &str| {
+        let finding = by_message(&findings, start);
+        (finding.class, finding.cwes.clone())
+    };
+    use FindingClass::*;
+    // The rule's id classes its results as quality; its CWE tag is each result's.
+    assert_eq!(of("first"), (Quality, vec![79]));
+    assert_eq!(of("again"), (Quality, vec![79]));
+    assert_eq!(of("last"), (Quality, vec![79]));
+    // A result's own tags and CWEs join the rule's.
+    assert_eq!(of("tagged"), (Security, vec![79, 89]));
+    // Classed by the id it names, which names no quality category, not by its rule's id.
+    assert_eq!(of("indexed"), (Security, vec![79]));
+    assert_eq!(of("scored"), (Security, vec![]));
+    // The rule's odd CWE value is reported once, not once per result.
+    let odd: Vec<_> = diagnostics.iter().filter(|d| d.message.contains("`oops`")).collect();
+    assert_eq!(odd.len(), 1, "{diagnostics:?}");
+}
+
+#[test]
 fn counts_only_unsuppressed_failures() {
     let (findings, diagnostics) = parse(
         "a.sarif",
