@@ -569,7 +569,6 @@ impl Store {
         scopes: Option<&[(String, String)]>,
     ) -> Result<Vec<FindingRecord>, StoreError> {
         let mut records = Vec::new();
-        let mut reader = RecordReader::default();
         let wanted: Option<HashSet<(&str, &str)>> =
             scopes.map(|scopes| scopes.iter().map(|(a, e)| (a.as_str(), e.as_str())).collect());
         // Only asked for scopes when the store keeps them (`finding_scope_generations`).
@@ -592,6 +591,7 @@ impl Store {
                      WHERE f.tool = ?1 AND f.app = ?2 AND f.environment = ?3"
                 );
                 let mut statement = self.conn.prepare_cached(&sql)?;
+                let mut reader = RecordReader::default();
                 for (app, environment) in sorted {
                     let scope_start = records.len();
                     for tool in &tools {

@@ -111,8 +111,8 @@ pub fn measure_cycle(
     evidence: &EvidenceSet,
 ) -> CycleMeasurement {
     let indexed = IndexedEvidence::new(evidence);
-    let each = one_after_another;
-    measure_cycle_nested(workspace, cycle, as_of, &indexed, &mut BTreeMap::new(), &each, 0)
+    let computed = &one_after_another;
+    measure_cycle_nested(workspace, cycle, as_of, &indexed, &mut BTreeMap::new(), computed, 0)
 }
 
 /// How a measurement computes the values of the key results it does not reuse: `value` applied
