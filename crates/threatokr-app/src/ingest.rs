@@ -170,7 +170,7 @@ fn read_sarif_stream(reader: &Reader, path: &Path, identity: Identity) -> Result
                     .map_err(Error::io(reading()))?;
             }
             diagnostics.extend(more);
-            (log, input.hash.map(|hash| file_identity(&hash)), input.length)
+            (log, input.hash.map(|hash| hash.key()), input.length)
         }
         None => (SarifLog::default(), None, 0),
     };
@@ -192,7 +192,7 @@ pub fn read_sarif_text(name: &str, text: String) -> ReadSarif {
     let mut files = Files::new();
     let mut hash = ContentHash::new();
     hash.update(text.as_bytes());
-    let hash = file_identity(&hash);
+    let hash = hash.key();
     let source = (text.len() as u64, None);
     let id = files.add(name.to_owned(), text);
     let (log, diagnostics) = threatokr_core::evidence::sarif::parse_sarif_log(&files, id);
@@ -200,15 +200,10 @@ pub fn read_sarif_text(name: &str, text: String) -> ReadSarif {
     ReadSarif { name: name.to_owned(), log, files, diagnostics, hash, source }
 }
 
-/// A file's identity for "already ingested": its length and a [`ContentHash`] of its bytes, the
-/// same whether the file was streamed or received whole. `:` tells it from the identity of
-/// threatokr before issue 12 (`LENGTH-FNV1A`), which [`older_file_identity`] gives.
-fn file_identity(hash: &ContentHash) -> String {
-    format!("{}:{:016x}", hash.length(), hash.finish())
-}
-
 /// The identity threatokr gave a file before issue 12: its length and the FNV-1a hash of its
-/// bytes, read again (from its path, else from `files` where a file received whole is).
+/// bytes, read again (from its path, else from `files` where a file received whole is). A file's
+/// identity now is its [`ContentHash::key`] (`LENGTH:HASH`, the same whether the file was
+/// streamed or received whole), which `:` tells from this one's `LENGTH-FNV1A`.
 fn older_file_identity(read: &ReadSarif) -> std::io::Result<String> {
     let mut hash = Fnv1a64::new();
     match &read.source.1 {

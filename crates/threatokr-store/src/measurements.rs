@@ -171,7 +171,7 @@ fn check_progress(progress: Option<f64>) -> Result<(), StoreError> {
 fn evidence_hash(json: &str) -> String {
     let mut hash = threatokr_core::evidence::sarif::ContentHash::new();
     hash.update(json.as_bytes());
-    format!("{}:{:016x}", json.len(), hash.finish())
+    hash.key()
 }
 
 impl Store {

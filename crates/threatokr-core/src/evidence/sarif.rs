@@ -1342,6 +1342,12 @@ impl ContentHash {
         self.length
     }
 
+    /// The length and the hash as one text, `LENGTH:HASH` (the hash as 16 hex digits): the key
+    /// by which the store knows an ingested file and a measurement's evidence.
+    pub fn key(&self) -> String {
+        format!("{}:{:016x}", self.length, self.finish())
+    }
+
     /// The hash of everything fed (the length included).
     pub fn finish(&self) -> u64 {
         let mut this = self.clone();

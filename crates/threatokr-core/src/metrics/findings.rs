@@ -95,14 +95,18 @@ impl<'e> FindingPlaces<'e> {
         let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         for (i, f) in evidence.findings.iter().enumerate() {
             let key = (&*f.app, &*f.environment);
+            // A finding of the last run's place extends it without a lookup.
+            if let Some((last, run)) = runs.last_mut()
+                && names[*last] == key
+            {
+                run.end = i + 1;
+                continue;
+            }
             let place = *index_of.entry(key).or_insert_with(|| {
                 names.push(key);
                 names.len() - 1
             });
-            match runs.last_mut() {
-                Some((last, run)) if *last == place => run.end = i + 1,
-                _ => runs.push((place, i..i + 1)),
-            }
+            runs.push((place, i..i + 1));
         }
         Self { names, runs }
     }

@@ -686,8 +686,9 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
 }
 
 /// Reads a whole log from `input`: `Ok(outline)`, or a JSON error (syntax, or the input failing).
-/// `exact` reads through serde_json's own reader, whose syntax errors are the reference; else
-/// through `Positioned`, which is several times faster and gives the same spans.
+/// [`Parser::Exact`] reads through serde_json's own reader, whose syntax errors are the
+/// reference; [`Parser::Chunked`] through `Positioned`, which is several times faster and gives
+/// the same spans.
 pub(super) fn read_log<C: Chunks, R: Read>(
     input: Parser<C, R>,
     file: FileId,
