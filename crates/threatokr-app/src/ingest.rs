@@ -421,8 +421,11 @@ impl Ingester {
             .ingest_scans(&scans, Some(&record))
             .map_err(Error::store(format!("ingesting {name} (nothing of it was stored)")))?;
         let rows =
-            scans.into_iter().zip(summaries).map(|(s, summary)| (s.tool, s.outcome, summary));
+            scans.iter().zip(summaries).map(|(s, summary)| (s.tool.clone(), s.outcome, summary));
         ingested.scans = Some(rows.collect());
+        // Freed on a thread of its own, while the caller closes the store and prints: the
+        // findings of a 50,000-result log took a seventh of its stored ingest to free (issue 12).
+        std::thread::spawn(move || drop(scans));
         Ok(ingested)
     }
 
@@ -514,7 +517,7 @@ fn repository_segments(repository: &str) -> (Vec<String>, bool) {
 fn check_fingerprints(store: &Store, app: &str, log: &SarifLog, name: &str) -> Result<()> {
     let mut by_tool: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for finding in &log.findings {
-        by_tool.entry(finding.tool.as_str()).or_default().push(finding.fingerprint.as_str());
+        by_tool.entry(&*finding.tool).or_default().push(finding.fingerprint.as_str());
     }
     for (tool, fingerprints) in by_tool {
         let elsewhere = store.fingerprints_elsewhere(tool, app, &fingerprints)?;
@@ -537,13 +540,24 @@ fn check_fingerprints(store: &Store, app: &str, log: &SarifLog, name: &str) -> R
 /// One store scan per tool that ran: a tool that ran and found nothing still gets its (empty)
 /// scan, so the findings it reported before are marked fixed, unless its run did not complete.
 pub fn scans_by_tool(app: &str, env: &str, at: Date, log: SarifLog) -> Vec<ScanInput> {
-    let mut by_tool: BTreeMap<String, Vec<FindingInput>> =
-        log.tools.into_iter().map(|t| (t, Vec::new())).collect();
+    // Each tool's findings counted first, so that its list is made once at its size, and the
+    // tool's name looked up rather than copied for each finding (issue 12: a twentieth of a
+    // stored ingest of a 50,000-result log went to growing the list and copying names).
+    let mut counts: BTreeMap<&str, usize> = log.tools.iter().map(|t| (t.as_str(), 0)).collect();
+    for finding in &log.findings {
+        *counts.entry(&*finding.tool).or_default() += 1;
+    }
+    let mut by_tool: BTreeMap<String, Vec<FindingInput>> = counts
+        .into_iter()
+        .map(|(tool, count)| (tool.to_owned(), Vec::with_capacity(count)))
+        .collect();
     for finding in log.findings {
-        by_tool.entry(finding.tool.clone()).or_default().push(FindingInput {
+        // Every finding's tool was counted above.
+        let Some(findings) = by_tool.get_mut(&*finding.tool) else { continue };
+        findings.push(FindingInput {
             fingerprint: finding.fingerprint,
             rule_id: finding.rule_id,
-            severity: finding.severity.as_str().to_owned(),
+            severity: finding.severity.as_str().into(),
             score: finding.score,
             cwes: finding.cwes,
             class: finding.class,

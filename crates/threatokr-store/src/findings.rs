@@ -23,11 +23,11 @@ use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
     json_column, optional_date_column,
 };
+use foldhash::{HashSet, HashSetExt};
 use jiff::civil::Date;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::LazyLock;
 use threatokr_core::metrics::FindingRecord;
@@ -80,10 +80,11 @@ pub struct IngestedFile {
 pub struct FindingInput {
     /// Stable identity across scans (the SARIF fingerprint, or a hash of rule, file and line text).
     pub fingerprint: String,
-    /// The rule that fired.
-    pub rule_id: String,
-    /// A canonical severity name: critical, high, medium, low, info or unknown.
-    pub severity: String,
+    /// The rule that fired (shared by the findings of a rule, as the SARIF reader gives it).
+    pub rule_id: Arc<str>,
+    /// A canonical severity name: critical, high, medium, low, info or unknown (a reader's
+    /// `Severity::as_str`, borrowed rather than copied for each of a log's findings).
+    pub severity: Cow<'static, str>,
     /// A CVSS-like score in 0..=10, when the tool gives one.
     pub score: Option<f64>,
     /// CWE numbers.
@@ -162,7 +163,7 @@ struct RecordReader {
     /// Every text handed out so far, but the fingerprints, which are each their record's own
     /// (foldhash: these are short texts looked up twice a record, where SipHash's resistance
     /// to chosen keys buys nothing, as the texts come from the workspace's own store).
-    texts: foldhash::HashSet<Arc<str>>,
+    texts: HashSet<Arc<str>>,
     /// The last record's app, environment and tool: most records repeat them, and are given
     /// them without a lookup.
     last: [Option<Arc<str>>; 3],
@@ -328,7 +329,7 @@ fn check_finding(finding: &FindingInput) -> Result<(), StoreError> {
     if finding.severity.parse::<Severity>().is_err() {
         return Err(StoreError::Invalid {
             field: "finding severity",
-            value: finding.severity.clone(),
+            value: finding.severity.clone().into_owned(),
             expected: "critical, high, medium, low, info or unknown",
         });
     }
@@ -1006,8 +1007,8 @@ fn bind_what_the_scan_says(
     first: usize,
     finding: &FindingInput,
 ) -> rusqlite::Result<()> {
-    statement.raw_bind_parameter(first, &finding.rule_id)?;
-    statement.raw_bind_parameter(first + 1, &finding.severity)?;
+    statement.raw_bind_parameter(first, finding.rule_id.as_ref())?;
+    statement.raw_bind_parameter(first + 1, finding.severity.as_ref())?;
     statement.raw_bind_parameter(first + 2, finding.score)?;
     statement.raw_bind_parameter(first + 3, cwes_json(&finding.cwes))?;
     statement.raw_bind_parameter(first + 4, &finding.file)?;

@@ -42,6 +42,7 @@ mod stream;
 pub use positioned::{Chunks, ReadChunks};
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -56,12 +57,14 @@ use crate::syntax::{Node, Value};
 pub struct Finding {
     /// Stable identity across scans of the same tool (see the module docs).
     pub fingerprint: String,
-    /// The tool driver's name (`CodeQL`, `Semgrep OSS`).
-    pub tool: String,
-    /// The rule id as the tool writes it; empty when the result names no rule.
-    pub rule_id: String,
-    /// A human name for the rule: its short description, else its `name` when that differs from the id.
-    pub rule_name: Option<String>,
+    /// The tool driver's name (`CodeQL`, `Semgrep OSS`), shared by the findings of its run.
+    pub tool: Arc<str>,
+    /// The rule id as the tool writes it; empty when the result names no rule. Shared by the
+    /// findings that name it.
+    pub rule_id: Arc<str>,
+    /// A human name for the rule: its short description, else its `name` when that differs from
+    /// the id. Shared by the findings of the rule.
+    pub rule_name: Option<Arc<str>>,
     /// The result's message text.
     pub message: String,
     /// Severity in the model's vocabulary (never `unknown`: the level fallback always applies).
@@ -193,6 +196,7 @@ fn read_sarif_log_by<C: Chunks, R: std::io::Read>(
         incomplete: Vec::new(),
         repositories: Vec::new(),
         drafts: Vec::new(),
+        rule_ids: HashSet::new(),
     };
     let tree_diagnostics = std::cell::RefCell::new(Vec::new());
     let outline = match stream::read_log(input, file, &mut reader, &tree_diagnostics) {
@@ -296,7 +300,7 @@ pub fn summary_json(findings: &[Finding], diagnostics_json: Vec<Json>) -> Json {
     for finding in findings {
         *by_severity.entry(finding.severity.as_str()).or_default() += 1;
         *by_class.entry(finding.class.as_str()).or_default() += 1;
-        *tool_counts.entry(finding.tool.as_str()).or_default() += 1;
+        *tool_counts.entry(&finding.tool).or_default() += 1;
         for cwe in &finding.cwes {
             *cwe_counts.entry(*cwe).or_default() += 1;
         }
@@ -340,6 +344,8 @@ struct Reader {
     repositories: Vec<String>,
     /// The findings so far, before identities.
     drafts: Vec<Draft>,
+    /// The rule ids of results whose rule is not in the log, each kept once.
+    rule_ids: HashSet<Arc<str>>,
 }
 
 impl Reader {
@@ -379,7 +385,7 @@ struct Draft {
 /// The tool components of one run and an index of their rules. It owns the rules (the run's
 /// `tool` tree), so a result borrows a rule only while it is read.
 struct RunContext {
-    tool: String,
+    tool: Arc<str>,
     driver_name: Option<String>,
     driver_rules: Vec<Node>,
     /// Each extension's name and rules.
@@ -426,6 +432,7 @@ fn run_context(reader: &mut Reader, tool_node: Option<Node>, run_span: Span) -> 
         }
     };
     reader.tools.push(tool.clone());
+    let tool = Arc::from(tool);
     let driver_rules = driver.as_mut().map(|d| take_seq(d, "rules")).unwrap_or_default();
     let extensions: Vec<(Option<String>, Vec<Node>)> = tool_node
         .as_mut()
@@ -538,7 +545,7 @@ fn finish_run(reader: &mut Reader, mut run: stream::RunParts, span: Span, first_
     for result in std::mem::take(&mut run.waiting) {
         read_one_result(reader, &mut run, &result);
     }
-    let tool = run.context.as_ref().map_or_else(String::new, |c| c.tool.clone());
+    let tool = run.context.as_ref().map_or_else(String::new, |c| c.tool.to_string());
     check_completion(reader, &run, span, &tool);
     let provenance = run.provenance.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
     for uri in provenance.iter().filter_map(|p| p.get("repositoryUri")?.as_str()) {
@@ -568,36 +575,43 @@ fn read_result(
         return None;
     }
     let rule = find_rule(reader, run, result);
-    let rule_id = result
+    let id_text = result
         .get("ruleId")
         .and_then(Node::as_str)
         .or_else(|| result.get("rule").and_then(|r| r.get("id")).and_then(Node::as_str))
         .or_else(|| rule.and_then(|r| r.get("id")).and_then(Node::as_str))
-        .unwrap_or_default()
-        .to_owned();
-    if rule_id.is_empty() {
+        .unwrap_or_default();
+    if id_text.is_empty() {
         reader.warn(
             result.span,
             "the result names no rule (`ruleId`, `rule.id` or a valid `ruleIndex`)".to_owned(),
         );
     }
-    let rule_name = rule.and_then(|r| {
-        let short = r
-            .get("shortDescription")
-            .and_then(|d| d.get("text"))
-            .and_then(Node::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        let name = r.get("name").and_then(Node::as_str).filter(|n| *n != rule_id && !n.is_empty());
-        short.or(name).map(str::to_owned)
-    });
+    // The id, the rule's name and its class are worked out once per rule and id they name.
+    let (rule_facts, named) = match rule {
+        Some(rule) => {
+            let facts = facts.of(reader, rule);
+            let named = facts.named(rule, id_text).clone();
+            (Some(&*facts), named)
+        }
+        None => {
+            let id = match reader.rule_ids.get(id_text) {
+                Some(id) => Arc::clone(id),
+                None => {
+                    let id: Arc<str> = Arc::from(id_text);
+                    reader.rule_ids.insert(Arc::clone(&id));
+                    id
+                }
+            };
+            (None, Named { id, name: None, class: FindingClass::Security })
+        }
+    };
+    let Named { id: rule_id, name: rule_name, class: class_of_rule } = named;
     let message = message_text(reader, result, rule)
-        .unwrap_or_else(|| rule_name.clone().unwrap_or_else(|| rule_id.clone()));
+        .unwrap_or_else(|| rule_name.as_deref().unwrap_or(&rule_id).to_owned());
     let (severity, score, severity_source) = severity(reader, result, rule);
 
-    let rule_facts = rule.map(|rule| facts.of(reader, rule));
-    let mut cwes: Vec<u32> =
-        rule_facts.as_ref().map(|facts| facts.cwes.clone()).unwrap_or_default();
+    let mut cwes: Vec<u32> = rule_facts.map(|facts| facts.cwes.clone()).unwrap_or_default();
     let mut own_cwes = BTreeSet::new();
     collect_cwes(reader, result.get("properties"), &mut own_cwes);
     collect_taxonomy_cwes(result.get("taxa"), &mut own_cwes);
@@ -646,7 +660,7 @@ fn read_result(
     let result_tags = tags(None, result.get("properties"));
     let result_security = has_security_severity(result.get("properties"));
     let class = match rule_facts {
-        Some(facts) if result_tags.is_empty() && !result_security => facts.class_of(&rule_id),
+        Some(_) if result_tags.is_empty() && !result_security => class_of_rule,
         _ => classify(
             &rule_id,
             &tags(rule.and_then(|r| r.get("properties")), result.get("properties")),
@@ -694,7 +708,18 @@ struct FactsOfRule {
     /// Whether its `security-severity` is a number above zero.
     security_severity: bool,
     /// The class of each rule id its results named (almost always its own id alone).
-    classes: Vec<(String, FindingClass)>,
+    named: Vec<Named>,
+}
+
+/// What a rule gives the results that name it by one id (almost always its own id).
+#[derive(Clone)]
+struct Named {
+    /// The id the results name.
+    id: Arc<str>,
+    /// The rule's short description, else its `name` when that differs from the id.
+    name: Option<Arc<str>>,
+    /// The class of such a result that has neither tags nor a security severity of its own.
+    class: FindingClass,
 }
 
 impl RuleFacts {
@@ -708,23 +733,34 @@ impl RuleFacts {
                 cwes: cwes.into_iter().collect(),
                 tags: tags(properties, None).into_iter().map(str::to_owned).collect(),
                 security_severity: has_security_severity(properties),
-                classes: Vec::new(),
+                named: Vec::new(),
             }
         })
     }
 }
 
 impl FactsOfRule {
-    /// The class of a result of this rule that names `rule_id` and has neither tags nor a
-    /// security severity of its own.
-    fn class_of(&mut self, rule_id: &str) -> FindingClass {
-        if let Some((_, class)) = self.classes.iter().find(|(id, _)| id == rule_id) {
-            return *class;
+    /// What `rule`, whose facts these are, gives a result that names it by `rule_id`.
+    fn named(&mut self, rule: &Node, rule_id: &str) -> &Named {
+        if let Some(index) = self.named.iter().position(|named| &*named.id == rule_id) {
+            return &self.named[index];
         }
+        let short = rule
+            .get("shortDescription")
+            .and_then(|d| d.get("text"))
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let name =
+            rule.get("name").and_then(Node::as_str).filter(|n| *n != rule_id && !n.is_empty());
         let tags: Vec<&str> = self.tags.iter().map(String::as_str).collect();
         let class = classify(rule_id, &tags, self.security_severity);
-        self.classes.push((rule_id.to_owned(), class));
-        class
+        self.named.push(Named {
+            id: Arc::from(rule_id),
+            name: short.or(name).map(Arc::from),
+            class,
+        });
+        &self.named[self.named.len() - 1]
     }
 }
 

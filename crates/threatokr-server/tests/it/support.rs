@@ -228,7 +228,7 @@ impl Backend for TestBackend {
             .map(|f| FindingInput {
                 fingerprint: f.fingerprint,
                 rule_id: f.rule_id,
-                severity: f.severity.as_str().to_owned(),
+                severity: f.severity.as_str().into(),
                 score: f.score,
                 cwes: f.cwes,
                 class: f.class,

@@ -176,7 +176,7 @@ fn dry_run(reader: &Reader, planned: &[SarifFile], format: Format) -> Result<Out
         diagnostics_json.extend(read.diagnostics.iter().map(|d| diagnostic_json(&read.files, d)));
         let log = read.log;
         for tool in &log.tools {
-            let of_tool: Vec<_> = log.findings.iter().filter(|f| &f.tool == tool).collect();
+            let of_tool: Vec<_> = log.findings.iter().filter(|f| *f.tool == **tool).collect();
             let count =
                 |s: Severity| of_tool.iter().filter(|f| f.severity == s).count().to_string();
             let run = if log.incomplete.contains(tool) { "incomplete" } else { "complete" };

@@ -7,6 +7,7 @@ use crate::test_support::read_sample;
 use proptest::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 fn parse(name: &str, text: &str) -> (Vec<Finding>, Vec<Diagnostic>) {
     let mut files = Files::new();
@@ -93,7 +94,7 @@ fn reads_bandit_severity_from_issue_severity_including_medium_results_without_le
     assert_eq!(diagnostics, vec![]);
     assert_eq!(findings.len(), 28);
     assert_eq!(severities(&findings), BTreeMap::from([("high", 3), ("low", 21), ("medium", 4)]));
-    assert!(findings.iter().all(|f| f.tool == "Bandit"
+    assert!(findings.iter().all(|f| &*f.tool == "Bandit"
         && f.severity_source == SeveritySource::ToolProperty
         && f.score.is_none()));
     assert_eq!(
@@ -104,7 +105,7 @@ fn reads_bandit_severity_from_issue_severity_including_medium_results_without_le
     assert!(findings.iter().all(|f| f.fingerprint.starts_with("Bandit:hash:")));
     assert_eq!(unique_fingerprints(&findings), 28);
     let first = by_message(&findings, "Use of assert detected");
-    assert_eq!(first.rule_id, "B101");
+    assert_eq!(&*first.rule_id, "B101");
     assert_eq!(first.rule_name.as_deref(), Some("assert_used"));
     assert_eq!(first.file.as_deref(), Some("werkzeug-3.1.3/src/werkzeug/_internal.py"));
     assert_eq!(first.line, Some(39));
@@ -122,7 +123,7 @@ fn reads_codeql_security_severity_and_keeps_two_rules_on_one_line_apart() {
         BTreeMap::from([(73, 2), (78, 2), (88, 2), (352, 1), (918, 1)])
     );
     let forgery =
-        findings.iter().find(|f| f.rule_id == "rb/request-forgery").expect("request forgery");
+        findings.iter().find(|f| &*f.rule_id == "rb/request-forgery").expect("request forgery");
     assert_eq!(
         (forgery.score, forgery.severity, forgery.severity_source),
         (Some(9.1), Severity::Critical, SeveritySource::SecuritySeverity)
@@ -171,7 +172,7 @@ fn reads_semgrep_levels_from_rules_and_does_not_trust_the_requires_login_fingerp
     assert!(
         findings
             .iter()
-            .all(|f| f.tool == "Semgrep OSS" && f.severity_source == SeveritySource::Level)
+            .all(|f| &*f.tool == "Semgrep OSS" && f.severity_source == SeveritySource::Level)
     );
     assert_eq!(codes(&diagnostics), vec!["sarif-fingerprint-not-unique"]);
     assert!(diagnostics[0].message.contains("of 46 results"), "{}", diagnostics[0].message);
@@ -211,7 +212,9 @@ fn classifies_codeql_findings_as_security_by_their_score_even_when_also_tagged_c
     assert_eq!(classes(&findings), BTreeMap::from([("security", 4)]));
     // rb/kernel-open is tagged both `correctness` and `security`, with a score.
     assert!(
-        findings.iter().any(|f| f.rule_id == "rb/kernel-open" && f.class == FindingClass::Security)
+        findings
+            .iter()
+            .any(|f| &*f.rule_id == "rb/kernel-open" && f.class == FindingClass::Security)
     );
 }
 
@@ -257,7 +260,7 @@ fn issue_12_results_of_one_rule_take_its_class_and_cwes_once_worked_out_and_add_
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "scan", "rules": [
-                {"id": "py.correctness.a", "properties": {"tags": ["CWE-79: xss"], "cwe": ["oops"]}},
+                {"id": "py.correctness.a", "name": "A", "properties": {"tags": ["CWE-79: xss"], "cwe": ["oops"]}},
                 {"id": "py.b", "properties": {"security-severity": "8.0"}}
             ]}},
             "results": [
@@ -289,6 +292,22 @@ fn issue_12_results_of_one_rule_take_its_class_and_cwes_once_worked_out_and_add_
     // The rule's odd CWE value is reported once, not once per result.
     let odd: Vec<_> = diagnostics.iter().filter(|d| d.message.contains("`oops`")).collect();
     assert_eq!(odd.len(), 1, "{diagnostics:?}");
+
+    // The findings of a rule share its id and name, and those of a run its tool: one text each.
+    let (first, last) = (by_message(&findings, "first"), by_message(&findings, "last"));
+    assert_eq!((&*first.rule_id, first.rule_name.as_deref()), ("py.correctness.a", Some("A")));
+    assert!(Arc::ptr_eq(&first.rule_id, &last.rule_id));
+    assert!(
+        first
+            .rule_name
+            .as_ref()
+            .zip(last.rule_name.as_ref())
+            .is_some_and(|(a, b)| Arc::ptr_eq(a, b))
+    );
+    assert!(findings.iter().all(|f| Arc::ptr_eq(&f.tool, &first.tool) && &*f.tool == "scan"));
+    // A result naming another id than its rule's keeps the id it names.
+    let indexed = by_message(&findings, "indexed");
+    assert_eq!((&*indexed.rule_id, indexed.rule_name.as_deref()), ("py.other", Some("A")));
 }
 
 #[test]
@@ -327,7 +346,7 @@ fn finds_rules_by_index_id_and_tool_component() {
     );
     let got = |start: &str| {
         let f = by_message(&findings, start);
-        (f.rule_id.as_str(), f.rule_name.as_deref(), f.severity, f.cwes.clone())
+        (&*f.rule_id, f.rule_name.as_deref(), f.severity, f.cwes.clone())
     };
     assert_eq!(got("by ruleIndex into"), ("D1", Some("driver-one"), Severity::Low, vec![]));
     assert_eq!(got("by ruleId, found"), ("E0", None, Severity::Critical, vec![89]));
@@ -372,7 +391,7 @@ fn reads_cwes_in_every_spelling_and_rejects_look_alikes() {
         include_str!("../../../test_data/evidence/sarif/0003_cwe_spellings.sarif.json"),
     );
     let cwes: BTreeMap<&str, Vec<u32>> =
-        findings.iter().map(|f| (f.rule_id.as_str(), f.cwes.clone())).collect();
+        findings.iter().map(|f| (&*f.rule_id, f.cwes.clone())).collect();
     assert_eq!(
         cwes,
         BTreeMap::from([
@@ -753,7 +772,7 @@ fn reads_results_written_before_the_tool_and_artifacts_written_after_the_results
     assert_eq!(findings.len(), 1);
     let finding = &findings[0];
     assert_eq!(
-        (finding.rule_id.as_str(), finding.severity, finding.file.as_deref(), finding.line),
+        (&*finding.rule_id, finding.severity, finding.file.as_deref(), finding.line),
         ("r1", Severity::Critical, Some("b.py"), Some(3))
     );
 }
@@ -966,7 +985,7 @@ fn keys_are_matched_as_bytes_whatever_their_escapes_or_chunks() {
     let [fast, exact] = read_with_both(escaped.as_bytes());
     assert_eq!(fast, exact);
     let (findings, diagnostics) = parse("escaped.sarif", &escaped);
-    assert_eq!(findings[0].rule_id, "r1");
+    assert_eq!(&*findings[0].rule_id, "r1");
     assert_eq!(findings[0].severity, Severity::Low);
     assert_eq!(codes(&diagnostics), ["duplicate-key"]);
     let label = diagnostics[0].primary.as_ref().expect("a position");
