@@ -50,7 +50,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
 use crate::model::{FindingClass, Origin, Severity};
-use crate::syntax::{Node, Value};
+use crate::syntax::{Key, Node, Value};
 
 /// One open finding reported by a scanner.
 #[derive(Debug, Clone, PartialEq)]
@@ -373,13 +373,43 @@ impl Reader {
 /// A finding before identities are settled (they need the whole file).
 struct Draft {
     finding: Finding,
-    /// Sorted `key=value` fingerprints with the span of the first fingerprint object.
-    fingerprints: Option<(String, Span)>,
+    /// The identity the result's fingerprints give it, when they prove to be one.
+    fingerprints: Option<Fingerprints>,
     /// The flagged line's text, or its number, for the hash.
     line_text: String,
     /// The `artifactLocation.index` of a location without a `uri`: resolved when the run's
     /// `artifacts` are known, which may be after its results.
     artifact_index: Option<usize>,
+}
+
+/// A result's identity from its fingerprints, `tool:rule:file:` and its sorted `key=value`
+/// fingerprints, written once as the result is read: it is the finding's identity unless the
+/// fingerprints prove not to be one (issue 12: the fingerprints' text, then the identity
+/// written again from it, were two texts per result).
+struct Fingerprints {
+    identity: String,
+    /// Where the fingerprints' text starts in `identity`.
+    text_at: usize,
+    /// The first fingerprint object.
+    span: Span,
+}
+
+impl Fingerprints {
+    /// The sorted `key=value` fingerprints.
+    fn text(&self) -> &str {
+        &self.identity[self.text_at..]
+    }
+
+    /// The identity with another file: a location that names its file by an artifact index
+    /// learns its file at the run's end.
+    fn with_file(self, tool: &str, rule_id: &str, file: &str) -> Self {
+        let identity = joined(&[tool, rule_id, file, self.text()]);
+        Self {
+            text_at: identity.len() - (self.identity.len() - self.text_at),
+            identity,
+            span: self.span,
+        }
+    }
 }
 
 /// The tool components of one run and an index of their rules. It owns the rules (the run's
@@ -554,10 +584,16 @@ fn finish_run(reader: &mut Reader, mut run: stream::RunParts, span: Span, first_
     let artifacts = run.artifacts.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
     for draft in &mut reader.drafts[first_draft..] {
         if let Some(index) = draft.artifact_index.take() {
-            draft.finding.file = artifacts
+            let finding = &mut draft.finding;
+            finding.file = artifacts
                 .get(index)
                 .and_then(|a| a.get("location")?.get("uri")?.as_str())
                 .map(str::to_owned);
+            let file = finding.file.as_deref().unwrap_or_default();
+            draft.fingerprints = draft
+                .fingerprints
+                .take()
+                .map(|f| f.with_file(&finding.tool, &finding.rule_id, file));
         }
     }
 }
@@ -668,6 +704,9 @@ fn read_result(
         ),
     };
 
+    let file = uri.map(str::to_owned);
+    let fingerprints =
+        fingerprints(result, [&run.tool, &rule_id, file.as_deref().unwrap_or_default()]);
     Some(Draft {
         finding: Finding {
             fingerprint: String::new(),
@@ -680,11 +719,11 @@ fn read_result(
             severity_source,
             cwes,
             class,
-            file: uri.map(str::to_owned),
+            file,
             line,
             origin: Origin { file: reader.file, span: result.span },
         },
-        fingerprints: fingerprint_text(result),
+        fingerprints,
         line_text,
         artifact_index,
     })
@@ -1221,32 +1260,55 @@ pub fn cwe_from_tag(tag: &str) -> Option<u32> {
     digits_and_more[..end].parse::<u32>().ok().filter(|&n| n > 0)
 }
 
-/// `fingerprints` and `partialFingerprints` as sorted `key=value` text.
-fn fingerprint_text(result: &Node) -> Option<(String, Span)> {
+/// The identity `result`'s `fingerprints` and `partialFingerprints` give it: `prefix` (tool,
+/// rule and file) and the fingerprints as sorted `key=value` text, joined by `:`.
+fn fingerprints(result: &Node, prefix: [&str; 3]) -> Option<Fingerprints> {
+    let objects = ["fingerprints", "partialFingerprints"]
+        .map(|key| result.get(key).map(|node| (node.span, node.as_map().unwrap_or(&[]))));
+    let write = |pairs: &[(&str, &str)], span: Span| {
+        let prefix_len: usize = prefix.iter().map(|part| part.len() + 1).sum();
+        let text_len: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut identity = String::with_capacity(prefix_len + text_len);
+        for part in prefix {
+            identity.push_str(part);
+            identity.push(':');
+        }
+        let text_at = identity.len();
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            if i > 0 {
+                identity.push(',');
+            }
+            identity.push_str(key);
+            identity.push('=');
+            identity.push_str(value);
+        }
+        Fingerprints { identity, text_at, span }
+    };
+    // Most results have one fingerprint, written as it is, without a list to sort.
+    if let [Some((span, [one])), None] | [None, Some((span, [one]))] = objects
+        && let Some(pair) = fingerprint_pair(one)
+    {
+        return Some(write(&[pair], span));
+    }
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let mut span = None;
-    for key in ["fingerprints", "partialFingerprints"] {
-        let Some(node) = result.get(key) else { continue };
-        for (k, v) in node.as_map().unwrap_or(&[]) {
-            if let Some(value) = v.scalar_text() {
-                pairs.push((&k.text, value));
-                span.get_or_insert(node.span);
+    for (object_span, entries) in objects.into_iter().flatten() {
+        for entry in entries {
+            if let Some(found) = fingerprint_pair(entry) {
+                pairs.push(found);
+                span.get_or_insert(object_span);
             }
         }
     }
     // Sorted and deduplicated as the `key=value` texts are.
     pairs.sort_by(|a, b| pair_order(*a, *b));
     pairs.dedup_by(|a, b| pair_order(*a, *b).is_eq());
-    let mut text = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    for (i, (key, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(key);
-        text.push('=');
-        text.push_str(value);
-    }
-    Some((text, span?))
+    Some(write(&pairs, span?))
+}
+
+/// A fingerprint's key and its value's text, when it has one.
+fn fingerprint_pair((key, value): &(Key, Node)) -> Option<(&str, &str)> {
+    Some((&key.text, value.scalar_text()?))
 }
 
 /// The order of the texts `key=value` of two pairs, without writing them.
@@ -1425,12 +1487,13 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
     // fingerprints are met once), so that most results are hashed once, not twice (issue 12).
     let mut first_line_elsewhere: HashMap<(Option<&str>, &str), Option<u32>> = HashMap::new();
     for draft in &drafts {
-        if let Some((text, span)) = &draft.fingerprints {
+        if let Some(fingerprints) = &draft.fingerprints {
+            let (text, span) = (fingerprints.text(), &fingerprints.span);
             let placeholder = PLACEHOLDER_FINGERPRINTS.iter().any(|p| {
                 text.split(',').any(|pair| pair.split_once('=').is_some_and(|(_, v)| v == *p))
             });
             let place = (draft.finding.file.as_deref(), draft.finding.line);
-            let entry = sharing.entry(text.as_str()).or_insert(Sharing {
+            let entry = sharing.entry(text).or_insert(Sharing {
                 first_span: *span,
                 first_place: place,
                 results: 0,
@@ -1439,7 +1502,7 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
             let first_line_in_file = if entry.first_place.0 == place.0 {
                 entry.first_place.1
             } else {
-                *first_line_elsewhere.entry((place.0, text.as_str())).or_insert(place.1)
+                *first_line_elsewhere.entry((place.0, text)).or_insert(place.1)
             };
             entry.results += 1;
             entry.untrusted |= placeholder || first_line_in_file != place.1;
@@ -1473,10 +1536,11 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
             let file = finding.file.as_deref().unwrap_or_default();
             finding.fingerprint = match draft.fingerprints {
                 // Most logs have no unusable fingerprint: then none is hashed to look it up.
-                Some((text, _))
-                    if !text.is_empty() && (unusable.is_empty() || !unusable.contains(&text)) =>
+                Some(fingerprints)
+                    if !fingerprints.text().is_empty()
+                        && (unusable.is_empty() || !unusable.contains(fingerprints.text())) =>
                 {
-                    joined(&[&finding.tool, &finding.rule_id, file, &text])
+                    fingerprints.identity
                 }
                 _ => {
                     let hash = fnv1a64(&[&finding.tool, &finding.rule_id, file, &draft.line_text]);

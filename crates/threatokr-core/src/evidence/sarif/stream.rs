@@ -140,7 +140,8 @@ pub(super) const RESULT: Shape = Shape::Keys(&[
         Shape::First(&Shape::Keys(&[(
             "physicalLocation",
             Shape::Keys(&[
-                ("artifactLocation", Shape::All),
+                // Not its `uriBaseId`, which every location of some tools repeats.
+                ("artifactLocation", Shape::Keys(&[("uri", Shape::All), ("index", Shape::All)])),
                 ("region", Shape::Keys(&[("startLine", Shape::All), ("snippet", Shape::All)])),
             ]),
         )])),
@@ -295,8 +296,8 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
             Shape::All | Shape::Each(_) | Shape::First(_) => None,
         };
         // Room for every wanted key at once (a result has most of them): one allocation
-        // instead of a growth at the fifth and ninth.
-        let mut entries: Vec<(Key, Node)> = Vec::with_capacity(wanted.map_or(4, <[_]>::len));
+        // instead of a growth at the fifth and ninth; none for an empty object.
+        let mut entries: Vec<(Key, Node)> = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed { stream: self.stream, wanted })? {
             let Some((key, shape)) = key else {
                 map.next_value::<IgnoredAny>()?;
@@ -307,6 +308,9 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
                 let diagnostic = duplicate_key(self.stream.file, &key, first.span);
                 self.stream.diagnostics.borrow_mut().push(diagnostic);
             } else {
+                if entries.capacity() == 0 {
+                    entries.reserve_exact(wanted.map_or(4, <[_]>::len));
+                }
                 entries.push((key, value));
             }
         }
@@ -354,7 +358,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
                     Err(_) => return Err(E::custom(INVALID_UNICODE)),
                 },
             },
-            Some(keys) => match keys.iter().find(|(k, _)| k.as_bytes() == v) {
+            Some(keys) => match keys.iter().find(|(k, _)| same_key(k.as_bytes(), v)) {
                 Some((name, shape)) => (Cow::Borrowed(*name), *shape),
                 // Skipped, but still checked, as serde_json checks every key it reads.
                 None if v.is_ascii() || std::str::from_utf8(v).is_ok() => return Ok(None),
@@ -363,6 +367,25 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         };
         let end = self.stream.at();
         Ok(Some((Key { span: Span::new(end - self.stream.string_len(v), end), text }, shape)))
+    }
+}
+
+/// Whether two keys are the same bytes, compared in place for keys of up to 16 bytes (a call to
+/// `memcmp` for each key matched was a fiftieth of reading a Semgrep log, issue 12).
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    // Two overlapping words from each end cover every byte.
+    fn ends<const N: usize>(text: &[u8]) -> Option<(&[u8; N], &[u8; N])> {
+        Some((text.first_chunk()?, text.last_chunk()?))
+    }
+    match a.len() {
+        0..4 => a == b,
+        4..8 => ends::<4>(a) == ends::<4>(b),
+        8..=16 => ends::<8>(a) == ends::<8>(b),
+        _ => a == b,
     }
 }
 
@@ -412,8 +435,9 @@ fn known_key(key: &[u8]) -> Option<&'static str> {
         "properties",
         "primaryLocationLineHash",
         "primaryLocationStartColumnFingerprint",
+        "matchBasedId/v1",
     ];
-    KNOWN.iter().find(|name| name.as_bytes() == key).copied()
+    KNOWN.iter().find(|name| same_key(name.as_bytes(), key)).copied()
 }
 
 /// Consumes an object where something else was expected and returns it as an empty mapping with its span.
@@ -752,4 +776,26 @@ where
         runs: Err(None),
         span: node.span,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_key;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Keys of every length up to past 16 bytes, most pairs of one length and differing in
+        /// one byte, where a comparison of the ends alone could be fooled.
+        #[test]
+        fn same_key_is_byte_equality(a in proptest::collection::vec(any::<u8>(), 0..24), at in any::<prop::sample::Index>(), flip in 1u8..) {
+            let mut b = a.clone();
+            prop_assert!(same_key(&a, &b));
+            if !b.is_empty() {
+                let i = at.index(b.len());
+                b[i] ^= flip;
+                prop_assert!(!same_key(&a, &b), "{a:?} against {b:?}");
+            }
+            prop_assert_eq!(same_key(&a, &a[..a.len() / 2]), a.is_empty());
+        }
+    }
 }

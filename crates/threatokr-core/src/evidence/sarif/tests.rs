@@ -763,7 +763,7 @@ fn reads_results_written_before_the_tool_and_artifacts_written_after_the_results
     // Key order is free in JSON: results that come before the run's rules wait for them, and an
     // artifact index is resolved once the run's artifacts have been read.
     let text = r#"{"version": "2.1.0", "runs": [{
-        "results": [{"ruleIndex": 0, "message": {"text": "m"},
+        "results": [{"ruleIndex": 0, "message": {"text": "m"}, "partialFingerprints": {"h": "9f", "a": "1"},
             "locations": [{"physicalLocation": {"artifactLocation": {"index": 1}, "region": {"startLine": 3}}}]}],
         "tool": {"driver": {"name": "T", "rules": [{"id": "r1", "properties": {"security-severity": "9.1"}}]}},
         "artifacts": [{"location": {"uri": "a.py"}}, {"location": {"uri": "b.py"}}]}]}"#;
@@ -775,6 +775,8 @@ fn reads_results_written_before_the_tool_and_artifacts_written_after_the_results
         (&*finding.rule_id, finding.severity, finding.file.as_deref(), finding.line),
         ("r1", Severity::Critical, Some("b.py"), Some(3))
     );
+    // Its identity names the file it learnt at the run's end, and its fingerprints sorted.
+    assert_eq!(finding.fingerprint, "T:r1:b.py:a=1,h=9f");
 }
 
 #[test]
