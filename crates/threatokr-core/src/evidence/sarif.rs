@@ -623,12 +623,12 @@ fn read_result(
             "the result names no rule (`ruleId`, `rule.id` or a valid `ruleIndex`)".to_owned(),
         );
     }
-    // The id, the rule's name and its class are worked out once per rule and id they name.
-    let (rule_facts, named) = match rule {
+    // The id, the rule's name and the class it gives are worked out once per rule and id.
+    let (rule_facts, rule_id, rule_name, class_of_rule) = match rule {
         Some(rule) => {
             let facts = facts.of(reader, rule);
-            let named = facts.named(rule, id_text).clone();
-            (Some(&*facts), named)
+            let Named { id, name, class } = facts.named(rule, id_text).clone();
+            (Some(&*facts), id, name, Some(class))
         }
         None => {
             let id = match reader.rule_ids.get(id_text) {
@@ -639,10 +639,9 @@ fn read_result(
                     id
                 }
             };
-            (None, Named { id, name: None, class: FindingClass::Security })
+            (None, id, None, None)
         }
     };
-    let Named { id: rule_id, name: rule_name, class: class_of_rule } = named;
     let message = message_text(reader, result, rule)
         .unwrap_or_else(|| rule_name.as_deref().unwrap_or(&rule_id).to_owned());
     let (severity, score, severity_source) = severity(reader, result, rule);
@@ -695,8 +694,8 @@ fn read_result(
     // classes the rule id it names, which is worked out once.
     let result_tags = tags(None, result.get("properties"));
     let result_security = has_security_severity(result.get("properties"));
-    let class = match rule_facts {
-        Some(_) if result_tags.is_empty() && !result_security => class_of_rule,
+    let class = match class_of_rule {
+        Some(class) if result_tags.is_empty() && !result_security => class,
         _ => classify(
             &rule_id,
             &tags(rule.and_then(|r| r.get("properties")), result.get("properties")),
@@ -746,7 +745,7 @@ struct FactsOfRule {
     tags: Vec<String>,
     /// Whether its `security-severity` is a number above zero.
     security_severity: bool,
-    /// The class of each rule id its results named (almost always its own id alone).
+    /// What it gives each id its results named (almost always its own id alone).
     named: Vec<Named>,
 }
 
