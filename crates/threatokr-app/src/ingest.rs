@@ -655,6 +655,50 @@ mod tests {
     }
 
     #[test]
+    fn each_tool_that_ran_gets_one_scan_of_its_findings_in_their_order() {
+        let text = r#"{"version": "2.1.0", "runs": [
+            {"tool": {"driver": {"name": "B"}}, "results": [
+                {"ruleId": "b1", "message": {"text": "first of B"}, "fingerprints": {"k": "1"}},
+                {"ruleId": "b2", "message": {"text": "second of B"}, "fingerprints": {"k": "2"}}]},
+            {"tool": {"driver": {"name": "A"}}, "results": [
+                {"ruleId": "a1", "message": {"text": "only of A"}, "level": "note"}]},
+            {"tool": {"driver": {"name": "Clean"}}, "results": []},
+            {"tool": {"driver": {"name": "Failed"}}}]}"#;
+        let mut files = Files::new();
+        let file = files.add("x.sarif", text);
+        let (log, _) = threatokr_core::evidence::sarif::parse_sarif_log(&files, file);
+        let at = jiff::civil::date(2027, 1, 4);
+        let scans = scans_by_tool("checkout", "prod", at, log);
+        // Each scan's tool and outcome, and its findings' rule, severity and message.
+        type Scan<'s> = (&'s str, ScanOutcome, Vec<(&'s str, &'s str, &'s str)>);
+        let got: Vec<Scan<'_>> = scans
+            .iter()
+            .map(|scan| {
+                let findings = scan
+                    .findings
+                    .iter()
+                    .map(|f| (&*f.rule_id, f.severity.as_ref(), f.message.as_str()));
+                (scan.tool.as_str(), scan.outcome, findings.collect())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("A", ScanOutcome::Complete, vec![("a1", "low", "only of A")]),
+                (
+                    "B",
+                    ScanOutcome::Complete,
+                    vec![("b1", "medium", "first of B"), ("b2", "medium", "second of B")]
+                ),
+                ("Clean", ScanOutcome::Complete, vec![]),
+                ("Failed", ScanOutcome::Incomplete, vec![]),
+            ]
+        );
+        assert!(scans.iter().all(|s| (s.app.as_str(), s.environment.as_str(), s.at) == ("checkout", "prod", at)));
+        assert_eq!(scans[1].findings[0].fingerprint, "B:b1::k=1");
+    }
+
+    #[test]
     fn the_evidence_layout_gives_app_environment_and_date() {
         let layout = path_layout(Path::new("ws/evidence/sarif/checkout/prod/2027-01-10.sarif"));
         assert_eq!(layout, Some(("checkout".into(), "prod".into(), "2027-01-10".parse().unwrap())));
