@@ -103,9 +103,6 @@ impl Store {
         // Checked before anything writes to the file (switching to WAL rewrites its header).
         let identity = read_identity(&conn)?;
         identity.check()?;
-        // Only a new, empty file takes it (SQLite ignores it once a table exists), so stores
-        // made before keep their 4 KiB pages and work as they did.
-        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             // Some filesystems (network mounts) refuse WAL and keep the old mode; the store still
@@ -113,6 +110,11 @@ impl Store {
             let _mode: String =
                 conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         }
+        // SQLite's 4 KiB pages are kept. 16 KiB pages made the ingest of a 212 MB log into an
+        // empty store 7% faster and a portfolio's first `measure` 10% faster, but the ingest of
+        // one scan into a large store 8% slower: each new finding dirties an index page at a
+        // random place, written whole to the WAL. That is the write CI does on every push
+        // (issue 12).
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         use_a_larger_page_cache(&conn)?;
@@ -399,13 +401,6 @@ fn date_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Date> 
 fn optional_date_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<Date>> {
     Ok(row.get::<_, Option<SqlDate>>(index)?.map(|date| date.0))
 }
-
-/// The page size of a new store. Findings' messages and measurements' evidence lists are long
-/// text, and every page a transaction changes is written twice (to the WAL, then back at the
-/// checkpoint), one write each: SQLite's default of 4 KiB made a stored ingest of a 212 MB log
-/// (50,000 findings) write 21,000 times, 16 KiB a quarter of that, and the ingest took 7% less
-/// (issue 12). Larger pages gave no more.
-const PAGE_SIZE: i64 = 16_384;
 
 /// SQLite's default page cache is 2 MB: once a store of a large portfolio outgrows it, every
 /// finding an ingest looks up or indexes is read again from the OS (issue 12: ingest time grew

@@ -126,34 +126,6 @@ impl Drop for TempFolder {
 }
 
 #[test]
-fn a_new_store_has_large_pages_and_an_older_one_keeps_its_own() {
-    let folder = TempFolder::new("pages");
-    let page_size = |store: &Store| -> i64 {
-        store.conn.pragma_query_value(None, "page_size", |row| row.get(0)).unwrap()
-    };
-    let new = folder.0.join("new.sqlite");
-    let mut store = Store::open(&new).unwrap();
-    assert_eq!(page_size(&store), 16_384);
-    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
-    drop(store);
-    assert_eq!(page_size(&Store::open(&new).unwrap()), 16_384);
-
-    // A file made with SQLite's default pages, as every store was before, keeps them: it
-    // opens, takes the schema's migrations and its findings as before.
-    let older = folder.0.join("older.sqlite");
-    {
-        let conn = Connection::open(&older).unwrap();
-        conn.pragma_update(None, "page_size", 4_096).unwrap();
-        let _: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).unwrap();
-    }
-    let mut store = Store::open(&older).unwrap();
-    assert_eq!(page_size(&store), 4_096);
-    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
-    assert_eq!(all_findings(&store).len(), 2);
-}
-
-#[test]
 fn file_store_uses_wal_and_keeps_history_across_reopening() {
     let folder = TempFolder::new("reopen");
     let path = folder.0.join("store.sqlite");
