@@ -259,14 +259,16 @@ fn sarif_phases(
         note: "from_slice over the bytes in memory".into(),
     });
     let large_arg = large.to_string_lossy().into_owned();
-    let (seconds, rss) = run_child(binary, &["ingest", "sarif", &large_arg, "--dry-run"], work)?;
+    let (seconds, rss) = median_of_three(|_| {
+        run_child(binary, &["ingest", "sarif", &large_arg, "--dry-run"], work)
+    })?;
     phases.push(Phase {
         name: "ingest sarif --dry-run, large SARIF".into(),
         seconds,
         peak_rss_mib: rss,
         bytes: Some(large_bytes.len() as u64),
         target: ">= 40% of the limit's throughput",
-        note: format!("{:.0}% of the limit", 100.0 * limit / seconds),
+        note: format!("{:.0}% of the limit; the median of 3 runs", 100.0 * limit / seconds),
     });
     let large_len = large_bytes.len() as u64;
     drop(large_bytes);
@@ -279,26 +281,28 @@ fn sarif_phases(
     let (seconds, rss) = run_child(binary, &["validate", "-w", &example_arg], work)?;
     phases.push(Phase::timed("validate (example)", seconds, rss, "< 50 ms"));
 
-    // Stored ingest of the large file, into a workspace of its own so that the phases after
-    // measure the same evidence at every scale.
-    let stored = work.join("stored");
-    let stored_arg = stored.to_string_lossy().into_owned();
-    run_child(binary, &["init", &stored_arg, "--example"], work)?;
-    let (seconds, rss) = run_child(
-        binary,
-        &[
-            "ingest", "sarif", &large_arg, "--app", "checkout", "--env", "prod", "--at", DATES[0],
-            "--force",
-        ],
-        &stored,
-    )?;
+    // Stored ingest of the large file, each run into a new workspace of its own, so that the
+    // phases after measure the same evidence at every scale.
+    let (seconds, rss) = median_of_three(|run| {
+        let stored = work.join(format!("stored-{run}"));
+        let stored_arg = stored.to_string_lossy().into_owned();
+        run_child(binary, &["init", &stored_arg, "--example"], work)?;
+        run_child(
+            binary,
+            &[
+                "ingest", "sarif", &large_arg, "--app", "checkout", "--env", "prod", "--at",
+                DATES[0], "--force",
+            ],
+            &stored,
+        )
+    })?;
     phases.push(Phase {
         name: "ingest sarif (stored), large SARIF".into(),
         seconds,
         peak_rss_mib: rss,
         bytes: Some(large_len),
         target: ">= 20% of the limit's throughput",
-        note: format!("{:.0}% of the limit", 100.0 * limit / seconds),
+        note: format!("{:.0}% of the limit; the median of 3 runs", 100.0 * limit / seconds),
     });
     Ok(())
 }
@@ -543,8 +547,21 @@ fn measure_phases(
 fn write_file(path: &Path, scanner: Scanner, results: u64, seed: u64) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     write_log(&mut out, scanner, results, seed)?;
-    std::io::Write::flush(&mut out)?;
+    // On disk before anything reads it: a 212 MB log still being written back made the dry run
+    // that read it three times as slow in one run of this machine.
+    out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()?;
     Ok(())
+}
+
+/// The run of median time of three of `run` (given 0, 1, 2), with its peak RSS: the phases
+/// compared with the limit, which is the fastest of three runs, are not one run's luck either
+/// way (runs of one binary on this kind of machine spread by a fifth and more).
+fn median_of_three(
+    mut run: impl FnMut(usize) -> Result<(f64, Option<f64>)>,
+) -> Result<(f64, Option<f64>)> {
+    let mut runs = [run(0)?, run(1)?, run(2)?];
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(runs[1])
 }
 
 /// The fastest of three runs of serde_json skipping the bytes: what reading them can cost at least.
