@@ -423,9 +423,9 @@ impl Ingester {
         let rows =
             scans.iter().zip(summaries).map(|(s, summary)| (s.tool.clone(), s.outcome, summary));
         ingested.scans = Some(rows.collect());
-        // Freed on a thread of its own, while the caller closes the store and prints: the
-        // findings of a 50,000-result log took a seventh of its stored ingest to free (issue 12).
-        std::thread::spawn(move || drop(scans));
+        // Freed while the caller closes the store and prints: the findings of a 50,000-result
+        // log took a seventh of its stored ingest to free (issue 12).
+        crate::parallel::free_elsewhere(scans);
         Ok(ingested)
     }
 

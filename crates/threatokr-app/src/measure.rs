@@ -133,9 +133,9 @@ impl Session {
     ) -> Result<Measured> {
         let (measured, evidence) =
             compute_with_evidence(&self.reader()?, cycle, as_of, today, reuse, progress)?;
-        // Freed on a thread of its own, while the caller records and prints: a portfolio's
-        // hundreds of thousands of finding records took a tenth of a second to free (issue 12).
-        std::thread::spawn(move || drop(evidence));
+        // Freed while the caller records and prints: a portfolio's hundreds of thousands of
+        // finding records took a tenth of a second to free.
+        crate::parallel::free_elsewhere(evidence);
         Ok(measured)
     }
 

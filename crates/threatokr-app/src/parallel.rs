@@ -1,6 +1,6 @@
 //! Work that splits into independent items (a portfolio's repositories, its evidence files), done
 //! on every core with the results in the items' order, so that output never depends on which
-//! thread finished first.
+//! thread finished first; and large values freed off the calling thread.
 
 use crate::Progress;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,10 +69,31 @@ where
     slots.into_iter().flatten().collect()
 }
 
+/// Frees `value` on a thread of its own, so that the caller goes on at once (large evidence and
+/// findings took a tenth of a second and more to free, issue 12). Where no thread can be
+/// started, `value` is freed here: a failed spawn drops what it was given.
+pub(crate) fn free_elsewhere<T: Send + 'static>(value: T) {
+    let _spawned = std::thread::Builder::new().name("free".into()).spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::NoProgress;
+
+    #[test]
+    fn a_value_freed_elsewhere_is_freed_on_another_thread() {
+        struct Tells(std::sync::mpsc::Sender<std::thread::ThreadId>);
+        impl Drop for Tells {
+            fn drop(&mut self) {
+                let _told = self.0.send(std::thread::current().id());
+            }
+        }
+        let (told, freed_on) = std::sync::mpsc::channel();
+        free_elsewhere(Tells(told));
+        let thread = freed_on.recv_timeout(std::time::Duration::from_secs(10)).expect("freed");
+        assert_ne!(thread, std::thread::current().id());
+    }
 
     #[test]
     fn results_come_in_the_items_order_whichever_thread_did_them() {

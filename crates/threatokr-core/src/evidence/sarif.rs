@@ -575,8 +575,8 @@ fn finish_run(reader: &mut Reader, mut run: stream::RunParts, span: Span, first_
     for result in std::mem::take(&mut run.waiting) {
         read_one_result(reader, &mut run, &result);
     }
-    let tool = run.context.as_ref().map_or_else(String::new, |c| c.tool.to_string());
-    check_completion(reader, &run, span, &tool);
+    let tool = run.context.as_ref().map_or("", |c| &c.tool);
+    check_completion(reader, &run, span, tool);
     let provenance = run.provenance.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
     for uri in provenance.iter().filter_map(|p| p.get("repositoryUri")?.as_str()) {
         reader.repositories.push(uri.trim().to_owned());
