@@ -17,6 +17,7 @@ pub mod native;
 pub mod planner;
 pub mod progress;
 pub mod report;
+pub mod shared_text;
 pub mod syntax;
 pub mod taxonomy;
 pub mod workspace;

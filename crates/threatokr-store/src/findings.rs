@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::sync::LazyLock;
 use threatokr_core::metrics::FindingRecord;
 use threatokr_core::model::{FindingClass, Severity};
+use threatokr_core::shared_text::SharedTexts;
 
 /// One scan to ingest.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,10 +161,8 @@ const RECORD_COLUMNS: &str = "f.app, f.environment, f.tool, f.fingerprint, f.rul
 /// made seven allocations a record, a sixth of `measure`).
 #[derive(Default)]
 struct RecordReader {
-    /// Every text handed out so far, but the fingerprints, which are each their record's own
-    /// (foldhash: these are short texts looked up twice a record, where SipHash's resistance
-    /// to chosen keys buys nothing, as the texts come from the workspace's own store).
-    texts: HashSet<Arc<str>>,
+    /// Every text handed out so far, but the fingerprints, which are each their record's own.
+    texts: SharedTexts,
     /// The last record's app, environment and tool: most records repeat them, and are given
     /// them without a lookup.
     last: [Option<Arc<str>>; 3],
@@ -176,11 +175,11 @@ impl RecordReader {
             environment: self.repeated(row, 1)?,
             tool: self.repeated(row, 2)?,
             id: text_column(row, 3)?.into(),
-            rule_id: self.shared(text_column(row, 4)?),
+            rule_id: self.texts.get(text_column(row, 4)?),
             severity: text_column(row, 5)?.parse().unwrap_or(Severity::Unknown),
             score: row.get(6)?,
             cwes: cwes_column(row, 7)?,
-            file: row.get_ref(8)?.as_str_or_null()?.map(|file| self.shared(file)),
+            file: row.get_ref(8)?.as_str_or_null()?.map(|file| self.texts.get(file)),
             line: row.get(9)?,
             first_seen: date_column(row, 10)?,
             fixed_at: optional_date_column(row, 11)?,
@@ -197,18 +196,9 @@ impl RecordReader {
         {
             return Ok(Arc::clone(last));
         }
-        let shared = self.shared(text);
+        let shared = self.texts.get(text);
         self.last[index] = Some(Arc::clone(&shared));
         Ok(shared)
-    }
-
-    fn shared(&mut self, text: &str) -> Arc<str> {
-        if let Some(known) = self.texts.get(text) {
-            return Arc::clone(known);
-        }
-        let shared: Arc<str> = text.into();
-        self.texts.insert(Arc::clone(&shared));
-        shared
     }
 }
 

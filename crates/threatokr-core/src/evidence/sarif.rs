@@ -50,6 +50,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::diag::{Code, Diagnostic, FileId, Files, Span};
 use crate::model::{FindingClass, Origin, Severity};
+use crate::shared_text::SharedTexts;
 use crate::syntax::{Key, Node, Value};
 
 /// One open finding reported by a scanner.
@@ -196,7 +197,7 @@ fn read_sarif_log_by<C: Chunks, R: std::io::Read>(
         incomplete: Vec::new(),
         repositories: Vec::new(),
         drafts: Vec::new(),
-        rule_ids: HashSet::new(),
+        rule_ids: SharedTexts::new(),
     };
     let tree_diagnostics = std::cell::RefCell::new(Vec::new());
     let outline = match stream::read_log(input, file, &mut reader, &tree_diagnostics) {
@@ -345,7 +346,7 @@ struct Reader {
     /// The findings so far, before identities.
     drafts: Vec<Draft>,
     /// The rule ids of results whose rule is not in the log, each kept once.
-    rule_ids: HashSet<Arc<str>>,
+    rule_ids: SharedTexts,
 }
 
 impl Reader {
@@ -630,17 +631,7 @@ fn read_result(
             let Named { id, name, class } = facts.named(rule, id_text).clone();
             (Some(&*facts), id, name, Some(class))
         }
-        None => {
-            let id = match reader.rule_ids.get(id_text) {
-                Some(id) => Arc::clone(id),
-                None => {
-                    let id: Arc<str> = Arc::from(id_text);
-                    reader.rule_ids.insert(Arc::clone(&id));
-                    id
-                }
-            };
-            (None, id, None, None)
-        }
+        None => (None, reader.rule_ids.get(id_text), None, None),
     };
     let message = message_text(reader, result, rule)
         .unwrap_or_else(|| rule_name.as_deref().unwrap_or(&rule_id).to_owned());
