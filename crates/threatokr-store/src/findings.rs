@@ -19,6 +19,7 @@
 //! and the CLI may ingest one SARIF file at a time. Within one ingest a fingerprint given twice
 //! counts once (the first occurrence wins).
 
+use crate::snapshots;
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
     json_column, optional_date_column,
@@ -393,6 +394,7 @@ impl Store {
             summaries.push(ingest_scan(&tx, scan)?);
             bump_generation(&tx, scan)?;
         }
+        write_snapshots(&tx, scans)?;
         if let Some(file) = file {
             check_not_empty(&file.hash, "ingested file hash")?;
             tx.prepare_cached(
@@ -554,12 +556,77 @@ impl Store {
 
     /// The findings of the given (app, environment) scopes (every finding when `None`) as the
     /// metrics count them, sorted by app, environment, tool and fingerprint: the same records,
-    /// in the same order, as [`Store::findings`] gives for them.
+    /// in the same order, as [`Store::findings`] gives for them. A scope with a current snapshot
+    /// (`snapshots.rs`) is decoded from it; the others are read from the rows.
     pub fn finding_records(
         &self,
         scopes: Option<&[(String, String)]>,
     ) -> Result<Vec<FindingRecord>, StoreError> {
-        let mut records = Vec::new();
+        // One state of the store for the snapshots and the rows read beside them.
+        let _held = match self.conn.is_autocommit() {
+            true => Some(self.conn.unchecked_transaction()?),
+            false => None,
+        };
+        if !self.has_column("finding_snapshots", "records")? {
+            return self.records_from_rows(scopes);
+        }
+        let wanted: Option<HashSet<(&str, &str)>> =
+            scopes.map(|scopes| scopes.iter().map(|(a, e)| (a.as_str(), e.as_str())).collect());
+        // Every scope with findings is in `finding_scopes` (its triggers, or the ingest with
+        // them off, put it there), sorted as the records are.
+        let known = self.finding_scope_generations()?.unwrap_or_default();
+        let mut texts = SharedTexts::new();
+        let mut decoded: Vec<Vec<FindingRecord>> = Vec::new();
+        let mut from_rows: Vec<(String, String)> = Vec::new();
+        let mut statement = self.conn.prepare_cached(
+            "SELECT records FROM finding_snapshots WHERE app = ?1 AND environment = ?2 AND generation = ?3",
+        )?;
+        for scope in known {
+            let (app, environment) = (scope.app.as_str(), scope.environment.as_str());
+            if wanted.as_ref().is_some_and(|wanted| !wanted.contains(&(app, environment))) {
+                continue;
+            }
+            let mut rows = statement.query(params![app, environment, scope.generation])?;
+            let records = match rows.next()? {
+                Some(row) => {
+                    let (app, environment) = (texts.get(app), texts.get(environment));
+                    let blob = row.get_ref(0)?.as_blob().unwrap_or_default();
+                    snapshots::decode(blob, &app, &environment, &mut texts)
+                }
+                None => None,
+            };
+            match records {
+                Some(records) => decoded.push(records),
+                None => from_rows.push((scope.app, scope.environment)),
+            }
+        }
+        let read = match from_rows.is_empty() {
+            true => Vec::new(),
+            false => self.records_from_rows(Some(&from_rows))?,
+        };
+        // Both are in scope order and no scope is in both: merged scope by scope.
+        let mut merged =
+            Vec::with_capacity(read.len() + decoded.iter().map(Vec::len).sum::<usize>());
+        let mut read = read.into_iter().peekable();
+        for block in decoded {
+            let Some(first) = block.first() else { continue };
+            let scope = (first.app.clone(), first.environment.clone());
+            while let Some(record) =
+                read.next_if(|r| (&r.app, &r.environment) < (&scope.0, &scope.1))
+            {
+                merged.push(record);
+            }
+            merged.extend(block);
+        }
+        merged.extend(read);
+        Ok(merged)
+    }
+
+    /// [`Store::finding_records`] from the rows alone.
+    pub(crate) fn records_from_rows(
+        &self,
+        scopes: Option<&[(String, String)]>,
+    ) -> Result<Vec<FindingRecord>, StoreError> {
         let wanted: Option<HashSet<(&str, &str)>> =
             scopes.map(|scopes| scopes.iter().map(|(a, e)| (a.as_str(), e.as_str())).collect());
         // Only asked for scopes when the store keeps them (`finding_scope_generations`).
@@ -576,32 +643,45 @@ impl Store {
             Some(wanted) if (wanted.len() * FEW_SCOPES) as i64 <= known => {
                 let mut sorted: Vec<(&str, &str)> = wanted.into_iter().collect();
                 sorted.sort_unstable();
-                let tools = self.finding_tools()?;
-                let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM findings f INDEXED BY findings_by_scope
-                     WHERE f.tool = ?1 AND f.app = ?2 AND f.environment = ?3"
-                );
-                let mut statement = self.conn.prepare_cached(&sql)?;
+                let tools = finding_tools(&self.conn)?;
                 let mut reader = RecordReader::default();
+                let mut records = Vec::new();
                 for (app, environment) in sorted {
-                    let scope_start = records.len();
-                    for tool in &tools {
-                        let mut rows = statement.query(params![tool, app, environment])?;
-                        while let Some(row) = rows.next()? {
-                            records.push(reader.record(row)?);
-                        }
-                    }
-                    records[scope_start..]
-                        .sort_unstable_by(|a, b| (&a.tool, &a.id).cmp(&(&b.tool, &b.id)));
+                    scope_records(&self.conn, &tools, app, environment, &mut reader, &mut records)?;
                 }
-                return Ok(records);
+                Ok(records)
             }
             // Otherwise the table in its own order, read through once and sorted here (see
             // `findings`), the rows of other scopes skipped before any of their text is copied.
-            wanted => records = self.all_records(wanted.as_ref())?,
+            wanted => Ok(sorted_by_place(self.all_records(wanted.as_ref())?)),
         }
-        Ok(sorted_by_place(records))
     }
+}
+
+/// Appends the records of `app` in `environment` to `records`, sorted by tool and id: read
+/// through `findings_by_scope` one tool of `tools` (every tool with findings) at a time.
+fn scope_records(
+    conn: &Connection,
+    tools: &[String],
+    app: &str,
+    environment: &str,
+    reader: &mut RecordReader,
+    records: &mut Vec<FindingRecord>,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM findings f INDEXED BY findings_by_scope
+         WHERE f.tool = ?1 AND f.app = ?2 AND f.environment = ?3"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let scope_start = records.len();
+    for tool in tools {
+        let mut rows = statement.query(params![tool, app, environment])?;
+        while let Some(row) = rows.next()? {
+            records.push(reader.record(row)?);
+        }
+    }
+    records[scope_start..].sort_unstable_by(|a, b| (&a.tool, &a.id).cmp(&(&b.tool, &b.id)));
+    Ok(())
 }
 
 /// Finding tables with fewer rows than this are read by one connection: a second one costs more
@@ -762,21 +842,18 @@ fn sorted_by_place(records: Vec<FindingRecord>) -> Vec<FindingRecord> {
     order.into_iter().filter_map(|(_, i)| slots[i].take()).collect()
 }
 
-impl Store {
-    /// The tools that have findings, sorted: found by seeking `findings_by_scope` from one tool
-    /// to the next, a few index pages each, however many findings they have.
-    fn finding_tools(&self) -> Result<Vec<String>, StoreError> {
-        let mut first = self.conn.prepare_cached("SELECT min(tool) FROM findings")?;
-        let mut next =
-            self.conn.prepare_cached("SELECT min(tool) FROM findings WHERE tool > ?1")?;
-        let mut tools = Vec::new();
-        let mut tool: Option<String> = first.query_row([], |row| row.get(0))?;
-        while let Some(found) = tool {
-            tool = next.query_row(params![found], |row| row.get(0))?;
-            tools.push(found);
-        }
-        Ok(tools)
+/// The tools that have findings, sorted: found by seeking `findings_by_scope` from one tool to the
+/// next, a few index pages each, however many findings they have.
+fn finding_tools(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut first = conn.prepare_cached("SELECT min(tool) FROM findings")?;
+    let mut next = conn.prepare_cached("SELECT min(tool) FROM findings WHERE tool > ?1")?;
+    let mut tools = Vec::new();
+    let mut tool: Option<String> = first.query_row([], |row| row.get(0))?;
+    while let Some(found) = tool {
+        tool = next.query_row(params![found], |row| row.get(0))?;
+        tools.push(found);
     }
+    Ok(tools)
 }
 
 /// The findings in one ingest from which it turns the triggers off (see `ingest_scans`).
@@ -791,6 +868,24 @@ fn bump_generation(tx: &Transaction<'_>, scan: &ScanInput) -> Result<(), StoreEr
          ON CONFLICT (app, environment) DO UPDATE SET generation = generation + 1",
     )?
     .execute(params![scan.app, scan.environment])?;
+    Ok(())
+}
+
+/// The snapshot of every scope `scans` wrote, from its rows as they are now, at its generation
+/// now: inside the ingest's transaction, after its last write to the scope.
+fn write_snapshots(tx: &Transaction<'_>, scans: &[ScanInput]) -> Result<(), StoreError> {
+    let mut scopes: Vec<(&str, &str)> =
+        scans.iter().map(|scan| (scan.app.as_str(), scan.environment.as_str())).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let tools = finding_tools(tx)?;
+    let mut reader = RecordReader::default();
+    let mut records = Vec::new();
+    for (app, environment) in scopes {
+        records.clear();
+        scope_records(tx, &tools, app, environment, &mut reader, &mut records)?;
+        snapshots::write_snapshot(tx, app, environment, &records)?;
+    }
     Ok(())
 }
 

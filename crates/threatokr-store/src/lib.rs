@@ -20,6 +20,7 @@ mod error;
 mod findings;
 mod grades;
 mod measurements;
+mod snapshots;
 mod statuses;
 #[cfg(test)]
 mod tests;
@@ -54,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_findings_fewer_btrees.sql"),
     include_str!("../migrations/0014_ci_scans.sql"),
     include_str!("../migrations/0015_status_snapshot.sql"),
+    include_str!("../migrations/0016_finding_snapshots.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

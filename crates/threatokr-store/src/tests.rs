@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 11;
+const MIGRATION_COUNT: u32 = 12;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -1427,17 +1427,20 @@ fn issue_12_a_large_findings_table_is_read_by_two_connections_as_one_reads_it() 
     // A store in memory has no file to open twice; the file store does, in the same state.
     assert!(in_memory.twin_in_the_same_state().unwrap().is_none());
     assert!(on_file.twin_in_the_same_state().unwrap().is_some());
-    let every = on_file.finding_records(None).unwrap();
+    // The rows themselves, as when no snapshot is current (the snapshots are tested apart).
+    let every = on_file.records_from_rows(None).unwrap();
     assert_eq!(every.len(), 9_000 * 2 + 4_500);
-    assert_eq!(every, in_memory.finding_records(None).unwrap());
+    assert_eq!(every, in_memory.records_from_rows(None).unwrap());
+    assert_eq!(every, on_file.finding_records(None).unwrap());
     let prod = |id: &str| every.iter().find(|r| &*r.environment == "prod" && &*r.id == id);
     assert_eq!(prod("f00003").unwrap().fixed_at, Some(date(2027, 1, 6)));
     assert_eq!(prod("f08999").unwrap().fixed_at, None);
     // Half the scopes: read through the whole table all the same, the other rows skipped.
     let scopes = [("shop".to_owned(), "prod".to_owned()), ("api".to_owned(), "staging".to_owned())];
-    let some = on_file.finding_records(Some(&scopes)).unwrap();
+    let some = on_file.records_from_rows(Some(&scopes)).unwrap();
     assert_eq!(some.len(), 18_000);
-    assert_eq!(some, in_memory.finding_records(Some(&scopes)).unwrap());
+    assert_eq!(some, in_memory.records_from_rows(Some(&scopes)).unwrap());
+    assert_eq!(some, on_file.finding_records(Some(&scopes)).unwrap());
     // Records naming the same app, tool or file share one copy of its text.
     let (first, last) = (&every[0], &every[every.len() - 1]);
     assert_eq!((&*first.app, &*last.app), ("api", "shop"));
@@ -1551,10 +1554,12 @@ fn issue_12_a_few_scopes_of_many_read_through_the_index_give_the_same_records() 
     // One scope of nine: read through the index.
     let qa: Vec<_> = every.iter().filter(|f| &*f.environment == "qa").cloned().collect();
     assert_eq!(qa.len(), 3);
+    assert_eq!(store.records_from_rows(Some(&[scope("qa")])).unwrap(), qa);
     assert_eq!(store.finding_records(Some(&[scope("qa")])).unwrap(), qa);
     // Two scopes given out of order come back in (app, environment) order.
     let two: Vec<_> =
         every.iter().filter(|f| ["dev", "qa"].contains(&&*f.environment)).cloned().collect();
+    assert_eq!(store.records_from_rows(Some(&[scope("qa"), scope("dev")])).unwrap(), two);
     assert_eq!(store.finding_records(Some(&[scope("qa"), scope("dev")])).unwrap(), two);
 }
 
@@ -1664,4 +1669,91 @@ fn issue_12_evidence_kept_under_an_older_key_reads_back_and_is_not_mistaken_for_
         .unwrap();
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(keys[0].starts_with("52-") && keys[1].starts_with("52:"), "{keys:?}");
+}
+
+/// The number of snapshots that are current (at their scope's generation).
+fn current_snapshots(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM finding_snapshots s JOIN finding_scopes g
+             ON g.app = s.app AND g.environment = s.environment AND g.generation = s.generation",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn issue_12_every_ingest_leaves_current_snapshots_that_give_the_records_the_rows_give() {
+    let mut store = store();
+    for scan in large_scans(700) {
+        store.ingest_findings(&scan).unwrap();
+    }
+    let mut scored = scan_in("qa", date(2027, 1, 5), &["x", "y"]);
+    scored.findings[0].score = Some(9.8);
+    scored.findings[1].file = None;
+    scored.findings[1].line = None;
+    scored.findings[1].cwes = Vec::new();
+    scored.findings[1].class = threatokr_core::model::FindingClass::Quality;
+    store.ingest_findings(&scored).unwrap();
+    assert_eq!(current_snapshots(&store), 4);
+    let every = store.finding_records(None).unwrap();
+    assert_eq!(every.len(), 700 * 2 + 350 + 2);
+    assert_eq!(every, store.records_from_rows(None).unwrap());
+    let some = [("shop".to_owned(), "qa".to_owned()), ("api".to_owned(), "staging".to_owned())];
+    assert_eq!(
+        store.finding_records(Some(&some)).unwrap(),
+        store.records_from_rows(Some(&some)).unwrap()
+    );
+    // Fixed findings keep their fixed date; texts are shared between scopes' snapshots.
+    let fixed = every.iter().filter(|r| r.fixed_at == Some(date(2027, 1, 6))).count();
+    assert_eq!(fixed, 70);
+    let (first, last) = (&every[0], &every[every.len() - 1]);
+    assert!(std::sync::Arc::ptr_eq(&first.tool, &last.tool));
+}
+
+#[test]
+fn issue_12_a_stale_or_damaged_snapshot_is_not_used() {
+    let mut store = store();
+    store.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
+    store.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["a"])).unwrap();
+    store.ingest_findings(&scan_in("qa", date(2027, 1, 5), &["c"])).unwrap();
+    // A write to the rows that no ingest made (the store's triggers move the generation):
+    // the snapshot of prod is stale, and prod is read from its rows.
+    store.conn.execute("UPDATE findings SET line = 99 WHERE environment = 'prod'", []).unwrap();
+    assert_eq!(current_snapshots(&store), 2);
+    // A damaged snapshot at the current generation decodes to nothing, and staging is read
+    // from its rows too.
+    store
+        .conn
+        .execute("UPDATE finding_snapshots SET records = x'54465331ffffffff' WHERE environment = 'staging'", [])
+        .unwrap();
+    let every = store.finding_records(None).unwrap();
+    assert_eq!(every, store.records_from_rows(None).unwrap());
+    let lines: Vec<_> = every.iter().map(|r| (&*r.environment, r.line)).collect();
+    assert_eq!(
+        lines,
+        [("prod", Some(99)), ("prod", Some(99)), ("qa", Some(12)), ("staging", Some(12))]
+    );
+    // The next ingest of prod writes its snapshot again (staging's is current, if damaged).
+    store.ingest_findings(&scan(date(2027, 1, 6), &["a"])).unwrap();
+    assert_eq!(current_snapshots(&store), 3);
+    assert_eq!(store.finding_records(None).unwrap(), store.records_from_rows(None).unwrap());
+}
+
+#[test]
+fn issue_12_a_store_read_at_a_schema_before_snapshots_reads_its_rows() {
+    let folder = TempFolder::new("before-snapshots");
+    let path = folder.0.join("store.sqlite");
+    let mut writer = Store::open(&path).unwrap();
+    writer.ingest_findings(&scan(date(2027, 1, 5), &["b", "a"])).unwrap();
+    let every = writer.finding_records(None).unwrap();
+    drop(writer);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE finding_snapshots").unwrap();
+    conn.pragma_update(None, "user_version", MIGRATION_COUNT - 1).unwrap();
+    drop(conn);
+    let reader = Store::open_read_only(&path).unwrap();
+    assert_eq!(reader.finding_records(None).unwrap(), every);
 }
