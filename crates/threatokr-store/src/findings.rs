@@ -389,12 +389,13 @@ impl Store {
         file: Option<&IngestedFile>,
     ) -> Result<Vec<IngestSummary>, StoreError> {
         let tx = self.write_transaction()?;
+        let new_scopes = new_scopes(&tx, scans)?;
         let mut summaries = Vec::with_capacity(scans.len());
         for scan in scans {
             summaries.push(ingest_scan(&tx, scan)?);
             bump_generation(&tx, scan)?;
         }
-        write_snapshots(&tx, scans)?;
+        write_snapshots(&tx, scans, &new_scopes)?;
         if let Some(file) = file {
             check_not_empty(&file.hash, "ingested file hash")?;
             tx.prepare_cached(
@@ -871,22 +872,96 @@ fn bump_generation(tx: &Transaction<'_>, scan: &ScanInput) -> Result<(), StoreEr
     Ok(())
 }
 
-/// The snapshot of every scope `scans` wrote, from its rows as they are now, at its generation
-/// now: inside the ingest's transaction, after its last write to the scope.
-fn write_snapshots(tx: &Transaction<'_>, scans: &[ScanInput]) -> Result<(), StoreError> {
+/// The scopes of `scans` that the store has never seen (no finding or scan of theirs), before
+/// any of them is ingested.
+fn new_scopes<'s>(
+    tx: &Transaction<'_>,
+    scans: &'s [ScanInput],
+) -> Result<Vec<(&'s str, &'s str)>, StoreError> {
+    let mut known =
+        tx.prepare_cached("SELECT 1 FROM finding_scopes WHERE app = ?1 AND environment = ?2")?;
+    let mut new = Vec::new();
+    for scan in scans {
+        let scope = (scan.app.as_str(), scan.environment.as_str());
+        if !new.contains(&scope) && !known.exists(params![scope.0, scope.1])? {
+            new.push(scope);
+        }
+    }
+    Ok(new)
+}
+
+/// The snapshot of every scope `scans` wrote, at its generation now: inside the ingest's
+/// transaction, after its last write to the scope. A scope new to the store and scanned once
+/// holds that scan's findings and nothing else, so its records are made from the scan (reading
+/// back the 50,000 rows of a large log's first ingest took an eighth of it, issue 12); any
+/// other scope's are read from its rows.
+fn write_snapshots(
+    tx: &Transaction<'_>,
+    scans: &[ScanInput],
+    new_scopes: &[(&str, &str)],
+) -> Result<(), StoreError> {
     let mut scopes: Vec<(&str, &str)> =
         scans.iter().map(|scan| (scan.app.as_str(), scan.environment.as_str())).collect();
     scopes.sort_unstable();
-    scopes.dedup();
-    let tools = finding_tools(tx)?;
+    let mut tools = None;
     let mut reader = RecordReader::default();
     let mut records = Vec::new();
-    for (app, environment) in scopes {
+    for run in scopes.chunk_by(|a, b| a == b) {
+        let (app, environment) = run[0];
         records.clear();
-        scope_records(tx, &tools, app, environment, &mut reader, &mut records)?;
+        let first_scan = scans.iter().find(|s| (s.app.as_str(), s.environment.as_str()) == run[0]);
+        match first_scan {
+            Some(scan) if run.len() == 1 && new_scopes.contains(&run[0]) => {
+                records_of_first_scan(scan, &mut reader.texts, &mut records);
+            }
+            _ => {
+                let tools = match &mut tools {
+                    Some(tools) => tools,
+                    None => tools.insert(finding_tools(tx)?),
+                };
+                scope_records(tx, tools, app, environment, &mut reader, &mut records)?;
+            }
+        }
         snapshots::write_snapshot(tx, app, environment, &records)?;
     }
     Ok(())
+}
+
+/// The records the rows of the first scan of a scope hold once it is ingested: each fingerprint's
+/// first finding, new on the scan's date, sorted by id. What `RecordReader` reads of a row,
+/// made from what the ingest wrote to it (checked against the rows by the store's tests).
+fn records_of_first_scan(
+    scan: &ScanInput,
+    texts: &mut SharedTexts,
+    records: &mut Vec<FindingRecord>,
+) {
+    let (app, environment, tool) =
+        (texts.get(&scan.app), texts.get(&scan.environment), texts.get(&scan.tool));
+    let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
+    for finding in &scan.findings {
+        if !seen.insert(finding.fingerprint.as_str()) {
+            continue;
+        }
+        let mut cwes = finding.cwes.clone();
+        cwes.sort_unstable();
+        cwes.dedup();
+        records.push(FindingRecord {
+            app: Arc::clone(&app),
+            environment: Arc::clone(&environment),
+            tool: Arc::clone(&tool),
+            id: Arc::from(finding.fingerprint.as_str()),
+            rule_id: Arc::clone(&finding.rule_id),
+            severity: finding.severity.parse().unwrap_or(Severity::Unknown),
+            score: finding.score,
+            class: finding.class,
+            cwes,
+            first_seen: scan.at,
+            fixed_at: None,
+            file: finding.file.as_deref().map(|file| texts.get(file)),
+            line: finding.line,
+        });
+    }
+    records.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 }
 
 /// One scan inside the caller's transaction.

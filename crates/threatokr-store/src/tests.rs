@@ -1750,10 +1750,46 @@ fn issue_12_a_store_read_at_a_schema_before_snapshots_reads_its_rows() {
     writer.ingest_findings(&scan(date(2027, 1, 5), &["b", "a"])).unwrap();
     let every = writer.finding_records(None).unwrap();
     drop(writer);
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = Connection::open(&path).unwrap();
     conn.execute_batch("DROP TABLE finding_snapshots").unwrap();
     conn.pragma_update(None, "user_version", MIGRATION_COUNT - 1).unwrap();
     drop(conn);
     let reader = Store::open_read_only(&path).unwrap();
     assert_eq!(reader.finding_records(None).unwrap(), every);
+}
+
+#[test]
+fn issue_12_the_snapshot_of_a_new_scope_made_from_its_first_scan_is_what_its_rows_give() {
+    let mut store = store();
+    let mut first = scan_in("prod", date(2027, 1, 5), &["m", "b", "z", "b", "a"]);
+    first.findings[0].cwes = vec![89, 22, 89, 1];
+    first.findings[0].score = Some(9.1);
+    first.findings[1].severity = "unknown".into();
+    first.findings[2].file = None;
+    first.findings[2].line = None;
+    first.findings[2].class = threatokr_core::model::FindingClass::License;
+    // The second `b` is a repeat: the first one's rule and severity stay.
+    first.findings[3].rule_id = "another-rule".into();
+    first.findings[3].severity = "low".into();
+    first.outcome = ScanOutcome::Incomplete;
+    store.ingest_findings(&first).unwrap();
+    // Two tools in one file, in a scope new to the store: read back from the rows.
+    let mut other_tool = scan_in("qa", date(2027, 1, 5), &["c"]);
+    other_tool.tool = "bandit".into();
+    let same_scope = scan_in("qa", date(2027, 1, 5), &["d", "c"]);
+    store.ingest_scans(&[other_tool, same_scope], None).unwrap();
+    assert_eq!(current_snapshots(&store), 2);
+    let every = store.finding_records(None).unwrap();
+    assert_eq!(every, store.records_from_rows(None).unwrap());
+    let prod: Vec<_> = every.iter().filter(|r| &*r.environment == "prod").collect();
+    assert_eq!(prod.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["a", "b", "m", "z"]);
+    assert_eq!(
+        (&*prod[1].rule_id, prod[1].severity),
+        ("rule-b", threatokr_core::model::Severity::Unknown)
+    );
+    assert_eq!(prod[2].cwes, [1, 22, 89]);
+    // A later scan of the scope, no longer new: its snapshot is read from the rows again.
+    store.ingest_findings(&scan(date(2027, 1, 6), &["a"])).unwrap();
+    assert_eq!(current_snapshots(&store), 2);
+    assert_eq!(store.finding_records(None).unwrap(), store.records_from_rows(None).unwrap());
 }
