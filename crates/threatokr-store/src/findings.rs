@@ -575,32 +575,38 @@ impl Store {
             scopes.map(|scopes| scopes.iter().map(|(a, e)| (a.as_str(), e.as_str())).collect());
         // Every scope with findings is in `finding_scopes` (its triggers, or the ingest with
         // them off, put it there), sorted as the records are.
-        let known = self.finding_scope_generations()?.unwrap_or_default();
-        let mut texts = SharedTexts::new();
-        let mut decoded: Vec<Vec<FindingRecord>> = Vec::new();
-        let mut from_rows: Vec<(String, String)> = Vec::new();
-        let mut statement = self.conn.prepare_cached(
-            "SELECT records FROM finding_snapshots WHERE app = ?1 AND environment = ?2 AND generation = ?3",
-        )?;
-        for scope in known {
-            let (app, environment) = (scope.app.as_str(), scope.environment.as_str());
-            if wanted.as_ref().is_some_and(|wanted| !wanted.contains(&(app, environment))) {
-                continue;
+        let scopes: Vec<ScopeGeneration> = self
+            .finding_scope_generations()?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| wanted.as_ref().is_none_or(|w| w.contains(&(&*s.app, &*s.environment))))
+            .collect();
+        // Many scopes are decoded in two halves at once, the second by a connection of its own
+        // on another thread, in the same state of the store (as `all_records` reads rows).
+        let twin = match scopes.len() >= SPLIT_AT_SCOPES {
+            true => self.twin_in_the_same_state()?,
+            false => None,
+        };
+        let (decoded, from_rows) = match twin {
+            None => decode_snapshots(&self.conn, &scopes)?,
+            Some(twin) => {
+                let (first, second) = scopes.split_at(scopes.len() / 2);
+                let (first, second) = std::thread::scope(|scope| {
+                    let second = scope.spawn(move || decode_snapshots(&twin, second));
+                    let first = decode_snapshots(&self.conn, first);
+                    (first, second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                });
+                let (mut decoded, mut from_rows) = first?;
+                // A second half the other connection failed to read is read by this one.
+                let (more, rest) = match second {
+                    Ok(second) => second,
+                    Err(_) => decode_snapshots(&self.conn, &scopes[scopes.len() / 2..])?,
+                };
+                decoded.extend(more);
+                from_rows.extend(rest);
+                (decoded, from_rows)
             }
-            let mut rows = statement.query(params![app, environment, scope.generation])?;
-            let records = match rows.next()? {
-                Some(row) => {
-                    let (app, environment) = (texts.get(app), texts.get(environment));
-                    let blob = row.get_ref(0)?.as_blob().unwrap_or_default();
-                    snapshots::decode(blob, &app, &environment, &mut texts)
-                }
-                None => None,
-            };
-            match records {
-                Some(records) => decoded.push(records),
-                None => from_rows.push((scope.app, scope.environment)),
-            }
-        }
+        };
         let read = match from_rows.is_empty() {
             true => Vec::new(),
             false => self.records_from_rows(Some(&from_rows))?,
@@ -657,6 +663,39 @@ impl Store {
             wanted => Ok(sorted_by_place(self.all_records(wanted.as_ref())?)),
         }
     }
+}
+
+/// Scopes are decoded from their snapshots by two connections at once from this many on.
+const SPLIT_AT_SCOPES: usize = 64;
+
+/// The records of each of `scopes` that has a current snapshot which decodes, in order, and the
+/// scopes that have none, whose rows are to be read.
+#[expect(clippy::type_complexity, reason = "a pair of lists, named where it is used")]
+fn decode_snapshots(
+    conn: &Connection,
+    scopes: &[ScopeGeneration],
+) -> Result<(Vec<Vec<FindingRecord>>, Vec<(String, String)>), StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT records FROM finding_snapshots WHERE app = ?1 AND environment = ?2 AND generation = ?3",
+    )?;
+    let mut texts = SharedTexts::new();
+    let (mut decoded, mut from_rows) = (Vec::new(), Vec::new());
+    for scope in scopes {
+        let mut rows = statement.query(params![scope.app, scope.environment, scope.generation])?;
+        let records = match rows.next()? {
+            Some(row) => {
+                let (app, environment) = (texts.get(&scope.app), texts.get(&scope.environment));
+                let blob = row.get_ref(0)?.as_blob().unwrap_or_default();
+                snapshots::decode(blob, &app, &environment, &mut texts)
+            }
+            None => None,
+        };
+        match records {
+            Some(records) => decoded.push(records),
+            None => from_rows.push((scope.app.clone(), scope.environment.clone())),
+        }
+    }
+    Ok((decoded, from_rows))
 }
 
 /// Appends the records of `app` in `environment` to `records`, sorted by tool and id: read

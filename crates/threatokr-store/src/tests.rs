@@ -1793,3 +1793,24 @@ fn issue_12_the_snapshot_of_a_new_scope_made_from_its_first_scan_is_what_its_row
     assert_eq!(current_snapshots(&store), 2);
     assert_eq!(store.finding_records(None).unwrap(), store.records_from_rows(None).unwrap());
 }
+
+#[test]
+fn issue_12_many_scopes_decoded_by_two_connections_give_the_records_of_the_rows() {
+    let folder = TempFolder::new("two-decoders");
+    let path = folder.0.join("store.sqlite");
+    let mut writer = Store::open(&path).unwrap();
+    for app in 0..70 {
+        let mut scan = scan(date(2027, 1, 5), &["b", "a"]);
+        scan.app = format!("app-{app:02}");
+        writer.ingest_findings(&scan).unwrap();
+    }
+    // One scope changed behind the ingest's back: its snapshot is stale, its rows are read.
+    writer.conn.execute("UPDATE findings SET line = 7 WHERE app = 'app-40'", []).unwrap();
+    let reader = Store::open_read_only(&path).unwrap();
+    assert!(reader.twin_in_the_same_state().unwrap().is_some());
+    let every = reader.finding_records(None).unwrap();
+    assert_eq!(every.len(), 140);
+    assert_eq!(every, reader.records_from_rows(None).unwrap());
+    assert_eq!(every[80].line, Some(7));
+    assert_eq!((&*every[80].app, &*every[81].id), ("app-40", "b"));
+}
