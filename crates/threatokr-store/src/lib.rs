@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_ci_scans.sql"),
     include_str!("../migrations/0015_status_snapshot.sql"),
     include_str!("../migrations/0016_finding_snapshots.sql"),
+    include_str!("../migrations/0017_measurements_by_evidence.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

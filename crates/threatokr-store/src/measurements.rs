@@ -218,8 +218,22 @@ impl Store {
                  WHERE kr_id = ?1 AND as_of = ?2
                    AND (fingerprint IS NOT ?3 OR details IS NOT ?4)",
             )?;
+            let mut earlier = tx.prepare_cached(
+                "SELECT evidence_hash FROM measurements WHERE kr_id = ?1 AND as_of = ?2",
+            )?;
+            // The evidence a day's measurement replaced is dropped when no measurement points
+            // at it any more (issue 12: measuring a day again after each push kept every
+            // earlier evidence of that day, tens of megabytes for a portfolio's key results).
+            let mut forget = tx.prepare_cached(
+                "DELETE FROM evidence WHERE hash = ?1
+                 AND NOT EXISTS (SELECT 1 FROM measurements WHERE evidence_hash = ?1)",
+            )?;
             for row in rows {
                 check_measurement(&row)?;
+                let replaced: Option<String> = earlier
+                    .query_row(params![row.kr_id, SqlDate(row.as_of)], |r| r.get(0))
+                    .optional()?
+                    .flatten();
                 let hash = evidence_hash(&row.evidence_json);
                 // Looked up before inserting: evidence kept already (the usual case when
                 // measuring again) is not checked as JSON again, which for a key result
@@ -254,6 +268,10 @@ impl Store {
                     row.fingerprint,
                     row.details
                 ])?;
+                if let Some(replaced) = replaced.filter(|replaced| Some(replaced) != hash.as_ref())
+                {
+                    forget.execute(params![replaced])?;
+                }
             }
         }
         tx.commit()?;

@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 12;
+const MIGRATION_COUNT: u32 = 13;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -1813,4 +1813,35 @@ fn issue_12_many_scopes_decoded_by_two_connections_give_the_records_of_the_rows(
     assert_eq!(every, reader.records_from_rows(None).unwrap());
     assert_eq!(every[80].line, Some(7));
     assert_eq!((&*every[80].app, &*every[81].id), ("app-40", "b"));
+}
+
+#[test]
+fn issue_12_the_evidence_a_day_measured_again_replaced_is_dropped_once_nothing_points_at_it() {
+    let mut store = store();
+    let (day, next) = (date(2027, 1, 5), date(2027, 1, 6));
+    let evidence =
+        |n: u32| format!("[{{\"kind\":\"checkin\",\"date\":\"2027-01-05\",\"value\":{n}.0}}]");
+    let kept = |store: &Store| -> Vec<String> {
+        let mut statement = store.conn.prepare("SELECT json FROM evidence ORDER BY json").unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let on = |kr_id, as_of, text: &str| SerializedMeasurement {
+        kr_id,
+        as_of,
+        evidence_json: text.to_owned(),
+        ..fingerprinted(as_of, "f", "[]")
+    };
+    store.record_serialized_measurements([on("KR-1", day, &evidence(1))]).unwrap();
+    store.record_serialized_measurements([on("KR-2", day, &evidence(1))]).unwrap();
+    store.record_serialized_measurements([on("KR-1", next, &evidence(2))]).unwrap();
+    // KR-1 measured again that day: its earlier evidence is still KR-2's, and stays.
+    store.record_serialized_measurements([on("KR-1", day, &evidence(3))]).unwrap();
+    assert_eq!(kept(&store), [evidence(1), evidence(2), evidence(3)]);
+    // KR-2 measured again: nothing points at the first evidence any more.
+    store.record_serialized_measurements([on("KR-2", day, &evidence(3))]).unwrap();
+    assert_eq!(kept(&store), [evidence(2), evidence(3)]);
+    // Measured again on the same evidence: kept.
+    store.record_serialized_measurements([on("KR-1", next, &evidence(2))]).unwrap();
+    assert_eq!(kept(&store), [evidence(2), evidence(3)]);
+    assert_eq!(store.measurements("KR-1").unwrap().len(), 2);
 }
