@@ -391,11 +391,14 @@ impl Store {
         let tx = self.write_transaction()?;
         let new_scopes = new_scopes(&tx, scans)?;
         let mut summaries = Vec::with_capacity(scans.len());
+        let mut written = Vec::with_capacity(scans.len());
         for scan in scans {
-            summaries.push(ingest_scan(&tx, scan)?);
+            let (summary, findings) = ingest_scan(&tx, scan)?;
+            summaries.push(summary);
+            written.push(findings);
             bump_generation(&tx, scan)?;
         }
-        write_snapshots(&tx, scans, &new_scopes)?;
+        write_snapshots(&tx, scans, &written, &new_scopes)?;
         if let Some(file) = file {
             check_not_empty(&file.hash, "ingested file hash")?;
             tx.prepare_cached(
@@ -937,6 +940,7 @@ fn new_scopes<'s>(
 fn write_snapshots(
     tx: &Transaction<'_>,
     scans: &[ScanInput],
+    written: &[Vec<&FindingInput>],
     new_scopes: &[(&str, &str)],
 ) -> Result<(), StoreError> {
     let mut scopes: Vec<(&str, &str)> =
@@ -948,10 +952,13 @@ fn write_snapshots(
     for run in scopes.chunk_by(|a, b| a == b) {
         let (app, environment) = run[0];
         records.clear();
-        let first_scan = scans.iter().find(|s| (s.app.as_str(), s.environment.as_str()) == run[0]);
+        let first_scan = scans
+            .iter()
+            .zip(written)
+            .find(|(s, _)| (s.app.as_str(), s.environment.as_str()) == run[0]);
         match first_scan {
-            Some(scan) if run.len() == 1 && new_scopes.contains(&run[0]) => {
-                records_of_first_scan(scan, &mut reader.texts, &mut records);
+            Some((scan, findings)) if run.len() == 1 && new_scopes.contains(&run[0]) => {
+                records_of_first_scan(scan, findings, &mut reader.texts, &mut records);
             }
             _ => {
                 let tools = match &mut tools {
@@ -966,21 +973,20 @@ fn write_snapshots(
     Ok(())
 }
 
-/// The records the rows of the first scan of a scope hold once it is ingested: each fingerprint's
-/// first finding, new on the scan's date, sorted by id. What `RecordReader` reads of a row,
-/// made from what the ingest wrote to it (checked against the rows by the store's tests).
+/// The records the rows of the first scan of a scope hold once it is ingested: `findings`, the
+/// scan's findings as the ingest wrote them (each fingerprint's first, in fingerprint order), new
+/// on the scan's date. What `RecordReader` reads of a row, made from what the ingest wrote to it
+/// (checked against the rows by the store's tests).
 fn records_of_first_scan(
     scan: &ScanInput,
+    findings: &[&FindingInput],
     texts: &mut SharedTexts,
     records: &mut Vec<FindingRecord>,
 ) {
     let (app, environment, tool) =
         (texts.get(&scan.app), texts.get(&scan.environment), texts.get(&scan.tool));
-    let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
-    for finding in &scan.findings {
-        if !seen.insert(finding.fingerprint.as_str()) {
-            continue;
-        }
+    records.reserve(findings.len());
+    for finding in findings {
         let mut cwes = finding.cwes.clone();
         cwes.sort_unstable();
         cwes.dedup();
@@ -1000,11 +1006,15 @@ fn records_of_first_scan(
             line: finding.line,
         });
     }
-    records.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 }
 
 /// One scan inside the caller's transaction.
-fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, StoreError> {
+/// Returns what it did, and the scan's findings as written: each fingerprint's first, sorted by
+/// fingerprint.
+fn ingest_scan<'s>(
+    tx: &Transaction<'_>,
+    scan: &'s ScanInput,
+) -> Result<(IngestSummary, Vec<&'s FindingInput>), StoreError> {
     let newest: Option<Date> = tx
         .prepare_cached(
             "SELECT max(at) FROM scans WHERE tool = ?1 AND app = ?2 AND environment = ?3",
@@ -1048,7 +1058,7 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     let mut writes = FindingWrites::prepare(tx, scan)?;
     let mut summary = IngestSummary::default();
     let mut new: Vec<&FindingInput> = Vec::with_capacity(INSERT_BATCH);
-    for finding in findings {
+    for &finding in &findings {
         // Both in fingerprint order: the known ones before this finding are not in the scan.
         let fingerprint = finding.fingerprint.as_str();
         while known.next_if(|(held, _)| held.as_str() < fingerprint).is_some() {}
@@ -1069,7 +1079,7 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
     writes.update_seen()?;
     writes.open_inserted(summary.new)?;
     if !complete {
-        return Ok(summary);
+        return Ok((summary, findings));
     }
 
     // Open findings of this scope that no ingest of this date has seen are fixed now.
@@ -1085,7 +1095,7 @@ fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, 
              WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
         )?
         .execute(params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)])?;
-    Ok(summary)
+    Ok((summary, findings))
 }
 
 /// A finding the store holds: its id and fixed date.

@@ -8,9 +8,10 @@
 //! was written at. A scope without a current snapshot, or whose snapshot does not decode, is read
 //! from the rows. A migration that rewrites findings must empty `finding_snapshots`.
 //!
-//! The blob (little-endian): `TFS1`; the texts its records name (tool, rule, severity, class,
+//! The blob (little-endian): `TFS2`; the texts its records name (tool, rule, severity, class,
 //! file), each as a `u32` length and UTF-8; then the records, each: tool, rule, severity and
-//! class as `u32` text indexes, the id (`u32` length and UTF-8), a flags byte (score, file,
+//! class as `u32` text indexes, the id (how many bytes it shares with the id before, as `u32`,
+//! then the rest as a `u32` length and UTF-8), a flags byte (score, file,
 //! line, fixed), the score (`f64`), file (text index) and line (`u32`) when flagged, the first
 //! seen date (`i16` year, `i8` month, `i8` day), the fixed date when flagged, and the CWEs (`u32`
 //! count and numbers).
@@ -25,57 +26,92 @@ use threatokr_core::model::{FindingClass, Severity};
 use threatokr_core::shared_text::SharedTexts;
 
 /// The first bytes of a snapshot of this layout.
-const MAGIC: &[u8; 4] = b"TFS1";
+const MAGIC: &[u8; 4] = b"TFS2";
 
 const HAS_SCORE: u8 = 1;
 const HAS_FILE: u8 = 2;
 const HAS_LINE: u8 = 4;
 const IS_FIXED: u8 = 8;
 
-/// The snapshot of one scope's records (the app and environment are the row's, not the blob's).
+/// The snapshot of one scope's records (the app and environment are the row's, not the blob's),
+/// written in one buffer of its exact size: the texts are indexed first.
 pub(crate) fn encode(records: &[FindingRecord]) -> Vec<u8> {
     let mut texts = TextTable::default();
-    let mut body = Vec::with_capacity(records.len() * 64);
-    put_u32(&mut body, records.len() as u32);
-    for record in records {
-        for text in
-            [&*record.tool, &*record.rule_id, record.severity.as_str(), record.class.as_str()]
-        {
-            put_u32(&mut body, texts.index(text));
+    let mut previous_id = "";
+    let mut size = 0;
+    let planned: Vec<Planned> = records
+        .iter()
+        .map(|record| {
+            let named =
+                [&*record.tool, &*record.rule_id, record.severity.as_str(), record.class.as_str()]
+                    .map(|text| texts.index(text));
+            let file = record.file.as_deref().map(|file| texts.index(file));
+            let shared = shared_prefix(previous_id, &record.id);
+            previous_id = &record.id;
+            size += 16 + 8 + (record.id.len() - shared) + 1 + 4 + 4 + 4 * record.cwes.len();
+            size += record.score.map_or(0, |_| 8) + file.map_or(0, |_| 4);
+            size += record.line.map_or(0, |_| 4) + record.fixed_at.map_or(0, |_| 4);
+            Planned { named, file, shared: shared as u32 }
+        })
+        .collect();
+    let mut blob = Vec::with_capacity(MAGIC.len() + 4 + texts.bytes + 4 + size);
+    blob.extend_from_slice(MAGIC);
+    put_u32(&mut blob, texts.texts.len() as u32);
+    for text in &texts.texts {
+        put_text(&mut blob, text);
+    }
+    put_u32(&mut blob, records.len() as u32);
+    for (record, planned) in records.iter().zip(&planned) {
+        for index in planned.named {
+            put_u32(&mut blob, index);
         }
-        put_text(&mut body, &record.id);
+        // Ids in order share long beginnings (`CodeQL:js/rule:src/file.js:…`): each is kept as
+        // how much of the one before it shares and the rest.
+        put_u32(&mut blob, planned.shared);
+        put_text(&mut blob, &record.id[planned.shared as usize..]);
         let flag = |set: bool, bit: u8| if set { bit } else { 0 };
         let flags = flag(record.score.is_some(), HAS_SCORE)
             | flag(record.file.is_some(), HAS_FILE)
             | flag(record.line.is_some(), HAS_LINE)
             | flag(record.fixed_at.is_some(), IS_FIXED);
-        body.push(flags);
+        blob.push(flags);
         if let Some(score) = record.score {
-            body.extend_from_slice(&score.to_le_bytes());
+            blob.extend_from_slice(&score.to_le_bytes());
         }
-        if let Some(file) = &record.file {
-            put_u32(&mut body, texts.index(file));
+        if let Some(file) = planned.file {
+            put_u32(&mut blob, file);
         }
         if let Some(line) = record.line {
-            put_u32(&mut body, line);
+            put_u32(&mut blob, line);
         }
-        put_date(&mut body, record.first_seen);
+        put_date(&mut blob, record.first_seen);
         if let Some(fixed) = record.fixed_at {
-            put_date(&mut body, fixed);
+            put_date(&mut blob, fixed);
         }
-        put_u32(&mut body, record.cwes.len() as u32);
+        put_u32(&mut blob, record.cwes.len() as u32);
         for cwe in &record.cwes {
-            put_u32(&mut body, *cwe);
+            put_u32(&mut blob, *cwe);
         }
     }
-    let mut blob = Vec::with_capacity(8 + texts.bytes + body.len());
-    blob.extend_from_slice(MAGIC);
-    put_u32(&mut blob, texts.texts.len() as u32);
-    for text in texts.texts {
-        put_text(&mut blob, text);
-    }
-    blob.extend_from_slice(&body);
+    debug_assert_eq!(blob.len(), blob.capacity());
     blob
+}
+
+/// A record's text indexes (tool, rule, severity, class; file) and how many bytes its id shares
+/// with the id before it.
+struct Planned {
+    named: [u32; 4],
+    file: Option<u32>,
+    shared: u32,
+}
+
+/// How many leading bytes `a` and `b` share, ending on a character boundary.
+fn shared_prefix(a: &str, b: &str) -> usize {
+    let mut shared = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    while !b.is_char_boundary(shared) {
+        shared -= 1;
+    }
+    shared
 }
 
 /// The distinct texts a snapshot's records name, each with its index.
@@ -134,12 +170,20 @@ pub(crate) fn decode(
     let severities: Vec<Option<Severity>> = texts.iter().map(|t| t.parse().ok()).collect();
     let classes: Vec<Option<FindingClass>> = texts.iter().map(|t| t.parse().ok()).collect();
     let record_count = input.u32()? as usize;
-    // A record takes 25 bytes at least.
-    let mut records = Vec::with_capacity(record_count.min(input.0.len() / 25));
+    // A record takes 33 bytes at least.
+    let mut records = Vec::with_capacity(record_count.min(input.0.len() / 33));
+    // The id before, which the next one begins with some of.
+    let mut id = String::new();
     for _ in 0..record_count {
         let [tool, rule, severity, class] =
             [input.u32()?, input.u32()?, input.u32()?, input.u32()?].map(|i| i as usize);
-        let id: Arc<str> = Arc::from(input.text()?);
+        let shared = input.u32()? as usize;
+        if shared > id.len() || !id.is_char_boundary(shared) {
+            return None;
+        }
+        id.truncate(shared);
+        id.push_str(input.text()?);
+        let id: Arc<str> = Arc::from(id.as_str());
         let flags = input.byte()?;
         let score = match flags & HAS_SCORE {
             0 => None,
@@ -337,7 +381,7 @@ mod tests {
         blob.extend_from_slice(&u32::MAX.to_le_bytes());
         assert!(decode(&blob, &app, &environment, &mut SharedTexts::new()).is_none());
         assert_eq!(
-            decode(b"TFS2\0\0\0\0\0\0\0\0", &app, &environment, &mut SharedTexts::new()),
+            decode(b"TFS1\0\0\0\0\0\0\0\0", &app, &environment, &mut SharedTexts::new()),
             None
         );
     }

@@ -1727,7 +1727,7 @@ fn issue_12_a_stale_or_damaged_snapshot_is_not_used() {
     // from its rows too.
     store
         .conn
-        .execute("UPDATE finding_snapshots SET records = x'54465331ffffffff' WHERE environment = 'staging'", [])
+        .execute("UPDATE finding_snapshots SET records = x'54465332ffffffff' WHERE environment = 'staging'", [])
         .unwrap();
     let every = store.finding_records(None).unwrap();
     assert_eq!(every, store.records_from_rows(None).unwrap());
