@@ -389,16 +389,33 @@ impl Store {
         file: Option<&IngestedFile>,
     ) -> Result<Vec<IngestSummary>, StoreError> {
         let tx = self.write_transaction()?;
-        let new_scopes = new_scopes(&tx, scans)?;
-        let mut summaries = Vec::with_capacity(scans.len());
-        let mut written = Vec::with_capacity(scans.len());
-        for scan in scans {
-            let (summary, findings) = ingest_scan(&tx, scan)?;
-            summaries.push(summary);
-            written.push(findings);
-            bump_generation(&tx, scan)?;
-        }
-        write_snapshots(&tx, scans, &written, &new_scopes)?;
+        let first_scans = first_scans(&tx, scans)?;
+        let large =
+            first_scans.iter().map(|scan| scan.findings.len()).sum::<usize>() >= TRIGGERS_OFF_FROM;
+        let summaries = std::thread::scope(|threads| {
+            // The snapshots of scopes new to the store are made from their scans while this
+            // thread writes the rows (issue 12: an eighth of a large log's first ingest), or
+            // here after them for a small scan or when no thread can start.
+            let made_elsewhere = match large {
+                true => std::thread::Builder::new()
+                    .spawn_scoped(threads, || first_scan_snapshots(&first_scans))
+                    .ok(),
+                false => None,
+            };
+            let mut summaries = Vec::with_capacity(scans.len());
+            for scan in scans {
+                summaries.push(ingest_scan(&tx, scan)?);
+                bump_generation(&tx, scan)?;
+            }
+            let made = match made_elsewhere {
+                Some(thread) => {
+                    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }
+                None => first_scan_snapshots(&first_scans),
+            };
+            write_snapshots(&tx, scans, &made)?;
+            Ok::<_, StoreError>(summaries)
+        })?;
         if let Some(file) = file {
             check_not_empty(&file.hash, "ingested file hash")?;
             tx.prepare_cached(
@@ -914,79 +931,84 @@ fn bump_generation(tx: &Transaction<'_>, scan: &ScanInput) -> Result<(), StoreEr
     Ok(())
 }
 
-/// The scopes of `scans` that the store has never seen (no finding or scan of theirs), before
-/// any of them is ingested.
-fn new_scopes<'s>(
+/// The scans each of which is the only one of this ingest in a scope the store has never seen
+/// (no finding or scan of it), before any is ingested: such a scope's rows will hold that scan's
+/// findings and nothing else.
+fn first_scans<'s>(
     tx: &Transaction<'_>,
     scans: &'s [ScanInput],
-) -> Result<Vec<(&'s str, &'s str)>, StoreError> {
+) -> Result<Vec<&'s ScanInput>, StoreError> {
     let mut known =
         tx.prepare_cached("SELECT 1 FROM finding_scopes WHERE app = ?1 AND environment = ?2")?;
-    let mut new = Vec::new();
+    let mut first = Vec::new();
     for scan in scans {
-        let scope = (scan.app.as_str(), scan.environment.as_str());
-        if !new.contains(&scope) && !known.exists(params![scope.0, scope.1])? {
-            new.push(scope);
+        let same_scope =
+            |other: &ScanInput| (&other.app, &other.environment) == (&scan.app, &scan.environment);
+        if scans.iter().filter(|other| same_scope(other)).count() == 1
+            && !known.exists(params![scan.app, scan.environment])?
+        {
+            first.push(scan);
         }
     }
-    Ok(new)
+    Ok(first)
+}
+
+/// The snapshot of each of `scans` (see [`first_scans`]), with its scope.
+fn first_scan_snapshots<'s>(scans: &[&'s ScanInput]) -> Vec<((&'s str, &'s str), Vec<u8>)> {
+    let mut texts = SharedTexts::new();
+    scans
+        .iter()
+        .map(|scan| {
+            let records = records_of_first_scan(scan, &mut texts);
+            ((scan.app.as_str(), scan.environment.as_str()), snapshots::encode(&records))
+        })
+        .collect()
 }
 
 /// The snapshot of every scope `scans` wrote, at its generation now: inside the ingest's
-/// transaction, after its last write to the scope. A scope new to the store and scanned once
-/// holds that scan's findings and nothing else, so its records are made from the scan (reading
-/// back the 50,000 rows of a large log's first ingest took an eighth of it, issue 12); any
-/// other scope's are read from its rows.
+/// transaction, after its last write to the scope. `made` holds those made from a first scan
+/// (`first_scan_snapshots`); the others are read from their rows.
 fn write_snapshots(
     tx: &Transaction<'_>,
     scans: &[ScanInput],
-    written: &[Vec<&FindingInput>],
-    new_scopes: &[(&str, &str)],
+    made: &[((&str, &str), Vec<u8>)],
 ) -> Result<(), StoreError> {
     let mut scopes: Vec<(&str, &str)> =
         scans.iter().map(|scan| (scan.app.as_str(), scan.environment.as_str())).collect();
     scopes.sort_unstable();
+    scopes.dedup();
     let mut tools = None;
     let mut reader = RecordReader::default();
     let mut records = Vec::new();
-    for run in scopes.chunk_by(|a, b| a == b) {
-        let (app, environment) = run[0];
-        records.clear();
-        let first_scan = scans
-            .iter()
-            .zip(written)
-            .find(|(s, _)| (s.app.as_str(), s.environment.as_str()) == run[0]);
-        match first_scan {
-            Some((scan, findings)) if run.len() == 1 && new_scopes.contains(&run[0]) => {
-                records_of_first_scan(scan, findings, &mut reader.texts, &mut records);
-            }
-            _ => {
-                let tools = match &mut tools {
-                    Some(tools) => tools,
-                    None => tools.insert(finding_tools(tx)?),
-                };
-                scope_records(tx, tools, app, environment, &mut reader, &mut records)?;
-            }
+    for (app, environment) in scopes {
+        if let Some((_, blob)) = made.iter().find(|(scope, _)| *scope == (app, environment)) {
+            snapshots::write_snapshot(tx, app, environment, blob)?;
+            continue;
         }
-        snapshots::write_snapshot(tx, app, environment, &records)?;
+        let tools = match &mut tools {
+            Some(tools) => tools,
+            None => tools.insert(finding_tools(tx)?),
+        };
+        records.clear();
+        scope_records(tx, tools, app, environment, &mut reader, &mut records)?;
+        snapshots::write_snapshot(tx, app, environment, &snapshots::encode(&records))?;
     }
     Ok(())
 }
 
-/// The records the rows of the first scan of a scope hold once it is ingested: `findings`, the
-/// scan's findings as the ingest wrote them (each fingerprint's first, in fingerprint order), new
-/// on the scan's date. What `RecordReader` reads of a row, made from what the ingest wrote to it
-/// (checked against the rows by the store's tests).
-fn records_of_first_scan(
-    scan: &ScanInput,
-    findings: &[&FindingInput],
-    texts: &mut SharedTexts,
-    records: &mut Vec<FindingRecord>,
-) {
+/// The records the rows of a scope's first scan hold once it is ingested, sorted by id: each
+/// fingerprint's first finding (as `ingest_scan` keeps it), new on the scan's date. What
+/// `RecordReader` reads of a row, made from what the ingest writes to it (the store's tests
+/// check them against the rows).
+fn records_of_first_scan(scan: &ScanInput, texts: &mut SharedTexts) -> Vec<FindingRecord> {
     let (app, environment, tool) =
         (texts.get(&scan.app), texts.get(&scan.environment), texts.get(&scan.tool));
-    records.reserve(findings.len());
-    for finding in findings {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(scan.findings.len());
+    let mut records = Vec::with_capacity(scan.findings.len());
+    for finding in &scan.findings {
+        if !seen.insert(finding.fingerprint.as_str()) {
+            continue;
+        }
         let mut cwes = finding.cwes.clone();
         cwes.sort_unstable();
         cwes.dedup();
@@ -1006,15 +1028,12 @@ fn records_of_first_scan(
             line: finding.line,
         });
     }
+    records.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    records
 }
 
 /// One scan inside the caller's transaction.
-/// Returns what it did, and the scan's findings as written: each fingerprint's first, sorted by
-/// fingerprint.
-fn ingest_scan<'s>(
-    tx: &Transaction<'_>,
-    scan: &'s ScanInput,
-) -> Result<(IngestSummary, Vec<&'s FindingInput>), StoreError> {
+fn ingest_scan(tx: &Transaction<'_>, scan: &ScanInput) -> Result<IngestSummary, StoreError> {
     let newest: Option<Date> = tx
         .prepare_cached(
             "SELECT max(at) FROM scans WHERE tool = ?1 AND app = ?2 AND environment = ?3",
@@ -1058,7 +1077,7 @@ fn ingest_scan<'s>(
     let mut writes = FindingWrites::prepare(tx, scan)?;
     let mut summary = IngestSummary::default();
     let mut new: Vec<&FindingInput> = Vec::with_capacity(INSERT_BATCH);
-    for &finding in &findings {
+    for finding in findings {
         // Both in fingerprint order: the known ones before this finding are not in the scan.
         let fingerprint = finding.fingerprint.as_str();
         while known.next_if(|(held, _)| held.as_str() < fingerprint).is_some() {}
@@ -1079,7 +1098,7 @@ fn ingest_scan<'s>(
     writes.update_seen()?;
     writes.open_inserted(summary.new)?;
     if !complete {
-        return Ok((summary, findings));
+        return Ok(summary);
     }
 
     // Open findings of this scope that no ingest of this date has seen are fixed now.
@@ -1095,7 +1114,7 @@ fn ingest_scan<'s>(
              WHERE tool = ?1 AND app = ?2 AND environment = ?3 AND fixed_at IS NULL AND last_seen < ?4",
         )?
         .execute(params![scan.tool, scan.app, scan.environment, SqlDate(scan.at)])?;
-    Ok((summary, findings))
+    Ok(summary)
 }
 
 /// A finding the store holds: its id and fixed date.

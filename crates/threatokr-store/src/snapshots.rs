@@ -256,13 +256,14 @@ impl<'b> Cursor<'b> {
     }
 }
 
-/// Writes the snapshot of `app` in `environment` at its current generation, from `records` (the
-/// scope's records as the rows give them, sorted by tool and id), inside the caller's transaction.
+/// Writes `blob`, the snapshot of `app` in `environment` (the [`encode`] of its records as the
+/// rows give them, sorted by tool and id), at the scope's current generation, inside the
+/// caller's transaction.
 pub(crate) fn write_snapshot(
     conn: &Connection,
     app: &str,
     environment: &str,
-    records: &[FindingRecord],
+    blob: &[u8],
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO finding_snapshots (app, environment, generation, records)
@@ -271,7 +272,7 @@ pub(crate) fn write_snapshot(
          ON CONFLICT (app, environment) DO UPDATE
          SET generation = excluded.generation, records = excluded.records",
     )?
-    .execute(params![app, environment, encode(records)])?;
+    .execute(params![app, environment, blob])?;
     Ok(())
 }
 

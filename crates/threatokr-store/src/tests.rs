@@ -1788,9 +1788,15 @@ fn issue_12_the_snapshot_of_a_new_scope_made_from_its_first_scan_is_what_its_row
         ("rule-b", threatokr_core::model::Severity::Unknown)
     );
     assert_eq!(prod[2].cwes, [1, 22, 89]);
+    // A large first scan: its snapshot is made on another thread while the rows are written.
+    let names: Vec<String> = (0..1_200).map(|n| format!("g{:04}", (n * 7) % 1_200)).collect();
+    let large: Vec<&str> = names.iter().map(String::as_str).chain(["g0001"]).collect();
+    store.ingest_findings(&scan_in("perf", date(2027, 1, 5), &large)).unwrap();
+    assert_eq!(current_snapshots(&store), 3);
+    assert_eq!(store.finding_records(None).unwrap(), store.records_from_rows(None).unwrap());
     // A later scan of the scope, no longer new: its snapshot is read from the rows again.
     store.ingest_findings(&scan(date(2027, 1, 6), &["a"])).unwrap();
-    assert_eq!(current_snapshots(&store), 2);
+    assert_eq!(current_snapshots(&store), 3);
     assert_eq!(store.finding_records(None).unwrap(), store.records_from_rows(None).unwrap());
 }
 
