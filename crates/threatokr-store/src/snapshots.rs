@@ -3,18 +3,19 @@
 //! reading them was a third of a re-measure and of a first `measure`).
 //!
 //! A snapshot is derived data, never the truth: it is written by the ingest that changed its
-//! scope, inside the same transaction, from the rows just written, and it is used only while the
-//! scope's generation (which every write to the scope's findings or scans moves) is the one it
-//! was written at. A scope without a current snapshot, or whose snapshot does not decode, is read
-//! from the rows. A migration that rewrites findings must empty `finding_snapshots`.
+//! scope, inside the same transaction, from the rows just written (a scope new to the store, from
+//! its first scan, which is all its rows hold), and it is used only while the scope's generation
+//! (which every write to the scope's findings or scans moves) is the one it was written at. A
+//! scope without a current snapshot, or whose snapshot does not decode, is read from the rows. A
+//! migration that rewrites findings must empty `finding_snapshots`.
 //!
 //! The blob (little-endian): `TFS2`; the texts its records name (tool, rule, severity, class,
 //! file), each as a `u32` length and UTF-8; then the records, each: tool, rule, severity and
 //! class as `u32` text indexes, the id (how many bytes it shares with the id before, as `u32`,
-//! then the rest as a `u32` length and UTF-8), a flags byte (score, file,
-//! line, fixed), the score (`f64`), file (text index) and line (`u32`) when flagged, the first
-//! seen date (`i16` year, `i8` month, `i8` day), the fixed date when flagged, and the CWEs (`u32`
-//! count and numbers).
+//! then the rest as a `u32` length and UTF-8), a flags byte (score, file, line, fixed), the
+//! score (`f64`), file (text index) and line (`u32`) when flagged, the first seen date (`i16`
+//! year, `i8` month, `i8` day), the fixed date when flagged, and the CWEs (`u32` count and
+//! numbers).
 
 use crate::StoreError;
 use jiff::civil::Date;
