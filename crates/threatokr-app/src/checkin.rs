@@ -5,7 +5,6 @@ use crate::store::open_store;
 use crate::{Error, Result, Session};
 use jiff::civil::Date;
 use threatokr_core::metrics::check_checkin;
-use threatokr_core::workspace::load_workspace;
 use threatokr_store::{Checkin, CheckinRow, CheckinSource};
 
 /// A check-in as a person makes it.
@@ -33,7 +32,11 @@ impl Session {
     /// Records a check-in for a key result that some OKR file declares.
     pub fn checkin(&self, request: &CheckinRequest) -> Result<CheckinRow> {
         let loaded = read_workspace(&self.reader()?)?;
-        let (workspace, _) = load_workspace(&loaded.files, &loaded.inputs);
+        let (workspace, _) = crate::workspace_cache::load_workspace_cached(
+            self.root(),
+            &loaded.files,
+            &loaded.inputs,
+        );
         if !request.value.is_finite() {
             return Err(Error::NotANumber);
         }

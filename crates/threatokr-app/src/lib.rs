@@ -21,6 +21,7 @@ mod progress;
 mod read_ahead;
 pub mod report;
 pub mod store;
+mod workspace_cache;
 
 pub use error::{Error, Result, did_you_mean_suffix};
 pub use progress::{NoProgress, Progress, Tracked, tracked};
@@ -86,7 +87,7 @@ impl Session {
     pub fn load(&self) -> Result<Checked> {
         let loaded = files::read_workspace(&self.reader()?)?;
         let (workspace, more) =
-            threatokr_core::workspace::load_workspace(&loaded.files, &loaded.inputs);
+            workspace_cache::load_workspace_cached(&self.root, &loaded.files, &loaded.inputs);
         let mut diagnostics = loaded.diagnostics;
         diagnostics.extend(more);
         threatokr_core::diag::sort_diagnostics(&loaded.files, &mut diagnostics);

@@ -9,6 +9,7 @@ use crate::ci::{CiScanCache, ci_files};
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
 use crate::store::open_existing_store;
+use crate::workspace_cache::load_workspace_cached;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +25,6 @@ use threatokr_core::metrics::{
 use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::{COUNTED_SHOWN, format_number};
-use threatokr_core::workspace::load_workspace;
 use threatokr_store::{
     CiScanRow, EntityKind, RescoredMeasurement, SerializedMeasurement, StatusObservation, Store,
     StoreError,
@@ -144,7 +144,7 @@ impl Session {
     pub fn load_with_evidence(&self, progress: &mut dyn Progress) -> Result<crate::Checked> {
         let reader = self.reader()?;
         let loaded = read_workspace(&reader)?;
-        let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
+        let (workspace, more) = load_workspace_cached(reader.base(), &loaded.files, &loaded.inputs);
         let mut files = loaded.files;
         let mut diagnostics = loaded.diagnostics;
         diagnostics.extend(more);
@@ -184,7 +184,7 @@ pub(crate) fn compute_with_evidence(
 ) -> Result<(Measured, EvidenceSet)> {
     let root = reader.base();
     let loaded = read_workspace(reader)?;
-    let (workspace, more) = load_workspace(&loaded.files, &loaded.inputs);
+    let (workspace, more) = load_workspace_cached(root, &loaded.files, &loaded.inputs);
     let mut files = loaded.files;
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(more);

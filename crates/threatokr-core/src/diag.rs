@@ -17,7 +17,9 @@ pub use render::{
 pub use terminal_text::{TerminalText, sanitize_for_terminal};
 
 /// How bad a diagnostic is. Ordered so that `max()` gives the worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// Informational: never changes the exit code.
     Note,
@@ -39,7 +41,7 @@ impl Severity {
 }
 
 /// A place in a file with an optional message, shown under the source line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     /// The file the label points into.
     pub file: FileId,
@@ -50,7 +52,7 @@ pub struct Label {
 }
 
 /// One problem found in the input.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// Stable identifier, documented in `docs/diagnostics.md`.
     pub code: Code,

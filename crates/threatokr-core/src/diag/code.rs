@@ -21,7 +21,7 @@ pub struct CodeInfo {
 macro_rules! codes {
     ($($variant:ident => $name:literal, $severity:ident, $doc:literal;)*) => {
         /// A stable diagnostic code.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
         pub enum Code {
             $(#[doc = $doc] $variant,)*
         }

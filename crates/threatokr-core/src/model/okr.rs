@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use std::collections::BTreeMap;
 
 /// The objectives and key results of one cycle (`okrs/<cycle>.yaml`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OkrSet {
     /// The file.
     pub origin: Origin,
@@ -36,7 +36,7 @@ impl OkrSet {
 }
 
 /// An objective.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Objective {
     /// Stable id.
     pub id: ObjectiveId,
@@ -67,7 +67,7 @@ pub struct Objective {
 }
 
 /// A key result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyResult {
     /// Stable id.
     pub id: KeyResultId,
@@ -97,7 +97,7 @@ pub struct KeyResult {
 }
 
 /// The four shapes of key result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum KrTarget {
     /// Move from `start` to `target` (start != target).
     Metric {
@@ -125,7 +125,7 @@ pub enum KrTarget {
 }
 
 /// One item of a milestones key result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Milestone {
     /// What it is.
     pub title: String,
@@ -136,7 +136,7 @@ pub struct Milestone {
 }
 
 /// A metric from the catalogue with its parameters, e.g. `training.coverage` with `course: access-control`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measure {
     /// The metric's name (`threats.mitigated`).
     pub metric: String,
@@ -145,7 +145,7 @@ pub struct Measure {
 }
 
 /// A parameter value of a measure.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum MeasureParam {
     /// Text.
     Text(String),

@@ -7,7 +7,9 @@ use super::{
 use crate::model::AppId;
 
 /// The format a model was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum SourceFormat {
     /// threatokr's own `*.tm.yaml`.
     Native,
@@ -60,7 +62,7 @@ impl SourceFormat {
 }
 
 /// One threat model: the system's diagram plus its threats, controls and tests.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreatModel {
     /// Where the model was read from (the whole file).
     pub origin: Origin,
@@ -89,7 +91,7 @@ pub struct ThreatModel {
 }
 
 /// A process, data store or external entity.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Element {
     /// Stable id.
     pub id: ElementId,
@@ -106,7 +108,7 @@ pub struct Element {
 }
 
 /// A data flow between two elements.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Flow {
     /// Stable id.
     pub id: ElementId,
@@ -123,7 +125,7 @@ pub struct Flow {
 }
 
 /// A trust boundary or zone and the elements inside it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrustBoundary {
     /// Stable id.
     pub id: ElementId,
@@ -136,7 +138,7 @@ pub struct TrustBoundary {
 }
 
 /// A data asset.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DataAsset {
     /// Stable id.
     pub id: String,
@@ -149,7 +151,7 @@ pub struct DataAsset {
 }
 
 /// A CVSS vector with its base score.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CvssScore {
     /// The vector as written.
     pub vector: String,
@@ -158,7 +160,7 @@ pub struct CvssScore {
 }
 
 /// A threat (or a risk instance, for formats that have them).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Threat {
     /// Stable id, unique in its model.
     pub id: ThreatId,
@@ -201,7 +203,7 @@ pub struct Threat {
 }
 
 /// A control or mitigation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Control {
     /// Stable id.
     pub id: ControlId,
@@ -222,7 +224,7 @@ pub struct Control {
 }
 
 /// A test scenario (abuse case) that exercises threats.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestScenario {
     /// Stable id; test results name it or the threats.
     pub id: TestId,

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use std::collections::BTreeMap;
 
 /// Everything one workspace defines, after lowering and linking.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Workspace {
     /// `threatokr.yaml`.
     pub config: WorkspaceConfig,
@@ -18,7 +18,7 @@ pub struct Workspace {
 }
 
 /// Short, stable aliases of threats (see `workspace/aliases.rs` for the rule), both ways.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ThreatAliases {
     by_alias: BTreeMap<String, ThreatId>,
     by_threat: BTreeMap<ThreatId, String>,
@@ -101,7 +101,7 @@ impl Workspace {
 }
 
 /// The contents of `threatokr.yaml`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkspaceConfig {
     /// The organisation.
     pub org: Org,
@@ -134,7 +134,7 @@ impl WorkspaceConfig {
 }
 
 /// Teams and people.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Org {
     /// The company's name.
     pub name: String,
@@ -145,7 +145,7 @@ pub struct Org {
 }
 
 /// A team.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Team {
     /// Stable id.
     pub id: TeamId,
@@ -158,7 +158,7 @@ pub struct Team {
 }
 
 /// A person.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
     /// Stable id (also what training records use).
     pub id: PersonId,
@@ -177,7 +177,7 @@ pub struct Person {
 }
 
 /// An app or product.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct App {
     /// Stable id.
     pub id: AppId,
@@ -200,7 +200,7 @@ pub struct App {
 }
 
 /// An OKR cycle.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cycle {
     /// `2027`, `2027-Q1`, ...
     pub id: CycleId,
@@ -215,7 +215,7 @@ pub struct Cycle {
 }
 
 /// Days allowed to fix a finding, per severity.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SlaDays {
     /// Critical.
     pub critical: u32,
@@ -234,7 +234,7 @@ impl Default for SlaDays {
 }
 
 /// Where evidence files are dropped, relative to the workspace.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvidenceFolders {
     /// SARIF files.
     pub sarif: String,
@@ -261,7 +261,7 @@ impl Default for EvidenceFolders {
 }
 
 /// Workspace settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     /// A key result whose newest measurement is older than this is stale.
     pub stale_after_days: u32,
@@ -308,7 +308,7 @@ impl Default for Settings {
 
 /// The maximum age in days of each kind of evidence (`settings.evidence_max_age_days`): a key
 /// result whose newest evidence of its kind is older is stale, whatever its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EvidenceMaxAge {
     /// Scanner results: an app's newest scan (default 30).
     pub scans: u32,
@@ -328,7 +328,7 @@ impl Default for EvidenceMaxAge {
 }
 
 /// A training course of `settings.courses`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Course {
     /// Its id as completions write it (`access-control`).
     pub id: String,
