@@ -1,10 +1,10 @@
 //! Scanning a repository folder's CI configuration (GitHub workflows, GitLab CI) for the security
 //! tools it runs: shared by `scan-ci` and the CI evidence that `measure` counts.
 
+use crate::field_hash::FieldHash;
 use crate::files::{ReadOptions, Reader};
 use crate::{Error, Result};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use threatokr_core::diag::{Diagnostic, FileId, Files};
@@ -151,19 +151,14 @@ impl CiScanCache {
 /// The hash of what a repository's scan is computed from: the build (a new scanner may read
 /// the same files differently) and each CI file's name and text.
 fn scan_inputs(build: &str, files: &Files, ids: &[FileId]) -> String {
-    let mut hash = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(bytes);
-    };
-    field(b"threatokr CI scan 1");
-    field(build.as_bytes());
+    let mut hash = FieldHash::new();
+    hash.field(b"threatokr CI scan 1");
+    hash.field(build.as_bytes());
     for &id in ids {
-        field(files.name(id).as_bytes());
-        field(files.text(id).as_bytes());
+        hash.field(files.name(id).as_bytes());
+        hash.field(files.text(id).as_bytes());
     }
-    let digest: [u8; 32] = hash.finalize().into();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hash.finish_hex()
 }
 
 /// A scan as kept: `{"tools": [[name, category, file, job, enforced, blocking], ...],

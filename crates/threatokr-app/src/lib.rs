@@ -11,6 +11,7 @@ pub mod checkin;
 pub mod ci;
 mod error;
 pub mod explain;
+mod field_hash;
 pub mod files;
 pub mod grade;
 pub mod ingest;

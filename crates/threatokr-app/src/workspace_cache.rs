@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
+use crate::field_hash::FieldHash;
 use threatokr_core::diag::{Diagnostic, Files};
 use threatokr_core::model::Workspace;
 use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
@@ -51,24 +51,19 @@ pub(crate) fn load_workspace_cached(
 /// The hash of the build and of what the workspace is lowered from; `None` when the build cannot
 /// be identified (then nothing is cached).
 fn key(files: &Files, inputs: &WorkspaceFiles) -> Option<String> {
-    let mut hash = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(bytes);
-    };
-    field(FORMAT.as_bytes());
-    field(crate::measure::build_identity()?.as_bytes());
+    let mut hash = FieldHash::new();
+    hash.field(FORMAT.as_bytes());
+    hash.field(crate::measure::build_identity()?.as_bytes());
     for id in files.ids() {
-        field(files.name(id).as_bytes());
-        field(files.text(id).as_bytes());
+        hash.field(files.name(id).as_bytes());
+        hash.field(files.text(id).as_bytes());
     }
     // Which files are the settings, the models, the OKRs and the models' companions.
     let mut companions: Vec<_> = inputs.companions.iter().collect();
     companions.sort();
     let roles = format!("{:?} {:?} {:?} {companions:?}", inputs.config, inputs.models, inputs.okrs);
-    field(roles.as_bytes());
-    let digest: [u8; 32] = hash.finalize().into();
-    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+    hash.field(roles.as_bytes());
+    Some(hash.finish_hex())
 }
 
 /// The cached workspace at `path` if it is a regular file whose first line is `key`.

@@ -8,8 +8,8 @@
 //! fingerprint hashes all of them, the scopes by the generation the store bumps on every change
 //! to them, and the build that computes (a new build may compute differently).
 
+use crate::field_hash::FieldHash;
 use jiff::civil::Date;
-use sha2::{Digest, Sha256};
 use threatokr_core::diag::Files;
 use threatokr_core::metrics::{CheckinRecord, EvidenceSet};
 use threatokr_store::ScopeGeneration;
@@ -22,18 +22,18 @@ const FORMAT: &str = "threatokr measurement fingerprint 1";
 /// evidence files, and the repositories whose CI was scanned. `None` when the build cannot be
 /// identified: then nothing is reused.
 pub(crate) fn inputs_hash(files: &Files, evidence: &EvidenceSet) -> Option<[u8; 32]> {
-    let mut hash = Sha256::new();
-    field(&mut hash, FORMAT.as_bytes());
-    field(&mut hash, build_identity()?.as_bytes());
+    let mut hash = FieldHash::new();
+    hash.field(FORMAT.as_bytes());
+    hash.field(build_identity()?.as_bytes());
     for id in files.ids() {
-        field(&mut hash, files.name(id).as_bytes());
-        field(&mut hash, files.text(id).as_bytes());
+        hash.field(files.name(id).as_bytes());
+        hash.field(files.text(id).as_bytes());
     }
     // A repository folder with no CI file still counts as scanned (and so as missing every scan).
     for scan in &evidence.ci {
-        field(&mut hash, scan.path.as_bytes());
+        hash.field(scan.path.as_bytes());
     }
-    Some(hash.finalize().into())
+    Some(hash.finish())
 }
 
 /// The fingerprint of one key result: the run's inputs, the cycle, the day, its check-ins, and
@@ -46,36 +46,28 @@ pub(crate) fn key_result_fingerprint<'g>(
     checkins: &[CheckinRecord],
     scopes: Option<impl Iterator<Item = &'g ScopeGeneration>>,
 ) -> String {
-    let mut hash = Sha256::new();
-    field(&mut hash, inputs);
-    field(&mut hash, cycle.as_bytes());
-    field(&mut hash, as_of.to_string().as_bytes());
-    field(&mut hash, kr.as_bytes());
+    let mut hash = FieldHash::new();
+    hash.field(inputs);
+    hash.field(cycle.as_bytes());
+    hash.field(as_of.to_string().as_bytes());
+    hash.field(kr.as_bytes());
     for checkin in checkins {
-        field(&mut hash, checkin.date.to_string().as_bytes());
-        field(&mut hash, &checkin.value.to_bits().to_le_bytes());
-        field(&mut hash, &checkin.confidence.map_or(-1, i16::from).to_le_bytes());
+        hash.field(checkin.date.to_string().as_bytes());
+        hash.field(&checkin.value.to_bits().to_le_bytes());
+        hash.field(&checkin.confidence.map_or(-1, i16::from).to_le_bytes());
     }
     match scopes {
-        None => field(&mut hash, b"no findings"),
+        None => hash.field(b"no findings"),
         Some(scopes) => {
-            field(&mut hash, b"findings of");
+            hash.field(b"findings of");
             for scope in scopes {
-                field(&mut hash, scope.app.as_bytes());
-                field(&mut hash, scope.environment.as_bytes());
-                field(&mut hash, &scope.generation.to_le_bytes());
+                hash.field(scope.app.as_bytes());
+                hash.field(scope.environment.as_bytes());
+                hash.field(&scope.generation.to_le_bytes());
             }
         }
     }
-    let digest: [u8; 32] = hash.finalize().into();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// One field, prefixed with its length so that no two different sequences of fields hash the
-/// same bytes.
-fn field(hash: &mut Sha256, bytes: &[u8]) {
-    hash.update((bytes.len() as u64).to_le_bytes());
-    hash.update(bytes);
+    hash.finish_hex()
 }
 
 /// The version and the running executable's size and modification time: a rebuilt or upgraded

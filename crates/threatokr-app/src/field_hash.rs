@@ -1,0 +1,31 @@
+//! The SHA-256 of a sequence of fields, each prefixed with its length so that no two different
+//! sequences hash the same bytes: the key of everything kept by what it was made from (a key
+//! result's inputs, a repository's CI scan, the lowered workspace).
+
+use sha2::{Digest, Sha256};
+
+/// Fields fed one after the other.
+pub(crate) struct FieldHash(Sha256);
+
+impl FieldHash {
+    /// No field yet.
+    pub(crate) fn new() -> Self {
+        Self(Sha256::new())
+    }
+
+    /// Feeds one field.
+    pub(crate) fn field(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    /// The digest of the fields fed.
+    pub(crate) fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+
+    /// The digest as 64 lowercase hex digits.
+    pub(crate) fn finish_hex(self) -> String {
+        self.finish().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
