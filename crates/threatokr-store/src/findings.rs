@@ -607,43 +607,48 @@ impl Store {
             true => self.twin_in_the_same_state()?,
             false => None,
         };
-        let (decoded, from_rows) = match twin {
-            None => decode_snapshots(&self.conn, &scopes)?,
+        let mut decoded = Vec::new();
+        let from_rows = match twin {
+            None => decode_snapshots(&self.conn, &scopes, &mut decoded)?,
             Some(twin) => {
                 let (first, second) = scopes.split_at(scopes.len() / 2);
+                let mut more = Vec::new();
+                let into = &mut more;
                 let (first, second) = std::thread::scope(|scope| {
-                    let second = scope.spawn(move || decode_snapshots(&twin, second));
-                    let first = decode_snapshots(&self.conn, first);
+                    let second = scope.spawn(move || decode_snapshots(&twin, second, into));
+                    let first = decode_snapshots(&self.conn, first, &mut decoded);
                     (first, second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
                 });
-                let (mut decoded, mut from_rows) = first?;
-                // A second half the other connection failed to read is read by this one.
-                let (more, rest) = match second {
-                    Ok(second) => second,
-                    Err(_) => decode_snapshots(&self.conn, &scopes[scopes.len() / 2..])?,
-                };
-                decoded.extend(more);
-                from_rows.extend(rest);
-                (decoded, from_rows)
+                let mut from_rows = first?;
+                match second {
+                    Ok(rest) => {
+                        decoded.append(&mut more);
+                        from_rows.extend(rest);
+                    }
+                    // A second half the other connection failed to read is read by this one.
+                    Err(_) => from_rows.extend(decode_snapshots(
+                        &self.conn,
+                        &scopes[scopes.len() / 2..],
+                        &mut decoded,
+                    )?),
+                }
+                from_rows
             }
         };
-        let read = match from_rows.is_empty() {
-            true => Vec::new(),
-            false => self.records_from_rows(Some(&from_rows))?,
-        };
-        // Both are in scope order and no scope is in both: merged scope by scope.
-        let mut merged =
-            Vec::with_capacity(read.len() + decoded.iter().map(Vec::len).sum::<usize>());
+        if from_rows.is_empty() {
+            return Ok(decoded);
+        }
+        // Both are in scope order and no scope is in both: merged record by record.
+        let read = self.records_from_rows(Some(&from_rows))?;
+        let mut merged = Vec::with_capacity(read.len() + decoded.len());
         let mut read = read.into_iter().peekable();
-        for block in decoded {
-            let Some(first) = block.first() else { continue };
-            let scope = (first.app.clone(), first.environment.clone());
-            while let Some(record) =
-                read.next_if(|r| (&r.app, &r.environment) < (&scope.0, &scope.1))
+        for record in decoded {
+            while let Some(earlier) =
+                read.next_if(|r| (&r.app, &r.environment) < (&record.app, &record.environment))
             {
-                merged.push(record);
+                merged.push(earlier);
             }
-            merged.extend(block);
+            merged.push(record);
         }
         merged.extend(read);
         Ok(merged)
@@ -688,34 +693,33 @@ impl Store {
 /// Scopes are decoded from their snapshots by two connections at once from this many on.
 const SPLIT_AT_SCOPES: usize = 64;
 
-/// The records of each of `scopes` that has a current snapshot which decodes, in order, and the
-/// scopes that have none, whose rows are to be read.
-#[expect(clippy::type_complexity, reason = "a pair of lists, named where it is used")]
+/// Appends to `decoded` the records of each of `scopes` that has a current snapshot which
+/// decodes, in order; returns the scopes that have none, whose rows are to be read.
 fn decode_snapshots(
     conn: &Connection,
     scopes: &[ScopeGeneration],
-) -> Result<(Vec<Vec<FindingRecord>>, Vec<(String, String)>), StoreError> {
+    decoded: &mut Vec<FindingRecord>,
+) -> Result<Vec<(String, String)>, StoreError> {
     let mut statement = conn.prepare_cached(
         "SELECT records FROM finding_snapshots WHERE app = ?1 AND environment = ?2 AND generation = ?3",
     )?;
     let mut texts = SharedTexts::new();
-    let (mut decoded, mut from_rows) = (Vec::new(), Vec::new());
+    let mut from_rows = Vec::new();
     for scope in scopes {
         let mut rows = statement.query(params![scope.app, scope.environment, scope.generation])?;
-        let records = match rows.next()? {
+        let read = match rows.next()? {
             Some(row) => {
                 let (app, environment) = (texts.get(&scope.app), texts.get(&scope.environment));
                 let blob = row.get_ref(0)?.as_blob().unwrap_or_default();
-                snapshots::decode(blob, &app, &environment, &mut texts)
+                snapshots::decode_into(blob, &app, &environment, &mut texts, decoded)
             }
             None => None,
         };
-        match records {
-            Some(records) => decoded.push(records),
-            None => from_rows.push((scope.app.clone(), scope.environment.clone())),
+        if read.is_none() {
+            from_rows.push((scope.app.clone(), scope.environment.clone()));
         }
     }
-    Ok((decoded, from_rows))
+    Ok(from_rows)
 }
 
 /// Appends the records of `app` in `environment` to `records`, sorted by tool and id: read

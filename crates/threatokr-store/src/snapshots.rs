@@ -152,79 +152,102 @@ fn put_date(out: &mut Vec<u8>, date: Date) {
     out.push(date.day() as u8);
 }
 
-/// The records of a snapshot of `app` in `environment`, their texts shared through `shared`;
-/// `None` when the blob is not a snapshot this build wrote (damaged, or of another layout): the
-/// caller then reads the scope's rows.
+/// [`decode_into`] a list of its own.
+#[cfg(test)]
 pub(crate) fn decode(
     blob: &[u8],
     app: &Arc<str>,
     environment: &Arc<str>,
     shared: &mut SharedTexts,
 ) -> Option<Vec<FindingRecord>> {
-    let mut input = Cursor(blob.strip_prefix(MAGIC)?);
-    let text_count = input.u32()? as usize;
-    // Each text takes four bytes at least: a count larger than the blob allows is damage.
-    let mut texts = Vec::with_capacity(text_count.min(input.0.len() / 4));
-    for _ in 0..text_count {
-        texts.push(shared.get(input.text()?));
-    }
-    let severities: Vec<Option<Severity>> = texts.iter().map(|t| t.parse().ok()).collect();
-    let classes: Vec<Option<FindingClass>> = texts.iter().map(|t| t.parse().ok()).collect();
-    let record_count = input.u32()? as usize;
-    // A record takes 33 bytes at least.
-    let mut records = Vec::with_capacity(record_count.min(input.0.len() / 33));
-    // The id before, which the next one begins with some of.
-    let mut id = String::new();
-    for _ in 0..record_count {
-        let [tool, rule, severity, class] =
-            [input.u32()?, input.u32()?, input.u32()?, input.u32()?].map(|i| i as usize);
-        let shared = input.u32()? as usize;
-        if shared > id.len() || !id.is_char_boundary(shared) {
-            return None;
+    let mut records = Vec::new();
+    decode_into(blob, app, environment, shared, &mut records).map(|()| records)
+}
+
+/// Appends the records of a snapshot of `app` in `environment` to `records`, their texts shared
+/// through `shared`; `None`, and `records` left as they were, when the blob is not a snapshot
+/// this build wrote (damaged, or of another layout): the caller then reads the scope's rows.
+/// One list for many scopes: a list per scope, copied into one list after, touched twice the
+/// memory (issue 12: every fresh page is a page fault).
+pub(crate) fn decode_into(
+    blob: &[u8],
+    app: &Arc<str>,
+    environment: &Arc<str>,
+    shared: &mut SharedTexts,
+    records: &mut Vec<FindingRecord>,
+) -> Option<()> {
+    let before = records.len();
+    let mut decode = || -> Option<()> {
+        let mut input = Cursor(blob.strip_prefix(MAGIC)?);
+        let text_count = input.u32()? as usize;
+        // Each text takes four bytes at least: a count larger than the blob allows is damage.
+        let mut texts = Vec::with_capacity(text_count.min(input.0.len() / 4));
+        for _ in 0..text_count {
+            texts.push(shared.get(input.text()?));
         }
-        id.truncate(shared);
-        id.push_str(input.text()?);
-        let id: Arc<str> = Arc::from(id.as_str());
-        let flags = input.byte()?;
-        let score = match flags & HAS_SCORE {
-            0 => None,
-            _ => Some(f64::from_le_bytes(input.take(8)?.try_into().ok()?)),
-        };
-        let file = match flags & HAS_FILE {
-            0 => None,
-            _ => Some(Arc::clone(texts.get(input.u32()? as usize)?)),
-        };
-        let line = match flags & HAS_LINE {
-            0 => None,
-            _ => Some(input.u32()?),
-        };
-        let first_seen = input.date()?;
-        let fixed_at = match flags & IS_FIXED {
-            0 => None,
-            _ => Some(input.date()?),
-        };
-        let cwe_count = input.u32()? as usize;
-        let mut cwes = Vec::with_capacity(cwe_count.min(input.0.len() / 4));
-        for _ in 0..cwe_count {
-            cwes.push(input.u32()?);
+        let severities: Vec<Option<Severity>> = texts.iter().map(|t| t.parse().ok()).collect();
+        let classes: Vec<Option<FindingClass>> = texts.iter().map(|t| t.parse().ok()).collect();
+        let record_count = input.u32()? as usize;
+        // A record takes 33 bytes at least.
+        records.reserve(record_count.min(input.0.len() / 33));
+        // The id before, which the next one begins with some of.
+        let mut id = String::new();
+        for _ in 0..record_count {
+            let [tool, rule, severity, class] =
+                [input.u32()?, input.u32()?, input.u32()?, input.u32()?].map(|i| i as usize);
+            let shared = input.u32()? as usize;
+            if shared > id.len() || !id.is_char_boundary(shared) {
+                return None;
+            }
+            id.truncate(shared);
+            id.push_str(input.text()?);
+            let id: Arc<str> = Arc::from(id.as_str());
+            let flags = input.byte()?;
+            let score = match flags & HAS_SCORE {
+                0 => None,
+                _ => Some(f64::from_le_bytes(input.take(8)?.try_into().ok()?)),
+            };
+            let file = match flags & HAS_FILE {
+                0 => None,
+                _ => Some(Arc::clone(texts.get(input.u32()? as usize)?)),
+            };
+            let line = match flags & HAS_LINE {
+                0 => None,
+                _ => Some(input.u32()?),
+            };
+            let first_seen = input.date()?;
+            let fixed_at = match flags & IS_FIXED {
+                0 => None,
+                _ => Some(input.date()?),
+            };
+            let cwe_count = input.u32()? as usize;
+            let mut cwes = Vec::with_capacity(cwe_count.min(input.0.len() / 4));
+            for _ in 0..cwe_count {
+                cwes.push(input.u32()?);
+            }
+            records.push(FindingRecord {
+                app: Arc::clone(app),
+                environment: Arc::clone(environment),
+                tool: Arc::clone(texts.get(tool)?),
+                id,
+                rule_id: Arc::clone(texts.get(rule)?),
+                severity: (*severities.get(severity)?)?,
+                score,
+                class: (*classes.get(class)?)?,
+                cwes,
+                first_seen,
+                fixed_at,
+                file,
+                line,
+            });
         }
-        records.push(FindingRecord {
-            app: Arc::clone(app),
-            environment: Arc::clone(environment),
-            tool: Arc::clone(texts.get(tool)?),
-            id,
-            rule_id: Arc::clone(texts.get(rule)?),
-            severity: (*severities.get(severity)?)?,
-            score,
-            class: (*classes.get(class)?)?,
-            cwes,
-            first_seen,
-            fixed_at,
-            file,
-            line,
-        });
+        input.0.is_empty().then_some(())
+    };
+    let decoded = decode();
+    if decoded.is_none() {
+        records.truncate(before);
     }
-    input.0.is_empty().then_some(records)
+    decoded
 }
 
 /// The unread rest of a blob.
