@@ -18,16 +18,17 @@ use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
-    CheckinRecord, ComputeValues, CycleMeasurement, EvidenceSet, FindingRecord, FindingScopes,
-    KrMeasurement, KrValue, ObjectiveMeasurement, ScanRecord, check_evidence, finding_scopes_read,
-    measure_cycle_reusing, metrics_reading, restore_listed_value, restore_value, value_details,
+    CheckinRecord, ComputeValues, CycleMeasurement, EvidenceRef, EvidenceSet, FindingRecord,
+    FindingScopes, KrMeasurement, KrValue, ObjectiveMeasurement, ScanRecord, check_evidence,
+    finding_scopes_read, measure_cycle_reusing, metrics_reading, restore_listed_value,
+    restore_value, value_details,
 };
 use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::{COUNTED_SHOWN, format_number};
 use threatokr_store::{
-    CiScanRow, EntityKind, RescoredMeasurement, SerializedMeasurement, StatusObservation, Store,
-    StoreError,
+    CiScanRow, EntityKind, EvidenceText, RescoredMeasurement, SerializedMeasurement,
+    StatusObservation, Store, StoreError,
 };
 
 /// A workspace measured on one day, with everything needed to print or store it.
@@ -408,8 +409,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         denominator: kr.value.denominator,
         progress: kr.progress,
         status: kr.status,
-        evidence_json: serde_json::to_string(&kr.value.evidence)
-            .unwrap_or_else(|_| "null".to_owned()),
+        evidence: evidence_text(&kr.value.evidence),
         scored_against: target_record(&kr.scored_against),
         fingerprint: measured.fingerprints.get(kr.id.as_str()).cloned(),
         details: Some(value_details(&kr.value)),
@@ -463,6 +463,50 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
             Err(error) => (0, Some(error)),
         };
     Ok(Recorded { measurements: changed, status_changes, statuses_refused })
+}
+
+/// Evidence of at least this many items is kept in parts, one per app (and environment).
+const PARTS_FROM_ITEMS: usize = 256;
+
+/// A key result's evidence as the JSON text the store keeps. A long list is written in runs of
+/// one app's items (one app and environment's, for findings), each kept once by the store and
+/// shared by the days and key results listing it: a portfolio's key result lists hundreds of
+/// thousands of findings, and a push changes those of one scope, so measuring again writes
+/// one run instead of tens of megabytes (issue 12). The runs joined are the whole list's text.
+fn evidence_text(evidence: &[EvidenceRef]) -> EvidenceText {
+    if evidence.len() < PARTS_FROM_ITEMS {
+        return EvidenceText::Whole(
+            serde_json::to_string(evidence).unwrap_or_else(|_| "null".to_owned()),
+        );
+    }
+    // Each run's items written as the whole list writes them, comma-separated, into a text of
+    // its own.
+    let write = |items: &[EvidenceRef]| -> String {
+        let mut text = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            if serde_json::to_writer(&mut text, item).is_err() {
+                return "null".to_owned();
+            }
+        }
+        String::from_utf8(text).unwrap_or_else(|_| "null".to_owned())
+    };
+    let runs = evidence.chunk_by(|a, b| scope_of(a) == scope_of(b));
+    EvidenceText::Parts(runs.map(write).collect())
+}
+
+/// The app and environment an item of evidence is about, when it is about one.
+fn scope_of(item: &EvidenceRef) -> Option<(&str, &str)> {
+    match item {
+        EvidenceRef::Finding { app, environment, .. } => Some((app, environment)),
+        EvidenceRef::Threat { app, .. }
+        | EvidenceRef::Control { app, .. }
+        | EvidenceRef::Asvs { app, .. }
+        | EvidenceRef::Repo { app, .. } => Some((app, "")),
+        _ => None,
+    }
 }
 
 /// Everything the metrics count: findings and check-ins from the store, ASVS, training and test
@@ -781,4 +825,54 @@ fn objective_links(objective: &ObjectiveMeasurement, workspace: &Workspace) -> V
         format!("{} of {} contributes {progress}{counted}", child.id, child.cycle)
     }));
     links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    fn finding(app: &str, environment: &str, id: usize) -> EvidenceRef {
+        EvidenceRef::Finding {
+            app: Arc::from(app),
+            environment: Arc::from(environment),
+            tool: Arc::from("semgrep"),
+            id: Arc::from(format!("f-{id}")),
+            rule: Arc::from("rule-1"),
+            severity: Cow::Borrowed("high"),
+            score: None,
+            deadline: None,
+            met: None,
+            days: None,
+            class: None,
+            by_band: None,
+            file: None,
+            line: None,
+        }
+    }
+
+    #[test]
+    fn issue_12_long_evidence_is_written_in_runs_of_one_scope_that_join_to_the_whole_list() {
+        let places = [("app-1", "prod"), ("app-1", "staging"), ("app-2", "prod")];
+        let evidence: Vec<EvidenceRef> = (0..PARTS_FROM_ITEMS + 4)
+            .map(|i| {
+                let (app, environment) = places[i * places.len() / (PARTS_FROM_ITEMS + 4)];
+                finding(app, environment, i)
+            })
+            .collect();
+        let whole = serde_json::to_string(&evidence).unwrap();
+        let EvidenceText::Parts(parts) = evidence_text(&evidence) else {
+            panic!("a long list is written in parts")
+        };
+        assert_eq!(parts.len(), 3);
+        assert!(parts[1].starts_with(r#"{"kind":"finding","app":"app-1","environment":"staging""#));
+        assert_eq!(EvidenceText::Parts(parts).joined(), whole);
+        // A short list is written whole.
+        let short = &evidence[..3];
+        assert_eq!(
+            evidence_text(short),
+            EvidenceText::Whole(serde_json::to_string(short).unwrap())
+        );
+    }
 }

@@ -46,6 +46,12 @@ pub enum StoreError {
         /// What was expected instead.
         expected: &'static str,
     },
+    /// The store holds something no threatokr writes (a row edited or deleted by hand, a
+    /// damaged file): what was read is refused rather than shown wrong.
+    Damaged {
+        /// What is wrong.
+        what: String,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -80,6 +86,10 @@ impl fmt::Display for StoreError {
             Self::Invalid { field, value, expected } => {
                 write!(f, "invalid {field} `{value}`: expected {expected}")
             }
+            Self::Damaged { what } => write!(
+                f,
+                "the history store is damaged: {what}; restore it from a backup, or measure again to write what is missing"
+            ),
         }
     }
 }
@@ -94,7 +104,8 @@ impl std::error::Error for StoreError {
             | Self::NotAStore { .. }
             | Self::OutOfOrder { .. }
             | Self::AlreadyFrozen { .. }
-            | Self::Invalid { .. } => None,
+            | Self::Invalid { .. }
+            | Self::Damaged { .. } => None,
         }
     }
 }

@@ -34,7 +34,9 @@ pub use findings::{
     ScanRow, ScopeGeneration,
 };
 pub use grades::{GradeRow, Overwrite};
-pub use measurements::{MeasurementRow, RescoredMeasurement, SerializedMeasurement, StoredValue};
+pub use measurements::{
+    EvidenceText, MeasurementRow, RescoredMeasurement, SerializedMeasurement, StoredValue,
+};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;
@@ -57,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_status_snapshot.sql"),
     include_str!("../migrations/0016_finding_snapshots.sql"),
     include_str!("../migrations/0017_measurements_by_evidence.sql"),
+    include_str!("../migrations/0018_evidence_parts.sql"),
 ];
 
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other

@@ -3,7 +3,7 @@
 
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
-    json_column, parse_column,
+    parse_column,
 };
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, params};
@@ -32,13 +32,39 @@ pub struct MeasurementRow {
     pub evidence: serde_json::Value,
 }
 
-const MEASUREMENT_COLUMNS: &str = "m.kr_id, m.cycle, m.as_of, m.value, m.numerator, m.denominator, m.progress, m.status, coalesce((SELECT e.json FROM evidence e WHERE e.hash = m.evidence_hash), m.evidence)";
+/// The columns of a measurement `m` before those that say where its evidence is
+/// ([`EvidenceKept::columns`]).
+const MEASUREMENT_COLUMNS: &str =
+    "m.kr_id, m.cycle, m.as_of, m.value, m.numerator, m.denominator, m.progress, m.status";
 
-/// The columns of a store opened read-only at a schema older than `0008_evidence_by_content`.
-const MEASUREMENT_COLUMNS_INLINE: &str = "m.kr_id, m.cycle, m.as_of, m.value, m.numerator, m.denominator, m.progress, m.status, m.evidence";
+/// How the store keeps evidence, by its schema (read-only stores are read at their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EvidenceKept {
+    /// In the measurement's row (before `0008_evidence_by_content`).
+    Inline,
+    /// In `evidence`, each text whole (before `0018_evidence_parts`).
+    Whole,
+    /// In `evidence`, a long list in parts.
+    InParts,
+}
 
-fn measurement_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MeasurementRow> {
-    Ok(MeasurementRow {
+impl EvidenceKept {
+    /// The two columns of a measurement `m` that say where its evidence is: its inline text, and
+    /// the key of the evidence kept for it.
+    fn columns(self) -> &'static str {
+        match self {
+            Self::Inline => "m.evidence, NULL",
+            Self::Whole | Self::InParts => "m.evidence, m.evidence_hash",
+        }
+    }
+}
+
+/// A measurement row as read: its evidence is composed after ([`evidence_text`]), by other
+/// queries than the one reading the rows.
+fn measurement_from_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(MeasurementRow, String, Option<String>)> {
+    let measurement = MeasurementRow {
         kr_id: row.get(0)?,
         cycle: row.get(1)?,
         as_of: date_column(row, 2)?,
@@ -47,8 +73,90 @@ fn measurement_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Measurement
         denominator: row.get(5)?,
         progress: row.get(6)?,
         status: parse_column(row, 7)?,
-        evidence: json_column(row, 8)?,
+        evidence: serde_json::Value::Null,
+    };
+    Ok((measurement, row.get(8)?, row.get(9)?))
+}
+
+/// The rows read by [`measurement_from_row`], each with its evidence.
+fn with_evidence(
+    conn: &rusqlite::Connection,
+    kept: EvidenceKept,
+    rows: Vec<(MeasurementRow, String, Option<String>)>,
+) -> Result<Vec<MeasurementRow>, StoreError> {
+    rows.into_iter()
+        .map(|(mut row, inline, hash)| {
+            let text = evidence_text(conn, kept, inline, hash)?;
+            row.evidence = serde_json::from_str(&text).map_err(|error| StoreError::Damaged {
+                what: format!(
+                    "the evidence of {} on {} is not JSON ({error})",
+                    row.kr_id, row.as_of
+                ),
+            })?;
+            Ok(row)
+        })
+        .collect()
+}
+
+/// The evidence text of a measurement whose row holds `inline` and points at `hash`.
+fn evidence_text(
+    conn: &rusqlite::Connection,
+    kept: EvidenceKept,
+    inline: String,
+    hash: Option<String>,
+) -> Result<String, StoreError> {
+    let Some(hash) = hash else { return Ok(inline) };
+    kept_text(conn, kept, &hash)?.ok_or_else(|| StoreError::Damaged {
+        what: format!("a measurement points at the evidence `{hash}`, which is not kept"),
     })
+}
+
+/// At most this much is reserved at once for composing evidence, whatever its key says.
+const RESERVED_AT_MOST: usize = 256 << 20;
+
+/// The text kept under `hash` in `evidence`, whole or composed of its parts; `None` when nothing
+/// is kept under it. The one place evidence in parts is put together.
+fn kept_text(
+    conn: &rusqlite::Connection,
+    kept: EvidenceKept,
+    hash: &str,
+) -> Result<Option<String>, StoreError> {
+    let sql = match kept {
+        EvidenceKept::InParts => "SELECT parts, json FROM evidence WHERE hash = ?1",
+        EvidenceKept::Whole | EvidenceKept::Inline => {
+            "SELECT 0, json FROM evidence WHERE hash = ?1"
+        }
+    };
+    let row: Option<(i64, String)> = conn
+        .prepare_cached(sql)?
+        .query_row(params![hash], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((parts, json)) = row else { return Ok(None) };
+    if parts == 0 {
+        return Ok(Some(json));
+    }
+    let damaged = |what: String| StoreError::Damaged { what };
+    let keys: Vec<String> = serde_json::from_str(&json)
+        .map_err(|_| damaged(format!("the evidence `{hash}` does not list its parts")))?;
+    // The key begins with the text's length in bytes: the text is written at its size.
+    let length = hash.split(':').next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+    let mut text = String::with_capacity(length.min(RESERVED_AT_MOST));
+    text.push('[');
+    let mut part = conn.prepare_cached("SELECT json FROM evidence_parts WHERE hash = ?1")?;
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        let mut rows = part.query(params![key])?;
+        let Some(row) = rows.next()? else {
+            return Err(damaged(format!(
+                "the evidence `{hash}` lists the part `{key}`, which is not kept"
+            )));
+        };
+        text.push_str(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
+    }
+    text.push(']');
+    Ok(Some(text))
 }
 
 /// A measurement to record whose evidence is already JSON text, so that a caller with a large
@@ -74,7 +182,7 @@ pub struct SerializedMeasurement<'a> {
     pub status: Status,
     /// The evidence as compact JSON text (what `serde_json::to_string` writes), stored as given:
     /// the same text `MeasurementRow::evidence` stores for the same evidence.
-    pub evidence_json: String,
+    pub evidence: EvidenceText,
     /// The target the value was scored against, as JSON text (`progress::target_record`);
     /// `None` for key results read from their file.
     pub scored_against: Option<String>,
@@ -82,6 +190,42 @@ pub struct SerializedMeasurement<'a> {
     pub fingerprint: Option<String>,
     /// The parts of the value the other fields do not hold, as JSON text (notes, coverage, ...).
     pub details: Option<String>,
+}
+
+/// A measurement's evidence as JSON text: whole, or a JSON array in parts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvidenceText {
+    /// The whole text.
+    Whole(String),
+    /// The items of a JSON array in runs, each run's items written as in the array and joined by
+    /// commas, without brackets: the text is `[` + the runs joined by `,` + `]`. Each run is kept
+    /// once by content and shared by every measurement listing it, so a list that changed in one
+    /// run (a portfolio's findings after one app's scan) writes only that run. An empty run, or
+    /// no run at all, is the empty list.
+    Parts(Vec<String>),
+}
+
+impl EvidenceText {
+    /// The whole text, the parts joined.
+    pub fn joined(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Whole(text) => std::borrow::Cow::Borrowed(text),
+            Self::Parts(parts) => {
+                let runs = parts.iter().filter(|part| !part.is_empty());
+                let mut text =
+                    String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
+                text.push('[');
+                for (i, part) in runs.enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(part);
+                }
+                text.push(']');
+                std::borrow::Cow::Owned(text)
+            }
+        }
+    }
 }
 
 /// A measurement's value as recorded with the fingerprint of its inputs: what an incremental
@@ -132,7 +276,7 @@ impl<'a> SerializedMeasurement<'a> {
             denominator: row.denominator,
             progress: row.progress,
             status: row.status,
-            evidence_json: row.evidence.to_string(),
+            evidence: EvidenceText::Whole(row.evidence.to_string()),
             scored_against: None,
             fingerprint: None,
             details: None,
@@ -168,10 +312,158 @@ fn check_progress(progress: Option<f64>) -> Result<(), StoreError> {
 /// evidence is some 170 MB a day). Keys written before by FNV-1a (`LENGTH-FNV`) never equal these
 /// (`LENGTH:HASH`): their rows stay as they are, and evidence recorded under one again is kept
 /// once more under its new key.
-fn evidence_hash(json: &str) -> String {
+/// A list in parts has the key of its whole text, hashed part by part without writing it whole.
+fn evidence_hash(evidence: &EvidenceText) -> String {
     let mut hash = threatokr_core::evidence::sarif::ContentHash::new();
-    hash.update(json.as_bytes());
+    match evidence {
+        EvidenceText::Whole(text) => hash.update(text.as_bytes()),
+        EvidenceText::Parts(parts) => {
+            hash.update(b"[");
+            for (i, part) in parts.iter().filter(|part| !part.is_empty()).enumerate() {
+                if i > 0 {
+                    hash.update(b",");
+                }
+                hash.update(part.as_bytes());
+            }
+            hash.update(b"]");
+        }
+    }
     hash.key()
+}
+
+/// The key of a part's text in `evidence_parts`.
+pub(crate) fn part_hash(part: &str) -> String {
+    let mut hash = threatokr_core::evidence::sarif::ContentHash::new();
+    hash.update(part.as_bytes());
+    hash.key()
+}
+
+/// Keeps `evidence` under `hash` unless it is kept already. Returns whether `hash` now stands
+/// for it: not when another text is kept under the same key (never seen, but possible), which
+/// the caller then keeps inline.
+fn keep_evidence(
+    conn: &rusqlite::Connection,
+    hash: &str,
+    evidence: &EvidenceText,
+) -> Result<bool, StoreError> {
+    let parts: Vec<&str> = match evidence {
+        EvidenceText::Parts(parts) => {
+            parts.iter().map(String::as_str).filter(|p| !p.is_empty()).collect()
+        }
+        EvidenceText::Whole(_) => Vec::new(),
+    };
+    // A list of one run or none is as well kept whole: no other list shares its run.
+    if parts.len() < 2 {
+        let text = evidence.joined();
+        // Looked up before inserting: evidence kept already (the usual case when measuring
+        // again) is not checked as JSON again, which for a key result counting every
+        // production finding is tens of megabytes.
+        return Ok(match kept_text(conn, EvidenceKept::InParts, hash)? {
+            Some(kept) => kept == text,
+            None => {
+                let mut keep = conn.prepare_cached(
+                    "INSERT INTO evidence (hash, json) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
+                )?;
+                keep.execute(params![hash, text])? == 1
+            }
+        });
+    }
+    let keys: Vec<String> = parts.iter().map(|part| part_hash(part)).collect();
+    // Each run is kept already with the same text, or is new; a run whose key another text
+    // holds makes the whole list inline.
+    let mut new = Vec::new();
+    {
+        let mut kept_part =
+            conn.prepare_cached("SELECT json FROM evidence_parts WHERE hash = ?1")?;
+        for (i, (key, part)) in keys.iter().zip(&parts).enumerate() {
+            // Compared where SQLite holds it, not copied out.
+            let mut rows = kept_part.query(params![key])?;
+            let kept = match rows.next()? {
+                Some(row) => {
+                    Some(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)? == *part)
+                }
+                None => None,
+            };
+            match kept {
+                Some(true) => {}
+                Some(false) => return Ok(false),
+                None => new.push(i),
+            }
+        }
+    }
+    let layout = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".to_owned());
+    let kept: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT parts, CASE parts WHEN 1 THEN json END FROM evidence WHERE hash = ?1",
+        )?
+        .query_row(params![hash], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
+        })
+        .optional()?;
+    match kept {
+        // The same runs under the same keys, each run's text checked above. A run it lists that
+        // is not kept (a damaged store) is kept again, listed by as many kept lists as list it.
+        Some((1, kept)) if kept == layout => {
+            let mut keep_again = conn.prepare_cached(
+                "INSERT INTO evidence_parts (hash, json, uses) VALUES (?1, ?2,
+                     (SELECT count(*) FROM evidence e, json_each(e.json) j
+                      WHERE e.parts = 1 AND j.value = ?1))",
+            )?;
+            for i in new {
+                keep_again.execute(params![keys[i], parts[i]])?;
+            }
+            return Ok(true);
+        }
+        Some((1, _)) => return Ok(false),
+        // Kept whole by a build that did not split it: compared whole (rare).
+        Some(_) => {
+            let whole = kept_text(conn, EvidenceKept::InParts, hash)?;
+            return Ok(whole.as_deref() == Some(&*evidence.joined()));
+        }
+        None => {}
+    }
+    let mut keep_part = conn.prepare_cached(
+        "INSERT INTO evidence_parts (hash, json, uses) VALUES (?1, ?2, 0) ON CONFLICT (hash) DO NOTHING",
+    )?;
+    for i in new {
+        keep_part.execute(params![keys[i], parts[i]])?;
+    }
+    conn.prepare_cached("INSERT INTO evidence (hash, json, parts) VALUES (?1, ?2, 1)")?
+        .execute(params![hash, layout])?;
+    let mut used =
+        conn.prepare_cached("UPDATE evidence_parts SET uses = uses + 1 WHERE hash = ?1")?;
+    for key in &keys {
+        used.execute(params![key])?;
+    }
+    Ok(true)
+}
+
+/// Drops the evidence kept under `hash` when no measurement points at it any more, and the parts
+/// it was the last to list.
+fn forget_evidence(conn: &rusqlite::Connection, hash: &str) -> Result<(), StoreError> {
+    let dropped: Option<Option<String>> = conn
+        .prepare_cached(
+            "DELETE FROM evidence WHERE hash = ?1
+             AND NOT EXISTS (SELECT 1 FROM measurements WHERE evidence_hash = ?1)
+             RETURNING CASE parts WHEN 1 THEN json END",
+        )?
+        .query_row(params![hash], |r| r.get(0))
+        .optional()?;
+    let Some(Some(layout)) = dropped else { return Ok(()) };
+    let keys: Vec<String> = serde_json::from_str(&layout).map_err(|error| StoreError::Invalid {
+        field: "evidence parts",
+        value: error.to_string(),
+        expected: "a JSON list of part keys",
+    })?;
+    let mut unused =
+        conn.prepare_cached("UPDATE evidence_parts SET uses = uses - 1 WHERE hash = ?1")?;
+    let mut drop_unused =
+        conn.prepare_cached("DELETE FROM evidence_parts WHERE hash = ?1 AND uses = 0")?;
+    for key in &keys {
+        unused.execute(params![key])?;
+        drop_unused.execute(params![key])?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -207,10 +499,6 @@ impl Store {
                     OR evidence IS NOT excluded.evidence OR evidence_hash IS NOT excluded.evidence_hash
                     OR scored_against IS NOT excluded.scored_against",
             )?;
-            let mut keep = tx.prepare_cached(
-                "INSERT INTO evidence (hash, json) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
-            )?;
-            let mut kept_text = tx.prepare_cached("SELECT json FROM evidence WHERE hash = ?1")?;
             // What the value was computed from is not a change of the measurement: a row whose
             // numbers are unchanged takes the new fingerprint without counting as changed.
             let mut fingerprint = tx.prepare_cached(
@@ -221,32 +509,21 @@ impl Store {
             let mut earlier = tx.prepare_cached(
                 "SELECT evidence_hash FROM measurements WHERE kr_id = ?1 AND as_of = ?2",
             )?;
-            // The evidence a day's measurement replaced is dropped when no measurement points
-            // at it any more (issue 12: measuring a day again after each push kept every
-            // earlier evidence of that day, tens of megabytes for a portfolio's key results).
-            let mut forget = tx.prepare_cached(
-                "DELETE FROM evidence WHERE hash = ?1
-                 AND NOT EXISTS (SELECT 1 FROM measurements WHERE evidence_hash = ?1)",
-            )?;
             for row in rows {
                 check_measurement(&row)?;
                 let replaced: Option<String> = earlier
                     .query_row(params![row.kr_id, SqlDate(row.as_of)], |r| r.get(0))
                     .optional()?
                     .flatten();
-                let hash = evidence_hash(&row.evidence_json);
-                // Looked up before inserting: evidence kept already (the usual case when
-                // measuring again) is not checked as JSON again, which for a key result
-                // counting every production finding is tens of megabytes.
-                let kept: Option<String> =
-                    kept_text.query_row(params![hash], |r| r.get(0)).optional()?;
-                // The same hash of other text (never seen, but possible) keeps the text inline.
-                let same = match kept {
-                    Some(text) => text == row.evidence_json,
-                    None => keep.execute(params![hash, row.evidence_json])? == 1,
+                let hash = evidence_hash(&row.evidence);
+                let inline = match keep_evidence(&tx, &hash, &row.evidence)? {
+                    true => None,
+                    false => Some(row.evidence.joined()),
                 };
-                let (inline, hash) =
-                    if same { ("null", Some(hash)) } else { (row.evidence_json.as_str(), None) };
+                let (inline, hash) = match &inline {
+                    None => ("null", Some(hash)),
+                    Some(text) => (text.as_ref(), None),
+                };
                 changed += upsert.execute(params![
                     row.kr_id,
                     row.cycle,
@@ -270,7 +547,10 @@ impl Store {
                 ])?;
                 if let Some(replaced) = replaced.filter(|replaced| Some(replaced) != hash.as_ref())
                 {
-                    forget.execute(params![replaced])?;
+                    // The evidence a day's measurement replaced is dropped when no measurement
+                    // points at it any more (measuring a day again after each push kept every
+                    // earlier evidence of that day, tens of megabytes for a portfolio).
+                    forget_evidence(&tx, &replaced)?;
                 }
             }
         }
@@ -314,25 +594,27 @@ impl Store {
         Ok(changed)
     }
 
-    /// The columns that read a measurement: its evidence is in `evidence` unless the store is
-    /// older than that table (read-only stores are read at their own schema).
-    fn measurement_columns(&self) -> Result<&'static str, StoreError> {
-        let by_content: bool = self.conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('measurements') WHERE name = 'evidence_hash'",
-            [],
-            |row| row.get(0),
-        )?;
-        Ok(if by_content { MEASUREMENT_COLUMNS } else { MEASUREMENT_COLUMNS_INLINE })
+    /// How the store keeps evidence, by its schema.
+    fn evidence_kept(&self) -> Result<EvidenceKept, StoreError> {
+        Ok(if self.has_column("evidence", "parts")? {
+            EvidenceKept::InParts
+        } else if self.has_column("measurements", "evidence_hash")? {
+            EvidenceKept::Whole
+        } else {
+            EvidenceKept::Inline
+        })
     }
 
     /// Every measurement of a key result, oldest first.
     pub fn measurements(&self, kr_id: &str) -> Result<Vec<MeasurementRow>, StoreError> {
-        let columns = self.measurement_columns()?;
-        let sql =
-            format!("SELECT {columns} FROM measurements m WHERE m.kr_id = ?1 ORDER BY m.as_of");
+        let kept = self.evidence_kept()?;
+        let sql = format!(
+            "SELECT {MEASUREMENT_COLUMNS}, {} FROM measurements m WHERE m.kr_id = ?1 ORDER BY m.as_of",
+            kept.columns()
+        );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![kr_id], measurement_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        with_evidence(&self.conn, kept, rows.collect::<Result<_, _>>()?)
     }
 
     /// The values of every measurement of a key result in `cycle`, oldest first, as
@@ -375,16 +657,17 @@ impl Store {
         cycle: &str,
         as_of: Date,
     ) -> Result<Vec<MeasurementRow>, StoreError> {
-        let columns = self.measurement_columns()?;
+        let kept = self.evidence_kept()?;
         let sql = format!(
-            "SELECT {columns} FROM measurements m
+            "SELECT {MEASUREMENT_COLUMNS}, {} FROM measurements m
              WHERE m.cycle = ?1 AND m.as_of = (
                  SELECT max(n.as_of) FROM measurements n WHERE n.cycle = ?1 AND n.kr_id = m.kr_id AND n.as_of <= ?2)
-             ORDER BY m.kr_id"
+             ORDER BY m.kr_id",
+            kept.columns()
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![cycle, SqlDate(as_of)], measurement_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        with_evidence(&self.conn, kept, rows.collect::<Result<_, _>>()?)
     }
 
     /// The fingerprints recorded with the measurements of `cycle` on `as_of`, by key result
@@ -416,23 +699,34 @@ impl Store {
         if !self.has_column("measurements", "fingerprint")? {
             return Ok(None);
         }
-        let mut statement = self.conn.prepare_cached(
-            "SELECT m.value, m.numerator, m.denominator,
-                    coalesce((SELECT e.json FROM evidence e WHERE e.hash = m.evidence_hash), m.evidence),
-                    m.details
+        let kept = self.evidence_kept()?;
+        let sql = format!(
+            "SELECT m.value, m.numerator, m.denominator, {}, m.details
              FROM measurements m WHERE m.kr_id = ?1 AND m.as_of = ?2 AND m.fingerprint = ?3
                AND m.details IS NOT NULL",
-        )?;
-        Ok(statement
+            kept.columns()
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let row = statement
             .query_row(params![kr_id, SqlDate(as_of), fingerprint], |row| {
-                Ok(StoredValue {
+                let value = StoredValue {
                     value: row.get(0)?,
                     numerator: row.get(1)?,
                     denominator: row.get(2)?,
-                    evidence_json: row.get(3)?,
-                    details: row.get(4)?,
-                })
+                    evidence_json: String::new(),
+                    details: row.get(5)?,
+                };
+                Ok((value, row.get(3)?, row.get(4)?))
             })
-            .optional()?)
+            .optional()?;
+        let Some((mut value, inline, hash)) = row else { return Ok(None) };
+        // A value whose evidence is not all kept (a damaged store) is not reused: it is
+        // computed again, and recording it keeps its evidence again.
+        match evidence_text(&self.conn, kept, inline, hash) {
+            Ok(text) => value.evidence_json = text,
+            Err(StoreError::Damaged { .. }) => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        Ok(Some(value))
     }
 }

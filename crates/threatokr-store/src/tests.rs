@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 13;
+const MIGRATION_COUNT: u32 = 14;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -846,8 +846,10 @@ fn serialized_evidence_is_stored_as_the_same_text_as_a_json_value() {
         denominator: row.denominator,
         progress: row.progress,
         status: row.status,
-        evidence_json: r#"{"apps":["shop"],"passed":EVIDENCE}"#
-            .replace("EVIDENCE", &format!("{:?}", row.value.unwrap())),
+        evidence: EvidenceText::Whole(
+            r#"{"apps":["shop"],"passed":EVIDENCE}"#
+                .replace("EVIDENCE", &format!("{:?}", row.value.unwrap())),
+        ),
         scored_against: None,
         fingerprint: None,
         details: None,
@@ -1151,7 +1153,7 @@ fn a_measurement_keeps_the_target_it_was_scored_against() {
         denominator: None,
         progress: Some(0.0),
         status: Status::OffTrack,
-        evidence_json: "[]".into(),
+        evidence: EvidenceText::Whole("[]".into()),
         scored_against: Some(target.into()),
         fingerprint: None,
         details: None,
@@ -1477,7 +1479,7 @@ fn fingerprinted<'a>(day: Date, fingerprint: &str, evidence: &str) -> Serialized
         denominator: None,
         progress: Some(0.5),
         status: Status::OnTrack,
-        evidence_json: evidence.into(),
+        evidence: EvidenceText::Whole(evidence.into()),
         scored_against: None,
         fingerprint: Some(fingerprint.into()),
         details: Some("{\"notes\":[]}".into()),
@@ -1529,7 +1531,7 @@ fn issue_12_a_reused_value_is_rescored_without_its_evidence_and_only_under_its_o
     let stored = &store.measurements("KR-1").unwrap()[0];
     assert_eq!((stored.progress, stored.status), (Some(0.25), Status::AtRisk));
     assert_eq!(stored.value, Some(3.0));
-    assert_eq!(stored.evidence.to_string(), row.evidence_json);
+    assert_eq!(stored.evidence.to_string(), row.evidence.joined());
     // A row recorded since from other inputs is not the value that was reused: left alone.
     assert_eq!(
         store.record_rescored_measurements([rescored("f2", Some(1.0), Status::OnTrack)]).unwrap(),
@@ -1839,7 +1841,7 @@ fn issue_12_the_evidence_a_day_measured_again_replaced_is_dropped_once_nothing_p
     let on = |kr_id, as_of, text: &str| SerializedMeasurement {
         kr_id,
         as_of,
-        evidence_json: text.to_owned(),
+        evidence: EvidenceText::Whole(text.to_owned()),
         ..fingerprinted(as_of, "f", "[]")
     };
     store.record_serialized_measurements([on("KR-1", day, &evidence(1))]).unwrap();
@@ -1855,4 +1857,147 @@ fn issue_12_the_evidence_a_day_measured_again_replaced_is_dropped_once_nothing_p
     store.record_serialized_measurements([on("KR-1", next, &evidence(2))]).unwrap();
     assert_eq!(kept(&store), [evidence(2), evidence(3)]);
     assert_eq!(store.measurements("KR-1").unwrap().len(), 2);
+}
+
+/// A measurement of `kr_id` on `as_of` whose evidence is the list of `runs` in parts.
+fn in_parts<'a>(kr_id: &'a str, as_of: Date, runs: &[&str]) -> SerializedMeasurement<'a> {
+    SerializedMeasurement {
+        kr_id,
+        as_of,
+        evidence: EvidenceText::Parts(runs.iter().map(|run| (*run).to_owned()).collect()),
+        ..fingerprinted(as_of, "f", "[]")
+    }
+}
+
+/// The kept parts and how many kept evidences list each, by text.
+fn kept_parts(store: &Store) -> Vec<(String, i64)> {
+    let mut statement =
+        store.conn.prepare("SELECT json, uses FROM evidence_parts ORDER BY json").unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn issue_12_evidence_in_parts_reads_back_as_the_whole_list_under_the_same_key() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let runs = [r#"{"app":"a","id":1},{"app":"a","id":2}"#, "", r#"{"app":"b","id":3}"#];
+    let whole = r#"[{"app":"a","id":1},{"app":"a","id":2},{"app":"b","id":3}]"#;
+    store.record_serialized_measurements([in_parts("KR-1", day, &runs)]).unwrap();
+    let read = store.measurements("KR-1").unwrap();
+    assert_eq!(read[0].evidence, serde_json::from_str::<serde_json::Value>(whole).unwrap());
+    assert_eq!(store.stored_value("KR-1", day, "f").unwrap().unwrap().evidence_json, whole);
+    assert_eq!(store.latest_measurements("2027-Q1", day).unwrap()[0].evidence, read[0].evidence);
+    // The same list recorded whole is the same kept evidence, compared with the parts' text.
+    let same = SerializedMeasurement {
+        kr_id: "KR-2",
+        evidence: EvidenceText::Whole(whole.to_owned()),
+        ..in_parts("KR-2", day, &[])
+    };
+    store.record_serialized_measurements([same]).unwrap();
+    let pointers: Vec<(Option<String>, String)> = store
+        .conn
+        .prepare("SELECT evidence_hash, evidence FROM measurements ORDER BY kr_id")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(pointers[0], pointers[1]);
+    assert_eq!(pointers[0].1, "null");
+    let kept: i64 =
+        store.conn.query_row("SELECT count(*) FROM evidence", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, 1);
+    assert_eq!(kept_parts(&store).len(), 2);
+}
+
+#[test]
+fn issue_12_a_list_of_one_run_or_none_is_kept_whole() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    store.record_serialized_measurements([in_parts("KR-1", day, &["", r#"{"id":1}"#])]).unwrap();
+    store.record_serialized_measurements([in_parts("KR-2", day, &[])]).unwrap();
+    let whole: Vec<String> = store
+        .conn
+        .prepare("SELECT json FROM evidence WHERE parts = 0 ORDER BY json")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(whole, ["[]", r#"[{"id":1}]"#]);
+    assert!(kept_parts(&store).is_empty());
+    assert_eq!(store.measurements("KR-2").unwrap()[0].evidence, serde_json::json!([]));
+}
+
+#[test]
+fn issue_12_a_list_changed_in_one_run_writes_that_run_and_drops_the_runs_nothing_lists() {
+    let mut store = store();
+    let (day, next) = (date(2027, 1, 5), date(2027, 1, 6));
+    let (a, b, c) = (r#"{"app":"a"}"#, r#"{"app":"b","n":1}"#, r#"{"app":"c"}"#);
+    let (b2, b3) = (r#"{"app":"b","n":2}"#, r#"{"app":"b","n":3}"#);
+    store.record_serialized_measurements([in_parts("KR-1", day, &[a, b, c])]).unwrap();
+    store.record_serialized_measurements([in_parts("KR-2", day, &[a, b, c])]).unwrap();
+    // The same list is one kept evidence: its runs are listed once.
+    assert_eq!(kept_parts(&store), [(a.into(), 1), (b.into(), 1), (c.into(), 1)]);
+    store.record_serialized_measurements([in_parts("KR-1", next, &[a, b2, c])]).unwrap();
+    assert_eq!(kept_parts(&store), [(a.into(), 2), (b.into(), 1), (b2.into(), 1), (c.into(), 2)]);
+    // KR-1 measured again that day: its earlier list is still KR-2's, and stays.
+    store.record_serialized_measurements([in_parts("KR-1", day, &[a, b3, c])]).unwrap();
+    assert_eq!(kept_parts(&store).len(), 5);
+    // KR-2 measured again: nothing lists `b` any more; the runs other lists share stay.
+    store.record_serialized_measurements([in_parts("KR-2", day, &[a, b3, c])]).unwrap();
+    assert_eq!(kept_parts(&store), [(a.into(), 2), (b2.into(), 1), (b3.into(), 1), (c.into(), 2)]);
+    let texts = |kr| -> Vec<String> {
+        store.measurements(kr).unwrap().iter().map(|m| m.evidence.to_string()).collect()
+    };
+    assert_eq!(texts("KR-1"), [format!("[{a},{b3},{c}]"), format!("[{a},{b2},{c}]")]);
+    assert_eq!(texts("KR-2"), [format!("[{a},{b3},{c}]")]);
+}
+
+#[test]
+fn issue_12_a_missing_part_is_an_error_when_read_never_a_shorter_list_and_measuring_again_mends_it()
+{
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    store.record_serialized_measurements([in_parts("KR-1", day, &["1", "2", "3"])]).unwrap();
+    store.record_serialized_measurements([in_parts("KR-2", day, &["1", "2", "3"])]).unwrap();
+    assert_eq!(store.measurements("KR-1").unwrap()[0].evidence, serde_json::json!([1, 2, 3]));
+    store.conn.execute("DELETE FROM evidence_parts WHERE json = '2'", []).unwrap();
+    let error = store.measurements("KR-1").unwrap_err();
+    assert!(matches!(error, StoreError::Damaged { .. }), "{error:?}");
+    assert!(error.to_string().contains("which is not kept"), "{error}");
+    assert!(store.latest_measurements("2027-Q1", day).is_err());
+    // Not reused: the value is computed again, and recording it keeps the part again, counted
+    // once for the one kept list both key results point at.
+    assert_eq!(store.stored_value("KR-1", day, "f").unwrap(), None);
+    store.record_serialized_measurements([in_parts("KR-1", day, &["1", "2", "3"])]).unwrap();
+    assert_eq!(store.measurements("KR-2").unwrap()[0].evidence, serde_json::json!([1, 2, 3]));
+    assert_eq!(kept_parts(&store), [("1".into(), 1), ("2".into(), 1), ("3".into(), 1)]);
+}
+
+#[test]
+fn issue_12_a_run_whose_key_holds_another_text_keeps_the_list_inline() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    store
+        .conn
+        .execute(
+            "INSERT INTO evidence_parts (hash, json, uses) VALUES (?1, '99', 1)",
+            [measurements::part_hash("2")],
+        )
+        .unwrap();
+    store.record_serialized_measurements([in_parts("KR-1", day, &["1", "2"])]).unwrap();
+    assert_eq!(store.measurements("KR-1").unwrap()[0].evidence, serde_json::json!([1, 2]));
+    let (pointer, inline): (Option<String>, String) = store
+        .conn
+        .query_row("SELECT evidence_hash, evidence FROM measurements", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((pointer, inline.as_str()), (None, "[1,2]"));
+    assert_eq!(kept_parts(&store), [("99".into(), 1)]);
 }
