@@ -338,6 +338,19 @@ pub(crate) fn part_hash(part: &str) -> String {
     hash.key()
 }
 
+/// What [`kept_text`] gives, with a damaged kept text (a part missing) as `Some(None)`: it is
+/// not the text being recorded, which is then kept inline.
+fn kept_or_damaged(
+    conn: &rusqlite::Connection,
+    hash: &str,
+) -> Result<Option<Option<String>>, StoreError> {
+    match kept_text(conn, EvidenceKept::InParts, hash) {
+        Ok(kept) => Ok(kept.map(Some)),
+        Err(StoreError::Damaged { .. }) => Ok(Some(None)),
+        Err(error) => Err(error),
+    }
+}
+
 /// Keeps `evidence` under `hash` unless it is kept already. Returns whether `hash` now stands
 /// for it: not when another text is kept under the same key (never seen, but possible), which
 /// the caller then keeps inline.
@@ -358,8 +371,9 @@ fn keep_evidence(
         // Looked up before inserting: evidence kept already (the usual case when measuring
         // again) is not checked as JSON again, which for a key result counting every
         // production finding is tens of megabytes.
-        return Ok(match kept_text(conn, EvidenceKept::InParts, hash)? {
-            Some(kept) => kept == text,
+        return Ok(match kept_or_damaged(conn, hash)? {
+            Some(Some(kept)) => kept == text,
+            Some(None) => false,
             None => {
                 let mut keep = conn.prepare_cached(
                     "INSERT INTO evidence (hash, json) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
@@ -407,7 +421,8 @@ fn keep_evidence(
             let mut keep_again = conn.prepare_cached(
                 "INSERT INTO evidence_parts (hash, json, uses) VALUES (?1, ?2,
                      (SELECT count(*) FROM evidence e, json_each(e.json) j
-                      WHERE e.parts = 1 AND j.value = ?1))",
+                      WHERE e.parts = 1 AND j.value = ?1))
+                 ON CONFLICT (hash) DO NOTHING",
             )?;
             for i in new {
                 keep_again.execute(params![keys[i], parts[i]])?;
@@ -417,7 +432,7 @@ fn keep_evidence(
         Some((1, _)) => return Ok(false),
         // Kept whole by a build that did not split it: compared whole (rare).
         Some(_) => {
-            let whole = kept_text(conn, EvidenceKept::InParts, hash)?;
+            let whole = kept_or_damaged(conn, hash)?.flatten();
             return Ok(whole.as_deref() == Some(&*evidence.joined()));
         }
         None => {}
@@ -450,10 +465,8 @@ fn forget_evidence(conn: &rusqlite::Connection, hash: &str) -> Result<(), StoreE
         .query_row(params![hash], |r| r.get(0))
         .optional()?;
     let Some(Some(layout)) = dropped else { return Ok(()) };
-    let keys: Vec<String> = serde_json::from_str(&layout).map_err(|error| StoreError::Invalid {
-        field: "evidence parts",
-        value: error.to_string(),
-        expected: "a JSON list of part keys",
+    let keys: Vec<String> = serde_json::from_str(&layout).map_err(|_| StoreError::Damaged {
+        what: format!("the evidence `{hash}` does not list its parts"),
     })?;
     let mut unused =
         conn.prepare_cached("UPDATE evidence_parts SET uses = uses - 1 WHERE hash = ?1")?;

@@ -2001,3 +2001,19 @@ fn issue_12_a_run_whose_key_holds_another_text_keeps_the_list_inline() {
     assert_eq!((pointer, inline.as_str()), (None, "[1,2]"));
     assert_eq!(kept_parts(&store), [("99".into(), 1)]);
 }
+
+#[test]
+fn issue_12_a_run_given_twice_in_one_list_is_kept_once_and_counted_twice() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    store.record_serialized_measurements([in_parts("KR-1", day, &["1", "2", "1"])]).unwrap();
+    assert_eq!(store.measurements("KR-1").unwrap()[0].evidence, serde_json::json!([1, 2, 1]));
+    assert_eq!(kept_parts(&store), [("1".into(), 2), ("2".into(), 1)]);
+    // Damaged, then mended by measuring again: counted as often as the kept list names it.
+    store.conn.execute("DELETE FROM evidence_parts WHERE json = '1'", []).unwrap();
+    store.record_serialized_measurements([in_parts("KR-1", day, &["1", "2", "1"])]).unwrap();
+    assert_eq!(kept_parts(&store), [("1".into(), 2), ("2".into(), 1)]);
+    // Replaced by a list without them: both are dropped.
+    store.record_serialized_measurements([in_parts("KR-1", day, &["3", "4"])]).unwrap();
+    assert_eq!(kept_parts(&store), [("3".into(), 1), ("4".into(), 1)]);
+}
