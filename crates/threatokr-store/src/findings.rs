@@ -981,6 +981,29 @@ fn write_snapshots(
         scans.iter().map(|scan| (scan.app.as_str(), scan.environment.as_str())).collect();
     scopes.sort_unstable();
     scopes.dedup();
+    write_scope_snapshots(tx, scopes, made)
+}
+
+/// The snapshot of every scope with findings, made from its rows: what a store upgraded from a
+/// schema before `0016_finding_snapshots` gets once, inside the upgrade's transaction, so that
+/// its scopes are not read from their rows until each is ingested again (issue 12: reading rows
+/// took the enterprise portfolio's measure three times as long as decoding snapshots).
+pub(crate) fn snapshot_every_scope(tx: &Transaction<'_>) -> Result<usize, StoreError> {
+    let scopes: Vec<(String, String)> = tx
+        .prepare("SELECT app, environment FROM finding_scopes ORDER BY app, environment")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let count = scopes.len();
+    write_scope_snapshots(tx, scopes.iter().map(|(a, e)| (a.as_str(), e.as_str())).collect(), &[])?;
+    Ok(count)
+}
+
+/// The snapshot of each of `scopes`: the one in `made`, else made from its rows.
+fn write_scope_snapshots(
+    tx: &Transaction<'_>,
+    scopes: Vec<(&str, &str)>,
+    made: &[((&str, &str), Vec<u8>)],
+) -> Result<(), StoreError> {
     let mut tools = None;
     let mut reader = RecordReader::default();
     let mut records = Vec::new();

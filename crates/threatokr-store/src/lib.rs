@@ -62,6 +62,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_evidence_parts.sql"),
 ];
 
+/// The schema version from which a store keeps finding snapshots (`0016_finding_snapshots`):
+/// upgrading an older store makes every scope's snapshot.
+const SNAPSHOTS_FROM: usize = 12;
+
 /// `PRAGMA application_id` of a threatokr store: "TOKR" in ASCII. It tells our files from other
 /// applications' SQLite files, which threatokr must never alter.
 const APPLICATION_ID: i32 = 0x544F_4B52;
@@ -289,6 +293,9 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     identity.check()?;
     for migration in &MIGRATIONS[identity.version as usize..] {
         tx.execute_batch(migration)?;
+    }
+    if (identity.version as usize) < SNAPSHOTS_FROM {
+        findings::snapshot_every_scope(&tx)?;
     }
     tx.pragma_update(None, "user_version", MIGRATIONS.len() as u32)?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;

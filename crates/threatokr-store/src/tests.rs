@@ -1750,6 +1750,33 @@ fn issue_12_a_stale_or_damaged_snapshot_is_not_used() {
 }
 
 #[test]
+fn issue_12_a_store_upgraded_from_before_snapshots_gets_every_scopes_snapshot() {
+    assert!(MIGRATIONS[SNAPSHOTS_FROM - 1].contains("CREATE TABLE finding_snapshots"));
+    let folder = TempFolder::new("upgraded-to-snapshots");
+    let path = folder.0.join("store.sqlite");
+    let mut writer = Store::open(&path).unwrap();
+    writer.ingest_findings(&scan(date(2027, 1, 5), &["b", "a"])).unwrap();
+    writer.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["c"])).unwrap();
+    writer.ingest_findings(&scan(date(2027, 1, 6), &["a"])).unwrap();
+    let every = writer.records_from_rows(None).unwrap();
+    drop(writer);
+    // The store as the schema before snapshots left it.
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE finding_snapshots; DROP INDEX measurements_by_evidence;
+         DROP TABLE evidence_parts; ALTER TABLE evidence DROP COLUMN parts;",
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", SNAPSHOTS_FROM as u32 - 1).unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATION_COUNT);
+    assert_eq!(current_snapshots(&store), 2);
+    assert_eq!(store.finding_records(None).unwrap(), every);
+    assert_snapshots_give_the_rows(&store);
+}
+
+#[test]
 fn issue_12_a_store_read_at_a_schema_before_snapshots_reads_its_rows() {
     let folder = TempFolder::new("before-snapshots");
     let path = folder.0.join("store.sqlite");
