@@ -197,6 +197,7 @@ impl Error {
                     StoreError::Sqlite(_)
                         | StoreError::NewerSchema { .. }
                         | StoreError::NotAStore { .. }
+                        | StoreError::Changed { .. }
                         | StoreError::Damaged { .. }
                 )
             }

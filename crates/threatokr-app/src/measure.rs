@@ -3,6 +3,7 @@
 
 mod fingerprint;
 
+use fingerprint::RunPrints;
 pub(crate) use fingerprint::build_identity;
 
 use crate::ci::{CiScanCache, ci_files};
@@ -12,7 +13,7 @@ use crate::store::open_existing_store;
 use crate::workspace_cache::load_workspace_cached;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
 use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
@@ -27,8 +28,8 @@ use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::{COUNTED_SHOWN, format_number};
 use threatokr_store::{
-    CiScanRow, EntityKind, EvidenceText, RescoredMeasurement, SerializedMeasurement,
-    StatusObservation, Store, StoreError,
+    CiScanRow, EntityKind, EvidencePart, EvidenceText, PartText, RescoredMeasurement,
+    SerializedMeasurement, StatusObservation, Store, StoreError,
 };
 
 /// A workspace measured on one day, with everything needed to print or store it.
@@ -60,6 +61,9 @@ pub struct Measured {
     /// The CI scans made in this run from files the store kept no scan of, for [`Session::record`]
     /// to keep.
     pub ci_scans: Vec<CiScanRow>,
+    /// What names the runs of the evidence of the key results computed, one per scope, so that
+    /// recording names the runs kept for unchanged scopes instead of writing them.
+    pub(crate) run_prints: RunPrints,
 }
 
 impl Measured {
@@ -209,9 +213,15 @@ pub(crate) fn compute_with_evidence(
     )?;
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
     let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
-    let (reused_values, fingerprints, findings_needed, listed) = match known {
-        Some(known) => (known.values, known.fingerprints, known.findings_needed, known.listed),
-        None => (BTreeMap::new(), BTreeMap::new(), None, BTreeMap::new()),
+    let (reused_values, fingerprints, findings_needed, listed, run_prints) = match known {
+        Some(known) => (
+            known.values,
+            known.fingerprints,
+            known.findings_needed,
+            known.listed,
+            known.run_prints,
+        ),
+        None => (BTreeMap::new(), BTreeMap::new(), None, BTreeMap::new(), RunPrints::default()),
     };
     evidence.findings = store.finding_records(findings_needed.as_deref())?;
     diagnostics.extend(check_evidence(&workspace, &evidence));
@@ -254,6 +264,7 @@ pub(crate) fn compute_with_evidence(
             reused,
             listed,
             ci_scans: ci_cache.fresh,
+            run_prints,
         },
         evidence,
     ))
@@ -270,6 +281,8 @@ struct Known {
     findings_needed: Option<Vec<(String, String)>>,
     /// With [`Reuse::Listed`], how many items each value read back counted.
     listed: BTreeMap<String, usize>,
+    /// What names the runs of each key result's evidence.
+    run_prints: RunPrints,
 }
 
 /// Fingerprints every key result of `cycle` and, unless `reuse` is [`Reuse::Never`], takes from
@@ -293,7 +306,12 @@ fn reusable_values(
         fingerprints: BTreeMap::new(),
         findings_needed: None,
         listed: BTreeMap::new(),
+        run_prints: RunPrints::default(),
     };
+    for g in &generations {
+        let by_environment = known.run_prints.generations.entry(g.app.clone()).or_default();
+        by_environment.insert(g.environment.clone(), g.generation);
+    }
     let mut needed: BTreeSet<(String, String)> = BTreeSet::new();
     for kr in &okrs.key_results {
         let id = kr.id.as_str();
@@ -305,14 +323,9 @@ fn reusable_values(
             .as_ref()
             .map(|scopes| generations.iter().filter(|g| scopes.contains(&g.app, &g.environment)));
         let checkins = evidence.checkins.get(id).map(Vec::as_slice).unwrap_or_default();
-        let print = fingerprint::key_result_fingerprint(
-            &inputs,
-            cycle.id.as_str(),
-            as_of,
-            id,
-            checkins,
-            read.clone(),
-        );
+        let base = fingerprint::key_result_base(&inputs, cycle.id.as_str(), as_of, id, checkins);
+        let print = fingerprint::key_result_fingerprint(&base, read.clone());
+        known.run_prints.bases.insert(id.to_owned(), base);
         let value = match stored.get(id) {
             Some(recorded) if *recorded == print && reuse != Reuse::Never => {
                 store.stored_value(id, as_of, &print)?.and_then(|row| {
@@ -400,35 +413,60 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     debug_assert!(measured.listed.keys().all(|id| measured.reused.contains(id)));
     let computed = kept
         .filter(|kr| reused_print(kr).is_none() && !measured.listed.contains_key(kr.id.as_str()));
-    let serialized = computed.map(|kr| SerializedMeasurement {
-        kr_id: kr.id.as_str(),
-        cycle: measurement.cycle.as_str(),
-        as_of: measurement.as_of,
-        value: kr.value.value,
-        numerator: kr.value.numerator,
-        denominator: kr.value.denominator,
-        progress: kr.progress,
-        status: kr.status,
-        evidence: evidence_text(&kr.value.evidence),
-        scored_against: target_record(&kr.scored_against),
-        fingerprint: measured.fingerprints.get(kr.id.as_str()).cloned(),
-        details: Some(value_details(&kr.value)),
-    });
-    // The next value's evidence is written as JSON on another thread while the store keeps the
-    // one before (issue 12: a portfolio's key results counting every finding hold tens of
-    // megabytes of evidence each; writing it as text took as long as storing it). The
-    // rendezvous channel holds none: at most two values' texts exist at once.
-    changed += std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel(0);
-        scope.spawn(move || {
-            for row in serialized {
-                if send.send(row).is_err() {
-                    break; // The store failed and stopped asking.
-                }
-            }
+    // The runs recorded that day for each long list, by print: those of unchanged scopes are
+    // named, not written again.
+    let mut kept_runs: HashMap<&str, HashMap<String, String>> = HashMap::new();
+    for kr in computed.clone().filter(|kr| kr.value.evidence.len() >= PARTS_FROM_ITEMS) {
+        let runs = measured
+            .store
+            .kept_runs(kr.id.as_str(), measurement.as_of)
+            .map_err(Error::store("reading the evidence recorded"))?;
+        kept_runs.insert(kr.id.as_str(), runs);
+    }
+    let store = &mut measured.store;
+    let (fingerprints, run_prints) = (&measured.fingerprints, &measured.run_prints);
+    let mut record_computed = |kept_runs: &HashMap<&str, HashMap<String, String>>| {
+        let none = HashMap::new();
+        let serialized = computed.clone().map(|kr| SerializedMeasurement {
+            kr_id: kr.id.as_str(),
+            cycle: measurement.cycle.as_str(),
+            as_of: measurement.as_of,
+            value: kr.value.value,
+            numerator: kr.value.numerator,
+            denominator: kr.value.denominator,
+            progress: kr.progress,
+            status: kr.status,
+            evidence: evidence_text(
+                &kr.value.evidence,
+                |app, environment| run_prints.of(kr.id.as_str(), app, environment),
+                kept_runs.get(kr.id.as_str()).unwrap_or(&none),
+            ),
+            scored_against: target_record(&kr.scored_against),
+            fingerprint: fingerprints.get(kr.id.as_str()).cloned(),
+            details: Some(value_details(&kr.value)),
         });
-        measured.store.record_serialized_measurements(receive)
-    })
+        // The next value's evidence is written as JSON on another thread while the store keeps
+        // the one before (issue 12: a portfolio's key results counting every finding hold tens
+        // of megabytes of evidence each; writing it as text took as long as storing it). The
+        // rendezvous channel holds none: at most two values' texts exist at once.
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel(0);
+            scope.spawn(move || {
+                for row in serialized {
+                    if send.send(row).is_err() {
+                        break; // The store failed and stopped asking.
+                    }
+                }
+            });
+            store.record_serialized_measurements(receive)
+        })
+    };
+    // A run named that another process dropped since it was read: nothing was written, and
+    // every run is written instead.
+    changed += match record_computed(&kept_runs) {
+        Err(StoreError::Changed { .. }) => record_computed(&HashMap::new()),
+        recorded => recorded,
+    }
     .map_err(Error::store("recording the measurements"))?;
     measured
         .store
@@ -473,7 +511,14 @@ const PARTS_FROM_ITEMS: usize = 256;
 /// shared by the days and key results listing it: a portfolio's key result lists hundreds of
 /// thousands of findings, and a push changes those of one scope, so measuring again writes
 /// one run instead of tens of megabytes (issue 12). The runs joined are the whole list's text.
-fn evidence_text(evidence: &[EvidenceRef]) -> EvidenceText {
+/// A run about one scope's findings carries the print `print` gives it (the key result's inputs
+/// and the scope's generation); one whose print is in `kept` (the runs recorded that day) is
+/// named by its key instead of written.
+fn evidence_text(
+    evidence: &[EvidenceRef],
+    print: impl Fn(&str, &str) -> Option<String>,
+    kept: &HashMap<String, String>,
+) -> EvidenceText {
     if evidence.len() < PARTS_FROM_ITEMS {
         return EvidenceText::Whole(
             serde_json::to_string(evidence).unwrap_or_else(|_| "null".to_owned()),
@@ -494,7 +539,18 @@ fn evidence_text(evidence: &[EvidenceRef]) -> EvidenceText {
         String::from_utf8(text).unwrap_or_else(|_| "null".to_owned())
     };
     let runs = evidence.chunk_by(|a, b| scope_of(a) == scope_of(b));
-    EvidenceText::Parts(runs.map(write).collect())
+    let parts = runs.map(|items| {
+        let print = match &items[0] {
+            EvidenceRef::Finding { app, environment, .. } => print(app, environment),
+            _ => None,
+        };
+        let text = match print.as_ref().and_then(|print| kept.get(print)) {
+            Some(key) => PartText::Kept(key.clone()),
+            None => PartText::Written(write(items)),
+        };
+        EvidencePart { print, text }
+    });
+    EvidenceText::Parts(parts.collect())
 }
 
 /// The app and environment an item of evidence is about, when it is about one.
@@ -862,16 +918,32 @@ mod tests {
             })
             .collect();
         let whole = serde_json::to_string(&evidence).unwrap();
-        let EvidenceText::Parts(parts) = evidence_text(&evidence) else {
+        let print = |app: &str, environment: &str| Some(format!("{app}/{environment}"));
+        let EvidenceText::Parts(parts) = evidence_text(&evidence, print, &HashMap::new()) else {
             panic!("a long list is written in parts")
         };
-        assert_eq!(parts.len(), 3);
-        assert!(parts[1].starts_with(r#"{"kind":"finding","app":"app-1","environment":"staging""#));
-        assert_eq!(EvidenceText::Parts(parts).joined(), whole);
+        let prints: Vec<Option<&str>> = parts.iter().map(|p| p.print.as_deref()).collect();
+        assert_eq!(prints, [Some("app-1/prod"), Some("app-1/staging"), Some("app-2/prod")]);
+        let texts: Vec<&str> = parts
+            .iter()
+            .map(|part| match &part.text {
+                PartText::Written(text) => text.as_str(),
+                PartText::Kept(key) => panic!("named {key} though nothing was kept"),
+            })
+            .collect();
+        assert!(texts[1].starts_with(r#"{"kind":"finding","app":"app-1","environment":"staging""#));
+        assert_eq!(format!("[{}]", texts.join(",")), whole);
+        // A run whose print was kept that day is named by its key, the others written.
+        let kept = HashMap::from([("app-1/staging".to_owned(), "12:ab".to_owned())]);
+        let EvidenceText::Parts(parts) = evidence_text(&evidence, print, &kept) else {
+            panic!("a long list is written in parts")
+        };
+        assert_eq!(parts[1].text, PartText::Kept("12:ab".to_owned()));
+        assert_eq!(parts[0].text, PartText::Written(texts[0].to_owned()));
         // A short list is written whole.
         let short = &evidence[..3];
         assert_eq!(
-            evidence_text(short),
+            evidence_text(short, print, &kept),
             EvidenceText::Whole(serde_json::to_string(short).unwrap())
         );
     }

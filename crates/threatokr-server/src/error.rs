@@ -36,9 +36,8 @@ impl From<threatokr_store::StoreError> for BackendError {
         match error {
             threatokr_store::StoreError::Invalid { .. } => Self::Invalid(error.to_string()),
             threatokr_store::StoreError::OutOfOrder { .. }
-            | threatokr_store::StoreError::AlreadyFrozen { .. } => {
-                Self::Conflict(error.to_string())
-            }
+            | threatokr_store::StoreError::AlreadyFrozen { .. }
+            | threatokr_store::StoreError::Changed { .. } => Self::Conflict(error.to_string()),
             other => Self::Internal(format!("{other}: {:?}", std::error::Error::source(&other))),
         }
     }

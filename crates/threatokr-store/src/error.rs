@@ -46,6 +46,12 @@ pub enum StoreError {
         /// What was expected instead.
         expected: &'static str,
     },
+    /// Another process changed what this one read from the store before writing: nothing was
+    /// written, and running the command again reads the store as it is now.
+    Changed {
+        /// What changed.
+        what: String,
+    },
     /// The store holds something no threatokr writes (a row edited or deleted by hand, a
     /// damaged file): what was read is refused rather than shown wrong.
     Damaged {
@@ -86,6 +92,10 @@ impl fmt::Display for StoreError {
             Self::Invalid { field, value, expected } => {
                 write!(f, "invalid {field} `{value}`: expected {expected}")
             }
+            Self::Changed { what } => write!(
+                f,
+                "the history store changed while this command ran ({what}); nothing was written: run it again"
+            ),
             Self::Damaged { what } => write!(
                 f,
                 "the history store is damaged: {what}; restore it from a backup, or measure again to write what is missing"
@@ -105,6 +115,7 @@ impl std::error::Error for StoreError {
             | Self::OutOfOrder { .. }
             | Self::AlreadyFrozen { .. }
             | Self::Invalid { .. }
+            | Self::Changed { .. }
             | Self::Damaged { .. } => None,
         }
     }

@@ -17,6 +17,7 @@ mod access;
 mod checkins;
 mod ci_scans;
 mod error;
+mod evidence;
 mod findings;
 mod grades;
 mod measurements;
@@ -29,14 +30,13 @@ pub use access::{Hash, Role, SessionRow, TokenRow};
 pub use checkins::{Checkin, CheckinRow, CheckinSource};
 pub use ci_scans::CiScanRow;
 pub use error::StoreError;
+pub use evidence::{EvidencePart, EvidenceText, PartText};
 pub use findings::{
     FindingFilter, FindingInput, FindingRow, IngestSummary, IngestedFile, ScanInput, ScanOutcome,
     ScanRow, ScopeGeneration,
 };
 pub use grades::{GradeRow, Overwrite};
-pub use measurements::{
-    EvidenceText, MeasurementRow, RescoredMeasurement, SerializedMeasurement, StoredValue,
-};
+pub use measurements::{MeasurementRow, RescoredMeasurement, SerializedMeasurement, StoredValue};
 pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;
@@ -60,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0016_finding_snapshots.sql"),
     include_str!("../migrations/0017_measurements_by_evidence.sql"),
     include_str!("../migrations/0018_evidence_parts.sql"),
+    include_str!("../migrations/0019_evidence_run_prints.sql"),
 ];
 
 /// The schema version from which a store keeps finding snapshots (`0016_finding_snapshots`):

@@ -1,12 +1,16 @@
 //! Measurements of key results: one row per key result per day, replaced when measured again
 //! that day, so measuring twice on the same evidence changes nothing.
 
+use crate::evidence::{
+    EvidenceKept, EvidenceText, Kept, evidence_text, forget_evidence, keep_evidence, kept_runs,
+};
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
     parse_column,
 };
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
 use threatokr_core::progress::Status;
 
 /// One measurement of a key result.
@@ -36,28 +40,6 @@ pub struct MeasurementRow {
 /// ([`EvidenceKept::columns`]).
 const MEASUREMENT_COLUMNS: &str =
     "m.kr_id, m.cycle, m.as_of, m.value, m.numerator, m.denominator, m.progress, m.status";
-
-/// How the store keeps evidence, by its schema (read-only stores are read at their own).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EvidenceKept {
-    /// In the measurement's row (before `0008_evidence_by_content`).
-    Inline,
-    /// In `evidence`, each text whole (before `0018_evidence_parts`).
-    Whole,
-    /// In `evidence`, a long list in parts.
-    InParts,
-}
-
-impl EvidenceKept {
-    /// The two columns of a measurement `m` that say where its evidence is: its inline text, and
-    /// the key of the evidence kept for it.
-    fn columns(self) -> &'static str {
-        match self {
-            Self::Inline => "m.evidence, NULL",
-            Self::Whole | Self::InParts => "m.evidence, m.evidence_hash",
-        }
-    }
-}
 
 /// A measurement row as read: its evidence is composed after ([`evidence_text`]), by other
 /// queries than the one reading the rows.
@@ -98,67 +80,6 @@ fn with_evidence(
         .collect()
 }
 
-/// The evidence text of a measurement whose row holds `inline` and points at `hash`.
-fn evidence_text(
-    conn: &rusqlite::Connection,
-    kept: EvidenceKept,
-    inline: String,
-    hash: Option<String>,
-) -> Result<String, StoreError> {
-    let Some(hash) = hash else { return Ok(inline) };
-    kept_text(conn, kept, &hash)?.ok_or_else(|| StoreError::Damaged {
-        what: format!("a measurement points at the evidence `{hash}`, which is not kept"),
-    })
-}
-
-/// At most this much is reserved at once for composing evidence, whatever its key says.
-const RESERVED_AT_MOST: usize = 256 << 20;
-
-/// The text kept under `hash` in `evidence`, whole or composed of its parts; `None` when nothing
-/// is kept under it. The one place evidence in parts is put together.
-fn kept_text(
-    conn: &rusqlite::Connection,
-    kept: EvidenceKept,
-    hash: &str,
-) -> Result<Option<String>, StoreError> {
-    let sql = match kept {
-        EvidenceKept::InParts => "SELECT parts, json FROM evidence WHERE hash = ?1",
-        EvidenceKept::Whole | EvidenceKept::Inline => {
-            "SELECT 0, json FROM evidence WHERE hash = ?1"
-        }
-    };
-    let row: Option<(i64, String)> = conn
-        .prepare_cached(sql)?
-        .query_row(params![hash], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?;
-    let Some((parts, json)) = row else { return Ok(None) };
-    if parts == 0 {
-        return Ok(Some(json));
-    }
-    let damaged = |what: String| StoreError::Damaged { what };
-    let keys: Vec<String> = serde_json::from_str(&json)
-        .map_err(|_| damaged(format!("the evidence `{hash}` does not list its parts")))?;
-    // The key begins with the text's length in bytes: the text is written at its size.
-    let length = hash.split(':').next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
-    let mut text = String::with_capacity(length.min(RESERVED_AT_MOST));
-    text.push('[');
-    let mut part = conn.prepare_cached("SELECT json FROM evidence_parts WHERE hash = ?1")?;
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        let mut rows = part.query(params![key])?;
-        let Some(row) = rows.next()? else {
-            return Err(damaged(format!(
-                "the evidence `{hash}` lists the part `{key}`, which is not kept"
-            )));
-        };
-        text.push_str(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
-    }
-    text.push(']');
-    Ok(Some(text))
-}
-
 /// A measurement to record whose evidence is already JSON text, so that a caller with a large
 /// evidence list can serialize it straight from its own types, one key result at a time, instead
 /// of building a `serde_json::Value` per key result.
@@ -190,42 +111,6 @@ pub struct SerializedMeasurement<'a> {
     pub fingerprint: Option<String>,
     /// The parts of the value the other fields do not hold, as JSON text (notes, coverage, ...).
     pub details: Option<String>,
-}
-
-/// A measurement's evidence as JSON text: whole, or a JSON array in parts.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EvidenceText {
-    /// The whole text.
-    Whole(String),
-    /// The items of a JSON array in runs, each run's items written as in the array and joined by
-    /// commas, without brackets: the text is `[` + the runs joined by `,` + `]`. Each run is kept
-    /// once by content and shared by every measurement listing it, so a list that changed in one
-    /// run (a portfolio's findings after one app's scan) writes only that run. An empty run, or
-    /// no run at all, is the empty list.
-    Parts(Vec<String>),
-}
-
-impl EvidenceText {
-    /// The whole text, the parts joined.
-    pub fn joined(&self) -> std::borrow::Cow<'_, str> {
-        match self {
-            Self::Whole(text) => std::borrow::Cow::Borrowed(text),
-            Self::Parts(parts) => {
-                let runs = parts.iter().filter(|part| !part.is_empty());
-                let mut text =
-                    String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
-                text.push('[');
-                for (i, part) in runs.enumerate() {
-                    if i > 0 {
-                        text.push(',');
-                    }
-                    text.push_str(part);
-                }
-                text.push(']');
-                std::borrow::Cow::Owned(text)
-            }
-        }
-    }
 }
 
 /// A measurement's value as recorded with the fingerprint of its inputs: what an incremental
@@ -307,178 +192,6 @@ fn check_progress(progress: Option<f64>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The key of evidence text in the `evidence` table: its length and `ContentHash`, which takes
-/// 32 bytes a step (FNV-1a, a byte a step, was 3% of `measure` at enterprise scale, whose
-/// evidence is some 170 MB a day). Keys written before by FNV-1a (`LENGTH-FNV`) never equal these
-/// (`LENGTH:HASH`): their rows stay as they are, and evidence recorded under one again is kept
-/// once more under its new key.
-/// A list in parts has the key of its whole text, hashed part by part without writing it whole.
-fn evidence_hash(evidence: &EvidenceText) -> String {
-    let mut hash = threatokr_core::evidence::sarif::ContentHash::new();
-    match evidence {
-        EvidenceText::Whole(text) => hash.update(text.as_bytes()),
-        EvidenceText::Parts(parts) => {
-            hash.update(b"[");
-            for (i, part) in parts.iter().filter(|part| !part.is_empty()).enumerate() {
-                if i > 0 {
-                    hash.update(b",");
-                }
-                hash.update(part.as_bytes());
-            }
-            hash.update(b"]");
-        }
-    }
-    hash.key()
-}
-
-/// The key of a part's text in `evidence_parts`.
-pub(crate) fn part_hash(part: &str) -> String {
-    let mut hash = threatokr_core::evidence::sarif::ContentHash::new();
-    hash.update(part.as_bytes());
-    hash.key()
-}
-
-/// What [`kept_text`] gives, with a damaged kept text (a part missing) as `Some(None)`: it is
-/// not the text being recorded, which is then kept inline.
-fn kept_or_damaged(
-    conn: &rusqlite::Connection,
-    hash: &str,
-) -> Result<Option<Option<String>>, StoreError> {
-    match kept_text(conn, EvidenceKept::InParts, hash) {
-        Ok(kept) => Ok(kept.map(Some)),
-        Err(StoreError::Damaged { .. }) => Ok(Some(None)),
-        Err(error) => Err(error),
-    }
-}
-
-/// Keeps `evidence` under `hash` unless it is kept already. Returns whether `hash` now stands
-/// for it: not when another text is kept under the same key (never seen, but possible), which
-/// the caller then keeps inline.
-fn keep_evidence(
-    conn: &rusqlite::Connection,
-    hash: &str,
-    evidence: &EvidenceText,
-) -> Result<bool, StoreError> {
-    let parts: Vec<&str> = match evidence {
-        EvidenceText::Parts(parts) => {
-            parts.iter().map(String::as_str).filter(|p| !p.is_empty()).collect()
-        }
-        EvidenceText::Whole(_) => Vec::new(),
-    };
-    // A list of one run or none is as well kept whole: no other list shares its run.
-    if parts.len() < 2 {
-        let text = evidence.joined();
-        // Looked up before inserting: evidence kept already (the usual case when measuring
-        // again) is not checked as JSON again, which for a key result counting every
-        // production finding is tens of megabytes.
-        return Ok(match kept_or_damaged(conn, hash)? {
-            Some(Some(kept)) => kept == text,
-            Some(None) => false,
-            None => {
-                let mut keep = conn.prepare_cached(
-                    "INSERT INTO evidence (hash, json) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
-                )?;
-                keep.execute(params![hash, text])? == 1
-            }
-        });
-    }
-    let keys: Vec<String> = parts.iter().map(|part| part_hash(part)).collect();
-    // Each run is kept already with the same text, or is new; a run whose key another text
-    // holds makes the whole list inline.
-    let mut new = Vec::new();
-    {
-        let mut kept_part =
-            conn.prepare_cached("SELECT json FROM evidence_parts WHERE hash = ?1")?;
-        for (i, (key, part)) in keys.iter().zip(&parts).enumerate() {
-            // Compared where SQLite holds it, not copied out.
-            let mut rows = kept_part.query(params![key])?;
-            let kept = match rows.next()? {
-                Some(row) => {
-                    Some(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)? == *part)
-                }
-                None => None,
-            };
-            match kept {
-                Some(true) => {}
-                Some(false) => return Ok(false),
-                None => new.push(i),
-            }
-        }
-    }
-    let layout = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".to_owned());
-    let kept: Option<(i64, String)> = conn
-        .prepare_cached(
-            "SELECT parts, CASE parts WHEN 1 THEN json END FROM evidence WHERE hash = ?1",
-        )?
-        .query_row(params![hash], |r| {
-            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
-        })
-        .optional()?;
-    match kept {
-        // The same runs under the same keys, each run's text checked above. A run it lists that
-        // is not kept (a damaged store) is kept again, listed by as many kept lists as list it.
-        Some((1, kept)) if kept == layout => {
-            let mut keep_again = conn.prepare_cached(
-                "INSERT INTO evidence_parts (hash, json, uses) VALUES (?1, ?2,
-                     (SELECT count(*) FROM evidence e, json_each(e.json) j
-                      WHERE e.parts = 1 AND j.value = ?1))
-                 ON CONFLICT (hash) DO NOTHING",
-            )?;
-            for i in new {
-                keep_again.execute(params![keys[i], parts[i]])?;
-            }
-            return Ok(true);
-        }
-        Some((1, _)) => return Ok(false),
-        // Kept whole by a build that did not split it: compared whole (rare).
-        Some(_) => {
-            let whole = kept_or_damaged(conn, hash)?.flatten();
-            return Ok(whole.as_deref() == Some(&*evidence.joined()));
-        }
-        None => {}
-    }
-    let mut keep_part = conn.prepare_cached(
-        "INSERT INTO evidence_parts (hash, json, uses) VALUES (?1, ?2, 0) ON CONFLICT (hash) DO NOTHING",
-    )?;
-    for i in new {
-        keep_part.execute(params![keys[i], parts[i]])?;
-    }
-    conn.prepare_cached("INSERT INTO evidence (hash, json, parts) VALUES (?1, ?2, 1)")?
-        .execute(params![hash, layout])?;
-    let mut used =
-        conn.prepare_cached("UPDATE evidence_parts SET uses = uses + 1 WHERE hash = ?1")?;
-    for key in &keys {
-        used.execute(params![key])?;
-    }
-    Ok(true)
-}
-
-/// Drops the evidence kept under `hash` when no measurement points at it any more, and the parts
-/// it was the last to list.
-fn forget_evidence(conn: &rusqlite::Connection, hash: &str) -> Result<(), StoreError> {
-    let dropped: Option<Option<String>> = conn
-        .prepare_cached(
-            "DELETE FROM evidence WHERE hash = ?1
-             AND NOT EXISTS (SELECT 1 FROM measurements WHERE evidence_hash = ?1)
-             RETURNING CASE parts WHEN 1 THEN json END",
-        )?
-        .query_row(params![hash], |r| r.get(0))
-        .optional()?;
-    let Some(Some(layout)) = dropped else { return Ok(()) };
-    let keys: Vec<String> = serde_json::from_str(&layout).map_err(|_| StoreError::Damaged {
-        what: format!("the evidence `{hash}` does not list its parts"),
-    })?;
-    let mut unused =
-        conn.prepare_cached("UPDATE evidence_parts SET uses = uses - 1 WHERE hash = ?1")?;
-    let mut drop_unused =
-        conn.prepare_cached("DELETE FROM evidence_parts WHERE hash = ?1 AND uses = 0")?;
-    for key in &keys {
-        unused.execute(params![key])?;
-        drop_unused.execute(params![key])?;
-    }
-    Ok(())
-}
-
 impl Store {
     /// Records measurements in one transaction, replacing any row of the same key result and
     /// day. Returns how many rows were added or actually changed (0 when measuring again on the
@@ -515,9 +228,9 @@ impl Store {
             // What the value was computed from is not a change of the measurement: a row whose
             // numbers are unchanged takes the new fingerprint without counting as changed.
             let mut fingerprint = tx.prepare_cached(
-                "UPDATE measurements SET fingerprint = ?3, details = ?4
+                "UPDATE measurements SET fingerprint = ?3, details = ?4, evidence_prints = ?5
                  WHERE kr_id = ?1 AND as_of = ?2
-                   AND (fingerprint IS NOT ?3 OR details IS NOT ?4)",
+                   AND (fingerprint IS NOT ?3 OR details IS NOT ?4 OR evidence_prints IS NOT ?5)",
             )?;
             let mut earlier = tx.prepare_cached(
                 "SELECT evidence_hash FROM measurements WHERE kr_id = ?1 AND as_of = ?2",
@@ -528,14 +241,10 @@ impl Store {
                     .query_row(params![row.kr_id, SqlDate(row.as_of)], |r| r.get(0))
                     .optional()?
                     .flatten();
-                let hash = evidence_hash(&row.evidence);
-                let inline = match keep_evidence(&tx, &hash, &row.evidence)? {
-                    true => None,
-                    false => Some(row.evidence.joined()),
-                };
-                let (inline, hash) = match &inline {
-                    None => ("null", Some(hash)),
-                    Some(text) => (text.as_ref(), None),
+                let kept = keep_evidence(&tx, &row.evidence)?;
+                let (inline, hash, prints) = match &kept {
+                    Kept::Under { key, prints } => ("null", Some(key), prints.as_deref()),
+                    Kept::Inline(text) => (text.as_str(), None, None),
                 };
                 changed += upsert.execute(params![
                     row.kr_id,
@@ -556,10 +265,10 @@ impl Store {
                     row.kr_id,
                     SqlDate(row.as_of),
                     row.fingerprint,
-                    row.details
+                    row.details,
+                    prints
                 ])?;
-                if let Some(replaced) = replaced.filter(|replaced| Some(replaced) != hash.as_ref())
-                {
+                if let Some(replaced) = replaced.filter(|replaced| Some(replaced) != hash) {
                     // The evidence a day's measurement replaced is dropped when no measurement
                     // points at it any more (measuring a day again after each push kept every
                     // earlier evidence of that day, tens of megabytes for a portfolio).
@@ -700,6 +409,21 @@ impl Store {
         let rows = statement
             .query_map(params![cycle, SqlDate(as_of)], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The runs of the evidence recorded for `kr_id` on `as_of`, by the print each was computed
+    /// from ([`crate::EvidencePart::print`]): measuring that day again names those whose print is
+    /// unchanged ([`crate::PartText::Kept`]) instead of writing them. Empty when the evidence is
+    /// not kept in parts, or the store predates prints.
+    pub fn kept_runs(
+        &self,
+        kr_id: &str,
+        as_of: Date,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        if !self.has_column("measurements", "evidence_prints")? {
+            return Ok(HashMap::new());
+        }
+        kept_runs(&self.conn, kr_id, &as_of.to_string())
     }
 
     /// The value recorded for a key result on `as_of` with the fingerprint `fingerprint`, if any.

@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 14;
+const MIGRATION_COUNT: u32 = 15;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -1531,7 +1531,7 @@ fn issue_12_a_reused_value_is_rescored_without_its_evidence_and_only_under_its_o
     let stored = &store.measurements("KR-1").unwrap()[0];
     assert_eq!((stored.progress, stored.status), (Some(0.25), Status::AtRisk));
     assert_eq!(stored.value, Some(3.0));
-    assert_eq!(stored.evidence.to_string(), row.evidence.joined());
+    assert_eq!(EvidenceText::Whole(stored.evidence.to_string()), row.evidence);
     // A row recorded since from other inputs is not the value that was reused: left alone.
     assert_eq!(
         store.record_rescored_measurements([rescored("f2", Some(1.0), Status::OnTrack)]).unwrap(),
@@ -1764,7 +1764,8 @@ fn issue_12_a_store_upgraded_from_before_snapshots_gets_every_scopes_snapshot() 
     let conn = Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE finding_snapshots; DROP INDEX measurements_by_evidence;
-         DROP TABLE evidence_parts; ALTER TABLE evidence DROP COLUMN parts;",
+         DROP TABLE evidence_parts; ALTER TABLE evidence DROP COLUMN parts;
+         ALTER TABLE measurements DROP COLUMN evidence_prints;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", SNAPSHOTS_FROM as u32 - 1).unwrap();
@@ -1891,7 +1892,7 @@ fn in_parts<'a>(kr_id: &'a str, as_of: Date, runs: &[&str]) -> SerializedMeasure
     SerializedMeasurement {
         kr_id,
         as_of,
-        evidence: EvidenceText::Parts(runs.iter().map(|run| (*run).to_owned()).collect()),
+        evidence: EvidenceText::Parts(runs.iter().map(|run| EvidencePart::written(*run)).collect()),
         ..fingerprinted(as_of, "f", "[]")
     }
 }
@@ -1908,7 +1909,7 @@ fn kept_parts(store: &Store) -> Vec<(String, i64)> {
 }
 
 #[test]
-fn issue_12_evidence_in_parts_reads_back_as_the_whole_list_under_the_same_key() {
+fn issue_12_evidence_in_parts_reads_back_as_the_whole_list() {
     let mut store = store();
     let day = date(2027, 1, 5);
     let runs = [r#"{"app":"a","id":1},{"app":"a","id":2}"#, "", r#"{"app":"b","id":3}"#];
@@ -1918,13 +1919,8 @@ fn issue_12_evidence_in_parts_reads_back_as_the_whole_list_under_the_same_key() 
     assert_eq!(read[0].evidence, serde_json::from_str::<serde_json::Value>(whole).unwrap());
     assert_eq!(store.stored_value("KR-1", day, "f").unwrap().unwrap().evidence_json, whole);
     assert_eq!(store.latest_measurements("2027-Q1", day).unwrap()[0].evidence, read[0].evidence);
-    // The same list recorded whole is the same kept evidence, compared with the parts' text.
-    let same = SerializedMeasurement {
-        kr_id: "KR-2",
-        evidence: EvidenceText::Whole(whole.to_owned()),
-        ..in_parts("KR-2", day, &[])
-    };
-    store.record_serialized_measurements([same]).unwrap();
+    // The same list recorded in parts by another key result is the same kept evidence.
+    store.record_serialized_measurements([in_parts("KR-2", day, &runs)]).unwrap();
     let pointers: Vec<(Option<String>, String)> = store
         .conn
         .prepare("SELECT evidence_hash, evidence FROM measurements ORDER BY kr_id")
@@ -1935,6 +1931,8 @@ fn issue_12_evidence_in_parts_reads_back_as_the_whole_list_under_the_same_key() 
         .collect();
     assert_eq!(pointers[0], pointers[1]);
     assert_eq!(pointers[0].1, "null");
+    // Its key begins with the length of the whole text, as a whole text's does.
+    assert!(pointers[0].0.as_deref().unwrap().starts_with(&format!("{}:", whole.len())));
     let kept: i64 =
         store.conn.query_row("SELECT count(*) FROM evidence", [], |r| r.get(0)).unwrap();
     assert_eq!(kept, 1);
@@ -2014,7 +2012,7 @@ fn issue_12_a_run_whose_key_holds_another_text_keeps_the_list_inline() {
         .conn
         .execute(
             "INSERT INTO evidence_parts (hash, json, uses) VALUES (?1, '99', 1)",
-            [measurements::part_hash("2")],
+            [evidence::text_key("2")],
         )
         .unwrap();
     store.record_serialized_measurements([in_parts("KR-1", day, &["1", "2"])]).unwrap();
@@ -2043,4 +2041,101 @@ fn issue_12_a_run_given_twice_in_one_list_is_kept_once_and_counted_twice() {
     // Replaced by a list without them: both are dropped.
     store.record_serialized_measurements([in_parts("KR-1", day, &["3", "4"])]).unwrap();
     assert_eq!(kept_parts(&store), [("3".into(), 1), ("4".into(), 1)]);
+}
+
+/// Everything recorded, the kept evidence (key and text) and its parts included.
+fn dump_with_evidence(store: &Store) -> Vec<String> {
+    let mut lines = dump(store);
+    let mut statement =
+        store.conn.prepare("SELECT hash, json FROM evidence ORDER BY hash").unwrap();
+    let evidence = statement.query_map([], |row| {
+        Ok(format!("evidence {} {}", row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    });
+    lines.extend(evidence.unwrap().map(Result::unwrap));
+    lines.extend(kept_parts(store).into_iter().map(|(json, uses)| format!("part {json} {uses}")));
+    lines
+}
+
+/// A run of a list in parts with the print it was computed from.
+fn run(print: &str, text: PartText) -> EvidencePart {
+    EvidencePart { print: Some(print.to_owned()), text }
+}
+
+/// A run's text, written.
+fn written(text: &str) -> PartText {
+    PartText::Written(text.to_owned())
+}
+
+/// A measurement of `kr_id` on `as_of` whose evidence is these runs.
+fn in_runs(kr_id: &str, as_of: Date, parts: Vec<EvidencePart>) -> SerializedMeasurement<'_> {
+    SerializedMeasurement { evidence: EvidenceText::Parts(parts), ..in_parts(kr_id, as_of, &[]) }
+}
+
+#[test]
+fn issue_12_runs_named_by_their_prints_are_not_written_again() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let measured = |parts: Vec<EvidencePart>| in_runs("KR-1", day, parts);
+    assert!(store.kept_runs("KR-1", day).unwrap().is_empty());
+    store
+        .record_serialized_measurements([measured(vec![
+            run("pa", written("1")),
+            run("pb", written("2")),
+            run("pc", written("3")),
+        ])])
+        .unwrap();
+    let kept = store.kept_runs("KR-1", day).unwrap();
+    assert_eq!(kept.len(), 3);
+    assert!(store.kept_runs("KR-1", date(2027, 1, 6)).unwrap().is_empty());
+    // Measured again after a change to b's scope: a and c are named, b written.
+    let named = |print: &str| run(print, PartText::Kept(kept[print].clone()));
+    store
+        .record_serialized_measurements([measured(vec![
+            named("pa"),
+            run("pb2", written("4")),
+            named("pc"),
+        ])])
+        .unwrap();
+    assert_eq!(store.measurements("KR-1").unwrap()[0].evidence, serde_json::json!([1, 4, 3]));
+    assert_eq!(kept_parts(&store), [("1".into(), 1), ("3".into(), 1), ("4".into(), 1)]);
+    let again = store.kept_runs("KR-1", day).unwrap();
+    assert_eq!(
+        (again.len(), again.contains_key("pb2"), again.contains_key("pb")),
+        (3, true, false)
+    );
+    // The same list, named or written, is the same kept evidence.
+    let before = dump_with_evidence(&store);
+    store
+        .record_serialized_measurements([measured(vec![
+            named("pa"),
+            run("pb2", written("4")),
+            run("pc", written("3")),
+        ])])
+        .unwrap();
+    assert_eq!(dump_with_evidence(&store), before);
+}
+
+#[test]
+fn issue_12_a_named_run_another_process_dropped_writes_nothing() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let measured = |parts: Vec<EvidencePart>| in_runs("KR-1", day, parts);
+    store
+        .record_serialized_measurements([measured(vec![
+            run("pa", written("1")),
+            run("pb", written("2")),
+        ])])
+        .unwrap();
+    let kept = store.kept_runs("KR-1", day).unwrap();
+    store.conn.execute("DELETE FROM evidence_parts WHERE json = '2'", []).unwrap();
+    let before = dump_with_evidence(&store);
+    let error = store
+        .record_serialized_measurements([
+            in_parts("KR-2", day, &["5", "6"]),
+            measured(vec![run("pa", written("1")), run("pb", PartText::Kept(kept["pb"].clone()))]),
+        ])
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Changed { .. }), "{error:?}");
+    assert!(error.to_string().contains("run it again"), "{error}");
+    assert_eq!(dump_with_evidence(&store), before);
 }

@@ -873,3 +873,59 @@ fn issue_12_the_table_reads_little_back_and_still_rescores_and_keeps_the_evidenc
         assert_eq!(stored.evidence, kr["evidence"], "{id}: the stored evidence is whole");
     }
 }
+
+/// A SARIF log of `count` results of one rule (CVSS 7.5), each at its own line of one file.
+fn many_findings(path: &Path, count: usize) {
+    let results: Vec<Value> = (1..=count)
+        .map(|line| {
+            serde_json::json!({
+                "ruleId": "py/injection",
+                "message": {"text": "user input reaches a query"},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": "src/db.py"},
+                    "region": {"startLine": line}
+                }}],
+                "partialFingerprints": {"primaryLocationLineHash": format!("hash-{line}")}
+            })
+        })
+        .collect();
+    let log = serde_json::json!({
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "semgrep", "rules": [
+                {"id": "py/injection", "properties": {"security-severity": "7.5"}}
+            ]}},
+            "results": results
+        }]
+    });
+    std::fs::write(path, log.to_string()).unwrap();
+}
+
+/// Ingests a log of `count` findings for `app` in production on `at`.
+fn ingest_many(workspace: &Path, app: &str, count: usize, at: &str) {
+    let path = workspace.with_file_name(format!("{app}-{count}.sarif"));
+    many_findings(&path, count);
+    let path = path.to_string_lossy().into_owned();
+    let args = ["ingest", "sarif", &path, "--app", app, "--env", "prod", "--at", at, "--force"];
+    let output = threatokr(&args, workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn issue_12_a_long_evidence_list_measured_again_after_one_scopes_scan_equals_a_full_measurement() {
+    let workspace = demo("long-evidence");
+    ingest_many(&workspace, "checkout", 150, "2027-02-12");
+    ingest_many(&workspace, "payments-api", 150, "2027-02-12");
+    // KR-PROD-VULNS now lists 300 findings and more of two scopes: kept in runs, one a scope.
+    let before = measure_json(&workspace, &[]);
+    let count = |json: &Value| key_result(json, "KR-PROD-VULNS")["value"].as_f64().unwrap();
+    assert!(count(&before) >= 300.0, "{}", count(&before));
+    // Checkout scanned again, 10 findings fixed: the day measured again names payments-api's
+    // run kept for it and writes checkout's; read back, it is what --full computes.
+    ingest_many(&workspace, "checkout", 140, "2027-02-14");
+    let (after, line) = measured_incrementally_and_in_full(&workspace);
+    assert!(line.starts_with("reused 12 of 13 "), "{line}");
+    assert_eq!(count(&after), count(&before) - 10.0);
+    let listed = key_result(&after, "KR-PROD-VULNS")["evidence"].as_array().unwrap().len();
+    assert_eq!(listed as f64, count(&after));
+}

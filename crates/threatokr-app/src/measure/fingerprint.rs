@@ -10,6 +10,7 @@
 
 use crate::field_hash::FieldHash;
 use jiff::civil::Date;
+use std::collections::{BTreeMap, HashMap};
 use threatokr_core::diag::Files;
 use threatokr_core::metrics::{CheckinRecord, EvidenceSet};
 use threatokr_store::ScopeGeneration;
@@ -36,16 +37,16 @@ pub(crate) fn inputs_hash(files: &Files, evidence: &EvidenceSet) -> Option<[u8; 
     Some(hash.finish())
 }
 
-/// The fingerprint of one key result: the run's inputs, the cycle, the day, its check-ins, and
-/// the generations of the finding scopes it counts (`None` for a key result that counts none).
-pub(crate) fn key_result_fingerprint<'g>(
+/// What one key result's value is computed from but its findings: the run's inputs, the cycle,
+/// the day and its check-ins, hashed. [`key_result_fingerprint`] and [`run_fingerprint`] add the
+/// findings it counts.
+pub(crate) fn key_result_base(
     inputs: &[u8; 32],
     cycle: &str,
     as_of: Date,
     kr: &str,
     checkins: &[CheckinRecord],
-    scopes: Option<impl Iterator<Item = &'g ScopeGeneration>>,
-) -> String {
+) -> [u8; 32] {
     let mut hash = FieldHash::new();
     hash.field(inputs);
     hash.field(cycle.as_bytes());
@@ -56,6 +57,17 @@ pub(crate) fn key_result_fingerprint<'g>(
         hash.field(&checkin.value.to_bits().to_le_bytes());
         hash.field(&checkin.confidence.map_or(-1, i16::from).to_le_bytes());
     }
+    hash.finish()
+}
+
+/// The fingerprint of one key result: its [`key_result_base`] and the generations of the finding
+/// scopes it counts (`None` for a key result that counts none).
+pub(crate) fn key_result_fingerprint<'g>(
+    base: &[u8; 32],
+    scopes: Option<impl Iterator<Item = &'g ScopeGeneration>>,
+) -> String {
+    let mut hash = FieldHash::new();
+    hash.field(base);
     match scopes {
         None => hash.field(b"no findings"),
         Some(scopes) => {
@@ -70,10 +82,72 @@ pub(crate) fn key_result_fingerprint<'g>(
     hash.finish_hex()
 }
 
+/// The fingerprint of the run of a key result's evidence about one (app, environment) scope's
+/// findings: its [`key_result_base`] and that scope's generation. A finding metric lists each
+/// finding from the finding alone, so the run is the same while these are (issue 12: measuring a
+/// day again after a push to one scope names the other scopes' runs kept for it).
+pub(crate) fn run_fingerprint(
+    base: &[u8; 32],
+    app: &str,
+    environment: &str,
+    generation: i64,
+) -> String {
+    let mut hash = FieldHash::new();
+    hash.field(b"run");
+    hash.field(base);
+    hash.field(app.as_bytes());
+    hash.field(environment.as_bytes());
+    hash.field(&generation.to_le_bytes());
+    hash.finish_hex()
+}
+
 /// The version and the running executable's size and modification time: a rebuilt or upgraded
 /// binary may compute a metric differently, so it reuses nothing an earlier build stored.
 pub(crate) fn build_identity() -> Option<String> {
     let metadata = std::env::current_exe().ok()?.metadata().ok()?;
     let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
     Some(format!("{} {} {}", env!("CARGO_PKG_VERSION"), metadata.len(), modified.as_nanos()))
+}
+
+/// What names the runs of each key result's evidence about one scope's findings
+/// ([`run_fingerprint`]): the key results' bases and the scopes' generations.
+#[derive(Debug, Default)]
+pub(crate) struct RunPrints {
+    /// Each key result's [`key_result_base`].
+    pub(crate) bases: BTreeMap<String, [u8; 32]>,
+    /// App → environment → generation.
+    pub(crate) generations: HashMap<String, HashMap<String, i64>>,
+}
+
+impl RunPrints {
+    /// The fingerprint of `kr`'s run about `app` in `environment`, when both are known.
+    pub(crate) fn of(&self, kr: &str, app: &str, environment: &str) -> Option<String> {
+        let generation = *self.generations.get(app)?.get(environment)?;
+        Some(run_fingerprint(self.bases.get(kr)?, app, environment, generation))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_12_a_runs_print_moves_with_its_scopes_generation_and_its_key_results_inputs() {
+        let day = Date::constant(2027, 2, 15);
+        let base = key_result_base(&[1; 32], "2027-Q1", day, "KR-1", &[]);
+        let mut prints = RunPrints::default();
+        prints.bases.insert("KR-1".to_owned(), base);
+        prints.generations.entry("shop".to_owned()).or_default().insert("prod".to_owned(), 7);
+        let print = prints.of("KR-1", "shop", "prod").unwrap();
+        assert_eq!(print, run_fingerprint(&base, "shop", "prod", 7));
+        assert_ne!(print, run_fingerprint(&base, "shop", "prod", 8));
+        assert_ne!(print, run_fingerprint(&base, "shop", "staging", 7));
+        let next_day = key_result_base(&[1; 32], "2027-Q1", day.tomorrow().unwrap(), "KR-1", &[]);
+        assert_ne!(print, run_fingerprint(&next_day, "shop", "prod", 7));
+        let other_inputs = key_result_base(&[2; 32], "2027-Q1", day, "KR-1", &[]);
+        assert_ne!(print, run_fingerprint(&other_inputs, "shop", "prod", 7));
+        // Unknown scopes and key results have no print: their runs are always written.
+        assert_eq!(prints.of("KR-1", "shop", "staging"), None);
+        assert_eq!(prints.of("KR-2", "shop", "prod"), None);
+    }
 }
