@@ -151,7 +151,7 @@ pub fn restore_listed_value(
     details_json: &str,
     listed: usize,
 ) -> Option<ListedValue> {
-    let Some(items) = scan_evidence_items(evidence_json) else {
+    let Some((shown, counted)) = scan_evidence_items(evidence_json, listed) else {
         // Not the compact JSON this build writes: the full reading decides.
         let mut value = restore_value(value, numerator, denominator, evidence_json, details_json)?;
         let counted = value.evidence.iter().filter(|item| item.is_counted()).count();
@@ -159,10 +159,8 @@ pub fn restore_listed_value(
         value.evidence.truncate(listed);
         return Some(ListedValue { value, counted });
     };
-    let counted: Vec<&str> =
-        items.iter().filter(|item| item.counted).map(|item| item.text).collect();
-    let mut evidence = Vec::with_capacity(listed.min(counted.len()));
-    for text in counted.iter().take(listed) {
+    let mut evidence = Vec::with_capacity(shown.len());
+    for text in &shown {
         let item: EvidenceRef = serde_json::from_str(text).ok()?;
         if !item.is_counted() || serde_json::to_string(&item).ok()? != *text {
             return None;
@@ -170,7 +168,7 @@ pub fn restore_listed_value(
         evidence.push(item);
     }
     let value = restore_around(value, numerator, denominator, evidence, details_json)?;
-    Some(ListedValue { value, counted: counted.len() })
+    Some(ListedValue { value, counted })
 }
 
 /// The value of a stored row around its evidence, read back from [`value_details`]; `None`
@@ -223,15 +221,6 @@ fn restore_around(
     (value_details(&restored) == details_json).then_some(restored)
 }
 
-/// One item of a stored evidence list, as [`scan_evidence_items`] finds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ScannedItem<'j> {
-    /// Its JSON text.
-    text: &'j str,
-    /// Whether it is counted (it has a [`EvidenceRef::counted_line`]).
-    counted: bool,
-}
-
 /// The kinds of [`EvidenceRef`] that say whether they are counted (`"counted":false` is an item
 /// looked at but not counted); every other kind is counted.
 const KINDS_WITH_COUNTED: &[&str] = &["threat", "control", "app"];
@@ -240,20 +229,20 @@ const KINDS_WITH_COUNTED: &[&str] = &["threat", "control", "app"];
 const KINDS_ALWAYS_COUNTED: &[&str] =
     &["asvs", "training", "repo", "finding", "checkin", "milestone"];
 
-/// The items of an evidence list as this build writes it (serde_json's compact form: an array of
-/// objects, no whitespace outside strings), each with its text and whether it is counted, found
-/// in one pass over the bytes without building any value; `None` for anything else (whitespace,
-/// an unknown kind, a kind without its `counted` flag, a truncated text), which the caller reads
-/// in full instead.
-fn scan_evidence_items(json: &str) -> Option<Vec<ScannedItem<'_>>> {
+/// The texts of the first `listed` counted items of an evidence list as this build writes it
+/// (serde_json's compact form: an array of objects, no whitespace outside strings) and how many
+/// items it counts, found in one pass over the bytes without building any value or list of the
+/// rest; `None` for anything else (whitespace, an unknown kind, a kind without its `counted`
+/// flag, a truncated text), which the caller reads in full instead.
+fn scan_evidence_items(json: &str, listed: usize) -> Option<(Vec<&str>, usize)> {
     let bytes = json.as_bytes();
     if bytes.first() != Some(&b'[') || bytes.last() != Some(&b']') || bytes.len() < 2 {
         return None;
     }
-    let mut items = Vec::new();
+    let (mut shown, mut total) = (Vec::new(), 0);
     let mut at = 1;
     if bytes[at] == b']' {
-        return (at + 1 == bytes.len()).then_some(items);
+        return (at + 1 == bytes.len()).then_some((shown, total));
     }
     loop {
         let start = at;
@@ -263,10 +252,15 @@ fn scan_evidence_items(json: &str) -> Option<Vec<ScannedItem<'_>>> {
             (kind, None) if KINDS_ALWAYS_COUNTED.contains(&kind) => true,
             _ => return None,
         };
-        items.push(ScannedItem { text: json.get(start..end)?, counted });
+        if counted {
+            if shown.len() < listed {
+                shown.push(json.get(start..end)?);
+            }
+            total += 1;
+        }
         match bytes.get(end)? {
             b',' => at = end + 1,
-            b']' if end + 1 == bytes.len() => return Some(items),
+            b']' if end + 1 == bytes.len() => return Some((shown, total)),
             _ => return None,
         }
     }
