@@ -235,6 +235,10 @@ impl Store {
             let mut earlier = tx.prepare_cached(
                 "SELECT evidence_hash FROM measurements WHERE kr_id = ?1 AND as_of = ?2",
             )?;
+            let mut forget_prints = tx.prepare_cached(
+                "UPDATE measurements SET evidence_prints = NULL
+                 WHERE kr_id = ?1 AND as_of < ?2 AND evidence_prints IS NOT NULL",
+            )?;
             for row in rows {
                 check_measurement(&row)?;
                 let replaced: Option<String> = earlier
@@ -268,6 +272,10 @@ impl Store {
                     row.details,
                     prints
                 ])?;
+                // The prints of the key result's earlier days are dropped: only measuring the
+                // newest day again names runs (a day's prints are half a megabyte at
+                // enterprise scale, kept otherwise for every day of the history).
+                forget_prints.execute(params![row.kr_id, SqlDate(row.as_of)])?;
                 if let Some(replaced) = replaced.filter(|replaced| Some(replaced) != hash) {
                     // The evidence a day's measurement replaced is dropped when no measurement
                     // points at it any more (measuring a day again after each push kept every

@@ -2113,6 +2113,21 @@ fn issue_12_runs_named_by_their_prints_are_not_written_again() {
         ])])
         .unwrap();
     assert_eq!(dump_with_evidence(&store), before);
+    // The next day's measurement drops the prints of the days before: only the newest day's
+    // runs are named again.
+    let next = date(2027, 1, 6);
+    store
+        .record_serialized_measurements([in_runs("KR-1", next, vec![run("pa", written("1"))])])
+        .unwrap();
+    store
+        .record_serialized_measurements([in_runs(
+            "KR-1",
+            next,
+            vec![run("pa", written("1")), run("pd", written("5"))],
+        )])
+        .unwrap();
+    assert!(store.kept_runs("KR-1", day).unwrap().is_empty());
+    assert_eq!(store.kept_runs("KR-1", next).unwrap().len(), 2);
 }
 
 #[test]

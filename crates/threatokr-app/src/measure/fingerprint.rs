@@ -98,7 +98,9 @@ pub(crate) fn run_fingerprint(
     hash.field(app.as_bytes());
     hash.field(environment.as_bytes());
     hash.field(&generation.to_le_bytes());
-    hash.finish_hex()
+    // Half the digest: 128 bits name one run among a key result's thousands beyond any chance
+    // of two meeting, and the store keeps one per run of the day's longest lists.
+    hash.finish()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The version and the running executable's size and modification time: a rebuilt or upgraded
