@@ -190,14 +190,14 @@ pub(crate) fn keep_evidence(
     evidence: &EvidenceText,
 ) -> Result<Kept, StoreError> {
     let parts: Vec<&EvidencePart> = match evidence {
-        EvidenceText::Whole(text) => return keep_whole(conn, text.clone()),
+        EvidenceText::Whole(text) => return keep_whole(conn, text),
         EvidenceText::Parts(parts) => {
             parts.iter().filter(|p| p.text != PartText::Written(String::new())).collect()
         }
     };
     // A list of one run or none is as well kept whole: no other list shares its run.
     if parts.len() < 2 {
-        return keep_whole(conn, compose(conn, &parts)?);
+        return keep_whole(conn, &compose(conn, &parts)?);
     }
     // Each run written is kept already with the same text, or is new; a run whose key another
     // text holds makes the whole list inline. A run named must still be kept.
@@ -291,8 +291,8 @@ pub(crate) fn keep_evidence(
 }
 
 /// Keeps `text` whole under its key, unless another text is kept there.
-fn keep_whole(conn: &Connection, text: String) -> Result<Kept, StoreError> {
-    let key = text_key(&text);
+fn keep_whole(conn: &Connection, text: &str) -> Result<Kept, StoreError> {
+    let key = text_key(text);
     // Looked up before inserting: evidence kept already (the usual case when measuring again)
     // is not checked as JSON again, which for a key result counting every production finding is
     // tens of megabytes. A kept list missing a part is not this text either.
@@ -307,7 +307,7 @@ fn keep_whole(conn: &Connection, text: String) -> Result<Kept, StoreError> {
         Err(StoreError::Damaged { .. }) => false,
         Err(error) => return Err(error),
     };
-    Ok(if same { Kept::Under { key, prints: None } } else { Kept::Inline(text) })
+    Ok(if same { Kept::Under { key, prints: None } } else { Kept::Inline(text.to_owned()) })
 }
 
 /// The whole text of a list of `parts`, reading the runs named from the store.
@@ -340,11 +340,13 @@ pub(crate) fn forget_evidence(conn: &Connection, key: &str) -> Result<(), StoreE
         .query_row(params![key], |r| r.get(0))
         .optional()?;
     let Some(Some(layout)) = dropped else { return Ok(()) };
+    // A list that does not list its parts (a damaged store) drops none: they stay, unnamed.
+    let Ok(parts) = layout_keys(key, &layout) else { return Ok(()) };
     let mut unused =
         conn.prepare_cached("UPDATE evidence_parts SET uses = uses - 1 WHERE hash = ?1")?;
     let mut drop_unused =
         conn.prepare_cached("DELETE FROM evidence_parts WHERE hash = ?1 AND uses = 0")?;
-    for part in layout_keys(key, &layout)? {
+    for part in parts {
         unused.execute(params![part])?;
         drop_unused.execute(params![part])?;
     }

@@ -273,7 +273,7 @@ impl Store {
                     prints
                 ])?;
                 // The prints of the key result's earlier days are dropped: only measuring the
-                // newest day again names runs (a day's prints are half a megabyte at
+                // newest day again names runs (a day's prints are a quarter of a megabyte at
                 // enterprise scale, kept otherwise for every day of the history).
                 forget_prints.execute(params![row.kr_id, SqlDate(row.as_of)])?;
                 if let Some(replaced) = replaced.filter(|replaced| Some(replaced) != hash) {

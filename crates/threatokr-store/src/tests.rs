@@ -2154,3 +2154,16 @@ fn issue_12_a_named_run_another_process_dropped_writes_nothing() {
     assert!(error.to_string().contains("run it again"), "{error}");
     assert_eq!(dump_with_evidence(&store), before);
 }
+
+#[test]
+fn issue_12_a_replaced_list_that_does_not_list_its_parts_is_dropped_and_keeps_them() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    store.record_serialized_measurements([in_parts("KR-1", day, &["1", "2"])]).unwrap();
+    store.conn.execute("UPDATE evidence SET json = '{\"x\":1}' WHERE parts = 1", []).unwrap();
+    assert!(matches!(store.measurements("KR-1"), Err(StoreError::Damaged { .. })));
+    // Measured again: recorded, the damaged list dropped, its parts left where they were.
+    store.record_serialized_measurements([in_parts("KR-1", day, &["3", "4"])]).unwrap();
+    assert_eq!(store.measurements("KR-1").unwrap()[0].evidence, serde_json::json!([3, 4]));
+    assert_eq!(kept_parts(&store).len(), 4);
+}
