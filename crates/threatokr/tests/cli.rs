@@ -317,6 +317,22 @@ fn report_draws_open_risk_over_time_from_the_recorded_status_history() {
     assert!(rows[1].starts_with("| 2027-03-01 | 37.4 |"), "{rows:?}");
 }
 
+#[test]
+fn report_refuses_to_replace_a_file_before_measuring() {
+    let dir = scratch("report-refuses");
+    assert!(threatokr(&["demo", "--out", "acme"], &dir).status.success());
+    std::fs::write(dir.join("r.md"), "kept\n").unwrap();
+    // A broken model: measuring would report it first.
+    std::fs::write(dir.join("acme/models/checkout.tm.yaml"), "threats: [\n").unwrap();
+    let args = ["-w", "acme", "report", "--as-of", "2027-03-01", "--format", "markdown", "-o"];
+    let refused = threatokr(&[&args[..], &["r.md"]].concat(), &dir);
+    assert!(!refused.status.success());
+    let said = format!("{}{}", stdout(&refused), stderr(&refused));
+    assert!(said.contains("r.md exists; pass --force to replace it"), "{said}");
+    assert!(!said.contains("checkout.tm.yaml"), "measured before refusing: {said}");
+    assert_eq!(std::fs::read_to_string(dir.join("r.md")).unwrap(), "kept\n");
+}
+
 // Hostile input reaching a terminal: escape sequences in threat titles, notes, ids and file
 // names are shown as visible characters by every command that prints them (issue 13).
 

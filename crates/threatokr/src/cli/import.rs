@@ -113,8 +113,15 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
 /// Writes an output file, refusing to replace one unless asked: an import must never lose a
 /// model someone edited by hand.
 pub(crate) fn write_output(out: &Path, text: &str, force: bool) -> Result<()> {
+    refuse_to_replace(out, force)?;
+    super::atomic_write::write_atomically(out, text.as_bytes())
+}
+
+/// The refusal of [`write_output`], for a command to give before its work rather than after it
+/// (a portfolio's report is seconds of measuring).
+pub(crate) fn refuse_to_replace(out: &Path, force: bool) -> Result<()> {
     if out.exists() && !force {
         bail!("{} exists; pass --force to replace it", out.display());
     }
-    super::atomic_write::write_atomically(out, text.as_bytes())
+    Ok(())
 }

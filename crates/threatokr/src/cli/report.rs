@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use super::args::{Format, formats};
-use super::import::write_output;
+use super::import::{refuse_to_replace, write_output};
 use super::measure::measure_and_show_problems;
 use super::output::print;
 use anyhow::Result;
@@ -30,6 +30,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
+    refuse_to_replace(&args.out, args.force)?;
     // The report shows what `measure` would compute now; it records nothing, and of each key
     // result's evidence lists only the first items counted.
     let (_, measured) =
