@@ -359,6 +359,10 @@ fn reusable_values(
         }
         known.fingerprints.insert(id.to_owned(), print);
     }
+    // `--full` writes every run of the evidence it computed: it names none kept before.
+    if reuse == Reuse::Never {
+        known.run_prints = RunPrints::default();
+    }
     // Key results of nested cycles (a year's quarters) are always computed, from every finding.
     let nests = workspace.config.cycles.iter().any(|c| c.within.as_ref() == Some(&cycle.id));
     if reuse != Reuse::Never && !nests && needed.len() < generations.len() {

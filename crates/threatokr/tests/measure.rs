@@ -928,4 +928,18 @@ fn issue_12_a_long_evidence_list_measured_again_after_one_scopes_scan_equals_a_f
     assert_eq!(count(&after), count(&before) - 10.0);
     let listed = key_result(&after, "KR-PROD-VULNS")["evidence"].as_array().unwrap().len();
     assert_eq!(listed as f64, count(&after));
+    // A measurement keeps its runs' prints for the day measured again; `--full` names none and
+    // keeps none, so that it writes every run it computed.
+    let runs = |workspace: &Path| {
+        let store =
+            threatokr_store::Store::open_read_only(&workspace.join(".threatokr/store.sqlite"))
+                .unwrap();
+        let day = jiff::civil::date(2027, 2, 15);
+        store.kept_runs("KR-PROD-VULNS", day).unwrap().len()
+    };
+    assert_eq!(runs(&workspace), 3);
+    // The copy `measured_incrementally_and_in_full` measured with `--full`.
+    let full = workspace.with_file_name("acme-full");
+    assert!(full.join(".threatokr/store.sqlite").is_file());
+    assert_eq!(runs(&full), 0);
 }
