@@ -308,9 +308,13 @@ fn reusable_values(
         listed: BTreeMap::new(),
         run_prints: RunPrints::default(),
     };
-    for g in &generations {
-        let by_environment = known.run_prints.generations.entry(g.app.clone()).or_default();
-        by_environment.insert(g.environment.clone(), g.generation);
+    // `--full` writes every run of the evidence it computed: without the scopes' generations,
+    // no run has a print, and none kept before is named.
+    if reuse != Reuse::Never {
+        for g in &generations {
+            let by_environment = known.run_prints.generations.entry(g.app.clone()).or_default();
+            by_environment.insert(g.environment.clone(), g.generation);
+        }
     }
     let mut needed: BTreeSet<(String, String)> = BTreeSet::new();
     for kr in &okrs.key_results {
@@ -358,10 +362,6 @@ fn reusable_values(
                 .extend(read.into_iter().flatten().map(|g| (g.app.clone(), g.environment.clone()))),
         }
         known.fingerprints.insert(id.to_owned(), print);
-    }
-    // `--full` writes every run of the evidence it computed: it names none kept before.
-    if reuse == Reuse::Never {
-        known.run_prints = RunPrints::default();
     }
     // Key results of nested cycles (a year's quarters) are always computed, from every finding.
     let nests = workspace.config.cycles.iter().any(|c| c.within.as_ref() == Some(&cycle.id));
@@ -440,7 +440,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
             denominator: kr.value.denominator,
             progress: kr.progress,
             status: kr.status,
-            evidence: evidence_text(
+            evidence: evidence_as_kept(
                 &kr.value.evidence,
                 |app, environment| run_prints.of(kr.id.as_str(), app, environment),
                 kept_runs.get(kr.id.as_str()).unwrap_or(&none),
@@ -518,7 +518,7 @@ const PARTS_FROM_ITEMS: usize = 256;
 /// A run about one scope's findings carries the print `print` gives it (the key result's inputs
 /// and the scope's generation); one whose print is in `kept` (the runs recorded that day) is
 /// named by its key instead of written.
-fn evidence_text(
+fn evidence_as_kept(
     evidence: &[EvidenceRef],
     print: impl Fn(&str, &str) -> Option<String>,
     kept: &HashMap<String, String>,
@@ -923,7 +923,7 @@ mod tests {
             .collect();
         let whole = serde_json::to_string(&evidence).unwrap();
         let print = |app: &str, environment: &str| Some(format!("{app}/{environment}"));
-        let EvidenceText::Parts(parts) = evidence_text(&evidence, print, &HashMap::new()) else {
+        let EvidenceText::Parts(parts) = evidence_as_kept(&evidence, print, &HashMap::new()) else {
             panic!("a long list is written in parts")
         };
         let prints: Vec<Option<&str>> = parts.iter().map(|p| p.print.as_deref()).collect();
@@ -939,7 +939,7 @@ mod tests {
         assert_eq!(format!("[{}]", texts.join(",")), whole);
         // A run whose print was kept that day is named by its key, the others written.
         let kept = HashMap::from([("app-1/staging".to_owned(), "12:ab".to_owned())]);
-        let EvidenceText::Parts(parts) = evidence_text(&evidence, print, &kept) else {
+        let EvidenceText::Parts(parts) = evidence_as_kept(&evidence, print, &kept) else {
             panic!("a long list is written in parts")
         };
         assert_eq!(parts[1].text, PartText::Kept("12:ab".to_owned()));
@@ -947,7 +947,7 @@ mod tests {
         // A short list is written whole.
         let short = &evidence[..3];
         assert_eq!(
-            evidence_text(short, print, &kept),
+            evidence_as_kept(short, print, &kept),
             EvidenceText::Whole(serde_json::to_string(short).unwrap())
         );
     }

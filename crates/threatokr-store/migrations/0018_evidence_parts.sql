@@ -4,8 +4,9 @@
 -- brackets), one per scope, so a measurement after that push writes the changed run and points at
 -- the others, instead of writing tens of megabytes again.
 -- An `evidence` row with `parts = 1` holds the JSON array of its parts' hashes in order; its
--- evidence is `[` + their texts joined by `,` + `]`, the same text as the whole list, under the
--- same hash. `uses` counts the `evidence` rows listing a part: a part no row lists is dropped.
+-- evidence is `[` + their texts joined by `,` + `]`, the same text as the whole list, under a key
+-- of its parts' hashes (`evidence.rs`). `uses` counts the `evidence` rows listing a part: a part
+-- no row lists is dropped.
 CREATE TABLE evidence_parts (
     hash TEXT PRIMARY KEY,
     json TEXT NOT NULL CHECK (json <> '' AND json_valid('[' || json || ']')),

@@ -106,6 +106,12 @@ fn in_memory_store_is_migrated_with_foreign_keys_on() {
     assert!(foreign_keys);
 }
 
+/// The first column of each row `sql` selects, as text.
+fn texts_of(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut statement = conn.prepare(sql).unwrap();
+    statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
 /// A folder of its own under the system temp folder, removed when dropped.
 struct TempFolder(std::path::PathBuf);
 
@@ -117,6 +123,14 @@ impl TempFolder {
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
     }
+}
+
+/// A new store in `store.sqlite` of a folder of its own (kept while the folder is), with its path.
+fn file_store(name: &str) -> (TempFolder, std::path::PathBuf, Store) {
+    let folder = TempFolder::new(name);
+    let path = folder.0.join("store.sqlite");
+    let store = Store::open(&path).unwrap();
+    (folder, path, store)
 }
 
 impl Drop for TempFolder {
@@ -186,14 +200,10 @@ fn another_applications_sqlite_file_is_refused_and_left_untouched() {
     assert!(error.to_string().starts_with("this file is not a threatokr history store"), "{error}");
     assert!(matches!(Store::open_read_only(&path), Err(StoreError::NotAStore { .. })));
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let tables: Vec<String> = Connection::open(&path)
-        .unwrap()
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let tables = texts_of(
+        &Connection::open(&path).unwrap(),
+        "SELECT name FROM sqlite_master WHERE type = 'table'",
+    );
     assert_eq!(tables, ["notes"]);
 
     // Not SQLite at all, and an empty database carrying another application's id.
@@ -1416,9 +1426,7 @@ fn large_scans(count: usize) -> Vec<ScanInput> {
 
 #[test]
 fn issue_12_a_large_findings_table_is_read_by_two_connections_as_one_reads_it() {
-    let folder = TempFolder::new("two-readers");
-    let path = folder.0.join("store.sqlite");
-    let mut on_file = Store::open(&path).unwrap();
+    let (_folder, path, mut on_file) = file_store("two-readers");
     let mut in_memory = store();
     for scan in large_scans(9_000) {
         on_file.ingest_findings(&scan).unwrap();
@@ -1452,9 +1460,7 @@ fn issue_12_a_large_findings_table_is_read_by_two_connections_as_one_reads_it() 
 
 #[test]
 fn issue_12_a_second_reader_is_not_used_when_the_store_changed_after_the_first_began() {
-    let folder = TempFolder::new("changed-between");
-    let path = folder.0.join("store.sqlite");
-    let mut writer = Store::open(&path).unwrap();
+    let (_folder, path, mut writer) = file_store("changed-between");
     writer.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
     let reader = Store::open_read_only(&path).unwrap();
     let held = reader.conn.unchecked_transaction().unwrap();
@@ -1589,18 +1595,12 @@ fn issue_12_a_large_ingest_moves_its_scope_generation_once_per_scan_and_leaves_t
 #[test]
 fn issue_12_the_tables_an_ingest_writes_have_only_the_triggers_it_does_the_work_of() {
     let store = store();
-    let triggers: Vec<String> = store
-        .conn
-        .prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'trigger'
-             AND tbl_name IN ('findings', 'scans', 'finding_events', 'ingested_files', 'finding_scopes')
-             ORDER BY name",
-        )
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let triggers = texts_of(
+        &store.conn,
+        "SELECT name FROM sqlite_schema WHERE type = 'trigger'
+         AND tbl_name IN ('findings', 'scans', 'finding_events', 'ingested_files', 'finding_scopes')
+         ORDER BY name",
+    );
     // An ingest turns the triggers off and moves the scope's generation itself
     // (`bump_generation`): a new trigger on these tables needs its work done there too.
     assert_eq!(
@@ -1661,14 +1661,7 @@ fn issue_12_evidence_kept_under_an_older_key_reads_back_and_is_not_mistaken_for_
     for stored in store.measurements("KR-1").unwrap() {
         assert_eq!(stored.evidence.to_string(), evidence);
     }
-    let keys: Vec<String> = store
-        .conn
-        .prepare("SELECT hash FROM evidence ORDER BY hash")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let keys = texts_of(&store.conn, "SELECT hash FROM evidence ORDER BY hash");
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(keys[0].starts_with("52-") && keys[1].starts_with("52:"), "{keys:?}");
 }
@@ -1752,9 +1745,7 @@ fn issue_12_a_stale_or_damaged_snapshot_is_not_used() {
 #[test]
 fn issue_12_a_store_upgraded_from_before_snapshots_gets_every_scopes_snapshot() {
     assert!(MIGRATIONS[SNAPSHOTS_FROM - 1].contains("CREATE TABLE finding_snapshots"));
-    let folder = TempFolder::new("upgraded-to-snapshots");
-    let path = folder.0.join("store.sqlite");
-    let mut writer = Store::open(&path).unwrap();
+    let (_folder, path, mut writer) = file_store("upgraded-to-snapshots");
     writer.ingest_findings(&scan(date(2027, 1, 5), &["b", "a"])).unwrap();
     writer.ingest_findings(&scan_in("staging", date(2027, 1, 5), &["c"])).unwrap();
     writer.ingest_findings(&scan(date(2027, 1, 6), &["a"])).unwrap();
@@ -1779,9 +1770,7 @@ fn issue_12_a_store_upgraded_from_before_snapshots_gets_every_scopes_snapshot() 
 
 #[test]
 fn issue_12_a_store_read_at_a_schema_before_snapshots_reads_its_rows() {
-    let folder = TempFolder::new("before-snapshots");
-    let path = folder.0.join("store.sqlite");
-    let mut writer = Store::open(&path).unwrap();
+    let (_folder, path, mut writer) = file_store("before-snapshots");
     writer.ingest_findings(&scan(date(2027, 1, 5), &["b", "a"])).unwrap();
     let every = writer.finding_records(None).unwrap();
     drop(writer);
@@ -1837,9 +1826,7 @@ fn issue_12_the_snapshot_of_a_new_scope_made_from_its_first_scan_is_what_its_row
 
 #[test]
 fn issue_12_many_scopes_decoded_by_two_connections_give_the_records_of_the_rows() {
-    let folder = TempFolder::new("two-decoders");
-    let path = folder.0.join("store.sqlite");
-    let mut writer = Store::open(&path).unwrap();
+    let (_folder, path, mut writer) = file_store("two-decoders");
     for app in 0..70 {
         let mut scan = scan(date(2027, 1, 5), &["b", "a"]);
         scan.app = format!("app-{app:02}");
@@ -1862,10 +1849,7 @@ fn issue_12_the_evidence_a_day_measured_again_replaced_is_dropped_once_nothing_p
     let (day, next) = (date(2027, 1, 5), date(2027, 1, 6));
     let evidence =
         |n: u32| format!("[{{\"kind\":\"checkin\",\"date\":\"2027-01-05\",\"value\":{n}.0}}]");
-    let kept = |store: &Store| -> Vec<String> {
-        let mut statement = store.conn.prepare("SELECT json FROM evidence ORDER BY json").unwrap();
-        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
-    };
+    let kept = |store: &Store| texts_of(&store.conn, "SELECT json FROM evidence ORDER BY json");
     let on = |kr_id, as_of, text: &str| SerializedMeasurement {
         kr_id,
         as_of,
@@ -1945,14 +1929,7 @@ fn issue_12_a_list_of_one_run_or_none_is_kept_whole() {
     let day = date(2027, 1, 5);
     store.record_serialized_measurements([in_parts("KR-1", day, &["", r#"{"id":1}"#])]).unwrap();
     store.record_serialized_measurements([in_parts("KR-2", day, &[])]).unwrap();
-    let whole: Vec<String> = store
-        .conn
-        .prepare("SELECT json FROM evidence WHERE parts = 0 ORDER BY json")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let whole = texts_of(&store.conn, "SELECT json FROM evidence WHERE parts = 0 ORDER BY json");
     assert_eq!(whole, ["[]", r#"[{"id":1}]"#]);
     assert!(kept_parts(&store).is_empty());
     assert_eq!(store.measurements("KR-2").unwrap()[0].evidence, serde_json::json!([]));
