@@ -20,9 +20,11 @@ use threatokr_core::model::Workspace;
 use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
 
 /// Changed whenever the cache's layout changes (a new build changes the key anyway).
-const FORMAT: &str = "threatokr workspace cache 1";
+const FORMAT: &str = "threatokr workspace cache 2 (postcard)";
 
-/// The cache's file, in the workspace's `.threatokr` folder.
+/// The cache's file, in the workspace's `.threatokr` folder: its key, a line feed, and the
+/// lowered workspace and its diagnostics in postcard's compact binary form (as JSON it took 18 MB
+/// and a tenth of a re-measure to decode at enterprise scale; postcard takes 7 MB, issue 12).
 const FILE: &str = "workspace.cache";
 
 /// A cache larger than this is not read (the lowered enterprise workspace takes 17.8 MB).
@@ -74,7 +76,11 @@ fn read(path: &Path, key: &str) -> Option<(Workspace, Vec<Diagnostic>)> {
     }
     let bytes = std::fs::read(path).ok()?;
     let rest = bytes.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
-    serde_json::from_slice(rest).ok()
+    // Bytes after the workspace mean a cache not written whole by this build: not trusted.
+    match postcard::take_from_bytes(rest) {
+        Ok((cached, [])) => Some(cached),
+        _ => None,
+    }
 }
 
 /// Writes the cache: a temporary file beside it, renamed over it. Failing is not an error.
@@ -84,7 +90,7 @@ fn write(folder: &Path, path: &Path, key: &str, loaded: &(Workspace, Vec<Diagnos
         let mut out = std::io::BufWriter::new(file);
         out.write_all(key.as_bytes())?;
         out.write_all(b"\n")?;
-        serde_json::to_writer(&mut out, loaded)?;
+        postcard::to_io(loaded, &mut out).map_err(std::io::Error::other)?;
         out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
     });
     if written.and_then(|()| std::fs::rename(&temporary, path)).is_err() {

@@ -42,24 +42,43 @@ fn cache(root: &Path) -> PathBuf {
 #[test]
 fn issue_12_a_workspace_loaded_again_is_read_back_from_its_cache_as_it_was_lowered() {
     let root = example("read-back", true);
+    // A model with a problem, so that diagnostics are cached and read back too.
+    let odd = "app: checkout\ntitle: Odd\ntitle: Twice\n";
+    std::fs::write(root.join("models/zz-odd.yaml"), odd).unwrap();
     let fresh = load(&root);
     assert!(fresh.workspace.models.len() > 1, "the example has models");
-    let written = std::fs::read_to_string(cache(&root)).unwrap();
-    let (key, json) = written.split_once('\n').unwrap();
-    assert_eq!(key.len(), 64);
+    assert!(!fresh.diagnostics.is_empty(), "the odd model has problems");
+    let written = std::fs::read(cache(&root)).unwrap();
+    let key_end = written.iter().position(|b| *b == b'\n').unwrap();
+    assert_eq!(key_end, 64);
     let again = load(&root);
     assert!(again.workspace == fresh.workspace);
     assert!(again.diagnostics == fresh.diagnostics);
     // What is read back is the cache's: a cache of the same key saying otherwise is believed.
-    let title = &fresh.workspace.okrs[0].objectives[0].title;
-    let changed = json.replacen(&serde_json_text(title), &serde_json_text("From the cache"), 1);
-    assert_ne!(changed, json);
-    std::fs::write(cache(&root), format!("{key}\n{changed}")).unwrap();
-    assert_eq!(load(&root).workspace.okrs[0].objectives[0].title, "From the cache");
+    let title = fresh.workspace.okrs[0].objectives[0].title.clone();
+    let changed = with_title_changed(&written, &title);
+    std::fs::write(cache(&root), changed).unwrap();
+    assert_eq!(load(&root).workspace.okrs[0].objectives[0].title, shouted(&title));
+    // Cut short, or with bytes after the workspace: not a cache, so the files are lowered again.
+    for damaged in [&written[..written.len() - 1], &[written.as_slice(), b"x"].concat()] {
+        std::fs::write(cache(&root), damaged).unwrap();
+        assert!(load(&root).workspace == fresh.workspace);
+    }
 }
 
-fn serde_json_text(text: &str) -> String {
-    format!("\"{text}\"")
+/// The title in upper case: as long as the title, so the cache stays well formed.
+fn shouted(title: &str) -> String {
+    title.to_ascii_uppercase()
+}
+
+/// The cache's bytes with the first `title` replaced by [`shouted`] `title`.
+fn with_title_changed(cache: &[u8], title: &str) -> Vec<u8> {
+    let (from, to) = (title.as_bytes(), shouted(title).into_bytes());
+    assert_ne!(from, to.as_slice(), "the example's title has lower-case letters");
+    let at = cache.windows(from.len()).position(|w| w == from).expect("the title is in the cache");
+    let mut changed = cache.to_vec();
+    changed[at..at + from.len()].copy_from_slice(&to);
+    changed
 }
 
 #[test]
@@ -75,7 +94,8 @@ fn issue_12_a_changed_file_or_a_damaged_cache_loads_the_files_again() {
     std::fs::remove_file(cache(&root)).unwrap();
     assert!(load(&root).workspace == edited.workspace);
     let key = |root: &Path| {
-        std::fs::read_to_string(cache(root)).unwrap().lines().next().unwrap().to_owned()
+        let written = std::fs::read(cache(root)).unwrap();
+        written.split(|b| *b == b'\n').next().unwrap().to_vec()
     };
     let edited_key = key(&root);
     std::fs::write(&model, &text).unwrap();
@@ -83,11 +103,12 @@ fn issue_12_a_changed_file_or_a_damaged_cache_loads_the_files_again() {
     assert_ne!(key(&root), edited_key, "the cache follows the files");
     // The right key over text that is not a workspace: loaded from the files, and written again.
     let current = key(&root);
-    std::fs::write(cache(&root), format!("{current}\n{{\"not\": \"a workspace\"")).unwrap();
+    std::fs::write(cache(&root), [current.as_slice(), b"\n{\"not\": \"a workspace\""].concat())
+        .unwrap();
     let repaired = load(&root);
     assert!(repaired.workspace == fresh.workspace);
     assert!(repaired.diagnostics == fresh.diagnostics);
-    assert!(std::fs::read_to_string(cache(&root)).unwrap().len() > 1_000);
+    assert!(std::fs::read(cache(&root)).unwrap().len() > 1_000);
 }
 
 #[test]
@@ -101,11 +122,9 @@ fn issue_12_no_cache_is_written_without_a_store_folder_nor_read_through_a_link()
         let fresh = load(&root);
         let elsewhere = root.join("elsewhere.cache");
         std::fs::rename(cache(&root), &elsewhere).unwrap();
-        let text = std::fs::read_to_string(&elsewhere).unwrap();
-        let (key, json) = text.split_once('\n').unwrap();
         let title = &fresh.workspace.okrs[0].objectives[0].title;
-        let changed = json.replacen(&serde_json_text(title), &serde_json_text("Through a link"), 1);
-        std::fs::write(&elsewhere, format!("{key}\n{changed}")).unwrap();
+        let changed = with_title_changed(&std::fs::read(&elsewhere).unwrap(), title);
+        std::fs::write(&elsewhere, changed).unwrap();
         std::os::unix::fs::symlink(&elsewhere, cache(&root)).unwrap();
         assert_eq!(&load(&root).workspace.okrs[0].objectives[0].title, title);
     }
