@@ -200,6 +200,8 @@ pub(crate) fn compute_with_evidence(
         return Err(Error::NoOkrFile { cycle: cycle.id.to_string() });
     }
     let store = open_existing_store(root)?;
+    // Every read below sees one state of the store, even while a CI job ingests.
+    let one_state = store.one_state()?;
     let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
     let mut evidence = read_evidence_but_findings(
         reader,
@@ -224,6 +226,7 @@ pub(crate) fn compute_with_evidence(
         None => (BTreeMap::new(), BTreeMap::new(), None, BTreeMap::new(), RunPrints::default()),
     };
     evidence.findings = store.finding_records(findings_needed.as_deref())?;
+    drop(one_state);
     diagnostics.extend(check_evidence(&workspace, &evidence));
     let reused: BTreeSet<String> = reused_values.keys().map(ToString::to_string).collect();
     // The key results to compute on every core: a portfolio's few key results counting every

@@ -190,6 +190,20 @@ impl Store {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
+    /// Holds one state of the store for every read made until the guard is dropped: the reads of
+    /// a measurement (its scans, check-ins, stored values and findings) then see the same store
+    /// even while another process ingests, and SQLite takes and releases its read lock once, not
+    /// once per statement (10,395 times in a re-measure at enterprise scale, issue 12). Holding
+    /// nothing when a transaction is already open. Kept short: a reader holding a state keeps
+    /// the WAL from being checkpointed past it.
+    pub fn one_state(&self) -> Result<OneState<'_>, StoreError> {
+        let held = match self.conn.is_autocommit() {
+            true => Some(self.conn.unchecked_transaction()?),
+            false => None,
+        };
+        Ok(OneState { _held: held })
+    }
+
     /// The schema version (`PRAGMA user_version`): the number of migrations applied.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
@@ -209,6 +223,13 @@ impl Store {
     pub fn journal_mode(&self) -> Result<String, StoreError> {
         Ok(self.conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?)
     }
+}
+
+/// One state of the store held for reading ([`Store::one_state`]); dropping it ends the read
+/// transaction.
+#[derive(Debug)]
+pub struct OneState<'s> {
+    _held: Option<Transaction<'s>>,
 }
 
 /// What a database file says about itself before threatokr touches it.

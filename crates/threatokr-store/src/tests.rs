@@ -164,6 +164,26 @@ fn file_store_uses_wal_and_keeps_history_across_reopening() {
 }
 
 #[test]
+fn issue_12_reads_under_one_state_see_the_store_as_it_was_when_the_first_read_ran() {
+    let (_folder, path, mut writer) = file_store("one-state");
+    writer.ingest_findings(&scan(date(2027, 1, 5), &["a", "b"])).unwrap();
+    let reader = Store::open_read_only(&path).unwrap();
+    {
+        let _one = reader.one_state().unwrap();
+        assert_eq!(all_findings(&reader).len(), 2);
+        // Another process's ingest lands (the reader never blocks it) but is not seen yet.
+        writer.ingest_findings(&scan(date(2027, 1, 6), &["a", "b", "c"])).unwrap();
+        assert_eq!(all_findings(&reader).len(), 2);
+        assert_eq!(reader.finding_records(None).unwrap().len(), 2);
+        // A guard inside a held state holds nothing more.
+        let inner = reader.one_state().unwrap();
+        drop(inner);
+        assert_eq!(all_findings(&reader).len(), 2);
+    }
+    assert_eq!(all_findings(&reader).len(), 3);
+}
+
+#[test]
 fn opening_a_store_from_a_newer_threatokr_fails_cleanly() {
     let folder = TempFolder::new("newer");
     let path = folder.0.join("store.sqlite");
