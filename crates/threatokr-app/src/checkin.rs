@@ -32,11 +32,8 @@ impl Session {
     /// Records a check-in for a key result that some OKR file declares.
     pub fn checkin(&self, request: &CheckinRequest) -> Result<CheckinRow> {
         let loaded = read_workspace(&self.reader()?)?;
-        let (workspace, _) = crate::workspace_cache::load_workspace_cached(
-            self.root(),
-            &loaded.files,
-            &loaded.inputs,
-        );
+        let (workspace, _) =
+            crate::derived_cache::load_workspace_cached(self.root(), &loaded.files, &loaded.inputs);
         if !request.value.is_finite() {
             return Err(Error::NotANumber);
         }

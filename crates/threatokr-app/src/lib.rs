@@ -9,6 +9,7 @@
 
 pub mod checkin;
 pub mod ci;
+mod derived_cache;
 mod error;
 pub mod explain;
 mod field_hash;
@@ -22,7 +23,6 @@ mod progress;
 mod read_ahead;
 pub mod report;
 pub mod store;
-mod workspace_cache;
 
 pub use error::{Error, Result, did_you_mean_suffix};
 pub use progress::{NoProgress, Progress, Tracked, tracked};
@@ -88,7 +88,7 @@ impl Session {
     pub fn load(&self) -> Result<Checked> {
         let loaded = files::read_workspace(&self.reader()?)?;
         let (workspace, more) =
-            workspace_cache::load_workspace_cached(&self.root, &loaded.files, &loaded.inputs);
+            derived_cache::load_workspace_cached(&self.root, &loaded.files, &loaded.inputs);
         let mut diagnostics = loaded.diagnostics;
         diagnostics.extend(more);
         threatokr_core::diag::sort_diagnostics(&loaded.files, &mut diagnostics);

@@ -7,10 +7,10 @@ use fingerprint::RunPrints;
 pub(crate) use fingerprint::build_identity;
 
 use crate::ci::{CiScanCache, ci_files};
+use crate::derived_cache::{load_workspace_cached, parse_asvs_cached};
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
 use crate::store::open_existing_store;
-use crate::workspace_cache::load_workspace_cached;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -708,9 +708,10 @@ pub fn read_evidence_files(
         asvs_files.extend(reader.read(files, &path, diagnostics)?);
     }
     let shared: &Files = files;
-    for (verification, more) in
+    let parsed = parse_asvs_cached(root, shared, &asvs_files, || {
         map_in_order(&asvs_files, progress, "reading ASVS evidence", |&id| parse_asvs(shared, id))
-    {
+    });
+    for (verification, more) in parsed {
         diagnostics.extend(more);
         evidence.asvs.extend(verification);
     }

@@ -38,7 +38,7 @@ use crate::model::Origin;
 use crate::syntax::{Budget, parse_yaml};
 
 /// One app's verification against one ASVS version.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AsvsVerification {
     /// The app the verification is about.
     pub app: String,
@@ -53,7 +53,7 @@ pub struct AsvsVerification {
 }
 
 /// The verification of one requirement.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AsvsResult {
     /// The requirement.
     pub id: AsvsId,
@@ -68,7 +68,9 @@ pub struct AsvsResult {
 }
 
 /// An ASVS requirement id: `v5.0.0-8.2.1`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct AsvsId {
     /// The ASVS version.
     pub version: String,
@@ -121,7 +123,9 @@ fn is_version(text: &str) -> bool {
 }
 
 /// The result of verifying a requirement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum AsvsStatus {
     /// Verified as met.
     Pass,

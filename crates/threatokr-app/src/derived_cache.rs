@@ -1,0 +1,210 @@
+//! Derived data kept in the workspace's `.threatokr` folder, by the hash of the files it was
+//! computed from and the build that computed it, so that a command on unchanged files reads it
+//! back instead of parsing them again (issue 12): the lowered workspace (`workspace.cache`: a
+//! third of a second for 2,000 models, in every `measure`, `report` and dashboard refresh) and
+//! the ASVS verifications (`asvs.cache`: the YAML of 667 checklists was a tenth of a re-measure).
+//!
+//! A cache is derived data, never the truth: it is used only when its key (its first line) is
+//! the hash of this build and of every file's name and text, in order; anything else (no file,
+//! another key, bytes that are not exactly one value) computes from the files, as without a
+//! cache, and writes the cache again. It is written only where the workspace has its
+//! `.threatokr` folder (a store), through a temporary file renamed over it, so a reader never
+//! sees half of one; a write that fails is ignored. It is trusted as the store is: whoever can
+//! write `.threatokr` can change the history too.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::field_hash::FieldHash;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use threatokr_core::diag::{Diagnostic, FileId, Files};
+use threatokr_core::evidence::asvs::AsvsVerification;
+use threatokr_core::model::Workspace;
+use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
+
+/// Changed whenever the caches' layout changes (a new build changes the keys anyway).
+const FORMAT: &str = "threatokr derived cache 2 (postcard)";
+
+/// The workspace's cache, in its `.threatokr` folder. Each cache file is its key, a line feed,
+/// and the value in postcard's compact binary form (the lowered enterprise workspace took 18 MB
+/// and a tenth of a re-measure to decode as JSON; postcard takes 7 MB, issue 12).
+const WORKSPACE_FILE: &str = "workspace.cache";
+
+/// The ASVS verifications' cache, beside it.
+const ASVS_FILE: &str = "asvs.cache";
+
+/// A cache larger than this is not read (the lowered enterprise workspace takes 7.1 MB).
+const MAX_BYTES: u64 = 1 << 30;
+
+/// What the ASVS verification files of a workspace parse to, one entry per file in order.
+pub(crate) type ParsedAsvs = Vec<(Option<AsvsVerification>, Vec<Diagnostic>)>;
+
+/// [`load_workspace`] of `files`, read back from the cache under `root` when it was lowered from
+/// the same files by the same build, else lowered and kept there.
+pub(crate) fn load_workspace_cached(
+    root: &Path,
+    files: &Files,
+    inputs: &WorkspaceFiles,
+) -> (Workspace, Vec<Diagnostic>) {
+    let Some(key) = key(files, inputs) else { return load_workspace(files, inputs) };
+    derived(root, WORKSPACE_FILE, &key, || load_workspace(files, inputs))
+}
+
+/// `parse` of the ASVS verification files `ids` (what `parse_asvs` gives for each, in order),
+/// read back from the cache under `root` when the same build parsed the same files under the
+/// same ids (the verifications point into their files by id), else parsed and kept there.
+pub(crate) fn parse_asvs_cached(
+    root: &Path,
+    files: &Files,
+    ids: &[FileId],
+    parse: impl FnOnce() -> ParsedAsvs,
+) -> ParsedAsvs {
+    if ids.is_empty() {
+        return parse();
+    }
+    let Some(build) = crate::measure::build_identity() else { return parse() };
+    let mut hash = FieldHash::new();
+    hash.field(FORMAT.as_bytes());
+    hash.field(b"asvs");
+    hash.field(build.as_bytes());
+    for id in ids {
+        // The id as this build writes it: the build is part of the key.
+        hash.field(format!("{id:?}").as_bytes());
+        hash.field(files.name(*id).as_bytes());
+        hash.field(files.text(*id).as_bytes());
+    }
+    derived(root, ASVS_FILE, &hash.finish_hex(), parse)
+}
+
+/// The value cached under `root` as `name` when its key is `key`, else `compute`d and cached.
+fn derived<T: Serialize + DeserializeOwned>(
+    root: &Path,
+    name: &str,
+    key: &str,
+    compute: impl FnOnce() -> T,
+) -> T {
+    let folder = root.join(".threatokr");
+    let path = folder.join(name);
+    if let Some(cached) = read(&path, key) {
+        return cached;
+    }
+    let computed = compute();
+    if folder.is_dir() {
+        write(&folder, &path, name, key, &computed);
+    }
+    computed
+}
+
+/// The hash of the build and of what the workspace is lowered from; `None` when the build cannot
+/// be identified (then nothing is cached).
+fn key(files: &Files, inputs: &WorkspaceFiles) -> Option<String> {
+    let mut hash = FieldHash::new();
+    hash.field(FORMAT.as_bytes());
+    hash.field(crate::measure::build_identity()?.as_bytes());
+    for id in files.ids() {
+        hash.field(files.name(id).as_bytes());
+        hash.field(files.text(id).as_bytes());
+    }
+    // Which files are the settings, the models, the OKRs and the models' companions.
+    let mut companions: Vec<_> = inputs.companions.iter().collect();
+    companions.sort();
+    let roles = format!("{:?} {:?} {:?} {companions:?}", inputs.config, inputs.models, inputs.okrs);
+    hash.field(roles.as_bytes());
+    Some(hash.finish_hex())
+}
+
+/// The value cached at `path` if it is a regular file whose first line is `key`.
+fn read<T: DeserializeOwned>(path: &Path, key: &str) -> Option<T> {
+    let metadata = std::fs::symlink_metadata(path).ok()?;
+    if !metadata.file_type().is_file() || metadata.len() > MAX_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let rest = bytes.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
+    // Bytes after the workspace mean a cache not written whole by this build: not trusted.
+    match postcard::take_from_bytes(rest) {
+        Ok((cached, [])) => Some(cached),
+        _ => None,
+    }
+}
+
+/// Writes a cache: a temporary file beside it, renamed over it. Failing is not an error.
+fn write<T: Serialize>(folder: &Path, path: &Path, name: &str, key: &str, value: &T) {
+    let temporary = folder.join(format!("{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&temporary).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        out.write_all(key.as_bytes())?;
+        out.write_all(b"\n")?;
+        postcard::to_io(value, &mut out).map_err(std::io::Error::other)?;
+        out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
+    });
+    if written.and_then(|()| std::fs::rename(&temporary, path)).is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use threatokr_core::evidence::asvs::parse_asvs;
+
+    /// A workspace root with a `.threatokr` folder, fresh for one test.
+    fn root(name: &str) -> std::path::PathBuf {
+        let root =
+            std::env::temp_dir().join(format!("threatokr-derived-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join(".threatokr")).unwrap();
+        root
+    }
+
+    const CHECKOUT: &str = "app: checkout\nversion: 5.0.0\ndate: 2027-02-01\nrequirements:\n  - { id: v5.0.0-8.2.1, status: pass }\n  - { id: v5.0.0-8.2.2, status: maybe }\n";
+
+    fn parsed(root: &Path, files: &Files, ids: &[FileId], calls: &mut usize) -> ParsedAsvs {
+        parse_asvs_cached(root, files, ids, || {
+            *calls += 1;
+            ids.iter().map(|id| parse_asvs(files, *id)).collect()
+        })
+    }
+
+    #[test]
+    fn issue_12_asvs_files_parsed_once_are_read_back_until_one_changes() {
+        let root = root("asvs");
+        let mut files = Files::new();
+        let ids = [files.add("evidence/asvs/checkout.yaml", CHECKOUT)];
+        let mut calls = 0;
+        let first = parsed(&root, &files, &ids, &mut calls);
+        assert_eq!(calls, 1);
+        let verification = first[0].0.as_ref().expect("the checklist parses");
+        assert_eq!(verification.requirements.len(), 1, "the unknown status is left out");
+        assert_eq!(first[0].1.len(), 1, "and reported");
+        // The same files: read back, diagnostics and all, without parsing.
+        assert!(parsed(&root, &files, &ids, &mut calls) == first);
+        assert_eq!(calls, 1);
+        // What is read back is the cache's: a cache of the same key saying otherwise is believed.
+        let path = root.join(".threatokr").join(ASVS_FILE);
+        let bytes = std::fs::read(&path).unwrap();
+        let at = bytes.windows(8).position(|w| w == b"checkout").unwrap();
+        let mut changed = bytes.clone();
+        changed[at..at + 8].copy_from_slice(b"CHECKOUT");
+        std::fs::write(&path, changed).unwrap();
+        assert_eq!(parsed(&root, &files, &ids, &mut calls)[0].0.as_ref().unwrap().app, "CHECKOUT");
+        // A changed file, or the same file under another id, is parsed again.
+        let mut edited = Files::new();
+        let edited_ids =
+            [edited.add("evidence/asvs/checkout.yaml", CHECKOUT.replace("maybe", "fail"))];
+        let again = parsed(&root, &edited, &edited_ids, &mut calls);
+        assert_eq!((calls, again[0].1.len()), (2, 0));
+        let mut shifted = Files::new();
+        shifted.add("threatokr.yaml", "");
+        let shifted_ids = [shifted.add("evidence/asvs/checkout.yaml", CHECKOUT)];
+        let moved = parsed(&root, &shifted, &shifted_ids, &mut calls);
+        assert_eq!(calls, 3);
+        assert_eq!(moved[0].0.as_ref().unwrap().origin.file, shifted_ids[0]);
+        // A damaged cache is not trusted.
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        parsed(&root, &files, &ids, &mut calls);
+        assert_eq!(calls, 4);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
