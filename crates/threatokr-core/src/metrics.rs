@@ -435,7 +435,7 @@ pub use measure::{
     KrValue, LeftOut, ScanRecord, measure_key_result, measure_key_result_indexed,
 };
 pub use reuse::{
-    FINDING_METRICS, FindingScopes, ListedValue, finding_scopes_read, restore_listed_value,
-    restore_value, value_details,
+    FINDING_METRICS, FindingScopes, ListedValue, counted_in_run, finding_scopes_read,
+    restore_listed_prefix, restore_listed_value, restore_value, value_details,
 };
 pub use sources::{EvidenceSource, evidence_sources};

@@ -95,6 +95,51 @@ pub(crate) fn evidence_text(
     })
 }
 
+/// [`evidence_text`] up to where `take` has enough: a list in parts is composed of its first
+/// runs only, each given to `take` (its items without brackets) until `take` says it has enough,
+/// and closed as a list; a list kept whole is all of it.
+pub(crate) fn evidence_prefix(
+    conn: &Connection,
+    kept: EvidenceKept,
+    inline: String,
+    key: Option<String>,
+    mut take: impl FnMut(&str) -> bool,
+) -> Result<String, StoreError> {
+    let Some(key) = key else { return Ok(inline) };
+    let damaged = || StoreError::Damaged {
+        what: format!("a measurement points at the evidence `{key}`, which is not kept"),
+    };
+    let row: Option<(i64, String)> = match kept {
+        EvidenceKept::InParts => conn
+            .prepare_cached("SELECT parts, json FROM evidence WHERE hash = ?1")?
+            .query_row(params![key], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?,
+        EvidenceKept::Whole | EvidenceKept::Inline => {
+            return evidence_text(conn, kept, inline, Some(key));
+        }
+    };
+    let Some((parts, json)) = row else { return Err(damaged()) };
+    if parts == 0 {
+        return Ok(json);
+    }
+    let mut text = String::from("[");
+    for part in &layout_keys(&key, &json)? {
+        let start = text.len();
+        if start > 1 {
+            text.push(',');
+        }
+        push_kept_part(conn, part, &mut text, || StoreError::Damaged {
+            what: format!("the evidence `{key}` lists the part `{part}`, which is not kept"),
+        })?;
+        let run = &text[start..];
+        if !take(run.strip_prefix(',').unwrap_or(run)) {
+            break;
+        }
+    }
+    text.push(']');
+    Ok(text)
+}
+
 /// At most this much is reserved at once for composing evidence, whatever its key says.
 const RESERVED_AT_MOST: usize = 256 << 20;
 

@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_measurements_by_evidence.sql"),
     include_str!("../migrations/0018_evidence_parts.sql"),
     include_str!("../migrations/0019_evidence_run_prints.sql"),
+    include_str!("../migrations/0020_evidence_counted.sql"),
 ];
 
 /// The schema version from which a store keeps finding snapshots (`0016_finding_snapshots`):

@@ -2,7 +2,8 @@
 //! that day, so measuring twice on the same evidence changes nothing.
 
 use crate::evidence::{
-    EvidenceKept, EvidenceText, Kept, evidence_text, forget_evidence, keep_evidence, kept_runs,
+    EvidenceKept, EvidenceText, Kept, evidence_prefix, evidence_text, forget_evidence,
+    keep_evidence, kept_runs,
 };
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
@@ -111,6 +112,9 @@ pub struct SerializedMeasurement<'a> {
     pub fingerprint: Option<String>,
     /// The parts of the value the other fields do not hold, as JSON text (notes, coverage, ...).
     pub details: Option<String>,
+    /// How many items of `evidence` were counted, for [`Store::stored_listing`]; `None` when
+    /// unknown (then a listing reads the whole evidence to count it).
+    pub evidence_counted: Option<u32>,
 }
 
 /// A measurement's value as recorded with the fingerprint of its inputs: what an incremental
@@ -165,6 +169,7 @@ impl<'a> SerializedMeasurement<'a> {
             scored_against: None,
             fingerprint: None,
             details: None,
+            evidence_counted: None,
         }
     }
 }
@@ -211,14 +216,15 @@ impl Store {
         let mut changed = 0;
         {
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence, evidence_hash, scored_against, fingerprint, details)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                "INSERT INTO measurements (kr_id, cycle, as_of, value, numerator, denominator, progress, status, evidence, evidence_hash, scored_against, fingerprint, details, evidence_counted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (kr_id, as_of) DO UPDATE SET
                      cycle = excluded.cycle, value = excluded.value, numerator = excluded.numerator,
                      denominator = excluded.denominator, progress = excluded.progress,
                      status = excluded.status, evidence = excluded.evidence,
                      evidence_hash = excluded.evidence_hash, scored_against = excluded.scored_against,
-                     fingerprint = excluded.fingerprint, details = excluded.details
+                     fingerprint = excluded.fingerprint, details = excluded.details,
+                     evidence_counted = excluded.evidence_counted
                  WHERE cycle IS NOT excluded.cycle OR value IS NOT excluded.value
                     OR numerator IS NOT excluded.numerator OR denominator IS NOT excluded.denominator
                     OR progress IS NOT excluded.progress OR status IS NOT excluded.status
@@ -228,9 +234,11 @@ impl Store {
             // What the value was computed from is not a change of the measurement: a row whose
             // numbers are unchanged takes the new fingerprint without counting as changed.
             let mut fingerprint = tx.prepare_cached(
-                "UPDATE measurements SET fingerprint = ?3, details = ?4, evidence_prints = ?5
+                "UPDATE measurements
+                 SET fingerprint = ?3, details = ?4, evidence_prints = ?5, evidence_counted = ?6
                  WHERE kr_id = ?1 AND as_of = ?2
-                   AND (fingerprint IS NOT ?3 OR details IS NOT ?4 OR evidence_prints IS NOT ?5)",
+                   AND (fingerprint IS NOT ?3 OR details IS NOT ?4 OR evidence_prints IS NOT ?5
+                        OR evidence_counted IS NOT ?6)",
             )?;
             let mut earlier = tx.prepare_cached(
                 "SELECT evidence_hash FROM measurements WHERE kr_id = ?1 AND as_of = ?2",
@@ -263,14 +271,16 @@ impl Store {
                     hash,
                     row.scored_against,
                     row.fingerprint,
-                    row.details
+                    row.details,
+                    row.evidence_counted
                 ])?;
                 fingerprint.execute(params![
                     row.kr_id,
                     SqlDate(row.as_of),
                     row.fingerprint,
                     row.details,
-                    prints
+                    prints,
+                    row.evidence_counted
                 ])?;
                 // The prints of the key result's earlier days are dropped: only measuring the
                 // newest day again names runs (a day's prints are a quarter of a megabyte at
@@ -473,5 +483,56 @@ impl Store {
             Err(error) => return Err(error),
         }
         Ok(Some(value))
+    }
+
+    /// [`Store::stored_value`] for a listing of the first items counted: when the row says how
+    /// many items its evidence counted, its `evidence_json` holds only the first runs of the
+    /// evidence, those `take` was given (each run's items as the list writes them, without
+    /// brackets, in order) until it said it had enough, as a list; with that count. Without a
+    /// count (a row recorded before the store kept them), the whole evidence and `None`.
+    pub fn stored_listing(
+        &self,
+        kr_id: &str,
+        as_of: Date,
+        fingerprint: &str,
+        take: impl FnMut(&str) -> bool,
+    ) -> Result<Option<(StoredValue, Option<usize>)>, StoreError> {
+        if !self.has_column("measurements", "evidence_counted")? {
+            return Ok(self.stored_value(kr_id, as_of, fingerprint)?.map(|value| (value, None)));
+        }
+        let kept = self.evidence_kept()?;
+        let sql = format!(
+            "SELECT m.value, m.numerator, m.denominator, {}, m.details, m.evidence_counted
+             FROM measurements m WHERE m.kr_id = ?1 AND m.as_of = ?2 AND m.fingerprint = ?3
+               AND m.details IS NOT NULL",
+            kept.columns()
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let row = statement
+            .query_row(params![kr_id, SqlDate(as_of), fingerprint], |row| {
+                let value = StoredValue {
+                    value: row.get(0)?,
+                    numerator: row.get(1)?,
+                    denominator: row.get(2)?,
+                    evidence_json: String::new(),
+                    details: row.get(5)?,
+                };
+                let counted: Option<u32> = row.get(6)?;
+                Ok((value, row.get(3)?, row.get(4)?, counted))
+            })
+            .optional()?;
+        let Some((mut value, inline, hash, counted)) = row else { return Ok(None) };
+        let counted = counted.map(|n| n as usize);
+        let text = match counted {
+            Some(_) => evidence_prefix(&self.conn, kept, inline, hash, take),
+            None => evidence_text(&self.conn, kept, inline, hash),
+        };
+        // As in `stored_value`: evidence not all kept is computed again.
+        match text {
+            Ok(text) => value.evidence_json = text,
+            Err(StoreError::Damaged { .. }) => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        Ok(Some((value, counted)))
     }
 }

@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 15;
+const MIGRATION_COUNT: u32 = 16;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -883,6 +883,7 @@ fn serialized_evidence_is_stored_as_the_same_text_as_a_json_value() {
         scored_against: None,
         fingerprint: None,
         details: None,
+        evidence_counted: None,
     });
     assert_eq!(by_text.record_serialized_measurements(texts).unwrap(), 2);
     assert_eq!(dump(&by_text), dump(&by_value));
@@ -1187,6 +1188,7 @@ fn a_measurement_keeps_the_target_it_was_scored_against() {
         scored_against: Some(target.into()),
         fingerprint: None,
         details: None,
+        evidence_counted: None,
     };
     let old = r#"{"type":"threshold","comparison":"at_most","limit":0.0}"#;
     let new = r#"{"type":"threshold","comparison":"at_most","limit":1.0}"#;
@@ -1509,6 +1511,7 @@ fn fingerprinted<'a>(day: Date, fingerprint: &str, evidence: &str) -> Serialized
         scored_against: None,
         fingerprint: Some(fingerprint.into()),
         details: Some("{\"notes\":[]}".into()),
+        evidence_counted: None,
     }
 }
 
@@ -1776,7 +1779,8 @@ fn issue_12_a_store_upgraded_from_before_snapshots_gets_every_scopes_snapshot() 
     conn.execute_batch(
         "DROP TABLE finding_snapshots; DROP INDEX measurements_by_evidence;
          DROP TABLE evidence_parts; ALTER TABLE evidence DROP COLUMN parts;
-         ALTER TABLE measurements DROP COLUMN evidence_prints;",
+         ALTER TABLE measurements DROP COLUMN evidence_prints;
+         ALTER TABLE measurements DROP COLUMN evidence_counted;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", SNAPSHOTS_FROM as u32 - 1).unwrap();
@@ -1941,6 +1945,61 @@ fn issue_12_evidence_in_parts_reads_back_as_the_whole_list() {
         store.conn.query_row("SELECT count(*) FROM evidence", [], |r| r.get(0)).unwrap();
     assert_eq!(kept, 1);
     assert_eq!(kept_parts(&store).len(), 2);
+}
+
+#[test]
+fn issue_12_a_listing_composes_only_the_runs_it_takes_when_the_row_says_how_many_it_counted() {
+    let mut store = store();
+    let day = date(2027, 1, 5);
+    let runs = [
+        r#"{"app":"a","id":1},{"app":"a","id":2}"#,
+        r#"{"app":"b","id":3}"#,
+        r#"{"app":"c","id":4}"#,
+    ];
+    let whole = r#"[{"app":"a","id":1},{"app":"a","id":2},{"app":"b","id":3},{"app":"c","id":4}]"#;
+    let counted =
+        SerializedMeasurement { evidence_counted: Some(4), ..in_parts("KR-1", day, &runs) };
+    store.record_serialized_measurements([counted]).unwrap();
+    // Each run is given in order until the taker has enough: the list is closed after it.
+    let mut given = Vec::new();
+    let mut take_two = |run: &str| {
+        given.push(run.to_owned());
+        given.len() < 2
+    };
+    let (value, count) = store.stored_listing("KR-1", day, "f", &mut take_two).unwrap().unwrap();
+    assert_eq!(given, runs[..2]);
+    assert_eq!(
+        value.evidence_json,
+        r#"[{"app":"a","id":1},{"app":"a","id":2},{"app":"b","id":3}]"#
+    );
+    assert_eq!(
+        (count, value.value, value.details.as_str()),
+        (Some(4), Some(3.0), "{\"notes\":[]}")
+    );
+    let (all, _) = store.stored_listing("KR-1", day, "f", |_| true).unwrap().unwrap();
+    assert_eq!(all.evidence_json, whole);
+    // Another fingerprint is not the value.
+    assert!(store.stored_listing("KR-1", day, "g", |_| true).unwrap().is_none());
+    // A row that does not say how many it counted gives its whole evidence, taking nothing.
+    store.record_serialized_measurements([in_parts("KR-2", day, &runs)]).unwrap();
+    let (value, count) = store.stored_listing("KR-2", day, "f", |_| false).unwrap().unwrap();
+    assert_eq!((value.evidence_json.as_str(), count), (whole, None));
+    // A list kept whole is all of it.
+    let small = SerializedMeasurement {
+        evidence_counted: Some(1),
+        ..fingerprinted(day, "f", r#"[{"id":1}]"#)
+    };
+    store
+        .record_serialized_measurements([SerializedMeasurement { kr_id: "KR-3", ..small }])
+        .unwrap();
+    let (value, count) = store.stored_listing("KR-3", day, "f", |_| false).unwrap().unwrap();
+    assert_eq!((value.evidence_json.as_str(), count), (r#"[{"id":1}]"#, Some(1)));
+    // Measured again on the same evidence, a row that had no count takes one.
+    let now_counted =
+        SerializedMeasurement { evidence_counted: Some(4), ..in_parts("KR-2", day, &runs) };
+    assert_eq!(store.record_serialized_measurements([now_counted]).unwrap(), 0);
+    let (_, count) = store.stored_listing("KR-2", day, "f", |_| true).unwrap().unwrap();
+    assert_eq!(count, Some(4));
 }
 
 #[test]

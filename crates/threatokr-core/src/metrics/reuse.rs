@@ -151,7 +151,61 @@ pub fn restore_listed_value(
     details_json: &str,
     listed: usize,
 ) -> Option<ListedValue> {
-    let Some((shown, counted)) = scan_evidence_items(evidence_json, listed) else {
+    restore_listed(value, numerator, denominator, evidence_json, details_json, listed, None)
+}
+
+/// [`restore_listed_value`] of a stored value whose evidence list is known to count `counted`
+/// items, given only its first items (`evidence_prefix`, a list holding at least the first
+/// `listed` counted items, or all of them): what [`restore_listed_value`] gives for the whole
+/// list, without reading the rest. `None` when the prefix counts more than `counted` or is not
+/// the compact JSON this build writes (the caller then reads the whole list).
+pub fn restore_listed_prefix(
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    evidence_prefix: &str,
+    details_json: &str,
+    listed: usize,
+    counted: usize,
+) -> Option<ListedValue> {
+    let (shown, in_prefix) = scan_evidence_items(evidence_prefix, listed)?;
+    // The prefix must hold the first `listed` counted items, or all the counted items.
+    if in_prefix > counted || (shown.len() < listed && in_prefix != counted) {
+        return None;
+    }
+    restore_listed(
+        value,
+        numerator,
+        denominator,
+        evidence_prefix,
+        details_json,
+        listed,
+        Some(counted),
+    )
+}
+
+/// How many counted items the items of a run of an evidence list (`a,b,c`: items written as the
+/// list writes them, without brackets) hold; `None` when they are not the compact JSON this
+/// build writes.
+pub fn counted_in_run(run: &str) -> Option<usize> {
+    scan_evidence_items(&format!("[{run}]"), 0).map(|(_, counted)| counted)
+}
+
+/// [`restore_listed_value`], with the count of counted items given when it is known.
+fn restore_listed(
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    evidence_json: &str,
+    details_json: &str,
+    listed: usize,
+    known_count: Option<usize>,
+) -> Option<ListedValue> {
+    let scanned = scan_evidence_items(evidence_json, listed);
+    if known_count.is_some() && scanned.is_none() {
+        return None;
+    }
+    let Some((shown, scanned_count)) = scanned else {
         // Not the compact JSON this build writes: the full reading decides.
         let mut value = restore_value(value, numerator, denominator, evidence_json, details_json)?;
         let counted = value.evidence.iter().filter(|item| item.is_counted()).count();
@@ -168,7 +222,7 @@ pub fn restore_listed_value(
         evidence.push(item);
     }
     let value = restore_around(value, numerator, denominator, evidence, details_json)?;
-    Some(ListedValue { value, counted })
+    Some(ListedValue { value, counted: known_count.unwrap_or(scanned_count) })
 }
 
 /// The value of a stored row around its evidence, read back from [`value_details`]; `None`

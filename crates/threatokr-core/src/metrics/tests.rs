@@ -1560,6 +1560,46 @@ fn issue_12_a_value_read_back_for_a_listing_is_the_first_items_counted_of_the_fu
 }
 
 #[test]
+fn issue_12_a_listing_read_from_the_first_items_and_the_count_is_the_listing_of_the_whole() {
+    let (ws, _) = load(None);
+    for (key_result, evidence) in one_of_each_family() {
+        let value = measure_on(&ws, &key_result, &evidence, AS_OF);
+        let (json, details) = (evidence_json(&value), value_details(&value));
+        let (v, n, d) = (value.value, value.numerator, value.denominator);
+        let items = &value.evidence;
+        let total = items.iter().filter(|item| item.is_counted()).count();
+        for end in 0..=items.len() {
+            let prefix = serde_json::to_string(&items[..end]).unwrap();
+            let in_prefix = items[..end].iter().filter(|item| item.is_counted()).count();
+            if end > 0 {
+                assert_eq!(counted_in_run(&prefix[1..prefix.len() - 1]), Some(in_prefix));
+            }
+            for listed in [0, 1, 2, 10] {
+                let from_prefix = restore_listed_prefix(v, n, d, &prefix, &details, listed, total);
+                if in_prefix >= listed || in_prefix == total {
+                    let whole = restore_listed_value(v, n, d, &json, &details, listed).unwrap();
+                    assert_eq!(
+                        from_prefix.unwrap(),
+                        whole,
+                        "{:?} {end} {listed}",
+                        key_result.measure
+                    );
+                } else {
+                    // Too few items to list: the caller must read more.
+                    assert_eq!(from_prefix, None, "{:?} {end} {listed}", key_result.measure);
+                }
+            }
+            // A count smaller than the items the prefix counts is not this list's.
+            if in_prefix > 0 {
+                let wrong = restore_listed_prefix(v, n, d, &prefix, &details, 10, in_prefix - 1);
+                assert_eq!(wrong, None);
+            }
+        }
+    }
+    assert_eq!(counted_in_run("{\"kind\":\"rumour\"}"), None);
+}
+
+#[test]
 fn issue_12_a_value_read_back_for_a_listing_is_refused_where_the_full_reading_is() {
     let (ws, _) = load(None);
     let (key_result, evidence) = one_of_each_family().pop().unwrap();
