@@ -387,16 +387,9 @@ fn listed_value(store: &Store, kr: &str, as_of: Date, print: &str) -> Result<Opt
     };
     let (evidence, details) = (&row.evidence_json, &row.details);
     let (value, numerator, denominator) = (row.value, row.numerator, row.denominator);
+    let numbers = (value, numerator, denominator);
     let from_prefix = counted.and_then(|counted| {
-        restore_listed_prefix(
-            value,
-            numerator,
-            denominator,
-            evidence,
-            details,
-            COUNTED_SHOWN,
-            counted,
-        )
+        restore_listed_prefix(numbers, evidence, details, COUNTED_SHOWN, counted)
     });
     if from_prefix.is_some() || counted.is_none() {
         return Ok(from_prefix.or_else(|| {

@@ -174,6 +174,32 @@ impl<'a> SerializedMeasurement<'a> {
     }
 }
 
+/// A stored row as [`Store::stored_value`] finds it, before its evidence is composed.
+struct StoredRow {
+    value: StoredValue,
+    /// The evidence kept in the row, or `null` when kept under `hash`.
+    inline: String,
+    hash: Option<String>,
+    /// How many items the evidence counted, when the row says.
+    counted: Option<usize>,
+    kept: EvidenceKept,
+}
+
+/// `value` with its composed evidence text; `None` when its evidence is not all kept (a damaged
+/// store): such a value is not reused but computed again, and recording it keeps its evidence
+/// again.
+fn with_evidence_text(
+    mut value: StoredValue,
+    text: Result<String, StoreError>,
+) -> Result<Option<StoredValue>, StoreError> {
+    match text {
+        Ok(text) => value.evidence_json = text,
+        Err(StoreError::Damaged { .. }) => return Ok(None),
+        Err(error) => return Err(error),
+    }
+    Ok(Some(value))
+}
+
 fn check_measurement(row: &SerializedMeasurement<'_>) -> Result<(), StoreError> {
     check_not_empty(row.kr_id, "measurement key result")?;
     check_not_empty(row.cycle, "measurement cycle")?;
@@ -451,38 +477,9 @@ impl Store {
         as_of: Date,
         fingerprint: &str,
     ) -> Result<Option<StoredValue>, StoreError> {
-        if !self.has_column("measurements", "fingerprint")? {
-            return Ok(None);
-        }
-        let kept = self.evidence_kept()?;
-        let sql = format!(
-            "SELECT m.value, m.numerator, m.denominator, {}, m.details
-             FROM measurements m WHERE m.kr_id = ?1 AND m.as_of = ?2 AND m.fingerprint = ?3
-               AND m.details IS NOT NULL",
-            kept.columns()
-        );
-        let mut statement = self.conn.prepare_cached(&sql)?;
-        let row = statement
-            .query_row(params![kr_id, SqlDate(as_of), fingerprint], |row| {
-                let value = StoredValue {
-                    value: row.get(0)?,
-                    numerator: row.get(1)?,
-                    denominator: row.get(2)?,
-                    evidence_json: String::new(),
-                    details: row.get(5)?,
-                };
-                Ok((value, row.get(3)?, row.get(4)?))
-            })
-            .optional()?;
-        let Some((mut value, inline, hash)) = row else { return Ok(None) };
-        // A value whose evidence is not all kept (a damaged store) is not reused: it is
-        // computed again, and recording it keeps its evidence again.
-        match evidence_text(&self.conn, kept, inline, hash) {
-            Ok(text) => value.evidence_json = text,
-            Err(StoreError::Damaged { .. }) => return Ok(None),
-            Err(error) => return Err(error),
-        }
-        Ok(Some(value))
+        let Some(row) = self.stored_row(kr_id, as_of, fingerprint)? else { return Ok(None) };
+        let text = evidence_text(&self.conn, row.kept, row.inline, row.hash);
+        with_evidence_text(row.value, text)
     }
 
     /// [`Store::stored_value`] for a listing of the first items counted: when the row says how
@@ -497,12 +494,33 @@ impl Store {
         fingerprint: &str,
         take: impl FnMut(&str) -> bool,
     ) -> Result<Option<(StoredValue, Option<usize>)>, StoreError> {
-        if !self.has_column("measurements", "evidence_counted")? {
-            return Ok(self.stored_value(kr_id, as_of, fingerprint)?.map(|value| (value, None)));
+        let Some(row) = self.stored_row(kr_id, as_of, fingerprint)? else { return Ok(None) };
+        let text = match row.counted {
+            Some(_) => evidence_prefix(&self.conn, row.kept, row.inline, row.hash, take),
+            None => evidence_text(&self.conn, row.kept, row.inline, row.hash),
+        };
+        Ok(with_evidence_text(row.value, text)?.map(|value| (value, row.counted)))
+    }
+
+    /// The row recorded for a key result on `as_of` with the fingerprint `fingerprint`, its
+    /// evidence not composed yet.
+    fn stored_row(
+        &self,
+        kr_id: &str,
+        as_of: Date,
+        fingerprint: &str,
+    ) -> Result<Option<StoredRow>, StoreError> {
+        if !self.has_column("measurements", "fingerprint")? {
+            return Ok(None);
         }
         let kept = self.evidence_kept()?;
+        // A store read at a schema before the count was kept counts nothing.
+        let counted = match self.has_column("measurements", "evidence_counted")? {
+            true => "m.evidence_counted",
+            false => "NULL",
+        };
         let sql = format!(
-            "SELECT m.value, m.numerator, m.denominator, {}, m.details, m.evidence_counted
+            "SELECT m.value, m.numerator, m.denominator, {}, m.details, {counted}
              FROM measurements m WHERE m.kr_id = ?1 AND m.as_of = ?2 AND m.fingerprint = ?3
                AND m.details IS NOT NULL",
             kept.columns()
@@ -518,21 +536,15 @@ impl Store {
                     details: row.get(5)?,
                 };
                 let counted: Option<u32> = row.get(6)?;
-                Ok((value, row.get(3)?, row.get(4)?, counted))
+                Ok(StoredRow {
+                    value,
+                    inline: row.get(3)?,
+                    hash: row.get(4)?,
+                    counted: counted.map(|n| n as usize),
+                    kept,
+                })
             })
             .optional()?;
-        let Some((mut value, inline, hash, counted)) = row else { return Ok(None) };
-        let counted = counted.map(|n| n as usize);
-        let text = match counted {
-            Some(_) => evidence_prefix(&self.conn, kept, inline, hash, take),
-            None => evidence_text(&self.conn, kept, inline, hash),
-        };
-        // As in `stored_value`: evidence not all kept is computed again.
-        match text {
-            Ok(text) => value.evidence_json = text,
-            Err(StoreError::Damaged { .. }) => return Ok(None),
-            Err(error) => return Err(error),
-        }
-        Ok(Some((value, counted)))
+        Ok(row)
     }
 }

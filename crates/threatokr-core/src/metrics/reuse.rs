@@ -151,7 +151,16 @@ pub fn restore_listed_value(
     details_json: &str,
     listed: usize,
 ) -> Option<ListedValue> {
-    restore_listed(value, numerator, denominator, evidence_json, details_json, listed, None)
+    let numbers = (value, numerator, denominator);
+    let Some((shown, counted)) = scan_evidence_items(evidence_json, listed) else {
+        // Not the compact JSON this build writes: the full reading decides.
+        let mut value = restore_value(value, numerator, denominator, evidence_json, details_json)?;
+        let counted = value.evidence.iter().filter(|item| item.is_counted()).count();
+        value.evidence.retain(EvidenceRef::is_counted);
+        value.evidence.truncate(listed);
+        return Some(ListedValue { value, counted });
+    };
+    listed_around(numbers, &shown, details_json, counted)
 }
 
 /// [`restore_listed_value`] of a stored value whose evidence list is known to count `counted`
@@ -160,9 +169,7 @@ pub fn restore_listed_value(
 /// list, without reading the rest. `None` when the prefix counts more than `counted` or is not
 /// the compact JSON this build writes (the caller then reads the whole list).
 pub fn restore_listed_prefix(
-    value: Option<f64>,
-    numerator: Option<f64>,
-    denominator: Option<f64>,
+    numbers: (Option<f64>, Option<f64>, Option<f64>),
     evidence_prefix: &str,
     details_json: &str,
     listed: usize,
@@ -173,15 +180,7 @@ pub fn restore_listed_prefix(
     if in_prefix > counted || (shown.len() < listed && in_prefix != counted) {
         return None;
     }
-    restore_listed(
-        value,
-        numerator,
-        denominator,
-        evidence_prefix,
-        details_json,
-        listed,
-        Some(counted),
-    )
+    listed_around(numbers, &shown, details_json, counted)
 }
 
 /// How many counted items the items of a run of an evidence list (`a,b,c`: items written as the
@@ -191,30 +190,16 @@ pub fn counted_in_run(run: &str) -> Option<usize> {
     scan_evidence_items(&format!("[{run}]"), 0).map(|(_, counted)| counted)
 }
 
-/// [`restore_listed_value`], with the count of counted items given when it is known.
-fn restore_listed(
-    value: Option<f64>,
-    numerator: Option<f64>,
-    denominator: Option<f64>,
-    evidence_json: &str,
+/// The listed value around the texts of the items `shown` (value, numerator and denominator as
+/// `numbers`), counting `counted`; `None` unless each item writes back to its very text.
+fn listed_around(
+    (value, numerator, denominator): (Option<f64>, Option<f64>, Option<f64>),
+    shown: &[&str],
     details_json: &str,
-    listed: usize,
-    known_count: Option<usize>,
+    counted: usize,
 ) -> Option<ListedValue> {
-    let scanned = scan_evidence_items(evidence_json, listed);
-    if known_count.is_some() && scanned.is_none() {
-        return None;
-    }
-    let Some((shown, scanned_count)) = scanned else {
-        // Not the compact JSON this build writes: the full reading decides.
-        let mut value = restore_value(value, numerator, denominator, evidence_json, details_json)?;
-        let counted = value.evidence.iter().filter(|item| item.is_counted()).count();
-        value.evidence.retain(EvidenceRef::is_counted);
-        value.evidence.truncate(listed);
-        return Some(ListedValue { value, counted });
-    };
     let mut evidence = Vec::with_capacity(shown.len());
-    for text in &shown {
+    for text in shown {
         let item: EvidenceRef = serde_json::from_str(text).ok()?;
         if !item.is_counted() || serde_json::to_string(&item).ok()? != *text {
             return None;
@@ -222,7 +207,7 @@ fn restore_listed(
         evidence.push(item);
     }
     let value = restore_around(value, numerator, denominator, evidence, details_json)?;
-    Some(ListedValue { value, counted: known_count.unwrap_or(scanned_count) })
+    Some(ListedValue { value, counted })
 }
 
 /// The value of a stored row around its evidence, read back from [`value_details`]; `None`

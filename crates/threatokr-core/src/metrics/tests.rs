@@ -1575,7 +1575,8 @@ fn issue_12_a_listing_read_from_the_first_items_and_the_count_is_the_listing_of_
                 assert_eq!(counted_in_run(&prefix[1..prefix.len() - 1]), Some(in_prefix));
             }
             for listed in [0, 1, 2, 10] {
-                let from_prefix = restore_listed_prefix(v, n, d, &prefix, &details, listed, total);
+                let from_prefix =
+                    restore_listed_prefix((v, n, d), &prefix, &details, listed, total);
                 if in_prefix >= listed || in_prefix == total {
                     let whole = restore_listed_value(v, n, d, &json, &details, listed).unwrap();
                     assert_eq!(
@@ -1591,7 +1592,7 @@ fn issue_12_a_listing_read_from_the_first_items_and_the_count_is_the_listing_of_
             }
             // A count smaller than the items the prefix counts is not this list's.
             if in_prefix > 0 {
-                let wrong = restore_listed_prefix(v, n, d, &prefix, &details, 10, in_prefix - 1);
+                let wrong = restore_listed_prefix((v, n, d), &prefix, &details, 10, in_prefix - 1);
                 assert_eq!(wrong, None);
             }
         }
