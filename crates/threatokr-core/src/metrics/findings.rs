@@ -143,18 +143,24 @@ pub(crate) struct ScanDays<'e> {
 }
 
 impl<'e> ScanDays<'e> {
-    pub(crate) fn new(evidence: &'e EvidenceSet) -> Self {
+    pub(crate) fn new(evidence: &'e EvidenceSet, places: &FindingPlaces<'e>) -> Self {
         let mut by_app: BTreeMap<&str, BTreeMap<&str, Vec<Date>>> = BTreeMap::new();
-        let mut add = |app: &'e str, environment: &'e str, day: Date| {
-            by_app.entry(app).or_default().entry(environment).or_default().push(day);
-        };
         for scan in &evidence.scans {
-            add(&scan.app, &scan.environment, scan.date);
+            let days = by_app.entry(&scan.app).or_default().entry(&scan.environment).or_default();
+            days.push(scan.date);
         }
-        for finding in &evidence.findings {
-            add(&finding.app, &finding.environment, finding.first_seen);
-            if let Some(fixed) = finding.fixed_at {
-                add(&finding.app, &finding.environment, fixed);
+        // The findings of a place are looked up once per run of them, not once each (the
+        // lookups were most of building this for a portfolio's 500,000 findings, issue 12); a
+        // day already pushed last is not pushed again (a scan's findings share its days).
+        for (place, run) in &places.runs {
+            let (app, environment) = places.names[*place];
+            let days = by_app.entry(app).or_default().entry(environment).or_default();
+            for finding in &evidence.findings[run.clone()] {
+                for day in std::iter::once(finding.first_seen).chain(finding.fixed_at) {
+                    if days.last() != Some(&day) {
+                        days.push(day);
+                    }
+                }
             }
         }
         for days in by_app.values_mut().flat_map(BTreeMap::values_mut) {

@@ -145,7 +145,7 @@ impl<'e> IndexedEvidence<'e> {
 
     /// The scan days of every app and environment.
     pub(crate) fn scan_days(&self) -> &ScanDays<'e> {
-        self.scan_days.get_or_init(|| ScanDays::new(self.evidence))
+        self.scan_days.get_or_init(|| ScanDays::new(self.evidence, self.finding_places()))
     }
 
     /// The (app, environment) pair of every finding.
