@@ -911,6 +911,38 @@ fn ingest_many(workspace: &Path, app: &str, count: usize, at: &str) {
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
+/// A value read back for a listing composes only the first runs of a long evidence list (issue
+/// 12): the report is the same as when every value is computed, and lists the same findings.
+#[test]
+fn issue_12_a_report_of_long_evidence_read_back_from_its_first_runs_equals_the_computed_one() {
+    let workspace = demo("long-listing");
+    ingest_many(&workspace, "checkout", 150, "2027-02-12");
+    ingest_many(&workspace, "payments-api", 150, "2027-02-12");
+    let recorded = measure_json(&workspace, &[]);
+    let count = key_result(&recorded, "KR-PROD-VULNS")["value"].as_f64().unwrap();
+    assert!(count >= 300.0, "{count}: a list kept in runs");
+    let report = |name: &str| {
+        let out = workspace.with_file_name(name);
+        let out_arg = out.to_string_lossy().into_owned();
+        let args =
+            ["report", "--as-of", "2027-02-15", "--format", "markdown", "-o", &out_arg, "--force"];
+        let output = threatokr(&args, &workspace);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read_to_string(out).unwrap()
+    };
+    assert!(reuse_line(&workspace, &["--as-of", "2027-02-15"]).starts_with("reused 13 of 13 "));
+    let stored = report("stored.md");
+    // A comment in threatokr.yaml changes no number but every fingerprint: all computed.
+    let config = workspace.join("threatokr.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n# reviewed\n")).unwrap();
+    let computed = report("computed.md");
+    assert_eq!(stored, computed);
+    // The findings listed are read back, and the count is that of every finding counted.
+    assert!(stored.contains("src/db.py"), "the report lists findings of the long list");
+    assert!(stored.contains(&format!("{count}")), "the report says how many were counted");
+}
+
 #[test]
 fn issue_12_a_long_evidence_list_measured_again_after_one_scopes_scan_equals_a_full_measurement() {
     let workspace = demo("long-evidence");
