@@ -385,19 +385,21 @@ fn listed_value(store: &Store, kr: &str, as_of: Date, print: &str) -> Result<Opt
     let Some((row, counted)) = store.stored_listing(kr, as_of, print, enough)? else {
         return Ok(None);
     };
+    let numbers = (row.value, row.numerator, row.denominator);
     let (evidence, details) = (&row.evidence_json, &row.details);
-    let (value, numerator, denominator) = (row.value, row.numerator, row.denominator);
-    let numbers = (value, numerator, denominator);
-    let from_prefix = counted.and_then(|counted| {
-        restore_listed_prefix(numbers, evidence, details, COUNTED_SHOWN, counted)
-    });
-    if from_prefix.is_some() || counted.is_none() {
-        return Ok(from_prefix.or_else(|| {
-            restore_listed_value(value, numerator, denominator, evidence, details, COUNTED_SHOWN)
-        }));
+    if let Some(counted) = counted
+        && let Some(listed) =
+            restore_listed_prefix(numbers, evidence, details, COUNTED_SHOWN, counted)
+    {
+        return Ok(Some(listed));
     }
-    // A prefix that did not read back (a run this build does not write): the whole evidence.
-    Ok(store.stored_value(kr, as_of, print)?.and_then(|row| {
+    // No count kept (the evidence is whole already), or a prefix that did not read back (a run
+    // this build does not write): the listing of the whole evidence.
+    let whole = match counted {
+        None => Some(row),
+        Some(_) => store.stored_value(kr, as_of, print)?,
+    };
+    Ok(whole.and_then(|row| {
         let (evidence, details) = (&row.evidence_json, &row.details);
         restore_listed_value(
             row.value,

@@ -89,10 +89,7 @@ pub(crate) fn evidence_text(
     inline: String,
     key: Option<String>,
 ) -> Result<String, StoreError> {
-    let Some(key) = key else { return Ok(inline) };
-    kept_text(conn, kept, &key)?.ok_or_else(|| StoreError::Damaged {
-        what: format!("a measurement points at the evidence `{key}`, which is not kept"),
-    })
+    evidence_prefix(conn, kept, inline, key, |_| true)
 }
 
 /// [`evidence_text`] up to where `take` has enough: a list in parts is composed of its first
@@ -103,41 +100,12 @@ pub(crate) fn evidence_prefix(
     kept: EvidenceKept,
     inline: String,
     key: Option<String>,
-    mut take: impl FnMut(&str) -> bool,
+    take: impl FnMut(&str) -> bool,
 ) -> Result<String, StoreError> {
     let Some(key) = key else { return Ok(inline) };
-    let damaged = || StoreError::Damaged {
+    kept_text(conn, kept, &key, take)?.ok_or_else(|| StoreError::Damaged {
         what: format!("a measurement points at the evidence `{key}`, which is not kept"),
-    };
-    let row: Option<(i64, String)> = match kept {
-        EvidenceKept::InParts => conn
-            .prepare_cached("SELECT parts, json FROM evidence WHERE hash = ?1")?
-            .query_row(params![key], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?,
-        EvidenceKept::Whole | EvidenceKept::Inline => {
-            return evidence_text(conn, kept, inline, Some(key));
-        }
-    };
-    let Some((parts, json)) = row else { return Err(damaged()) };
-    if parts == 0 {
-        return Ok(json);
-    }
-    let mut text = String::from("[");
-    for part in &layout_keys(&key, &json)? {
-        let start = text.len();
-        if start > 1 {
-            text.push(',');
-        }
-        push_kept_part(conn, part, &mut text, || StoreError::Damaged {
-            what: format!("the evidence `{key}` lists the part `{part}`, which is not kept"),
-        })?;
-        let run = &text[start..];
-        if !take(run.strip_prefix(',').unwrap_or(run)) {
-            break;
-        }
-    }
-    text.push(']');
-    Ok(text)
+    })
 }
 
 /// At most this much is reserved at once for composing evidence, whatever its key says.
@@ -145,10 +113,13 @@ const RESERVED_AT_MOST: usize = 256 << 20;
 
 /// The text kept under `key` in `evidence`, whole or composed of its parts; `None` when nothing
 /// is kept under it. The one place evidence in parts is put together.
+/// A list in parts is composed run by run, each given to `take` (its items without brackets),
+/// and closed as a list after the run for which `take` says it has enough.
 fn kept_text(
     conn: &Connection,
     kept: EvidenceKept,
     key: &str,
+    mut take: impl FnMut(&str) -> bool,
 ) -> Result<Option<String>, StoreError> {
     let sql = match kept {
         EvidenceKept::InParts => "SELECT parts, json FROM evidence WHERE hash = ?1",
@@ -171,9 +142,13 @@ fn kept_text(
         if i > 0 {
             text.push(',');
         }
+        let start = text.len();
         push_kept_part(conn, part, &mut text, || StoreError::Damaged {
             what: format!("the evidence `{key}` lists the part `{part}`, which is not kept"),
         })?;
+        if !take(&text[start..]) {
+            break;
+        }
     }
     text.push(']');
     Ok(Some(text))
@@ -341,7 +316,7 @@ fn keep_whole(conn: &Connection, text: &str) -> Result<Kept, StoreError> {
     // Looked up before inserting: evidence kept already (the usual case when measuring again)
     // is not checked as JSON again, which for a key result counting every production finding is
     // tens of megabytes. A kept list missing a part is not this text either.
-    let same = match kept_text(conn, EvidenceKept::InParts, &key) {
+    let same = match kept_text(conn, EvidenceKept::InParts, &key, |_| true) {
         Ok(Some(kept)) => kept == text,
         Ok(None) => {
             let mut keep = conn.prepare_cached(

@@ -814,18 +814,20 @@ fn issue_12_a_changed_ci_file_is_scanned_again_and_changes_the_value() {
     assert_eq!(key_result(&restored, "KR-CI-TOOLS"), key_result(&before, "KR-CI-TOOLS"));
 }
 
+/// The report of 2027-02-15 in `format`, written beside the workspace as `name`, and its text.
+fn report_of_the_day(workspace: &Path, name: &str, format: &str) -> String {
+    let out = workspace.with_file_name(name);
+    let out_arg = out.to_string_lossy().into_owned();
+    let args = ["report", "--as-of", "2027-02-15", "--format", format, "-o", &out_arg, "--force"];
+    let output = threatokr(&args, workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    std::fs::read_to_string(out).unwrap()
+}
+
 #[test]
 fn issue_12_the_report_of_a_day_is_the_same_from_stored_values_as_computed_and_never_stale() {
     let workspace = demo("incremental-report");
-    let report = |name: &str| {
-        let out = workspace.with_file_name(name);
-        let out_arg = out.to_string_lossy().into_owned();
-        let args =
-            ["report", "--as-of", "2027-02-15", "--format", "html", "-o", &out_arg, "--force"];
-        let output = threatokr(&args, &workspace);
-        assert!(output.status.success(), "{}", stderr(&output));
-        std::fs::read_to_string(out).unwrap()
-    };
+    let report = |name: &str| report_of_the_day(&workspace, name, "html");
     // Measured by the demo: every value is the stored one.
     let stored = report("stored.html");
     // A comment in threatokr.yaml changes no number but every fingerprint: all computed.
@@ -921,15 +923,7 @@ fn issue_12_a_report_of_long_evidence_read_back_from_its_first_runs_equals_the_c
     let recorded = measure_json(&workspace, &[]);
     let count = key_result(&recorded, "KR-PROD-VULNS")["value"].as_f64().unwrap();
     assert!(count >= 300.0, "{count}: a list kept in runs");
-    let report = |name: &str| {
-        let out = workspace.with_file_name(name);
-        let out_arg = out.to_string_lossy().into_owned();
-        let args =
-            ["report", "--as-of", "2027-02-15", "--format", "markdown", "-o", &out_arg, "--force"];
-        let output = threatokr(&args, &workspace);
-        assert!(output.status.success(), "{}", stderr(&output));
-        std::fs::read_to_string(out).unwrap()
-    };
+    let report = |name: &str| report_of_the_day(&workspace, name, "markdown");
     assert!(reuse_line(&workspace, &["--as-of", "2027-02-15"]).starts_with("reused 13 of 13 "));
     let stored = report("stored.md");
     // A comment in threatokr.yaml changes no number but every fingerprint: all computed.
