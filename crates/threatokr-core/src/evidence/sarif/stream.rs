@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::{self, Read};
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -90,6 +90,74 @@ pub(super) struct Stream<'a> {
     pub(super) string_start: &'a Cell<Option<u64>>,
     pub(super) file: FileId,
     pub(super) diagnostics: &'a RefCell<Vec<Diagnostic>>,
+    /// The lists and texts of results already read, for the next results' trees.
+    pub(super) spare: &'a RefCell<Spare>,
+}
+
+/// The allocations of results already read, handed to the trees of the next ones: a result's
+/// tree is a dozen lists and texts, and allocating and freeing each of them for every result
+/// was a tenth of reading a Semgrep log (issue 12). A few are kept, of bounded sizes, so that
+/// one large result does not hold its memory to the end of the log.
+#[derive(Default)]
+pub(super) struct Spare {
+    maps: Vec<Vec<(Key, Node)>>,
+    seqs: Vec<Vec<Node>>,
+    texts: Vec<String>,
+}
+
+impl Spare {
+    /// How many of each kind are kept (a result's tree has about a dozen lists and texts).
+    const KEPT: usize = 64;
+    /// The largest list (in items) and text (in bytes) kept.
+    const LARGEST: usize = 64;
+    const LONGEST: usize = 4 << 10;
+
+    fn map(&mut self) -> Vec<(Key, Node)> {
+        self.maps.pop().unwrap_or_default()
+    }
+
+    fn seq(&mut self) -> Vec<Node> {
+        self.seqs.pop().unwrap_or_default()
+    }
+
+    fn text(&mut self, text: &str) -> String {
+        match self.texts.pop() {
+            Some(mut spare) => {
+                spare.push_str(text);
+                spare
+            }
+            None => text.to_owned(),
+        }
+    }
+
+    /// Takes back the lists and texts of a tree that has been read.
+    pub(super) fn give_back(&mut self, node: Node) {
+        match node.value {
+            Value::Map(mut entries) => {
+                for (_, value) in entries.drain(..) {
+                    self.give_back(value);
+                }
+                if self.maps.len() < Self::KEPT && entries.capacity() <= Self::LARGEST {
+                    self.maps.push(entries);
+                }
+            }
+            Value::Seq(mut items) => {
+                for item in items.drain(..) {
+                    self.give_back(item);
+                }
+                if self.seqs.len() < Self::KEPT && items.capacity() <= Self::LARGEST {
+                    self.seqs.push(items);
+                }
+            }
+            Value::Str(mut text) | Value::Number { mut text, .. } => {
+                if self.texts.len() < Self::KEPT && text.capacity() <= Self::LONGEST {
+                    text.clear();
+                    self.texts.push(text);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
 }
 
 impl Stream<'_> {
@@ -121,20 +189,11 @@ pub(super) enum Shape {
     First(&'static Self),
 }
 
-/// The parts of a result that the reader reads (see the module docs of `sarif`).
+/// The parts of a result that the reader reads (see the module docs of `sarif`). The keys every
+/// producer writes come first: each key of a result is looked up in this list.
 pub(super) const RESULT: Shape = Shape::Keys(&[
-    ("kind", Shape::All),
-    ("level", Shape::All),
-    ("message", Shape::All),
     ("ruleId", Shape::All),
-    ("ruleIndex", Shape::All),
-    ("rule", Shape::All),
-    ("suppressions", Shape::All),
-    ("baselineState", Shape::All),
-    ("properties", Shape::All),
-    ("taxa", Shape::All),
-    ("fingerprints", Shape::All),
-    ("partialFingerprints", Shape::All),
+    ("message", Shape::All),
     (
         "locations",
         Shape::First(&Shape::Keys(&[(
@@ -146,6 +205,16 @@ pub(super) const RESULT: Shape = Shape::Keys(&[
             ]),
         )])),
     ),
+    ("properties", Shape::All),
+    ("level", Shape::All),
+    ("fingerprints", Shape::All),
+    ("partialFingerprints", Shape::All),
+    ("ruleIndex", Shape::All),
+    ("rule", Shape::All),
+    ("kind", Shape::All),
+    ("suppressions", Shape::All),
+    ("baselineState", Shape::All),
+    ("taxa", Shape::All),
 ]);
 
 /// The parts of a rule the reader reads: not its help text, which is most of a rule's bytes.
@@ -222,7 +291,11 @@ impl NodeSeed<'_> {
         Node { value, span: Span::new(end.saturating_sub(written), end) }
     }
 
-    fn number(&self, text: String, value: f64) -> Node {
+    /// A number as `write` writes it, in a spare text.
+    fn number(&self, value: f64, write: impl FnOnce(&mut String) -> fmt::Result) -> Node {
+        let mut text = self.stream.spare.borrow_mut().text("");
+        // Writing to a `String` cannot fail.
+        let _ = write(&mut text);
         let written = text.len();
         self.scalar(Value::Number { value, text }, written, true)
     }
@@ -244,20 +317,21 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Node, E> {
-        Ok(self.number(v.to_string(), v as f64))
+        Ok(self.number(v as f64, |text| write!(text, "{v}")))
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Node, E> {
-        Ok(self.number(v.to_string(), v as f64))
+        Ok(self.number(v as f64, |text| write!(text, "{v}")))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Node, E> {
         // Debug keeps the `.0` of a whole number, as most producers write it.
-        Ok(self.number(format!("{v:?}"), v))
+        Ok(self.number(v, |text| write!(text, "{v:?}")))
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(self.scalar(Value::Str(v.to_owned()), self.stream.string_len(v.as_bytes()), false))
+        let text = self.stream.spare.borrow_mut().text(v);
+        Ok(self.scalar(Value::Str(text), self.stream.string_len(v.as_bytes()), false))
     }
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Node, E> {
@@ -267,7 +341,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
         let start = self.stream.at() - 1;
-        let mut items = Vec::new();
+        let mut items = self.stream.spare.borrow_mut().seq();
         match self.shape {
             Shape::First(item) => {
                 if let Some(first) = seq.next_element_seed(Self { shape: *item, ..self })? {
@@ -295,18 +369,33 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
             Shape::Keys(keys) => Some(keys),
             Shape::All | Shape::Each(_) | Shape::First(_) => None,
         };
-        // Room for every wanted key at once (a result has most of them): one allocation
-        // instead of a growth at the fifth and ninth; none for an empty object.
-        let mut entries: Vec<(Key, Node)> = Vec::new();
+        // A spare list, or room for every wanted key at once (a result has most of them): one
+        // allocation instead of a growth at the fifth and ninth; none for an empty object.
+        let mut entries = self.stream.spare.borrow_mut().map();
+        // The wanted keys met so far, by their place in `wanted`: a repeated key is found without
+        // comparing texts (comparing each key with those before it was a fiftieth of reading a
+        // Semgrep log, issue 12).
+        let mut met = 0u64;
         while let Some(key) = map.next_key_seed(KeySeed { stream: self.stream, wanted })? {
-            let Some((key, shape)) = key else {
+            let Some((key, shape, place)) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
             let value = map.next_value_seed(Self { shape, ..self })?;
-            if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
-                let diagnostic = duplicate_key(self.stream.file, &key, first.span);
-                self.stream.diagnostics.borrow_mut().push(diagnostic);
+            let repeated = match place {
+                Some(place) => {
+                    let bit = 1 << place;
+                    let repeated = met & bit != 0;
+                    met |= bit;
+                    repeated
+                }
+                None => entries.iter().any(|(k, _)| k.text == key.text),
+            };
+            if repeated {
+                if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
+                    let diagnostic = duplicate_key(self.stream.file, &key, first.span);
+                    self.stream.diagnostics.borrow_mut().push(diagnostic);
+                }
             } else {
                 if entries.capacity() == 0 {
                     entries.reserve_exact(wanted.map_or(4, <[_]>::len));
@@ -319,7 +408,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 }
 
 /// A key of an object: `None` when the shape skips it (then no text is copied), else the key
-/// with its span and the shape of its value. Keys are matched as bytes, so a skipped key is
+/// with its span, the shape of its value and, for a wanted key, its place among them. Keys are matched as bytes, so a skipped key is
 /// only checked to be UTF-8 (and not even that when it is ASCII), and a key SARIF defines is
 /// borrowed from `known_key` rather than copied (issue 12).
 #[derive(Clone, Copy)]
@@ -339,7 +428,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
 }
 
 impl<'de> Visitor<'de> for KeySeed<'_> {
-    type Value = Option<(Key, Shape)>;
+    type Value = Option<(Key, Shape, Option<u32>)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a key")
@@ -350,23 +439,28 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-        let (text, shape) = match self.wanted {
+        let (text, shape, place) = match self.wanted {
             None => match known_key(v) {
-                Some(name) => (Cow::Borrowed(name), Shape::All),
+                Some(name) => (Cow::Borrowed(name), Shape::All, None),
                 None => match std::str::from_utf8(v) {
-                    Ok(text) => (Cow::Owned(text.to_owned()), Shape::All),
+                    Ok(text) => (Cow::Owned(text.to_owned()), Shape::All, None),
                     Err(_) => return Err(E::custom(INVALID_UNICODE)),
                 },
             },
-            Some(keys) => match keys.iter().find(|(k, _)| same_key(k.as_bytes(), v)) {
-                Some((name, shape)) => (Cow::Borrowed(*name), *shape),
+            Some(keys) => match keys.iter().position(|(k, _)| same_key(k.as_bytes(), v)) {
+                // No shape lists more than 64 keys (`place` is a bit of a `u64`).
+                Some(place) => (Cow::Borrowed(keys[place].0), keys[place].1, Some(place as u32)),
                 // Skipped, but still checked, as serde_json checks every key it reads.
                 None if v.is_ascii() || std::str::from_utf8(v).is_ok() => return Ok(None),
                 None => return Err(E::custom(INVALID_UNICODE)),
             },
         };
         let end = self.stream.at();
-        Ok(Some((Key { span: Span::new(end - self.stream.string_len(v), end), text }, shape)))
+        Ok(Some((
+            Key { span: Span::new(end - self.stream.string_len(v), end), text },
+            shape,
+            place,
+        )))
     }
 }
 
@@ -396,10 +490,13 @@ const INVALID_UNICODE: &str = "invalid unicode code point";
 /// property names CodeQL, Semgrep, Snyk and Bandit write there too), as `'static` text, so
 /// that reading them copies nothing.
 fn known_key(key: &[u8]) -> Option<&'static str> {
+    // Looked up in order: the keys of every result's message, snippet and fingerprints first.
     const KNOWN: &[&str] = &[
+        "text",
+        "matchBasedId/v1",
+        "primaryLocationLineHash",
         "id",
         "index",
-        "text",
         "markdown",
         "arguments",
         "uri",
@@ -433,9 +530,7 @@ fn known_key(key: &[u8]) -> Option<&'static str> {
         "target",
         "kinds",
         "properties",
-        "primaryLocationLineHash",
         "primaryLocationStartColumnFingerprint",
-        "matchBasedId/v1",
     ];
     KNOWN.iter().find(|name| same_key(name.as_bytes(), key)).copied()
 }
@@ -695,6 +790,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
         {
             if self.run.can_read_results() {
                 super::read_one_result(self.reader, self.run, &result);
+                self.stream.spare.borrow_mut().give_back(result);
             } else {
                 self.run.waiting.push(result);
             }
@@ -720,7 +816,14 @@ pub(super) fn read_log<C: Chunks, R: Read>(
     diagnostics: &RefCell<Vec<Diagnostic>>,
 ) -> Result<LogOutline, (serde_json::Error, u64)> {
     let (position, string_start) = (Cell::new(0), Cell::new(None));
-    let stream = Stream { position: &position, string_start: &string_start, file, diagnostics };
+    let spare = RefCell::default();
+    let stream = Stream {
+        position: &position,
+        string_start: &string_start,
+        file,
+        diagnostics,
+        spare: &spare,
+    };
     match input {
         Parser::Chunked(chunks) => {
             read_whole(Positioned::new(chunks, &position, &string_start), stream, reader)

@@ -1083,3 +1083,49 @@ fn a_fingerprint_is_untrusted_when_its_lines_differ_in_a_file_other_than_its_fir
         diagnostics[0].message
     );
 }
+
+/// Each result's tree is built in the lists and texts of the results read before it (issue 12):
+/// a long text, a number and a list of one result leave nothing of themselves in the next.
+#[test]
+fn results_built_in_spare_allocations_keep_only_their_own_values() {
+    let result = |file: &str, line: u32, message: &str, tags: &str| {
+        format!(
+            "{{\"ruleId\":\"r\",\"message\":{{\"text\":\"{message}\"}},\"properties\":{{\"tags\":[{tags}]}},\"locations\":[{{\"physicalLocation\":{{\"artifactLocation\":{{\"uri\":\"{file}\"}},\"region\":{{\"startLine\":{line}}}}}}}]}}"
+        )
+    };
+    let results = [
+        result(
+            "a.py",
+            123456,
+            "a long message that leaves a long spare text behind",
+            "\"CWE-79\",\"security\"",
+        ),
+        result("b.py", 7, "m", "\"CWE-89\""),
+        result("c.py", 1, "x", ""),
+    ];
+    let log = format!(
+        "{{\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{{\"name\":\"T\"}}}},\"results\":[{}]}}]}}",
+        results.join(",")
+    );
+    let [fast, exact] = read_with_both(log.as_bytes());
+    assert_eq!(fast, exact);
+    let (findings, diagnostics) = parse("spare.sarif", &log);
+    assert_eq!(codes(&diagnostics), Vec::<&str>::new());
+    let seen: Vec<_> = findings
+        .iter()
+        .map(|f| (f.file.as_deref(), f.line, f.message.as_str(), f.cwes.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                Some("a.py"),
+                Some(123456),
+                "a long message that leaves a long spare text behind",
+                vec![79]
+            ),
+            (Some("b.py"), Some(7), "m", vec![89]),
+            (Some("c.py"), Some(1), "x", vec![]),
+        ]
+    );
+}
