@@ -750,8 +750,8 @@ pub fn read_evidence_files(
         asvs_files.extend(reader.read(files, &path, diagnostics)?);
     }
     let shared: &Files = files;
-    let parsed = parse_asvs_cached(root, shared, &asvs_files, || {
-        map_in_order(&asvs_files, progress, "reading ASVS evidence", |&id| parse_asvs(shared, id))
+    let parsed = parse_asvs_cached(root, shared, &asvs_files, |missing| {
+        map_in_order(missing, progress, "reading ASVS evidence", |&id| parse_asvs(shared, id))
     });
     for (verification, more) in parsed {
         diagnostics.extend(more);
