@@ -215,6 +215,20 @@ impl From<StoreError> for Error {
     }
 }
 
+/// At most [`NAMES_LISTED`] of `known`, and how many more there are: an id typed wrong in a
+/// workspace of 2,000 apps named every one of them in one line.
+fn some_of(known: &[String]) -> String {
+    match known.len().checked_sub(NAMES_LISTED) {
+        Some(more) if more > 0 => {
+            format!("{} and {more} more", known[..NAMES_LISTED].join(", "))
+        }
+        _ => known.join(", "),
+    }
+}
+
+/// How many names an error lists.
+const NAMES_LISTED: usize = 10;
+
 /// `; did you mean `x`?` when one of `known` is close to `id`, else nothing.
 pub fn did_you_mean_suffix(id: &str, known: &[String]) -> String {
     threatokr_core::diag::did_you_mean(id, known.iter().map(String::as_str))
@@ -288,14 +302,14 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "there is no app `{id}` in threatokr.yaml (apps: {}){}",
-                    known.join(", "),
+                    some_of(known),
                     did_you_mean_suffix(id, known)
                 )
             }
             Self::UnknownEnvironment { app, env, known } => write!(
                 f,
                 "the app `{app}` has no environment `{env}` (environments: {}){}",
-                known.join(", "),
+                some_of(known),
                 did_you_mean_suffix(env, known)
             ),
             Self::DateAfterTomorrow { what, date, latest } => write!(
@@ -326,5 +340,22 @@ impl std::error::Error for Error {
             Self::Store(error) => error.source(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn an_unknown_app_among_thousands_lists_ten_and_suggests_the_closest() {
+        let known: Vec<String> = (1..=2000).map(|i| format!("app-{i:04}")).collect();
+        let message = Error::UnknownApp { id: "app-1234x".into(), known }.to_string();
+        assert_eq!(
+            message,
+            "there is no app `app-1234x` in threatokr.yaml (apps: app-0001, app-0002, app-0003, app-0004, app-0005, app-0006, app-0007, app-0008, app-0009, app-0010 and 1990 more); did you mean `app-1234`?"
+        );
+        let few = Error::UnknownApp { id: "shop".into(), known: vec!["api".into(), "ops".into()] };
+        assert_eq!(few.to_string(), "there is no app `shop` in threatokr.yaml (apps: api, ops)");
     }
 }
