@@ -197,6 +197,7 @@ fn read_sarif_log_by<C: Chunks, R: std::io::Read>(
         incomplete: Vec::new(),
         repositories: Vec::new(),
         drafts: Vec::new(),
+        identities: Vec::new(),
         rule_ids: SharedTexts::new(),
     };
     let tree_diagnostics = std::cell::RefCell::new(Vec::new());
@@ -241,8 +242,9 @@ fn read_sarif_log_by<C: Chunks, R: std::io::Read>(
             reader.warn(outline.span, "the log has no `version`; read as SARIF 2.1.0".to_owned())
         }
     }
-    let drafts = std::mem::take(&mut reader.drafts);
-    let findings = assign_identities(&mut reader, drafts);
+    let mut findings = std::mem::take(&mut reader.drafts);
+    let identities = std::mem::take(&mut reader.identities);
+    assign_identities(&mut reader, &mut findings, identities);
     let mut diagnostics = reader.diagnostics;
     sort_by_position(&mut diagnostics);
     let sorted = |mut names: Vec<String>| {
@@ -343,8 +345,11 @@ struct Reader {
     incomplete: Vec<String>,
     /// The repository URI of each run's version-control provenance.
     repositories: Vec<String>,
-    /// The findings so far, before identities.
-    drafts: Vec<Draft>,
+    /// The findings so far, before identities, and beside each what its identity needs: two
+    /// lists, so that the findings' list becomes the log's as it is (issue 12: copying 50,000
+    /// findings out of drafts into a new list was a twentieth of reading a Semgrep log).
+    drafts: Vec<Finding>,
+    identities: Vec<IdentityDraft>,
     /// The rule ids of results whose rule is not in the log, each kept once.
     rule_ids: SharedTexts,
 }
@@ -374,6 +379,11 @@ impl Reader {
 /// A finding before identities are settled (they need the whole file).
 struct Draft {
     finding: Finding,
+    identity: IdentityDraft,
+}
+
+/// What a finding's identity is made of.
+struct IdentityDraft {
     /// The identity the result's fingerprints give it, when they prove to be one.
     fingerprints: Option<Fingerprints>,
     /// The flagged line's text, or its number, for the hash.
@@ -563,8 +573,11 @@ fn read_one_result(reader: &mut Reader, run: &mut stream::RunParts, result: &Nod
             run.context.insert(context)
         }
     };
-    if let Some(draft) = read_result(reader, context, &mut run.rule_facts, result) {
-        reader.drafts.push(draft);
+    if let Some(Draft { finding, identity }) =
+        read_result(reader, context, &mut run.rule_facts, result)
+    {
+        reader.drafts.push(finding);
+        reader.identities.push(identity);
     }
 }
 
@@ -583,9 +596,9 @@ fn finish_run(reader: &mut Reader, mut run: stream::RunParts, span: Span, first_
         reader.repositories.push(uri.trim().to_owned());
     }
     let artifacts = run.artifacts.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
-    for draft in &mut reader.drafts[first_draft..] {
+    let drafts = reader.drafts[first_draft..].iter_mut();
+    for (finding, draft) in drafts.zip(&mut reader.identities[first_draft..]) {
         if let Some(index) = draft.artifact_index.take() {
-            let finding = &mut draft.finding;
             finding.file = artifacts
                 .get(index)
                 .and_then(|a| a.get("location")?.get("uri")?.as_str())
@@ -713,9 +726,7 @@ fn read_result(
             line,
             origin: Origin { file: reader.file, span: result.span },
         },
-        fingerprints,
-        line_text,
-        artifact_index,
+        identity: IdentityDraft { fingerprints, line_text, artifact_index },
     })
 }
 
@@ -1461,7 +1472,8 @@ impl Default for ContentHash {
 /// Fingerprint values that tools write when they have no fingerprint (Semgrep OSS without a login).
 const PLACEHOLDER_FINGERPRINTS: &[&str] = &["requires login"];
 
-fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
+/// Gives `findings` their identities from `drafts` (one each, in order), and sorts them.
+fn assign_identities(reader: &mut Reader, findings: &mut [Finding], drafts: Vec<IdentityDraft>) {
     // A fingerprint is not an identity when it is a known placeholder, or when results at
     // different lines of one file share it (real fingerprints such as CodeQL's line hash count
     // repeated lines, `:1`, `:2`). The decision is per fingerprint value, for the whole log.
@@ -1472,17 +1484,17 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
         results: usize,
         untrusted: bool,
     }
-    let mut sharing: HashMap<&str, Sharing<'_>> = HashMap::with_capacity(drafts.len());
+    let mut sharing: HashMap<&str, Sharing<'_>> = HashMap::with_capacity(findings.len());
     // The first line of a fingerprint in each other file than its first result's (rare: most
     // fingerprints are met once), so that most results are hashed once, not twice (issue 12).
     let mut first_line_elsewhere: HashMap<(Option<&str>, &str), Option<u32>> = HashMap::new();
-    for draft in &drafts {
+    for (finding, draft) in findings.iter().zip(&drafts) {
         if let Some(fingerprints) = &draft.fingerprints {
             let (text, span) = (fingerprints.text(), &fingerprints.span);
             let placeholder = PLACEHOLDER_FINGERPRINTS.iter().any(|p| {
                 text.split(',').any(|pair| pair.split_once('=').is_some_and(|(_, v)| v == *p))
             });
-            let place = (draft.finding.file.as_deref(), draft.finding.line);
+            let place = (finding.file.as_deref(), finding.line);
             let entry = sharing.entry(text).or_insert(Sharing {
                 first_span: *span,
                 first_place: place,
@@ -1518,30 +1530,24 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
     drop(sharing);
     drop(first_line_elsewhere);
 
-    // The drafts' memory becomes the findings' (a 200,000-result log keeps one copy of each).
-    let mut findings: Vec<Finding> = drafts
-        .into_iter()
-        .map(|draft| {
-            let mut finding = draft.finding;
-            let file = finding.file.as_deref().unwrap_or_default();
-            finding.fingerprint = match draft.fingerprints {
-                // Most logs have no unusable fingerprint: then none is hashed to look it up.
-                Some(fingerprints)
-                    if !fingerprints.text().is_empty()
-                        && (unusable.is_empty() || !unusable.contains(fingerprints.text())) =>
-                {
-                    fingerprints.identity
-                }
-                _ => {
-                    let hash = fnv1a64(&[&finding.tool, &finding.rule_id, file, &draft.line_text]);
-                    let mut identity = joined(&[&finding.tool, "hash", ""]);
-                    push_hex(&mut identity, hash);
-                    identity
-                }
-            };
-            finding
-        })
-        .collect();
+    for (finding, draft) in findings.iter_mut().zip(drafts) {
+        let file = finding.file.as_deref().unwrap_or_default();
+        finding.fingerprint = match draft.fingerprints {
+            // Most logs have no unusable fingerprint: then none is hashed to look it up.
+            Some(fingerprints)
+                if !fingerprints.text().is_empty()
+                    && (unusable.is_empty() || !unusable.contains(fingerprints.text())) =>
+            {
+                fingerprints.identity
+            }
+            _ => {
+                let hash = fnv1a64(&[&finding.tool, &finding.rule_id, file, &draft.line_text]);
+                let mut identity = joined(&[&finding.tool, "hash", ""]);
+                push_hex(&mut identity, hash);
+                identity
+            }
+        };
+    }
     // Counted by reference, so the identities are not copied for it.
     let mut repeats: Vec<(usize, u32)> = Vec::new();
     let mut seen: HashMap<&str, u32> = HashMap::with_capacity(findings.len());
@@ -1557,8 +1563,7 @@ fn assign_identities(reader: &mut Reader, drafts: Vec<Draft>) -> Vec<Finding> {
         let finding = &mut findings[index];
         finding.fingerprint = format!("{}#{count}", finding.fingerprint);
     }
-    sort_findings(&mut findings);
-    findings
+    sort_findings(findings);
 }
 
 /// `parts` joined by `:`, written once.
