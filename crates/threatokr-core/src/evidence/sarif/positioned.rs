@@ -179,6 +179,17 @@ impl<'p, C: Chunks> Positioned<'p, C> {
                 self.start += 1;
                 Ok(Some(byte))
             }
+            // A line break and the next line's indentation, when the chunk holds both.
+            [b'\n', ref rest @ ..] => {
+                let spaces = leading_spaces(rest);
+                match rest.get(spaces) {
+                    Some(&byte) if byte > b' ' => {
+                        self.start += 1 + spaces;
+                        Ok(Some(byte))
+                    }
+                    _ => self.skip_whitespace_run(),
+                }
+            }
             _ => self.skip_whitespace_run(),
         }
     }

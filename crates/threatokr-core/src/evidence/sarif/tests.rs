@@ -1129,3 +1129,43 @@ fn results_built_in_spare_allocations_keep_only_their_own_values() {
         ]
     );
 }
+
+/// A reader that hands over at most `step` bytes a call, so that chunks end everywhere: inside a
+/// line break's indentation, a key, an escape.
+struct Trickle<'b> {
+    bytes: &'b [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(out.len()).min(self.bytes.len());
+        out[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+/// Pretty-printed samples read in chunks of a few bytes give what they give read whole: the
+/// reader's shortcuts (a line break and its indentation, one space after a colon) hold only
+/// inside a chunk and fall back at its end (issue 12).
+#[test]
+fn samples_read_in_chunks_of_a_few_bytes_are_read_as_whole() {
+    let mut files = Files::new();
+    let file = files.add("x.sarif", "");
+    let folder = crate::test_support::sample_path("samples/sarif");
+    let mut paths: Vec<_> = std::fs::read_dir(folder)
+        .expect("the samples")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let bytes = std::fs::read(&path).expect("a readable sample");
+        let whole = format!("{:?}", read_sarif_log(bytes.as_slice(), file).expect("read"));
+        for step in [1, 2, 3, 7, 13] {
+            let trickle = Trickle { bytes: &bytes, step };
+            let read = format!("{:?}", read_sarif_log(trickle, file).expect("read"));
+            assert!(read == whole, "{} in chunks of {step}", path.display());
+        }
+    }
+}
