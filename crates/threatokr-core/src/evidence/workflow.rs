@@ -33,8 +33,11 @@ use serde_json::{Value, json};
 use signatures::Detection;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A category of security scanning that a key result can require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A category of security scanning that a key result can require. Serialized as [`Category::as_str`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Category {
     /// Static analysis of the source code.
     Sast,
@@ -75,8 +78,12 @@ impl std::str::FromStr for Category {
     }
 }
 
-/// How well a repository covers a category. Ordered so that `max()` gives the best.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// How well a repository covers a category. Ordered so that `max()` gives the best. Serialized
+/// as [`Presence::as_str`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Presence {
     /// No tool of the category anywhere in the pipelines.
     Absent,
