@@ -1,8 +1,10 @@
 //! Measuring a cycle: evidence from the store and the evidence folders into the core's metrics,
 //! and the measurements and the models' threat and control statuses recorded in the store.
 
+mod compose;
 mod fingerprint;
 
+use compose::Composed;
 use fingerprint::RunPrints;
 pub(crate) use fingerprint::build_identity;
 
@@ -21,8 +23,8 @@ use threatokr_core::evidence::training::{parse_completions, parse_roster};
 use threatokr_core::metrics::{
     CheckinRecord, ComputeValues, CycleMeasurement, EvidenceRef, EvidenceSet, FindingRecord,
     FindingScopes, KrMeasurement, KrValue, ListedValue, ObjectiveMeasurement, ScanRecord,
-    check_evidence, counted_in_run, finding_scopes_read, measure_cycle_reusing, metrics_reading,
-    restore_listed_prefix, restore_listed_value, restore_value, value_details,
+    ScopePart, check_evidence, counted_in_run, finding_scopes_read, measure_cycle_reusing,
+    metrics_reading, restore_listed_prefix, restore_listed_value, restore_value, value_details,
 };
 use threatokr_core::model::{Cycle, KeyResultId, KrTarget, Workspace};
 use threatokr_core::progress::{parse_target_record, target_record};
@@ -64,12 +66,23 @@ pub struct Measured {
     /// What names the runs of the evidence of the key results computed, one per scope, so that
     /// recording names the runs kept for unchanged scopes instead of writing them.
     pub(crate) run_prints: RunPrints,
+    /// Finding key results composed of the parts kept for their unchanged scopes and the scopes
+    /// computed again ([`Reuse::Listed`] only): like a listed value's, their evidence holds only
+    /// the first items counted that a report lists; recording writes the runs of the scopes
+    /// computed and names the runs kept for the others.
+    pub(crate) composed: BTreeMap<String, Composed>,
 }
 
 impl Measured {
     /// Whether the workspace or the evidence has errors.
     pub fn has_errors(&self) -> bool {
         Summary::of(&self.diagnostics).errors > 0
+    }
+
+    /// How many finding key results were counted again only in the scopes whose findings or
+    /// scans changed, the stored parts of the others added.
+    pub fn composed(&self) -> usize {
+        self.composed.len()
     }
 }
 
@@ -215,16 +228,14 @@ pub(crate) fn compute_with_evidence(
     )?;
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
     let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
-    let (reused_values, fingerprints, findings_needed, listed, run_prints) = match known {
-        Some(known) => (
-            known.values,
-            known.fingerprints,
-            known.findings_needed,
-            known.listed,
-            known.run_prints,
-        ),
-        None => (BTreeMap::new(), BTreeMap::new(), None, BTreeMap::new(), RunPrints::default()),
-    };
+    let Known {
+        values: reused_values,
+        fingerprints,
+        findings_needed,
+        listed,
+        run_prints,
+        kept_parts,
+    } = known.unwrap_or_else(Known::nothing);
     evidence.findings = store.finding_records(findings_needed.as_deref())?;
     drop(one_state);
     diagnostics.extend(check_evidence(&workspace, &evidence));
@@ -234,8 +245,17 @@ pub(crate) fn compute_with_evidence(
     let on_every_core: &ComputeValues<'_> = &|key_results, value| {
         map_in_order(key_results, &mut crate::NoProgress, "measuring", |kr| value(kr))
     };
-    let mut measurement =
-        measure_cycle_reusing(&workspace, &cycle, as_of, &evidence, reused_values, on_every_core);
+    let kept_scopes = compose::scopes_of(&kept_parts);
+    let mut measurement = measure_cycle_reusing(
+        &workspace,
+        &cycle,
+        as_of,
+        &evidence,
+        reused_values,
+        kept_parts,
+        on_every_core,
+    );
+    let composed = compose_listings(&mut measurement, kept_scopes, &store, &run_prints)?;
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
     // A value computed from a file with errors is not recorded: which metrics read such a file.
@@ -268,9 +288,47 @@ pub(crate) fn compute_with_evidence(
             listed,
             ci_scans: ci_cache.fresh,
             run_prints,
+            composed,
         },
         evidence,
     ))
+}
+
+/// For each key result composed of kept scope parts, its evidence computed set apart for
+/// recording and replaced by the first items counted that a listing shows (read back from the
+/// runs kept for its first scopes).
+fn compose_listings(
+    measurement: &mut CycleMeasurement,
+    mut kept_scopes: HashMap<String, std::collections::HashSet<(String, String)>>,
+    store: &Store,
+    run_prints: &RunPrints,
+) -> Result<BTreeMap<String, Composed>> {
+    let mut composed = BTreeMap::new();
+    for kr in &mut measurement.key_results {
+        let id = kr.id.as_str();
+        let Some(kept) = kept_scopes.remove(id) else { continue };
+        let Some(parts) = &kr.value.scope_parts else { continue };
+        let counted = parts.iter().map(|p| p.listed).sum::<u64>();
+        let entry = Composed {
+            kept,
+            fresh: std::mem::take(&mut kr.value.evidence),
+            counted: usize::try_from(counted).unwrap_or(usize::MAX),
+        };
+        let kept_runs = store
+            .kept_runs(id, measurement.as_of)
+            .map_err(Error::store("reading the evidence recorded"))?;
+        let print = |app: &str, environment: &str| run_prints.of(id, app, environment);
+        let listing =
+            compose::listing_prefix(store, parts, &entry, print, &kept_runs, COUNTED_SHOWN)?;
+        let Some(listing) = listing else {
+            return Err(Error::store("reading the evidence recorded")(StoreError::Changed {
+                what: format!("the evidence recorded for `{id}` was replaced"),
+            }));
+        };
+        kr.value.evidence = listing;
+        composed.insert(id.to_owned(), entry);
+    }
+    Ok(composed)
 }
 
 /// What the store holds of a measurement of the same day on the same inputs.
@@ -286,6 +344,23 @@ struct Known {
     listed: BTreeMap<String, usize>,
     /// What names the runs of each key result's evidence.
     run_prints: RunPrints,
+    /// The finding key results measured again from the parts kept for their unchanged scopes:
+    /// those parts.
+    kept_parts: BTreeMap<KeyResultId, Vec<ScopePart>>,
+}
+
+impl Known {
+    /// Nothing known: every key result is computed from every finding.
+    fn nothing() -> Self {
+        Self {
+            values: BTreeMap::new(),
+            fingerprints: BTreeMap::new(),
+            findings_needed: None,
+            listed: BTreeMap::new(),
+            run_prints: RunPrints::default(),
+            kept_parts: BTreeMap::new(),
+        }
+    }
 }
 
 /// Fingerprints every key result of `cycle` and, unless `reuse` is [`Reuse::Never`], takes from
@@ -304,13 +379,9 @@ fn reusable_values(
     let Some(inputs) = fingerprint::inputs_hash(files, evidence) else { return Ok(None) };
     let Some(okrs) = workspace.okrs_for(&cycle.id) else { return Ok(None) };
     let stored = store.measurement_fingerprints(cycle.id.as_str(), as_of)?;
-    let mut known = Known {
-        values: BTreeMap::new(),
-        fingerprints: BTreeMap::new(),
-        findings_needed: None,
-        listed: BTreeMap::new(),
-        run_prints: RunPrints::default(),
-    };
+    let mut known = Known::nothing();
+    // Key results of nested cycles (a year's quarters) are always computed, from every finding.
+    let nests = workspace.config.cycles.iter().any(|c| c.within.as_ref() == Some(&cycle.id));
     // `--full` writes every run of the evidence it computed: without the scopes' generations,
     // no run has a print, and none kept before is named.
     if reuse != Reuse::Never {
@@ -348,17 +419,36 @@ fn reusable_values(
             }
             _ => None,
         };
-        match value {
-            Some(value) => {
+        // A listing of a finding key result whose stored value is of other findings takes the
+        // parts kept for its unchanged scopes, and reads only the findings of the others.
+        let composable =
+            reuse == Reuse::Listed && !nests && !matches!(kr.target, KrTarget::Binary { .. });
+        let kept = match (&value, &read) {
+            (None, Some(read)) if composable => {
+                compose::parts_to_keep(store, id, as_of, &base, read.clone())?
+            }
+            _ => None,
+        };
+        match (value, kept) {
+            (Some(value), _) => {
                 known.values.insert(kr.id.clone(), value);
             }
-            None => needed
+            (None, Some(kept)) => {
+                let is_kept: BTreeSet<(&str, &str)> =
+                    kept.iter().map(|p| (p.app.as_str(), p.environment.as_str())).collect();
+                needed.extend(
+                    read.into_iter()
+                        .flatten()
+                        .filter(|g| !is_kept.contains(&(g.app.as_str(), g.environment.as_str())))
+                        .map(|g| (g.app.clone(), g.environment.clone())),
+                );
+                known.kept_parts.insert(kr.id.clone(), kept);
+            }
+            (None, None) => needed
                 .extend(read.into_iter().flatten().map(|g| (g.app.clone(), g.environment.clone()))),
         }
         known.fingerprints.insert(id.to_owned(), print);
     }
-    // Key results of nested cycles (a year's quarters) are always computed, from every finding.
-    let nests = workspace.config.cycles.iter().any(|c| c.within.as_ref() == Some(&cycle.id));
     if reuse != Reuse::Never && !nests && needed.len() < generations.len() {
         known.findings_needed = Some(needed.into_iter().collect());
     }
@@ -460,16 +550,35 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         .filter(|kr| reused_print(kr).is_none() && !measured.listed.contains_key(kr.id.as_str()));
     // The runs recorded that day for each long list, by print: those of unchanged scopes are
     // named, not written again.
+    let composed = &measured.composed;
     let mut kept_runs: HashMap<&str, HashMap<String, String>> = HashMap::new();
-    for kr in computed.clone().filter(|kr| kr.value.evidence.len() >= PARTS_FROM_ITEMS) {
+    for kr in computed.clone().filter(|kr| {
+        kr.value.evidence.len() >= PARTS_FROM_ITEMS || composed.contains_key(kr.id.as_str())
+    }) {
         let runs = measured
             .store
             .kept_runs(kr.id.as_str(), measurement.as_of)
             .map_err(Error::store("reading the evidence recorded"))?;
         kept_runs.insert(kr.id.as_str(), runs);
     }
-    let store = &mut measured.store;
     let (fingerprints, run_prints) = (&measured.fingerprints, &measured.run_prints);
+    // A composed key result's evidence names the runs kept for its unchanged scopes: one of them
+    // dropped since (another process measured the day) cannot be written again from here.
+    let mut composed_texts = HashMap::new();
+    for kr in computed.clone().filter(|kr| composed.contains_key(kr.id.as_str())) {
+        let id = kr.id.as_str();
+        let parts = kr.value.scope_parts.as_deref().unwrap_or_default();
+        let print = |app: &str, environment: &str| run_prints.of(id, app, environment);
+        let runs = kept_runs.get(id).cloned().unwrap_or_default();
+        let text = compose::composed_evidence(parts, &composed[id], print, &runs, write_run)
+            .ok_or_else(|| StoreError::Changed {
+                what: format!("the evidence recorded for `{id}` was replaced"),
+            })
+            .map_err(Error::store("recording the measurements"))?;
+        composed_texts.insert(id, text);
+    }
+    let composed_texts = std::sync::Mutex::new(composed_texts);
+    let store = &mut measured.store;
     let mut record_computed = |kept_runs: &HashMap<&str, HashMap<String, String>>| {
         let none = HashMap::new();
         let serialized = computed.clone().map(|kr| SerializedMeasurement {
@@ -481,18 +590,26 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
             denominator: kr.value.denominator,
             progress: kr.progress,
             status: kr.status,
-            evidence: evidence_as_kept(
-                &kr.value.evidence,
-                |app, environment| run_prints.of(kr.id.as_str(), app, environment),
-                kept_runs.get(kr.id.as_str()).unwrap_or(&none),
-            ),
+            evidence: match composed_texts.lock().ok().and_then(|mut t| t.remove(kr.id.as_str())) {
+                Some(text) => text,
+                None => evidence_as_kept(
+                    &kr.value.evidence,
+                    |app, environment| run_prints.of(kr.id.as_str(), app, environment),
+                    kept_runs.get(kr.id.as_str()).unwrap_or(&none),
+                ),
+            },
             scored_against: target_record(&kr.scored_against),
             fingerprint: fingerprints.get(kr.id.as_str()).cloned(),
             details: Some(value_details(&kr.value)),
-            evidence_counted: u32::try_from(
-                kr.value.evidence.iter().filter(|item| item.is_counted()).count(),
-            )
+            evidence_counted: u32::try_from(match composed.get(kr.id.as_str()) {
+                Some(composed) => composed.counted,
+                None => kr.value.evidence.iter().filter(|item| item.is_counted()).count(),
+            })
             .ok(),
+            scope_parts: kr.value.scope_parts.as_ref().and_then(|parts| {
+                let base = run_prints.bases.get(kr.id.as_str())?;
+                compose::kept_parts_text(base, parts, run_prints)
+            }),
         });
         // The next value's evidence is written as JSON on another thread while the store keeps
         // the one before (issue 12: a portfolio's key results counting every finding hold tens
@@ -511,9 +628,10 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         })
     };
     // A run named that another process dropped since it was read: nothing was written, and
-    // every run is written instead.
+    // every run is written instead (but a composed key result's, whose other runs this process
+    // never read: the command fails, and running it again measures the store as it is now).
     changed += match record_computed(&kept_runs) {
-        Err(StoreError::Changed { .. }) => record_computed(&HashMap::new()),
+        Err(StoreError::Changed { .. }) if composed.is_empty() => record_computed(&HashMap::new()),
         recorded => recorded,
     }
     .map_err(Error::store("recording the measurements"))?;
@@ -573,20 +691,6 @@ fn evidence_as_kept(
             serde_json::to_string(evidence).unwrap_or_else(|_| "null".to_owned()),
         );
     }
-    // Each run's items written as the whole list writes them, comma-separated, into a text of
-    // its own.
-    let write = |items: &[EvidenceRef]| -> String {
-        let mut text = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                text.push(b',');
-            }
-            if serde_json::to_writer(&mut text, item).is_err() {
-                return "null".to_owned();
-            }
-        }
-        String::from_utf8(text).unwrap_or_else(|_| "null".to_owned())
-    };
     let runs = evidence.chunk_by(|a, b| scope_of(a) == scope_of(b));
     let parts = runs.map(|items| {
         let print = match &items[0] {
@@ -595,11 +699,25 @@ fn evidence_as_kept(
         };
         let text = match print.as_ref().and_then(|print| kept.get(print)) {
             Some(key) => PartText::Kept(key.clone()),
-            None => PartText::Written(write(items)),
+            None => PartText::Written(write_run(items)),
         };
         EvidencePart { print, text }
     });
     EvidenceText::Parts(parts.collect())
+}
+
+/// A run's items written as the whole list writes them, comma-separated, into a text of its own.
+fn write_run(items: &[EvidenceRef]) -> String {
+    let mut text = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        if serde_json::to_writer(&mut text, item).is_err() {
+            return "null".to_owned();
+        }
+    }
+    String::from_utf8(text).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// The app and environment an item of evidence is about, when it is about one.
@@ -877,7 +995,11 @@ pub(crate) fn report_numbers(measured: &Measured) -> Result<threatokr_core::repo
             .filter_map(EvidenceRef::counted_line)
             .take(COUNTED_SHOWN)
             .collect();
-        let counted_more = match measured.listed.get(kr.id.as_str()) {
+        let counted_in_all = measured
+            .listed
+            .get(kr.id.as_str())
+            .or_else(|| measured.composed.get(kr.id.as_str()).map(|c| &c.counted));
+        let counted_more = match counted_in_all {
             Some(all) => all.saturating_sub(counted.len()),
             None => {
                 kr.value.evidence.iter().filter(|item| item.is_counted()).count() - counted.len()

@@ -430,6 +430,7 @@ pub use cycle::{
     ObjectiveMeasurement, key_result_json, measure_cycle, measure_cycle_reusing, measurement_json,
     one_after_another, write_measurement_json, write_measurement_json_compact,
 };
+pub use findings::ScopePart;
 pub use measure::{
     CheckinRecord, Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, IndexedEvidence,
     KrValue, LeftOut, ScanRecord, measure_key_result, measure_key_result_indexed,

@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_evidence_parts.sql"),
     include_str!("../migrations/0019_evidence_run_prints.sql"),
     include_str!("../migrations/0020_evidence_counted.sql"),
+    include_str!("../migrations/0021_scope_parts.sql"),
 ];
 
 /// The schema version from which a store keeps finding snapshots (`0016_finding_snapshots`):

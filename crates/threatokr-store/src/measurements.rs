@@ -3,7 +3,7 @@
 
 use crate::evidence::{
     EvidenceKept, EvidenceText, Kept, evidence_prefix, evidence_text, forget_evidence,
-    keep_evidence, kept_runs,
+    keep_evidence, kept_runs, push_kept_part,
 };
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
@@ -115,6 +115,9 @@ pub struct SerializedMeasurement<'a> {
     /// How many items of `evidence` were counted, for [`Store::stored_listing`]; `None` when
     /// unknown (then a listing reads the whole evidence to count it).
     pub evidence_counted: Option<u32>,
+    /// What each scope gave the value, as the application writes it (see
+    /// [`Store::stored_scope_parts`]); kept for the key result's newest day only.
+    pub scope_parts: Option<String>,
 }
 
 /// A measurement's value as recorded with the fingerprint of its inputs: what an incremental
@@ -170,6 +173,7 @@ impl<'a> SerializedMeasurement<'a> {
             fingerprint: None,
             details: None,
             evidence_counted: None,
+            scope_parts: None,
         }
     }
 }
@@ -261,17 +265,19 @@ impl Store {
             // numbers are unchanged takes the new fingerprint without counting as changed.
             let mut fingerprint = tx.prepare_cached(
                 "UPDATE measurements
-                 SET fingerprint = ?3, details = ?4, evidence_prints = ?5, evidence_counted = ?6
+                 SET fingerprint = ?3, details = ?4, evidence_prints = ?5, evidence_counted = ?6,
+                     scope_parts = ?7
                  WHERE kr_id = ?1 AND as_of = ?2
                    AND (fingerprint IS NOT ?3 OR details IS NOT ?4 OR evidence_prints IS NOT ?5
-                        OR evidence_counted IS NOT ?6)",
+                        OR evidence_counted IS NOT ?6 OR scope_parts IS NOT ?7)",
             )?;
             let mut earlier = tx.prepare_cached(
                 "SELECT evidence_hash FROM measurements WHERE kr_id = ?1 AND as_of = ?2",
             )?;
             let mut forget_prints = tx.prepare_cached(
-                "UPDATE measurements SET evidence_prints = NULL
-                 WHERE kr_id = ?1 AND as_of < ?2 AND evidence_prints IS NOT NULL",
+                "UPDATE measurements SET evidence_prints = NULL, scope_parts = NULL
+                 WHERE kr_id = ?1 AND as_of < ?2
+                   AND (evidence_prints IS NOT NULL OR scope_parts IS NOT NULL)",
             )?;
             for row in rows {
                 check_measurement(&row)?;
@@ -306,11 +312,13 @@ impl Store {
                     row.fingerprint,
                     row.details,
                     prints,
-                    row.evidence_counted
+                    row.evidence_counted,
+                    row.scope_parts
                 ])?;
-                // The prints of the key result's earlier days are dropped: only measuring the
-                // newest day again names runs (a day's prints are a quarter of a megabyte at
-                // enterprise scale, kept otherwise for every day of the history).
+                // The prints and scope parts of the key result's earlier days are dropped: only
+                // measuring the newest day again names runs and adds parts (a day's prints are a
+                // quarter of a megabyte at enterprise scale, kept otherwise for every day of the
+                // history).
                 forget_prints.execute(params![row.kr_id, SqlDate(row.as_of)])?;
                 if let Some(replaced) = replaced.filter(|replaced| Some(replaced) != hash) {
                     // The evidence a day's measurement replaced is dropped when no measurement
@@ -468,6 +476,38 @@ impl Store {
             return Ok(HashMap::new());
         }
         kept_runs(&self.conn, kr_id, &as_of.to_string())
+    }
+
+    /// What each scope gave the value recorded for `kr_id` on `as_of`, as recorded with it
+    /// ([`SerializedMeasurement::scope_parts`]), whatever its fingerprint: measuring that day
+    /// again after a change to some scopes takes the parts of the others. `None` when none were
+    /// kept, or the store predates them.
+    pub fn stored_scope_parts(
+        &self,
+        kr_id: &str,
+        as_of: Date,
+    ) -> Result<Option<String>, StoreError> {
+        if !self.has_column("measurements", "scope_parts")? {
+            return Ok(None);
+        }
+        let mut statement = self.conn.prepare_cached(
+            "SELECT scope_parts FROM measurements WHERE kr_id = ?1 AND as_of = ?2",
+        )?;
+        let parts = statement.query_row(params![kr_id, SqlDate(as_of)], |r| r.get(0)).optional()?;
+        Ok(parts.flatten())
+    }
+
+    /// The text of a run of evidence kept under `key` ([`crate::PartText::Kept`]): its items as
+    /// a list writes them, without brackets. `None` when no run is kept under it.
+    pub fn kept_run(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let mut text = String::new();
+        match push_kept_part(&self.conn, key, &mut text, || StoreError::Changed {
+            what: String::new(),
+        }) {
+            Ok(()) => Ok(Some(text)),
+            Err(StoreError::Changed { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// The value recorded for a key result on `as_of` with the fingerprint `fingerprint`, if any.

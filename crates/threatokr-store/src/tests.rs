@@ -88,7 +88,7 @@ fn dump(store: &Store) -> Vec<String> {
 // ---- opening ----
 
 /// How many migrations `migrations/` holds: the schema version of a fresh store.
-const MIGRATION_COUNT: u32 = 16;
+const MIGRATION_COUNT: u32 = 17;
 
 #[test]
 fn in_memory_store_is_migrated_with_foreign_keys_on() {
@@ -884,6 +884,7 @@ fn serialized_evidence_is_stored_as_the_same_text_as_a_json_value() {
         fingerprint: None,
         details: None,
         evidence_counted: None,
+        scope_parts: None,
     });
     assert_eq!(by_text.record_serialized_measurements(texts).unwrap(), 2);
     assert_eq!(dump(&by_text), dump(&by_value));
@@ -1189,6 +1190,7 @@ fn a_measurement_keeps_the_target_it_was_scored_against() {
         fingerprint: None,
         details: None,
         evidence_counted: None,
+        scope_parts: None,
     };
     let old = r#"{"type":"threshold","comparison":"at_most","limit":0.0}"#;
     let new = r#"{"type":"threshold","comparison":"at_most","limit":1.0}"#;
@@ -1512,6 +1514,7 @@ fn fingerprinted<'a>(day: Date, fingerprint: &str, evidence: &str) -> Serialized
         fingerprint: Some(fingerprint.into()),
         details: Some("{\"notes\":[]}".into()),
         evidence_counted: None,
+        scope_parts: None,
     }
 }
 
@@ -1780,7 +1783,8 @@ fn issue_12_a_store_upgraded_from_before_snapshots_gets_every_scopes_snapshot() 
         "DROP TABLE finding_snapshots; DROP INDEX measurements_by_evidence;
          DROP TABLE evidence_parts; ALTER TABLE evidence DROP COLUMN parts;
          ALTER TABLE measurements DROP COLUMN evidence_prints;
-         ALTER TABLE measurements DROP COLUMN evidence_counted;",
+         ALTER TABLE measurements DROP COLUMN evidence_counted;
+         ALTER TABLE measurements DROP COLUMN scope_parts;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", SNAPSHOTS_FROM as u32 - 1).unwrap();
@@ -2222,4 +2226,31 @@ fn issue_12_a_replaced_list_that_does_not_list_its_parts_is_dropped_and_keeps_th
     store.record_serialized_measurements([in_parts("KR-1", day, &["3", "4"])]).unwrap();
     assert_eq!(store.measurements("KR-1").unwrap()[0].evidence, serde_json::json!([3, 4]));
     assert_eq!(kept_parts(&store).len(), 4);
+}
+
+#[test]
+fn issue_12_scope_parts_are_kept_for_a_key_results_newest_day_only() {
+    let mut store = store();
+    let (day, next) = (date(2027, 1, 5), date(2027, 1, 6));
+    let with_parts = |as_of: Date, parts: &str| SerializedMeasurement {
+        scope_parts: Some(parts.to_owned()),
+        ..in_parts("KR-1", as_of, &[r#"{"app":"a","id":1}"#])
+    };
+    store.record_serialized_measurements([with_parts(day, "parts of the 5th")]).unwrap();
+    assert_eq!(store.stored_scope_parts("KR-1", day).unwrap().as_deref(), Some("parts of the 5th"));
+    // Measured again with other parts and the same numbers: the parts are replaced all the same.
+    store.record_serialized_measurements([with_parts(day, "parts again")]).unwrap();
+    assert_eq!(store.stored_scope_parts("KR-1", day).unwrap().as_deref(), Some("parts again"));
+    // A later day keeps its own; the earlier day's are dropped.
+    store.record_serialized_measurements([with_parts(next, "parts of the 6th")]).unwrap();
+    assert_eq!(store.stored_scope_parts("KR-1", day).unwrap(), None);
+    assert_eq!(
+        store.stored_scope_parts("KR-1", next).unwrap().as_deref(),
+        Some("parts of the 6th")
+    );
+    assert_eq!(store.stored_scope_parts("KR-2", next).unwrap(), None);
+    // A run kept under a key reads back; an unknown key is none.
+    let runs = store.kept_runs("KR-1", next).unwrap();
+    assert!(runs.is_empty(), "runs written without prints are not named");
+    assert_eq!(store.kept_run("no-such-key").unwrap(), None);
 }

@@ -969,3 +969,40 @@ fn issue_12_a_long_evidence_list_measured_again_after_one_scopes_scan_equals_a_f
     assert!(full.join(".threatokr/store.sqlite").is_file());
     assert_eq!(runs(&full), 0);
 }
+
+/// A portfolio's key result measured again after an ingest into one scope counts that scope and
+/// adds the counts kept for the others (issue 12): the table says so, the values and evidence
+/// read back equal `--full`'s, and a report composed that way equals one computed.
+#[test]
+fn issue_12_a_long_list_measured_again_from_its_kept_scope_counts_equals_a_full_measurement() {
+    let workspace = demo("kept-scope-counts");
+    for app in ["checkout", "payments-api", "storefront"] {
+        ingest_many(&workspace, app, 150, "2027-02-12");
+    }
+    let before = measure_json(&workspace, &[]);
+    let count = |json: &Value| key_result(json, "KR-PROD-VULNS")["value"].as_f64().unwrap();
+    assert!(count(&before) >= 450.0, "{}", count(&before));
+    // Checkout scanned again with 10 findings fixed. A report composed from the kept counts of
+    // payments-api and the storefront (300 findings) equals one computed from every finding.
+    ingest_many(&workspace, "checkout", 140, "2027-02-14");
+    let composed_report = report_of_the_day(&workspace, "composed.md", "markdown");
+    let full = workspace.with_file_name("kept-scope-counts-report");
+    copy_dir(&workspace, &full);
+    let config = full.join("threatokr.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    // A comment changes every fingerprint's base: nothing is kept, everything computed.
+    std::fs::write(&config, format!("{text}\n# reviewed\n")).unwrap();
+    assert_eq!(composed_report, report_of_the_day(&full, "computed.md", "markdown"));
+    assert!(composed_report.contains("src/db.py"), "the report lists the findings");
+
+    let output = threatokr(&["measure", "--force", "--as-of", "2027-02-15"], &workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(table.contains("counted 1 finding key result(s) again only in the scopes"), "{table}");
+    // Measured once more, nothing changed: every value is the stored one, none composed.
+    let (after, line) = measured_incrementally_and_in_full(&workspace);
+    assert!(line.starts_with("reused 13 of 13 "), "{line}");
+    assert_eq!(count(&after), count(&before) - 10.0);
+    let listed = key_result(&after, "KR-PROD-VULNS")["evidence"].as_array().unwrap().len();
+    assert_eq!(listed as f64, count(&after));
+}

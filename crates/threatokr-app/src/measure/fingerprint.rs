@@ -122,6 +122,11 @@ pub(crate) struct RunPrints {
 }
 
 impl RunPrints {
+    /// The generation of `app` in `environment`, when known.
+    pub(crate) fn generation(&self, app: &str, environment: &str) -> Option<i64> {
+        self.generations.get(app)?.get(environment).copied()
+    }
+
     /// The fingerprint of `kr`'s run about `app` in `environment`, when both are known.
     pub(crate) fn of(&self, kr: &str, app: &str, environment: &str) -> Option<String> {
         let generation = *self.generations.get(app)?.get(environment)?;

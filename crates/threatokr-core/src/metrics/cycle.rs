@@ -1,6 +1,7 @@
 //! Measuring a whole cycle: every key result once, its progress and status, and the objectives'
 //! rollup (DESIGN.md §5), plus the `measure --format json` contract.
 
+use super::findings::ScopePart;
 use super::measure::{
     Coverage, EvidenceRef, EvidenceSet, IndexedEvidence, KrValue, measure_key_result_indexed,
 };
@@ -134,7 +135,8 @@ pub fn one_after_another(
 /// [`measure_cycle`], taking the values of `reused` for the key results of `cycle` it holds
 /// instead of computing them (values measured earlier on the same inputs, see
 /// [`super::restore_value`]), and computing the others with `compute`; progress, status and
-/// the objectives' rollup are computed as always. The key results of nested cycles are always
+/// the objectives' rollup are computed as always. A finding key result of `kept` computes only
+/// the scopes it has no kept part of ([`ScopePart`]). The key results of nested cycles are always
 /// computed.
 pub fn measure_cycle_reusing(
     workspace: &Workspace,
@@ -142,9 +144,10 @@ pub fn measure_cycle_reusing(
     as_of: Date,
     evidence: &EvidenceSet,
     mut reused: BTreeMap<KeyResultId, KrValue>,
+    kept: BTreeMap<KeyResultId, Vec<ScopePart>>,
     compute: &ComputeValues<'_>,
 ) -> CycleMeasurement {
-    let indexed = IndexedEvidence::new(evidence);
+    let indexed = IndexedEvidence::keeping(evidence, kept);
     measure_cycle_nested(workspace, cycle, as_of, &indexed, &mut reused, compute, 0)
 }
 

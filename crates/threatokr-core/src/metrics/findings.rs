@@ -2,7 +2,7 @@
 
 use super::measure::{
     Coverage, EvidenceAge, EvidenceRef, EvidenceSet, FindingRecord, IndexedEvidence, KrValue,
-    LeftOutTally, list_param, severity_param, severity_rank, text_param,
+    LeftOut, LeftOutTally, list_param, severity_param, severity_rank, text_param,
 };
 use super::scope::Scope;
 use crate::model::{Comparison, FindingClass, Measure, Settings, Severity};
@@ -10,7 +10,7 @@ use crate::native::parse_score_condition;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The classes a key result counts: `classes: [security, quality, license]`, default `[security]`
 /// (issue 10: scanners report code-quality and licence issues in the same SARIF as
@@ -30,18 +30,94 @@ fn classes_param(measure: &Measure, notes: &mut Vec<String>) -> Vec<FindingClass
     classes
 }
 
-/// Findings of in-scope apps and environments about the themes (by their CWEs), of the classes
-/// the key result counts; the others are tallied in `left_out` with the reason. Whether an app
-/// and environment are in scope is decided once per pair, not once per finding.
-fn in_scope<'e>(
+/// What one (app, environment) scope gave a finding key result, kept with its value (issue 12):
+/// measuring the same day again after an ingest into a few scopes computes those scopes and adds
+/// the kept parts of the others, instead of reading and counting a portfolio's every finding
+/// again. Every finding metric's value is a sum over its scopes (a median over the days of all
+/// of them), so adding the parts gives the value computed from every finding at once; computing
+/// from every finding adds the parts too, so the two cannot drift apart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScopePart {
+    /// The app.
+    pub app: String,
+    /// The environment.
+    pub environment: String,
+    /// The findings its evidence lists: open ones counted (`findings.open`), those due in the
+    /// window (`findings.sla`), those fixed in the window (`findings.mttr`).
+    pub listed: u64,
+    /// Of those listed, the ones fixed by their deadline (`findings.sla`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub met: u64,
+    /// How many days each fix took, as (days, fixes) sorted by days (`findings.mttr`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days: Vec<(i32, u64)>,
+    /// The scope's newest scan inside the window on the day measured.
+    pub newest_scan: Option<Date>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl ScopePart {
+    fn empty(app: &str, environment: &str) -> Self {
+        Self {
+            app: app.to_owned(),
+            environment: environment.to_owned(),
+            listed: 0,
+            met: 0,
+            days: Vec::new(),
+            newest_scan: None,
+        }
+    }
+}
+
+/// What a finding metric makes of one finding of its scope.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once per finding and moved straight into the evidence: a box would be an allocation per finding"
+)]
+enum Verdict {
+    /// Listed in the evidence: `met` its deadline (`findings.sla`), fixed in `days`
+    /// (`findings.mttr`).
+    Listed { reference: EvidenceRef, met: bool, days: Option<i32> },
+    /// Not counted, for this reason.
+    Not(&'static str),
+}
+
+/// A finding key result's evidence and its parts, scope by scope.
+struct ByScope {
+    /// The evidence of the scopes computed (not those kept), in the findings' order.
+    evidence: Vec<EvidenceRef>,
+    /// Every scope's part, those kept included, sorted by app and environment.
+    parts: Vec<ScopePart>,
+    /// What was left out and why: the findings out of scope first, then those the metric did
+    /// not count.
+    left_out: Vec<LeftOut>,
+}
+
+/// Judges each finding of the scopes the key result reads but those of `kept` (whose parts were
+/// kept from an earlier measurement of the day), with `judge`: findings of apps and environments
+/// out of scope, about other themes (by their CWEs) or of classes not counted are tallied as left
+/// out, as are those `judge` does not list. Whether an app and environment are in scope is
+/// decided once per pair, not once per finding. Every scope read that has scans or findings has
+/// a part, with its newest scan in the window.
+fn count_by_scope(
     scope: &Scope<'_>,
-    indexed: &'e IndexedEvidence<'_>,
-    classes: Vec<FindingClass>,
-    left_out: &mut LeftOutTally,
-) -> Vec<&'e FindingRecord> {
+    as_of: Date,
+    indexed: &IndexedEvidence<'_>,
+    classes: &[FindingClass],
+    kept: &[ScopePart],
+    mut judge: impl FnMut(&FindingRecord) -> Verdict,
+) -> ByScope {
     let places = indexed.finding_places();
     let findings = &indexed.evidence().findings;
-    let mut kept = Vec::new();
+    let is_kept: HashSet<(&str, &str)> =
+        kept.iter().map(|p| (p.app.as_str(), p.environment.as_str())).collect();
+    let mut fresh: BTreeMap<(&str, &str), ScopePart> = BTreeMap::new();
+    let mut evidence = Vec::new();
+    let mut left_out = LeftOutTally::default();
+    let mut not_counted = LeftOutTally::default();
     // A run of findings of one place out of scope is tallied at once: a team's key result
     // would otherwise look at each of the portfolio's findings to leave it out (a tenth of
     // `measure` at enterprise scale, issue 12). The tally is the same: a run has one reason.
@@ -59,6 +135,11 @@ fn in_scope<'e>(
             left_out.add_many(reason, run.len(), |i| describe_finding(&run[i]));
             continue;
         }
+        if is_kept.contains(&(app, environment)) {
+            continue; // Counted by its kept part.
+        }
+        let part =
+            fresh.entry((app, environment)).or_insert_with(|| ScopePart::empty(app, environment));
         for f in run {
             let reason = if !scope.has_cwes(&f.cwes) {
                 "theme out of scope (by its CWEs)"
@@ -69,13 +150,56 @@ fn in_scope<'e>(
                     FindingClass::Security => "class security, not counted",
                 }
             } else {
-                kept.push(f);
+                match judge(f) {
+                    Verdict::Listed { reference, met, days } => {
+                        part.listed += 1;
+                        part.met += u64::from(met);
+                        part.days.extend(days.map(|d| (d, 1)));
+                        evidence.push(reference);
+                    }
+                    Verdict::Not(reason) => not_counted.add(reason, || describe_finding(f)),
+                }
                 continue;
             };
             left_out.add(reason, || describe_finding(f));
         }
     }
-    kept
+    // A scope scanned without findings has a part too: it covers its app.
+    let scan_days = indexed.scan_days();
+    for (app, environments) in scan_days.by_app.iter().filter(|(app, _)| scope.has_app(app)) {
+        for environment in environments.keys().filter(|e| scope.has_environment(e)) {
+            if !is_kept.contains(&(app, environment)) {
+                fresh
+                    .entry((app, environment))
+                    .or_insert_with(|| ScopePart::empty(app, environment));
+            }
+        }
+    }
+    let mut parts: Vec<ScopePart> = fresh
+        .into_values()
+        .map(|mut part| {
+            part.newest_scan = scan_days.newest(scope, as_of, &part.app, &part.environment);
+            part.days.sort_unstable();
+            part.days.dedup_by(|next, kept| {
+                let same = next.0 == kept.0;
+                if same {
+                    kept.1 += next.1;
+                }
+                same
+            });
+            part
+        })
+        .collect();
+    parts.extend(kept.iter().cloned());
+    parts.sort_unstable_by(|a, b| (&a.app, &a.environment).cmp(&(&b.app, &b.environment)));
+    let mut left_out = left_out.into_vec();
+    left_out.extend(not_counted.into_vec());
+    // A value partly composed of kept parts tallies only what it computed: like a value read
+    // back, it shows none (`explain` computes from every finding).
+    if !kept.is_empty() {
+        left_out.clear();
+    }
+    ByScope { evidence, parts, left_out }
 }
 
 /// The (app, environment) pair of every finding, as an index into the distinct pairs.
@@ -174,23 +298,6 @@ impl<'e> ScanDays<'e> {
     fn newest(&self, scope: &Scope<'_>, as_of: Date, app: &str, environment: &str) -> Option<Date> {
         newest_in_window(self.by_app.get(app)?.get(environment)?, scope, as_of)
     }
-
-    /// The newest scan of `app` inside the window in any environment, with that environment (the
-    /// later environment name on a tie).
-    fn newest_anywhere(
-        &self,
-        scope: &Scope<'_>,
-        as_of: Date,
-        app: &str,
-    ) -> Option<(Date, &'e str)> {
-        self.by_app
-            .get(app)?
-            .iter()
-            .filter_map(|(environment, days)| {
-                Some((newest_in_window(days, scope, as_of)?, *environment))
-            })
-            .max()
-    }
 }
 
 /// The newest of `days` (sorted) inside the scope's window on `as_of`.
@@ -201,16 +308,24 @@ fn newest_in_window(days: &[Date], scope: &Scope<'_>, as_of: Date) -> Option<Dat
 }
 
 /// Which in-scope apps were scanned inside the window, and how old the newest scan of the app
-/// scanned longest ago is. An app counts when every in-scope environment it runs in had a scan in
-/// the window; an app that lists no environments needs one scan in any in-scope environment; an
-/// app that runs in none of the key result's environments is out of scope. A finding's
-/// first-seen and fixed dates are scans too.
+/// scanned longest ago is, from the newest scan of each scope's `parts`. An app counts when every
+/// in-scope environment it runs in had a scan in the window; an app that lists no environments
+/// needs one scan in any in-scope environment; an app that runs in none of the key result's
+/// environments is out of scope. A finding's first-seen and fixed dates are scans too.
 pub(crate) fn scan_coverage(
     scope: &Scope<'_>,
-    as_of: Date,
-    scan_days: &ScanDays<'_>,
+    parts: &[ScopePart],
     settings: &Settings,
 ) -> (Coverage, Option<EvidenceAge>) {
+    let mut newest_of: HashMap<&str, Vec<(&str, Date)>> = HashMap::new();
+    for part in parts {
+        if let Some(day) = part.newest_scan {
+            newest_of.entry(&part.app).or_default().push((&part.environment, day));
+        }
+    }
+    let newest = |app: &str, environment: &str| {
+        newest_of.get(app)?.iter().find(|(e, _)| *e == environment).map(|(_, day)| *day)
+    };
     let mut coverage =
         Coverage { covered: 0, total: 0, of: "apps scanned in the window", missing: Vec::new() };
     let mut oldest: Option<(Date, String)> = None;
@@ -226,17 +341,15 @@ pub(crate) fn scan_coverage(
         let scanned: Option<Vec<(Date, &str)>> =
             match (&scope.environments, app.environments.is_empty()) {
                 (_, false) if needed.is_empty() => continue,
-                (_, false) => needed
-                    .iter()
-                    .map(|e| scan_days.newest(scope, as_of, id, e).map(|d| (d, *e)))
-                    .collect(),
-                (Some(envs), true) => envs
-                    .iter()
-                    .map(|e| scan_days.newest(scope, as_of, id, e).map(|d| (d, e.as_str())))
-                    .collect(),
-                (None, true) => {
-                    scan_days.newest_anywhere(scope, as_of, id).map(|latest| vec![latest])
+                (_, false) => needed.iter().map(|e| newest(id, e).map(|d| (d, *e))).collect(),
+                (Some(envs), true) => {
+                    envs.iter().map(|e| newest(id, e).map(|d| (d, e.as_str()))).collect()
                 }
+                // The newest scan in any environment (the later environment name on a tie).
+                (None, true) => newest_of
+                    .get(id)
+                    .and_then(|scans| scans.iter().map(|(e, d)| (*d, *e)).max())
+                    .map(|latest| vec![latest]),
             };
         coverage.total += 1;
         match scanned.and_then(|days| days.into_iter().min()) {
@@ -292,7 +405,8 @@ fn band_floor(severity: Severity) -> Option<f64> {
     }
 }
 
-/// Every finding metric counts only the classes of `classes` (default `security`).
+/// Every finding metric counts only the classes of `classes` (default `security`), and takes the
+/// parts of the scopes in `kept` as they are (see [`ScopePart`]).
 ///
 /// `findings.open`: the count of findings open on `as_of` (seen by then, not fixed by then) with
 /// a score meeting `score` (`">= 4.0"`, `"> 7"`; a finding without a score stands at the floor
@@ -304,6 +418,7 @@ pub(crate) fn open(
     as_of: Date,
     indexed: &IndexedEvidence<'_>,
     settings: &Settings,
+    kept: &[ScopePart],
 ) -> KrValue {
     let mut notes = Vec::new();
     let condition: Option<(Comparison, f64)> = match text_param(measure, "score") {
@@ -320,18 +435,13 @@ pub(crate) fn open(
     };
     let floor = severity_param(measure, &mut notes).and_then(severity_rank);
     let classes = classes_param(measure, &mut notes);
-    let mut evidence_refs = Vec::new();
-    let mut left_out = LeftOutTally::default();
-    let mut not_open = LeftOutTally::default();
-    for finding in in_scope(scope, indexed, classes, &mut left_out) {
+    let by_scope = count_by_scope(scope, as_of, indexed, &classes, kept, |finding| {
         if !finding.open_on(as_of) {
-            let reason = if finding.first_seen > as_of {
+            return Verdict::Not(if finding.first_seen > as_of {
                 "first seen after the day measured"
             } else {
                 "fixed by the day measured"
-            };
-            not_open.add(reason, || describe_finding(finding));
-            continue;
+            });
         }
         let meets_score = condition.is_none_or(|(comparison, limit)| {
             finding
@@ -341,26 +451,44 @@ pub(crate) fn open(
         });
         let meets_severity = floor
             .is_none_or(|floor| severity_rank(finding.severity).is_some_and(|rank| rank >= floor));
-        if meets_score && meets_severity {
-            let mut reference = finding_ref(finding);
-            if let EvidenceRef::Finding { by_band, .. } = &mut reference {
-                // The evidence shows which findings counted by the band rule, not by a score.
-                *by_band = (condition.is_some() && finding.score.is_none()).then_some(true);
-            }
-            evidence_refs.push(reference);
-        } else if !meets_score {
-            not_open.add("below the score", || describe_finding(finding));
-        } else {
-            not_open.add("below the severity", || describe_finding(finding));
+        if !meets_score {
+            return Verdict::Not("below the score");
         }
-    }
-    let count = evidence_refs.len() as f64;
-    let (coverage, age) = scan_coverage(scope, as_of, indexed.scan_days(), settings);
-    let mut left_out = left_out.into_vec();
-    left_out.extend(not_open.into_vec());
-    KrValue { evidence: evidence_refs, notes, left_out, ..KrValue::count(count, as_of) }
+        if !meets_severity {
+            return Verdict::Not("below the severity");
+        }
+        let mut reference = finding_ref(finding);
+        if let EvidenceRef::Finding { by_band, .. } = &mut reference {
+            // The evidence shows which findings counted by the band rule, not by a score.
+            *by_band = (condition.is_some() && finding.score.is_none()).then_some(true);
+        }
+        Verdict::Listed { reference, met: false, days: None }
+    });
+    let count: u64 = by_scope.parts.iter().map(|p| p.listed).sum();
+    by_scope.into_value(notes, KrValue::count(count as f64, as_of), settings, scope)
+}
+
+impl ByScope {
+    /// `numbers` with this evidence, what was left out, the notes, every part, and what the
+    /// parts' scans covered.
+    fn into_value(
+        self,
+        notes: Vec<String>,
+        numbers: KrValue,
+        settings: &Settings,
+        scope: &Scope<'_>,
+    ) -> KrValue {
+        let (coverage, age) = scan_coverage(scope, &self.parts, settings);
+        KrValue {
+            evidence: self.evidence,
+            notes,
+            left_out: self.left_out,
+            scope_parts: Some(self.parts),
+            ..numbers
+        }
         .covering(coverage)
         .aged(age)
+    }
 }
 
 /// Days allowed to fix a finding of this severity; info and unknown have no deadline.
@@ -384,53 +512,37 @@ pub(crate) fn sla(
     as_of: Date,
     indexed: &IndexedEvidence<'_>,
     settings: &Settings,
+    kept: &[ScopePart],
 ) -> KrValue {
     let mut notes = Vec::new();
     let floor = severity_param(measure, &mut notes).and_then(severity_rank);
     let classes = classes_param(measure, &mut notes);
-    let (mut numerator, mut denominator) = (0.0, 0.0);
-    let mut evidence_refs = Vec::new();
-    let mut left_out = LeftOutTally::default();
-    let mut not_due = LeftOutTally::default();
-    for finding in in_scope(scope, indexed, classes, &mut left_out) {
+    let by_scope = count_by_scope(scope, as_of, indexed, &classes, kept, |finding| {
         if floor
             .is_some_and(|floor| severity_rank(finding.severity).is_none_or(|rank| rank < floor))
         {
-            not_due.add("below the severity", || describe_finding(finding));
-            continue;
+            return Verdict::Not("below the severity");
         }
         let Some(days) = sla_days(settings, finding.severity) else {
-            not_due.add("no fix deadline (info or unknown severity)", || describe_finding(finding));
-            continue;
+            return Verdict::Not("no fix deadline (info or unknown severity)");
         };
-        let Ok(deadline) = finding.first_seen.checked_add(i64::from(days).days()) else { continue };
+        let Ok(deadline) = finding.first_seen.checked_add(i64::from(days).days()) else {
+            return Verdict::Not("deadline past the calendar's end");
+        };
         if !scope.in_window(deadline, as_of) {
-            not_due.add("deadline outside the window", || describe_finding(finding));
-            continue;
+            return Verdict::Not("deadline outside the window");
         }
         let met = finding.fixed_at.is_some_and(|fixed| fixed <= deadline);
-        denominator += 1.0;
-        if met {
-            numerator += 1.0;
-        }
         let mut reference = finding_ref(finding);
         if let EvidenceRef::Finding { deadline: d, met: m, .. } = &mut reference {
             *d = Some(deadline.to_string());
             *m = Some(met);
         }
-        evidence_refs.push(reference);
-    }
-    let (coverage, age) = scan_coverage(scope, as_of, indexed.scan_days(), settings);
-    let mut left_out = left_out.into_vec();
-    left_out.extend(not_due.into_vec());
-    KrValue {
-        evidence: evidence_refs,
-        notes,
-        left_out,
-        ..KrValue::ratio(numerator, denominator, as_of)
-    }
-    .covering(coverage)
-    .aged(age)
+        Verdict::Listed { reference, met, days: None }
+    });
+    let due: u64 = by_scope.parts.iter().map(|p| p.listed).sum();
+    let met: u64 = by_scope.parts.iter().map(|p| p.met).sum();
+    by_scope.into_value(notes, KrValue::ratio(met as f64, due as f64, as_of), settings, scope)
 }
 
 /// `findings.mttr`: the median number of days from first seen to fixed, over the in-scope
@@ -443,50 +555,50 @@ pub(crate) fn mttr(
     as_of: Date,
     indexed: &IndexedEvidence<'_>,
     settings: &Settings,
+    kept: &[ScopePart],
 ) -> KrValue {
     let mut notes = Vec::new();
     let only = severity_param(measure, &mut notes);
     let classes = classes_param(measure, &mut notes);
-    let mut days: Vec<i32> = Vec::new();
-    let mut evidence_refs = Vec::new();
-    let mut left_out = LeftOutTally::default();
-    let mut not_fixed = LeftOutTally::default();
-    for finding in in_scope(scope, indexed, classes, &mut left_out) {
+    let by_scope = count_by_scope(scope, as_of, indexed, &classes, kept, |finding| {
         if only.is_some_and(|s| s != finding.severity) {
-            not_fixed.add("another severity", || describe_finding(finding));
-            continue;
+            return Verdict::Not("another severity");
         }
         let Some(fixed) = finding.fixed_at.filter(|d| scope.in_window(*d, as_of)) else {
-            not_fixed.add("not fixed inside the window", || describe_finding(finding));
-            continue;
+            return Verdict::Not("not fixed inside the window");
         };
         let took = (fixed - finding.first_seen).get_days();
-        days.push(took);
         let mut reference = finding_ref(finding);
         if let EvidenceRef::Finding { days: d, .. } = &mut reference {
             *d = Some(took);
         }
-        evidence_refs.push(reference);
-    }
+        Verdict::Listed { reference, met: false, days: Some(took) }
+    });
+    let mut days: Vec<(i32, u64)> =
+        by_scope.parts.iter().flat_map(|p| p.days.iter().copied()).collect();
     days.sort_unstable();
-    let median = match days.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(f64::from(days[n / 2])),
-        n => Some((f64::from(days[n / 2 - 1]) + f64::from(days[n / 2])) / 2.0),
+    let fixes: u64 = days.iter().map(|(_, n)| n).sum();
+    // The `i`-th smallest number of days (from 0), walking the (days, fixes) runs.
+    let nth = |i: u64| {
+        let mut before = 0;
+        days.iter()
+            .find(|(_, n)| {
+                before += n;
+                before > i
+            })
+            .map(|(d, _)| f64::from(*d))
     };
-    let (coverage, age) = scan_coverage(scope, as_of, indexed.scan_days(), settings);
-    let mut left_out = left_out.into_vec();
-    left_out.extend(not_fixed.into_vec());
-    KrValue {
-        left_out,
+    let median = match fixes {
+        0 => None,
+        n if n % 2 == 1 => nth(n / 2),
+        n => nth(n / 2 - 1).zip(nth(n / 2)).map(|(low, high)| (low + high) / 2.0),
+    };
+    let numbers = KrValue {
         value: median,
         numerator: None,
-        denominator: Some(days.len() as f64),
-        evidence: evidence_refs,
-        notes,
+        denominator: Some(fixes as f64),
         measured_on: Some(as_of),
         ..KrValue::default()
-    }
-    .covering(coverage)
-    .aged(age)
+    };
+    by_scope.into_value(notes, numbers, settings, scope)
 }

@@ -1,14 +1,15 @@
 //! What a measurement reads (`EvidenceSet`), what it gives (`KrValue`), and the dispatch from a
 //! key result's `measure:` to the metric family that computes it.
 
-use super::findings::{FindingPlaces, ScanDays};
+use super::findings::{FindingPlaces, ScanDays, ScopePart};
 use super::scope::Scope;
 use crate::evidence::asvs::AsvsVerification;
 use crate::evidence::tests::TestExecution;
 use crate::evidence::training::{Completion, RosterEntry};
 use crate::evidence::workflow::RepoScan;
 use crate::model::{
-    Cycle, FindingClass, KeyResult, KrTarget, Measure, MeasureParam, Settings, Severity, Workspace,
+    Cycle, FindingClass, KeyResult, KeyResultId, KrTarget, Measure, MeasureParam, Settings,
+    Severity, Workspace,
 };
 use jiff::civil::Date;
 use std::borrow::Cow;
@@ -130,12 +131,26 @@ pub struct IndexedEvidence<'e> {
     evidence: &'e EvidenceSet,
     scan_days: OnceLock<ScanDays<'e>>,
     finding_places: OnceLock<FindingPlaces<'e>>,
+    /// The parts of scopes kept from an earlier measurement of the day, by key result.
+    kept: BTreeMap<KeyResultId, Vec<ScopePart>>,
 }
 
 impl<'e> IndexedEvidence<'e> {
     /// The evidence, no index built yet.
     pub fn new(evidence: &'e EvidenceSet) -> Self {
-        Self { evidence, scan_days: OnceLock::new(), finding_places: OnceLock::new() }
+        Self::keeping(evidence, BTreeMap::new())
+    }
+
+    /// The evidence, and for the finding key results of `kept` the parts of the scopes whose
+    /// findings and scans are unchanged since the day was measured: those key results compute
+    /// only their other scopes, and add these parts (see [`ScopePart`]).
+    pub fn keeping(evidence: &'e EvidenceSet, kept: BTreeMap<KeyResultId, Vec<ScopePart>>) -> Self {
+        Self { evidence, scan_days: OnceLock::new(), finding_places: OnceLock::new(), kept }
+    }
+
+    /// The kept parts of `kr`'s scopes (none: every scope is computed).
+    fn kept(&self, kr: &KeyResult) -> &[ScopePart] {
+        self.kept.get(&kr.id).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// The evidence itself.
@@ -522,6 +537,9 @@ pub struct KrValue {
     /// each required category of each repository, with its tools and why they enforce it or not);
     /// shown by `threatokr explain`, never recorded.
     pub items: Vec<String>,
+    /// What each (app, environment) scope gave a finding metric, kept with the value so that
+    /// measuring the day again computes only the scopes that changed (`None` for other metrics).
+    pub scope_parts: Option<Vec<ScopePart>>,
 }
 
 impl KrValue {
@@ -725,9 +743,15 @@ fn measure_metric(
             super::training::coverage(workspace, measure, scope, as_of, evidence, settings)
         }
         "ci.coverage" => super::ci::coverage(measure, scope, as_of, evidence),
-        "findings.open" => super::findings::open(measure, scope, as_of, indexed, settings),
-        "findings.sla" => super::findings::sla(measure, scope, as_of, indexed, settings),
-        "findings.mttr" => super::findings::mttr(measure, scope, as_of, indexed, settings),
+        "findings.open" => {
+            super::findings::open(measure, scope, as_of, indexed, settings, indexed.kept(kr))
+        }
+        "findings.sla" => {
+            super::findings::sla(measure, scope, as_of, indexed, settings, indexed.kept(kr))
+        }
+        "findings.mttr" => {
+            super::findings::mttr(measure, scope, as_of, indexed, settings, indexed.kept(kr))
+        }
         "manual" => match evidence.latest_checkin(kr.id.as_str(), as_of) {
             Some(c) => {
                 KrValue { value: Some(c.value), measured_on: Some(c.date), ..KrValue::default() }

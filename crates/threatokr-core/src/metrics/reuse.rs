@@ -256,6 +256,7 @@ fn restore_around(
         evidence_age,
         left_out: Vec::new(),
         items: Vec::new(),
+        scope_parts: None,
     };
     (value_details(&restored) == details_json).then_some(restored)
 }

@@ -1503,8 +1503,10 @@ fn issue_12_a_stored_value_reads_back_exactly_for_every_metric_family() {
             &evidence_json(&value),
             &value_details(&value),
         );
-        // What it left out and the items it counted are for `explain`, which always computes.
-        let expected = KrValue { left_out: Vec::new(), items: Vec::new(), ..value };
+        // What it left out and the items it counted are for `explain`, which always computes;
+        // the scope parts are kept beside the value, not in it.
+        let expected =
+            KrValue { left_out: Vec::new(), items: Vec::new(), scope_parts: None, ..value };
         assert_eq!(restored.as_ref(), Some(&expected), "{:?}", key_result.measure);
     }
 }
@@ -1717,11 +1719,20 @@ fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
         .collect();
     // Measured on no evidence at all: every number comes from the values given.
     let nothing = EvidenceSet::default();
-    let reused = measure_cycle_reusing(&ws, cycle, AS_OF, &nothing, stored, &one_after_another);
+    let reused = measure_cycle_reusing(
+        &ws,
+        cycle,
+        AS_OF,
+        &nothing,
+        stored,
+        BTreeMap::new(),
+        &one_after_another,
+    );
     let strip = |m: CycleMeasurement| {
         let mut m = m;
         for kr in &mut m.key_results {
             kr.value.left_out.clear();
+            kr.value.scope_parts = None;
         }
         m
     };
@@ -1763,6 +1774,7 @@ fn issue_12_values_computed_on_two_threads_in_any_order_measure_the_cycle_as_in_
         AS_OF,
         &evidence,
         BTreeMap::new(),
+        BTreeMap::new(),
         backwards_on_two_threads,
     );
     assert_eq!(measured, in_order);
@@ -1785,6 +1797,21 @@ apps:
 cycles:
   - { id: 2027-Q1, start: 2027-01-01, end: 2027-03-31 }
 "#;
+
+/// The workspace of [`MANY_ENVIRONMENTS`].
+fn many_environments() -> Workspace {
+    let mut files = Files::new();
+    let inputs = WorkspaceFiles {
+        config: Some(files.add("threatokr.yaml", MANY_ENVIRONMENTS)),
+        ..WorkspaceFiles::default()
+    };
+    load_workspace(&files, &inputs).0
+}
+
+/// The day `offset` days after 2026-12-01.
+fn day(offset: i64) -> Date {
+    date(2026, 12, 1).checked_add(jiff::Span::new().days(offset)).unwrap()
+}
 
 const COVERAGE_APPS: [&str; 6] = ["shop", "api", "ops", "lib", "cli", "gone"];
 const COVERAGE_ENVIRONMENTS: [&str; 4] = ["prod", "staging", "dev", "qa"];
@@ -1855,14 +1882,7 @@ proptest! {
         window_days in proptest::option::of(0i64..90),
         as_of_offset in 0i64..90,
     ) {
-        let mut files = Files::new();
-        let inputs = WorkspaceFiles {
-            config: Some(files.add("threatokr.yaml", MANY_ENVIRONMENTS)),
-            ..WorkspaceFiles::default()
-        };
-        let (workspace, _) = load_workspace(&files, &inputs);
-        let start = date(2026, 12, 1);
-        let day = |offset: i64| start.checked_add(jiff::Span::new().days(offset)).unwrap();
+        let workspace = many_environments();
         let evidence = EvidenceSet {
             scans: scans
                 .iter()
@@ -1892,11 +1912,103 @@ proptest! {
         let measure = key_result.measure.as_ref().unwrap();
         let scope = scope::Scope::new(&workspace, measure, cycle, as_of);
         let indexed = IndexedEvidence::new(&evidence);
-        let (coverage, age) = findings::scan_coverage(&scope, as_of, indexed.scan_days(), &workspace.config.settings);
+        let value = findings::open(measure, &scope, as_of, &indexed, &workspace.config.settings, &[]);
+        let (coverage, age) = (value.coverage.unwrap(), value.evidence_age);
         let expected = coverage_by_walking_everything(&workspace, &evidence, environments.as_deref(), scope.window_start, as_of);
         prop_assert_eq!(
             (coverage.covered, coverage.total, coverage.missing, age.map(|a| a.newest)),
             expected
         );
+    }
+}
+
+// ---- finding key results composed of kept scope parts (issue 12) ----
+
+proptest! {
+    #[test]
+    fn issue_12_a_finding_value_composed_of_kept_scope_parts_equals_one_computed_from_every_finding(
+        metric in proptest::sample::select(vec!["findings.open", "findings.sla", "findings.mttr"]),
+        scans in proptest::collection::vec((0usize..6, 0usize..4, 0i64..120), 0..30),
+        findings in proptest::collection::vec(
+            (0usize..6, 0usize..4, 0usize..4, proptest::option::of(0u8..100), 0i64..120,
+             proptest::option::of(0i64..60)), 0..60),
+        environments in proptest::option::of(proptest::sample::subsequence(COVERAGE_ENVIRONMENTS.to_vec(), 1..3)),
+        kept_scopes in proptest::collection::btree_set((0usize..6, 0usize..4), 0..24),
+        as_of_offset in 0i64..90,
+    ) {
+        let workspace = many_environments();
+        let severities = [Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+        let mut records: Vec<FindingRecord> = findings
+            .iter()
+            .enumerate()
+            .map(|(i, &(a, e, s, score, first, took))| {
+                let fixed = took.map(|t| day(first + t));
+                let score = score.map(|s| f64::from(s) / 10.0);
+                let mut f = finding(&format!("F{i:03}"), COVERAGE_APPS[a], "", severities[s], score, &[], day(first), fixed);
+                f.environment = COVERAGE_ENVIRONMENTS[e].into();
+                f
+            })
+            .collect();
+        // The store gives findings sorted by app and environment.
+        records.sort_by(|a, b| (&a.app, &a.environment, &a.id).cmp(&(&b.app, &b.environment, &b.id)));
+        let every = EvidenceSet {
+            scans: scans
+                .iter()
+                .map(|&(a, e, d)| scan(COVERAGE_APPS[a], COVERAGE_ENVIRONMENTS[e], day(d)))
+                .collect(),
+            findings: records,
+            ..EvidenceSet::default()
+        };
+        let mut params = vec![("score", text(">= 4.0"))];
+        if let Some(envs) = &environments {
+            params.push(("env", list(envs)));
+        }
+        let key_result = kr(metric, &params);
+        let cycle = workspace.config.cycle("2027-Q1").unwrap();
+        let settings = &workspace.config.settings;
+        let as_of = day(30 + as_of_offset);
+        let whole = measure_key_result(&workspace, &key_result, cycle, as_of, &every, settings);
+        let parts = whole.scope_parts.clone().expect("a finding metric has parts");
+        // The parts of some scopes are kept; their findings are not read again.
+        let is_kept = |app: &str, environment: &str| {
+            kept_scopes.contains(&(
+                COVERAGE_APPS.iter().position(|a| *a == app).unwrap(),
+                COVERAGE_ENVIRONMENTS.iter().position(|e| *e == environment).unwrap(),
+            ))
+        };
+        let kept: Vec<ScopePart> =
+            parts.iter().filter(|p| is_kept(&p.app, &p.environment)).cloned().collect();
+        let rest = EvidenceSet {
+            scans: every.scans.clone(),
+            findings: every
+                .findings
+                .iter()
+                .filter(|f| !is_kept(&f.app, &f.environment))
+                .cloned()
+                .collect(),
+            ..EvidenceSet::default()
+        };
+        let indexed = IndexedEvidence::keeping(&rest, BTreeMap::from([(key_result.id.clone(), kept.clone())]));
+        let composed = measure_key_result_indexed(&workspace, &key_result, cycle, as_of, &indexed, settings);
+        prop_assert_eq!(composed.value, whole.value);
+        prop_assert_eq!(composed.numerator, whole.numerator);
+        prop_assert_eq!(composed.denominator, whole.denominator);
+        prop_assert_eq!(&composed.coverage, &whole.coverage);
+        prop_assert_eq!(&composed.evidence_age, &whole.evidence_age);
+        prop_assert_eq!(&composed.notes, &whole.notes);
+        prop_assert_eq!(&composed.scope_parts, &whole.scope_parts);
+        // The evidence is that of the scopes computed, in the same order.
+        let fresh: Vec<&EvidenceRef> = whole
+            .evidence
+            .iter()
+            .filter(|item| match item {
+                EvidenceRef::Finding { app, environment, .. } => !is_kept(app, environment),
+                _ => true,
+            })
+            .collect();
+        prop_assert_eq!(composed.evidence.iter().collect::<Vec<_>>(), fresh);
+        // Every item listed is in its scope's part.
+        let listed: u64 = parts.iter().map(|p| p.listed).sum();
+        prop_assert_eq!(listed as usize, whole.evidence.len());
     }
 }

@@ -72,6 +72,13 @@ pub(crate) fn run(root: &Path, args: &Args) -> Result<Outcome> {
                 );
                 print(wrap(&line, terminal_width()).trim_end());
             }
+            if measured.composed() > 0 {
+                let line = format!(
+                    "counted {} finding key result(s) again only in the scopes that changed, adding the stored counts of the others",
+                    measured.composed(),
+                );
+                print(wrap(&line, terminal_width()).trim_end());
+            }
         }
         other => return Err(other.unsupported()),
     }

@@ -1,0 +1,162 @@
+//! A finding key result measured again from the parts kept for its unchanged scopes (issue 12):
+//! after an ingest into one app's environment, a portfolio's key result computes that scope and
+//! adds the kept parts of its thousands of others ([`ScopePart`]), instead of reading and
+//! counting every finding again. Its evidence is written as the runs of the scopes computed and
+//! the names of the runs kept for the others.
+
+use super::fingerprint::RunPrints;
+use crate::Result;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use threatokr_core::metrics::{EvidenceRef, ScopePart};
+use threatokr_store::{EvidencePart, EvidenceText, PartText, ScopeGeneration, Store};
+
+/// What a key result's row keeps of its scopes, as JSON text in the store: the base of its
+/// fingerprint (every input but the findings) and each scope's part with the generation its
+/// findings and scans had. A part is taken again only under the same base and generation.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptParts {
+    base: String,
+    scopes: Vec<(i64, ScopePart)>,
+}
+
+/// The parts as the store keeps them, with the generation of each scope's findings and scans
+/// (`-1` for a scope without one, never taken again).
+pub(crate) fn kept_parts_text(
+    base: &[u8; 32],
+    parts: &[ScopePart],
+    generations: &RunPrints,
+) -> Option<String> {
+    let scopes = parts
+        .iter()
+        .map(|part| {
+            (generations.generation(&part.app, &part.environment).unwrap_or(-1), part.clone())
+        })
+        .collect();
+    serde_json::to_string(&KeptParts { base: hex(base), scopes }).ok()
+}
+
+/// The parts kept for `kr` on the day that can be taken again: recorded under the same `base`,
+/// of a scope `read` still holds at the same generation. `None` when too few items are kept to
+/// be worth it: the evidence of a short list is written whole, so its runs are not kept apart.
+pub(crate) fn parts_to_keep<'g>(
+    store: &Store,
+    kr: &str,
+    as_of: jiff::civil::Date,
+    base: &[u8; 32],
+    read: impl Iterator<Item = &'g ScopeGeneration>,
+) -> Result<Option<Vec<ScopePart>>> {
+    let Some(text) = store.stored_scope_parts(kr, as_of)? else { return Ok(None) };
+    let Ok(stored) = serde_json::from_str::<KeptParts>(&text) else { return Ok(None) };
+    if stored.base != hex(base) {
+        return Ok(None);
+    }
+    let now: HashMap<(&str, &str), i64> =
+        read.map(|g| ((g.app.as_str(), g.environment.as_str()), g.generation)).collect();
+    let kept: Vec<ScopePart> = stored
+        .scopes
+        .into_iter()
+        .filter(|(generation, part)| {
+            now.get(&(part.app.as_str(), part.environment.as_str())) == Some(generation)
+        })
+        .map(|(_, part)| part)
+        .collect();
+    let items: u64 = kept.iter().map(|p| p.listed).sum();
+    Ok((items >= super::PARTS_FROM_ITEMS as u64).then_some(kept))
+}
+
+/// A finding key result composed of kept parts and scopes computed again.
+#[derive(Debug)]
+pub(crate) struct Composed {
+    /// The scopes whose parts were kept.
+    pub(crate) kept: HashSet<(String, String)>,
+    /// The evidence of the scopes computed, in their order.
+    pub(crate) fresh: Vec<EvidenceRef>,
+    /// How many items the whole evidence counts.
+    pub(crate) counted: usize,
+}
+
+/// The evidence of a composed key result as the store keeps it: in the order of its scopes, the
+/// run of each scope computed written, that of each kept scope named by its print among the runs
+/// recorded that day (`kept_runs`). `None` when a kept run is not among them (another process
+/// measured the day meanwhile) or the evidence computed does not follow its scopes.
+pub(crate) fn composed_evidence(
+    parts: &[ScopePart],
+    composed: &Composed,
+    print: impl Fn(&str, &str) -> Option<String>,
+    kept_runs: &HashMap<String, String>,
+    write: impl Fn(&[EvidenceRef]) -> String,
+) -> Option<EvidenceText> {
+    let mut fresh = composed.fresh.as_slice();
+    let mut runs = Vec::new();
+    for part in parts.iter().filter(|part| part.listed > 0) {
+        let print = print(&part.app, &part.environment);
+        let text = if composed.kept.contains(&(part.app.clone(), part.environment.clone())) {
+            PartText::Kept(kept_runs.get(print.as_ref()?)?.clone())
+        } else {
+            let (items, rest) = fresh.split_at_checked(usize::try_from(part.listed).ok()?)?;
+            let of_scope = |item: &EvidenceRef| {
+                matches!(item, EvidenceRef::Finding { app, environment, .. }
+                    if **app == part.app && **environment == part.environment)
+            };
+            if !items.iter().all(of_scope) {
+                return None;
+            }
+            fresh = rest;
+            PartText::Written(write(items))
+        };
+        runs.push(EvidencePart { print, text });
+    }
+    fresh.is_empty().then_some(EvidenceText::Parts(runs))
+}
+
+/// The first `shown` items of a composed key result's evidence, for a listing: the runs kept
+/// for its first scopes read back, and the items computed for the others. `None` when a kept run
+/// is gone or does not read back.
+pub(crate) fn listing_prefix(
+    store: &Store,
+    parts: &[ScopePart],
+    composed: &Composed,
+    print: impl Fn(&str, &str) -> Option<String>,
+    kept_runs: &HashMap<String, String>,
+    shown: usize,
+) -> Result<Option<Vec<EvidenceRef>>> {
+    let mut listing = Vec::new();
+    let mut fresh = composed.fresh.iter();
+    for part in parts.iter().filter(|part| part.listed > 0) {
+        if listing.len() >= shown {
+            break;
+        }
+        let wanted = usize::try_from(part.listed).unwrap_or(usize::MAX);
+        if composed.kept.contains(&(part.app.clone(), part.environment.clone())) {
+            let Some(key) = print(&part.app, &part.environment).and_then(|p| kept_runs.get(&p))
+            else {
+                return Ok(None);
+            };
+            let Some(run) = store.kept_run(key)? else { return Ok(None) };
+            let Ok(items) = serde_json::from_str::<Vec<EvidenceRef>>(&format!("[{run}]")) else {
+                return Ok(None);
+            };
+            listing.extend(items);
+        } else {
+            listing.extend(fresh.by_ref().take(wanted).cloned());
+        }
+    }
+    listing.truncate(shown);
+    Ok(Some(listing))
+}
+
+/// The scopes of `parts`, by key result, for [`Composed::kept`].
+pub(crate) fn scopes_of(
+    kept: &BTreeMap<threatokr_core::model::KeyResultId, Vec<ScopePart>>,
+) -> HashMap<String, HashSet<(String, String)>> {
+    kept.iter()
+        .map(|(kr, parts)| {
+            let scopes = parts.iter().map(|p| (p.app.clone(), p.environment.clone())).collect();
+            (kr.to_string(), scopes)
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
