@@ -31,7 +31,7 @@ use threatokr_core::progress::{parse_target_record, target_record};
 use threatokr_core::report::{COUNTED_SHOWN, format_number};
 use threatokr_store::{
     CiScanRow, EntityKind, EvidencePart, EvidenceText, PartText, RescoredMeasurement,
-    SerializedMeasurement, StatusObservation, Store, StoreError,
+    ScopeGeneration, SerializedMeasurement, StatusObservation, Store, StoreError,
 };
 
 /// A workspace measured on one day, with everything needed to print or store it.
@@ -390,6 +390,13 @@ fn reusable_values(
             by_environment.insert(g.environment.clone(), g.generation);
         }
     }
+    // Each app's scopes, found by app: a portfolio's key results each read thousands of apps'
+    // scopes, and a team's a few of them; looking each scope up in every key result's apps was a
+    // twentieth of measuring again.
+    let mut scopes_of_app: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
+    for (i, g) in generations.iter().enumerate() {
+        scopes_of_app.entry(g.app.as_str()).or_insert(i..i).end = i + 1;
+    }
     let mut needed: BTreeSet<(String, String)> = BTreeSet::new();
     for kr in &okrs.key_results {
         let id = kr.id.as_str();
@@ -397,12 +404,19 @@ fn reusable_values(
             continue; // A duplicated id (a validation error) is measured once.
         }
         let scopes = finding_scopes_read(workspace, kr, cycle, as_of);
-        let read = scopes
-            .as_ref()
-            .map(|scopes| generations.iter().filter(|g| scopes.contains(&g.app, &g.environment)));
+        // In the store's order (by app, then environment), as the findings are read.
+        let read: Option<Vec<&ScopeGeneration>> = scopes.as_ref().map(|scopes| {
+            scopes
+                .apps()
+                .filter_map(|app| scopes_of_app.get(app).map(|range| &generations[range.clone()]))
+                .flatten()
+                .filter(|g| scopes.has_environment(&g.environment))
+                .collect()
+        });
         let checkins = evidence.checkins.get(id).map(Vec::as_slice).unwrap_or_default();
         let base = fingerprint::key_result_base(&inputs, cycle.id.as_str(), as_of, id, checkins);
-        let print = fingerprint::key_result_fingerprint(&base, read.clone());
+        let print =
+            fingerprint::key_result_fingerprint(&base, read.as_ref().map(|r| r.iter().copied()));
         known.run_prints.bases.insert(id.to_owned(), base);
         let value = match stored.get(id) {
             Some(recorded) if *recorded == print && reuse == Reuse::Listed => {
@@ -425,7 +439,7 @@ fn reusable_values(
             reuse == Reuse::Listed && !nests && !matches!(kr.target, KrTarget::Binary { .. });
         let kept = match (&value, &read) {
             (None, Some(read)) if composable => {
-                compose::parts_to_keep(store, id, as_of, &base, read.clone())?
+                compose::parts_to_keep(store, id, as_of, &base, read.iter().copied())?
             }
             _ => None,
         };
@@ -569,8 +583,9 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         let id = kr.id.as_str();
         let parts = kr.value.scope_parts.as_deref().unwrap_or_default();
         let print = |app: &str, environment: &str| run_prints.of(id, app, environment);
-        let runs = kept_runs.get(id).cloned().unwrap_or_default();
-        let text = compose::composed_evidence(parts, &composed[id], print, &runs, write_run)
+        let none = HashMap::new();
+        let runs = kept_runs.get(id).unwrap_or(&none);
+        let text = compose::composed_evidence(parts, &composed[id], print, runs, write_run)
             .ok_or_else(|| StoreError::Changed {
                 what: format!("the evidence recorded for `{id}` was replaced"),
             })

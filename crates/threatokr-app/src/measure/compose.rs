@@ -6,6 +6,7 @@
 
 use super::fingerprint::RunPrints;
 use crate::Result;
+use crate::field_hash::hex;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use threatokr_core::metrics::{EvidenceRef, ScopePart};
 use threatokr_store::{EvidencePart, EvidenceText, PartText, ScopeGeneration, Store};
@@ -155,8 +156,4 @@ pub(crate) fn scopes_of(
             (kr.to_string(), scopes)
         })
         .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

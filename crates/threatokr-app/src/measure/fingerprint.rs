@@ -100,7 +100,7 @@ pub(crate) fn run_fingerprint(
     hash.field(&generation.to_le_bytes());
     // Half the digest: 128 bits name one run among a key result's thousands beyond any chance
     // of two meeting, and the store keeps one per run of the day's longest lists.
-    hash.finish()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::field_hash::hex(&hash.finish()[..16])
 }
 
 /// The version and the running executable's size and modification time: a rebuilt or upgraded

@@ -22,8 +22,17 @@ pub struct FindingScopes {
 impl FindingScopes {
     /// Whether the findings and scans of an app's environment are counted.
     pub fn contains(&self, app: &str, environment: &str) -> bool {
-        self.apps.contains(app)
-            && self.environments.as_ref().is_none_or(|e| e.contains(environment))
+        self.apps.contains(app) && self.has_environment(environment)
+    }
+
+    /// The apps whose findings are counted (in some environments), sorted.
+    pub fn apps(&self) -> impl Iterator<Item = &str> {
+        self.apps.iter().map(String::as_str)
+    }
+
+    /// Whether the findings and scans of this environment are counted (in the apps counted).
+    pub fn has_environment(&self, environment: &str) -> bool {
+        self.environments.as_ref().is_none_or(|e| e.contains(environment))
     }
 }
 
