@@ -157,3 +157,104 @@ pub(crate) fn scopes_of(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    fn finding(app: &str, environment: &str, id: usize) -> EvidenceRef {
+        EvidenceRef::Finding {
+            app: Arc::from(app),
+            environment: Arc::from(environment),
+            tool: Arc::from("semgrep"),
+            id: Arc::from(format!("f-{id}")),
+            rule: Arc::from("rule-1"),
+            severity: Cow::Borrowed("high"),
+            score: None,
+            deadline: None,
+            met: None,
+            days: None,
+            class: None,
+            by_band: None,
+            file: None,
+            line: None,
+        }
+    }
+
+    fn part(app: &str, environment: &str, listed: u64) -> ScopePart {
+        ScopePart {
+            app: app.to_owned(),
+            environment: environment.to_owned(),
+            listed,
+            met: 0,
+            days: Vec::new(),
+            newest_scan: None,
+        }
+    }
+
+    /// Scopes a and c kept (c listing nothing), b and d counted again.
+    fn composed_of(fresh: Vec<EvidenceRef>) -> (Vec<ScopePart>, Composed) {
+        let parts = vec![
+            part("a", "prod", 2),
+            part("b", "prod", 1),
+            part("c", "prod", 0),
+            part("d", "qa", 2),
+        ];
+        let kept = [("a", "prod"), ("c", "prod")]
+            .iter()
+            .map(|(app, environment)| ((*app).to_owned(), (*environment).to_owned()))
+            .collect();
+        (parts, Composed { kept, fresh, counted: 5 })
+    }
+
+    fn print(app: &str, environment: &str) -> Option<String> {
+        Some(format!("print of {app}/{environment}"))
+    }
+
+    fn write(items: &[EvidenceRef]) -> String {
+        items.iter().map(|item| serde_json::to_string(item).unwrap()).collect::<Vec<_>>().join(",")
+    }
+
+    #[test]
+    fn issue_12_a_composed_evidence_names_the_kept_runs_and_writes_the_others_in_scope_order() {
+        let fresh = vec![finding("b", "prod", 1), finding("d", "qa", 2), finding("d", "qa", 3)];
+        let (parts, composed) = composed_of(fresh.clone());
+        let kept_runs = HashMap::from([("print of a/prod".to_owned(), "key-a".to_owned())]);
+        let Some(EvidenceText::Parts(runs)) =
+            composed_evidence(&parts, &composed, print, &kept_runs, write)
+        else {
+            panic!("the evidence is composed in runs")
+        };
+        let expected = [
+            (Some("print of a/prod"), PartText::Kept("key-a".to_owned())),
+            (Some("print of b/prod"), PartText::Written(write(&fresh[..1]))),
+            (Some("print of d/qa"), PartText::Written(write(&fresh[1..]))),
+        ];
+        let got: Vec<(Option<&str>, PartText)> =
+            runs.iter().map(|run| (run.print.as_deref(), run.text.clone())).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn issue_12_a_kept_run_gone_or_evidence_out_of_its_scopes_composes_nothing() {
+        let fresh = vec![finding("b", "prod", 1), finding("d", "qa", 2), finding("d", "qa", 3)];
+        let (parts, composed) = composed_of(fresh);
+        // Another process measured the day: a's run is no longer among those kept.
+        assert_eq!(composed_evidence(&parts, &composed, print, &HashMap::new(), write), None);
+        let kept_runs = HashMap::from([("print of a/prod".to_owned(), "key-a".to_owned())]);
+        // An item of another scope where b's are due, or one item too many.
+        let swapped = vec![finding("d", "qa", 2), finding("b", "prod", 1), finding("d", "qa", 3)];
+        let (parts, composed) = composed_of(swapped);
+        assert_eq!(composed_evidence(&parts, &composed, print, &kept_runs, write), None);
+        let more = vec![
+            finding("b", "prod", 1),
+            finding("d", "qa", 2),
+            finding("d", "qa", 3),
+            finding("d", "qa", 4),
+        ];
+        let (parts, composed) = composed_of(more);
+        assert_eq!(composed_evidence(&parts, &composed, print, &kept_runs, write), None);
+    }
+}
