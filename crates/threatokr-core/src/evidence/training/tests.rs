@@ -104,3 +104,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Completions come sorted by person, course key, date and place, whatever their order in the
+    /// file and the case of their courses (the keys made once per row sort as made in each
+    /// comparison).
+    #[test]
+    fn issue_12_completions_are_sorted_by_person_course_key_and_date(
+        rows in proptest::collection::vec(
+            (0usize..3, 0usize..4, 1u8..28), 0..30),
+    ) {
+        let people = ["ana", "bo", "cy"];
+        let courses = ["Secure Coding", "secure coding", " OWASP Top 10", "owasp top 10 "];
+        let mut text = String::from("person,course,date\n");
+        for (person, course, day) in &rows {
+            text.push_str(&format!("{},{},2027-01-{day:02}\n", people[*person], courses[*course]));
+        }
+        let mut files = Files::new();
+        let file = files.add("completions.csv", text);
+        let (completions, diagnostics) = parse_completions(&files, file);
+        prop_assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        prop_assert_eq!(completions.len(), rows.len());
+        let mut expected = completions.clone();
+        expected.sort_by(|a, b| {
+            (&a.person, course_key(&a.course), a.date, a.origin)
+                .cmp(&(&b.person, course_key(&b.course), b.date, b.origin))
+        });
+        prop_assert_eq!(completions, expected);
+    }
+}
