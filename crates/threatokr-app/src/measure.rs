@@ -654,26 +654,27 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         .store
         .record_ci_scans(&measured.ci_scans)
         .map_err(Error::store("keeping the CI scans"))?;
+    // Borrowed from the models: nothing of a portfolio's 20,000 threats is copied to be compared.
     let mut observations = Vec::new();
     for model in &measured.workspace.models {
-        let model_file = measured.files.name(model.origin.file).to_owned();
-        let app = model.app.as_ref().map(|a| a.to_string()).unwrap_or_default();
+        let model_file = measured.files.name(model.origin.file);
+        let app = model.app.as_ref().map(|a| a.as_str()).unwrap_or_default();
         for threat in &model.threats {
             observations.push(StatusObservation {
-                model_file: model_file.clone(),
+                model_file: model_file.into(),
                 entity_kind: EntityKind::Threat,
-                entity_id: threat.id.to_string(),
-                app: app.clone(),
-                status: threat.status.as_str().to_owned(),
+                entity_id: threat.id.as_str().into(),
+                app: app.into(),
+                status: threat.status.as_str().into(),
             });
         }
         for control in &model.controls {
             observations.push(StatusObservation {
-                model_file: model_file.clone(),
+                model_file: model_file.into(),
                 entity_kind: EntityKind::Control,
-                entity_id: control.id.to_string(),
-                app: app.clone(),
-                status: control.status.as_str().to_owned(),
+                entity_id: control.id.as_str().into(),
+                app: app.into(),
+                status: control.status.as_str().into(),
             });
         }
     }
@@ -930,12 +931,16 @@ pub fn read_evidence_files(
     let scans =
         map_in_order(&repos, progress, "scanning CI of repositories", |repo| -> Result<_> {
             let folder = root.join(repo.trim_start_matches("./"));
-            // A URL or a folder that is not checked out here has no scan: it covers nothing.
-            if repo.contains("://") || !folder.is_dir() {
+            // A URL or a folder that is not checked out here has no scan: it covers nothing
+            // (`ci_files` looks at the folder once; 5,000 repositories looked twice, issue 12).
+            if repo.contains("://") {
                 return Ok(None);
             }
             let (mut own_files, mut own_diagnostics) = (Files::new(), Vec::new());
-            let ids = ci_files(reader, &mut own_files, &folder, &mut own_diagnostics)?;
+            let ids = match ci_files(reader, &mut own_files, &folder, &mut own_diagnostics) {
+                Err(Error::NotAFolder { .. }) => return Ok(None),
+                listed => listed?,
+            };
             let (scan, more, fresh) = shared_cache.scan_keeping_apart(&own_files, repo, &ids);
             own_diagnostics.extend(more);
             Ok(Some((own_files, own_diagnostics, scan, fresh)))

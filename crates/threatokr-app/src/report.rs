@@ -25,22 +25,16 @@ pub fn report_model(measured: &Measured) -> Result<ReportModel> {
     numbers.grades.dedup_by(|a, b| a.lineage == b.lineage && a.cycle == b.cycle);
     // Open risk by theme over time, replayed from the status history the store keeps.
     let changes = measured.store.status_changes(threatokr_store::EntityKind::Threat)?;
-    let statuses: Vec<(String, threatokr_core::model::ThreatStatus)> = changes
-        .iter()
-        .map(|c| {
-            (
-                c.observation.model_file.clone(),
-                c.observation
-                    .status
-                    .parse()
-                    .unwrap_or(threatokr_core::model::ThreatStatus::Unknown),
-            )
-        })
-        .collect();
     let replay: Vec<threatokr_core::analysis::StatusChange<'_>> = changes
         .iter()
-        .zip(&statuses)
-        .map(|(c, (file, status))| (file.as_str(), c.observation.entity_id.as_str(), c.at, *status))
+        .map(|c| {
+            let status = c
+                .observation
+                .status
+                .parse()
+                .unwrap_or(threatokr_core::model::ThreatStatus::Unknown);
+            (&*c.observation.model_file, &*c.observation.entity_id, c.at, status)
+        })
         .collect();
     let names = |id| measured.files.name(id).to_owned();
     numbers.theme_risk = threatokr_core::analysis::open_risk_by_theme_over_time(

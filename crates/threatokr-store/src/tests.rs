@@ -985,13 +985,13 @@ fn checkin_sources_round_trip_through_their_names() {
 
 // ---- status history ----
 
-fn observed(kind: EntityKind, id: &str, status: &str) -> StatusObservation {
+fn observed(kind: EntityKind, id: &str, status: &str) -> StatusObservation<'static> {
     StatusObservation {
         model_file: "models/shop.tm.yaml".into(),
         entity_kind: kind,
-        entity_id: id.into(),
+        entity_id: id.to_owned().into(),
         app: "shop".into(),
-        status: status.into(),
+        status: status.to_owned().into(),
     }
 }
 
@@ -1020,7 +1020,7 @@ fn reading_the_same_models_every_day_records_only_changes() {
         .status_history(EntityKind::Threat, "T-1")
         .unwrap()
         .into_iter()
-        .map(|c| (c.at, c.observation.status))
+        .map(|c| (c.at, c.observation.status.into_owned()))
         .collect();
     assert_eq!(
         history,
@@ -1034,7 +1034,7 @@ fn reading_the_same_models_every_day_records_only_changes() {
         .status_changes(EntityKind::Threat)
         .unwrap()
         .into_iter()
-        .map(|c| (c.at, c.observation.entity_id, c.observation.status))
+        .map(|c| (c.at, c.observation.entity_id.into_owned(), c.observation.status.into_owned()))
         .collect();
     assert_eq!(
         all,
@@ -1067,7 +1067,7 @@ fn the_same_id_in_two_model_files_has_two_histories() {
         .status_history(EntityKind::Threat, "T-1")
         .unwrap()
         .into_iter()
-        .map(|c| c.observation.model_file)
+        .map(|c| c.observation.model_file.into_owned())
         .collect();
     assert_eq!(files, ["models/billing.json", "models/shop.tm.yaml"]);
 }
