@@ -185,8 +185,41 @@ impl Session {
     /// measuring opened it read-only).
     pub fn record(&self, measured: &mut Measured) -> Result<Recorded> {
         measured.store = self.store()?;
-        record(measured)
+        match record(measured) {
+            // A composed key result named a run of evidence the store no longer keeps (a
+            // damaged store, or another process measured the day meanwhile): nothing was
+            // written; the day is measured again with every scope counted, and recorded.
+            Err(Error::StoreWhile { source: StoreError::Changed { .. }, .. })
+                if !measured.composed.is_empty() =>
+            {
+                let (cycle, as_of) =
+                    (measured.measurement.cycle.to_string(), measured.measurement.as_of);
+                let reader = self.reader()?;
+                let again = compute_once(
+                    &reader,
+                    Some(&cycle),
+                    Some(as_of),
+                    as_of,
+                    Reuse::Listed,
+                    Compose::Never,
+                    &mut crate::NoProgress,
+                )?;
+                let Some((again, evidence)) = again else { return Err(not_composed()) };
+                crate::parallel::free_elsewhere(evidence);
+                *measured = again;
+                measured.store = self.store()?;
+                record(measured)
+            }
+            recorded => recorded,
+        }
     }
+}
+
+/// What composing nothing cannot give: a measurement lacking a run of evidence.
+fn not_composed() -> Error {
+    Error::store("measuring")(StoreError::Damaged {
+        what: "the evidence runs a measurement named are missing".into(),
+    })
 }
 
 /// Measures as [`Session::measure`] does, and returns the evidence read too (`explain` names
@@ -200,6 +233,38 @@ pub(crate) fn compute_with_evidence(
     reuse: Reuse,
     progress: &mut dyn Progress,
 ) -> Result<(Measured, EvidenceSet)> {
+    // A key result whose kept parts name runs the store no longer keeps (a damaged store) is
+    // measured again with every scope counted, as a damaged stored value is.
+    for compose in [Compose::KeptParts, Compose::Never] {
+        if let Some(measured) = compute_once(reader, cycle, as_of, today, reuse, compose, progress)?
+        {
+            return Ok(measured);
+        }
+    }
+    // Composing nothing never lacks a run: not reached.
+    Err(not_composed())
+}
+
+/// Whether a finding key result may add the parts kept for its unchanged scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compose {
+    /// For a listing ([`Reuse::Listed`]), when the store keeps them.
+    KeptParts,
+    /// Every scope counted.
+    Never,
+}
+
+/// [`compute_with_evidence`], composing as `compose` says; `None` when a composed key result's
+/// kept runs are not all in the store.
+fn compute_once(
+    reader: &Reader,
+    cycle: Option<&str>,
+    as_of: Option<Date>,
+    today: Date,
+    reuse: Reuse,
+    compose: Compose,
+    progress: &mut dyn Progress,
+) -> Result<Option<(Measured, EvidenceSet)>> {
     let root = reader.base();
     let loaded = read_workspace(reader)?;
     let (workspace, more) = load_workspace_cached(root, &loaded.files, &loaded.inputs);
@@ -227,7 +292,8 @@ pub(crate) fn compute_with_evidence(
         &mut ci_cache,
     )?;
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
-    let known = reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse)?;
+    let known =
+        reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse, compose)?;
     let Known {
         values: reused_values,
         fingerprints,
@@ -255,7 +321,10 @@ pub(crate) fn compute_with_evidence(
         kept_parts,
         on_every_core,
     );
-    let composed = compose_listings(&mut measurement, kept_scopes, &store, &run_prints)?;
+    let Some(composed) = compose_listings(&mut measurement, kept_scopes, &store, &run_prints)?
+    else {
+        return Ok(None);
+    };
     diagnostics.extend(measurement.diagnostics.iter().cloned());
     sort_diagnostics(&files, &mut diagnostics);
     // A value computed from a file with errors is not recorded: which metrics read such a file.
@@ -275,7 +344,7 @@ pub(crate) fn compute_with_evidence(
             unrecorded.insert(kr.id.to_string());
         }
     }
-    Ok((
+    Ok(Some((
         Measured {
             workspace,
             measurement,
@@ -291,18 +360,19 @@ pub(crate) fn compute_with_evidence(
             composed,
         },
         evidence,
-    ))
+    )))
 }
 
 /// For each key result composed of kept scope parts, its evidence computed set apart for
 /// recording and replaced by the first items counted that a listing shows (read back from the
-/// runs kept for its first scopes).
+/// runs kept for its first scopes); `None` when the store does not keep every run its kept parts
+/// name.
 fn compose_listings(
     measurement: &mut CycleMeasurement,
     mut kept_scopes: HashMap<String, std::collections::HashSet<(String, String)>>,
     store: &Store,
     run_prints: &RunPrints,
-) -> Result<BTreeMap<String, Composed>> {
+) -> Result<Option<BTreeMap<String, Composed>>> {
     let mut composed = BTreeMap::new();
     for kr in &mut measurement.key_results {
         let id = kr.id.as_str();
@@ -318,17 +388,16 @@ fn compose_listings(
             .kept_runs(id, measurement.as_of)
             .map_err(Error::store("reading the evidence recorded"))?;
         let print = |app: &str, environment: &str| run_prints.of(id, app, environment);
+        if !compose::names_kept_runs(parts, &entry, print, &kept_runs) {
+            return Ok(None);
+        }
         let listing =
             compose::listing_prefix(store, parts, &entry, print, &kept_runs, COUNTED_SHOWN)?;
-        let Some(listing) = listing else {
-            return Err(Error::store("reading the evidence recorded")(StoreError::Changed {
-                what: format!("the evidence recorded for `{id}` was replaced"),
-            }));
-        };
+        let Some(listing) = listing else { return Ok(None) };
         kr.value.evidence = listing;
         composed.insert(id.to_owned(), entry);
     }
-    Ok(composed)
+    Ok(Some(composed))
 }
 
 /// What the store holds of a measurement of the same day on the same inputs.
@@ -366,6 +435,7 @@ impl Known {
 /// Fingerprints every key result of `cycle` and, unless `reuse` is [`Reuse::Never`], takes from
 /// the store the values recorded on `as_of` with the same fingerprint; `None` when the store keeps
 /// no fingerprints (a read-only store of an older schema) or the build cannot be identified.
+#[expect(clippy::too_many_arguments, reason = "what the measurement read, and how it may reuse")]
 fn reusable_values(
     workspace: &Workspace,
     cycle: &Cycle,
@@ -374,6 +444,7 @@ fn reusable_values(
     files: &Files,
     evidence: &EvidenceSet,
     reuse: Reuse,
+    compose: Compose,
 ) -> Result<Option<Known>> {
     let Some(generations) = store.finding_scope_generations()? else { return Ok(None) };
     let Some(inputs) = fingerprint::inputs_hash(files, evidence) else { return Ok(None) };
@@ -435,8 +506,10 @@ fn reusable_values(
         };
         // A listing of a finding key result whose stored value is of other findings takes the
         // parts kept for its unchanged scopes, and reads only the findings of the others.
-        let composable =
-            reuse == Reuse::Listed && !nests && !matches!(kr.target, KrTarget::Binary { .. });
+        let composable = reuse == Reuse::Listed
+            && compose == Compose::KeptParts
+            && !nests
+            && !matches!(kr.target, KrTarget::Binary { .. });
         let kept = match (&value, &read) {
             (None, Some(read)) if composable => {
                 compose::parts_to_keep(store, id, as_of, &base, read.iter().copied())?

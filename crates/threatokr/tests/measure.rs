@@ -1006,3 +1006,29 @@ fn issue_12_a_long_list_measured_again_from_its_kept_scope_counts_equals_a_full_
     let listed = key_result(&after, "KR-PROD-VULNS")["evidence"].as_array().unwrap().len();
     assert_eq!(listed as f64, count(&after));
 }
+
+/// A store that lost a run of evidence that the kept scope counts name (edited by hand, damaged):
+/// the key result is counted again in every scope, as a damaged stored value is, and what is
+/// recorded is what `--full` computes (issue 12).
+#[test]
+fn issue_12_kept_scope_counts_whose_evidence_is_gone_are_counted_again_in_every_scope() {
+    let workspace = demo("kept-scope-counts-damaged");
+    for app in ["checkout", "payments-api", "storefront"] {
+        ingest_many(&workspace, app, 150, "2027-02-12");
+    }
+    measure_json(&workspace, &[]);
+    ingest_many(&workspace, "checkout", 140, "2027-02-14");
+    let store = rusqlite::Connection::open(workspace.join(".threatokr/store.sqlite")).unwrap();
+    let dropped = store
+        .execute("DELETE FROM evidence_parts WHERE json LIKE '%\"app\":\"payments-api\"%'", [])
+        .unwrap();
+    assert!(dropped > 0, "the payments-api run was kept in parts");
+    drop(store);
+    let output = threatokr(&["measure", "--force", "--as-of", "2027-02-15"], &workspace);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(!table.contains("again only in the scopes"), "nothing composed: {table}");
+    let (after, _) = measured_incrementally_and_in_full(&workspace);
+    let listed = key_result(&after, "KR-PROD-VULNS")["evidence"].as_array().unwrap().len();
+    assert_eq!(listed as f64, key_result(&after, "KR-PROD-VULNS")["value"].as_f64().unwrap());
+}

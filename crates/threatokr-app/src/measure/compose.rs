@@ -110,6 +110,21 @@ pub(crate) fn composed_evidence(
     fresh.is_empty().then_some(EvidenceText::Parts(runs))
 }
 
+/// Whether the runs recorded that day (`kept_runs`, by print) hold the run of every kept scope
+/// that lists items: the evidence can then be composed ([`composed_evidence`]).
+pub(crate) fn names_kept_runs(
+    parts: &[ScopePart],
+    composed: &Composed,
+    print: impl Fn(&str, &str) -> Option<String>,
+    kept_runs: &HashMap<String, String>,
+) -> bool {
+    parts
+        .iter()
+        .filter(|part| part.listed > 0)
+        .filter(|part| composed.kept.contains(&(part.app.clone(), part.environment.clone())))
+        .all(|part| print(&part.app, &part.environment).is_some_and(|p| kept_runs.contains_key(&p)))
+}
+
 /// The first `shown` items of a composed key result's evidence, for a listing: the runs kept
 /// for its first scopes read back, and the items computed for the others. `None` when a kept run
 /// is gone or does not read back.
