@@ -377,23 +377,19 @@ fn compose_listings(
     for kr in &mut measurement.key_results {
         let id = kr.id.as_str();
         let Some(kept) = kept_scopes.remove(id) else { continue };
-        let Some(parts) = &kr.value.scope_parts else { continue };
-        let counted = parts.iter().map(|p| p.listed).sum::<u64>();
-        let entry = Composed {
-            kept,
-            fresh: std::mem::take(&mut kr.value.evidence),
-            counted: usize::try_from(counted).unwrap_or(usize::MAX),
-        };
-        let kept_runs = store
+        // A value without parts would be recorded with the evidence of some scopes only.
+        let Some(parts) = &kr.value.scope_parts else { return Ok(None) };
+        let recorded = store
             .kept_runs(id, measurement.as_of)
             .map_err(Error::store("reading the evidence recorded"))?;
         let print = |app: &str, environment: &str| run_prints.of(id, app, environment);
-        if !compose::names_kept_runs(parts, &entry, print, &kept_runs) {
+        let fresh = std::mem::take(&mut kr.value.evidence);
+        let Some(entry) = Composed::new(parts, &kept, fresh, print, &recorded) else {
             return Ok(None);
-        }
-        let listing =
-            compose::listing_prefix(store, parts, &entry, print, &kept_runs, COUNTED_SHOWN)?;
-        let Some(listing) = listing else { return Ok(None) };
+        };
+        let Some(listing) = compose::listing_prefix(store, parts, &entry, COUNTED_SHOWN)? else {
+            return Ok(None);
+        };
         kr.value.evidence = listing;
         composed.insert(id.to_owned(), entry);
     }
@@ -639,8 +635,9 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
     // named, not written again.
     let composed = &measured.composed;
     let mut kept_runs: HashMap<&str, HashMap<String, String>> = HashMap::new();
+    // (A composed key result names the runs it found when it was measured.)
     for kr in computed.clone().filter(|kr| {
-        kr.value.evidence.len() >= PARTS_FROM_ITEMS || composed.contains_key(kr.id.as_str())
+        kr.value.evidence.len() >= PARTS_FROM_ITEMS && !composed.contains_key(kr.id.as_str())
     }) {
         let runs = measured
             .store
@@ -656,11 +653,9 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         let id = kr.id.as_str();
         let parts = kr.value.scope_parts.as_deref().unwrap_or_default();
         let print = |app: &str, environment: &str| run_prints.of(id, app, environment);
-        let none = HashMap::new();
-        let runs = kept_runs.get(id).unwrap_or(&none);
-        let text = compose::composed_evidence(parts, &composed[id], print, runs, write_run)
+        let text = compose::composed_evidence(parts, &composed[id], print, write_run)
             .ok_or_else(|| StoreError::Changed {
-                what: format!("the evidence recorded for `{id}` was replaced"),
+                what: format!("the evidence computed for `{id}` does not follow its scopes"),
             })
             .map_err(Error::store("recording the measurements"))?;
         composed_texts.insert(id, text);

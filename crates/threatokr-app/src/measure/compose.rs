@@ -68,61 +68,78 @@ pub(crate) fn parts_to_keep<'g>(
 /// A finding key result composed of kept parts and scopes computed again.
 #[derive(Debug)]
 pub(crate) struct Composed {
-    /// The scopes whose parts were kept.
-    pub(crate) kept: HashSet<(String, String)>,
+    /// The print and the key of the run recorded for each kept scope that lists items.
+    pub(crate) kept_runs: HashMap<(String, String), (String, String)>,
     /// The evidence of the scopes computed, in their order.
     pub(crate) fresh: Vec<EvidenceRef>,
     /// How many items the whole evidence counts.
     pub(crate) counted: usize,
 }
 
+impl Composed {
+    /// A key result whose `parts` are those of the scopes `kept` and those computed, with the
+    /// evidence computed (`fresh`): each kept scope that lists items is named by its print
+    /// among the runs recorded that day (`recorded`, by print). `None` when one is not among
+    /// them (the store lost it, or another process measured the day meanwhile).
+    pub(crate) fn new(
+        parts: &[ScopePart],
+        kept: &HashSet<(String, String)>,
+        fresh: Vec<EvidenceRef>,
+        print: impl Fn(&str, &str) -> Option<String>,
+        recorded: &HashMap<String, String>,
+    ) -> Option<Self> {
+        let mut kept_runs = HashMap::new();
+        for part in parts.iter().filter(|part| part.listed > 0) {
+            let scope = (part.app.clone(), part.environment.clone());
+            if kept.contains(&scope) {
+                let print = print(&part.app, &part.environment)?;
+                let key = recorded.get(&print)?.clone();
+                kept_runs.insert(scope, (print, key));
+            }
+        }
+        let counted = parts.iter().map(|p| p.listed).sum::<u64>();
+        Some(Self { kept_runs, fresh, counted: usize::try_from(counted).ok()? })
+    }
+
+    /// The print and key of the run kept for `part`'s scope, when it is kept.
+    fn kept_run(&self, part: &ScopePart) -> Option<&(String, String)> {
+        self.kept_runs.get(&(part.app.clone(), part.environment.clone()))
+    }
+}
+
 /// The evidence of a composed key result as the store keeps it: in the order of its scopes, the
-/// run of each scope computed written, that of each kept scope named by its print among the runs
-/// recorded that day (`kept_runs`). `None` when a kept run is not among them (another process
-/// measured the day meanwhile) or the evidence computed does not follow its scopes.
+/// run of each scope computed written (named by `print`), that of each kept scope named by the
+/// key it was recorded under. `None` when the evidence computed does not follow its scopes.
 pub(crate) fn composed_evidence(
     parts: &[ScopePart],
     composed: &Composed,
     print: impl Fn(&str, &str) -> Option<String>,
-    kept_runs: &HashMap<String, String>,
     write: impl Fn(&[EvidenceRef]) -> String,
 ) -> Option<EvidenceText> {
     let mut fresh = composed.fresh.as_slice();
     let mut runs = Vec::new();
     for part in parts.iter().filter(|part| part.listed > 0) {
-        let print = print(&part.app, &part.environment);
-        let text = if composed.kept.contains(&(part.app.clone(), part.environment.clone())) {
-            PartText::Kept(kept_runs.get(print.as_ref()?)?.clone())
-        } else {
-            let (items, rest) = fresh.split_at_checked(usize::try_from(part.listed).ok()?)?;
-            let of_scope = |item: &EvidenceRef| {
-                matches!(item, EvidenceRef::Finding { app, environment, .. }
-                    if **app == part.app && **environment == part.environment)
-            };
-            if !items.iter().all(of_scope) {
-                return None;
+        let run = match composed.kept_run(part) {
+            Some((print, key)) => {
+                EvidencePart { print: Some(print.clone()), text: PartText::Kept(key.clone()) }
             }
-            fresh = rest;
-            PartText::Written(write(items))
+            None => {
+                let (items, rest) = fresh.split_at_checked(usize::try_from(part.listed).ok()?)?;
+                let of_scope = |item: &EvidenceRef| {
+                    matches!(item, EvidenceRef::Finding { app, environment, .. }
+                        if **app == part.app && **environment == part.environment)
+                };
+                if !items.iter().all(of_scope) {
+                    return None;
+                }
+                fresh = rest;
+                let text = PartText::Written(write(items));
+                EvidencePart { print: print(&part.app, &part.environment), text }
+            }
         };
-        runs.push(EvidencePart { print, text });
+        runs.push(run);
     }
     fresh.is_empty().then_some(EvidenceText::Parts(runs))
-}
-
-/// Whether the runs recorded that day (`kept_runs`, by print) hold the run of every kept scope
-/// that lists items: the evidence can then be composed ([`composed_evidence`]).
-pub(crate) fn names_kept_runs(
-    parts: &[ScopePart],
-    composed: &Composed,
-    print: impl Fn(&str, &str) -> Option<String>,
-    kept_runs: &HashMap<String, String>,
-) -> bool {
-    parts
-        .iter()
-        .filter(|part| part.listed > 0)
-        .filter(|part| composed.kept.contains(&(part.app.clone(), part.environment.clone())))
-        .all(|part| print(&part.app, &part.environment).is_some_and(|p| kept_runs.contains_key(&p)))
 }
 
 /// The first `shown` items of a composed key result's evidence, for a listing: the runs kept
@@ -132,8 +149,6 @@ pub(crate) fn listing_prefix(
     store: &Store,
     parts: &[ScopePart],
     composed: &Composed,
-    print: impl Fn(&str, &str) -> Option<String>,
-    kept_runs: &HashMap<String, String>,
     shown: usize,
 ) -> Result<Option<Vec<EvidenceRef>>> {
     let mut listing = Vec::new();
@@ -143,11 +158,7 @@ pub(crate) fn listing_prefix(
             break;
         }
         let wanted = usize::try_from(part.listed).unwrap_or(usize::MAX);
-        if composed.kept.contains(&(part.app.clone(), part.environment.clone())) {
-            let Some(key) = print(&part.app, &part.environment).and_then(|p| kept_runs.get(&p))
-            else {
-                return Ok(None);
-            };
+        if let Some((_, key)) = composed.kept_run(part) {
             let Some(run) = store.kept_run(key)? else { return Ok(None) };
             let Ok(items) = serde_json::from_str::<Vec<EvidenceRef>>(&format!("[{run}]")) else {
                 return Ok(None);
@@ -161,7 +172,7 @@ pub(crate) fn listing_prefix(
     Ok(Some(listing))
 }
 
-/// The scopes of `parts`, by key result, for [`Composed::kept`].
+/// The scopes of `parts`, by key result, for [`Composed::new`].
 pub(crate) fn scopes_of(
     kept: &BTreeMap<threatokr_core::model::KeyResultId, Vec<ScopePart>>,
 ) -> HashMap<String, HashSet<(String, String)>> {
@@ -209,19 +220,24 @@ mod tests {
         }
     }
 
-    /// Scopes a and c kept (c listing nothing), b and d counted again.
-    fn composed_of(fresh: Vec<EvidenceRef>) -> (Vec<ScopePart>, Composed) {
+    /// Scopes a and c kept (c listing nothing), b and d counted again; a's run recorded under
+    /// `recorded`.
+    fn composed_of(
+        fresh: Vec<EvidenceRef>,
+        recorded: &HashMap<String, String>,
+    ) -> (Vec<ScopePart>, Option<Composed>) {
         let parts = vec![
             part("a", "prod", 2),
             part("b", "prod", 1),
             part("c", "prod", 0),
             part("d", "qa", 2),
         ];
-        let kept = [("a", "prod"), ("c", "prod")]
+        let kept: HashSet<(String, String)> = [("a", "prod"), ("c", "prod")]
             .iter()
             .map(|(app, environment)| ((*app).to_owned(), (*environment).to_owned()))
             .collect();
-        (parts, Composed { kept, fresh, counted: 5 })
+        let composed = Composed::new(&parts, &kept, fresh, print, recorded);
+        (parts, composed)
     }
 
     fn print(app: &str, environment: &str) -> Option<String> {
@@ -232,13 +248,17 @@ mod tests {
         items.iter().map(|item| serde_json::to_string(item).unwrap()).collect::<Vec<_>>().join(",")
     }
 
+    fn recorded() -> HashMap<String, String> {
+        HashMap::from([("print of a/prod".to_owned(), "key-a".to_owned())])
+    }
+
     #[test]
     fn issue_12_a_composed_evidence_names_the_kept_runs_and_writes_the_others_in_scope_order() {
         let fresh = vec![finding("b", "prod", 1), finding("d", "qa", 2), finding("d", "qa", 3)];
-        let (parts, composed) = composed_of(fresh.clone());
-        let kept_runs = HashMap::from([("print of a/prod".to_owned(), "key-a".to_owned())]);
-        let Some(EvidenceText::Parts(runs)) =
-            composed_evidence(&parts, &composed, print, &kept_runs, write)
+        let (parts, composed) = composed_of(fresh.clone(), &recorded());
+        let composed = composed.expect("a's run is recorded");
+        assert_eq!(composed.counted, 5);
+        let Some(EvidenceText::Parts(runs)) = composed_evidence(&parts, &composed, print, write)
         else {
             panic!("the evidence is composed in runs")
         };
@@ -255,21 +275,19 @@ mod tests {
     #[test]
     fn issue_12_a_kept_run_gone_or_evidence_out_of_its_scopes_composes_nothing() {
         let fresh = vec![finding("b", "prod", 1), finding("d", "qa", 2), finding("d", "qa", 3)];
-        let (parts, composed) = composed_of(fresh);
-        // Another process measured the day: a's run is no longer among those kept.
-        assert_eq!(composed_evidence(&parts, &composed, print, &HashMap::new(), write), None);
-        let kept_runs = HashMap::from([("print of a/prod".to_owned(), "key-a".to_owned())]);
+        // Another process measured the day: a's run is no longer among those recorded.
+        assert!(composed_of(fresh, &HashMap::new()).1.is_none());
         // An item of another scope where b's are due, or one item too many.
         let swapped = vec![finding("d", "qa", 2), finding("b", "prod", 1), finding("d", "qa", 3)];
-        let (parts, composed) = composed_of(swapped);
-        assert_eq!(composed_evidence(&parts, &composed, print, &kept_runs, write), None);
+        let (parts, composed) = composed_of(swapped, &recorded());
+        assert_eq!(composed_evidence(&parts, &composed.unwrap(), print, write), None);
         let more = vec![
             finding("b", "prod", 1),
             finding("d", "qa", 2),
             finding("d", "qa", 3),
             finding("d", "qa", 4),
         ];
-        let (parts, composed) = composed_of(more);
-        assert_eq!(composed_evidence(&parts, &composed, print, &kept_runs, write), None);
+        let (parts, composed) = composed_of(more, &recorded());
+        assert_eq!(composed_evidence(&parts, &composed.unwrap(), print, write), None);
     }
 }
