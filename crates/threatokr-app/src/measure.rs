@@ -1149,7 +1149,8 @@ mod tests {
     use std::borrow::Cow;
     use std::sync::Arc;
 
-    fn finding(app: &str, environment: &str, id: usize) -> EvidenceRef {
+    /// A high finding of `app` in `environment` (also the `compose` tests').
+    pub(super) fn finding(app: &str, environment: &str, id: usize) -> EvidenceRef {
         EvidenceRef::Finding {
             app: Arc::from(app),
             environment: Arc::from(environment),

@@ -187,27 +187,7 @@ pub(crate) fn scopes_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
-    use std::sync::Arc;
-
-    fn finding(app: &str, environment: &str, id: usize) -> EvidenceRef {
-        EvidenceRef::Finding {
-            app: Arc::from(app),
-            environment: Arc::from(environment),
-            tool: Arc::from("semgrep"),
-            id: Arc::from(format!("f-{id}")),
-            rule: Arc::from("rule-1"),
-            severity: Cow::Borrowed("high"),
-            score: None,
-            deadline: None,
-            met: None,
-            days: None,
-            class: None,
-            by_band: None,
-            file: None,
-            line: None,
-        }
-    }
+    use crate::measure::tests::finding;
 
     fn part(app: &str, environment: &str, listed: u64) -> ScopePart {
         ScopePart {
