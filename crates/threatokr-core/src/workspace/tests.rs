@@ -58,3 +58,26 @@ fn every_alias_of_a_threat_id_is_found_without_walking_them_all_and_follows_a_re
     assert_eq!(aliases.aliases_of(&shared), ["api:T-0001"]);
     assert_eq!(aliases.aliases_of(&other), ["api:T-0009", "web:T-0002"]);
 }
+
+#[test]
+fn issue_12_aliases_read_back_from_their_entries_are_the_aliases_written() {
+    let mut aliases = crate::model::ThreatAliases::default();
+    // Inserted out of order, one alias given again to another threat.
+    for (alias, threat) in
+        [("web:T-0002", "T-1"), ("api:T-0001", "T-1"), ("api:T-0009", "T-2"), ("web:T-0002", "T-2")]
+    {
+        aliases.insert(alias.into(), threat.parse().expect("an id"));
+    }
+    let text = serde_json::to_string(&aliases).expect("aliases serialize");
+    let read: crate::model::ThreatAliases = serde_json::from_str(&text).expect("and read back");
+    assert_eq!(read, aliases);
+    let other: ThreatId = "T-2".parse().expect("an id");
+    assert_eq!(read.aliases_of(&other), ["api:T-0009", "web:T-0002"]);
+    // A map that is not one is refused, not read as empty.
+    assert!(
+        serde_json::from_str::<crate::model::ThreatAliases>(
+            r#"{"by_alias":[1],"by_threat":{},"every_by_threat":{}}"#
+        )
+        .is_err()
+    );
+}
