@@ -311,17 +311,16 @@ fn compute_once(
     let on_every_core: &ComputeValues<'_> = &|key_results, value| {
         map_in_order(key_results, &mut crate::NoProgress, "measuring", |kr| value(kr))
     };
-    let kept_scopes = compose::scopes_of(&kept_parts);
     let mut measurement = measure_cycle_reusing(
         &workspace,
         &cycle,
         as_of,
         &evidence,
         reused_values,
-        kept_parts,
+        &kept_parts,
         on_every_core,
     );
-    let Some(composed) = compose_listings(&mut measurement, kept_scopes, &store, &run_prints)?
+    let Some(composed) = compose_listings(&mut measurement, &kept_parts, &store, &run_prints)?
     else {
         return Ok(None);
     };
@@ -369,14 +368,14 @@ fn compute_once(
 /// name.
 fn compose_listings(
     measurement: &mut CycleMeasurement,
-    mut kept_scopes: HashMap<String, std::collections::HashSet<(String, String)>>,
+    kept_parts: &BTreeMap<KeyResultId, Vec<ScopePart>>,
     store: &Store,
     run_prints: &RunPrints,
 ) -> Result<Option<BTreeMap<String, Composed>>> {
     let mut composed = BTreeMap::new();
     for kr in &mut measurement.key_results {
         let id = kr.id.as_str();
-        let Some(kept) = kept_scopes.remove(id) else { continue };
+        let Some(kept) = kept_parts.get(&kr.id) else { continue };
         // A value without parts would be recorded with the evidence of some scopes only.
         let Some(parts) = &kr.value.scope_parts else { return Ok(None) };
         let recorded = store
@@ -384,7 +383,7 @@ fn compose_listings(
             .map_err(Error::store("reading the evidence recorded"))?;
         let print = |app: &str, environment: &str| run_prints.of(id, app, environment);
         let fresh = std::mem::take(&mut kr.value.evidence);
-        let Some(entry) = Composed::new(parts, &kept, fresh, print, &recorded) else {
+        let Some(entry) = Composed::new(parts, kept, fresh, print, &recorded) else {
             return Ok(None);
         };
         let Some(listing) = compose::listing_prefix(store, parts, &entry, COUNTED_SHOWN)? else {

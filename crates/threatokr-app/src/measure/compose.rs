@@ -7,7 +7,7 @@
 use super::fingerprint::RunPrints;
 use crate::Result;
 use crate::field_hash::hex;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use threatokr_core::metrics::{EvidenceRef, ScopePart};
 use threatokr_store::{EvidencePart, EvidenceText, PartText, ScopeGeneration, Store};
 
@@ -83,19 +83,16 @@ impl Composed {
     /// them (the store lost it, or another process measured the day meanwhile).
     pub(crate) fn new(
         parts: &[ScopePart],
-        kept: &HashSet<(String, String)>,
+        kept: &[ScopePart],
         fresh: Vec<EvidenceRef>,
         print: impl Fn(&str, &str) -> Option<String>,
         recorded: &HashMap<String, String>,
     ) -> Option<Self> {
         let mut kept_runs = HashMap::new();
-        for part in parts.iter().filter(|part| part.listed > 0) {
-            let scope = (part.app.clone(), part.environment.clone());
-            if kept.contains(&scope) {
-                let print = print(&part.app, &part.environment)?;
-                let key = recorded.get(&print)?.clone();
-                kept_runs.insert(scope, (print, key));
-            }
+        for part in kept.iter().filter(|part| part.listed > 0) {
+            let print = print(&part.app, &part.environment)?;
+            let key = recorded.get(&print)?.clone();
+            kept_runs.insert((part.app.clone(), part.environment.clone()), (print, key));
         }
         let counted = parts.iter().map(|p| p.listed).sum::<u64>();
         Some(Self { kept_runs, fresh, counted: usize::try_from(counted).ok()? })
@@ -172,18 +169,6 @@ pub(crate) fn listing_prefix(
     Ok(Some(listing))
 }
 
-/// The scopes of `parts`, by key result, for [`Composed::new`].
-pub(crate) fn scopes_of(
-    kept: &BTreeMap<threatokr_core::model::KeyResultId, Vec<ScopePart>>,
-) -> HashMap<String, HashSet<(String, String)>> {
-    kept.iter()
-        .map(|(kr, parts)| {
-            let scopes = parts.iter().map(|p| (p.app.clone(), p.environment.clone())).collect();
-            (kr.to_string(), scopes)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,10 +197,7 @@ mod tests {
             part("c", "prod", 0),
             part("d", "qa", 2),
         ];
-        let kept: HashSet<(String, String)> = [("a", "prod"), ("c", "prod")]
-            .iter()
-            .map(|(app, environment)| ((*app).to_owned(), (*environment).to_owned()))
-            .collect();
+        let kept = [parts[0].clone(), parts[2].clone()];
         let composed = Composed::new(&parts, &kept, fresh, print, recorded);
         (parts, composed)
     }

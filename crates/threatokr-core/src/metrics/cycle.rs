@@ -144,7 +144,7 @@ pub fn measure_cycle_reusing(
     as_of: Date,
     evidence: &EvidenceSet,
     mut reused: BTreeMap<KeyResultId, KrValue>,
-    kept: BTreeMap<KeyResultId, Vec<ScopePart>>,
+    kept: &BTreeMap<KeyResultId, Vec<ScopePart>>,
     compute: &ComputeValues<'_>,
 ) -> CycleMeasurement {
     let indexed = IndexedEvidence::keeping(evidence, kept);

@@ -164,10 +164,13 @@ fn count_by_scope(
             left_out.add(reason, || describe_finding(f));
         }
     }
-    // A scope scanned without findings has a part too: it covers its app.
+    // A scope scanned without findings has a part too: it covers its app. Its apps are looked
+    // up, not every app scanned walked (a team's key result reads a dozen of 2,000).
     let scan_days = indexed.scan_days();
-    for (app, environments) in scan_days.by_app.iter().filter(|(app, _)| scope.has_app(app)) {
-        for environment in environments.keys().filter(|e| scope.has_environment(e)) {
+    for (app, environments) in
+        scope.app_ids.iter().filter_map(|app| Some((*app, scan_days.by_app.get(app)?)))
+    {
+        for environment in environments.keys().copied().filter(|e| scope.has_environment(e)) {
             if !is_kept.contains(&(app, environment)) {
                 fresh
                     .entry((app, environment))

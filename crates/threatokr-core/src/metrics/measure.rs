@@ -132,25 +132,28 @@ pub struct IndexedEvidence<'e> {
     scan_days: OnceLock<ScanDays<'e>>,
     finding_places: OnceLock<FindingPlaces<'e>>,
     /// The parts of scopes kept from an earlier measurement of the day, by key result.
-    kept: BTreeMap<KeyResultId, Vec<ScopePart>>,
+    kept: Option<&'e BTreeMap<KeyResultId, Vec<ScopePart>>>,
 }
 
 impl<'e> IndexedEvidence<'e> {
     /// The evidence, no index built yet.
     pub fn new(evidence: &'e EvidenceSet) -> Self {
-        Self::keeping(evidence, BTreeMap::new())
+        Self { evidence, scan_days: OnceLock::new(), finding_places: OnceLock::new(), kept: None }
     }
 
     /// The evidence, and for the finding key results of `kept` the parts of the scopes whose
     /// findings and scans are unchanged since the day was measured: those key results compute
     /// only their other scopes, and add these parts (see [`ScopePart`]).
-    pub fn keeping(evidence: &'e EvidenceSet, kept: BTreeMap<KeyResultId, Vec<ScopePart>>) -> Self {
-        Self { evidence, scan_days: OnceLock::new(), finding_places: OnceLock::new(), kept }
+    pub fn keeping(
+        evidence: &'e EvidenceSet,
+        kept: &'e BTreeMap<KeyResultId, Vec<ScopePart>>,
+    ) -> Self {
+        Self { kept: Some(kept), ..Self::new(evidence) }
     }
 
     /// The kept parts of `kr`'s scopes (none: every scope is computed).
-    fn kept(&self, kr: &KeyResult) -> &[ScopePart] {
-        self.kept.get(&kr.id).map(Vec::as_slice).unwrap_or_default()
+    fn kept(&self, kr: &KeyResult) -> &'e [ScopePart] {
+        self.kept.and_then(|kept| kept.get(&kr.id)).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// The evidence itself.

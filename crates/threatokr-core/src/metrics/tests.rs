@@ -1725,7 +1725,7 @@ fn issue_12_a_cycle_measured_with_reused_values_equals_one_computed() {
         AS_OF,
         &nothing,
         stored,
-        BTreeMap::new(),
+        &BTreeMap::new(),
         &one_after_another,
     );
     let strip = |m: CycleMeasurement| {
@@ -1774,7 +1774,7 @@ fn issue_12_values_computed_on_two_threads_in_any_order_measure_the_cycle_as_in_
         AS_OF,
         &evidence,
         BTreeMap::new(),
-        BTreeMap::new(),
+        &BTreeMap::new(),
         backwards_on_two_threads,
     );
     assert_eq!(measured, in_order);
@@ -1988,7 +1988,8 @@ proptest! {
                 .collect(),
             ..EvidenceSet::default()
         };
-        let indexed = IndexedEvidence::keeping(&rest, BTreeMap::from([(key_result.id.clone(), kept.clone())]));
+        let kept_by_kr = BTreeMap::from([(key_result.id.clone(), kept.clone())]);
+        let indexed = IndexedEvidence::keeping(&rest, &kept_by_kr);
         let composed = measure_key_result_indexed(&workspace, &key_result, cycle, as_of, &indexed, settings);
         prop_assert_eq!(composed.value, whole.value);
         prop_assert_eq!(composed.numerator, whole.numerator);
