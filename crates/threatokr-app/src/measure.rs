@@ -659,11 +659,12 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
             .map_err(Error::store("recording the measurements"))?;
         composed_texts.insert(id, text);
     }
-    let composed_texts = std::sync::Mutex::new(composed_texts);
     let store = &mut measured.store;
     let mut record_computed = |kept_runs: &HashMap<&str, HashMap<String, String>>| {
         let none = HashMap::new();
-        let serialized = computed.clone().map(|kr| SerializedMeasurement {
+        // Taken by the first attempt: there is a second only when nothing was composed.
+        let mut composed_texts = std::mem::take(&mut composed_texts);
+        let serialized = computed.clone().map(move |kr| SerializedMeasurement {
             kr_id: kr.id.as_str(),
             cycle: measurement.cycle.as_str(),
             as_of: measurement.as_of,
@@ -672,7 +673,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
             denominator: kr.value.denominator,
             progress: kr.progress,
             status: kr.status,
-            evidence: match composed_texts.lock().ok().and_then(|mut t| t.remove(kr.id.as_str())) {
+            evidence: match composed_texts.remove(kr.id.as_str()) {
                 Some(text) => text,
                 None => evidence_as_kept(
                     &kr.value.evidence,

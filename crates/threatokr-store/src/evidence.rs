@@ -155,7 +155,7 @@ fn kept_text(
 }
 
 /// Appends the part kept under `key` to `text`; `missing` is the error when none is.
-pub(crate) fn push_kept_part(
+fn push_kept_part(
     conn: &Connection,
     key: &str,
     text: &mut String,

@@ -3,7 +3,7 @@
 
 use crate::evidence::{
     EvidenceKept, EvidenceText, Kept, evidence_prefix, evidence_text, forget_evidence,
-    keep_evidence, kept_runs, push_kept_part,
+    keep_evidence, kept_runs,
 };
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
@@ -500,14 +500,9 @@ impl Store {
     /// The text of a run of evidence kept under `key` ([`crate::PartText::Kept`]): its items as
     /// a list writes them, without brackets. `None` when no run is kept under it.
     pub fn kept_run(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let mut text = String::new();
-        match push_kept_part(&self.conn, key, &mut text, || StoreError::Changed {
-            what: String::new(),
-        }) {
-            Ok(()) => Ok(Some(text)),
-            Err(StoreError::Changed { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+        let mut statement =
+            self.conn.prepare_cached("SELECT json FROM evidence_parts WHERE hash = ?1")?;
+        Ok(statement.query_row(params![key], |row| row.get(0)).optional()?)
     }
 
     /// The value recorded for a key result on `as_of` with the fingerprint `fingerprint`, if any.

@@ -2147,6 +2147,8 @@ fn issue_12_runs_named_by_their_prints_are_not_written_again() {
     let kept = store.kept_runs("KR-1", day).unwrap();
     assert_eq!(kept.len(), 3);
     assert!(store.kept_runs("KR-1", date(2027, 1, 6)).unwrap().is_empty());
+    // Each run reads back by the key it is kept under.
+    assert_eq!(store.kept_run(&kept["pb"]).unwrap().as_deref(), Some("2"));
     // Measured again after a change to b's scope: a and c are named, b written.
     let named = |print: &str| run(print, PartText::Kept(kept[print].clone()));
     store
