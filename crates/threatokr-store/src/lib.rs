@@ -41,6 +41,8 @@ pub use statuses::{EntityKind, StatusChange, StatusObservation};
 
 use jiff::civil::Date;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -84,6 +86,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// The answers of [`Store::has_column`] so far: a schema does not change under an open store
+    /// (migrations run when it is opened), and asking SQLite took three statements prepared and
+    /// run for every stored value read back (issue 12: 732 in a re-measure).
+    columns: RefCell<HashMap<(String, String), bool>>,
 }
 
 impl Store {
@@ -167,7 +173,7 @@ impl Store {
         identity.check()?;
         use_a_larger_page_cache(&conn)?;
         // An older schema is read as it is: the tables the readers use are all in the first one.
-        Ok(Self { conn })
+        Ok(Self { conn, columns: RefCell::default() })
     }
 
     /// A fresh store in memory, for tests and dry runs.
@@ -182,7 +188,7 @@ impl Store {
         if !identity.is_current() {
             migrate(&mut conn)?;
         }
-        Ok(Self { conn })
+        Ok(Self { conn, columns: RefCell::default() })
     }
 
     /// Starts a write: `BEGIN IMMEDIATE` takes the write lock before the first read, so a writer
@@ -214,11 +220,17 @@ impl Store {
     /// Whether `table` has the column `column`: a store opened read-only is read at its own
     /// schema, which may predate the column.
     fn has_column(&self, table: &str, column: &str) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
+        let key = (table.to_owned(), column.to_owned());
+        if let Some(&known) = self.columns.borrow().get(&key) {
+            return Ok(known);
+        }
+        let has: bool = self.conn.query_row(
             "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
             rusqlite::params![table, column],
             |row| row.get(0),
-        )?)
+        )?;
+        self.columns.borrow_mut().insert(key, has);
+        Ok(has)
     }
 
     /// The journal mode in use: `wal` for a file, `memory` in memory.
