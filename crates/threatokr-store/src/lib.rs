@@ -89,7 +89,7 @@ pub struct Store {
     /// The answers of [`Store::has_column`] so far: a schema does not change under an open store
     /// (migrations run when it is opened), and asking SQLite took three statements prepared and
     /// run for every stored value read back (issue 12: 732 in a re-measure).
-    columns: RefCell<HashMap<(String, String), bool>>,
+    columns: RefCell<HashMap<(&'static str, &'static str), bool>>,
 }
 
 impl Store {
@@ -219,8 +219,8 @@ impl Store {
 
     /// Whether `table` has the column `column`: a store opened read-only is read at its own
     /// schema, which may predate the column.
-    fn has_column(&self, table: &str, column: &str) -> Result<bool, StoreError> {
-        let key = (table.to_owned(), column.to_owned());
+    fn has_column(&self, table: &'static str, column: &'static str) -> Result<bool, StoreError> {
+        let key = (table, column);
         if let Some(&known) = self.columns.borrow().get(&key) {
             return Ok(known);
         }
