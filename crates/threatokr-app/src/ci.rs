@@ -4,7 +4,7 @@
 use crate::field_hash::FieldHash;
 use crate::files::{ReadOptions, Reader};
 use crate::{Error, Result};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use threatokr_core::diag::{Diagnostic, FileId, Files};
 use threatokr_core::evidence::workflow::{Category, Presence, RepoScan, ToolUse, scan_repository};
@@ -81,6 +81,13 @@ pub struct CiScanCache {
     known: HashMap<String, (String, String)>,
     /// Scans made in this run whose inputs the store did not know.
     pub(crate) fresh: Vec<CiScanRow>,
+    /// Each repository scanned in this run and the key of its CI files (the hash of their names
+    /// and texts, [`scan_inputs`]), in order: what the measurement's fingerprint hashes of CI,
+    /// the same whether the files were read or trusted by their status.
+    pub(crate) inputs: Vec<(String, String)>,
+    /// The CI files read in this run (those of repositories trusted by their status are not):
+    /// the fingerprint hashes them by [`CiScanCache::inputs`] instead.
+    pub(crate) files: BTreeSet<FileId>,
     /// The build's identity, looked up once (`None`: unknown, nothing is taken or kept).
     build: Option<String>,
 }
@@ -95,7 +102,13 @@ impl Default for CiScanCache {
 impl CiScanCache {
     /// The scans the store keeps.
     pub(crate) fn kept(known: HashMap<String, (String, String)>) -> Self {
-        Self { known, fresh: Vec::new(), build: crate::measure::build_identity() }
+        Self {
+            known,
+            fresh: Vec::new(),
+            inputs: Vec::new(),
+            files: BTreeSet::new(),
+            build: crate::measure::build_identity(),
+        }
     }
 
     /// [`CiScanCache::scan_keeping_apart`], the scan made kept at once.
@@ -106,9 +119,9 @@ impl CiScanCache {
         repo: &str,
         ids: &[FileId],
     ) -> (RepoScan, Vec<Diagnostic>) {
-        let (scan, diagnostics, fresh) = self.scan_keeping_apart(files, repo, ids);
-        self.fresh.extend(fresh);
-        (scan, diagnostics)
+        let scanned = self.scan_keeping_apart(files, repo, ids);
+        self.fresh.extend(scanned.fresh);
+        (scanned.scan, scanned.diagnostics)
     }
 
     /// The scan of `repo` from its CI files `ids`: the kept one when the build and every file's
@@ -116,35 +129,47 @@ impl CiScanCache {
     /// has no problem to report, for the caller to [`CiScanCache::keep`] for the next run (a scan
     /// with diagnostics is made again each time, so its diagnostics are always shown). Takes
     /// `&self`, so that repositories can be scanned on several threads.
-    pub(crate) fn scan_keeping_apart(
-        &self,
-        files: &Files,
-        repo: &str,
-        ids: &[FileId],
-    ) -> (RepoScan, Vec<Diagnostic>, Option<CiScanRow>) {
+    pub(crate) fn scan_keeping_apart(&self, files: &Files, repo: &str, ids: &[FileId]) -> Scanned {
         let Some(inputs) = self.build.as_deref().map(|build| scan_inputs(build, files, ids)) else {
             let (scan, diagnostics) = scan_repository(files, repo, ids);
-            return (scan, diagnostics, None);
+            return Scanned { scan, diagnostics, fresh: None, inputs: None };
         };
-        if let Some((kept_inputs, text)) = self.known.get(repo)
-            && *kept_inputs == inputs
-            && let Some(scan) = decode_scan(repo, text)
-        {
-            return (scan, Vec::new(), None);
+        if let Some(scan) = self.kept_scan(repo, &inputs) {
+            return Scanned { scan, diagnostics: Vec::new(), fresh: None, inputs: Some(inputs) };
         }
         let (scan, diagnostics) = scan_repository(files, repo, ids);
         let fresh = diagnostics.is_empty().then(|| CiScanRow {
             repo: repo.to_owned(),
-            inputs,
+            inputs: inputs.clone(),
             scan: encode_scan(&scan),
         });
-        (scan, diagnostics, fresh)
+        Scanned { scan, diagnostics, fresh, inputs: Some(inputs) }
+    }
+
+    /// The scan kept for `repo` when it was made from CI files of the key `inputs` by this build.
+    pub(crate) fn kept_scan(&self, repo: &str, inputs: &str) -> Option<RepoScan> {
+        let (kept_inputs, text) = self.known.get(repo)?;
+        if *kept_inputs != inputs || self.build.is_none() {
+            return None;
+        }
+        decode_scan(repo, text)
     }
 
     /// Keeps a scan made by [`CiScanCache::scan_keeping_apart`] for the store.
     pub(crate) fn keep(&mut self, fresh: Option<CiScanRow>) {
         self.fresh.extend(fresh);
     }
+}
+
+/// A repository's scan ([`CiScanCache::scan_keeping_apart`]).
+pub(crate) struct Scanned {
+    pub(crate) scan: RepoScan,
+    /// The scan's problems (none when the kept scan was taken).
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The scan made, for the store to keep.
+    pub(crate) fresh: Option<CiScanRow>,
+    /// The key of the CI files ([`scan_inputs`]); `None` when the build is unknown.
+    pub(crate) inputs: Option<String>,
 }
 
 /// The hash of what a repository's scan is computed from: the build (a new scanner may read

@@ -171,7 +171,7 @@ fn key(files: &Files, inputs: &WorkspaceFiles) -> Option<String> {
 }
 
 /// The value cached at `path` if it is a regular file whose first line is `key`.
-fn read<T: DeserializeOwned>(path: &Path, key: &str) -> Option<T> {
+pub(crate) fn read<T: DeserializeOwned>(path: &Path, key: &str) -> Option<T> {
     let metadata = std::fs::symlink_metadata(path).ok()?;
     if !metadata.file_type().is_file() || metadata.len() > MAX_BYTES {
         return None;
@@ -187,16 +187,21 @@ fn read<T: DeserializeOwned>(path: &Path, key: &str) -> Option<T> {
 
 /// Writes a cache: a temporary file beside it, renamed over it. Failing is not an error.
 fn write<T: Serialize>(folder: &Path, path: &Path, name: &str, key: &str, value: &T) {
-    let temporary = folder.join(format!("{name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&temporary).and_then(|file| {
+    write_over(&folder.join(format!("{name}.{}.tmp", std::process::id())), path, key, value);
+}
+
+/// Writes a cache into `temporary` (created or emptied), renamed over `path`. Failing is not an
+/// error.
+pub(crate) fn write_over<T: Serialize>(temporary: &Path, path: &Path, key: &str, value: &T) {
+    let written = std::fs::File::create(temporary).and_then(|file| {
         let mut out = std::io::BufWriter::new(file);
         out.write_all(key.as_bytes())?;
         out.write_all(b"\n")?;
         postcard::to_io(value, &mut out).map_err(std::io::Error::other)?;
         out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
     });
-    if written.and_then(|()| std::fs::rename(&temporary, path)).is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    if written.and_then(|()| std::fs::rename(temporary, path)).is_err() {
+        let _ = std::fs::remove_file(temporary);
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod checkin;
 pub mod ci;
+mod ci_status;
 mod derived_cache;
 mod error;
 pub mod explain;

@@ -8,7 +8,8 @@ use compose::Composed;
 use fingerprint::RunPrints;
 pub(crate) use fingerprint::build_identity;
 
-use crate::ci::{CiScanCache, ci_files};
+use crate::ci::{CiScanCache, Scanned, ci_files};
+use crate::ci_status::CiStatuses;
 use crate::derived_cache::{load_workspace_cached, parse_asvs_cached};
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
@@ -292,8 +293,9 @@ fn compute_once(
         &mut ci_cache,
     )?;
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
-    let known =
-        reusable_values(&workspace, &cycle, as_of, &store, &files, &evidence, reuse, compose)?;
+    let known = reusable_values(
+        &workspace, &cycle, as_of, &store, &files, &evidence, &ci_cache, reuse, compose,
+    )?;
     let Known {
         values: reused_values,
         fingerprints,
@@ -438,11 +440,12 @@ fn reusable_values(
     store: &Store,
     files: &Files,
     evidence: &EvidenceSet,
+    ci: &CiScanCache,
     reuse: Reuse,
     compose: Compose,
 ) -> Result<Option<Known>> {
     let Some(generations) = store.finding_scope_generations()? else { return Ok(None) };
-    let Some(inputs) = fingerprint::inputs_hash(files, evidence) else { return Ok(None) };
+    let Some(inputs) = fingerprint::inputs_hash(files, ci) else { return Ok(None) };
     let Some(okrs) = workspace.okrs_for(&cycle.id) else { return Ok(None) };
     let stored = store.measurement_fingerprints(cycle.id.as_str(), as_of)?;
     let mut known = Known::nothing();
@@ -992,10 +995,14 @@ pub fn read_evidence_files(
     let mut repos: Vec<&String> = workspace.config.apps.iter().flat_map(|a| &a.repos).collect();
     repos.sort();
     repos.dedup();
+    // A repository whose folders and CI files are as they were when last read takes its kept
+    // scan without reading them (`ci_status.rs`).
+    let statuses = CiStatuses::begin(root);
     // Each repository is read (and scanned, unless the store kept its scan) into files of its
     // own on whichever core is free, and they join the run's files in the repositories' order
     // afterwards: the same ids as read one by one.
     let shared_cache: &CiScanCache = ci_cache;
+    let shared_statuses = &statuses;
     let scans =
         map_in_order(&repos, progress, "scanning CI of repositories", |repo| -> Result<_> {
             let folder = root.join(repo.trim_start_matches("./"));
@@ -1004,22 +1011,51 @@ pub fn read_evidence_files(
             if repo.contains("://") {
                 return Ok(None);
             }
+            if let Some(inputs) = shared_statuses.unchanged(repo, &folder)
+                && let Some(scan) = shared_cache.kept_scan(repo, inputs)
+            {
+                let scanned = Scanned {
+                    scan,
+                    diagnostics: Vec::new(),
+                    fresh: None,
+                    inputs: Some(inputs.into()),
+                };
+                return Ok(Some((Files::new(), scanned, shared_statuses.kept(repo))));
+            }
             let (mut own_files, mut own_diagnostics) = (Files::new(), Vec::new());
             let ids = match ci_files(reader, &mut own_files, &folder, &mut own_diagnostics) {
                 Err(Error::NotAFolder { .. }) => return Ok(None),
                 listed => listed?,
             };
-            let (scan, more, fresh) = shared_cache.scan_keeping_apart(&own_files, repo, &ids);
-            own_diagnostics.extend(more);
-            Ok(Some((own_files, own_diagnostics, scan, fresh)))
+            let mut scanned = shared_cache.scan_keeping_apart(&own_files, repo, &ids);
+            let status = match &scanned.inputs {
+                Some(inputs) if own_diagnostics.is_empty() && scanned.diagnostics.is_empty() => {
+                    let names: Vec<&str> = ids.iter().map(|&id| own_files.name(id)).collect();
+                    shared_statuses.status_now(&folder, &names, inputs)
+                }
+                _ => None,
+            };
+            own_diagnostics.append(&mut scanned.diagnostics);
+            scanned.diagnostics = own_diagnostics;
+            Ok(Some((own_files, scanned, status)))
         });
-    for scanned in scans {
-        let Some((own_files, mut own_diagnostics, scan, fresh)) = scanned? else { continue };
-        files.append(own_files, &mut own_diagnostics);
-        diagnostics.extend(own_diagnostics);
-        ci_cache.keep(fresh);
-        evidence.ci.push(scan);
+    let mut statuses_now = BTreeMap::new();
+    for read in scans {
+        let Some((own_files, mut scanned, status)) = read? else { continue };
+        let before = files.ids().count();
+        files.append(own_files, &mut scanned.diagnostics);
+        ci_cache.files.extend(files.ids().skip(before));
+        diagnostics.append(&mut scanned.diagnostics);
+        ci_cache.keep(scanned.fresh);
+        if let Some(inputs) = scanned.inputs {
+            ci_cache.inputs.push((scanned.scan.path.clone(), inputs));
+        }
+        if let Some(status) = status {
+            statuses_now.insert(scanned.scan.path.clone(), status);
+        }
+        evidence.ci.push(scanned.scan);
     }
+    statuses.finish(statuses_now);
     Ok(())
 }
 

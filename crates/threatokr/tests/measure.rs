@@ -814,6 +814,40 @@ fn issue_12_a_changed_ci_file_is_scanned_again_and_changes_the_value() {
     assert_eq!(key_result(&restored, "KR-CI-TOOLS"), key_result(&before, "KR-CI-TOOLS"));
 }
 
+/// Repositories whose CI files settled before a measurement are trusted by their status the
+/// next time (`.threatokr/ci-status.cache`, as git trusts its index): the values are those of
+/// reading every file, and a file changed since is still read and counted.
+#[test]
+fn issue_12_ci_files_trusted_by_their_status_give_the_same_values_and_a_change_is_seen() {
+    let workspace = demo("trusted-ci");
+    let statuses = workspace.join(".threatokr/ci-status.cache");
+    let before = measure_json(&workspace, &[]);
+    assert_eq!(key_result(&before, "KR-CI-TOOLS")["value"], 40.0);
+    // Files changed within the second before they are read are never trusted: the demo's were.
+    // A second later they have settled, and this measurement keeps their statuses.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    measure_json(&workspace, &[]);
+    let kept = std::fs::read(&statuses).expect("the statuses are kept");
+    assert!(
+        kept.windows(b"evidence/ci/checkout".len()).any(|w| w == b"evidence/ci/checkout"),
+        "checkout's repository is kept"
+    );
+    let (trusted, _) = measured_incrementally_and_in_full(&workspace);
+    assert_eq!(trusted, before, "trusted by their status, the same values as read");
+
+    let security = workspace.join("evidence/ci/checkout/.github/workflows/security.yml");
+    let text = std::fs::read_to_string(&security).unwrap();
+    let manual = text.replace(
+        "on:\n  push:\n    branches: [main]\n  pull_request:\n",
+        "on:\n  workflow_dispatch:\n",
+    );
+    assert_ne!(manual, text);
+    std::fs::write(&security, manual).unwrap();
+    let (after, line) = measured_incrementally_and_in_full(&workspace);
+    assert_eq!(line, "", "a changed file is a changed input of every key result");
+    assert_eq!(key_result(&after, "KR-CI-TOOLS")["value"], 20.0);
+}
+
 /// The report of 2027-02-15 in `format`, written beside the workspace as `name`, and its text.
 fn report_of_the_day(workspace: &Path, name: &str, format: &str) -> String {
     let out = workspace.with_file_name(name);

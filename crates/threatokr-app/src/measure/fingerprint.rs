@@ -8,31 +8,35 @@
 //! fingerprint hashes all of them, the scopes by the generation the store bumps on every change
 //! to them, and the build that computes (a new build may compute differently).
 
+use crate::ci::CiScanCache;
 use crate::field_hash::FieldHash;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
 use threatokr_core::diag::Files;
-use threatokr_core::metrics::{CheckinRecord, EvidenceSet};
+use threatokr_core::metrics::CheckinRecord;
 use threatokr_store::ScopeGeneration;
 
 /// Changed whenever stored values must no longer be reused by a build of the same version and
 /// executable (never in practice: the executable's size and time change with every build).
-const FORMAT: &str = "threatokr measurement fingerprint 1";
+const FORMAT: &str = "threatokr measurement fingerprint 2";
 
 /// The hash of what every key result of a run reads: the build, the workspace's files and the
-/// evidence files, and the repositories whose CI was scanned. `None` when the build cannot be
-/// identified: then nothing is reused.
-pub(crate) fn inputs_hash(files: &Files, evidence: &EvidenceSet) -> Option<[u8; 32]> {
+/// evidence files, and the CI of every repository scanned (by the key of its CI files, the hash
+/// of their names and texts, so that a repository trusted by its files' status, whose files are
+/// not read, hashes the same as one read). `None` when the build cannot be identified: then
+/// nothing is reused.
+pub(crate) fn inputs_hash(files: &Files, ci: &CiScanCache) -> Option<[u8; 32]> {
     let mut hash = FieldHash::new();
     hash.field(FORMAT.as_bytes());
     hash.field(build_identity()?.as_bytes());
-    for id in files.ids() {
+    for id in files.ids().filter(|id| !ci.files.contains(id)) {
         hash.field(files.name(id).as_bytes());
         hash.field(files.text(id).as_bytes());
     }
     // A repository folder with no CI file still counts as scanned (and so as missing every scan).
-    for scan in &evidence.ci {
-        hash.field(scan.path.as_bytes());
+    for (repo, inputs) in &ci.inputs {
+        hash.field(repo.as_bytes());
+        hash.field(inputs.as_bytes());
     }
     Some(hash.finish())
 }
