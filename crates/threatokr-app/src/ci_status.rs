@@ -122,7 +122,7 @@ impl CiStatuses {
     pub(crate) fn unchanged(&self, repo: &str, folder: &Path) -> Option<&str> {
         let kept = self.kept.get(repo)?;
         for (name, entry) in FOLDERS.iter().zip(&kept.folders) {
-            if Entry::of(&folder.join(name))? != *entry {
+            if Entry::of(&within(folder, name))? != *entry {
                 return None;
             }
         }
@@ -149,7 +149,7 @@ impl CiStatuses {
         }
         let mut folders = Vec::new();
         for name in FOLDERS {
-            let path = folder.join(name);
+            let path = within(folder, name);
             match std::fs::symlink_metadata(&path) {
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => break,
                 _ => folders.push(Entry::of(&path).filter(|e| is_folder(e.mode))?),
@@ -181,6 +181,12 @@ impl CiStatuses {
         }
         crate::derived_cache::write_over(&temporary, &folder.join(FILE), &self.key, &now);
     }
+}
+
+/// `name` in `folder` (the folder itself for `""`), without a trailing slash: `lstat` of
+/// `link/` would look at what the link leads to, and a link is never trusted.
+fn within(folder: &Path, name: &str) -> PathBuf {
+    folder.join(name).components().collect()
 }
 
 /// Whether a `st_mode` is a folder's.
@@ -238,7 +244,7 @@ mod tests {
     /// beside them, a folder swapped for another, a link.
     #[test]
     fn issue_12_any_change_to_the_ci_files_or_their_folders_is_seen() {
-        let changes: [(&str, Change); 5] = [
+        let changes: [(&str, Change); 6] = [
             ("same size, time put back", |repo| {
                 let path = repo.join(".github/workflows/ci.yml");
                 let before = std::fs::metadata(&path).unwrap().modified().unwrap();
@@ -266,6 +272,11 @@ mod tests {
                 let path = repo.join(".github/workflows/ci.yml");
                 std::fs::rename(&path, repo.join("elsewhere.yml")).unwrap();
                 std::os::unix::fs::symlink(repo.join("elsewhere.yml"), &path).unwrap();
+            }),
+            ("the repository moved and linked back", |repo| {
+                let moved = repo.with_file_name("moved");
+                std::fs::rename(repo, &moved).unwrap();
+                std::os::unix::fs::symlink(&moved, repo).unwrap();
             }),
         ];
         for (what, change) in changes {
