@@ -22,15 +22,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use threatokr_core::diag::{Diagnostic, FileId, Files};
 use threatokr_core::evidence::asvs::AsvsVerification;
-use threatokr_core::model::Workspace;
+use threatokr_core::model::{ThreatAliases, ThreatModel, Workspace};
 use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
 
 /// Changed whenever the caches' layout changes (a new build changes the keys anyway).
-const FORMAT: &str = "threatokr derived cache 2 (postcard)";
+const FORMAT: &str = "threatokr derived cache 3 (postcard, the workspace in two parts)";
 
 /// The workspace's cache, in its `.threatokr` folder. Each cache file is its key, a line feed,
 /// and the value in postcard's compact binary form (the lowered enterprise workspace took 18 MB
-/// and a tenth of a re-measure to decode as JSON; postcard takes 7 MB, issue 12).
+/// and a tenth of a re-measure to decode as JSON; postcard takes 7 MB, issue 12). The workspace
+/// is written in two values one after the other: its settings, OKR sets and diagnostics, then its
+/// models and aliases, which `measure` decodes on another core while it reads the evidence
+/// ([`load_workspace_in_two`]).
 const WORKSPACE_FILE: &str = "workspace.cache";
 
 /// The ASVS verifications' cache, beside it.
@@ -49,8 +52,77 @@ pub(crate) fn load_workspace_cached(
     files: &Files,
     inputs: &WorkspaceFiles,
 ) -> (Workspace, Vec<Diagnostic>) {
-    let Some(key) = key(files, inputs) else { return load_workspace(files, inputs) };
-    derived(root, WORKSPACE_FILE, &key, || load_workspace(files, inputs))
+    let (mut workspace, diagnostics, models) = load_workspace_in_two(root, files, inputs);
+    match models.map(ModelsToDecode::decode) {
+        None => (workspace, diagnostics),
+        Some(Some((models, aliases))) => {
+            (workspace.models, workspace.aliases) = (models, aliases);
+            (workspace, diagnostics)
+        }
+        // A cache whose second part does not decode: computed from the files.
+        Some(None) => load_workspace_kept(root, files, inputs),
+    }
+}
+
+/// [`load_workspace_cached`] with the models and aliases left to decode (on another thread)
+/// when the workspace is read back from the cache: the workspace returned has none until they are
+/// put in it. The second part of a damaged cache does not decode ([`ModelsToDecode::decode`]
+/// says `None`): the caller then computes the workspace with [`load_workspace_kept`].
+pub(crate) fn load_workspace_in_two(
+    root: &Path,
+    files: &Files,
+    inputs: &WorkspaceFiles,
+) -> (Workspace, Vec<Diagnostic>, Option<ModelsToDecode>) {
+    let Some(key) = key(files, inputs) else {
+        let (workspace, diagnostics) = load_workspace(files, inputs);
+        return (workspace, diagnostics, None);
+    };
+    let path = root.join(".threatokr").join(WORKSPACE_FILE);
+    if let Some(bytes) = read_bytes(&path, &key) {
+        let rest = &bytes[key.len() + 1..];
+        if let Ok(((config, okrs, diagnostics), models)) = postcard::take_from_bytes(rest) {
+            let at = bytes.len() - models.len();
+            let workspace =
+                Workspace { config, okrs, models: Vec::new(), aliases: Default::default() };
+            return (workspace, diagnostics, Some(ModelsToDecode { bytes, at }));
+        }
+    }
+    let (workspace, diagnostics) = load_workspace_kept(root, files, inputs);
+    (workspace, diagnostics, None)
+}
+
+/// [`load_workspace`] of `files`, kept under `root` for the next command.
+pub(crate) fn load_workspace_kept(
+    root: &Path,
+    files: &Files,
+    inputs: &WorkspaceFiles,
+) -> (Workspace, Vec<Diagnostic>) {
+    let (workspace, diagnostics) = load_workspace(files, inputs);
+    let folder = root.join(".threatokr");
+    if let Some(key) = key(files, inputs)
+        && folder.is_dir()
+    {
+        let head = (&workspace.config, &workspace.okrs, &diagnostics);
+        let tail = (&workspace.models, &workspace.aliases);
+        write(&folder, &folder.join(WORKSPACE_FILE), WORKSPACE_FILE, &key, &(head, tail));
+    }
+    (workspace, diagnostics)
+}
+
+/// The second part of the workspace's cache: its models and aliases, still to decode.
+pub(crate) struct ModelsToDecode {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl ModelsToDecode {
+    /// The models and aliases; `None` when they are not exactly one value (a damaged cache).
+    pub(crate) fn decode(self) -> Option<(Vec<ThreatModel>, ThreatAliases)> {
+        match postcard::take_from_bytes(self.bytes.get(self.at..)?) {
+            Ok((decoded, [])) => Some(decoded),
+            _ => None,
+        }
+    }
 }
 
 /// What the ASVS verification files `ids` parse to (what `parse_asvs` gives for each, in order):
@@ -133,32 +205,23 @@ fn with_file((verification, mut diagnostics): AsvsEntry, file: FileId) -> AsvsEn
     (verification, diagnostics)
 }
 
-/// The value cached under `root` as `name` when its key is `key`, else `compute`d and cached.
-fn derived<T: Serialize + DeserializeOwned>(
-    root: &Path,
-    name: &str,
-    key: &str,
-    compute: impl FnOnce() -> T,
-) -> T {
-    let folder = root.join(".threatokr");
-    let path = folder.join(name);
-    if let Some(cached) = read(&path, key) {
-        return cached;
-    }
-    let computed = compute();
-    if folder.is_dir() {
-        write(&folder, &path, name, key, &computed);
-    }
-    computed
-}
-
 /// The hash of the build and of what the workspace is lowered from; `None` when the build cannot
 /// be identified (then nothing is cached).
 fn key(files: &Files, inputs: &WorkspaceFiles) -> Option<String> {
     let mut hash = FieldHash::new();
     hash.field(FORMAT.as_bytes());
     hash.field(crate::measure::build_identity()?.as_bytes());
-    for id in files.ids() {
+    // The workspace's files only, so that the key is the same after the evidence files join
+    // them (`measure` lowers the workspace again from them when the cache's models are damaged).
+    let read: std::collections::BTreeSet<FileId> = inputs
+        .config
+        .iter()
+        .chain(&inputs.models)
+        .chain(&inputs.okrs)
+        .chain(inputs.companions.values())
+        .copied()
+        .collect();
+    for id in read {
         hash.field(files.name(id).as_bytes());
         hash.field(files.text(id).as_bytes());
     }
@@ -172,17 +235,25 @@ fn key(files: &Files, inputs: &WorkspaceFiles) -> Option<String> {
 
 /// The value cached at `path` if it is a regular file whose first line is `key`.
 pub(crate) fn read<T: DeserializeOwned>(path: &Path, key: &str) -> Option<T> {
-    let metadata = std::fs::symlink_metadata(path).ok()?;
-    if !metadata.file_type().is_file() || metadata.len() > MAX_BYTES {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
-    let rest = bytes.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
+    let bytes = read_bytes(path, key)?;
+    let rest = &bytes[key.len() + 1..];
     // Bytes after the workspace mean a cache not written whole by this build: not trusted.
     match postcard::take_from_bytes(rest) {
         Ok((cached, [])) => Some(cached),
         _ => None,
     }
+}
+
+/// The bytes of the cache at `path` if it is a regular file whose first line is `key` (the key
+/// and its line feed included).
+fn read_bytes(path: &Path, key: &str) -> Option<Vec<u8>> {
+    let metadata = std::fs::symlink_metadata(path).ok()?;
+    if !metadata.file_type().is_file() || metadata.len() > MAX_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    bytes.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
+    Some(bytes)
 }
 
 /// Writes a cache: a temporary file beside it, renamed over it. Failing is not an error.

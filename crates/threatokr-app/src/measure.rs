@@ -10,7 +10,9 @@ pub(crate) use fingerprint::build_identity;
 
 use crate::ci::{CiScanCache, Scanned, ci_files};
 use crate::ci_status::CiStatuses;
-use crate::derived_cache::{load_workspace_cached, parse_asvs_cached};
+use crate::derived_cache::{
+    load_workspace_cached, load_workspace_in_two, load_workspace_kept, parse_asvs_cached,
+};
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
 use crate::store::open_existing_store;
@@ -268,10 +270,12 @@ fn compute_once(
 ) -> Result<Option<(Measured, EvidenceSet)>> {
     let root = reader.base();
     let loaded = read_workspace(reader)?;
-    let (workspace, more) = load_workspace_cached(root, &loaded.files, &loaded.inputs);
+    // The models and aliases (two thirds of decoding the cached workspace) are decoded on another
+    // core while the evidence is read, which reads only the settings and OKR sets (issue 12).
+    let (mut workspace, mut more, models) =
+        load_workspace_in_two(root, &loaded.files, &loaded.inputs);
     let mut files = loaded.files;
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(more);
     let day = as_of.unwrap_or(today);
     let cycle = pick_cycle(&workspace, cycle, day)?.clone();
     let as_of = as_of.unwrap_or_else(|| day.clamp(cycle.start, cycle.end));
@@ -282,16 +286,28 @@ fn compute_once(
     // Every read below sees one state of the store, even while a CI job ingests.
     let one_state = store.one_state()?;
     let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
-    let mut evidence = read_evidence_but_findings(
-        reader,
-        &workspace,
-        &cycle,
-        &store,
-        &mut files,
-        &mut diagnostics,
-        progress,
-        &mut ci_cache,
-    )?;
+    let (evidence, models) = std::thread::scope(|scope| {
+        let decoding = models.map(|models| scope.spawn(move || models.decode()));
+        let evidence = read_evidence_but_findings(
+            reader,
+            &workspace,
+            &cycle,
+            &store,
+            &mut files,
+            &mut diagnostics,
+            progress,
+            &mut ci_cache,
+        );
+        (evidence, decoding.map(|decoding| decoding.join().ok().flatten()))
+    });
+    let mut evidence = evidence?;
+    match models {
+        None => {}
+        Some(Some((models, aliases))) => (workspace.models, workspace.aliases) = (models, aliases),
+        // A cache whose models do not decode (damaged): the workspace computed from its files.
+        Some(None) => (workspace, more) = load_workspace_kept(root, &files, &loaded.inputs),
+    }
+    diagnostics.extend(more);
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
     let known = reusable_values(
         &workspace, &cycle, as_of, &store, &files, &evidence, &ci_cache, reuse, compose,

@@ -129,3 +129,29 @@ fn issue_12_no_cache_is_written_without_a_store_folder_nor_read_through_a_link()
         assert_eq!(&load(&root).workspace.okrs[0].objectives[0].title, title);
     }
 }
+
+/// `measure` decodes the cache's models on another core while it reads the evidence: when they
+/// do not decode (a damaged cache), it lowers the files again, measures the same, and writes the
+/// cache again whole, under the key of the workspace's files (the evidence files read meanwhile
+/// are not part of it).
+#[test]
+fn issue_12_a_measurement_whose_cached_models_are_damaged_lowers_the_files_again() {
+    let root = example("measure-damaged", true);
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../threatokr/example");
+    copy(&bundled.join("evidence"), &root.join("evidence"));
+    let session = Session::open(&root).unwrap();
+    let day = jiff::civil::date(2027, 2, 15);
+    let measure = || session.measure(None, Some(day), day, &mut threatokr_app::NoProgress).unwrap();
+    let first = measure();
+    assert!(!first.measurement.key_results.is_empty());
+    let written = std::fs::read(cache(&root)).unwrap();
+    let read_back = measure();
+    for damaged in [&written[..written.len() - 1], &[written.as_slice(), b"x"].concat()] {
+        std::fs::write(cache(&root), damaged).unwrap();
+        let again = measure();
+        assert!(again.workspace == first.workspace);
+        assert!(again.diagnostics == first.diagnostics);
+        assert!(again.measurement == read_back.measurement);
+        assert!(std::fs::read(cache(&root)).unwrap() == written, "written again whole");
+    }
+}
