@@ -76,8 +76,11 @@ macro_rules! id_type {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                text.parse().map_err(serde::de::Error::custom)
+                // The text read becomes the id (serde reads a `Cow` as a copy, which `parse`
+                // copied again: every id of the workspace's cache twice, issue 12).
+                let text = String::deserialize(deserializer)?;
+                check_id(&text).map_err(serde::de::Error::custom)?;
+                Ok(Self(text))
             }
         }
 
@@ -130,5 +133,15 @@ mod tests {
         assert_eq!("".parse::<ThreatId>(), Err(IdError::Empty));
         assert_eq!(" T-1".parse::<ThreatId>(), Err(IdError::BadCharacter));
         assert_eq!("T\u{7}1".parse::<ThreatId>(), Err(IdError::BadCharacter));
+    }
+
+    #[test]
+    fn ids_read_by_serde_are_checked_as_parsed_ones() {
+        let read = |json: &str| serde_json::from_str::<ThreatId>(json);
+        assert_eq!(read("\"T-CHK-1\"").unwrap(), "T-CHK-1".parse().unwrap());
+        for bad in ["\"\"", "\" T-1\"", "\"T\\u00071\"", &format!("\"{}\"", "x".repeat(201))] {
+            let error = read(bad).expect_err(bad).to_string();
+            assert!(error.starts_with("an id "), "{bad}: {error}");
+        }
     }
 }
