@@ -89,6 +89,17 @@ impl Measured {
     }
 }
 
+impl Reuse {
+    /// For a listing, how many of a value's counted items it shows; `None`: the whole evidence.
+    fn shown(self) -> Option<usize> {
+        match self {
+            Self::Listed => Some(COUNTED_SHOWN),
+            Self::NumbersOnly => Some(0),
+            Self::Unchanged | Self::Never => None,
+        }
+    }
+}
+
 /// Whether a measurement may take values measured earlier on the same inputs from the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reuse {
@@ -99,10 +110,14 @@ pub enum Reuse {
     Never,
     /// As [`Reuse::Unchanged`], but of a stored value's evidence read back only the first items
     /// counted that a report lists ([`COUNTED_SHOWN`]) and how many were counted: for `report`
-    /// and `measure`'s table, which list no more (the stored evidence of a large portfolio's
+    /// and the status tree, which list no more (the stored evidence of a large portfolio's
     /// findings runs to tens of megabytes). Recording such a measurement writes the values
     /// computed and rescores the values read back, whose evidence stays as stored.
     Listed,
+    /// As [`Reuse::Listed`], listing no item: a stored value's numbers and notes are read back,
+    /// not its evidence, for `measure`'s table, which shows none (reading back the first items of
+    /// 244 unchanged values was a tenth of a re-measure at enterprise scale, issue 12).
+    NumbersOnly,
 }
 
 /// Picks the cycle: `--cycle`, else the shortest cycle containing the day.
@@ -338,7 +353,9 @@ fn compute_once(
         &kept_parts,
         on_every_core,
     );
-    let Some(composed) = compose_listings(&mut measurement, &kept_parts, &store, &run_prints)?
+    let shown = reuse.shown().unwrap_or(COUNTED_SHOWN);
+    let Some(composed) =
+        compose_listings(&mut measurement, &kept_parts, &store, &run_prints, shown)?
     else {
         return Ok(None);
     };
@@ -389,6 +406,7 @@ fn compose_listings(
     kept_parts: &BTreeMap<KeyResultId, Vec<ScopePart>>,
     store: &Store,
     run_prints: &RunPrints,
+    shown: usize,
 ) -> Result<Option<BTreeMap<String, Composed>>> {
     let mut composed = BTreeMap::new();
     for kr in &mut measurement.key_results {
@@ -404,7 +422,7 @@ fn compose_listings(
         let Some(entry) = Composed::new(parts, kept, fresh, print, &recorded) else {
             return Ok(None);
         };
-        let Some(listing) = compose::listing_prefix(store, parts, &entry, COUNTED_SHOWN)? else {
+        let Some(listing) = compose::listing_prefix(store, parts, &entry, shown)? else {
             return Ok(None);
         };
         kr.value.evidence = listing;
@@ -504,8 +522,11 @@ fn reusable_values(
             fingerprint::key_result_fingerprint(&base, read.as_ref().map(|r| r.iter().copied()));
         known.run_prints.bases.insert(id.to_owned(), base);
         let value = match stored.get(id) {
-            Some(recorded) if *recorded == print && reuse == Reuse::Listed => {
-                listed_value(store, id, as_of, &print)?.map(|restored| {
+            Some(recorded)
+                if *recorded == print
+                    && let Some(shown) = reuse.shown() =>
+            {
+                listed_value(store, id, as_of, &print, shown)?.map(|restored| {
                     known.listed.insert(id.to_owned(), restored.counted);
                     restored.value
                 })
@@ -520,7 +541,7 @@ fn reusable_values(
         };
         // A listing of a finding key result whose stored value is of other findings takes the
         // parts kept for its unchanged scopes, and reads only the findings of the others.
-        let composable = reuse == Reuse::Listed
+        let composable = reuse.shown().is_some()
             && compose == Compose::KeptParts
             && !nests
             && !matches!(kr.target, KrTarget::Binary { .. });
@@ -561,14 +582,29 @@ fn reusable_values(
 /// composes only the first runs of its evidence, until they hold as many counted items as a
 /// listing shows (issue 12: composing and scanning the whole evidence of every unchanged key
 /// result was a tenth of a re-measure at enterprise scale).
-fn listed_value(store: &Store, kr: &str, as_of: Date, print: &str) -> Result<Option<ListedValue>> {
+fn listed_value(
+    store: &Store,
+    kr: &str,
+    as_of: Date,
+    print: &str,
+    shown: usize,
+) -> Result<Option<ListedValue>> {
+    // Nothing listed: the row's numbers, notes and count, its evidence not read at all.
+    if shown == 0
+        && let Some((row, Some(counted))) = store.stored_counts(kr, as_of, print)?
+    {
+        let numbers = (row.value, row.numerator, row.denominator);
+        if let Some(listed) = restore_listed_prefix(numbers, "[]", &row.details, 0, counted) {
+            return Ok(Some(listed));
+        }
+    }
     let mut seen = 0;
     let enough = |run: &str| {
         // A run that cannot be counted here stops the composing: the whole list is read below.
         match counted_in_run(run) {
             Some(counted) => {
                 seen += counted;
-                seen < COUNTED_SHOWN
+                seen < shown
             }
             None => false,
         }
@@ -579,8 +615,7 @@ fn listed_value(store: &Store, kr: &str, as_of: Date, print: &str) -> Result<Opt
     let numbers = (row.value, row.numerator, row.denominator);
     let (evidence, details) = (&row.evidence_json, &row.details);
     if let Some(counted) = counted
-        && let Some(listed) =
-            restore_listed_prefix(numbers, evidence, details, COUNTED_SHOWN, counted)
+        && let Some(listed) = restore_listed_prefix(numbers, evidence, details, shown, counted)
     {
         return Ok(Some(listed));
     }
@@ -592,14 +627,7 @@ fn listed_value(store: &Store, kr: &str, as_of: Date, print: &str) -> Result<Opt
     };
     Ok(whole.and_then(|row| {
         let (evidence, details) = (&row.evidence_json, &row.details);
-        restore_listed_value(
-            row.value,
-            row.numerator,
-            row.denominator,
-            evidence,
-            details,
-            COUNTED_SHOWN,
-        )
+        restore_listed_value(row.value, row.numerator, row.denominator, evidence, details, shown)
     }))
 }
 

@@ -537,6 +537,18 @@ impl Store {
         Ok(with_evidence_text(row.value, text)?.map(|value| (value, row.counted)))
     }
 
+    /// [`Store::stored_listing`] listing nothing: the row's numbers and details with how many
+    /// items its evidence counted, its evidence not read (`measure`'s table shows none); the
+    /// value's `evidence_json` is empty.
+    pub fn stored_counts(
+        &self,
+        kr_id: &str,
+        as_of: Date,
+        fingerprint: &str,
+    ) -> Result<Option<(StoredValue, Option<usize>)>, StoreError> {
+        Ok(self.stored_row(kr_id, as_of, fingerprint)?.map(|row| (row.value, row.counted)))
+    }
+
     /// The row recorded for a key result on `as_of` with the fingerprint `fingerprint`, its
     /// evidence not composed yet.
     fn stored_row(

@@ -889,6 +889,19 @@ fn issue_12_the_table_reads_little_back_and_still_rescores_and_keeps_the_evidenc
     let day = ["--as-of", "2027-02-15"];
     assert_eq!(reuse_line(&workspace, &["--as-of", "2027-01-20"]), "");
     assert!(reuse_line(&workspace, &day).starts_with("reused 13 of 13 "));
+    // The table of values read back without their evidence is the table of values computed,
+    // notes and all.
+    let table = |extra: &[&str]| {
+        let output = threatokr(&[&["measure", "--force"], &day[..], extra].concat(), &workspace);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let out = stdout(&output);
+        let rows: Vec<&str> =
+            out.lines().take_while(|l| !l.contains(" recorded in the store")).collect();
+        (rows.join("\n"), stderr(&output))
+    };
+    let (read_back, computed) = (table(&[]), table(&["--full"]));
+    assert!(read_back.0.lines().count() > 13, "{}", read_back.0);
+    assert_eq!(read_back, computed);
     let store = threatokr_app::store::open_existing_store(&workspace).unwrap();
     let full = measure_json(&workspace, &["--full"]);
     for kr in full["objectives"]
