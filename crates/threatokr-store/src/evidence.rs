@@ -204,20 +204,73 @@ fn key_length(key: &str) -> usize {
     key.split(':').next().and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
-/// Keeps `evidence` unless it is kept already, and says where it is.
+/// The runs a list in parts lists, each as often as it lists it, when this list is about to be
+/// dropped: the list the measurement of `kr_id` on `as_of` replaces, kept under `key`, when no
+/// other measurement points at it. Empty otherwise (a whole text, another measurement's too).
+pub(crate) fn runs_dropped_with(
+    conn: &Connection,
+    key: &str,
+    kr_id: &str,
+    as_of: &dyn rusqlite::ToSql,
+) -> Result<Runs, StoreError> {
+    let layout: Option<Option<String>> = conn
+        .prepare_cached(
+            "SELECT CASE parts WHEN 1 THEN json END FROM evidence WHERE hash = ?1
+               AND NOT EXISTS (SELECT 1 FROM measurements WHERE evidence_hash = ?1
+                               AND NOT (kr_id = ?2 AND as_of = ?3))",
+        )?
+        .query_row(params![key, kr_id, as_of], |r| r.get(0))
+        .optional()?;
+    let Some(Some(layout)) = layout else { return Ok(Runs::default()) };
+    // A list that does not list its parts (a damaged store) carries none over.
+    Ok(layout_keys(key, &layout).map(|keys| Runs::of(&keys)).unwrap_or_default())
+}
+
+/// Runs by key, each with how many times a list names it.
+#[derive(Debug, Default)]
+pub(crate) struct Runs(HashMap<String, i64>);
+
+impl Runs {
+    fn of(keys: &[String]) -> Self {
+        let mut runs = HashMap::new();
+        for key in keys {
+            *runs.entry(key.clone()).or_insert(0) += 1;
+        }
+        Self(runs)
+    }
+
+    /// Takes one naming of `key`, if any is left.
+    fn take(&mut self, key: &str) -> bool {
+        match self.0.get_mut(key) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Keeps `evidence` unless it is kept already, and says where it is. A new list in parts counts
+/// each run it lists once more, but the runs the list it replaces lists (`dropping`, see
+/// [`runs_dropped_with`]): those are carried over, returned for [`forget_evidence`] not to count
+/// them once less (measuring again after an ingest into one scope lists the runs of 2,000
+/// scopes again, and counting each up and down again was 24,000 statements, issue 12).
 pub(crate) fn keep_evidence(
     conn: &Connection,
     evidence: &EvidenceText,
-) -> Result<Kept, StoreError> {
+    mut dropping: Runs,
+) -> Result<(Kept, Runs), StoreError> {
+    let carried = Runs::default();
     let parts: Vec<&EvidencePart> = match evidence {
-        EvidenceText::Whole(text) => return keep_whole(conn, text),
+        EvidenceText::Whole(text) => return Ok((keep_whole(conn, text)?, carried)),
         EvidenceText::Parts(parts) => {
             parts.iter().filter(|p| p.text != PartText::Written(String::new())).collect()
         }
     };
     // A list of one run or none is as well kept whole: no other list shares its run.
     if parts.len() < 2 {
-        return keep_whole(conn, &compose(conn, &parts)?);
+        return Ok((keep_whole(conn, &compose(conn, &parts)?)?, carried));
     }
     // Each run written is kept already with the same text, or is new; a run whose key another
     // text holds makes the whole list inline. A run named must still be kept.
@@ -238,7 +291,7 @@ pub(crate) fn keep_evidence(
                         Some(row) => {
                             let kept = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
                             if kept != text {
-                                return Ok(Kept::Inline(compose(conn, &parts)?));
+                                return Ok((Kept::Inline(compose(conn, &parts)?), carried));
                             }
                         }
                         None => new.push(i),
@@ -288,10 +341,10 @@ pub(crate) fn keep_evidence(
             for i in new {
                 keep_again.execute(params![keys[i], written(i)])?;
             }
-            return Ok(under);
+            return Ok((under, carried));
         }
         // Another list, or a whole text, under the same key (never seen, but possible).
-        Some(_) => return Ok(Kept::Inline(compose(conn, &parts)?)),
+        Some(_) => return Ok((Kept::Inline(compose(conn, &parts)?), carried)),
         None => {}
     }
     let mut keep_part = conn.prepare_cached(
@@ -304,10 +357,15 @@ pub(crate) fn keep_evidence(
         .execute(params![key, layout])?;
     let mut used =
         conn.prepare_cached("UPDATE evidence_parts SET uses = uses + 1 WHERE hash = ?1")?;
+    let mut carried = carried;
     for key in &keys {
-        used.execute(params![key])?;
+        if dropping.take(key) {
+            *carried.0.entry(key.clone()).or_insert(0) += 1;
+        } else {
+            used.execute(params![key])?;
+        }
     }
-    Ok(under)
+    Ok((under, carried))
 }
 
 /// Keeps `text` whole under its key, unless another text is kept there.
@@ -349,8 +407,14 @@ fn compose(conn: &Connection, parts: &[&EvidencePart]) -> Result<String, StoreEr
 }
 
 /// Drops the evidence kept under `key` when no measurement points at it any more, and the parts
-/// it was the last to list.
-pub(crate) fn forget_evidence(conn: &Connection, key: &str) -> Result<(), StoreError> {
+/// it was the last to list; the runs `carried` over to the list replacing it ([`keep_evidence`])
+/// are not counted once less (and when it is not dropped after all, they are counted once more
+/// for the new list).
+pub(crate) fn forget_evidence(
+    conn: &Connection,
+    key: &str,
+    mut carried: Runs,
+) -> Result<(), StoreError> {
     let dropped: Option<Option<String>> = conn
         .prepare_cached(
             "DELETE FROM evidence WHERE hash = ?1
@@ -359,7 +423,15 @@ pub(crate) fn forget_evidence(conn: &Connection, key: &str) -> Result<(), StoreE
         )?
         .query_row(params![key], |r| r.get(0))
         .optional()?;
-    let Some(Some(layout)) = dropped else { return Ok(()) };
+    let Some(Some(layout)) = dropped else {
+        // Kept after all: the runs carried over to the new list are counted for it too.
+        let mut used =
+            conn.prepare_cached("UPDATE evidence_parts SET uses = uses + ?2 WHERE hash = ?1")?;
+        for (run, n) in carried.0.iter().filter(|(_, n)| **n > 0) {
+            used.execute(params![run, n])?;
+        }
+        return Ok(());
+    };
     // A list that does not list its parts (a damaged store) drops none: they stay, unnamed.
     let Ok(parts) = layout_keys(key, &layout) else { return Ok(()) };
     let mut unused =
@@ -367,6 +439,10 @@ pub(crate) fn forget_evidence(conn: &Connection, key: &str) -> Result<(), StoreE
     let mut drop_unused =
         conn.prepare_cached("DELETE FROM evidence_parts WHERE hash = ?1 AND uses = 0")?;
     for part in parts {
+        // A run the new list carried over is still listed as often.
+        if carried.take(&part) {
+            continue;
+        }
         unused.execute(params![part])?;
         drop_unused.execute(params![part])?;
     }

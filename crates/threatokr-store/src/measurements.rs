@@ -2,8 +2,8 @@
 //! that day, so measuring twice on the same evidence changes nothing.
 
 use crate::evidence::{
-    EvidenceKept, EvidenceText, Kept, evidence_prefix, evidence_text, forget_evidence,
-    keep_evidence, kept_runs,
+    EvidenceKept, EvidenceText, Kept, Runs, evidence_prefix, evidence_text, forget_evidence,
+    keep_evidence, kept_runs, runs_dropped_with,
 };
 use crate::{
     SqlDate, Store, StoreError, check_date, check_finite, check_not_empty, date_column,
@@ -285,7 +285,15 @@ impl Store {
                     .query_row(params![row.kr_id, SqlDate(row.as_of)], |r| r.get(0))
                     .optional()?
                     .flatten();
-                let kept = keep_evidence(&tx, &row.evidence)?;
+                // The runs of the list this one replaces, when it is about to be dropped: those
+                // the new list lists again are carried over, not counted up and down again.
+                let dropping = match &replaced {
+                    Some(replaced) => {
+                        runs_dropped_with(&tx, replaced, row.kr_id, &SqlDate(row.as_of))?
+                    }
+                    None => Runs::default(),
+                };
+                let (kept, carried) = keep_evidence(&tx, &row.evidence, dropping)?;
                 let (inline, hash, prints) = match &kept {
                     Kept::Under { key, prints } => ("null", Some(key), prints.as_deref()),
                     Kept::Inline(text) => (text.as_str(), None, None),
@@ -324,7 +332,7 @@ impl Store {
                     // The evidence a day's measurement replaced is dropped when no measurement
                     // points at it any more (measuring a day again after each push kept every
                     // earlier evidence of that day, tens of megabytes for a portfolio).
-                    forget_evidence(&tx, &replaced)?;
+                    forget_evidence(&tx, &replaced, carried)?;
                 }
             }
         }

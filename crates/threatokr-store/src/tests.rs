@@ -2103,6 +2103,60 @@ fn issue_12_a_run_given_twice_in_one_list_is_kept_once_and_counted_twice() {
     assert_eq!(kept_parts(&store), [("3".into(), 1), ("4".into(), 1)]);
 }
 
+/// Each kept run's count is how many times the kept lists name it, and a run no list names is
+/// not kept.
+fn assert_counts_match_the_lists(store: &Store) {
+    let mut statement = store
+        .conn
+        .prepare(
+            "SELECT p.json, p.uses,
+                    (SELECT count(*) FROM evidence e, json_each(e.json) j
+                     WHERE e.parts = 1 AND j.value = p.hash)
+             FROM evidence_parts p",
+        )
+        .unwrap();
+    let rows: Vec<(String, i64, i64)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (json, uses, listed) in rows {
+        assert_eq!(uses, listed, "run {json}");
+        assert!(listed > 0, "run {json} is kept though no list names it");
+    }
+}
+
+/// Measuring a day again with one run changed carries the runs the list it replaces named over to
+/// the new list (issue 12: the runs of 2,000 scopes were counted down and up again), whatever
+/// else points at either list, and however often a list names a run.
+#[test]
+fn issue_12_runs_a_replaced_list_names_again_are_carried_over_and_counted_as_listed() {
+    let mut store = store();
+    let (day, next) = (date(2027, 1, 5), date(2027, 1, 6));
+    let steps: [(&str, Date, &[&str]); 9] = [
+        ("KR-1", day, &["1", "2", "1", "3"]),
+        ("KR-1", day, &["1", "4", "1", "3"]),
+        ("KR-1", day, &["1", "4", "3"]),
+        ("KR-2", day, &["1", "4", "3"]),
+        ("KR-1", day, &["1", "5", "3", "3"]),
+        ("KR-1", next, &["1", "5", "3", "3"]),
+        ("KR-1", next, &["6", "5", "3"]),
+        ("KR-2", day, &["7"]),
+        ("KR-1", day, &["1", "5"]),
+    ];
+    for (kr, as_of, runs) in steps {
+        store.record_serialized_measurements([in_parts(kr, as_of, runs)]).unwrap();
+        assert_counts_match_the_lists(&store);
+        let evidence = &store.measurements(kr).unwrap();
+        let recorded = evidence.iter().find(|m| m.as_of == as_of).unwrap();
+        assert_eq!(recorded.evidence.to_string(), format!("[{}]", runs.join(",")));
+    }
+    assert_eq!(
+        kept_parts(&store),
+        [("1".into(), 1), ("3".into(), 1), ("5".into(), 2), ("6".into(), 1)]
+    );
+}
+
 /// Everything recorded, the kept evidence (key and text) and its parts included.
 fn dump_with_evidence(store: &Store) -> Vec<String> {
     let mut lines = dump(store);
