@@ -52,7 +52,8 @@ pub(crate) fn load_workspace_cached(
     files: &Files,
     inputs: &WorkspaceFiles,
 ) -> (Workspace, Vec<Diagnostic>) {
-    let (mut workspace, diagnostics, models) = load_workspace_in_two(root, files, inputs);
+    let Loaded { mut workspace, diagnostics, models, .. } =
+        load_workspace_in_two(root, files, inputs);
     match models.map(ModelsToDecode::decode) {
         None => (workspace, diagnostics),
         Some(Some((models, aliases))) => {
@@ -68,14 +69,10 @@ pub(crate) fn load_workspace_cached(
 /// when the workspace is read back from the cache: the workspace returned has none until they are
 /// put in it. The second part of a damaged cache does not decode ([`ModelsToDecode::decode`]
 /// says `None`): the caller then computes the workspace with [`load_workspace_kept`].
-pub(crate) fn load_workspace_in_two(
-    root: &Path,
-    files: &Files,
-    inputs: &WorkspaceFiles,
-) -> (Workspace, Vec<Diagnostic>, Option<ModelsToDecode>) {
+pub(crate) fn load_workspace_in_two(root: &Path, files: &Files, inputs: &WorkspaceFiles) -> Loaded {
     let Some(key) = key(files, inputs) else {
         let (workspace, diagnostics) = load_workspace(files, inputs);
-        return (workspace, diagnostics, None);
+        return Loaded { workspace, diagnostics, models: None, key: None };
     };
     let path = root.join(".threatokr").join(WORKSPACE_FILE);
     if let Some(bytes) = read_bytes(&path, &key) {
@@ -84,11 +81,24 @@ pub(crate) fn load_workspace_in_two(
             let at = bytes.len() - models.len();
             let workspace =
                 Workspace { config, okrs, models: Vec::new(), aliases: Default::default() };
-            return (workspace, diagnostics, Some(ModelsToDecode { bytes, at }));
+            let models = Some(ModelsToDecode { bytes, at });
+            return Loaded { workspace, diagnostics, models, key: Some(key) };
         }
     }
     let (workspace, diagnostics) = load_workspace_kept(root, files, inputs);
-    (workspace, diagnostics, None)
+    Loaded { workspace, diagnostics, models: None, key: Some(key) }
+}
+
+/// A workspace read back from its cache or lowered ([`load_workspace_in_two`]).
+pub(crate) struct Loaded {
+    /// Without its models and aliases while `models` is `Some`.
+    pub(crate) workspace: Workspace,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The models and aliases still to decode.
+    pub(crate) models: Option<ModelsToDecode>,
+    /// The cache's key: the hash of the build and the workspace's files, which the workspace (its
+    /// models' statuses among the rest) is a function of; `None` when the build is unknown.
+    pub(crate) key: Option<String>,
 }
 
 /// [`load_workspace`] of `files`, kept under `root` for the next command.

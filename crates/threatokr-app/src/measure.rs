@@ -11,7 +11,7 @@ pub(crate) use fingerprint::build_identity;
 use crate::ci::{CiScanCache, Scanned, ci_files};
 use crate::ci_status::CiStatuses;
 use crate::derived_cache::{
-    load_workspace_cached, load_workspace_in_two, load_workspace_kept, parse_asvs_cached,
+    self, load_workspace_cached, load_workspace_in_two, load_workspace_kept, parse_asvs_cached,
 };
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
@@ -74,6 +74,9 @@ pub struct Measured {
     /// the first items counted that a report lists; recording writes the runs of the scopes
     /// computed and names the runs kept for the others.
     pub(crate) composed: BTreeMap<String, Composed>,
+    /// The hash of the build and the workspace's files the workspace was lowered from, which
+    /// its models' statuses are a function of ([`derived_cache::Loaded::key`]).
+    pub(crate) workspace_key: Option<String>,
 }
 
 impl Measured {
@@ -287,7 +290,7 @@ fn compute_once(
     let loaded = read_workspace(reader)?;
     // The models and aliases (two thirds of decoding the cached workspace) are decoded on another
     // core while the evidence is read, which reads only the settings and OKR sets (issue 12).
-    let (mut workspace, mut more, models) =
+    let derived_cache::Loaded { mut workspace, diagnostics: mut more, models, key } =
         load_workspace_in_two(root, &loaded.files, &loaded.inputs);
     let mut files = loaded.files;
     let mut diagnostics = loaded.diagnostics;
@@ -392,6 +395,7 @@ fn compute_once(
             ci_scans: ci_cache.fresh,
             run_prints,
             composed,
+            workspace_key: key,
         },
         evidence,
     )))
@@ -769,10 +773,30 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
         .store
         .record_ci_scans(&measured.ci_scans)
         .map_err(Error::store("keeping the CI scans"))?;
-    // Borrowed from the models: nothing of a portfolio's 20,000 threats is copied to be compared.
+    let (workspace, files) = (&measured.workspace, &measured.files);
+    let observations = || status_observations(workspace, files);
+    // The statuses are a function of the workspace's files and the build: known by the cache's
+    // key, they are listed and hashed only when that key was not the last recorded.
+    let recorded = match measured.workspace_key.as_deref() {
+        Some(key) => measured.store.record_statuses_known_as(measurement.as_of, key, observations),
+        None => measured.store.record_statuses(measurement.as_of, &observations()),
+    };
+    let (status_changes, statuses_refused) = match recorded {
+        Ok(recorded) => (recorded, None),
+        Err(error) => (0, Some(error)),
+    };
+    Ok(Recorded { measurements: changed, status_changes, statuses_refused })
+}
+
+/// The status of every threat and control of the models, borrowed from them: nothing of a
+/// portfolio's 20,000 threats is copied to be compared.
+fn status_observations<'w>(
+    workspace: &'w Workspace,
+    files: &'w Files,
+) -> Vec<StatusObservation<'w>> {
     let mut observations = Vec::new();
-    for model in &measured.workspace.models {
-        let model_file = measured.files.name(model.origin.file);
+    for model in &workspace.models {
+        let model_file = files.name(model.origin.file);
         let app = model.app.as_ref().map(|a| a.as_str()).unwrap_or_default();
         for threat in &model.threats {
             observations.push(StatusObservation {
@@ -793,12 +817,7 @@ fn record(measured: &mut Measured) -> Result<Recorded> {
             });
         }
     }
-    let (status_changes, statuses_refused) =
-        match measured.store.record_statuses(measurement.as_of, &observations) {
-            Ok(recorded) => (recorded, None),
-            Err(error) => (0, Some(error)),
-        };
-    Ok(Recorded { measurements: changed, status_changes, statuses_refused })
+    observations
 }
 
 /// Evidence of at least this many items is kept in parts, one per app (and environment).

@@ -1115,6 +1115,31 @@ fn issue_12_the_statuses_last_recorded_are_not_looked_up_again_but_an_earlier_da
     assert!(matches!(error, StoreError::OutOfOrder { .. }), "{error:?}");
 }
 
+#[test]
+fn issue_12_statuses_known_by_an_identity_are_listed_only_when_it_was_not_the_last_recorded() {
+    let mut store = store();
+    let seen = |status: &str| vec![observed(EntityKind::Threat, "T-1", status)];
+    let mut listed = 0;
+    let mut record = |store: &mut Store, day, identity: &str, status: &str| {
+        store.record_statuses_known_as(date(2027, 1, day), identity, || {
+            listed += 1;
+            seen(status)
+        })
+    };
+    assert_eq!(record(&mut store, 7, "files-1", "identified").unwrap(), 1);
+    // The same identity on a later day: nothing listed, nothing recorded.
+    assert_eq!(record(&mut store, 8, "files-1", "identified").unwrap(), 0);
+    // Another identity: listed and compared with the history, which says nothing changed.
+    assert_eq!(record(&mut store, 9, "files-2", "identified").unwrap(), 0);
+    assert_eq!(record(&mut store, 10, "files-3", "mitigated").unwrap(), 1);
+    // The same identity before its day: listed, and refused as before.
+    let error = record(&mut store, 9, "files-3", "mitigated").unwrap_err();
+    assert!(matches!(error, StoreError::OutOfOrder { .. }), "{error:?}");
+    assert_eq!(listed, 4);
+    let history = store.status_history(EntityKind::Threat, "T-1").unwrap();
+    assert_eq!(history.len(), 2);
+}
+
 // ---- grades ----
 
 fn graded(objective_id: &str, kr_id: &str, score: f64) -> GradeRow {

@@ -186,6 +186,17 @@ fn measuring_twice_on_the_same_evidence_changes_nothing() {
         "{}",
         stdout(&next)
     );
+    // A threat's status edited: the one change is recorded (the statuses are known by the files
+    // they are read from, and these changed).
+    let model = workspace.join("models/checkout.tm.yaml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(&model, text.replacen("status: identified", "status: mitigated", 1)).unwrap();
+    let edited = threatokr(&["measure", "--as-of", "2027-02-17", "--force"], &workspace);
+    assert!(
+        stdout(&edited).contains("measurement(s) and 1 threat or control status change(s)"),
+        "{}",
+        stdout(&edited)
+    );
 }
 
 #[test]
