@@ -223,15 +223,7 @@ fn key(files: &Files, inputs: &WorkspaceFiles) -> Option<String> {
     hash.field(crate::measure::build_identity()?.as_bytes());
     // The workspace's files only, so that the key is the same after the evidence files join
     // them (`measure` lowers the workspace again from them when the cache's models are damaged).
-    let read: std::collections::BTreeSet<FileId> = inputs
-        .config
-        .iter()
-        .chain(&inputs.models)
-        .chain(&inputs.okrs)
-        .chain(inputs.companions.values())
-        .copied()
-        .collect();
-    for id in read {
+    for id in workspace_file_ids(inputs) {
         hash.field(files.name(id).as_bytes());
         hash.field(files.text(id).as_bytes());
     }
@@ -241,6 +233,12 @@ fn key(files: &Files, inputs: &WorkspaceFiles) -> Option<String> {
     let roles = format!("{:?} {:?} {:?} {companions:?}", inputs.config, inputs.models, inputs.okrs);
     hash.field(roles.as_bytes());
     Some(hash.finish_hex())
+}
+
+/// The files the workspace is lowered from, which its cache's key hashes.
+pub(crate) fn workspace_file_ids(inputs: &WorkspaceFiles) -> std::collections::BTreeSet<FileId> {
+    let ids = inputs.config.iter().chain(&inputs.models).chain(&inputs.okrs);
+    ids.chain(inputs.companions.values()).copied().collect()
 }
 
 /// The value cached at `path` if it is a regular file whose first line is `key`.

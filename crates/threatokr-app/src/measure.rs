@@ -19,7 +19,7 @@ use crate::store::open_existing_store;
 use crate::{Error, Progress, Result, Session, tracked};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use threatokr_core::diag::{Diagnostic, Files, Summary, sort_diagnostics};
+use threatokr_core::diag::{Diagnostic, FileId, Files, Summary, sort_diagnostics};
 use threatokr_core::evidence::asvs::parse_asvs;
 use threatokr_core::evidence::tests::parse_test_results;
 use threatokr_core::evidence::training::{parse_completions, parse_roster};
@@ -327,9 +327,14 @@ fn compute_once(
     }
     diagnostics.extend(more);
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
-    let known = reusable_values(
-        &workspace, &cycle, as_of, &store, &files, &evidence, &ci_cache, reuse, compose,
-    )?;
+    let workspace_files = derived_cache::workspace_file_ids(&loaded.inputs);
+    let read = Read {
+        files: &files,
+        workspace: key.as_deref().map(|key| (key, &workspace_files)),
+        evidence: &evidence,
+        ci: &ci_cache,
+    };
+    let known = reusable_values(&workspace, &cycle, as_of, &store, &read, reuse, compose)?;
     let Known {
         values: reused_values,
         fingerprints,
@@ -435,6 +440,19 @@ fn compose_listings(
     Ok(Some(composed))
 }
 
+/// What a measurement read, which its key results' fingerprints hash.
+struct Read<'r> {
+    /// Every file read.
+    files: &'r Files,
+    /// The key of the workspace's cache and the files it hashes; `None` when the build is
+    /// unknown.
+    workspace: Option<(&'r str, &'r BTreeSet<FileId>)>,
+    /// The evidence read (check-ins).
+    evidence: &'r EvidenceSet,
+    /// The CI of the repositories scanned.
+    ci: &'r CiScanCache,
+}
+
 /// What the store holds of a measurement of the same day on the same inputs.
 struct Known {
     /// The stored values of the key results whose inputs are unchanged.
@@ -470,20 +488,20 @@ impl Known {
 /// Fingerprints every key result of `cycle` and, unless `reuse` is [`Reuse::Never`], takes from
 /// the store the values recorded on `as_of` with the same fingerprint; `None` when the store keeps
 /// no fingerprints (a read-only store of an older schema) or the build cannot be identified.
-#[expect(clippy::too_many_arguments, reason = "what the measurement read, and how it may reuse")]
 fn reusable_values(
     workspace: &Workspace,
     cycle: &Cycle,
     as_of: Date,
     store: &Store,
-    files: &Files,
-    evidence: &EvidenceSet,
-    ci: &CiScanCache,
+    read: &Read<'_>,
     reuse: Reuse,
     compose: Compose,
 ) -> Result<Option<Known>> {
     let Some(generations) = store.finding_scope_generations()? else { return Ok(None) };
-    let Some(inputs) = fingerprint::inputs_hash(files, ci) else { return Ok(None) };
+    let Some(inputs) = fingerprint::inputs_hash(read.files, read.workspace, read.ci) else {
+        return Ok(None);
+    };
+    let evidence = read.evidence;
     let Some(okrs) = workspace.okrs_for(&cycle.id) else { return Ok(None) };
     let stored = store.measurement_fingerprints(cycle.id.as_str(), as_of)?;
     let mut known = Known::nothing();

@@ -11,25 +11,34 @@
 use crate::ci::CiScanCache;
 use crate::field_hash::FieldHash;
 use jiff::civil::Date;
-use std::collections::{BTreeMap, HashMap};
-use threatokr_core::diag::Files;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use threatokr_core::diag::{FileId, Files};
 use threatokr_core::metrics::CheckinRecord;
 use threatokr_store::ScopeGeneration;
 
 /// Changed whenever stored values must no longer be reused by a build of the same version and
 /// executable (never in practice: the executable's size and time change with every build).
-const FORMAT: &str = "threatokr measurement fingerprint 2";
+const FORMAT: &str = "threatokr measurement fingerprint 3";
 
-/// The hash of what every key result of a run reads: the build, the workspace's files and the
-/// evidence files, and the CI of every repository scanned (by the key of its CI files, the hash
-/// of their names and texts, so that a repository trusted by its files' status, whose files are
-/// not read, hashes the same as one read). `None` when the build cannot be identified: then
-/// nothing is reused.
-pub(crate) fn inputs_hash(files: &Files, ci: &CiScanCache) -> Option<[u8; 32]> {
+/// The hash of what every key result of a run reads: the build, the workspace's files (by the
+/// key of its cache, which hashes the build and their names and texts already: hashing their
+/// texts twice was a twentieth of measuring again at enterprise scale, issue 12), the other files
+/// read (the evidence files), and the CI of every repository scanned (by the key of its CI files,
+/// the hash of their names and texts, so that a repository trusted by its files' status, whose
+/// files are not read, hashes the same as one read). `None` when the build cannot be identified:
+/// then nothing is reused.
+pub(crate) fn inputs_hash(
+    files: &Files,
+    workspace: Option<(&str, &BTreeSet<FileId>)>,
+    ci: &CiScanCache,
+) -> Option<[u8; 32]> {
+    let (workspace_key, workspace_files) = workspace?;
     let mut hash = FieldHash::new();
     hash.field(FORMAT.as_bytes());
     hash.field(build_identity()?.as_bytes());
-    for id in files.ids().filter(|id| !ci.files.contains(id)) {
+    hash.field(workspace_key.as_bytes());
+    let others = files.ids().filter(|id| !workspace_files.contains(id) && !ci.files.contains(id));
+    for id in others {
         hash.field(files.name(id).as_bytes());
         hash.field(files.text(id).as_bytes());
     }
