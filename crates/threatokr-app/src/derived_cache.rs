@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use threatokr_core::diag::{Diagnostic, FileId, Files};
 use threatokr_core::evidence::asvs::AsvsVerification;
+use threatokr_core::evidence::training::{Completion, RosterEntry};
 use threatokr_core::model::{ThreatAliases, ThreatModel, Workspace};
 use threatokr_core::workspace::{WorkspaceFiles, load_workspace};
 
@@ -38,6 +39,9 @@ const WORKSPACE_FILE: &str = "workspace.cache";
 
 /// The ASVS verifications' cache, beside it.
 const ASVS_FILE: &str = "asvs.cache";
+
+/// The training files' cache, beside it.
+const TRAINING_FILE: &str = "training.cache";
 
 /// A cache larger than this is not read (the lowered enterprise workspace takes 7.1 MB).
 const MAX_BYTES: u64 = 1 << 30;
@@ -147,17 +151,92 @@ pub(crate) fn parse_asvs_cached(
     ids: &[FileId],
     parse: impl FnOnce(&[FileId]) -> ParsedAsvs,
 ) -> ParsedAsvs {
+    parse_cached(root, ASVS_FILE, b"asvs by file", files, ids, parse)
+}
+
+/// What the training files `ids` parse to, as [`parse_asvs_cached`] keeps the ASVS files' (a
+/// roster and completions of 10,000 people took a twelfth of measuring again, issue 12).
+pub(crate) fn parse_training_cached(
+    root: &Path,
+    files: &Files,
+    ids: &[FileId],
+    parse: impl FnOnce(&[FileId]) -> Vec<TrainingEntry>,
+) -> Vec<TrainingEntry> {
+    parse_cached(root, TRAINING_FILE, b"training by file", files, ids, parse)
+}
+
+/// One training file's parse, as kept: a roster or completions, with its problems.
+pub(crate) type TrainingEntry = (Training, Vec<Diagnostic>);
+
+/// What a training file holds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
+pub(crate) enum Training {
+    Roster(Vec<RosterEntry>),
+    Completions(Vec<Completion>),
+    /// Nothing read (an entry `parse` did not give).
+    #[default]
+    Nothing,
+}
+
+/// One file's parse as a cache keeps it: it points into its file only.
+trait FileEntry: Serialize + DeserializeOwned + Default {
+    /// The entry pointing into `file`, the id the file has in this command.
+    fn point_at(&mut self, file: FileId);
+}
+
+impl FileEntry for AsvsEntry {
+    fn point_at(&mut self, file: FileId) {
+        if let Some(verification) = &mut self.0 {
+            verification.origin.file = file;
+            for requirement in &mut verification.requirements {
+                requirement.origin.file = file;
+            }
+        }
+        point_diagnostics_at(&mut self.1, file);
+    }
+}
+
+impl FileEntry for TrainingEntry {
+    fn point_at(&mut self, file: FileId) {
+        match &mut self.0 {
+            Training::Roster(entries) => entries.iter_mut().for_each(|e| e.origin.file = file),
+            Training::Completions(done) => done.iter_mut().for_each(|c| c.origin.file = file),
+            Training::Nothing => {}
+        }
+        point_diagnostics_at(&mut self.1, file);
+    }
+}
+
+fn point_diagnostics_at(diagnostics: &mut [Diagnostic], file: FileId) {
+    for diagnostic in diagnostics {
+        for label in diagnostic.primary.iter_mut().chain(&mut diagnostic.secondary) {
+            label.file = file;
+        }
+    }
+}
+
+/// What the files `ids` parse to, each file's entry read back from the cache `name` under `root`
+/// when this build (and `tag`) parsed a file of the same name and text, the others by `parse`
+/// (given them in order, one entry each); the cache written again when any was parsed.
+fn parse_cached<E: FileEntry>(
+    root: &Path,
+    name: &str,
+    tag: &[u8],
+    files: &Files,
+    ids: &[FileId],
+    parse: impl FnOnce(&[FileId]) -> Vec<E>,
+) -> Vec<E> {
     if ids.is_empty() {
         return parse(ids);
     }
     let Some(build) = crate::measure::build_identity() else { return parse(ids) };
     let mut header = FieldHash::new();
     header.field(FORMAT.as_bytes());
-    header.field(b"asvs by file");
+    header.field(tag);
     header.field(build.as_bytes());
     let header = header.finish_hex();
-    let path = root.join(".threatokr").join(ASVS_FILE);
-    let mut kept: BTreeMap<String, AsvsEntry> = read(&path, &header).unwrap_or_default();
+    let path = root.join(".threatokr").join(name);
+    let mut kept: BTreeMap<String, E> = read(&path, &header).unwrap_or_default();
     let keys: Vec<String> = ids
         .iter()
         .map(|&id| {
@@ -170,7 +249,7 @@ pub(crate) fn parse_asvs_cached(
     // Each entry is taken out of the cache, not copied (667 checklists copied in every re-measure,
     // issue 12); a file whose entry is not there (or was taken by a file before it of the same
     // name and text) is parsed.
-    let read_back: Vec<Option<AsvsEntry>> = keys.iter().map(|key| kept.remove(key)).collect();
+    let read_back: Vec<Option<E>> = keys.iter().map(|key| kept.remove(key)).collect();
     let missing: Vec<FileId> = ids
         .iter()
         .zip(&read_back)
@@ -178,42 +257,28 @@ pub(crate) fn parse_asvs_cached(
         .map(|(id, _)| *id)
         .collect();
     let mut parsed = parse(&missing).into_iter();
-    let entries: ParsedAsvs = ids
+    let entries: Vec<E> = ids
         .iter()
         .zip(read_back)
         .map(|(&id, entry)| match entry {
-            Some(entry) => with_file(entry, id),
+            Some(mut entry) => {
+                entry.point_at(id);
+                entry
+            }
             // `parse` gives one entry per file it is given.
             None => parsed.next().unwrap_or_default(),
         })
         .collect();
     if !missing.is_empty() && root.join(".threatokr").is_dir() {
         // Only the files read now are kept, so that the cache does not grow with every edit.
-        let current: BTreeMap<&String, &AsvsEntry> = keys.iter().zip(&entries).collect();
-        write(&root.join(".threatokr"), &path, ASVS_FILE, &header, &current);
+        let current: BTreeMap<&String, &E> = keys.iter().zip(&entries).collect();
+        write(&root.join(".threatokr"), &path, name, &header, &current);
     }
     entries
 }
 
 /// One ASVS file's parse, as kept: it points into its file only.
 type AsvsEntry = (Option<AsvsVerification>, Vec<Diagnostic>);
-
-/// A kept entry pointing into `file`, the id the file has in this command.
-fn with_file((verification, mut diagnostics): AsvsEntry, file: FileId) -> AsvsEntry {
-    let verification = verification.map(|mut verification| {
-        verification.origin.file = file;
-        for requirement in &mut verification.requirements {
-            requirement.origin.file = file;
-        }
-        verification
-    });
-    for diagnostic in &mut diagnostics {
-        for label in diagnostic.primary.iter_mut().chain(&mut diagnostic.secondary) {
-            label.file = file;
-        }
-    }
-    (verification, diagnostics)
-}
 
 /// The hash of the build and of what the workspace is lowered from; `None` when the build cannot
 /// be identified (then nothing is cached).
@@ -361,7 +426,61 @@ mod tests {
         assert_eq!(both[1].0.as_ref().map(|v| v.origin.file), Some(twice[1]));
         let fresh = parse_asvs(&files, twice[1]);
         assert!(both[1] == fresh, "the second is what parsing it gives");
-        assert!(both[0] == with_file(fresh, twice[0]), "and the first the same, read back");
+        let mut first = fresh;
+        first.point_at(twice[0]);
+        assert!(both[0] == first, "and the first the same, read back");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// The training files are kept as the ASVS files are: read back (diagnostics and all) while
+    /// a file's name and text are the same, pointing at the ids the files have now, as parsing
+    /// them would; an edited file parsed again.
+    #[test]
+    fn issue_12_training_files_parsed_once_are_read_back_until_one_changes() {
+        let root = root("training");
+        let roster = "person,team,active\nomar,payments,true\nomar,payments,true\n";
+        let completions = "person,course,date\nomar,access-control,2027-01-12\n";
+        let parse = |files: &Files, ids: &[FileId], calls: &mut usize| {
+            parse_training_cached(&root, files, ids, |missing| {
+                *calls += missing.len();
+                missing.iter().map(|&id| crate::measure::parse_training(files, id)).collect()
+            })
+        };
+        let mut files = Files::new();
+        let ids = [
+            files.add("evidence/training/roster.csv", roster),
+            files.add("evidence/training/completions.csv", completions),
+        ];
+        let mut calls = 0;
+        let first = parse(&files, &ids, &mut calls);
+        assert!(matches!(&first[0].0, Training::Roster(entries) if entries.len() == 1));
+        assert_eq!(first[0].1.len(), 1, "the person twice is reported");
+        assert!(matches!(&first[1].0, Training::Completions(done) if done.len() == 1));
+        assert_eq!(calls, 2);
+
+        let mut shifted = Files::new();
+        shifted.add("threatokr.yaml", "");
+        let shifted_ids = [
+            shifted.add("evidence/training/roster.csv", roster),
+            shifted.add("evidence/training/completions.csv", completions),
+        ];
+        let moved = parse(&shifted, &shifted_ids, &mut calls);
+        assert_eq!(calls, 2, "read back, not parsed");
+        let fresh: Vec<TrainingEntry> =
+            shifted_ids.iter().map(|&id| crate::measure::parse_training(&shifted, id)).collect();
+        assert!(moved == fresh, "the same as parsing them under the new ids");
+
+        let mut edited = Files::new();
+        let edited_ids = [
+            edited.add("evidence/training/roster.csv", roster),
+            edited.add(
+                "evidence/training/completions.csv",
+                format!("{completions}jun,xss,2027-01-19\n"),
+            ),
+        ];
+        let again = parse(&edited, &edited_ids, &mut calls);
+        assert_eq!(calls, 3, "only the edited file is parsed");
+        assert!(matches!(&again[1].0, Training::Completions(done) if done.len() == 2));
         let _ = std::fs::remove_dir_all(&root);
     }
 

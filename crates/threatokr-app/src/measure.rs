@@ -11,7 +11,8 @@ pub(crate) use fingerprint::build_identity;
 use crate::ci::{CiScanCache, Scanned, ci_files};
 use crate::ci_status::CiStatuses;
 use crate::derived_cache::{
-    self, load_workspace_cached, load_workspace_in_two, load_workspace_kept, parse_asvs_cached,
+    self, Training, TrainingEntry, load_workspace_cached, load_workspace_in_two,
+    load_workspace_kept, parse_asvs_cached, parse_training_cached,
 };
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
@@ -1043,24 +1044,24 @@ pub fn read_evidence_files(
         diagnostics.extend(more);
         evidence.asvs.extend(verification);
     }
+    let mut training_files = Vec::new();
     for path in tracked(
         &mut *progress,
         "reading training evidence",
         reader.list(&root.join(&folders.training), &["csv"], false, files, diagnostics)?,
     ) {
-        let Some(id) = reader.read(files, &path, diagnostics)? else { continue };
-        let is_roster = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.to_ascii_lowercase().contains("roster"));
-        if is_roster {
-            let (entries, more) = parse_roster(files, id);
-            diagnostics.extend(more);
-            evidence.roster.extend(entries);
-        } else {
-            let (completions, more) = parse_completions(files, id);
-            diagnostics.extend(more);
-            evidence.completions.extend(completions);
+        training_files.extend(reader.read(files, &path, diagnostics)?);
+    }
+    let shared: &Files = files;
+    let parsed = parse_training_cached(root, shared, &training_files, |missing| {
+        missing.iter().map(|&id| parse_training(shared, id)).collect()
+    });
+    for (training, more) in parsed {
+        diagnostics.extend(more);
+        match training {
+            Training::Roster(entries) => evidence.roster.extend(entries),
+            Training::Completions(completions) => evidence.completions.extend(completions),
+            Training::Nothing => {}
         }
     }
     for path in tracked(
@@ -1138,6 +1139,18 @@ pub fn read_evidence_files(
     }
     statuses.finish(statuses_now);
     Ok(())
+}
+
+/// A training file parsed: a roster when its name says so, else completions.
+pub(crate) fn parse_training(files: &Files, id: FileId) -> TrainingEntry {
+    let name = files.name(id).rsplit('/').next().unwrap_or_default();
+    if name.to_ascii_lowercase().contains("roster") {
+        let (entries, diagnostics) = parse_roster(files, id);
+        (Training::Roster(entries), diagnostics)
+    } else {
+        let (completions, diagnostics) = parse_completions(files, id);
+        (Training::Completions(completions), diagnostics)
+    }
 }
 
 /// A key result's value with its unit and, for ratios and counts, what it counts:

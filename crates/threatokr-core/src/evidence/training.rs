@@ -23,7 +23,7 @@ use crate::evidence::{CsvRow, CsvTable, field_span, read_csv};
 use crate::model::Origin;
 
 /// One person on the roster.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RosterEntry {
     /// The person's id (what completions name).
     pub person: String,
@@ -38,7 +38,7 @@ pub struct RosterEntry {
 }
 
 /// One completed course or topic.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Completion {
     /// The person's id.
     pub person: String,
