@@ -110,3 +110,50 @@ fn a_folder_without_threatokr_yaml_is_not_a_workspace_and_that_is_the_callers_mi
     assert!(matches!(error, Error::NotAWorkspace { .. }), "{error:?}");
     assert!(error.is_user_error());
 }
+
+/// The models join the files in their order: a Threagile model's `risks.json` beside it as its
+/// companion, a refused model (too large) only named for its diagnostic, its companion never
+/// read.
+#[test]
+fn the_models_keep_their_order_companions_and_refusals() {
+    let root = scratch("models-in-order");
+    std::fs::write(root.join("threatokr.yaml"), "org: {}\n").unwrap();
+    let models = root.join("models");
+    for (folder, name, text) in [
+        ("a", "a.threagile.yaml", "title: A\n"),
+        ("a", "risks.json", "[]"),
+        ("b", "b.tm.yaml", "app: b\n"),
+        ("c", "c.threagile.yaml", &"x".repeat(64)),
+        ("c", "risks.json", "[]"),
+        ("d", "d.tm.yaml", "app: d\n"),
+    ] {
+        std::fs::create_dir_all(models.join(folder)).unwrap();
+        std::fs::write(models.join(folder).join(name), text).unwrap();
+    }
+    let reader = Reader::workspace(&root, ReadOptions { max_bytes: 32, ..ReadOptions::default() });
+    let loaded = threatokr_app::files::read_workspace(&reader.unwrap()).unwrap();
+    let name = |id| loaded.files.name(id).to_owned();
+    let read: Vec<String> = loaded.files.ids().map(name).collect();
+    assert_eq!(
+        read,
+        [
+            "threatokr.yaml",
+            "models/a/a.threagile.yaml",
+            "models/a/risks.json",
+            "models/b/b.tm.yaml",
+            "models/c/c.threagile.yaml",
+            "models/d/d.tm.yaml",
+        ]
+    );
+    let models: Vec<String> = loaded.inputs.models.iter().map(|&id| name(id)).collect();
+    assert_eq!(models, ["models/a/a.threagile.yaml", "models/b/b.tm.yaml", "models/d/d.tm.yaml"]);
+    let companions: Vec<(String, String)> =
+        loaded.inputs.companions.iter().map(|(&m, &c)| (name(m), name(c))).collect();
+    assert_eq!(companions, [("models/a/a.threagile.yaml".into(), "models/a/risks.json".into())]);
+    assert_eq!(loaded.diagnostics.len(), 1);
+    assert_eq!(loaded.diagnostics[0].code, Code::InputBudget);
+    assert_eq!(
+        name(loaded.diagnostics[0].primary.as_ref().unwrap().file),
+        "models/c/c.threagile.yaml"
+    );
+}
