@@ -77,8 +77,9 @@ pub(crate) fn ci_files(
 /// of repositories whose files did not change).
 #[derive(Debug)]
 pub struct CiScanCache {
-    /// Kept scans by repository, as `(inputs, scan JSON)`.
-    known: HashMap<String, (String, String)>,
+    /// Kept scans by repository, as `(inputs, scan JSON)`; `None` until they are needed (a
+    /// repository whose files changed): the store's are read then ([`CiScanCache::know`]).
+    known: Option<HashMap<String, (String, String)>>,
     /// Scans made in this run whose inputs the store did not know.
     pub(crate) fresh: Vec<CiScanRow>,
     /// Each repository scanned in this run and the key of its CI files (the hash of their names
@@ -93,9 +94,9 @@ pub struct CiScanCache {
 }
 
 impl Default for CiScanCache {
-    /// No scan kept yet.
+    /// The store's scans not read yet.
     fn default() -> Self {
-        Self::kept(HashMap::new())
+        Self { known: None, ..Self::kept(HashMap::new()) }
     }
 }
 
@@ -103,7 +104,7 @@ impl CiScanCache {
     /// The scans the store keeps.
     pub(crate) fn kept(known: HashMap<String, (String, String)>) -> Self {
         Self {
-            known,
+            known: Some(known),
             fresh: Vec::new(),
             inputs: Vec::new(),
             files: BTreeSet::new(),
@@ -146,9 +147,19 @@ impl CiScanCache {
         Scanned { scan, diagnostics, fresh, inputs: Some(inputs) }
     }
 
+    /// Whether the store's scans are still to be read.
+    pub(crate) fn needs_known(&self) -> bool {
+        self.known.is_none()
+    }
+
+    /// The scans the store keeps, read now that they are needed.
+    pub(crate) fn know(&mut self, known: HashMap<String, (String, String)>) {
+        self.known = Some(known);
+    }
+
     /// The scan kept for `repo` when it was made from CI files of the key `inputs` by this build.
     pub(crate) fn kept_scan(&self, repo: &str, inputs: &str) -> Option<RepoScan> {
-        let (kept_inputs, text) = self.known.get(repo)?;
+        let (kept_inputs, text) = self.known.as_ref()?.get(repo)?;
         if *kept_inputs != inputs || self.build.is_none() {
             return None;
         }
@@ -263,10 +274,13 @@ mod tests {
         // The kept scan is what the next run takes, not a new scan: a kept scan with other
         // tools (planted here) is the one returned.
         let mut planted = kept(first);
-        let (inputs, _) = planted.known["repos/shop"].clone();
+        let (inputs, _) = planted.known.as_ref().unwrap()["repos/shop"].clone();
         let other =
             RepoScan { path: "repos/shop".into(), tools: Vec::new(), categories: BTreeMap::new() };
-        planted.known.insert("repos/shop".into(), (inputs, encode_scan(&other)));
+        planted
+            .known
+            .get_or_insert_default()
+            .insert("repos/shop".into(), (inputs, encode_scan(&other)));
         let (taken, _) = planted.scan(&files, "repos/shop", &ids);
         assert_eq!(taken, other);
         assert!(planted.fresh.is_empty(), "nothing new to keep");
@@ -284,7 +298,7 @@ mod tests {
         assert_eq!(after.categories[&Category::Secrets], Presence::Present);
         assert_eq!(after, scan_repository(&files, "repos/shop", &ids).0);
         assert_eq!(second.fresh.len(), 1);
-        assert_ne!(second.fresh[0].inputs, second.known["repos/shop"].0);
+        assert_ne!(second.fresh[0].inputs, second.known.as_ref().unwrap()["repos/shop"].0);
         // A kept scan that is not read back exactly is scanned again.
         assert_eq!(decode_scan("repos/shop", "{\"tools\": []}"), None);
     }

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use threatokr_core::evidence::workflow::RepoScan;
 
 /// Changed whenever the file's layout changes (a new build changes its key anyway).
 const FORMAT: &str = "threatokr CI statuses 1";
@@ -68,13 +69,15 @@ impl Entry {
     }
 }
 
-/// A repository's status as kept: its folders' (see [`FOLDERS`]), its CI files' by name, and the
-/// key of the scan of those files ([`crate::ci::CiScanCache`]).
+/// A repository's status as kept: its folders' (see [`FOLDERS`]), its CI files' by name, the
+/// key of those files ([`crate::ci::CiScanCache`]) and their scan, taken as it is (reading the
+/// store's 5,000 kept scans and their JSON was a twentieth of measuring again, issue 12).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct RepoStatus {
     folders: Vec<Entry>,
     files: Vec<(String, Entry)>,
-    inputs: String,
+    pub(crate) inputs: String,
+    pub(crate) scan: RepoScan,
 }
 
 /// The statuses kept by the last run, and the moment this run began reading (the file system's
@@ -142,6 +145,7 @@ impl CiStatuses {
         folder: &Path,
         names: &[&str],
         inputs: &str,
+        scan: &RepoScan,
     ) -> Option<RepoStatus> {
         let (_, began) = self.writing.as_ref()?;
         if std::fs::symlink_metadata(folder.join(".gitlab")).is_ok() {
@@ -162,20 +166,26 @@ impl CiStatuses {
         // Settled: changed a second or more before reading began.
         let settled = |entry: &Entry| (entry.changed.0 + 1, entry.changed.1) <= *began;
         let all_settled = folders.iter().chain(files.iter().map(|(_, entry)| entry)).all(settled);
-        all_settled.then(|| RepoStatus { folders, files, inputs: inputs.to_owned() })
+        all_settled.then(|| RepoStatus {
+            folders,
+            files,
+            inputs: inputs.to_owned(),
+            scan: scan.clone(),
+        })
     }
 
-    /// The status kept for `repo`, to keep again when it was found unchanged.
-    pub(crate) fn kept(&self, repo: &str) -> Option<RepoStatus> {
-        self.kept.get(repo).cloned()
+    /// The status kept for `repo`, taken out to keep again when it was found unchanged.
+    pub(crate) fn take(&mut self, repo: &str) -> Option<RepoStatus> {
+        self.kept.remove(repo)
     }
 
-    /// Writes this run's statuses (those of the repositories read now) when they differ from
-    /// the kept ones; a write that fails is ignored, as for every derived cache.
-    pub(crate) fn finish(self, now: BTreeMap<String, RepoStatus>) {
+    /// Writes this run's statuses (those of the repositories of this run: `now`), unless every
+    /// one of them was taken unchanged ([`CiStatuses::take`]) and none is left: `fresh` says how
+    /// many are new. A write that fails is ignored, as for every derived cache.
+    pub(crate) fn finish(self, now: BTreeMap<String, RepoStatus>, fresh: usize) {
         let Some((temporary, _)) = self.writing else { return };
         let folder = temporary.parent().map(Path::to_owned).unwrap_or_default();
-        if now == self.kept {
+        if fresh == 0 && self.kept.is_empty() {
             let _ = std::fs::remove_file(&temporary);
             return;
         }
@@ -219,6 +229,11 @@ mod tests {
 
     const NAMES: [&str; 1] = [".github/workflows/ci.yml"];
 
+    /// A scan to keep with a status.
+    fn scan() -> RepoScan {
+        RepoScan { path: "repo".into(), tools: Vec::new(), categories: Default::default() }
+    }
+
     /// A change made to a repository's folder.
     type Change = fn(&Path);
 
@@ -228,11 +243,11 @@ mod tests {
         let folder = root.join("repo");
         let statuses = CiStatuses::begin(&root);
         assert!(statuses.writing.is_some(), "a workspace with .threatokr keeps statuses");
-        assert_eq!(statuses.status_now(&folder, &NAMES, "k"), None, "written this second");
+        assert_eq!(statuses.status_now(&folder, &NAMES, "k", &scan()), None, "written this second");
         let mut later = CiStatuses::begin(&root);
         began_later(&mut later, 2);
-        let status = later.status_now(&folder, &NAMES, "k").expect("settled");
-        later.finish(BTreeMap::from([("repo".to_owned(), status)]));
+        let status = later.status_now(&folder, &NAMES, "k", &scan()).expect("settled");
+        later.finish(BTreeMap::from([("repo".to_owned(), status)]), 1);
         let again = CiStatuses::begin(&root);
         assert_eq!(again.unchanged("repo", &folder), Some("k"));
         assert_eq!(again.unchanged("other", &folder), None);
@@ -284,8 +299,8 @@ mod tests {
             let folder = root.join("repo");
             let mut first = CiStatuses::begin(&root);
             began_later(&mut first, 2);
-            let status = first.status_now(&folder, &NAMES, "k").expect("settled");
-            first.finish(BTreeMap::from([("repo".to_owned(), status)]));
+            let status = first.status_now(&folder, &NAMES, "k", &scan()).expect("settled");
+            first.finish(BTreeMap::from([("repo".to_owned(), status)]), 1);
             assert_eq!(CiStatuses::begin(&root).unchanged("repo", &folder), Some("k"), "{what}");
             // Past the file system clock's tick: what a change a second after reading is.
             std::thread::sleep(std::time::Duration::from_millis(20));
@@ -302,10 +317,10 @@ mod tests {
         std::fs::create_dir_all(folder.join(".gitlab")).unwrap();
         let mut statuses = CiStatuses::begin(&root);
         began_later(&mut statuses, 2);
-        assert_eq!(statuses.status_now(&folder, &NAMES, "k"), None);
+        assert_eq!(statuses.status_now(&folder, &NAMES, "k", &scan()), None);
         std::fs::remove_dir_all(folder.join(".gitlab")).unwrap();
-        let status = statuses.status_now(&folder, &NAMES, "k").expect("settled");
-        statuses.finish(BTreeMap::from([("repo".to_owned(), status)]));
+        let status = statuses.status_now(&folder, &NAMES, "k", &scan()).expect("settled");
+        statuses.finish(BTreeMap::from([("repo".to_owned(), status)]), 1);
         let path = root.join(".threatokr").join(FILE);
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();

@@ -8,7 +8,7 @@ use compose::Composed;
 use fingerprint::RunPrints;
 pub(crate) use fingerprint::build_identity;
 
-use crate::ci::{CiScanCache, Scanned, ci_files};
+use crate::ci::{CiScanCache, ci_files};
 use crate::ci_status::CiStatuses;
 use crate::derived_cache::{
     self, Training, TrainingEntry, load_workspace_cached, load_workspace_in_two,
@@ -197,6 +197,7 @@ impl Session {
             progress,
             &mut evidence,
             &mut CiScanCache::default(),
+            &|| Ok(KeptScans::new()),
         )?;
         diagnostics.extend(check_evidence(&workspace, &evidence));
         sort_diagnostics(&files, &mut diagnostics);
@@ -304,7 +305,7 @@ fn compute_once(
     let store = open_existing_store(root)?;
     // Every read below sees one state of the store, even while a CI job ingests.
     let one_state = store.one_state()?;
-    let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
+    let mut ci_cache = CiScanCache::default();
     let (evidence, models) = std::thread::scope(|scope| {
         let decoding = models.map(|models| scope.spawn(move || models.decode()));
         let evidence = read_evidence_but_findings(
@@ -921,7 +922,7 @@ pub fn read_evidence(
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut dyn Progress,
 ) -> Result<EvidenceSet> {
-    let mut ci_cache = CiScanCache::kept(store.ci_scans()?);
+    let mut ci_cache = CiScanCache::default();
     let mut evidence = read_evidence_but_findings(
         reader,
         workspace,
@@ -1014,14 +1015,29 @@ pub fn read_evidence_but_findings(
             }
         }
     }
-    read_evidence_files(reader, workspace, files, diagnostics, progress, &mut evidence, ci_cache)?;
+    let kept_scans = || Ok(store.ci_scans()?);
+    read_evidence_files(
+        reader,
+        workspace,
+        files,
+        diagnostics,
+        progress,
+        &mut evidence,
+        ci_cache,
+        &kept_scans,
+    )?;
     Ok(evidence)
 }
+
+/// The CI scans a store keeps, by repository: `(inputs, scan JSON)`.
+pub type KeptScans = HashMap<String, (String, String)>;
 
 /// The evidence kept as files in the workspace (ASVS verifications, training records, test
 /// results) and the CI of every app repository that is a folder, read into `evidence` with their
 /// problems: what `validate` checks without a store, and `measure` counts. A repository whose
-/// CI files are those of a scan in `ci_cache` takes that scan.
+/// CI files are those of a scan in `ci_cache` takes that scan (`kept_scans` gives the store's,
+/// asked only when a repository's files are read again).
+#[expect(clippy::too_many_arguments, reason = "what is read, where it goes, and the kept scans")]
 pub fn read_evidence_files(
     reader: &Reader,
     workspace: &Workspace,
@@ -1030,6 +1046,7 @@ pub fn read_evidence_files(
     progress: &mut dyn Progress,
     evidence: &mut EvidenceSet,
     ci_cache: &mut CiScanCache,
+    kept_scans: &dyn Fn() -> Result<KeptScans>,
 ) -> Result<()> {
     let root = reader.base();
     let folders = &workspace.config.settings.evidence;
@@ -1086,31 +1103,34 @@ pub fn read_evidence_files(
     repos.dedup();
     // A repository whose folders and CI files are as they were when last read takes its kept
     // scan without reading them (`ci_status.rs`).
-    let statuses = CiStatuses::begin(root);
-    // Each repository is read (and scanned, unless the store kept its scan) into files of its
-    // own on whichever core is free, and they join the run's files in the repositories' order
+    // A repository whose folders and CI files are as they were when last read takes the scan kept
+    // with their status, without reading them (`ci_status.rs`); looked at on every core.
+    let mut statuses = CiStatuses::begin(root);
+    let folder_of = |repo: &str| root.join(repo.trim_start_matches("./"));
+    let shared_statuses = &statuses;
+    let unchanged = map_in_order(&repos, &mut crate::NoProgress, "", |repo| {
+        !repo.contains("://") && shared_statuses.unchanged(repo, &folder_of(repo)).is_some()
+    });
+    // The store's kept scans are read only for repositories read again.
+    if ci_cache.needs_known() && unchanged.iter().any(|unchanged| !unchanged) {
+        ci_cache.know(kept_scans()?);
+    }
+    let to_read: Vec<(&String, bool)> = repos.iter().copied().zip(unchanged).collect();
+    // Each repository read (and scanned, unless the store kept its scan) into files of its own
+    // on whichever core is free, and they join the run's files in the repositories' order
     // afterwards: the same ids as read one by one.
     let shared_cache: &CiScanCache = ci_cache;
-    let shared_statuses = &statuses;
-    let scans =
-        map_in_order(&repos, progress, "scanning CI of repositories", |repo| -> Result<_> {
-            let folder = root.join(repo.trim_start_matches("./"));
+    let scans = map_in_order(
+        &to_read,
+        progress,
+        "scanning CI of repositories",
+        |&(repo, unchanged)| -> Result<_> {
             // A URL or a folder that is not checked out here has no scan: it covers nothing
             // (`ci_files` looks at the folder once; 5,000 repositories looked twice, issue 12).
-            if repo.contains("://") {
+            if unchanged || repo.contains("://") {
                 return Ok(None);
             }
-            if let Some(inputs) = shared_statuses.unchanged(repo, &folder)
-                && let Some(scan) = shared_cache.kept_scan(repo, inputs)
-            {
-                let scanned = Scanned {
-                    scan,
-                    diagnostics: Vec::new(),
-                    fresh: None,
-                    inputs: Some(inputs.into()),
-                };
-                return Ok(Some((Files::new(), scanned, shared_statuses.kept(repo))));
-            }
+            let folder = folder_of(repo);
             let (mut own_files, mut own_diagnostics) = (Files::new(), Vec::new());
             let ids = match ci_files(reader, &mut own_files, &folder, &mut own_diagnostics) {
                 Err(Error::NotAFolder { .. }) => return Ok(None),
@@ -1120,16 +1140,23 @@ pub fn read_evidence_files(
             let status = match &scanned.inputs {
                 Some(inputs) if own_diagnostics.is_empty() && scanned.diagnostics.is_empty() => {
                     let names: Vec<&str> = ids.iter().map(|&id| own_files.name(id)).collect();
-                    shared_statuses.status_now(&folder, &names, inputs)
+                    shared_statuses.status_now(&folder, &names, inputs, &scanned.scan)
                 }
                 _ => None,
             };
             own_diagnostics.append(&mut scanned.diagnostics);
             scanned.diagnostics = own_diagnostics;
             Ok(Some((own_files, scanned, status)))
-        });
-    let mut statuses_now = BTreeMap::new();
-    for read in scans {
+        },
+    );
+    let (mut statuses_now, mut fresh) = (BTreeMap::new(), 0);
+    for (&(repo, unchanged), read) in to_read.iter().zip(scans) {
+        if unchanged && let Some(status) = statuses.take(repo) {
+            ci_cache.inputs.push((repo.clone(), status.inputs.clone()));
+            evidence.ci.push(status.scan.clone());
+            statuses_now.insert(repo.clone(), status);
+            continue;
+        }
         let Some((own_files, mut scanned, status)) = read? else { continue };
         let before = files.ids().count();
         files.append(own_files, &mut scanned.diagnostics);
@@ -1141,10 +1168,11 @@ pub fn read_evidence_files(
         }
         if let Some(status) = status {
             statuses_now.insert(scanned.scan.path.clone(), status);
+            fresh += 1;
         }
         evidence.ci.push(scanned.scan);
     }
-    statuses.finish(statuses_now);
+    statuses.finish(statuses_now, fresh);
     Ok(())
 }
 

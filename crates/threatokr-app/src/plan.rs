@@ -124,7 +124,7 @@ impl Session {
             &mut files,
             &mut diagnostics,
             progress,
-            &mut CiScanCache::kept(store.ci_scans()?),
+            &mut CiScanCache::default(),
         )?;
         evidence.findings = findings_of_scopes(&store, &scopes)?;
         diagnostics.extend(check_evidence(workspace, &evidence));

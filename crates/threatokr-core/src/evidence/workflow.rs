@@ -105,7 +105,7 @@ impl Presence {
 }
 
 /// One security tool in one job of one workflow file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ToolUse {
     /// Short lowercase tool name (`codeql`, `gitleaks`, `gitlab-sast`, ...).
     pub name: String,
@@ -122,7 +122,7 @@ pub struct ToolUse {
 }
 
 /// What one repository's pipelines run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RepoScan {
     /// The repository path as given by the caller.
     pub path: String,
