@@ -802,12 +802,9 @@ fn issue_12_a_new_checkin_target_evidence_file_or_day_is_measured_again() {
     assert!(reuse_line(&workspace, &["--as-of", "2027-02-16"]).starts_with("reused 13 of 13 "));
 }
 
-#[test]
-fn issue_12_a_changed_ci_file_is_scanned_again_and_changes_the_value() {
-    let workspace = demo("incremental-ci");
-    let before = measure_json(&workspace, &[]);
-    assert_eq!(key_result(&before, "KR-CI-TOOLS")["value"], 40.0);
-    // Checkout's pipeline now runs by hand only: its repository no longer enforces both scans.
+/// Checkout's pipeline made to run by hand only, so that its repository no longer enforces both
+/// scans: the workflow's path and its text before.
+fn run_checkouts_pipeline_by_hand(workspace: &Path) -> (PathBuf, String) {
     let security = workspace.join("evidence/ci/checkout/.github/workflows/security.yml");
     let text = std::fs::read_to_string(&security).unwrap();
     let manual = text.replace(
@@ -816,6 +813,15 @@ fn issue_12_a_changed_ci_file_is_scanned_again_and_changes_the_value() {
     );
     assert_ne!(manual, text);
     std::fs::write(&security, manual).unwrap();
+    (security, text)
+}
+
+#[test]
+fn issue_12_a_changed_ci_file_is_scanned_again_and_changes_the_value() {
+    let workspace = demo("incremental-ci");
+    let before = measure_json(&workspace, &[]);
+    assert_eq!(key_result(&before, "KR-CI-TOOLS")["value"], 40.0);
+    let (security, text) = run_checkouts_pipeline_by_hand(&workspace);
     let (after, line) = measured_incrementally_and_in_full(&workspace);
     assert_eq!(line, "", "a changed file is a changed input of every key result");
     assert_eq!(key_result(&after, "KR-CI-TOOLS")["value"], 20.0);
@@ -846,14 +852,7 @@ fn issue_12_ci_files_trusted_by_their_status_give_the_same_values_and_a_change_i
     let (trusted, _) = measured_incrementally_and_in_full(&workspace);
     assert_eq!(trusted, before, "trusted by their status, the same values as read");
 
-    let security = workspace.join("evidence/ci/checkout/.github/workflows/security.yml");
-    let text = std::fs::read_to_string(&security).unwrap();
-    let manual = text.replace(
-        "on:\n  push:\n    branches: [main]\n  pull_request:\n",
-        "on:\n  workflow_dispatch:\n",
-    );
-    assert_ne!(manual, text);
-    std::fs::write(&security, manual).unwrap();
+    run_checkouts_pipeline_by_hand(&workspace);
     let (after, line) = measured_incrementally_and_in_full(&workspace);
     assert_eq!(line, "", "a changed file is a changed input of every key result");
     assert_eq!(key_result(&after, "KR-CI-TOOLS")["value"], 20.0);
