@@ -72,6 +72,9 @@ pub(crate) fn ci_files(
     Ok(ids)
 }
 
+/// The CI scans a store keeps, by repository: `(inputs, scan JSON)`.
+pub type KeptScans = HashMap<String, (String, String)>;
+
 /// The CI scans kept in the store by the hash of their files, and the scans made in this run
 /// for the store to keep (issue 12: measuring again must not parse the pipelines of thousands
 /// of repositories whose files did not change).
@@ -79,7 +82,7 @@ pub(crate) fn ci_files(
 pub struct CiScanCache {
     /// Kept scans by repository, as `(inputs, scan JSON)`; `None` until they are needed (a
     /// repository whose files changed): the store's are read then ([`CiScanCache::know`]).
-    known: Option<HashMap<String, (String, String)>>,
+    known: Option<KeptScans>,
     /// Scans made in this run whose inputs the store did not know.
     pub(crate) fresh: Vec<CiScanRow>,
     /// Each repository scanned in this run and the key of its CI files (the hash of their names
@@ -96,13 +99,13 @@ pub struct CiScanCache {
 impl Default for CiScanCache {
     /// The store's scans not read yet.
     fn default() -> Self {
-        Self { known: None, ..Self::kept(HashMap::new()) }
+        Self { known: None, ..Self::kept(KeptScans::new()) }
     }
 }
 
 impl CiScanCache {
     /// The scans the store keeps.
-    pub(crate) fn kept(known: HashMap<String, (String, String)>) -> Self {
+    pub(crate) fn kept(known: KeptScans) -> Self {
         Self {
             known: Some(known),
             fresh: Vec::new(),
@@ -153,7 +156,7 @@ impl CiScanCache {
     }
 
     /// The scans the store keeps, read now that they are needed.
-    pub(crate) fn know(&mut self, known: HashMap<String, (String, String)>) {
+    pub(crate) fn know(&mut self, known: KeptScans) {
         self.known = Some(known);
     }
 

@@ -56,15 +56,28 @@ pub(crate) fn load_workspace_cached(
     files: &Files,
     inputs: &WorkspaceFiles,
 ) -> (Workspace, Vec<Diagnostic>) {
-    let Loaded { mut workspace, diagnostics, models, .. } =
-        load_workspace_in_two(root, files, inputs);
-    match models.map(ModelsToDecode::decode) {
+    let Loaded { workspace, diagnostics, models, .. } = load_workspace_in_two(root, files, inputs);
+    let decoded = models.map(ModelsToDecode::decode);
+    with_models(workspace, diagnostics, decoded, root, files, inputs)
+}
+
+/// The workspace of [`load_workspace_in_two`] with the models and aliases `decoded` from the
+/// cache's second part put in it (`None`: it had none left to decode); when they did not decode
+/// (a damaged cache), the workspace lowered from the files again.
+pub(crate) fn with_models(
+    mut workspace: Workspace,
+    diagnostics: Vec<Diagnostic>,
+    decoded: Option<Option<(Vec<ThreatModel>, ThreatAliases)>>,
+    root: &Path,
+    files: &Files,
+    inputs: &WorkspaceFiles,
+) -> (Workspace, Vec<Diagnostic>) {
+    match decoded {
         None => (workspace, diagnostics),
         Some(Some((models, aliases))) => {
             (workspace.models, workspace.aliases) = (models, aliases);
             (workspace, diagnostics)
         }
-        // A cache whose second part does not decode: computed from the files.
         Some(None) => load_workspace_kept(root, files, inputs),
     }
 }

@@ -8,11 +8,11 @@ use compose::Composed;
 use fingerprint::RunPrints;
 pub(crate) use fingerprint::build_identity;
 
-use crate::ci::{CiScanCache, ci_files};
+use crate::ci::{CiScanCache, KeptScans, ci_files};
 use crate::ci_status::CiStatuses;
 use crate::derived_cache::{
-    self, Training, TrainingEntry, load_workspace_cached, load_workspace_in_two,
-    load_workspace_kept, parse_asvs_cached, parse_training_cached,
+    self, Training, TrainingEntry, load_workspace_cached, load_workspace_in_two, parse_asvs_cached,
+    parse_training_cached,
 };
 use crate::files::{Reader, read_workspace};
 use crate::parallel::map_in_order;
@@ -292,7 +292,7 @@ fn compute_once(
     let loaded = read_workspace(reader)?;
     // The models and aliases (two thirds of decoding the cached workspace) are decoded on another
     // core while the evidence is read, which reads only the settings and OKR sets (issue 12).
-    let derived_cache::Loaded { mut workspace, diagnostics: mut more, models, key } =
+    let derived_cache::Loaded { workspace, diagnostics: more, models, key } =
         load_workspace_in_two(root, &loaded.files, &loaded.inputs);
     let mut files = loaded.files;
     let mut diagnostics = loaded.diagnostics;
@@ -322,12 +322,8 @@ fn compute_once(
         (evidence, decoding.map(|decoding| decoding.join().ok().flatten()))
     });
     let mut evidence = evidence?;
-    match models {
-        None => {}
-        Some(Some((models, aliases))) => (workspace.models, workspace.aliases) = (models, aliases),
-        // A cache whose models do not decode (damaged): the workspace computed from its files.
-        Some(None) => (workspace, more) = load_workspace_kept(root, &files, &loaded.inputs),
-    }
+    let (workspace, more) =
+        derived_cache::with_models(workspace, more, models, root, &files, &loaded.inputs);
     diagnostics.extend(more);
     // Fingerprinted either way: a measurement that computed everything is recorded with them too.
     let workspace_files = derived_cache::workspace_file_ids(&loaded.inputs);
@@ -1029,9 +1025,6 @@ pub fn read_evidence_but_findings(
     )?;
     Ok(evidence)
 }
-
-/// The CI scans a store keeps, by repository: `(inputs, scan JSON)`.
-pub type KeptScans = HashMap<String, (String, String)>;
 
 /// The evidence kept as files in the workspace (ASVS verifications, training records, test
 /// results) and the CI of every app repository that is a folder, read into `evidence` with their

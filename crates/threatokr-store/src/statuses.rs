@@ -148,7 +148,6 @@ impl Store {
         rows: impl FnOnce() -> R,
     ) -> Result<usize, StoreError> {
         check_date(at, "status date")?;
-        let snapshot = identity;
         let tx = self.write_transaction()?;
         // The same statuses as the last recording, on its day or later: each is its entity's
         // latest already, and none is newer than that day (only this function writes them, and a
@@ -158,7 +157,7 @@ impl Store {
                 Ok((r.get(0)?, date_column(r, 1)?))
             })
             .optional()?;
-        if last.is_some_and(|(hash, day)| hash == snapshot && day <= at) {
+        if last.is_some_and(|(hash, day)| hash == identity && day <= at) {
             return Ok(0);
         }
         let rows = rows();
@@ -205,7 +204,7 @@ impl Store {
         tx.execute(
             "INSERT INTO status_snapshot (id, hash, at) VALUES (1, ?1, ?2)
              ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, at = excluded.at",
-            params![snapshot, SqlDate(at)],
+            params![identity, SqlDate(at)],
         )?;
         tx.commit()?;
         Ok(recorded)
